@@ -1,0 +1,217 @@
+"""The strict cattrs converter shared by facts documents and pack files.
+
+It is strict where the stock converter is lenient: ``"yes"`` is not a bool, ``True`` is not
+a number, ``"12"`` is not an int, a string is not a list, and unknown keys are errors.
+:func:`problems_of` turns cattrs' exception groups into :class:`FactProblem` with dotted
+paths, so a document reports every problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import types
+import typing
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+import cattrs
+from cattrs.errors import (
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from policyengine.exceptions import FactProblem
+from policyengine.facts import Range
+
+__all__ = ["converter", "describe", "problems_of"]
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _number(value: Any, base: type, rng: Range | None) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{describe(value)} is not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{describe(value)} is not a finite number")
+    if base is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise TypeError(f"{describe(value)} is not a whole number")
+            value = int(value)
+        if not -(2**63) <= value < 2**63:
+            raise ValueError(f"{value} is too large")
+    if rng is not None:
+        if rng.max is not None and value > rng.max:
+            raise ValueError(f"{describe(value)} is above the maximum {rng.max:g}")
+        if rng.min is not None:
+            if rng.exclusive_min and value <= rng.min:
+                raise ValueError(f"{describe(value)} must be more than {rng.min:g}")
+            if value < rng.min:
+                raise ValueError(f"{describe(value)} is below the minimum {rng.min:g}")
+    return base(value)
+
+
+def make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def is_ranged(tp: Any) -> bool:
+        return typing.get_origin(tp) is typing.Annotated and tp.__origin__ in (int, float)
+
+    def ranged(tp: Any) -> Callable[[Any, Any], Any]:
+        base = tp.__origin__
+        rng = next((m for m in tp.__metadata__ if isinstance(m, Range)), None)
+        return lambda v, _: _number(v, base, rng)
+
+    conv.register_structure_hook_factory(is_ranged, ranged)
+    conv.register_structure_hook(int, lambda v, _: _number(v, int, None))
+    conv.register_structure_hook(float, lambda v, _: _number(v, float, None))
+
+    def structure_bool(v: Any, _: Any) -> bool:
+        if not isinstance(v, bool):
+            raise TypeError(f"{describe(v)} is not true or false")
+        return v
+
+    def structure_str(v: Any, _: Any) -> str:
+        if not isinstance(v, str):
+            raise TypeError(f"{describe(v)} is not text")
+        return v
+
+    def structure_date(v: Any, _: Any) -> dt.date:
+        if isinstance(v, dt.datetime):
+            raise TypeError(f"{v.isoformat()} is a date and time; give a date (YYYY-MM-DD)")
+        if isinstance(v, dt.date):
+            return v
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v)
+            except ValueError:
+                pass
+        raise TypeError(f"{describe(v)} is not a date (YYYY-MM-DD)")
+
+    conv.register_structure_hook(bool, structure_bool)
+    conv.register_structure_hook(str, structure_str)
+    conv.register_structure_hook(dt.date, structure_date)
+
+    def is_literal(tp: Any) -> bool:
+        return typing.get_origin(tp) is Literal
+
+    def literal(tp: Any) -> Callable[[Any, Any], Any]:
+        choices = typing.get_args(tp)
+
+        def structure(v: Any, _: Any) -> Any:
+            if v not in choices or isinstance(v, bool):
+                listed = ", ".join(str(c) for c in choices)
+                raise ValueError(f"{describe(v)} is not one of: {listed}")
+            return v
+
+        return structure
+
+    conv.register_structure_hook_factory(is_literal, literal)
+
+    def is_tuple(tp: Any) -> bool:
+        return typing.get_origin(tp) is tuple
+
+    def strict_tuple(tp: Any) -> Callable[[Any, Any], Any]:
+        item_type = typing.get_args(tp)[0]
+        item_hook = conv.get_structure_hook(item_type)
+
+        def structure(v: Any, _: Any) -> Any:
+            if not isinstance(v, list | tuple):
+                raise TypeError(f"{describe(v)} is not a list")
+            out: list[Any] = []
+            errors: list[Exception] = []
+            for i, item in enumerate(v):
+                try:
+                    out.append(item_hook(item, item_type))
+                except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+                    exc.add_note(IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type))
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+            return tuple(out)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_tuple, strict_tuple)
+    _scalars = {bool, int, float, str, type(None)}
+
+    def is_scalar_union(tp: Any) -> bool:
+        if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+            return False
+        return all(a in _scalars or typing.get_origin(a) is dict for a in typing.get_args(tp))
+
+    def scalar_union(tp: Any) -> Callable[[Any, Any], Any]:
+        args = typing.get_args(tp)
+        allowed = tuple(a for a in args if a in _scalars and a is not type(None))
+        tables = any(typing.get_origin(a) is dict for a in args)
+
+        def structure(v: Any, _: Any) -> Any:
+            if v is None and type(None) in args:
+                return None
+            if isinstance(v, dict) and tables:
+                for key, item in v.items():
+                    if isinstance(item, bool) or not isinstance(item, int | float):
+                        raise TypeError(f"{key}: {describe(item)} is not a number")
+                return dict(v)
+            if isinstance(v, bool) and bool not in allowed:
+                raise TypeError(f"{describe(v)} is not a number or text")
+            if isinstance(v, allowed):
+                return v
+            names = " or ".join(a.__name__ for a in allowed) + (" or a table" if tables else "")
+            raise TypeError(f"{describe(v)} is not a {names}")
+
+        return structure
+
+    conv.register_structure_hook_factory(is_scalar_union, scalar_union)
+    return conv
+
+
+converter = make_converter()
+
+
+def problems_of(exc: BaseException, path: str) -> Iterator[FactProblem]:
+    """Flatten cattrs' exception groups into problems with dotted paths."""
+    if isinstance(exc, BaseExceptionGroup):
+        for sub in exc.exceptions:
+            sub_path = path
+            for note in getattr(sub, "__notes__", ()):
+                name = getattr(note, "name", None)
+                if isinstance(name, str) and type(note).__name__ == "AttributeValidationNote":
+                    sub_path = f"{path}.{name}" if path else name
+                elif type(note).__name__ == "IterableValidationNote":
+                    sub_path = f"{path}[{note.index}]"
+            yield from problems_of(sub, sub_path)
+        return
+    if isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            where = f"{path}.{key}" if path else key
+            yield FactProblem(where, "unknown field (not in the facts vocabulary)")
+        return
+    if isinstance(exc, KeyError):
+        yield FactProblem(path, "is required")
+        return
+    if isinstance(exc, TypeError | ValueError) and exc.args and isinstance(exc.args[0], str):
+        message = exc.args[0]
+        if "missing" in message and "required" in message:  # attrs __init__ without the id
+            yield FactProblem(path, "a required field is missing")
+        else:
+            yield FactProblem(path, message)
+        return
+    yield FactProblem(path, str(exc))
+
+

@@ -1,0 +1,522 @@
+"""Evaluating a community against a pack: from facts to findings, a verdict and outputs.
+
+For each subject:
+
+1. the pack's parameters are resolved for ``as_of`` (and its programme year);
+2. derived facts are computed (``[[derived]]`` expressions, then the pack's hook);
+3. each rule is decided *before the engine*: ``not_applicable`` if a parameter it reads
+   has no value on that date, ``unknown`` if a fact it reads is missing;
+4. one fact carrying every known value is asserted into the pack's compiled durable-rules
+   ruleset, which answers which conditions hold;
+5. findings, scale bands and outputs are assembled, and the verdict is taken.
+
+A pack is compiled once per loaded content (its digest) and reused for every subject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import pluggy
+
+from policyengine import expressions as ex
+from policyengine._durable import CompiledConditions, compile_conditions
+from policyengine.exceptions import PackError
+from policyengine.facts import Community, FactType, fact_catalogue, flatten, objective_score
+from policyengine.hookspecs import PROJECT
+from policyengine.pack import Pack, Rule, Scale
+from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
+
+__all__ = ["EvaluationContext", "RuleDecision", "compile_pack", "evaluate_community"]
+
+ENGINE_VERSION = "0.1.0"
+
+CONTEXT_FACTS: dict[str, FactType] = {
+    "as_of.year": FactType("int"),
+    "as_of.month": FactType("int"),
+    "as_of.day": FactType("int"),
+    "programme.year": FactType("int"),
+}
+"""Facts every evaluation provides about its own date, readable by rules."""
+
+
+@attrs.frozen
+class EvaluationContext:
+    """What a pack hook sees of one evaluation."""
+
+    pack: Pack
+    subject: Community
+    as_of: dt.date
+    params: Mapping[str, Any]
+    """Every parameter's value on ``as_of`` (None where the document sets none)."""
+    facts: Mapping[str, Any]
+    """``{fact path: value}`` for the facts the pack reads, derived facts included."""
+    programme_year: int | None = None
+    findings: Mapping[str, Finding] = attrs.field(factory=dict)
+    """Findings of the condition rules and scales, by rule id (filled before hook rules)."""
+    outputs: Mapping[str, Any] = attrs.field(factory=dict)
+    """Scale and ``[outputs]`` values (filled before hook rules)."""
+
+
+@attrs.frozen
+class RuleDecision:
+    """A hook's decision on a ``kind = "hook"`` rule."""
+
+    outcome: Outcome
+    message: str
+    expected: str | None = None
+    actual: str | None = None
+
+
+@attrs.frozen
+class _CompiledRule:
+    rule: Rule
+    when: ex.Expr | None
+    require: ex.Expr | None
+    when_keys: tuple[str, ...]
+    require_keys: tuple[str, ...]
+    fact_paths: tuple[str, ...]
+    params: tuple[str, ...]
+    index: int
+
+
+@attrs.frozen
+class _CompiledScale:
+    scale: Scale
+    input: ex.Expr
+    when: ex.Expr | None
+    bands: tuple[tuple[Any, ex.Expr], ...]
+    when_keys: tuple[str, ...]
+    input_keys: tuple[str, ...]
+    fact_paths: tuple[str, ...]
+    params: tuple[str, ...]
+    index: int
+
+
+@attrs.frozen(eq=False)
+class CompiledPack:
+    """A pack's conditions, type-checked and compiled into the rules engine."""
+
+    pack: Pack
+    rules: tuple[_CompiledRule, ...]
+    scales: tuple[_CompiledScale, ...]
+    derived: tuple[tuple[str, ex.Expr | None], ...]
+    outputs: tuple[tuple[str, ex.Expr], ...]
+    read_paths: tuple[str, ...]
+    value_nodes: Mapping[str, ex.Expr]
+    conditions: CompiledConditions
+    plugins: pluggy.PluginManager
+    applies: ex.Expr | None = None
+    applies_keys: tuple[str, ...] = ()
+
+
+def _value_keys(expr: ex.Expr | None) -> tuple[str, ...]:
+    if expr is None:
+        return ()
+    keys: dict[str, None] = {}
+    for node in _nodes(expr):
+        if isinstance(node, ex.Field | ex.Param | ex.Count | ex.Contains):
+            keys.setdefault(ex.key_of(node))
+    return tuple(keys)
+
+
+def _nodes(expr: ex.Expr) -> list[ex.Expr]:
+    out = [expr]
+    if isinstance(expr, ex.Arith | ex.Compare):
+        out += _nodes(expr.left) + _nodes(expr.right)
+    elif isinstance(expr, ex.And | ex.Or):
+        for item in expr.items:
+            out += _nodes(item)
+    elif isinstance(expr, ex.Not):
+        out += _nodes(expr.item)
+    return out
+
+
+def _type_env(pack: Pack) -> tuple[Any, Any]:
+    catalogue = fact_catalogue("community")
+    derived = {d.path: FactType(d.type if d.type != "text" else "text") for d in pack.derived}
+
+    def field_type(path: str) -> tuple[ex.ValueType, tuple[str, ...]] | None:
+        ft = derived.get(path) or catalogue.get(path) or CONTEXT_FACTS.get(path)
+        if ft is None:
+            return None
+        kind = "number" if ft.is_numeric else ft.kind
+        return kind, ft.choices  # type: ignore[return-value]
+
+    def param_type(name: str) -> ex.ValueType | None:
+        param = pack.parameters.get(name)
+        if param is None:
+            return None
+        samples = [param.value] if param.value is not None else [v.value for v in param.values]
+        for v in samples:
+            if isinstance(v, bool):
+                return "bool"
+            if isinstance(v, int | float):
+                return "number"
+            if isinstance(v, str):
+                return "text"
+        return "number" if param.source else None
+
+    return field_type, param_type
+
+
+def _compile_expr(text: str | None, where: str, env: tuple[Any, Any], *, condition: bool) -> ex.Expr | None:
+    if text is None:
+        return None
+    try:
+        expr = ex.parse(text)
+        ex.check_types(expr, *env, condition=condition)
+        if condition:
+            ex.normalise(expr)
+    except ex.ExpressionError as exc:
+        raise PackError(f"{where}: {exc}") from None
+    return expr
+
+
+def _plugin_manager(pack: Pack) -> pluggy.PluginManager:
+    from policyengine import hookspecs
+
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    if pack.hooks is not None:
+        try:
+            pm.register(pack.hooks, name=f"pack:{pack.id}")
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
+    return pm
+
+
+def compile_pack(pack: Pack) -> CompiledPack:
+    """Type-check and compile every condition of the pack (once per loaded pack)."""
+    cached = pack.cache.get("compiled")
+    if isinstance(cached, CompiledPack):
+        return cached
+    env = _type_env(pack)
+    file = pack.path / "pack.toml"
+    derived: list[tuple[str, ex.Expr | None]] = []
+    for i, d in enumerate(pack.derived):
+        expr = _compile_expr(d.expression, f"{file}: derived[{i}].expression", env, condition=False)
+        derived.append((d.path, expr))
+    rules: list[_CompiledRule] = []
+    conditions: list[tuple[str, ex.Normal]] = []
+    paths: dict[str, None] = {}
+    for i, rule in enumerate(pack.rules):
+        if rule.subject != "community":
+            continue
+        where = f"{file}: rules[{i}] ({rule.id})"
+        when = _compile_expr(rule.when, f"{where}.when", env, condition=True)
+        require = _compile_expr(rule.require, f"{where}.require", env, condition=True)
+        for path in rule.reads:
+            if env[0](path) is None:
+                raise PackError(f"{where}.reads: {path!r} is not a known fact")
+        fact_paths = tuple(
+            dict.fromkeys(
+                [*(ex.fields_of(when) if when else ()), *(ex.fields_of(require) if require else ()),
+                 *rule.reads]
+            )
+        )
+        params = tuple(
+            dict.fromkeys([*(ex.params_of(when) if when else ()), *(ex.params_of(require) if require else ())])
+        )
+        rules.append(_CompiledRule(rule, when, require, _value_keys(when), _value_keys(require),
+                                   fact_paths, params, i))
+        if when is not None:
+            conditions.append((f"r{i}w", ex.normalise(when)))
+        if require is not None:
+            conditions.append((f"r{i}q", ex.normalise(require)))
+        paths.update(dict.fromkeys(fact_paths))
+    scales: list[_CompiledScale] = []
+    for i, scale in enumerate(pack.scales):
+        where = f"{file}: scales[{i}] ({scale.id})"
+        input_expr = _compile_expr(scale.input, f"{where}.input", env, condition=False)
+        assert input_expr is not None
+        when = _compile_expr(scale.when, f"{where}.when", env, condition=True)
+        bands = []
+        for j, band in enumerate(scale.bands):
+            text = band.min if isinstance(band.min, str) else repr(band.min)
+            threshold = _compile_expr(text, f"{where}.bands[{j}].min", env, condition=False)
+            assert threshold is not None
+            bands.append((band.value, threshold))
+            conditions.append((f"s{i}b{j}", ex.normalise(ex.Compare(">=", input_expr, threshold))))
+        if when is not None:
+            conditions.append((f"s{i}w", ex.normalise(when)))
+        fact_paths = tuple(dict.fromkeys([*ex.fields_of(input_expr), *(ex.fields_of(when) if when else ())]))
+        params = tuple(dict.fromkeys(
+            [*ex.params_of(input_expr), *(ex.params_of(when) if when else ()),
+             *(p for _, b in bands for p in ex.params_of(b))]))
+        scales.append(_CompiledScale(scale, input_expr, when, tuple(bands), _value_keys(when),
+                                     _value_keys(input_expr), fact_paths, params, i))
+        paths.update(dict.fromkeys(fact_paths))
+    applies = None
+    if pack.info.applicability is not None:
+        applies = _compile_expr(pack.info.applicability.when, f"{file}: pack.applicability.when",
+                                env, condition=True)
+        assert applies is not None
+        conditions.append(("pa", ex.normalise(applies)))
+        paths.update(dict.fromkeys(ex.fields_of(applies)))
+    outputs: list[tuple[str, ex.Expr]] = []
+    for name, text in pack.outputs.items():
+        expr = _compile_expr(text, f"{file}: outputs.{name}", env, condition=False)
+        assert expr is not None
+        outputs.append((name, expr))
+        paths.update(dict.fromkeys(ex.fields_of(expr)))
+    # derived facts read their own inputs
+    derived_paths = {d.path for d in pack.derived}
+    for _, expr in derived:
+        if expr is not None:
+            paths.update(dict.fromkeys(ex.fields_of(expr)))
+    value_nodes: dict[str, ex.Expr] = {}
+    for expr in [*(r.when for r in rules), *(r.require for r in rules),
+                 *(s.input for s in scales), *(s.when for s in scales),
+                 *(b for s in scales for _, b in s.bands), applies]:
+        if expr is None:
+            continue
+        for node in _nodes(expr):
+            if isinstance(node, ex.Field | ex.Param | ex.Count | ex.Contains):
+                value_nodes.setdefault(ex.key_of(node), node)
+    compiled = CompiledPack(
+        pack=pack,
+        rules=tuple(rules),
+        scales=tuple(scales),
+        derived=tuple(derived),
+        outputs=tuple(outputs),
+        read_paths=tuple(p for p in paths if p not in derived_paths and p not in CONTEXT_FACTS),
+        value_nodes=value_nodes,
+        conditions=compile_conditions(f"{pack.id}@{pack.version}/{pack.digest}", conditions),
+        plugins=_plugin_manager(pack),
+        applies=applies,
+        applies_keys=_value_keys(applies),
+    )
+    pack.cache["compiled"] = compiled
+    return compiled
+
+
+# ------------------------------------------------------------------------- evaluating
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> str | None:
+    if not paths:
+        return None
+    return "; ".join(f"{p} = {_fmt(facts.get(p))}" for p in paths)
+
+
+def _responsible(units: Sequence[str]) -> str:
+    return f"责任单位：{'、'.join(units)}。" if units else ""
+
+
+def _finding(rule: Rule | Scale, outcome: Outcome, facts: Mapping[str, Any], paths: Sequence[str],
+             params: Mapping[str, Any], param_names: Sequence[str], expected: str | None,
+             message: str, actual: str | None = None) -> Finding:
+    area = rule.area if isinstance(rule, Rule) else None
+    return Finding(
+        rule=rule.id,
+        outcome=outcome,
+        title=rule.title,
+        clause=rule.clause,
+        quote=rule.quote,
+        responsible=rule.responsible,
+        inputs={p: facts.get(p) for p in paths},
+        expected=expected,
+        actual=actual if actual is not None else _actual(paths, facts),
+        message=message,
+        binding=rule.binding,
+        parameters={p: params.get(p) for p in param_names},
+        area=area,
+    )
+
+
+def _missing(keys: Sequence[str], values: Mapping[str, Any]) -> list[str]:
+    return [k for k in keys if values.get(k) is None and not k.startswith("params.")]
+
+
+def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
+    return [n for n in names if params.get(n) is None]
+
+
+def _decide_rule(cr: _CompiledRule, values: Mapping[str, Any], matched: frozenset[str],
+                 ctx: EvaluationContext, plugins: pluggy.PluginManager) -> Finding:
+    rule, facts, params = cr.rule, ctx.facts, ctx.params
+    expected = ex.render(cr.require, params) if cr.require is not None else None
+
+    def make(outcome: Outcome, message: str, actual: str | None = None) -> Finding:
+        return _finding(rule, outcome, facts, cr.fact_paths, params, cr.params, expected, message, actual)
+
+    unset = _unset_params(cr.params, params)
+    if unset:
+        names = "、".join(f"params.{n}" for n in unset)
+        return make("not_applicable", f"不适用：{ctx.as_of.isoformat()} 时文件未规定 {names}。")
+    missing_when = _missing(cr.when_keys, values)
+    if missing_when:
+        return make("unknown", f"缺少数据，无法判断是否适用：{'、'.join(_paths(missing_when))}。")
+    if cr.when is not None and f"r{cr.index}w" not in matched:
+        return make("not_applicable", f"不适用：{ex.render(cr.when, params)} 不成立。")
+    if rule.kind == "hook":
+        decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
+        if decision is None:
+            raise PackError(f"{ctx.pack.id}: no pack_evaluate_rule hook decided rule {rule.id!r}")
+        return _finding(rule, decision.outcome, facts, cr.fact_paths, params, cr.params,
+                        decision.expected, decision.message, decision.actual)
+    missing = _missing(cr.require_keys, values)
+    if missing:
+        return make("unknown", f"缺少数据：{'、'.join(_paths(missing))}，无法判断。")
+    if f"r{cr.index}q" in matched:
+        return make("pass", f"符合：{expected}。")
+    actual = _actual(cr.fact_paths, facts)
+    if not rule.binding:
+        return make("advisory", f"建议：{expected}（实际：{actual}）。指导性要求，不影响结论。")
+    return make("fail", f"不符合：要求 {expected}，实际 {actual}。{_responsible(rule.responsible)}")
+
+
+def _paths(keys: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for key in keys:
+        if key.startswith("count("):
+            key = key[6:-1]
+        elif " contains " in key:
+            key = key.split(" contains ")[0]
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def _decide_scale(cs: _CompiledScale, values: Mapping[str, Any], matched: frozenset[str],
+                  ctx: EvaluationContext) -> tuple[Finding, Any]:
+    scale, facts, params = cs.scale, ctx.facts, ctx.params
+    lowest = cs.bands[0][1]
+    labels = {b.value: (b.label or str(b.value)) for b in scale.bands}
+    expected = f"{ex.render(cs.input)} ≥ {ex.render(lowest, params)}（{labels[cs.bands[0][0]]}）"
+
+    def make(outcome: Outcome, message: str) -> Finding:
+        return _finding(scale, outcome, facts, cs.fact_paths, params, cs.params, expected, message)
+
+    unset = _unset_params(cs.params, params)
+    if unset:
+        names = "、".join(f"params.{n}" for n in unset)
+        return make("not_applicable", f"不适用：{ctx.as_of.isoformat()} 时文件未规定 {names}。"), None
+    missing_when = _missing(cs.when_keys, values)
+    if missing_when:
+        return make("unknown", f"缺少数据：{'、'.join(_paths(missing_when))}，无法评定。"), None
+    if cs.when is not None and f"s{cs.index}w" not in matched:
+        reason = f"{ex.render(cs.when, params)} 不成立"
+        return make("not_applicable", f"不予评定：{reason}。"), scale.below
+    missing = _missing(cs.input_keys, values)
+    if missing:
+        return make("unknown", f"缺少数据：{'、'.join(_paths(missing))}，无法评定。"), None
+    reached = [(value, threshold) for j, (value, threshold) in enumerate(cs.bands)
+               if f"s{cs.index}b{j}" in matched]
+    input_value = ex.evaluate(cs.input, facts, params)
+    if not reached:
+        message = (f"未达到最低档：{ex.render(cs.input)} = {_fmt(input_value)}，"
+                   f"要求 ≥ {ex.render(lowest, params)}。{_responsible(scale.responsible)}")
+        return make("fail" if scale.binding else "advisory", message), scale.below
+    value, threshold = max(reached, key=lambda vt: ex.evaluate(vt[1], facts, params))
+    message = (f"{ex.render(cs.input)} = {_fmt(input_value)} ≥ {ex.render(threshold, params)}："
+               f"{labels[value]}。")
+    return make("pass", message), value
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def evaluate_community(
+    community: Community,
+    pack: Pack,
+    as_of: dt.date | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> Result:
+    """Evaluate one community against one pack on ``as_of`` (default: today)."""
+    as_of = as_of or _today()
+    cp = compile_pack(pack)
+    for name in parameters or {}:
+        if name not in pack.parameters:
+            raise PackError(f"{pack.id}: parameter override {name!r} is not a parameter of the pack")
+    params = pack.parameters_at(as_of, parameters)
+    year = pack.programme_year(as_of, parameters)
+    facts = flatten(community, cp.read_paths)
+    if "happiness.objective_score" in facts:
+        facts["happiness.objective_score"] = objective_score(community.happiness)
+    facts.update({"as_of.year": as_of.year, "as_of.month": as_of.month, "as_of.day": as_of.day,
+                  "programme.year": year})
+    for path, expr in cp.derived:
+        if expr is not None:
+            facts[path] = ex.evaluate(expr, facts, params)
+    ctx = EvaluationContext(pack, community, as_of, params, facts, year)
+    for extra in cp.plugins.hook.pack_derive_facts(context=ctx):
+        if extra:
+            facts.update(extra)
+    ctx = attrs.evolve(ctx, facts=facts)
+
+    values = {key: ex.evaluate(node, facts, params) for key, node in cp.value_nodes.items()}
+    matched = cp.conditions.matching(values)
+    applicable: bool | None = True
+    applicability = pack.info.applicability
+    if not pack.in_force(as_of):
+        applicable = False
+    elif cp.applies is not None:
+        applicable = None if _missing(cp.applies_keys, values) else "pa" in matched
+
+    by_rule: dict[str, Finding] = {}
+    outputs: dict[str, Any] = {}
+    if applicable is False:
+        reason = (f"政策在 {as_of.isoformat()} 不在有效期内。" if not pack.in_force(as_of)
+                  else f"本方案不适用于该社区（{applicability.when if applicability else ''}）。")
+        for cr in cp.rules:
+            by_rule[cr.rule.id] = _finding(cr.rule, "not_applicable", facts, cr.fact_paths, params,
+                                           cr.params, None, f"不适用：{reason}")
+        for cs in cp.scales:
+            by_rule[cs.scale.id] = _finding(cs.scale, "not_applicable", facts, cs.fact_paths,
+                                            params, cs.params, None, f"不适用：{reason}")
+            outputs[cs.scale.output] = None
+    else:
+        for cr in cp.rules:
+            if cr.rule.kind != "hook":
+                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
+        for cs in cp.scales:
+            by_rule[cs.scale.id], outputs[cs.scale.output] = _decide_scale(cs, values, matched, ctx)
+    for name, expr in cp.outputs:
+        outputs[name] = ex.evaluate(expr, facts, params)
+    if applicable is not False:
+        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
+        for cr in cp.rules:
+            if cr.rule.kind == "hook":
+                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
+    findings = [by_rule[cr.rule.id] for cr in cp.rules] + [by_rule[cs.scale.id] for cs in cp.scales]
+    if applicable is not False:
+        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
+        for extra in reversed(cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))):
+            if extra:
+                outputs.update(extra)
+    if pack.info.programme is not None:
+        outputs.setdefault("program_year", year)
+    return Result(
+        pack_id=pack.id,
+        pack_version=pack.version,
+        pack_digest=pack.digest,
+        engine_version=ENGINE_VERSION,
+        subject_id=community.id,
+        subject_name=community.name,
+        subject_level="community",
+        as_of=as_of,
+        verdict=verdict_of(findings, applicable),
+        findings=tuple(findings),
+        outputs={k: jsonable(v) for k, v in outputs.items()},
+    )

@@ -1,0 +1,96 @@
+"""The plugin contract: every hook policyengine calls, documented where it is declared.
+
+Plugins implement hooks with :data:`hookimpl` (``from policyengine import hookimpl``).
+There are two kinds:
+
+*Discovery hooks* are called on every plugin installed through the ``policyengine``
+entry-point group and on the built-in plugins (the reporters are one):
+:func:`register_packs` and :func:`register_reporters`.
+
+*Pack hooks* (``pack_*``) are called only on a pack's own ``hooks`` module, named in its
+``pack.toml``; they add to one pack what its declarative rules cannot say.
+
+Hooks only ever gain arguments; an implementation may accept fewer arguments than the
+spec (pluggy's opt-in arguments), so old plugins keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from policyengine.engine import EvaluationContext, RuleDecision
+    from policyengine.pack import Rule
+    from policyengine.plugins import PackSource
+    from policyengine.reporters import Reporter
+    from policyengine.results import Finding
+
+__all__ = ["PROJECT", "hookimpl", "hookspec"]
+
+PROJECT = "policyengine"
+"""The pluggy project name, which is also the entry-point group of plugins."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_packs() -> Iterable[PackSource]:  # type: ignore[empty-body]
+    """Packs this plugin provides.
+
+    Called once when the installed packs are first listed. Return
+    :class:`policyengine.plugins.PackSource` objects, each naming the folder that holds a
+    ``pack.toml`` (a path or an ``importlib.resources`` traversable of the plugin's package).
+    A pack distribution implements just this hook, e.g.::
+
+        @hookimpl
+        def register_packs():
+            return [PackSource(files(__name__))]
+
+    Two packs with the same id are an error naming both sources.
+    """
+
+
+@hookspec
+def register_reporters() -> Iterable[Reporter]:  # type: ignore[empty-body]
+    """Output formats for results, chosen with ``--format NAME``.
+
+    Return :class:`policyengine.reporters.Reporter` objects. The built-in ``table``,
+    ``json``, ``markdown`` and ``html`` formats are registered through this hook too.
+    """
+
+
+@hookspec
+def pack_derive_facts(context: EvaluationContext) -> Mapping[str, Any] | None:  # type: ignore[empty-body]
+    """Facts the pack computes before its rules run: ``{fact path: value}``.
+
+    Called on the pack's hooks module for every subject evaluated, after the pack's
+    declarative ``[[derived]]`` expressions. Each path must be declared in ``[[derived]]``
+    (so rules can be type-checked against it); a value of None means unknown. Must be pure:
+    read ``context.facts``, ``context.params`` and ``context.as_of`` only.
+    """
+
+
+@hookspec(firstresult=True)
+def pack_evaluate_rule(rule: Rule, context: EvaluationContext) -> RuleDecision | None:  # type: ignore[empty-body]
+    """Decide a ``kind = "hook"`` rule.
+
+    Called for each hook rule of the pack whose declared ``reads`` facts are all known
+    (a rule with a missing fact is ``unknown`` without calling the hook). Return a
+    :class:`policyengine.engine.RuleDecision` (outcome, expected, actual, message), or
+    None to leave the rule to another implementation. The first non-None answer wins.
+    """
+
+
+@hookspec
+def pack_outputs(  # type: ignore[empty-body]
+    context: EvaluationContext, findings: Sequence[Finding]
+) -> Mapping[str, Any] | None:
+    """Pack outputs (``result.outputs``) beyond the declarative ``[outputs]`` and scales.
+
+    Called once per subject after every rule has a finding; ``findings`` are in pack
+    order. Return ``{output name: JSON-able value}``; later keys override earlier ones.
+    """

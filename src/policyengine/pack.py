@@ -1,0 +1,428 @@
+"""Policy packs: what a pack says, read from its folder.
+
+A pack is a folder with a ``pack.toml`` (metadata, the source document, dated parameters,
+derived facts, rules, scales, outputs) and optionally a Python ``hooks`` module for what the
+declarative form cannot say. :func:`load_pack` reads and checks a folder; the format is
+documented in ``docs/reference/pack-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import re
+import sys
+import tomllib
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from policyengine._converter import converter, problems_of
+from policyengine.exceptions import PackError
+
+__all__ = [
+    "Band",
+    "DatedValue",
+    "Derived",
+    "Pack",
+    "PackInfo",
+    "Parameter",
+    "Programme",
+    "Rule",
+    "Scale",
+    "SourceDocument",
+    "load_pack",
+]
+
+NOT_STATED = "not stated in the document"
+ParamValue = bool | int | float | str | dict[str, float]
+
+
+@attrs.frozen
+class SourceDocument:
+    """The government document a pack is read from."""
+
+    title: str
+    issuer: tuple[str, ...]
+    date: dt.date
+    number: str | None = None
+    """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
+    seed: str | None = None
+    url: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Programme:
+    """A programme of numbered years (e.g. a three-year plan) whose first year is a parameter."""
+
+    start_parameter: str
+    years: int
+
+
+@attrs.frozen
+class Applicability:
+    """Which subjects the pack applies to; a false condition makes the verdict not_applicable."""
+
+    when: str
+    clause: str
+    quote: str
+
+
+@attrs.frozen
+class PackInfo:
+    """The ``[pack]`` table: identity, region and source."""
+
+    id: str
+    version: str
+    title: str
+    title_en: str
+    region: str
+    source: SourceDocument
+    hooks: str | None = None
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+    programme: Programme | None = None
+    applicability: Applicability | None = None
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class DatedValue:
+    """One value of a parameter, in force from ``since`` (a date) or for programme ``year``.
+
+    A value entry without ``value`` means the document sets nothing from then on.
+    """
+
+    since: dt.date | None = None
+    year: int | None = None
+    value: ParamValue | None = None
+    clause: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Parameter:
+    """A number (or text, flag, table) the document states, with its clause and quote."""
+
+    title: str
+    clause: str | None = None
+    quote: str | None = None
+    unit: str | None = None
+    value: ParamValue | None = None
+    values: tuple[DatedValue, ...] = ()
+    source: str | None = None
+    """Where the value comes from if not a clause: e.g. ``not stated in the document``."""
+    note: str | None = None
+    name: str = ""
+
+    def value_at(self, as_of: dt.date, programme_year: int | None = None) -> ParamValue | None:
+        """The value in force on ``as_of`` (or in ``programme_year``); None if none is."""
+        if self.value is not None:
+            return self.value
+        found: ParamValue | None = None
+        for entry in self.values:
+            if entry.year is not None:
+                if entry.year == programme_year:
+                    return entry.value
+            elif entry.since is not None and entry.since <= as_of:
+                found = entry.value
+        return found
+
+    def entry_at(self, as_of: dt.date, programme_year: int | None = None) -> DatedValue | None:
+        """The dated entry in force, for its clause and quote."""
+        found = None
+        for entry in self.values:
+            if entry.year is not None and entry.year == programme_year:
+                return entry
+            if entry.year is None and entry.since is not None and entry.since <= as_of:
+                found = entry
+        return found
+
+
+@attrs.frozen
+class Derived:
+    """A fact the pack computes from other facts before the rules run.
+
+    ``expression`` computes it in the condition language's arithmetic; without one, the
+    pack's ``pack_derive_facts`` hook must provide it.
+    """
+
+    path: str
+    type: Literal["number", "bool", "text"]
+    title: str
+    expression: str | None = None
+    clause: str | None = None
+    quote: str | None = None
+
+
+@attrs.frozen
+class Rule:
+    """One requirement of the document, citing its clause and quoting it.
+
+    ``when`` (optional) says to which subjects it applies; ``require`` what must hold.
+    ``kind = "hook"`` rules are decided by the pack's ``pack_evaluate_rule`` hook and
+    declare the facts they read in ``reads``. Non-binding rules (``binding = false``:
+    "原则上", "力争", referenced national figures) give ``advisory`` instead of ``fail``
+    and never change the verdict.
+    """
+
+    id: str
+    title: str
+    clause: str
+    quote: str
+    responsible: tuple[str, ...] = ()
+    binding: bool = True
+    when: str | None = None
+    require: str | None = None
+    kind: Literal["condition", "hook"] = "condition"
+    reads: tuple[str, ...] = ()
+    subject: Literal["community", "jurisdiction"] = "community"
+    title_en: str | None = None
+    area: str | None = None
+    """A group the rule belongs to (e.g. one of a document's task areas)."""
+    note: str | None = None
+
+
+@attrs.frozen
+class Band:
+    """One band of a scale: reached when the scale's input is at least ``min``."""
+
+    value: int | float | str
+    min: str | int | float
+    label: str | None = None
+    clause: str | None = None
+    quote: str | None = None
+
+
+@attrs.frozen
+class Scale:
+    """Bands over one input (e.g. stars by total score); the highest band reached wins."""
+
+    id: str
+    title: str
+    clause: str
+    quote: str
+    input: str
+    output: str
+    bands: tuple[Band, ...]
+    below: int | float | str | None = 0
+    when: str | None = None
+    binding: bool = True
+    responsible: tuple[str, ...] = ()
+    title_en: str | None = None
+
+
+@attrs.frozen
+class _PackFile:
+    pack: PackInfo
+    parameters: dict[str, Parameter] = attrs.Factory(dict)
+    derived: tuple[Derived, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    scales: tuple[Scale, ...] = ()
+    outputs: dict[str, str] = attrs.Factory(dict)
+
+
+@attrs.frozen(eq=False)
+class Pack:
+    """A loaded pack: what its ``pack.toml`` says, where it is, and its content digest."""
+
+    info: PackInfo
+    parameters: Mapping[str, Parameter]
+    derived: tuple[Derived, ...]
+    rules: tuple[Rule, ...]
+    scales: tuple[Scale, ...]
+    outputs: Mapping[str, str]
+    path: Path
+    digest: str
+    hooks: types.ModuleType | None = None
+    cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
+
+    @property
+    def id(self) -> str:
+        """The pack id, e.g. ``wuma-star-rating``."""
+        return self.info.id
+
+    @property
+    def version(self) -> str:
+        """The pack version, e.g. ``2013.1``."""
+        return self.info.version
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with that id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def programme_year(self, as_of: dt.date, overrides: Mapping[str, Any] | None = None) -> int | None:
+        """The programme year (1, 2, …) of ``as_of``; None outside the programme."""
+        prog = self.info.programme
+        if prog is None:
+            return None
+        start = (overrides or {}).get(prog.start_parameter)
+        if start is None:
+            start = self.parameters[prog.start_parameter].value_at(as_of)
+        if not isinstance(start, int) or isinstance(start, bool):
+            return None
+        year = as_of.year - start + 1
+        return year if 1 <= year <= prog.years else None
+
+    def parameters_at(
+        self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, ParamValue | None]:
+        """Every parameter's value on ``as_of``, with ``overrides`` applied."""
+        overrides = overrides or {}
+        year = self.programme_year(as_of, overrides)
+        values: dict[str, ParamValue | None] = {}
+        for name, param in self.parameters.items():
+            values[name] = overrides[name] if name in overrides else param.value_at(as_of, year)
+        return values
+
+    def in_force(self, as_of: dt.date) -> bool:
+        """Whether the document is in force on ``as_of``."""
+        start, end = self.info.effective_from, self.info.effective_until
+        return (start is None or start <= as_of) and (end is None or as_of <= end)
+
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for file in sorted(folder.rglob("*")):
+        rel = file.relative_to(folder)
+        if not file.is_file() or "__pycache__" in rel.parts or file.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(rel.as_posix().encode() + b"\0")
+        h.update(file.read_bytes() + b"\0")
+    return f"sha256:{h.hexdigest()}"
+
+
+def find_pack_folder(path: Path) -> Path:
+    """The folder holding ``pack.toml``: ``path`` itself, or the one package inside it."""
+    if path.is_file() and path.name == "pack.toml":
+        return path.parent
+    if (path / "pack.toml").is_file():
+        return path
+    found = sorted(p.parent for p in path.glob("*/pack.toml")) if path.is_dir() else []
+    if len(found) == 1:
+        return found[0]
+    if not path.exists():
+        raise PackError(f"{path}: no such folder")
+    raise PackError(f"{path}: no pack.toml in this folder or in exactly one folder inside it")
+
+
+def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType | None:
+    if info.hooks is None:
+        return None
+    file = folder / info.hooks
+    if not file.is_file():
+        raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack")
+    safe = re.sub(r"\W", "_", info.id)
+    name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise PackError(f"{file}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+    return module
+
+
+def load_pack(path: str | Path) -> Pack:
+    """Read a pack folder (or its ``pack.toml``) and check its structure.
+
+    Raises :class:`PackError` naming the file and the field path of every problem.
+    The rules themselves are compiled and checked on first evaluation, or by
+    :func:`policyengine.engine.compile_pack`.
+    """
+    folder = find_pack_folder(Path(path))
+    file = folder / "pack.toml"
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(f"{file}: cannot read the file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{file}: not valid TOML: {exc}") from None
+    try:
+        raw = converter.structure(data, _PackFile)
+    except Exception as exc:  # cattrs groups
+        lines = [f"{file}: {p}" for p in problems_of(exc, "")]
+        raise PackError("\n".join(lines)) from None
+    problems = _check(raw)
+    if problems:
+        raise PackError("\n".join(f"{file}: {p}" for p in problems))
+    digest = _digest(folder)
+    params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
+    return Pack(
+        info=raw.pack,
+        parameters=params,
+        derived=raw.derived,
+        rules=raw.rules,
+        scales=raw.scales,
+        outputs=raw.outputs,
+        path=folder,
+        digest=digest,
+        hooks=_load_hooks(folder, raw.pack, digest),
+    )
+
+
+def _check(raw: _PackFile) -> list[str]:
+    """Structural checks a type cannot express (ids, duplicates, value entries)."""
+    problems: list[str] = []
+    info = raw.pack
+    if not _ID.match(info.id):
+        problems.append(f"pack.id: {info.id!r} must be lower-case letters, digits and dashes")
+    seen: set[str] = set()
+    for i, rule in enumerate(raw.rules):
+        where = f"rules[{i}]"
+        if not _RULE_ID.match(rule.id):
+            problems.append(f"{where}.id: {rule.id!r} must be lower-case letters, digits, . - _")
+        if rule.id in seen:
+            problems.append(f"{where}.id: {rule.id!r} is used twice")
+        seen.add(rule.id)
+        if rule.kind == "condition" and rule.require is None:
+            problems.append(f"{where}.require: a condition rule needs a require condition")
+        if rule.kind == "hook" and rule.require is not None:
+            problems.append(f"{where}.require: a hook rule is decided by the pack's hook")
+        if not rule.clause.strip() or not rule.quote.strip():
+            problems.append(f"{where}: every rule cites its clause and quotes the document")
+    for i, scale in enumerate(raw.scales):
+        if scale.id in seen:
+            problems.append(f"scales[{i}].id: {scale.id!r} is used twice")
+        seen.add(scale.id)
+        if not scale.bands:
+            problems.append(f"scales[{i}].bands: a scale needs at least one band")
+    for name, param in raw.parameters.items():
+        where = f"parameters.{name}"
+        if param.value is not None and param.values:
+            problems.append(f"{where}: give either value or values, not both")
+        for j, entry in enumerate(param.values):
+            if (entry.since is None) == (entry.year is None):
+                problems.append(f"{where}.values[{j}]: give exactly one of since (a date) or year")
+            if entry.year is not None and info.programme is None:
+                problems.append(f"{where}.values[{j}].year: the pack declares no [pack.programme]")
+        if param.value is None and not param.values and param.source is None:
+            problems.append(f"{where}: no value; say why in source (e.g. {NOT_STATED!r})")
+        has_citation = param.clause is not None or all(e.clause for e in param.values)
+        if param.source is None and not has_citation:
+            problems.append(f"{where}: cite the clause the value comes from (clause/quote)")
+    if info.programme is not None and info.programme.start_parameter not in raw.parameters:
+        problems.append(
+            f"pack.programme.start_parameter: {info.programme.start_parameter!r} is not a parameter"
+        )
+    return problems

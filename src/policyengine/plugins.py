@@ -1,0 +1,141 @@
+"""Finding plugins and packs: entry points, built-in plugins, and pack folders.
+
+Load order (tox's): entry points of the ``policyengine`` group, then the built-in plugins
+of :data:`DEFAULT_PLUGINS`, then ``check_pending()`` so a misspelt hook is an error.
+Bundled packs are ordinary distributions found through the entry-point group, exactly
+as a third party's would be.
+
+Environment switches:
+
+``POLICYENGINE_DISABLE_PLUGINS=a,b``
+    entry-point names not to load.
+``POLICYENGINE_TRACE_HOOKS=1``
+    print every hook call, its arguments and its result to standard error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from policyengine import hookspecs
+from policyengine.exceptions import PackError, UnknownPackError
+from policyengine.pack import Pack, load_pack
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "PackRegistry",
+    "PackSource",
+    "make_plugin_manager",
+]
+
+DEFAULT_PLUGINS = ("policyengine.reporters",)
+"""Built-in features, registered through the same hooks as third-party plugins."""
+
+
+@attrs.frozen
+class PackSource:
+    """Where a pack's folder is: a path or a traversable inside an installed package."""
+
+    folder: Path | Traversable
+    plugin: str | None = None
+    """The plugin that registered it (filled in by the registry)."""
+
+    def path(self) -> Path:
+        """The folder as a filesystem path (installed packages are plain folders)."""
+        return Path(str(self.folder))
+
+
+def make_plugin_manager(
+    *, load_entry_points: bool = True, blocked: Iterable[str] = (), plugins: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """A fresh plugin manager with the hook specs, entry points and built-in plugins."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    env_blocked = os.environ.get("POLICYENGINE_DISABLE_PLUGINS", "")
+    for name in [*blocked, *(n.strip() for n in env_blocked.split(",") if n.strip())]:
+        pm.set_blocked(name)
+    for plugin in plugins:
+        pm.register(plugin)
+    if load_entry_points:
+        pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    for module_name in DEFAULT_PLUGINS:
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        if not pm.is_registered(module):
+            pm.register(module, name=module_name)
+    pm.check_pending()
+    if os.environ.get("POLICYENGINE_TRACE_HOOKS"):
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
+    return pm
+
+
+
+class PackRegistry:
+    """The packs installed in this environment, loaded once and looked up by id."""
+
+    def __init__(self, plugin_manager: pluggy.PluginManager | None = None) -> None:
+        self._pm = plugin_manager
+        self._packs: dict[str, Pack] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The plugin manager (made on first use)."""
+        if self._pm is None:
+            self._pm = make_plugin_manager()
+        return self._pm
+
+    def packs(self) -> Mapping[str, Pack]:
+        """Every installed pack by id, in id order."""
+        with self._lock:
+            if self._packs is None:
+                self._packs = self._discover()
+            return self._packs
+
+    def _discover(self) -> dict[str, Pack]:
+        found: dict[str, tuple[Pack, str]] = {}
+        pm = self.plugin_manager
+        for impl in pm.hook.register_packs.get_hookimpls():
+            plugin_name = pm.get_name(impl.plugin) or "?"
+            sources: Any = impl.function()
+            for source in sources or ():
+                folder = source.path() if isinstance(source, PackSource) else Path(str(source))
+                pack = load_pack(folder)
+                if pack.id in found:
+                    other = found[pack.id][1]
+                    raise PackError(
+                        f"two packs have the id {pack.id!r}: from plugin {other!r} and {plugin_name!r}"
+                    )
+                found[pack.id] = (pack, plugin_name)
+        return {pid: found[pid][0] for pid in sorted(found)}
+
+    def get(self, pack_id: str) -> Pack:
+        """The installed pack with that id, or :class:`UnknownPackError` listing the others."""
+        packs = self.packs()
+        if pack_id in packs:
+            return packs[pack_id]
+        known = ", ".join(packs) or "none"
+        raise UnknownPackError(f"unknown pack {pack_id!r}; installed packs: {known}")
+
+    def resolve(self, name: str | Path) -> list[Pack]:
+        """Packs named on the command line: an id, ``all``, or a pack folder."""
+        if isinstance(name, Path) or os.sep in name or name.startswith(".") or Path(name).is_dir():
+            path = Path(name)
+            if not path.exists():
+                raise UnknownPackError(f"unknown pack {str(name)!r}: no such pack folder")
+            return [load_pack(path)]
+        if name == "all":
+            return list(self.packs().values())
+        return [self.get(name)]
+

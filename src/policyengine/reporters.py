@@ -1,0 +1,180 @@
+"""The built-in output formats: ``table`` (for people, in Chinese), ``json``, ``markdown``, ``html``.
+
+Registered as a plugin through :func:`policyengine.hookspecs.register_reporters`, the same
+way a third-party format would be.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from policyengine.hookspecs import hookimpl
+from policyengine.results import Finding, Result
+
+__all__ = ["Reporter", "render_json", "render_markdown", "render_table"]
+
+
+@attrs.frozen
+class Reporter:
+    """An output format: its name for ``--format`` and how it renders results."""
+
+    name: str
+    description: str
+    render: Callable[[Sequence[Result]], str]
+
+
+OUTCOME_ZH = {
+    "pass": "符合",
+    "fail": "不符合",
+    "unknown": "待补数据",
+    "not_applicable": "不适用",
+    "advisory": "建议",
+    "due": "待办",
+    "overdue": "逾期",
+    "met_late": "逾期完成",
+}
+VERDICT_ZH = {"pass": "通过", "fail": "未通过", "incomplete": "数据不全", "not_applicable": "不适用"}
+
+
+def _all(results: Sequence[Result]) -> Iterable[tuple[int, Result]]:
+    """Each result with its depth, a jurisdiction followed by its communities and children."""
+
+    def walk(r: Result, depth: int) -> Iterable[tuple[int, Result]]:
+        yield depth, r
+        for c in r.communities:
+            yield from walk(c, depth + 1)
+        for j in r.jurisdictions:
+            yield from walk(j, depth + 1)
+
+    for r in results:
+        yield from walk(r, 0)
+
+
+def render_json(results: Sequence[Result]) -> str:
+    """Exactly the JSON of results.md: one object, or a list for several results."""
+    data: Any = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _cut(text: str, width: int) -> str:
+    out, used = "", 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > width - 1:
+            return out + "…"
+        out += ch
+        used += w
+    return out
+
+
+def _outputs_line(r: Result) -> str:
+    parts = [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in r.outputs.items()]
+    return "，".join(parts)
+
+
+def render_table(results: Sequence[Result]) -> str:
+    """A terminal table a person reads: verdict, then one line per rule, then outputs."""
+    lines: list[str] = []
+    for depth, r in _all(results):
+        indent = "  " * depth
+        level = "辖区" if r.subject_level == "jurisdiction" else "社区"
+        name = f"{r.subject_name}（{r.subject_id}）" if r.subject_name else r.subject_id
+        lines.append(f"{indent}{level} {name} · 政策包 {r.pack_id} {r.pack_version} · "
+                     f"评估日期 {r.as_of.isoformat()}")
+        lines.append(f"{indent}结论：{VERDICT_ZH[r.verdict]}（{r.verdict}）")
+        rows = [("结果", "条款", "规则", "说明")]
+        for f in r.findings:
+            rows.append((OUTCOME_ZH[f.outcome], f.clause, f"{f.title}", f.message))
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        widths = [min(w, 24) for w in widths]
+        for row in rows:
+            cells = [_pad(_cut(row[i], widths[i]) if _width(row[i]) > widths[i] else row[i], widths[i])
+                     for i in range(3)]
+            lines.append(f"{indent}  " + "  ".join(cells) + "  " + row[3])
+        if r.outputs:
+            lines.append(f"{indent}输出：{_outputs_line(r)}")
+        lines.append(f"{indent}内容摘要：{r.pack_digest}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md_finding(f: Finding) -> str:
+    responsible = "、".join(f.responsible)
+    cells = [OUTCOME_ZH[f.outcome], f.clause, f.title, f.message, responsible]
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def render_markdown(results: Sequence[Result]) -> str:
+    """Markdown: a heading per subject, a table of findings with the quoted clauses."""
+    out: list[str] = []
+    for depth, r in _all(results):
+        hashes = "#" * min(6, depth + 2)
+        name = r.subject_name or r.subject_id
+        out.append(f"{hashes} {name}（{r.subject_id}）— {r.pack_id} {r.pack_version}\n")
+        out.append(f"结论：**{VERDICT_ZH[r.verdict]}**（{r.verdict}），评估日期 {r.as_of.isoformat()}\n")
+        out.append("| 结果 | 条款 | 规则 | 说明 | 责任单位 |")
+        out.append("|---|---|---|---|---|")
+        out.extend(_md_finding(f) for f in r.findings)
+        out.append("")
+        if r.outputs:
+            out.append("输出：" + _outputs_line(r) + "\n")
+        quotes = [f"- {f.clause}：“{f.quote}”" for f in r.findings if f.outcome in ("fail", "overdue", "met_late")]
+        if quotes:
+            out.append("未符合条款原文：\n")
+            out.extend(quotes)
+            out.append("")
+        out.append(f"政策包内容摘要：`{r.pack_digest}`\n")
+    return "\n".join(out)
+
+
+def render_html(results: Sequence[Result]) -> str:
+    """A standalone HTML page with one table per subject."""
+    e = html.escape
+    parts = ['<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>policyengine</title>',
+             "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
+             "table{border-collapse:collapse}.fail,.overdue,.met_late{background:#fdd}"
+             ".unknown{background:#ffd}.pass{background:#dfd}</style><body>"]
+    for depth, r in _all(results):
+        level = min(6, depth + 1)
+        parts.append(f"<h{level}>{e(r.subject_name or r.subject_id)}（{e(r.subject_id)}）· "
+                     f"{e(r.pack_id)} {e(r.pack_version)}</h{level}>")
+        parts.append(f"<p>结论：<strong>{e(VERDICT_ZH[r.verdict])}</strong>（{e(r.verdict)}），"
+                     f"评估日期 {e(r.as_of.isoformat())}</p>")
+        parts.append("<table><tr><th>结果</th><th>条款</th><th>规则</th><th>原文</th><th>说明</th>"
+                     "<th>责任单位</th></tr>")
+        for f in r.findings:
+            parts.append(
+                f'<tr class="{e(f.outcome)}"><td>{e(OUTCOME_ZH[f.outcome])}</td><td>{e(f.clause)}</td>'
+                f"<td>{e(f.title)}</td><td>{e(f.quote)}</td><td>{e(f.message)}</td>"
+                f"<td>{e('、'.join(f.responsible))}</td></tr>")
+        parts.append("</table>")
+        if r.outputs:
+            parts.append(f"<p>输出：{e(_outputs_line(r))}</p>")
+        parts.append(f"<p><small>{e(r.pack_digest)}</small></p>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+@hookimpl
+def register_reporters() -> list[Reporter]:
+    """The built-in formats."""
+    return [
+        Reporter("table", "a table for the terminal, in Chinese", render_table),
+        Reporter("json", "the result JSON of results.md", render_json),
+        Reporter("markdown", "Markdown with quoted clauses", render_markdown),
+        Reporter("html", "a standalone HTML page", render_html),
+    ]
