@@ -172,6 +172,8 @@ def make_converter() -> cattrs.Converter:
                 raise TypeError(f"{describe(v)} is not a number or text")
             if isinstance(v, allowed):
                 return v
+            if float in allowed and isinstance(v, int):
+                return float(v)
             names = " or ".join(a.__name__ for a in allowed) + (" or a table" if tables else "")
             raise TypeError(f"{describe(v)} is not a {names}")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import pluggy
@@ -25,9 +25,17 @@ import pluggy
 from policyengine import expressions as ex
 from policyengine._durable import CompiledConditions, compile_conditions
 from policyengine.exceptions import PackError
-from policyengine.facts import Community, FactType, fact_catalogue, flatten, objective_score
+from policyengine.facts import (
+    Community,
+    FactType,
+    Jurisdiction,
+    fact_catalogue,
+    flatten,
+    objective_score,
+)
 from policyengine.hookspecs import PROJECT
-from policyengine.pack import Pack, Rule, Scale
+from policyengine.deadlines import assess
+from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = ["EvaluationContext", "RuleDecision", "compile_pack", "evaluate_community"]
@@ -39,6 +47,7 @@ CONTEXT_FACTS: dict[str, FactType] = {
     "as_of.month": FactType("int"),
     "as_of.day": FactType("int"),
     "programme.year": FactType("int"),
+    "as_of.phase": FactType("text"),
 }
 """Facts every evaluation provides about its own date, readable by rules."""
 
@@ -48,7 +57,7 @@ class EvaluationContext:
     """What a pack hook sees of one evaluation."""
 
     pack: Pack
-    subject: Community
+    subject: Community | Jurisdiction
     as_of: dt.date
     params: Mapping[str, Any]
     """Every parameter's value on ``as_of`` (None where the document sets none)."""
@@ -96,6 +105,18 @@ class _CompiledScale:
     index: int
 
 
+@attrs.frozen
+class _CompiledDeadline:
+    deadline: Deadline
+    when: ex.Expr | None
+    evidence: ex.Expr
+    evidence_is_value: bool
+    when_keys: tuple[str, ...]
+    evidence_keys: tuple[str, ...]
+    fact_paths: tuple[str, ...]
+    index: int
+
+
 @attrs.frozen(eq=False)
 class CompiledPack:
     """A pack's conditions, type-checked and compiled into the rules engine."""
@@ -111,6 +132,7 @@ class CompiledPack:
     plugins: pluggy.PluginManager
     applies: ex.Expr | None = None
     applies_keys: tuple[str, ...] = ()
+    deadlines: tuple[_CompiledDeadline, ...] = ()
 
 
 def _value_keys(expr: ex.Expr | None) -> tuple[str, ...]:
@@ -135,9 +157,18 @@ def _nodes(expr: ex.Expr) -> list[ex.Expr]:
     return out
 
 
-def _type_env(pack: Pack) -> tuple[Any, Any]:
-    catalogue = fact_catalogue("community")
-    derived = {d.path: FactType(d.type if d.type != "text" else "text") for d in pack.derived}
+Level = Literal["community", "jurisdiction"]
+
+
+def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
+    catalogue = fact_catalogue(level)
+    if level == "community":
+        derived = {d.path: FactType(d.type) for d in pack.derived}
+    else:
+        derived = {a.path: FactType("number") for a in pack.aggregates}
+
+    phases = tuple(p.id for p in pack.phases) + ("before", "ended")
+    derived["as_of.phase"] = FactType("text", choices=phases)
 
     def field_type(path: str) -> tuple[ex.ValueType, tuple[str, ...]] | None:
         ft = derived.get(path) or catalogue.get(path) or CONTEXT_FACTS.get(path)
@@ -190,22 +221,35 @@ def _plugin_manager(pack: Pack) -> pluggy.PluginManager:
     return pm
 
 
-def compile_pack(pack: Pack) -> CompiledPack:
-    """Type-check and compile every condition of the pack (once per loaded pack)."""
-    cached = pack.cache.get("compiled")
+def _plugins(pack: Pack) -> pluggy.PluginManager:
+    pm = pack.cache.get("plugins")
+    if not isinstance(pm, pluggy.PluginManager):
+        pm = pack.cache["plugins"] = _plugin_manager(pack)
+    return pm
+
+
+def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
+    """Type-check and compile every condition of one level of the pack (once per loaded pack).
+
+    ``community``: rules, scales, deadlines, derived facts and outputs for communities;
+    ``jurisdiction``: the jurisdiction rules and deadlines, over jurisdiction facts and the
+    pack's aggregates.
+    """
+    cached = pack.cache.get(f"compiled:{level}")
     if isinstance(cached, CompiledPack):
         return cached
-    env = _type_env(pack)
+    env = _type_env(pack, level)
     file = pack.path / "pack.toml"
+    community = level == "community"
     derived: list[tuple[str, ex.Expr | None]] = []
-    for i, d in enumerate(pack.derived):
+    for i, d in enumerate(pack.derived if community else ()):
         expr = _compile_expr(d.expression, f"{file}: derived[{i}].expression", env, condition=False)
         derived.append((d.path, expr))
     rules: list[_CompiledRule] = []
     conditions: list[tuple[str, ex.Normal]] = []
     paths: dict[str, None] = {}
     for i, rule in enumerate(pack.rules):
-        if rule.subject != "community":
+        if rule.subject != level:
             continue
         where = f"{file}: rules[{i}] ({rule.id})"
         when = _compile_expr(rule.when, f"{where}.when", env, condition=True)
@@ -230,7 +274,7 @@ def compile_pack(pack: Pack) -> CompiledPack:
             conditions.append((f"r{i}q", ex.normalise(require)))
         paths.update(dict.fromkeys(fact_paths))
     scales: list[_CompiledScale] = []
-    for i, scale in enumerate(pack.scales):
+    for i, scale in enumerate(pack.scales if community else ()):
         where = f"{file}: scales[{i}] ({scale.id})"
         input_expr = _compile_expr(scale.input, f"{where}.input", env, condition=False)
         assert input_expr is not None
@@ -251,28 +295,53 @@ def compile_pack(pack: Pack) -> CompiledPack:
         scales.append(_CompiledScale(scale, input_expr, when, tuple(bands), _value_keys(when),
                                      _value_keys(input_expr), fact_paths, params, i))
         paths.update(dict.fromkeys(fact_paths))
+    deadlines: list[_CompiledDeadline] = []
+    for i, dl in enumerate(pack.deadlines):
+        if dl.subject != level:
+            continue
+        where = f"{file}: deadlines[{i}] ({dl.id})"
+        when = _compile_expr(dl.when, f"{where}.when", env, condition=True)
+        try:
+            evidence = ex.parse(dl.evidence)
+            kind = ex.check_types(evidence, *env, condition=False)
+        except ex.ExpressionError as exc:
+            raise PackError(f"{where}.evidence: {exc}") from None
+        is_value = isinstance(evidence, ex.Field) and (
+            kind == "date_list" or (dl.kind == "yearly" and kind == "number"))
+        if not is_value:
+            if kind != "bool":
+                raise PackError(f"{where}.evidence: give a date-list fact, a year fact (yearly) "
+                                f"or a condition, not a {kind} value")
+            conditions.append((f"d{i}e", ex.normalise(evidence)))
+        if when is not None:
+            conditions.append((f"d{i}w", ex.normalise(when)))
+        fact_paths = tuple(dict.fromkeys([*ex.fields_of(evidence), *(ex.fields_of(when) if when else ())]))
+        deadlines.append(_CompiledDeadline(dl, when, evidence, is_value, _value_keys(when),
+                                           _value_keys(evidence), fact_paths, i))
+        paths.update(dict.fromkeys(fact_paths))
     applies = None
-    if pack.info.applicability is not None:
+    if pack.info.applicability is not None and community:
         applies = _compile_expr(pack.info.applicability.when, f"{file}: pack.applicability.when",
                                 env, condition=True)
         assert applies is not None
         conditions.append(("pa", ex.normalise(applies)))
         paths.update(dict.fromkeys(ex.fields_of(applies)))
     outputs: list[tuple[str, ex.Expr]] = []
-    for name, text in pack.outputs.items():
+    for name, text in (pack.outputs if community else {}).items():
         expr = _compile_expr(text, f"{file}: outputs.{name}", env, condition=False)
         assert expr is not None
         outputs.append((name, expr))
         paths.update(dict.fromkeys(ex.fields_of(expr)))
     # derived facts read their own inputs
-    derived_paths = {d.path for d in pack.derived}
+    derived_paths = {d.path for d in pack.derived} | {a.path for a in pack.aggregates}
     for _, expr in derived:
         if expr is not None:
             paths.update(dict.fromkeys(ex.fields_of(expr)))
     value_nodes: dict[str, ex.Expr] = {}
     for expr in [*(r.when for r in rules), *(r.require for r in rules),
                  *(s.input for s in scales), *(s.when for s in scales),
-                 *(b for s in scales for _, b in s.bands), applies]:
+                 *(b for s in scales for _, b in s.bands), applies,
+                 *(d.when for d in deadlines), *(d.evidence for d in deadlines if not d.evidence_is_value)]:
         if expr is None:
             continue
         for node in _nodes(expr):
@@ -286,12 +355,13 @@ def compile_pack(pack: Pack) -> CompiledPack:
         outputs=tuple(outputs),
         read_paths=tuple(p for p in paths if p not in derived_paths and p not in CONTEXT_FACTS),
         value_nodes=value_nodes,
-        conditions=compile_conditions(f"{pack.id}@{pack.version}/{pack.digest}", conditions),
-        plugins=_plugin_manager(pack),
+        conditions=compile_conditions(f"{pack.id}@{pack.version}/{pack.digest}/{level}", conditions),
+        plugins=_plugins(pack),
         applies=applies,
         applies_keys=_value_keys(applies),
+        deadlines=tuple(deadlines),
     )
-    pack.cache["compiled"] = compiled
+    pack.cache[f"compiled:{level}"] = compiled
     return compiled
 
 
@@ -322,10 +392,10 @@ def _responsible(units: Sequence[str]) -> str:
     return f"责任单位：{'、'.join(units)}。" if units else ""
 
 
-def _finding(rule: Rule | Scale, outcome: Outcome, facts: Mapping[str, Any], paths: Sequence[str],
+def _finding(rule: Rule | Scale | Deadline, outcome: Outcome, facts: Mapping[str, Any], paths: Sequence[str],
              params: Mapping[str, Any], param_names: Sequence[str], expected: str | None,
              message: str, actual: str | None = None) -> Finding:
-    area = rule.area if isinstance(rule, Rule) else None
+    area = rule.area if isinstance(rule, Rule | Deadline) else None
     return Finding(
         rule=rule.id,
         outcome=outcome,
@@ -433,8 +503,91 @@ def _decide_scale(cs: _CompiledScale, values: Mapping[str, Any], matched: frozen
     return make("pass", message), value
 
 
+def _decide_deadline(cd: _CompiledDeadline, values: Mapping[str, Any], matched: frozenset[str],
+                     ctx: EvaluationContext) -> tuple[Finding, dt.date | None]:
+    dl, facts, params = cd.deadline, ctx.facts, ctx.params
+    missing_when = _missing(cd.when_keys, values)
+    if missing_when:
+        message = f"缺少数据，无法判断是否适用：{'、'.join(_paths(missing_when))}。"
+        return _finding(dl, "unknown", facts, cd.fact_paths, params, (), None, message), None
+    if cd.when is not None and f"d{cd.index}w" not in matched:
+        message = f"不适用：{ex.render(cd.when, params)} 不成立。"
+        return _finding(dl, "not_applicable", facts, cd.fact_paths, params, (), None, message), None
+    if cd.evidence_is_value:
+        evidence = facts.get(cd.fact_paths[0])
+    else:
+        evidence = None if _missing(cd.evidence_keys, values) else f"d{cd.index}e" in matched
+    a = assess(dl, ctx.as_of, evidence)
+    outcome = a.outcome
+    message = a.message
+    if outcome in ("overdue", "met_late") and not dl.binding:
+        outcome = "advisory"
+    if outcome in ("overdue", "met_late", "advisory"):
+        message += _responsible(dl.responsible)
+    return _finding(dl, outcome, facts, cd.fact_paths, params, (), a.expected, message, a.actual), a.next_due
+
+
 def _today() -> dt.date:
     return dt.date.today()
+
+
+def _check_overrides(pack: Pack, parameters: Mapping[str, Any] | None) -> None:
+    for name in parameters or {}:
+        if name not in pack.parameters:
+            raise PackError(f"{pack.id}: parameter override {name!r} is not a parameter of the pack")
+
+
+def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, Any]:
+    return {"as_of.year": as_of.year, "as_of.month": as_of.month, "as_of.day": as_of.day,
+            "programme.year": year, "as_of.phase": pack.phase_at(as_of)}
+
+
+def _decide(cp: CompiledPack, ctx: EvaluationContext, values: Mapping[str, Any],
+            matched: frozenset[str], applicable: bool | None, reason: str) -> tuple[list[Finding], dict[str, Any]]:
+    """Findings in pack order (rules, scales, deadlines) and the outputs they give."""
+    facts, params = ctx.facts, ctx.params
+    by_rule: dict[str, Finding] = {}
+    outputs: dict[str, Any] = {}
+    if applicable is False:
+        for cr in cp.rules:
+            by_rule[cr.rule.id] = _finding(cr.rule, "not_applicable", facts, cr.fact_paths, params,
+                                           cr.params, None, f"不适用：{reason}")
+        for cs in cp.scales:
+            by_rule[cs.scale.id] = _finding(cs.scale, "not_applicable", facts, cs.fact_paths,
+                                            params, cs.params, None, f"不适用：{reason}")
+            outputs[cs.scale.output] = None
+        for cd in cp.deadlines:
+            by_rule[cd.deadline.id] = _finding(cd.deadline, "not_applicable", facts, cd.fact_paths,
+                                               params, (), None, f"不适用：{reason}")
+            if cd.deadline.output:
+                outputs[cd.deadline.output] = None
+    else:
+        for cr in cp.rules:
+            if cr.rule.kind != "hook":
+                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
+        for cs in cp.scales:
+            by_rule[cs.scale.id], outputs[cs.scale.output] = _decide_scale(cs, values, matched, ctx)
+        for cd in cp.deadlines:
+            by_rule[cd.deadline.id], next_due = _decide_deadline(cd, values, matched, ctx)
+            if cd.deadline.output:
+                outputs[cd.deadline.output] = next_due
+    for name, expr in cp.outputs:
+        outputs[name] = ex.evaluate(expr, facts, params)
+    if applicable is not False and any(cr.rule.kind == "hook" for cr in cp.rules):
+        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
+        for cr in cp.rules:
+            if cr.rule.kind == "hook":
+                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
+    findings = ([by_rule[cr.rule.id] for cr in cp.rules] + [by_rule[cs.scale.id] for cs in cp.scales]
+                + [by_rule[cd.deadline.id] for cd in cp.deadlines])
+    return findings, outputs
+
+
+def _dated_outputs(pack: Pack, outputs: dict[str, Any], year: int | None, phase: str | None) -> None:
+    if pack.info.programme is not None:
+        outputs.setdefault("program_year", year)
+    if pack.phases:
+        outputs.setdefault(pack.info.phase_output, phase)
 
 
 def evaluate_community(
@@ -446,16 +599,13 @@ def evaluate_community(
     """Evaluate one community against one pack on ``as_of`` (default: today)."""
     as_of = as_of or _today()
     cp = compile_pack(pack)
-    for name in parameters or {}:
-        if name not in pack.parameters:
-            raise PackError(f"{pack.id}: parameter override {name!r} is not a parameter of the pack")
+    _check_overrides(pack, parameters)
     params = pack.parameters_at(as_of, parameters)
     year = pack.programme_year(as_of, parameters)
     facts = flatten(community, cp.read_paths)
     if "happiness.objective_score" in facts:
         facts["happiness.objective_score"] = objective_score(community.happiness)
-    facts.update({"as_of.year": as_of.year, "as_of.month": as_of.month, "as_of.day": as_of.day,
-                  "programme.year": year})
+    facts.update(_context_facts(pack, as_of, year))
     for path, expr in cp.derived:
         if expr is not None:
             facts[path] = ex.evaluate(expr, facts, params)
@@ -463,50 +613,25 @@ def evaluate_community(
     for extra in cp.plugins.hook.pack_derive_facts(context=ctx):
         if extra:
             facts.update(extra)
-    ctx = attrs.evolve(ctx, facts=facts)
 
     values = {key: ex.evaluate(node, facts, params) for key, node in cp.value_nodes.items()}
     matched = cp.conditions.matching(values)
     applicable: bool | None = True
-    applicability = pack.info.applicability
+    reason = ""
     if not pack.in_force(as_of):
-        applicable = False
+        applicable, reason = False, f"政策在 {as_of.isoformat()} 不在有效期内。"
     elif cp.applies is not None:
         applicable = None if _missing(cp.applies_keys, values) else "pa" in matched
+        reason = f"本方案不适用于该社区（{ex.render(cp.applies)} 不成立）。"
 
-    by_rule: dict[str, Finding] = {}
-    outputs: dict[str, Any] = {}
-    if applicable is False:
-        reason = (f"政策在 {as_of.isoformat()} 不在有效期内。" if not pack.in_force(as_of)
-                  else f"本方案不适用于该社区（{applicability.when if applicability else ''}）。")
-        for cr in cp.rules:
-            by_rule[cr.rule.id] = _finding(cr.rule, "not_applicable", facts, cr.fact_paths, params,
-                                           cr.params, None, f"不适用：{reason}")
-        for cs in cp.scales:
-            by_rule[cs.scale.id] = _finding(cs.scale, "not_applicable", facts, cs.fact_paths,
-                                            params, cs.params, None, f"不适用：{reason}")
-            outputs[cs.scale.output] = None
-    else:
-        for cr in cp.rules:
-            if cr.rule.kind != "hook":
-                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
-        for cs in cp.scales:
-            by_rule[cs.scale.id], outputs[cs.scale.output] = _decide_scale(cs, values, matched, ctx)
-    for name, expr in cp.outputs:
-        outputs[name] = ex.evaluate(expr, facts, params)
+    findings, outputs = _decide(cp, ctx, values, matched, applicable, reason)
     if applicable is not False:
-        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
-        for cr in cp.rules:
-            if cr.rule.kind == "hook":
-                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
-    findings = [by_rule[cr.rule.id] for cr in cp.rules] + [by_rule[cs.scale.id] for cs in cp.scales]
-    if applicable is not False:
-        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
+        by_rule = {f.rule: f for f in findings}
+        ctx = attrs.evolve(ctx, findings=by_rule, outputs=dict(outputs))
         for extra in reversed(cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))):
             if extra:
                 outputs.update(extra)
-    if pack.info.programme is not None:
-        outputs.setdefault("program_year", year)
+    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -520,3 +645,60 @@ def evaluate_community(
         findings=tuple(findings),
         outputs={k: jsonable(v) for k, v in outputs.items()},
     )
+
+
+def _aggregate_text(path: str, d: Mapping[str, Any]) -> str:
+    value = d["value"]
+    if value is None:
+        shown = "未知"
+    elif isinstance(value, float):
+        shown = f"{value:.1%}（{d['met']}/{d['known']}）"
+    else:
+        shown = str(value)
+    extra = f"，另有 {d['unknown']} 个社区数据不全" if d["unknown"] else ""
+    return f"{path} = {shown}{extra}"
+
+
+def _explain_aggregates(f: Finding, details: Mapping[str, Mapping[str, Any]]) -> Finding:
+    """Show each aggregate with its counts, and the unknown communities, in the finding."""
+    used = [p for p in f.inputs if p in details]
+    if not used:
+        return f
+    actual = "; ".join(_aggregate_text(p, details[p]) if p in details else f"{p} = {_fmt(f.inputs[p])}"
+                       for p in f.inputs)
+    message = f.message
+    if f.actual and f.actual in message:
+        message = message.replace(f.actual, actual)
+    return attrs.evolve(f, inputs={k: details.get(k, v) for k, v in f.inputs.items()},
+                        actual=actual, message=message)
+
+
+def evaluate_jurisdiction_rules(
+    jurisdiction: Jurisdiction,
+    pack: Pack,
+    as_of: dt.date,
+    parameters: Mapping[str, Any] | None,
+    aggregates: Mapping[str, float | int | None],
+    details: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[Finding], dict[str, Any]]:
+    """The jurisdiction's own rules and deadlines, given its aggregates over communities.
+
+    ``details`` explains each aggregate (met, known, unknown) and replaces its bare value in
+    the findings' inputs.
+    """
+    cp = compile_pack(pack, "jurisdiction")
+    _check_overrides(pack, parameters)
+    params = pack.parameters_at(as_of, parameters)
+    year = pack.programme_year(as_of, parameters)
+    facts = flatten(jurisdiction, cp.read_paths)
+    facts.update(_context_facts(pack, as_of, year))
+    facts.update(aggregates)
+    ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, year)
+    values = {key: ex.evaluate(node, facts, params) for key, node in cp.value_nodes.items()}
+    matched = cp.conditions.matching(values)
+    in_force = pack.in_force(as_of)
+    reason = "" if in_force else f"政策在 {as_of.isoformat()} 不在有效期内。"
+    findings, outputs = _decide(cp, ctx, values, matched, in_force, reason)
+    findings = [_explain_aggregates(f, details) for f in findings]
+    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    return findings, outputs

@@ -1,15 +1,29 @@
-"""Evaluating a jurisdiction: every community, then its own rules, then its children."""
+"""Evaluating a jurisdiction: every community, then its own rules over them, then its children.
+
+A jurisdiction's aggregates (``[[aggregates]]`` of the pack: shares and counts) are taken
+over every community of its subtree (its own and its child jurisdictions'). A share is
+computed over the communities whose answer is known, and the finding says how many were
+unknown. The jurisdiction's verdict comes from its own binding rules; a pack without
+jurisdiction rules rolls its communities' and children's verdicts up instead.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policyengine.engine import ENGINE_VERSION, evaluate_community
-from policyengine.facts import Jurisdiction
-from policyengine.pack import Pack
-from policyengine.results import Result, Verdict
+from policyengine import expressions as ex
+from policyengine.engine import (
+    ENGINE_VERSION,
+    compile_pack,
+    evaluate_community,
+    evaluate_jurisdiction_rules,
+)
+from policyengine.exceptions import PackError
+from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten, objective_score
+from policyengine.pack import Aggregate, Pack
+from policyengine.results import Result, Verdict, verdict_of
 
 __all__ = ["evaluate_jurisdiction"]
 
@@ -25,6 +39,66 @@ def _roll_up(results: list[Result]) -> Verdict:
     return "pass"
 
 
+def _subtree(j: Jurisdiction, result: Result) -> Iterator[tuple[Community, Result]]:
+    yield from zip(j.communities, result.communities, strict=True)
+    for child, child_result in zip(j.jurisdictions, result.jurisdictions, strict=True):
+        yield from _subtree(child, child_result)
+
+
+def _answer(agg: Aggregate, community: Community, result: Result, params: Mapping[str, Any]) -> bool | None | str:
+    """True/False met, None unknown, "skip" where it does not apply."""
+    if agg.rule is not None:
+        outcome = result.finding(agg.rule).outcome
+        if outcome == "not_applicable":
+            return "skip"
+        if outcome == "unknown":
+            return None
+        return outcome == "pass"
+    if agg.output is not None:
+        if result.verdict == "not_applicable":
+            return "skip"
+        value = result.outputs.get(agg.output)
+        if value is None:
+            return None
+        return bool(value >= agg.min) if agg.min is not None else bool(value)
+    assert agg.condition is not None
+    expr = ex.parse(agg.condition)
+    facts = flatten(community, ex.fields_of(expr))
+    if "happiness.objective_score" in facts:
+        facts["happiness.objective_score"] = objective_score(community.happiness)
+    value = ex.evaluate(expr, facts, params)
+    return None if value is None else bool(value)
+
+
+def _aggregate(agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]) -> tuple[float | int | None, dict[str, Any]]:
+    answers = [_answer(agg, c, r, params) for c, r in pairs]
+    met = sum(1 for a in answers if a is True)
+    known = sum(1 for a in answers if a is True or a is False)
+    unknown = sum(1 for a in answers if a is None)
+    value: float | int | None
+    if agg.measure == "count":
+        value = met
+    else:
+        value = met / known if known else None
+    detail = {"value": value, "met": met, "known": known, "unknown": unknown,
+              "not_applicable": sum(1 for a in answers if a == "skip")}
+    return value, detail
+
+
+def _check_aggregates(pack: Pack) -> None:
+    catalogue = fact_catalogue("community")
+    for i, agg in enumerate(pack.aggregates):
+        if agg.condition is None:
+            continue
+        try:
+            expr = ex.parse(agg.condition)
+            for path in ex.fields_of(expr):
+                if path not in catalogue:
+                    raise ex.ExpressionError(f"{path!r} is not a known community fact")
+        except ex.ExpressionError as exc:
+            raise PackError(f"{pack.path / 'pack.toml'}: aggregates[{i}].condition: {exc}") from None
+
+
 def evaluate_jurisdiction(
     jurisdiction: Jurisdiction,
     pack: Pack,
@@ -32,8 +106,9 @@ def evaluate_jurisdiction(
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> Result:
-    """Evaluate every community of the jurisdiction and its children, nested."""
+    """Evaluate every community of the jurisdiction, its own rules, and its children, nested."""
     as_of = as_of or dt.date.today()
+    _check_aggregates(pack)
     communities = tuple(
         evaluate_community(c, pack, as_of=as_of, parameters=parameters)
         for c in jurisdiction.communities
@@ -42,6 +117,29 @@ def evaluate_jurisdiction(
         evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters)
         for j in jurisdiction.jurisdictions
     )
+    partial = Result(pack.id, pack.version, pack.digest, ENGINE_VERSION, jurisdiction.id,
+                     jurisdiction.name, "jurisdiction", as_of, "pass", (), {}, communities, children)
+    pairs = list(_subtree(jurisdiction, partial))
+    params = pack.parameters_at(as_of, parameters)
+    aggregates: dict[str, float | int | None] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for agg in pack.aggregates:
+        aggregates[agg.path], details[agg.path] = _aggregate(agg, pairs, params)
+    findings, outputs = evaluate_jurisdiction_rules(
+        jurisdiction, pack, as_of, parameters, aggregates, details)
+    for agg in pack.aggregates:
+        if agg.result_output:
+            outputs[agg.result_output] = aggregates[agg.path]
+    outputs["communities"] = {
+        "total": len(pairs),
+        **{v: sum(1 for _, r in pairs if r.verdict == v)
+           for v in ("pass", "fail", "incomplete", "not_applicable")},
+    }
+    has_own = any(f.binding for f in findings) and compile_pack(pack, "jurisdiction").rules
+    if has_own:
+        verdict = verdict_of(findings, True)
+    else:
+        verdict = _roll_up([*communities, *children])
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -51,9 +149,9 @@ def evaluate_jurisdiction(
         subject_name=jurisdiction.name,
         subject_level="jurisdiction",
         as_of=as_of,
-        verdict=_roll_up([*communities, *children]),
-        findings=(),
-        outputs={},
+        verdict=verdict,
+        findings=tuple(findings),
+        outputs=outputs,
         communities=communities,
         jurisdictions=children,
     )

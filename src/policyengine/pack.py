@@ -25,12 +25,15 @@ from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
 
 __all__ = [
+    "Aggregate",
     "Band",
     "DatedValue",
+    "Deadline",
     "Derived",
     "Pack",
     "PackInfo",
     "Parameter",
+    "Phase",
     "Programme",
     "Rule",
     "Scale",
@@ -88,6 +91,8 @@ class PackInfo:
     effective_until: dt.date | None = None
     programme: Programme | None = None
     applicability: Applicability | None = None
+    phase_output: str = "phase"
+    """The output key that names the phase of ``as_of`` (when the pack has phases)."""
     notes: tuple[str, ...] = ()
 
 
@@ -219,12 +224,85 @@ class Scale:
 
 
 @attrs.frozen
+class Phase:
+    """A dated stage of the programme (inclusive dates); the pack outputs the current one."""
+
+    id: str
+    title: str
+    start: dt.date
+    end: dt.date
+    clause: str
+    quote: str
+    title_en: str | None = None
+
+
+@attrs.frozen
+class Deadline:
+    """A date by which something must be done, decided as due, overdue, met or met late.
+
+    ``kind``: ``once`` (by ``due``), ``monthly`` (by ``day`` of each month from ``start`` to
+    ``end``) or ``yearly`` (by ``month``/``day`` of each year, default 12-31).
+    ``evidence``: a date-list fact (when it was done), for ``yearly`` an int fact (the last
+    year it was done), or a condition (done or not, lateness unknowable).
+    """
+
+    id: str
+    title: str
+    clause: str
+    quote: str
+    kind: Literal["once", "monthly", "yearly"]
+    evidence: str
+    responsible: tuple[str, ...] = ()
+    binding: bool = True
+    due: dt.date | None = None
+    day: int | None = None
+    month: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    when: str | None = None
+    subject: Literal["community", "jurisdiction"] = "community"
+    output: str | None = None
+    """An output key receiving the next date by which the act is due (ISO text, or null)."""
+    title_en: str | None = None
+    area: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Aggregate:
+    """A jurisdiction fact computed over its communities (its whole subtree).
+
+    ``measure = "share"``: the share of communities that meet ``rule`` (a community rule
+    id: its outcome is pass), ``output`` (a community output that is true) or
+    ``condition`` (a community condition that holds), over the communities whose answer is
+    known; communities where it does not apply are left out, unknown ones are counted and
+    reported. ``measure = "count"``: how many meet it.
+    """
+
+    path: str
+    title: str
+    measure: Literal["share", "count"]
+    rule: str | None = None
+    output: str | None = None
+    condition: str | None = None
+    min: float | None = None
+    """With ``output``: met when the output is at least this number (else: when true)."""
+    result_output: str | None = None
+    """A jurisdiction output key receiving the value."""
+    clause: str | None = None
+    quote: str | None = None
+
+
+@attrs.frozen
 class _PackFile:
     pack: PackInfo
     parameters: dict[str, Parameter] = attrs.Factory(dict)
     derived: tuple[Derived, ...] = ()
     rules: tuple[Rule, ...] = ()
     scales: tuple[Scale, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
     outputs: dict[str, str] = attrs.Factory(dict)
 
 
@@ -241,6 +319,9 @@ class Pack:
     path: Path
     digest: str
     hooks: types.ModuleType | None = None
+    phases: tuple[Phase, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
     """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
 
@@ -284,6 +365,21 @@ class Pack:
         for name, param in self.parameters.items():
             values[name] = overrides[name] if name in overrides else param.value_at(as_of, year)
         return values
+
+    def phase_at(self, as_of: dt.date) -> str | None:
+        """The id of the phase containing ``as_of``: ``before`` the first, ``ended`` after
+        the last, the earlier phase where two overlap or in a gap; None without phases."""
+        if not self.phases:
+            return None
+        ordered = sorted(self.phases, key=lambda p: p.start)
+        if as_of < ordered[0].start:
+            return "before"
+        if as_of > max(p.end for p in ordered):
+            return "ended"
+        containing = [p for p in ordered if p.start <= as_of <= p.end]
+        if containing:
+            return containing[0].id
+        return [p for p in ordered if p.start <= as_of][-1].id
 
     def in_force(self, as_of: dt.date) -> bool:
         """Whether the document is in force on ``as_of``."""
@@ -378,6 +474,9 @@ def load_pack(path: str | Path) -> Pack:
         path=folder,
         digest=digest,
         hooks=_load_hooks(folder, raw.pack, digest),
+        phases=raw.phases,
+        deadlines=raw.deadlines,
+        aggregates=raw.aggregates,
     )
 
 
@@ -407,6 +506,32 @@ def _check(raw: _PackFile) -> list[str]:
         seen.add(scale.id)
         if not scale.bands:
             problems.append(f"scales[{i}].bands: a scale needs at least one band")
+    for i, phase in enumerate(raw.phases):
+        if phase.end < phase.start:
+            problems.append(f"phases[{i}]: ends ({phase.end}) before it starts ({phase.start})")
+        if phase.id in ("before", "ended"):
+            problems.append(f"phases[{i}].id: {phase.id!r} is reserved")
+    for i, dl in enumerate(raw.deadlines):
+        where = f"deadlines[{i}]"
+        if dl.id in seen:
+            problems.append(f"{where}.id: {dl.id!r} is used twice")
+        seen.add(dl.id)
+        if dl.kind == "once" and dl.due is None:
+            problems.append(f"{where}.due: a once deadline needs its due date")
+        if dl.kind == "monthly" and (dl.day is None or dl.start is None or dl.end is None):
+            problems.append(f"{where}: a monthly deadline needs day, start and end")
+        if dl.day is not None and not 1 <= dl.day <= 31:
+            problems.append(f"{where}.day: {dl.day} is not a day of the month")
+        if dl.month is not None and not 1 <= dl.month <= 12:
+            problems.append(f"{where}.month: {dl.month} is not a month")
+    for i, agg in enumerate(raw.aggregates):
+        where = f"aggregates[{i}]"
+        if sum(x is not None for x in (agg.rule, agg.output, agg.condition)) != 1:
+            problems.append(f"{where}: give exactly one of rule, output or condition")
+        if not agg.path.startswith("communities."):
+            problems.append(f"{where}.path: {agg.path!r} must start with 'communities.'")
+        if agg.rule is not None and agg.rule not in seen:
+            problems.append(f"{where}.rule: {agg.rule!r} is not a rule of the pack")
     for name, param in raw.parameters.items():
         where = f"parameters.{name}"
         if param.value is not None and param.values:

@@ -1,0 +1,188 @@
+"""Deadlines as results: whether an act was due, done on time, done late, or missed.
+
+Pure date arithmetic over a :class:`policyengine.pack.Deadline` and the evidence fact; the
+engine turns the :class:`Assessment` into a finding. Conventions (docs/explanation):
+
+* A deadline day is inclusive: "每月24日前" is met by a report on the 24th; the 25th is late.
+* ``monthly``: the report for month *m* is on time if one is dated in month *m* on or before
+  the due day, late if the only ones in month *m* come after it, missing if there is none.
+  Months whose due day has passed count; the current month is ``due`` until its due day.
+* ``yearly``: the evidence is the last year the act was done. This year's act is ``due``
+  until its date; a year that ended without it makes the deadline ``overdue``.
+* ``once``: by the ``due`` date; with a date-list evidence, a later date is ``met_late``.
+* Evidence dated after ``as_of`` is ignored: it had not happened yet.
+* Missing evidence (None) is ``unknown``; an empty list means nothing was done.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from policyengine.pack import Deadline
+from policyengine.results import Outcome
+
+__all__ = ["Assessment", "assess", "due_date", "next_due"]
+
+
+@attrs.frozen
+class Assessment:
+    """The outcome of a deadline on a date, in words and as the next date due."""
+
+    outcome: Outcome
+    expected: str
+    actual: str
+    message: str
+    next_due: dt.date | None
+
+
+def _clamp(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def due_date(deadline: Deadline, year: int, month: int | None = None) -> dt.date:
+    """The due date of a period: a month for ``monthly``, a year for ``yearly``."""
+    if deadline.kind == "once":
+        assert deadline.due is not None
+        return deadline.due
+    if deadline.kind == "monthly":
+        assert month is not None and deadline.day is not None
+        return _clamp(year, month, deadline.day)
+    return _clamp(year, deadline.month or 12, deadline.day or 31)
+
+
+def _periods(deadline: Deadline) -> list[dt.date]:
+    if deadline.kind == "once":
+        assert deadline.due is not None
+        return [deadline.due]
+    if deadline.kind == "monthly":
+        assert deadline.start is not None and deadline.end is not None
+        return [due_date(deadline, y, m) for y, m in _months(deadline.start, deadline.end)]
+    first = deadline.start.year if deadline.start else None
+    last = deadline.end.year if deadline.end else None
+    if first is None:
+        return []
+    return [due_date(deadline, y) for y in range(first, (last or first) + 1)]
+
+
+def next_due(deadline: Deadline, as_of: dt.date, done: Sequence[dt.date] = ()) -> dt.date | None:
+    """The next due date on or after ``as_of`` whose period is not yet done on time."""
+    if deadline.kind == "yearly" and deadline.end is None:
+        this_year = due_date(deadline, as_of.year)
+        return this_year if this_year >= as_of else due_date(deadline, as_of.year + 1)
+    for due in _periods(deadline):
+        if due < as_of:
+            continue
+        if deadline.kind == "monthly" and any(
+            d.year == due.year and d.month == due.month and d <= due for d in done
+        ):
+            continue
+        return due
+    return None
+
+
+def _fmt_dates(dates: Sequence[dt.date]) -> str:
+    return "、".join(d.isoformat() for d in dates) or "无"
+
+
+def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    """Decide a deadline on ``as_of`` from its evidence (dates, a year, or done/not done)."""
+    if deadline.kind == "monthly":
+        return _monthly(deadline, as_of, evidence)
+    if deadline.kind == "yearly":
+        return _yearly(deadline, as_of, evidence)
+    return _once(deadline, as_of, evidence)
+
+
+def _unknown(expected: str, nxt: dt.date | None, what: str) -> Assessment:
+    return Assessment("unknown", expected, "未知", f"缺少数据：{what}，无法判断是否按期完成。", nxt)
+
+
+def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    assert deadline.start is not None and deadline.end is not None and deadline.day is not None
+    expected = f"{deadline.start:%Y-%m} 至 {deadline.end:%Y-%m} 每月{deadline.day}日前（含当日）"
+    if evidence is None:
+        return _unknown(expected, next_due(deadline, as_of), deadline.evidence)
+    done = sorted(d for d in evidence if d <= as_of)
+    actual = _fmt_dates(done)
+    missing, late = [], []
+    pending = None
+    for y, m in _months(deadline.start, deadline.end):
+        due = due_date(deadline, y, m)
+        in_month = [d for d in done if (d.year, d.month) == (y, m)]
+        on_time = any(d <= due for d in in_month)
+        if due >= as_of:
+            if not on_time and pending is None and (y, m) == (as_of.year, as_of.month):
+                pending = due
+            continue
+        if on_time:
+            continue
+        (late if in_month else missing).append(f"{y}-{m:02d}")
+    nxt = next_due(deadline, as_of, done)
+    if as_of < due_date(deadline, deadline.start.year, deadline.start.month) and not done:
+        pending = due_date(deadline, deadline.start.year, deadline.start.month)
+    if missing:
+        return Assessment("overdue", expected, actual,
+                          f"逾期未报送：{'、'.join(missing)}。" + (f"逾期报送：{'、'.join(late)}。" if late else ""), nxt)
+    if late:
+        return Assessment("met_late", expected, actual, f"逾期报送（超过{deadline.day}日）：{'、'.join(late)}。", nxt)
+    if pending is not None:
+        return Assessment("due", expected, actual, f"待报送：{pending.isoformat()} 前（含当日）。", nxt)
+    return Assessment("pass", expected, actual, "已按期报送。", nxt)
+
+
+def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    this_due = due_date(deadline, as_of.year)
+    expected = f"每年{this_due.month}月{this_due.day}日前完成"
+    nxt = next_due(deadline, as_of)
+    first_year = deadline.start.year if deadline.start else None
+    if first_year is not None and as_of.year < first_year:
+        return Assessment("not_applicable", expected, "—", f"{first_year} 年起执行。", nxt)
+    if evidence is None:
+        return _unknown(expected, nxt, deadline.evidence)
+    last = int(evidence)
+    actual = f"最近一次：{last} 年"
+    if last >= as_of.year:
+        return Assessment("pass", expected, actual, f"{as_of.year} 年已完成。", due_date(deadline, as_of.year + 1))
+    previous_required = first_year is None or first_year <= as_of.year - 1
+    if previous_required and last < as_of.year - 1:
+        return Assessment("overdue", expected, actual, f"{as_of.year - 1} 年未完成（最近一次 {last} 年）。", nxt)
+    if as_of > this_due:
+        return Assessment("overdue", expected, actual, f"{as_of.year} 年逾期未完成（应于 {this_due.isoformat()} 前）。", nxt)
+    return Assessment("due", expected, actual, f"{as_of.year} 年尚未完成，应于 {this_due.isoformat()} 前（含当日）完成。", nxt)
+
+
+def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    assert deadline.due is not None
+    due = deadline.due
+    expected = f"{due.isoformat()} 前（含当日）完成"
+    nxt = due if as_of <= due else None
+    if evidence is None:
+        return _unknown(expected, nxt, deadline.evidence)
+    if isinstance(evidence, list | tuple):
+        done = sorted(d for d in evidence if d <= as_of)
+        actual = _fmt_dates(done)
+        if any(d <= due for d in done):
+            return Assessment("pass", expected, actual, "已按期完成。", None)
+        if done:
+            return Assessment("met_late", expected, actual, f"逾期完成（{done[0].isoformat()}）。", None)
+    else:
+        actual = "已完成" if evidence else "未完成"
+        if evidence:
+            return Assessment("pass", expected, actual, "已完成。", None)
+    if as_of <= due:
+        return Assessment("due", expected, actual, f"尚未完成，应于 {due.isoformat()} 前（含当日）完成。", nxt)
+    return Assessment("overdue", expected, actual, f"逾期未完成（应于 {due.isoformat()} 前）。", None)
