@@ -138,8 +138,10 @@ def make_converter() -> cattrs.Converter:
             for i, item in enumerate(v):
                 try:
                     out.append(item_hook(item, item_type))
-                except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
-                    exc.add_note(IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type))
+                except Exception as exc:
+                    exc.add_note(
+                        IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
+                    )
                     errors.append(exc)
             if errors:
                 raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
@@ -215,5 +217,3 @@ def problems_of(exc: BaseException, path: str) -> Iterator[FactProblem]:
             yield FactProblem(path, message)
         return
     yield FactProblem(path, str(exc))
-
-

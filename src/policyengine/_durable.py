@@ -36,6 +36,7 @@ an engine error leaves a broken session             the session is deleted and p
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import types
@@ -43,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from policyengine.exceptions import EngineError
-from policyengine.expressions import Arith, Atom, Const, Expr, NAnd, Normal, NOr, branches, key_of
+from policyengine.expressions import Arith, Atom, Const, Expr, NAnd, Normal, branches, key_of
 
 __all__ = ["CHUNK", "CompiledConditions", "compile_conditions", "engine_module"]
 
@@ -68,7 +69,7 @@ _engine: types.ModuleType | None = None
 
 
 def engine_module() -> types.ModuleType:
-    """The ``durable_rules_engine`` C extension, or an :class:`EngineError` saying how to build it."""
+    """The ``durable_rules_engine`` C extension, or an :class:`EngineError` on how to build it."""
     global _engine
     if _engine is None:
         try:
@@ -149,7 +150,9 @@ def _operand(expr: Expr, names: _Names) -> Any:
         value = expr.value
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if isinstance(expr, Arith):
-        return {_ARITH[expr.op]: {"$l": _operand(expr.left, names), "$r": _operand(expr.right, names)}}
+        return {
+            _ARITH[expr.op]: {"$l": _operand(expr.left, names), "$r": _operand(expr.right, names)}
+        }
     return {"$m": names(key_of(expr))}  # type: ignore[arg-type]
 
 
@@ -219,7 +222,6 @@ class CompiledConditions:
 
     def _prime(self, handle: Any) -> None:
         """Create the fixed session with a fact only ``__seen__`` matches, drained."""
-        dre = engine_module()
         payload = dump({"sid": _SID, _TAG: _TAG_VALUE})
         self._run(handle, payload)
 
@@ -239,10 +241,8 @@ class CompiledConditions:
 
     def _reset(self, handle: Any) -> None:
         dre = engine_module()
-        try:
+        with contextlib.suppress(dre.error):
             dre.delete_state(handle, _SID)
-        except dre.error:
-            pass
         self._prime(handle)
 
     def payload(self, values: Mapping[str, Any]) -> str:

@@ -90,9 +90,7 @@ def evaluate(
     return evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
 
 
-def evaluate_all(
-    facts: FactsInput, *, as_of: dt.date | None = None
-) -> list[Result]:
+def evaluate_all(facts: FactsInput, *, as_of: dt.date | None = None) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
     subject = load_facts(facts)
     return [evaluate(subject, pack, as_of=as_of) for pack in installed_packs().values()]

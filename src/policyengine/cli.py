@@ -19,9 +19,11 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+
+import attrs
 
 from policyengine import api
 from policyengine.documents import parse_document, structure_subject
@@ -36,9 +38,39 @@ from policyengine.facts import Community, Jurisdiction
 from policyengine.reporters import Reporter
 from policyengine.results import Result
 
-__all__ = ["main"]
+__all__ = ["Command", "Streams", "main", "parser"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_UNKNOWN_PACK = 0, 1, 2, 3
+
+
+@attrs.frozen
+class Streams:
+    """Where a command reads and writes."""
+
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+
+
+@attrs.frozen
+class Command:
+    """A subcommand contributed through :func:`policyengine.hookspecs.register_commands`."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    """Adds the command's arguments to its parser."""
+    run: Callable[[argparse.Namespace, Streams], int]
+    """Runs the command; returns the exit code (policyengine errors are reported by main)."""
+
+
+def _commands() -> dict[str, Command]:
+    pm = api.default_registry().plugin_manager
+    found: dict[str, Command] = {}
+    for group in reversed(pm.hook.register_commands()):
+        for command in group:
+            found[command.name] = command
+    return found
 
 
 def _reporters() -> dict[str, Reporter]:
@@ -57,7 +89,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(commands: dict[str, Command] | None = None) -> argparse.ArgumentParser:
     """The argument parser (separate so the docs can show it)."""
     p = argparse.ArgumentParser(
         prog="policyengine",
@@ -69,17 +101,27 @@ def parser() -> argparse.ArgumentParser:
     packs.add_argument("--format", choices=["table", "json"], default="table")
 
     ev = sub.add_parser("evaluate", help="evaluate facts documents against packs")
-    ev.add_argument("facts", nargs="+", metavar="FACTS",
-                    help="TOML or JSON community/jurisdiction documents; - reads JSON from stdin; "
-                         "a JSON list is a batch of documents")
-    ev.add_argument("--pack", required=True, action="append",
-                    help="a pack id, 'all' for every installed pack, or a pack folder (repeatable)")
+    ev.add_argument(
+        "facts",
+        nargs="+",
+        metavar="FACTS",
+        help="TOML or JSON community/jurisdiction documents; - reads JSON from stdin; "
+        "a JSON list is a batch of documents",
+    )
+    ev.add_argument(
+        "--pack",
+        required=True,
+        action="append",
+        help="a pack id, 'all' for every installed pack, or a pack folder (repeatable)",
+    )
     ev.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today)")
     ev.add_argument("--format", default="table", help="table, json, markdown, html, or a plugin's")
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
 
     va = sub.add_parser("validate", help="check facts documents and report every problem")
     va.add_argument("facts", nargs="+", metavar="FACTS")
+    for command in (commands or {}).values():
+        command.configure(sub.add_parser(command.name, help=command.help))
     return p
 
 
@@ -97,7 +139,9 @@ def _records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]:
     return [(label, data, base)]
 
 
-def _subjects(names: Sequence[str], stdin: TextIO, err: TextIO) -> tuple[list[Community | Jurisdiction], bool]:
+def _subjects(
+    names: Sequence[str], stdin: TextIO, err: TextIO
+) -> tuple[list[Community | Jurisdiction], bool]:
     subjects: list[Community | Jurisdiction] = []
     bad = False
     for name in names:
@@ -129,20 +173,33 @@ def _write(text: str, output: Path | None, out: TextIO) -> None:
 def _cmd_packs(args: argparse.Namespace, out: TextIO) -> int:
     packs = api.installed_packs()
     if args.format == "json":
-        rows = [{
-            "id": p.id, "version": p.version, "title": p.info.title, "title_en": p.info.title_en,
-            "region": p.info.region, "digest": p.digest,
-            "source": {"title": p.info.source.title, "number": p.info.source.number,
-                       "issuer": list(p.info.source.issuer), "date": p.info.source.date.isoformat()},
-        } for p in packs.values()]
+        rows = [
+            {
+                "id": p.id,
+                "version": p.version,
+                "title": p.info.title,
+                "title_en": p.info.title_en,
+                "region": p.info.region,
+                "digest": p.digest,
+                "source": {
+                    "title": p.info.source.title,
+                    "number": p.info.source.number,
+                    "issuer": list(p.info.source.issuer),
+                    "date": p.info.source.date.isoformat(),
+                },
+            }
+            for p in packs.values()
+        ]
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     for p in packs.values():
         src = p.info.source
         number = f" {src.number}" if src.number else ""
-        out.write(f"{p.id}  {p.version}  {p.info.region}\n"
-                  f"    {p.info.title} / {p.info.title_en}\n"
-                  f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date.isoformat()}）\n")
+        out.write(
+            f"{p.id}  {p.version}  {p.info.region}\n"
+            f"    {p.info.title} / {p.info.title_en}\n"
+            f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date.isoformat()}）\n"
+        )
     if not packs:
         out.write("no packs installed\n")
     return EXIT_OK
@@ -151,7 +208,9 @@ def _cmd_packs(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_evaluate(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO) -> int:
     reporters = _reporters()
     if args.format not in reporters:
-        print(f"unknown format {args.format!r}; available: {', '.join(sorted(reporters))}", file=err)
+        print(
+            f"unknown format {args.format!r}; available: {', '.join(sorted(reporters))}", file=err
+        )
         return EXIT_INPUT
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = _subjects(args.facts, stdin, err)
@@ -175,12 +234,18 @@ def _cmd_validate(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: Tex
     return EXIT_INPUT if bad else EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Run the command line; returns the exit code."""
     stdin, out, err = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
-        args = parser().parse_args(argv)
+        commands = _commands()
+        args = parser(commands).parse_args(argv)
     except SystemExit as exc:
         return EXIT_INPUT if exc.code else EXIT_OK
     try:
@@ -188,7 +253,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
             return _cmd_packs(args, out)
         if args.command == "evaluate":
             return _cmd_evaluate(args, stdin, out, err)
-        return _cmd_validate(args, stdin, out, err)
+        if args.command == "validate":
+            return _cmd_validate(args, stdin, out, err)
+        return commands[args.command].run(args, Streams(stdin, out, err))
     except UnknownPackError as exc:
         print(f"policyengine: {exc}", file=err)
         return EXIT_UNKNOWN_PACK

@@ -59,7 +59,8 @@ def due_date(deadline: Deadline, year: int, month: int | None = None) -> dt.date
         assert deadline.due is not None
         return deadline.due
     if deadline.kind == "monthly":
-        assert month is not None and deadline.day is not None
+        assert month is not None
+        assert deadline.day is not None
         return _clamp(year, month, deadline.day)
     return _clamp(year, deadline.month or 12, deadline.day or 31)
 
@@ -69,7 +70,8 @@ def _periods(deadline: Deadline) -> list[dt.date]:
         assert deadline.due is not None
         return [deadline.due]
     if deadline.kind == "monthly":
-        assert deadline.start is not None and deadline.end is not None
+        assert deadline.start is not None
+        assert deadline.end is not None
         return [due_date(deadline, y, m) for y, m in _months(deadline.start, deadline.end)]
     first = deadline.start.year if deadline.start else None
     last = deadline.end.year if deadline.end else None
@@ -112,13 +114,16 @@ def _unknown(expected: str, nxt: dt.date | None, what: str) -> Assessment:
 
 
 def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
-    assert deadline.start is not None and deadline.end is not None and deadline.day is not None
+    assert deadline.start is not None
+    assert deadline.end is not None
+    assert deadline.day is not None
     expected = f"{deadline.start:%Y-%m} 至 {deadline.end:%Y-%m} 每月{deadline.day}日前（含当日）"
     if evidence is None:
         return _unknown(expected, next_due(deadline, as_of), deadline.evidence)
     done = sorted(d for d in evidence if d <= as_of)
     actual = _fmt_dates(done)
-    missing, late = [], []
+    missing: list[str] = []
+    late: list[str] = []
     pending = None
     for y, m in _months(deadline.start, deadline.end):
         due = due_date(deadline, y, m)
@@ -135,12 +140,26 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     if as_of < due_date(deadline, deadline.start.year, deadline.start.month) and not done:
         pending = due_date(deadline, deadline.start.year, deadline.start.month)
     if missing:
-        return Assessment("overdue", expected, actual,
-                          f"逾期未报送：{'、'.join(missing)}。" + (f"逾期报送：{'、'.join(late)}。" if late else ""), nxt)
+        return Assessment(
+            "overdue",
+            expected,
+            actual,
+            f"逾期未报送：{'、'.join(missing)}。"
+            + (f"逾期报送：{'、'.join(late)}。" if late else ""),
+            nxt,
+        )
     if late:
-        return Assessment("met_late", expected, actual, f"逾期报送（超过{deadline.day}日）：{'、'.join(late)}。", nxt)
+        return Assessment(
+            "met_late",
+            expected,
+            actual,
+            f"逾期报送（超过{deadline.day}日）：{'、'.join(late)}。",
+            nxt,
+        )
     if pending is not None:
-        return Assessment("due", expected, actual, f"待报送：{pending.isoformat()} 前（含当日）。", nxt)
+        return Assessment(
+            "due", expected, actual, f"待报送：{pending.isoformat()} 前（含当日）。", nxt
+        )
     return Assessment("pass", expected, actual, "已按期报送。", nxt)
 
 
@@ -156,13 +175,29 @@ def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     last = int(evidence)
     actual = f"最近一次：{last} 年"
     if last >= as_of.year:
-        return Assessment("pass", expected, actual, f"{as_of.year} 年已完成。", due_date(deadline, as_of.year + 1))
+        return Assessment(
+            "pass", expected, actual, f"{as_of.year} 年已完成。", due_date(deadline, as_of.year + 1)
+        )
     previous_required = first_year is None or first_year <= as_of.year - 1
     if previous_required and last < as_of.year - 1:
-        return Assessment("overdue", expected, actual, f"{as_of.year - 1} 年未完成（最近一次 {last} 年）。", nxt)
+        return Assessment(
+            "overdue", expected, actual, f"{as_of.year - 1} 年未完成（最近一次 {last} 年）。", nxt
+        )
     if as_of > this_due:
-        return Assessment("overdue", expected, actual, f"{as_of.year} 年逾期未完成（应于 {this_due.isoformat()} 前）。", nxt)
-    return Assessment("due", expected, actual, f"{as_of.year} 年尚未完成，应于 {this_due.isoformat()} 前（含当日）完成。", nxt)
+        return Assessment(
+            "overdue",
+            expected,
+            actual,
+            f"{as_of.year} 年逾期未完成（应于 {this_due.isoformat()} 前）。",
+            nxt,
+        )
+    return Assessment(
+        "due",
+        expected,
+        actual,
+        f"{as_of.year} 年尚未完成，应于 {this_due.isoformat()} 前（含当日）完成。",
+        nxt,
+    )
 
 
 def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -178,11 +213,17 @@ def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
         if any(d <= due for d in done):
             return Assessment("pass", expected, actual, "已按期完成。", None)
         if done:
-            return Assessment("met_late", expected, actual, f"逾期完成（{done[0].isoformat()}）。", None)
+            return Assessment(
+                "met_late", expected, actual, f"逾期完成（{done[0].isoformat()}）。", None
+            )
     else:
         actual = "已完成" if evidence else "未完成"
         if evidence:
             return Assessment("pass", expected, actual, "已完成。", None)
     if as_of <= due:
-        return Assessment("due", expected, actual, f"尚未完成，应于 {due.isoformat()} 前（含当日）完成。", nxt)
-    return Assessment("overdue", expected, actual, f"逾期未完成（应于 {due.isoformat()} 前）。", None)
+        return Assessment(
+            "due", expected, actual, f"尚未完成，应于 {due.isoformat()} 前（含当日）完成。", nxt
+        )
+    return Assessment(
+        "overdue", expected, actual, f"逾期未完成（应于 {due.isoformat()} 前）。", None
+    )

@@ -51,7 +51,9 @@ def _structure_jurisdiction(
     data: Mapping[str, Any], prefix: str, base: Path | None, problems: list[FactProblem]
 ) -> Jurisdiction | None:
     for key in sorted(set(data) - _JURISDICTION_KEYS):
-        problems.append(FactProblem(f"{prefix}{key}", "unknown field (not in the facts vocabulary)"))
+        problems.append(
+            FactProblem(f"{prefix}{key}", "unknown field (not in the facts vocabulary)")
+        )
     info = None
     try:
         info = _structure(data.get("jurisdiction"), JurisdictionInfo, f"{prefix}jurisdiction.")

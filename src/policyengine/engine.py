@@ -24,6 +24,7 @@ import pluggy
 
 from policyengine import expressions as ex
 from policyengine._durable import CompiledConditions, compile_conditions
+from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import (
     Community,
@@ -34,7 +35,6 @@ from policyengine.facts import (
     objective_score,
 )
 from policyengine.hookspecs import PROJECT
-from policyengine.deadlines import assess
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
@@ -167,7 +167,7 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     else:
         derived = {a.path: FactType("number") for a in pack.aggregates}
 
-    phases = tuple(p.id for p in pack.phases) + ("before", "ended")
+    phases = (*(p.id for p in pack.phases), "before", "ended")
     derived["as_of.phase"] = FactType("text", choices=phases)
 
     def field_type(path: str) -> tuple[ex.ValueType, tuple[str, ...]] | None:
@@ -194,7 +194,9 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     return field_type, param_type
 
 
-def _compile_expr(text: str | None, where: str, env: tuple[Any, Any], *, condition: bool) -> ex.Expr | None:
+def _compile_expr(
+    text: str | None, where: str, env: tuple[Any, Any], *, condition: bool
+) -> ex.Expr | None:
     if text is None:
         return None
     try:
@@ -259,15 +261,23 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
                 raise PackError(f"{where}.reads: {path!r} is not a known fact")
         fact_paths = tuple(
             dict.fromkeys(
-                [*(ex.fields_of(when) if when else ()), *(ex.fields_of(require) if require else ()),
-                 *rule.reads]
+                [
+                    *(ex.fields_of(when) if when else ()),
+                    *(ex.fields_of(require) if require else ()),
+                    *rule.reads,
+                ]
             )
         )
         params = tuple(
-            dict.fromkeys([*(ex.params_of(when) if when else ()), *(ex.params_of(require) if require else ())])
+            dict.fromkeys(
+                [*(ex.params_of(when) if when else ()), *(ex.params_of(require) if require else ())]
+            )
         )
-        rules.append(_CompiledRule(rule, when, require, _value_keys(when), _value_keys(require),
-                                   fact_paths, params, i))
+        rules.append(
+            _CompiledRule(
+                rule, when, require, _value_keys(when), _value_keys(require), fact_paths, params, i
+            )
+        )
         if when is not None:
             conditions.append((f"r{i}w", ex.normalise(when)))
         if require is not None:
@@ -288,12 +298,31 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
             conditions.append((f"s{i}b{j}", ex.normalise(ex.Compare(">=", input_expr, threshold))))
         if when is not None:
             conditions.append((f"s{i}w", ex.normalise(when)))
-        fact_paths = tuple(dict.fromkeys([*ex.fields_of(input_expr), *(ex.fields_of(when) if when else ())]))
-        params = tuple(dict.fromkeys(
-            [*ex.params_of(input_expr), *(ex.params_of(when) if when else ()),
-             *(p for _, b in bands for p in ex.params_of(b))]))
-        scales.append(_CompiledScale(scale, input_expr, when, tuple(bands), _value_keys(when),
-                                     _value_keys(input_expr), fact_paths, params, i))
+        fact_paths = tuple(
+            dict.fromkeys([*ex.fields_of(input_expr), *(ex.fields_of(when) if when else ())])
+        )
+        params = tuple(
+            dict.fromkeys(
+                [
+                    *ex.params_of(input_expr),
+                    *(ex.params_of(when) if when else ()),
+                    *(p for _, b in bands for p in ex.params_of(b)),
+                ]
+            )
+        )
+        scales.append(
+            _CompiledScale(
+                scale,
+                input_expr,
+                when,
+                tuple(bands),
+                _value_keys(when),
+                _value_keys(input_expr),
+                fact_paths,
+                params,
+                i,
+            )
+        )
         paths.update(dict.fromkeys(fact_paths))
     deadlines: list[_CompiledDeadline] = []
     for i, dl in enumerate(pack.deadlines):
@@ -307,22 +336,38 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         except ex.ExpressionError as exc:
             raise PackError(f"{where}.evidence: {exc}") from None
         is_value = isinstance(evidence, ex.Field) and (
-            kind == "date_list" or (dl.kind == "yearly" and kind == "number"))
+            kind == "date_list" or (dl.kind == "yearly" and kind == "number")
+        )
         if not is_value:
             if kind != "bool":
-                raise PackError(f"{where}.evidence: give a date-list fact, a year fact (yearly) "
-                                f"or a condition, not a {kind} value")
+                raise PackError(
+                    f"{where}.evidence: give a date-list fact, a year fact (yearly) "
+                    f"or a condition, not a {kind} value"
+                )
             conditions.append((f"d{i}e", ex.normalise(evidence)))
         if when is not None:
             conditions.append((f"d{i}w", ex.normalise(when)))
-        fact_paths = tuple(dict.fromkeys([*ex.fields_of(evidence), *(ex.fields_of(when) if when else ())]))
-        deadlines.append(_CompiledDeadline(dl, when, evidence, is_value, _value_keys(when),
-                                           _value_keys(evidence), fact_paths, i))
+        fact_paths = tuple(
+            dict.fromkeys([*ex.fields_of(evidence), *(ex.fields_of(when) if when else ())])
+        )
+        deadlines.append(
+            _CompiledDeadline(
+                dl,
+                when,
+                evidence,
+                is_value,
+                _value_keys(when),
+                _value_keys(evidence),
+                fact_paths,
+                i,
+            )
+        )
         paths.update(dict.fromkeys(fact_paths))
     applies = None
     if pack.info.applicability is not None and community:
-        applies = _compile_expr(pack.info.applicability.when, f"{file}: pack.applicability.when",
-                                env, condition=True)
+        applies = _compile_expr(
+            pack.info.applicability.when, f"{file}: pack.applicability.when", env, condition=True
+        )
         assert applies is not None
         conditions.append(("pa", ex.normalise(applies)))
         paths.update(dict.fromkeys(ex.fields_of(applies)))
@@ -338,10 +383,16 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         if expr is not None:
             paths.update(dict.fromkeys(ex.fields_of(expr)))
     value_nodes: dict[str, ex.Expr] = {}
-    for expr in [*(r.when for r in rules), *(r.require for r in rules),
-                 *(s.input for s in scales), *(s.when for s in scales),
-                 *(b for s in scales for _, b in s.bands), applies,
-                 *(d.when for d in deadlines), *(d.evidence for d in deadlines if not d.evidence_is_value)]:
+    for expr in [
+        *(r.when for r in rules),
+        *(r.require for r in rules),
+        *(s.input for s in scales),
+        *(s.when for s in scales),
+        *(b for s in scales for _, b in s.bands),
+        applies,
+        *(d.when for d in deadlines),
+        *(d.evidence for d in deadlines if not d.evidence_is_value),
+    ]:
         if expr is None:
             continue
         for node in _nodes(expr):
@@ -355,7 +406,9 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         outputs=tuple(outputs),
         read_paths=tuple(p for p in paths if p not in derived_paths and p not in CONTEXT_FACTS),
         value_nodes=value_nodes,
-        conditions=compile_conditions(f"{pack.id}@{pack.version}/{pack.digest}/{level}", conditions),
+        conditions=compile_conditions(
+            f"{pack.id}@{pack.version}/{pack.digest}/{level}", conditions
+        ),
         plugins=_plugins(pack),
         applies=applies,
         applies_keys=_value_keys(applies),
@@ -392,9 +445,17 @@ def _responsible(units: Sequence[str]) -> str:
     return f"责任单位：{'、'.join(units)}。" if units else ""
 
 
-def _finding(rule: Rule | Scale | Deadline, outcome: Outcome, facts: Mapping[str, Any], paths: Sequence[str],
-             params: Mapping[str, Any], param_names: Sequence[str], expected: str | None,
-             message: str, actual: str | None = None) -> Finding:
+def _finding(
+    rule: Rule | Scale | Deadline,
+    outcome: Outcome,
+    facts: Mapping[str, Any],
+    paths: Sequence[str],
+    params: Mapping[str, Any],
+    param_names: Sequence[str],
+    expected: str | None,
+    message: str,
+    actual: str | None = None,
+) -> Finding:
     area = rule.area if isinstance(rule, Rule | Deadline) else None
     return Finding(
         rule=rule.id,
@@ -421,13 +482,20 @@ def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
     return [n for n in names if params.get(n) is None]
 
 
-def _decide_rule(cr: _CompiledRule, values: Mapping[str, Any], matched: frozenset[str],
-                 ctx: EvaluationContext, plugins: pluggy.PluginManager) -> Finding:
+def _decide_rule(
+    cr: _CompiledRule,
+    values: Mapping[str, Any],
+    matched: frozenset[str],
+    ctx: EvaluationContext,
+    plugins: pluggy.PluginManager,
+) -> Finding:
     rule, facts, params = cr.rule, ctx.facts, ctx.params
     expected = ex.render(cr.require, params) if cr.require is not None else None
 
     def make(outcome: Outcome, message: str, actual: str | None = None) -> Finding:
-        return _finding(rule, outcome, facts, cr.fact_paths, params, cr.params, expected, message, actual)
+        return _finding(
+            rule, outcome, facts, cr.fact_paths, params, cr.params, expected, message, actual
+        )
 
     unset = _unset_params(cr.params, params)
     if unset:
@@ -442,8 +510,17 @@ def _decide_rule(cr: _CompiledRule, values: Mapping[str, Any], matched: frozense
         decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
         if decision is None:
             raise PackError(f"{ctx.pack.id}: no pack_evaluate_rule hook decided rule {rule.id!r}")
-        return _finding(rule, decision.outcome, facts, cr.fact_paths, params, cr.params,
-                        decision.expected, decision.message, decision.actual)
+        return _finding(
+            rule,
+            decision.outcome,
+            facts,
+            cr.fact_paths,
+            params,
+            cr.params,
+            decision.expected,
+            decision.message,
+            decision.actual,
+        )
     missing = _missing(cr.require_keys, values)
     if missing:
         return make("unknown", f"缺少数据：{'、'.join(_paths(missing))}，无法判断。")
@@ -467,8 +544,9 @@ def _paths(keys: Sequence[str]) -> list[str]:
     return out
 
 
-def _decide_scale(cs: _CompiledScale, values: Mapping[str, Any], matched: frozenset[str],
-                  ctx: EvaluationContext) -> tuple[Finding, Any]:
+def _decide_scale(
+    cs: _CompiledScale, values: Mapping[str, Any], matched: frozenset[str], ctx: EvaluationContext
+) -> tuple[Finding, Any]:
     scale, facts, params = cs.scale, ctx.facts, ctx.params
     lowest = cs.bands[0][1]
     labels = {b.value: (b.label or str(b.value)) for b in scale.bands}
@@ -480,7 +558,9 @@ def _decide_scale(cs: _CompiledScale, values: Mapping[str, Any], matched: frozen
     unset = _unset_params(cs.params, params)
     if unset:
         names = "、".join(f"params.{n}" for n in unset)
-        return make("not_applicable", f"不适用：{ctx.as_of.isoformat()} 时文件未规定 {names}。"), None
+        return make(
+            "not_applicable", f"不适用：{ctx.as_of.isoformat()} 时文件未规定 {names}。"
+        ), None
     missing_when = _missing(cs.when_keys, values)
     if missing_when:
         return make("unknown", f"缺少数据：{'、'.join(_paths(missing_when))}，无法评定。"), None
@@ -490,21 +570,32 @@ def _decide_scale(cs: _CompiledScale, values: Mapping[str, Any], matched: frozen
     missing = _missing(cs.input_keys, values)
     if missing:
         return make("unknown", f"缺少数据：{'、'.join(_paths(missing))}，无法评定。"), None
-    reached = [(value, threshold) for j, (value, threshold) in enumerate(cs.bands)
-               if f"s{cs.index}b{j}" in matched]
+    reached = [
+        (value, threshold)
+        for j, (value, threshold) in enumerate(cs.bands)
+        if f"s{cs.index}b{j}" in matched
+    ]
     input_value = ex.evaluate(cs.input, facts, params)
     if not reached:
-        message = (f"未达到最低档：{ex.render(cs.input)} = {_fmt(input_value)}，"
-                   f"要求 ≥ {ex.render(lowest, params)}。{_responsible(scale.responsible)}")
+        message = (
+            f"未达到最低档：{ex.render(cs.input)} = {_fmt(input_value)}，"
+            f"要求 ≥ {ex.render(lowest, params)}。{_responsible(scale.responsible)}"
+        )
         return make("fail" if scale.binding else "advisory", message), scale.below
     value, threshold = max(reached, key=lambda vt: ex.evaluate(vt[1], facts, params))
-    message = (f"{ex.render(cs.input)} = {_fmt(input_value)} ≥ {ex.render(threshold, params)}："
-               f"{labels[value]}。")
+    message = (
+        f"{ex.render(cs.input)} = {_fmt(input_value)} ≥ {ex.render(threshold, params)}："
+        f"{labels[value]}。"
+    )
     return make("pass", message), value
 
 
-def _decide_deadline(cd: _CompiledDeadline, values: Mapping[str, Any], matched: frozenset[str],
-                     ctx: EvaluationContext) -> tuple[Finding, dt.date | None]:
+def _decide_deadline(
+    cd: _CompiledDeadline,
+    values: Mapping[str, Any],
+    matched: frozenset[str],
+    ctx: EvaluationContext,
+) -> tuple[Finding, dt.date | None]:
     dl, facts, params = cd.deadline, ctx.facts, ctx.params
     missing_when = _missing(cd.when_keys, values)
     if missing_when:
@@ -524,7 +615,9 @@ def _decide_deadline(cd: _CompiledDeadline, values: Mapping[str, Any], matched: 
         outcome = "advisory"
     if outcome in ("overdue", "met_late", "advisory"):
         message += _responsible(dl.responsible)
-    return _finding(dl, outcome, facts, cd.fact_paths, params, (), a.expected, message, a.actual), a.next_due
+    return _finding(
+        dl, outcome, facts, cd.fact_paths, params, (), a.expected, message, a.actual
+    ), a.next_due
 
 
 def _today() -> dt.date:
@@ -534,31 +627,68 @@ def _today() -> dt.date:
 def _check_overrides(pack: Pack, parameters: Mapping[str, Any] | None) -> None:
     for name in parameters or {}:
         if name not in pack.parameters:
-            raise PackError(f"{pack.id}: parameter override {name!r} is not a parameter of the pack")
+            raise PackError(
+                f"{pack.id}: parameter override {name!r} is not a parameter of the pack"
+            )
 
 
 def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, Any]:
-    return {"as_of.year": as_of.year, "as_of.month": as_of.month, "as_of.day": as_of.day,
-            "programme.year": year, "as_of.phase": pack.phase_at(as_of)}
+    return {
+        "as_of.year": as_of.year,
+        "as_of.month": as_of.month,
+        "as_of.day": as_of.day,
+        "programme.year": year,
+        "as_of.phase": pack.phase_at(as_of),
+    }
 
 
-def _decide(cp: CompiledPack, ctx: EvaluationContext, values: Mapping[str, Any],
-            matched: frozenset[str], applicable: bool | None, reason: str) -> tuple[list[Finding], dict[str, Any]]:
+def _decide(
+    cp: CompiledPack,
+    ctx: EvaluationContext,
+    values: Mapping[str, Any],
+    matched: frozenset[str],
+    applicable: bool | None,
+    reason: str,
+) -> tuple[list[Finding], dict[str, Any]]:
     """Findings in pack order (rules, scales, deadlines) and the outputs they give."""
     facts, params = ctx.facts, ctx.params
     by_rule: dict[str, Finding] = {}
     outputs: dict[str, Any] = {}
     if applicable is False:
         for cr in cp.rules:
-            by_rule[cr.rule.id] = _finding(cr.rule, "not_applicable", facts, cr.fact_paths, params,
-                                           cr.params, None, f"不适用：{reason}")
+            by_rule[cr.rule.id] = _finding(
+                cr.rule,
+                "not_applicable",
+                facts,
+                cr.fact_paths,
+                params,
+                cr.params,
+                None,
+                f"不适用：{reason}",
+            )
         for cs in cp.scales:
-            by_rule[cs.scale.id] = _finding(cs.scale, "not_applicable", facts, cs.fact_paths,
-                                            params, cs.params, None, f"不适用：{reason}")
+            by_rule[cs.scale.id] = _finding(
+                cs.scale,
+                "not_applicable",
+                facts,
+                cs.fact_paths,
+                params,
+                cs.params,
+                None,
+                f"不适用：{reason}",
+            )
             outputs[cs.scale.output] = None
         for cd in cp.deadlines:
-            by_rule[cd.deadline.id] = _finding(cd.deadline, "not_applicable", facts, cd.fact_paths,
-                                               params, (), None, f"不适用：{reason}")
+            by_rule[cd.deadline.id] = _finding(
+                cd.deadline,
+                "not_applicable",
+                facts,
+                cd.fact_paths,
+                params,
+                (),
+                None,
+                f"不适用：{reason}",
+            )
             if cd.deadline.output:
                 outputs[cd.deadline.output] = None
     else:
@@ -578,12 +708,17 @@ def _decide(cp: CompiledPack, ctx: EvaluationContext, values: Mapping[str, Any],
         for cr in cp.rules:
             if cr.rule.kind == "hook":
                 by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
-    findings = ([by_rule[cr.rule.id] for cr in cp.rules] + [by_rule[cs.scale.id] for cs in cp.scales]
-                + [by_rule[cd.deadline.id] for cd in cp.deadlines])
+    findings = (
+        [by_rule[cr.rule.id] for cr in cp.rules]
+        + [by_rule[cs.scale.id] for cs in cp.scales]
+        + [by_rule[cd.deadline.id] for cd in cp.deadlines]
+    )
     return findings, outputs
 
 
-def _dated_outputs(pack: Pack, outputs: dict[str, Any], year: int | None, phase: str | None) -> None:
+def _dated_outputs(
+    pack: Pack, outputs: dict[str, Any], year: int | None, phase: str | None
+) -> None:
     if pack.info.programme is not None:
         outputs.setdefault("program_year", year)
     if pack.phases:
@@ -664,13 +799,19 @@ def _explain_aggregates(f: Finding, details: Mapping[str, Mapping[str, Any]]) ->
     used = [p for p in f.inputs if p in details]
     if not used:
         return f
-    actual = "; ".join(_aggregate_text(p, details[p]) if p in details else f"{p} = {_fmt(f.inputs[p])}"
-                       for p in f.inputs)
+    actual = "; ".join(
+        _aggregate_text(p, details[p]) if p in details else f"{p} = {_fmt(f.inputs[p])}"
+        for p in f.inputs
+    )
     message = f.message
     if f.actual and f.actual in message:
         message = message.replace(f.actual, actual)
-    return attrs.evolve(f, inputs={k: details.get(k, v) for k, v in f.inputs.items()},
-                        actual=actual, message=message)
+    return attrs.evolve(
+        f,
+        inputs={k: details.get(k, v) for k, v in f.inputs.items()},
+        actual=actual,
+        message=message,
+    )
 
 
 def evaluate_jurisdiction_rules(

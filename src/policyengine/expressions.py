@@ -268,7 +268,9 @@ class _Parser:
             values = self.literal_list() if self.at("[") else [self.literal()]
             items = tuple(Contains(path, _text(v, self.text)) for v in values)
             if op == "contains" and len(items) > 1:
-                raise ExpressionError(f"use contains_all or contains_any with a list in {self.text!r}")
+                raise ExpressionError(
+                    f"use contains_all or contains_any with a list in {self.text!r}"
+                )
             if len(items) == 1:
                 return items[0]
             return And(items) if op == "contains_all" else Or(items)
@@ -279,8 +281,8 @@ class _Parser:
                 if not self.at("in"):
                     raise ExpressionError(f"expected 'in' after 'not' in {self.text!r}")
             self.take("in")
-            items = tuple(Compare("==", left, Const(v)) for v in self.literal_list())
-            expr: Expr = items[0] if len(items) == 1 else Or(items)
+            equals = tuple(Compare("==", left, Const(v)) for v in self.literal_list())
+            expr: Expr = equals[0] if len(equals) == 1 else Or(equals)
             return Not(expr) if negated else expr
         return left
 
@@ -496,7 +498,9 @@ def render(expr: Expr, params: Mapping[str, Any] | None = None) -> str:
             if isinstance(e.right, Const) and e.right.value is True and e.op == "==":
                 text = r(e.left, 5)
             else:
-                text = f"{r(e.left, 5)} {e.op.replace('>=', '≥').replace('<=', '≤')} {r(e.right, 5)}"
+                text = (
+                    f"{r(e.left, 5)} {e.op.replace('>=', '≥').replace('<=', '≤')} {r(e.right, 5)}"
+                )
         elif isinstance(e, Not):
             text = f"not {r(e.item, 3)}"
         else:
@@ -694,7 +698,9 @@ def check_types(
         if isinstance(e, Param):
             found = param_type(e.name)
             if found is None:
-                raise ExpressionError(f"params.{e.name} is not a parameter of the pack in {whole!r}")
+                raise ExpressionError(
+                    f"params.{e.name} is not a parameter of the pack in {whole!r}"
+                )
             return found
         if isinstance(e, Count):
             if fact(e.path)[0] not in ("list", "date_list"):

@@ -61,201 +61,197 @@ Veto = Literal["leadership", "public_security", "family_planning"]
 JurisdictionLevel = Literal["street", "town", "district", "county", "city"]
 
 
-def _opt() -> Any:
-    return attrs.field(default=None, kw_only=True)
-
-
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class CommunityInfo:
     """``community.*``: identity and size."""
 
     id: str
-    name: str | None = _opt()
-    kind: Kind | None = _opt()
-    jurisdiction: tuple[str, ...] | None = _opt()
-    households: Count | None = _opt()
-    residents: Count | None = _opt()
-    new_development: Flag = _opt()
-    key_community: Flag = _opt()
-    demonstration_level: DemonstrationLevel | None = _opt()
+    name: str | None = None
+    kind: Kind | None = None
+    jurisdiction: tuple[str, ...] | None = None
+    households: Count | None = None
+    residents: Count | None = None
+    new_development: Flag = None
+    key_community: Flag = None
+    demonstration_level: DemonstrationLevel | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Organization:
     """``organization.*``: party organisation and self-governance."""
 
-    party_org: Flag = _opt()
-    party_org_five_good: Flag = _opt()
-    residents_committee: Flag = _opt()
-    self_governance_1_plus_n: Flag = _opt()
-    democratic_systems: tuple[DemocraticSystem, ...] | None = _opt()
-    opinion_channels: Flag = _opt()
-    mediation_committee: Flag = _opt()
-    co_building_org: Flag = _opt()
-    structure_one_committee_one_station: Flag = _opt()
-    leadership_members: Count | None = _opt()
-    leadership_college_educated: Count | None = _opt()
+    party_org: Flag = None
+    party_org_five_good: Flag = None
+    residents_committee: Flag = None
+    self_governance_1_plus_n: Flag = None
+    democratic_systems: tuple[DemocraticSystem, ...] | None = None
+    opinion_channels: Flag = None
+    mediation_committee: Flag = None
+    co_building_org: Flag = None
+    structure_one_committee_one_station: Flag = None
+    leadership_members: Count | None = None
+    leadership_college_educated: Count | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Staff:
     """``staff.*``: full-time community workers."""
 
-    count: Count | None = _opt()
-    trained_this_year: Count | None = _opt()
-    avg_annual_income_yuan: Amount | None = _opt()
-    local_avg_wage_prev_year_yuan: Positive | None = _opt()
+    count: Count | None = None
+    trained_this_year: Count | None = None
+    avg_annual_income_yuan: Amount | None = None
+    local_avg_wage_prev_year_yuan: Positive | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Finance:
     """``finance.*``: operating funds."""
 
-    operating_funds_yuan: Amount | None = _opt()
-    operating_funds_in_budget: Flag = _opt()
+    operating_funds_yuan: Amount | None = None
+    operating_funds_in_budget: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Spaces:
     """``spaces.*``: office and service space."""
 
-    own_office: Flag = _opt()
-    service_area_m2: Amount | None = _opt()
-    one_stop_center_area_m2: Amount | None = _opt()
-    service_rooms: Count | None = _opt()
-    service_stations: Count | None = _opt()
-    bulletin_boards: Count | None = _opt()
-    signage: tuple[Signage, ...] | None = _opt()
+    own_office: Flag = None
+    service_area_m2: Amount | None = None
+    one_stop_center_area_m2: Amount | None = None
+    service_rooms: Count | None = None
+    service_stations: Count | None = None
+    bulletin_boards: Count | None = None
+    signage: tuple[Signage, ...] | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Facilities:
     """``facilities.*``: each facility present (true) or absent (false)."""
 
-    police_office: Flag = _opt()
-    culture_sports_facilities: Flag = _opt()
-    culture_sports_room: Flag = _opt()
-    health_station: Flag = _opt()
-    comprehensive_service_facility: Flag = _opt()
-    kindergarten: Flag = _opt()
-    nursery: Flag = _opt()
-    elderly_service_station: Flag = _opt()
-    convenience_store: Flag = _opt()
-    vegetable_shop: Flag = _opt()
-    canteen: Flag = _opt()
-    express_delivery: Flag = _opt()
-    barber: Flag = _opt()
-    laundry: Flag = _opt()
-    pharmacy: Flag = _opt()
-    repair_point: Flag = _opt()
-    housekeeping_service: Flag = _opt()
-    public_activity_space: Flag = _opt()
-    public_green_space: Flag = _opt()
-    fitness_venue: Flag = _opt()
-    outdoor_activity_venue: Flag = _opt()
-    party_mass_service_center: Flag = _opt()
-    residents_school: Flag = _opt()
+    police_office: Flag = None
+    culture_sports_facilities: Flag = None
+    culture_sports_room: Flag = None
+    health_station: Flag = None
+    comprehensive_service_facility: Flag = None
+    kindergarten: Flag = None
+    nursery: Flag = None
+    elderly_service_station: Flag = None
+    convenience_store: Flag = None
+    vegetable_shop: Flag = None
+    canteen: Flag = None
+    express_delivery: Flag = None
+    barber: Flag = None
+    laundry: Flag = None
+    pharmacy: Flag = None
+    repair_point: Flag = None
+    housekeeping_service: Flag = None
+    public_activity_space: Flag = None
+    public_green_space: Flag = None
+    fitness_venue: Flag = None
+    outdoor_activity_venue: Flag = None
+    party_mass_service_center: Flag = None
+    residents_school: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Services:
     """``services.*``: public services and satisfaction."""
 
-    covered: tuple[PublicService, ...] | None = _opt()
-    resident_satisfaction: Ratio | None = _opt()
-    retirees: Count | None = _opt()
-    retirees_socialized: Count | None = _opt()
+    covered: tuple[PublicService, ...] | None = None
+    resident_satisfaction: Ratio | None = None
+    retirees: Count | None = None
+    retirees_socialized: Count | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Environment:
     """``environment.*``: living environment, each true when achieved."""
 
-    clean: Flag = _opt()
-    green: Flag = _opt()
-    beautified: Flag = _opt()
-    lit: Flag = _opt()
-    garbage_sorting: Flag = _opt()
-    sewage_treatment: Flag = _opt()
-    noise_control: Flag = _opt()
-    energy_compliant: Flag = _opt()
-    infrastructure_renovated: Flag = _opt()
-    roads_safe: Flag = _opt()
-    fire_lanes_clear: Flag = _opt()
-    barrier_free: Flag = _opt()
-    age_friendly: Flag = _opt()
-    child_friendly: Flag = _opt()
-    orderly_parking: Flag = _opt()
-    clear_pavements: Flag = _opt()
+    clean: Flag = None
+    green: Flag = None
+    beautified: Flag = None
+    lit: Flag = None
+    garbage_sorting: Flag = None
+    sewage_treatment: Flag = None
+    noise_control: Flag = None
+    energy_compliant: Flag = None
+    infrastructure_renovated: Flag = None
+    roads_safe: Flag = None
+    fire_lanes_clear: Flag = None
+    barrier_free: Flag = None
+    age_friendly: Flag = None
+    child_friendly: Flag = None
+    orderly_parking: Flag = None
+    clear_pavements: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Smart:
     """``smart.*``: smart-community services."""
 
-    face_recognition: Flag = _opt()
-    vehicle_recognition: Flag = _opt()
-    smart_access_control: Flag = _opt()
-    video_surveillance: Flag = _opt()
-    police_data_sharing: Flag = _opt()
-    app_services: Flag = _opt()
-    smart_sensing: Flag = _opt()
+    face_recognition: Flag = None
+    vehicle_recognition: Flag = None
+    smart_access_control: Flag = None
+    video_surveillance: Flag = None
+    police_data_sharing: Flag = None
+    app_services: Flag = None
+    smart_sensing: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Governance:
     """``governance.*``: consultation and property service."""
 
-    consultation_forums: Flag = _opt()
-    party_joint_meeting: Flag = _opt()
-    property_service_coverage: Ratio | None = _opt()
-    residents_participate: Flag = _opt()
+    consultation_forums: Flag = None
+    party_joint_meeting: Flag = None
+    property_service_coverage: Ratio | None = None
+    residents_participate: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Activities:
     """``activities.*``: regular activities, each true when held."""
 
-    culture_sports_regular: Flag = _opt()
-    community_education: Flag = _opt()
-    civility: Flag = _opt()
-    legal_publicity: Flag = _opt()
-    complaints_handled: Flag = _opt()
-    environmental_campaigns: Flag = _opt()
-    publicity_mobilisation: Flag = _opt()
+    culture_sports_regular: Flag = None
+    community_education: Flag = None
+    civility: Flag = None
+    legal_publicity: Flag = None
+    complaints_handled: Flag = None
+    environmental_campaigns: Flag = None
+    publicity_mobilisation: Flag = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ObjectiveByType:
     """``happiness.objective_by_type.*``: objective sub-scores per type (五型)."""
 
-    self_governance: Amount | None = _opt()
-    ecological: Amount | None = _opt()
-    service: Amount | None = _opt()
-    cultural: Amount | None = _opt()
-    harmonious: Amount | None = _opt()
+    self_governance: Amount | None = None
+    ecological: Amount | None = None
+    service: Amount | None = None
+    cultural: Amount | None = None
+    harmonious: Amount | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Happiness:
     """``happiness.*``: the happy-community (幸福社区) assessment."""
 
-    objective_score: Annotated[float, Range(0, 700)] | None = _opt()
-    objective_by_type: ObjectiveByType | None = _opt()
-    survey_score: Annotated[float, Range(0, 300)] | None = _opt()
-    vetoes: tuple[Veto, ...] | None = _opt()
-    previous_stars: Annotated[int, Range(0, 5)] | None = _opt()
+    objective_score: Annotated[float, Range(0, 700)] | None = None
+    objective_by_type: ObjectiveByType | None = None
+    survey_score: Annotated[float, Range(0, 300)] | None = None
+    vetoes: tuple[Veto, ...] | None = None
+    previous_stars: Annotated[int, Range(0, 5)] | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Reporting:
     """``reporting.*``: reports submitted."""
 
-    self_check_report_year: Annotated[int, Range(1949, 9999)] | None = _opt()
-    monthly_reports: tuple[_dt.date, ...] | None = _opt()
+    self_check_report_year: Annotated[int, Range(1949, 9999)] | None = None
+    monthly_reports: tuple[_dt.date, ...] | None = None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Community:
     """One community (社区): the subject of every community-level rule."""
 
@@ -284,18 +280,18 @@ class Community:
         return self.community.name
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class JurisdictionInfo:
     """``jurisdiction.*``: a street, town, district, county or city."""
 
     id: str
-    name: str | None = _opt()
-    level: JurisdictionLevel | None = _opt()
-    key_area: Flag = _opt()
-    leading_group: Flag = _opt()
-    plan: Flag = _opt()
-    funds_in_budget: Flag = _opt()
-    street_offices_established: Flag = _opt()
+    name: str | None = None
+    level: JurisdictionLevel | None = None
+    key_area: Flag = None
+    leading_group: Flag = None
+    plan: Flag = None
+    funds_in_budget: Flag = None
+    street_offices_established: Flag = None
 
 
 @attrs.frozen
@@ -383,15 +379,15 @@ def _walk(cls: type, prefix: str) -> Iterator[tuple[str, FactType]]:
             yield from _walk(_strip_optional(hints[field.name]), path + ".")
 
 
-_CATALOGUE: dict[str, FactType] = dict(
-    (p, t) for p, t in _walk(Community, "") if not p.startswith(("communities", "jurisdictions"))
-)
+_CATALOGUE: dict[str, FactType] = dict(_walk(Community, ""))
 _JURISDICTION_CATALOGUE: dict[str, FactType] = {
     f"jurisdiction.{p}": t for p, t in _walk(JurisdictionInfo, "")
 }
 
 
-def fact_catalogue(level: Literal["community", "jurisdiction"] = "community") -> Mapping[str, FactType]:
+def fact_catalogue(
+    level: Literal["community", "jurisdiction"] = "community",
+) -> Mapping[str, FactType]:
     """Every fact path of the vocabulary with its type, for a community or a jurisdiction."""
     return _CATALOGUE if level == "community" else _JURISDICTION_CATALOGUE
 
@@ -413,13 +409,17 @@ _GETTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def flatten(subject: Community | Jurisdiction, paths: Iterator[str] | tuple[str, ...] | None = None) -> dict[str, Any]:
+def flatten(
+    subject: Community | Jurisdiction, paths: Iterator[str] | tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """``{fact path: value}`` for the given paths (all of the subject's level by default).
 
     A path the vocabulary does not know is returned as ``None`` (unknown).
     """
     if paths is None:
-        paths = tuple(fact_catalogue("community" if isinstance(subject, Community) else "jurisdiction"))
+        paths = tuple(
+            fact_catalogue("community" if isinstance(subject, Community) else "jurisdiction")
+        )
     out: dict[str, Any] = {}
     for path in paths:
         get = _GETTERS.get(path)
@@ -451,26 +451,40 @@ def check_community(c: Community, prefix: str = "") -> list[FactProblem]:
             )
 
     org, staff, services = c.organization, c.staff, c.services
-    at_most("organization.leadership_college_educated", org.leadership_college_educated,
-            "organization.leadership_members", org.leadership_members)
+    at_most(
+        "organization.leadership_college_educated",
+        org.leadership_college_educated,
+        "organization.leadership_members",
+        org.leadership_members,
+    )
     at_most("staff.trained_this_year", staff.trained_this_year, "staff.count", staff.count)
-    at_most("services.retirees_socialized", services.retirees_socialized,
-            "services.retirees", services.retirees)
+    at_most(
+        "services.retirees_socialized",
+        services.retirees_socialized,
+        "services.retirees",
+        services.retirees,
+    )
     by_type = c.happiness.objective_by_type
     if by_type is not None:
         given = [getattr(by_type, f.name) for f in attrs.fields(ObjectiveByType)]
         total = sum(v for v in given if v is not None)
         if total > 700:
-            problems.append(FactProblem(
-                f"{prefix}happiness.objective_by_type",
-                f"the sub-scores add up to {total:g}, above the maximum 700"))
+            problems.append(
+                FactProblem(
+                    f"{prefix}happiness.objective_by_type",
+                    f"the sub-scores add up to {total:g}, above the maximum 700",
+                )
+            )
         elif (
             c.happiness.objective_score is not None
             and all(v is not None for v in given)
             and abs(total - c.happiness.objective_score) > 1e-9
         ):
-            problems.append(FactProblem(
-                f"{prefix}happiness.objective_by_type",
-                f"the sub-scores add up to {total:g}, but happiness.objective_score is "
-                f"{c.happiness.objective_score:g}"))
+            problems.append(
+                FactProblem(
+                    f"{prefix}happiness.objective_by_type",
+                    f"the sub-scores add up to {total:g}, but happiness.objective_score is "
+                    f"{c.happiness.objective_score:g}",
+                )
+            )
     return problems

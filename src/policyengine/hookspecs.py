@@ -5,7 +5,7 @@ There are two kinds:
 
 *Discovery hooks* are called on every plugin installed through the ``policyengine``
 entry-point group and on the built-in plugins (the reporters are one):
-:func:`register_packs` and :func:`register_reporters`.
+:func:`register_packs`, :func:`register_reporters` and :func:`register_commands`.
 
 *Pack hooks* (``pack_*``) are called only on a pack's own ``hooks`` module, named in its
 ``pack.toml``; they add to one pack what its declarative rules cannot say.
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from policyengine.engine import EvaluationContext, RuleDecision
     from policyengine.pack import Rule
     from policyengine.plugins import PackSource
+    from policyengine.cli import Command
     from policyengine.reporters import Reporter
     from policyengine.results import Finding
 
@@ -64,7 +65,18 @@ def register_reporters() -> Iterable[Reporter]:  # type: ignore[empty-body]
 
 
 @hookspec
-def pack_derive_facts(context: EvaluationContext) -> Mapping[str, Any] | None:  # type: ignore[empty-body]
+def register_commands() -> Iterable[Command]:  # type: ignore[empty-body]
+    """Subcommands of the ``policyengine`` command line.
+
+    Return :class:`policyengine.cli.Command` objects: a name, a one-line help, a function
+    that adds the command's arguments to its ``argparse`` parser, and a function that runs
+    it and returns the exit code. The built-in ``test``, ``lint``, ``diff`` and
+    ``new-pack`` commands are registered through this hook.
+    """
+
+
+@hookspec
+def pack_derive_facts(context: EvaluationContext) -> Mapping[str, Any] | None:
     """Facts the pack computes before its rules run: ``{fact path: value}``.
 
     Called on the pack's hooks module for every subject evaluated, after the pack's
@@ -75,7 +87,7 @@ def pack_derive_facts(context: EvaluationContext) -> Mapping[str, Any] | None:  
 
 
 @hookspec(firstresult=True)
-def pack_evaluate_rule(rule: Rule, context: EvaluationContext) -> RuleDecision | None:  # type: ignore[empty-body]
+def pack_evaluate_rule(rule: Rule, context: EvaluationContext) -> RuleDecision | None:
     """Decide a ``kind = "hook"`` rule.
 
     Called for each hook rule of the pack whose declared ``reads`` facts are all known
@@ -86,7 +98,7 @@ def pack_evaluate_rule(rule: Rule, context: EvaluationContext) -> RuleDecision |
 
 
 @hookspec
-def pack_outputs(  # type: ignore[empty-body]
+def pack_outputs(
     context: EvaluationContext, findings: Sequence[Finding]
 ) -> Mapping[str, Any] | None:
     """Pack outputs (``result.outputs``) beyond the declarative ``[outputs]`` and scales.

@@ -45,7 +45,9 @@ def _subtree(j: Jurisdiction, result: Result) -> Iterator[tuple[Community, Resul
         yield from _subtree(child, child_result)
 
 
-def _answer(agg: Aggregate, community: Community, result: Result, params: Mapping[str, Any]) -> bool | None | str:
+def _answer(
+    agg: Aggregate, community: Community, result: Result, params: Mapping[str, Any]
+) -> bool | str | None:
     """True/False met, None unknown, "skip" where it does not apply."""
     if agg.rule is not None:
         outcome = result.finding(agg.rule).outcome
@@ -70,18 +72,21 @@ def _answer(agg: Aggregate, community: Community, result: Result, params: Mappin
     return None if value is None else bool(value)
 
 
-def _aggregate(agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]) -> tuple[float | int | None, dict[str, Any]]:
+def _aggregate(
+    agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]
+) -> tuple[float | int | None, dict[str, Any]]:
     answers = [_answer(agg, c, r, params) for c, r in pairs]
     met = sum(1 for a in answers if a is True)
     known = sum(1 for a in answers if a is True or a is False)
     unknown = sum(1 for a in answers if a is None)
-    value: float | int | None
-    if agg.measure == "count":
-        value = met
-    else:
-        value = met / known if known else None
-    detail = {"value": value, "met": met, "known": known, "unknown": unknown,
-              "not_applicable": sum(1 for a in answers if a == "skip")}
+    value: float | int | None = met if agg.measure == "count" else (met / known if known else None)
+    detail = {
+        "value": value,
+        "met": met,
+        "known": known,
+        "unknown": unknown,
+        "not_applicable": sum(1 for a in answers if a == "skip"),
+    }
     return value, detail
 
 
@@ -96,7 +101,9 @@ def _check_aggregates(pack: Pack) -> None:
                 if path not in catalogue:
                     raise ex.ExpressionError(f"{path!r} is not a known community fact")
         except ex.ExpressionError as exc:
-            raise PackError(f"{pack.path / 'pack.toml'}: aggregates[{i}].condition: {exc}") from None
+            raise PackError(
+                f"{pack.path / 'pack.toml'}: aggregates[{i}].condition: {exc}"
+            ) from None
 
 
 def evaluate_jurisdiction(
@@ -117,8 +124,21 @@ def evaluate_jurisdiction(
         evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters)
         for j in jurisdiction.jurisdictions
     )
-    partial = Result(pack.id, pack.version, pack.digest, ENGINE_VERSION, jurisdiction.id,
-                     jurisdiction.name, "jurisdiction", as_of, "pass", (), {}, communities, children)
+    partial = Result(
+        pack.id,
+        pack.version,
+        pack.digest,
+        ENGINE_VERSION,
+        jurisdiction.id,
+        jurisdiction.name,
+        "jurisdiction",
+        as_of,
+        "pass",
+        (),
+        {},
+        communities,
+        children,
+    )
     pairs = list(_subtree(jurisdiction, partial))
     params = pack.parameters_at(as_of, parameters)
     aggregates: dict[str, float | int | None] = {}
@@ -126,20 +146,20 @@ def evaluate_jurisdiction(
     for agg in pack.aggregates:
         aggregates[agg.path], details[agg.path] = _aggregate(agg, pairs, params)
     findings, outputs = evaluate_jurisdiction_rules(
-        jurisdiction, pack, as_of, parameters, aggregates, details)
+        jurisdiction, pack, as_of, parameters, aggregates, details
+    )
     for agg in pack.aggregates:
         if agg.result_output:
             outputs[agg.result_output] = aggregates[agg.path]
     outputs["communities"] = {
         "total": len(pairs),
-        **{v: sum(1 for _, r in pairs if r.verdict == v)
-           for v in ("pass", "fail", "incomplete", "not_applicable")},
+        **{
+            v: sum(1 for _, r in pairs if r.verdict == v)
+            for v in ("pass", "fail", "incomplete", "not_applicable")
+        },
     }
     has_own = any(f.binding for f in findings) and compile_pack(pack, "jurisdiction").rules
-    if has_own:
-        verdict = verdict_of(findings, True)
-    else:
-        verdict = _roll_up([*communities, *children])
+    verdict = verdict_of(findings, True) if has_own else _roll_up([*communities, *children])
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,

@@ -342,7 +342,9 @@ class Pack:
                 return rule
         raise KeyError(rule_id)
 
-    def programme_year(self, as_of: dt.date, overrides: Mapping[str, Any] | None = None) -> int | None:
+    def programme_year(
+        self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
+    ) -> int | None:
         """The programme year (1, 2, …) of ``as_of``; None outside the programme."""
         prog = self.info.programme
         if prog is None:
@@ -421,7 +423,9 @@ def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType |
         return None
     file = folder / info.hooks
     if not file.is_file():
-        raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack")
+        raise PackError(
+            f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack"
+        )
     safe = re.sub(r"\W", "_", info.id)
     name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
     if name in sys.modules:

@@ -39,7 +39,13 @@ __all__ = [
     "make_plugin_manager",
 ]
 
-DEFAULT_PLUGINS = ("policyengine.reporters",)
+DEFAULT_PLUGINS = (
+    "policyengine.reporters",
+    "policyengine.cases",
+    "policyengine.lint",
+    "policyengine.diff",
+    "policyengine.scaffold",
+)
 """Built-in features, registered through the same hooks as third-party plugins."""
 
 
@@ -80,7 +86,6 @@ def make_plugin_manager(
     return pm
 
 
-
 class PackRegistry:
     """The packs installed in this environment, loaded once and looked up by id."""
 
@@ -115,7 +120,8 @@ class PackRegistry:
                 if pack.id in found:
                     other = found[pack.id][1]
                     raise PackError(
-                        f"two packs have the id {pack.id!r}: from plugin {other!r} and {plugin_name!r}"
+                        f"two packs have the id {pack.id!r}: "
+                        f"from plugin {other!r} and {plugin_name!r}"
                     )
                 found[pack.id] = (pack, plugin_name)
         return {pid: found[pid][0] for pid in sorted(found)}
@@ -138,4 +144,3 @@ class PackRegistry:
         if name == "all":
             return list(self.packs().values())
         return [self.get(name)]
-

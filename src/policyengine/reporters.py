@@ -1,4 +1,5 @@
-"""The built-in output formats: ``table`` (for people, in Chinese), ``json``, ``markdown``, ``html``.
+"""The built-in output formats: ``table`` (for people, in Chinese), ``json``, ``markdown``,
+``html``.
 
 Registered as a plugin through :func:`policyengine.hookspecs.register_reporters`, the same
 way a third-party format would be.
@@ -39,7 +40,12 @@ OUTCOME_ZH = {
     "overdue": "逾期",
     "met_late": "逾期完成",
 }
-VERDICT_ZH = {"pass": "通过", "fail": "未通过", "incomplete": "数据不全", "not_applicable": "不适用"}
+VERDICT_ZH = {
+    "pass": "通过",
+    "fail": "未通过",
+    "incomplete": "数据不全",
+    "not_applicable": "不适用",
+}
 
 
 def _all(results: Sequence[Result]) -> Iterable[tuple[int, Result]]:
@@ -93,8 +99,10 @@ def render_table(results: Sequence[Result]) -> str:
         indent = "  " * depth
         level = "辖区" if r.subject_level == "jurisdiction" else "社区"
         name = f"{r.subject_name}（{r.subject_id}）" if r.subject_name else r.subject_id
-        lines.append(f"{indent}{level} {name} · 政策包 {r.pack_id} {r.pack_version} · "
-                     f"评估日期 {r.as_of.isoformat()}")
+        lines.append(
+            f"{indent}{level} {name} · 政策包 {r.pack_id} {r.pack_version} · "
+            f"评估日期 {r.as_of.isoformat()}"
+        )
         lines.append(f"{indent}结论：{VERDICT_ZH[r.verdict]}（{r.verdict}）")
         rows = [("结果", "条款", "规则", "说明")]
         for f in r.findings:
@@ -102,8 +110,10 @@ def render_table(results: Sequence[Result]) -> str:
         widths = [max(_width(row[i]) for row in rows) for i in range(3)]
         widths = [min(w, 24) for w in widths]
         for row in rows:
-            cells = [_pad(_cut(row[i], widths[i]) if _width(row[i]) > widths[i] else row[i], widths[i])
-                     for i in range(3)]
+            cells = [
+                _pad(_cut(row[i], widths[i]) if _width(row[i]) > widths[i] else row[i], widths[i])
+                for i in range(3)
+            ]
             lines.append(f"{indent}  " + "  ".join(cells) + "  " + row[3])
         if r.outputs:
             lines.append(f"{indent}输出：{_outputs_line(r)}")
@@ -125,14 +135,20 @@ def render_markdown(results: Sequence[Result]) -> str:
         hashes = "#" * min(6, depth + 2)
         name = r.subject_name or r.subject_id
         out.append(f"{hashes} {name}（{r.subject_id}）— {r.pack_id} {r.pack_version}\n")
-        out.append(f"结论：**{VERDICT_ZH[r.verdict]}**（{r.verdict}），评估日期 {r.as_of.isoformat()}\n")
+        out.append(
+            f"结论：**{VERDICT_ZH[r.verdict]}**（{r.verdict}），评估日期 {r.as_of.isoformat()}\n"
+        )
         out.append("| 结果 | 条款 | 规则 | 说明 | 责任单位 |")
         out.append("|---|---|---|---|---|")
         out.extend(_md_finding(f) for f in r.findings)
         out.append("")
         if r.outputs:
             out.append("输出：" + _outputs_line(r) + "\n")
-        quotes = [f"- {f.clause}：“{f.quote}”" for f in r.findings if f.outcome in ("fail", "overdue", "met_late")]
+        quotes = [
+            f"- {f.clause}：“{f.quote}”"
+            for f in r.findings
+            if f.outcome in ("fail", "overdue", "met_late")
+        ]
         if quotes:
             out.append("未符合条款原文：\n")
             out.extend(quotes)
@@ -144,23 +160,33 @@ def render_markdown(results: Sequence[Result]) -> str:
 def render_html(results: Sequence[Result]) -> str:
     """A standalone HTML page with one table per subject."""
     e = html.escape
-    parts = ['<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>policyengine</title>',
-             "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
-             "table{border-collapse:collapse}.fail,.overdue,.met_late{background:#fdd}"
-             ".unknown{background:#ffd}.pass{background:#dfd}</style><body>"]
+    parts = [
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>policyengine</title>',
+        "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
+        "table{border-collapse:collapse}.fail,.overdue,.met_late{background:#fdd}"
+        ".unknown{background:#ffd}.pass{background:#dfd}</style><body>",
+    ]
     for depth, r in _all(results):
         level = min(6, depth + 1)
-        parts.append(f"<h{level}>{e(r.subject_name or r.subject_id)}（{e(r.subject_id)}）· "
-                     f"{e(r.pack_id)} {e(r.pack_version)}</h{level}>")
-        parts.append(f"<p>结论：<strong>{e(VERDICT_ZH[r.verdict])}</strong>（{e(r.verdict)}），"
-                     f"评估日期 {e(r.as_of.isoformat())}</p>")
-        parts.append("<table><tr><th>结果</th><th>条款</th><th>规则</th><th>原文</th><th>说明</th>"
-                     "<th>责任单位</th></tr>")
+        parts.append(
+            f"<h{level}>{e(r.subject_name or r.subject_id)}（{e(r.subject_id)}）· "
+            f"{e(r.pack_id)} {e(r.pack_version)}</h{level}>"
+        )
+        parts.append(
+            f"<p>结论：<strong>{e(VERDICT_ZH[r.verdict])}</strong>（{e(r.verdict)}），"
+            f"评估日期 {e(r.as_of.isoformat())}</p>"
+        )
+        parts.append(
+            "<table><tr><th>结果</th><th>条款</th><th>规则</th><th>原文</th><th>说明</th>"
+            "<th>责任单位</th></tr>"
+        )
         for f in r.findings:
             parts.append(
-                f'<tr class="{e(f.outcome)}"><td>{e(OUTCOME_ZH[f.outcome])}</td><td>{e(f.clause)}</td>'
+                f'<tr class="{e(f.outcome)}"><td>{e(OUTCOME_ZH[f.outcome])}</td>'
+                f"<td>{e(f.clause)}</td>"
                 f"<td>{e(f.title)}</td><td>{e(f.quote)}</td><td>{e(f.message)}</td>"
-                f"<td>{e('、'.join(f.responsible))}</td></tr>")
+                f"<td>{e('、'.join(f.responsible))}</td></tr>"
+            )
         parts.append("</table>")
         if r.outputs:
             parts.append(f"<p>输出：{e(_outputs_line(r))}</p>")

@@ -126,7 +126,11 @@ class Result:
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
-            "subject": {"id": self.subject_id, "name": self.subject_name, "level": self.subject_level},
+            "subject": {
+                "id": self.subject_id,
+                "name": self.subject_name,
+                "level": self.subject_level,
+            },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
             "findings": [f.to_dict() for f in self.findings],

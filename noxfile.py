@@ -1,0 +1,46 @@
+"""Checks for policyengine: `nox` runs lint, typing, tests and the pack checks.
+
+Each session installs the project and the bundled packs from built wheels (not editable),
+so a pack file left out of a wheel fails here as it would for a user.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "typing", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+PACKS = sorted(str(p) for p in (ROOT / "policy_packs").iterdir() if (p / "pyproject.toml").is_file())
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint everything, and the library's formatting."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "policy_packs", "noxfile.py")
+    session.run("ruff", "format", "--check", "src")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """mypy --strict on the library."""
+    session.install("mypy", ".", "types-toml")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite, against the installed library and packs."""
+    session.install(".[test]", *PACKS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The Wuma benchmark (not run by default): `nox -s bench -- --n 20000`."""
+    session.install(".", *PACKS)
+    session.run("python", "benchmarks/bench_wuma.py", *session.posargs)

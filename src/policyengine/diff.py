@@ -1,0 +1,12 @@
+"""(being written) the `diff` tool."""
+
+from __future__ import annotations
+
+from policyengine.cli import Command
+from policyengine.hookspecs import hookimpl
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    """Nothing yet."""
+    return []
