@@ -45,6 +45,7 @@ DEFAULT_PLUGINS = (
     "policyengine.lint",
     "policyengine.diff",
     "policyengine.scaffold",
+    "policyengine.packdoc",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
 

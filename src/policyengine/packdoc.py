@@ -1,0 +1,239 @@
+"""``policyengine describe``: a pack's documentation page, generated from the pack itself.
+
+The page lists the source document, every parameter with its values by date, every rule
+with its clause, quote and responsible units, scales, deadlines, phases, jurisdiction
+targets and the pack's readings — what an official checks against the document, clause by
+clause. ``docs/packs/<id>.md`` are generated this way, and a test keeps them current.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+from pathlib import Path
+
+from policyengine.cli import EXIT_OK, Command, Streams
+from policyengine.hookspecs import hookimpl
+from policyengine.pack import Pack, Parameter, Rule
+
+__all__ = ["describe_pack"]
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
+    return [*lines, ""]
+
+
+def _values(param: Parameter) -> str:
+    if param.value is not None:
+        return str(param.value)
+    parts = []
+    for entry in param.values:
+        when = f"from {entry.since}" if entry.since else f"year {entry.year}"
+        parts.append(f"{when}: {entry.value if entry.value is not None else '—'}")
+    return "; ".join(parts) or "—"
+
+
+def _citation(param: Parameter) -> str:
+    if param.source:
+        return param.source
+    cites = [f"{param.clause} “{param.quote}”"] if param.clause else []
+    cites += [f"{e.clause} “{e.quote}”" for e in param.values if e.clause]
+    return "; ".join(dict.fromkeys(cites))
+
+
+def _rules(rules: list[Rule]) -> list[str]:
+    out: list[str] = []
+    areas = list(dict.fromkeys(r.area for r in rules))
+    for area in areas:
+        if area:
+            out.append(f"### {area}\n")
+        for r in (r for r in rules if r.area == area):
+            kind = "binding" if r.binding else "advisory"
+            out.append(f"#### `{r.id}` — {r.title} ({r.clause}, {kind})\n")
+            out.append(f"> {r.quote}\n")
+            if r.when:
+                out.append(f"* applies when: `{r.when}`")
+            if r.require:
+                out.append(f"* requires: `{r.require}`")
+            if r.kind == "hook":
+                out.append(f"* decided by the pack's hook; reads {', '.join(r.reads) or 'nothing'}")
+            if r.responsible:
+                out.append(f"* responsible: {'、'.join(r.responsible)}")
+            if r.note:
+                out.append(f"* note: {r.note}")
+            out.append("")
+    return out
+
+
+def describe_pack(pack: Pack) -> str:
+    """The pack's documentation page, in Markdown."""
+    info, src = pack.info, pack.info.source
+    lines = [
+        f"# {info.title} (`{info.id}` {info.version})",
+        "",
+        f"*{info.title_en}* — {info.region}",
+        "",
+    ]
+    lines += ["## Source document", ""]
+    lines.append(
+        f"《{src.title}》" + (f" {src.number}" if src.number else "") + "，"
+        f"{'、'.join(src.issuer)}，{src.date.isoformat()}."
+    )
+    if src.seed:
+        lines.append(
+            f"Text: `shared/seeds/{src.seed}`." + (f" Published at {src.url}." if src.url else "")
+        )
+    lines += [*(f"* {n}" for n in src.notes), ""]
+    scope = []
+    if info.effective_from or info.effective_until:
+        scope.append(f"* In force: {info.effective_from or '…'} to {info.effective_until or '…'}.")
+    if info.applicability:
+        a = info.applicability
+        scope.append(
+            f"* Applies when `{a.when}` ({a.clause}: “{a.quote}”); otherwise not applicable."
+        )
+    if info.programme:
+        p = info.programme
+        scope.append(
+            f"* A {p.years}-year programme starting in the year `params.{p.start_parameter}`."
+        )
+    if scope:
+        lines += ["## Scope", "", *scope, ""]
+    if pack.phases:
+        lines += [f"## Phases (output `{info.phase_output}`)", ""]
+        lines += _table(
+            ["id", "phase", "from", "to", "clause", "quote"],
+            [(p.id, p.title, p.start, p.end, p.clause, p.quote) for p in pack.phases],
+        )
+    if pack.parameters:
+        lines += ["## Parameters", ""]
+        lines += _table(
+            ["name", "title", "value", "unit", "source"],
+            [
+                (f"`{n}`", p.title, _values(p), p.unit or "", _citation(p))
+                for n, p in pack.parameters.items()
+            ],
+        )
+    if pack.derived:
+        lines += ["## Derived facts", ""]
+        lines += _table(
+            ["fact", "title", "computed as", "clause"],
+            [
+                (
+                    f"`{d.path}`",
+                    d.title,
+                    f"`{d.expression}`" if d.expression else "hook",
+                    d.clause or "",
+                )
+                for d in pack.derived
+            ],
+        )
+    community = [r for r in pack.rules if r.subject == "community"]
+    if community:
+        lines += ["## Community rules", "", *_rules(community)]
+    if pack.scales:
+        lines += ["## Scales", ""]
+        for s in pack.scales:
+            lines += [
+                f"### `{s.id}` — {s.title} ({s.clause}, output `{s.output}`)",
+                "",
+                f"> {s.quote}",
+                "",
+                f"Input `{s.input}`"
+                + (f", when `{s.when}`" if s.when else "")
+                + f"; below the lowest band: {s.below}.",
+                "",
+            ]
+            lines += _table(
+                ["value", "label", "from (inclusive)"],
+                [(b.value, b.label or "", f"`{b.min}`") for b in s.bands],
+            )
+    if pack.deadlines:
+        lines += ["## Deadlines", ""]
+        lines += _table(
+            ["id", "title", "kind", "due", "evidence", "clause", "responsible"],
+            [
+                (
+                    f"`{d.id}`",
+                    d.title,
+                    d.kind,
+                    d.due
+                    or (
+                        f"day {d.day}, {d.start}..{d.end}"
+                        if d.kind == "monthly"
+                        else f"{d.month or 12}-{d.day or 31} each year"
+                    ),
+                    f"`{d.evidence}`",
+                    d.clause,
+                    "、".join(d.responsible),
+                )
+                for d in pack.deadlines
+            ],
+        )
+    jurisdiction = [r for r in pack.rules if r.subject == "jurisdiction"]
+    if pack.aggregates or jurisdiction:
+        lines += ["## Jurisdiction targets", ""]
+        if pack.aggregates:
+            lines += _table(
+                ["aggregate", "title", "measure", "of"],
+                [
+                    (
+                        f"`{a.path}`",
+                        a.title,
+                        a.measure,
+                        f"rule `{a.rule}`"
+                        if a.rule
+                        else f"output `{a.output}`" + (f" ≥ {a.min:g}" if a.min is not None else "")
+                        if a.output
+                        else f"`{a.condition}`",
+                    )
+                    for a in pack.aggregates
+                ],
+            )
+        lines += _rules(jurisdiction)
+    outputs = [
+        *(f"`{s.output}` (scale `{s.id}`)" for s in pack.scales),
+        *(f"`{k}` = `{v}`" for k, v in pack.outputs.items()),
+        *(f"`{d.output}` (deadline `{d.id}`)" for d in pack.deadlines if d.output),
+    ]
+    if outputs:
+        lines += [
+            "## Outputs",
+            "",
+            *(f"* {o}" for o in outputs),
+            "* and those of the pack's `pack_outputs` hook, if any." if pack.hooks else "",
+            "",
+        ]
+    if info.notes:
+        lines += ["## Readings and decisions", "", *(f"* {n}" for n in info.notes), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("pack", metavar="PACK", help="an installed pack id or a pack folder")
+    p.add_argument("--output", type=Path, help="write here instead of standard output")
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    from policyengine.api import default_registry
+
+    (pack,) = default_registry().resolve(args.pack)
+    text = describe_pack(pack)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        streams.stdout.write(text)
+    return EXIT_OK
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    """``policyengine describe``."""
+    return [Command("describe", "write a pack's documentation page (Markdown)", _configure, _run)]

@@ -1,0 +1,51 @@
+"""The documentation matches the code: every hook documented with its signature."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from policyengine import hookspecs
+
+ROOT = Path(__file__).parents[1]
+HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+         if hasattr(fn, "policyengine_spec")]
+
+
+class TestHookDocs:
+    def test_there_are_hooks(self) -> None:
+        """The spec module declares the discovery and pack hooks."""
+        assert {"register_packs", "register_reporters", "register_commands", "pack_derive_facts",
+                "pack_evaluate_rule", "pack_outputs"} == set(HOOKS)
+
+    @pytest.mark.parametrize("name", HOOKS)
+    def test_hook_is_documented_with_its_signature(self, name: str) -> None:
+        """docs/reference/hooks.md has a heading `name(arg, …)` with the spec's exact arguments."""
+        text = (ROOT / "docs" / "reference" / "hooks.md").read_text(encoding="utf-8")
+        args = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+        assert re.search(rf"^### `{name}\({re.escape(args)}\)`$", text, re.MULTILINE)
+
+    @pytest.mark.parametrize("name", HOOKS)
+    def test_hook_has_a_docstring(self, name: str) -> None:
+        """Every hook spec says what it is for where it is declared."""
+        assert (getattr(hookspecs, name).__doc__ or "").strip()
+
+
+PACK_FOLDERS = sorted(p for p in (ROOT / "policy_packs").iterdir() if (p / "pyproject.toml").is_file())
+
+
+class TestPackPages:
+    @pytest.mark.parametrize("folder", PACK_FOLDERS, ids=lambda p: p.name)
+    def test_pack_page_is_generated_from_the_pack(self, folder: Path) -> None:
+        """docs/packs/<id>.md is exactly `policyengine describe <id>` (regenerate it when the pack changes)."""
+        from policyengine import load_pack
+        from policyengine.packdoc import describe_pack
+
+        pack = load_pack(folder)
+        page = ROOT / "docs" / "packs" / f"{pack.id}.md"
+        assert page.is_file(), f"run: policyengine describe {folder} --output {page}"
+        assert describe_pack(pack) == page.read_text(encoding="utf-8"), (
+            f"stale: run policyengine describe {folder} --output {page}")
