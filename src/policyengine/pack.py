@@ -393,14 +393,16 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def _digest(folder: Path) -> str:
+def _digest(folder: Path, hooks: str | None) -> str:
+    """SHA-256 over what decides results: ``pack.toml`` and the hooks file, by name.
+
+    Test cases, READMEs and packaging files do not change a pack's digest.
+    """
     h = hashlib.sha256()
-    for file in sorted(folder.rglob("*")):
-        rel = file.relative_to(folder)
-        if not file.is_file() or "__pycache__" in rel.parts or file.suffix in (".pyc", ".pyo"):
-            continue
-        h.update(rel.as_posix().encode() + b"\0")
-        h.update(file.read_bytes() + b"\0")
+    for name in ("pack.toml", *([hooks] if hooks else [])):
+        file = folder / name
+        if file.is_file():
+            h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     return f"sha256:{h.hexdigest()}"
 
 
@@ -466,7 +468,7 @@ def load_pack(path: str | Path) -> Pack:
     problems = _check(raw)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
-    digest = _digest(folder)
+    digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
     return Pack(
         info=raw.pack,
