@@ -205,6 +205,8 @@ class CompiledConditions:
             ruleset[_SEEN] = {"all": [{"m": {_TAG: _TAG_VALUE}}]}
             self.rulesets.append(ruleset)
         self.fields: dict[str, str] = dict(names.by_key)
+        self._head = f'{{"sid":"{_SID}","{_TAG}":"{_TAG_VALUE}"'
+        self._quoted = [(key, f'"{field}":') for key, field in self.fields.items()]
         self._lock = threading.Lock()
         self._handles: list[Any] = []
         for i, ruleset in enumerate(self.rulesets):
@@ -247,20 +249,24 @@ class CompiledConditions:
 
     def payload(self, values: Mapping[str, Any]) -> str:
         """The fact asserted for ``values`` (value key -> scalar; None is left out)."""
-        parts = [f'"sid":"{_SID}"', f'"{_TAG}":"{_TAG_VALUE}"']
-        for key, field in self.fields.items():
+        parts = [self._head]
+        for key, field in self._quoted:
             value = values.get(key)
             if value is None:
                 continue
-            if isinstance(value, bool):
-                parts.append(f'"{field}":{"true" if value else "false"}')
-            elif isinstance(value, int | float):
-                parts.append(f'"{field}":{_number(value)}')
-            elif isinstance(value, str):
-                parts.append(f'"{field}":{_text(value)}')
+            kind = type(value)
+            if kind is bool:
+                parts.append(f"{field}{'true' if value else 'false'}")
+            elif kind is float or kind is int:
+                text = repr(float(value))
+                if "e" in text or "n" in text:  # 1e-05, inf, nan
+                    text = _number(value)
+                parts.append(field + text)
+            elif kind is str:
+                parts.append(field + _text(value))
             else:
-                raise EngineError(f"{key}: {type(value).__name__} values cannot be compared")
-        return "{" + ",".join(parts) + "}"
+                raise EngineError(f"{key}: {kind.__name__} values cannot be compared")
+        return ",".join(parts) + "}"
 
     def matching(self, values: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the conditions that hold for ``values``."""

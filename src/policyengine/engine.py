@@ -16,7 +16,7 @@ A pack is compiled once per loaded content (its digest) and reused for every sub
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -117,6 +117,20 @@ class _CompiledDeadline:
     index: int
 
 
+@attrs.frozen
+class _HookUse:
+    """Which pack hooks the pack's module implements (so the others are not called)."""
+
+    derive_facts: bool
+    outputs: bool
+
+
+def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
+    return _HookUse(
+        bool(pm.hook.pack_derive_facts.get_hookimpls()), bool(pm.hook.pack_outputs.get_hookimpls())
+    )
+
+
 @attrs.frozen(eq=False)
 class CompiledPack:
     """A pack's conditions, type-checked and compiled into the rules engine."""
@@ -128,11 +142,13 @@ class CompiledPack:
     outputs: tuple[tuple[str, ex.Expr], ...]
     read_paths: tuple[str, ...]
     value_nodes: Mapping[str, ex.Expr]
+    getters: tuple[tuple[str, Getter], ...]
     conditions: CompiledConditions
     plugins: pluggy.PluginManager
     applies: ex.Expr | None = None
     applies_keys: tuple[str, ...] = ()
     deadlines: tuple[_CompiledDeadline, ...] = ()
+    hooks: _HookUse = _HookUse(derive_facts=True, outputs=True)
 
 
 def _value_keys(expr: ex.Expr | None) -> tuple[str, ...]:
@@ -158,6 +174,35 @@ def _nodes(expr: ex.Expr) -> list[ex.Expr]:
 
 
 Level = Literal["community", "jurisdiction"]
+
+
+Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+
+def _getter(node: ex.Expr) -> Getter:
+    """A fast reader of one value source: ``getter(facts, params) -> value or None``."""
+    if isinstance(node, ex.Field):
+        path = node.path
+        return lambda facts, params: facts.get(path)
+    if isinstance(node, ex.Param):
+        name = node.name
+        return lambda facts, params: params.get(name)
+    if isinstance(node, ex.Count):
+        path = node.path
+
+        def count(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+            items = facts.get(path)
+            return None if items is None else len(items)
+
+        return count
+    assert isinstance(node, ex.Contains)
+    path, value = node.path, node.value
+
+    def contains(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+        items = facts.get(path)
+        return None if items is None else value in items
+
+    return contains
 
 
 def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
@@ -406,6 +451,7 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         outputs=tuple(outputs),
         read_paths=tuple(p for p in paths if p not in derived_paths and p not in CONTEXT_FACTS),
         value_nodes=value_nodes,
+        getters=tuple((key, _getter(node)) for key, node in value_nodes.items()),
         conditions=compile_conditions(
             f"{pack.id}@{pack.version}/{pack.digest}/{level}", conditions
         ),
@@ -413,12 +459,45 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         applies=applies,
         applies_keys=_value_keys(applies),
         deadlines=tuple(deadlines),
+        hooks=_hook_use(_plugins(pack)),
     )
     pack.cache[f"compiled:{level}"] = compiled
     return compiled
 
 
 # ------------------------------------------------------------------------- evaluating
+
+
+_RENDERED: dict[tuple[str, int, int], tuple[ex.Expr, Mapping[str, Any], Any]] = {}
+
+
+def _cached(kind: str, expr: ex.Expr, params: Mapping[str, Any], compute: Any) -> Any:
+    """``compute(expr, params)``, remembered for this expression and parameter mapping.
+
+    Parameter mappings are cached per date (:meth:`Pack.parameters_at`), so renderings of
+    conditions and band thresholds are computed once per pack and date. The cache keeps
+    both objects alive, so their ids cannot be reused while an entry exists.
+    """
+    key = (kind, id(expr), id(params))
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is expr and hit[1] is params:
+        return hit[2]
+    if len(_RENDERED) > 20_000:
+        _RENDERED.clear()
+    value = compute(expr, params)
+    _RENDERED[key] = (expr, params, value)
+    return value
+
+
+def _render(expr: ex.Expr, params: Mapping[str, Any] | None = None) -> str:
+    return str(_cached("render", expr, params or _NO_PARAMS, ex.render))
+
+
+def _threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
+    return _cached("value", expr, params, lambda e, p: ex.evaluate(e, {}, p))
+
+
+_NO_PARAMS: Mapping[str, Any] = {}
 
 
 def _fmt(value: Any) -> str:
@@ -482,6 +561,21 @@ def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
     return [n for n in names if params.get(n) is None]
 
 
+def _with_results(
+    ctx: EvaluationContext, findings: Mapping[str, Finding], outputs: Mapping[str, Any]
+) -> EvaluationContext:
+    return EvaluationContext(
+        ctx.pack,
+        ctx.subject,
+        ctx.as_of,
+        ctx.params,
+        ctx.facts,
+        ctx.programme_year,
+        findings,
+        outputs,
+    )
+
+
 def _decide_rule(
     cr: _CompiledRule,
     values: Mapping[str, Any],
@@ -490,7 +584,7 @@ def _decide_rule(
     plugins: pluggy.PluginManager,
 ) -> Finding:
     rule, facts, params = cr.rule, ctx.facts, ctx.params
-    expected = ex.render(cr.require, params) if cr.require is not None else None
+    expected = _render(cr.require, params) if cr.require is not None else None
 
     def make(outcome: Outcome, message: str, actual: str | None = None) -> Finding:
         return _finding(
@@ -505,7 +599,7 @@ def _decide_rule(
     if missing_when:
         return make("unknown", f"缺少数据，无法判断是否适用：{'、'.join(_paths(missing_when))}。")
     if cr.when is not None and f"r{cr.index}w" not in matched:
-        return make("not_applicable", f"不适用：{ex.render(cr.when, params)} 不成立。")
+        return make("not_applicable", f"不适用：{_render(cr.when, params)} 不成立。")
     if rule.kind == "hook":
         decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
         if decision is None:
@@ -550,7 +644,7 @@ def _decide_scale(
     scale, facts, params = cs.scale, ctx.facts, ctx.params
     lowest = cs.bands[0][1]
     labels = {b.value: (b.label or str(b.value)) for b in scale.bands}
-    expected = f"{ex.render(cs.input)} ≥ {ex.render(lowest, params)}（{labels[cs.bands[0][0]]}）"
+    expected = f"{_render(cs.input)} ≥ {_render(lowest, params)}（{labels[cs.bands[0][0]]}）"
 
     def make(outcome: Outcome, message: str) -> Finding:
         return _finding(scale, outcome, facts, cs.fact_paths, params, cs.params, expected, message)
@@ -565,7 +659,7 @@ def _decide_scale(
     if missing_when:
         return make("unknown", f"缺少数据：{'、'.join(_paths(missing_when))}，无法评定。"), None
     if cs.when is not None and f"s{cs.index}w" not in matched:
-        reason = f"{ex.render(cs.when, params)} 不成立"
+        reason = f"{_render(cs.when, params)} 不成立"
         return make("not_applicable", f"不予评定：{reason}。"), scale.below
     missing = _missing(cs.input_keys, values)
     if missing:
@@ -578,13 +672,13 @@ def _decide_scale(
     input_value = ex.evaluate(cs.input, facts, params)
     if not reached:
         message = (
-            f"未达到最低档：{ex.render(cs.input)} = {_fmt(input_value)}，"
-            f"要求 ≥ {ex.render(lowest, params)}。{_responsible(scale.responsible)}"
+            f"未达到最低档：{_render(cs.input)} = {_fmt(input_value)}，"
+            f"要求 ≥ {_render(lowest, params)}。{_responsible(scale.responsible)}"
         )
         return make("fail" if scale.binding else "advisory", message), scale.below
-    value, threshold = max(reached, key=lambda vt: ex.evaluate(vt[1], facts, params))
+    value, threshold = max(reached, key=lambda vt: _threshold(vt[1], params))
     message = (
-        f"{ex.render(cs.input)} = {_fmt(input_value)} ≥ {ex.render(threshold, params)}："
+        f"{_render(cs.input)} = {_fmt(input_value)} ≥ {_render(threshold, params)}："
         f"{labels[value]}。"
     )
     return make("pass", message), value
@@ -602,7 +696,7 @@ def _decide_deadline(
         message = f"缺少数据，无法判断是否适用：{'、'.join(_paths(missing_when))}。"
         return _finding(dl, "unknown", facts, cd.fact_paths, params, (), None, message), None
     if cd.when is not None and f"d{cd.index}w" not in matched:
-        message = f"不适用：{ex.render(cd.when, params)} 不成立。"
+        message = f"不适用：{_render(cd.when, params)} 不成立。"
         return _finding(dl, "not_applicable", facts, cd.fact_paths, params, (), None, message), None
     if cd.evidence_is_value:
         evidence = facts.get(cd.fact_paths[0])
@@ -704,7 +798,7 @@ def _decide(
     for name, expr in cp.outputs:
         outputs[name] = ex.evaluate(expr, facts, params)
     if applicable is not False and any(cr.rule.kind == "hook" for cr in cp.rules):
-        ctx = attrs.evolve(ctx, findings=dict(by_rule), outputs=dict(outputs))
+        ctx = _with_results(ctx, dict(by_rule), dict(outputs))
         for cr in cp.rules:
             if cr.rule.kind == "hook":
                 by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
@@ -745,11 +839,12 @@ def evaluate_community(
         if expr is not None:
             facts[path] = ex.evaluate(expr, facts, params)
     ctx = EvaluationContext(pack, community, as_of, params, facts, year)
-    for extra in cp.plugins.hook.pack_derive_facts(context=ctx):
-        if extra:
-            facts.update(extra)
+    if cp.hooks.derive_facts:
+        for extra in cp.plugins.hook.pack_derive_facts(context=ctx):
+            if extra:
+                facts.update(extra)
 
-    values = {key: ex.evaluate(node, facts, params) for key, node in cp.value_nodes.items()}
+    values = {key: get(facts, params) for key, get in cp.getters}
     matched = cp.conditions.matching(values)
     applicable: bool | None = True
     reason = ""
@@ -762,8 +857,13 @@ def evaluate_community(
     findings, outputs = _decide(cp, ctx, values, matched, applicable, reason)
     if applicable is not False:
         by_rule = {f.rule: f for f in findings}
-        ctx = attrs.evolve(ctx, findings=by_rule, outputs=dict(outputs))
-        for extra in reversed(cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))):
+        ctx = _with_results(ctx, by_rule, dict(outputs))
+        hook_outputs = (
+            cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))
+            if cp.hooks.outputs
+            else []
+        )
+        for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
@@ -835,7 +935,7 @@ def evaluate_jurisdiction_rules(
     facts.update(_context_facts(pack, as_of, year))
     facts.update(aggregates)
     ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, year)
-    values = {key: ex.evaluate(node, facts, params) for key, node in cp.value_nodes.items()}
+    values = {key: get(facts, params) for key, get in cp.getters}
     matched = cp.conditions.matching(values)
     in_force = pack.in_force(as_of)
     reason = "" if in_force else f"政策在 {as_of.isoformat()} 不在有效期内。"

@@ -251,23 +251,38 @@ class Reporting:
     monthly_reports: tuple[_dt.date, ...] | None = None
 
 
+# Unknown sections share one empty (all-unknown) instance: they are frozen.
+_EMPTY_ORGANIZATION = Organization()
+_EMPTY_STAFF = Staff()
+_EMPTY_FINANCE = Finance()
+_EMPTY_SPACES = Spaces()
+_EMPTY_FACILITIES = Facilities()
+_EMPTY_SERVICES = Services()
+_EMPTY_ENVIRONMENT = Environment()
+_EMPTY_SMART = Smart()
+_EMPTY_GOVERNANCE = Governance()
+_EMPTY_ACTIVITIES = Activities()
+_EMPTY_HAPPINESS = Happiness()
+_EMPTY_REPORTING = Reporting()
+
+
 @attrs.frozen(kw_only=True)
 class Community:
     """One community (社区): the subject of every community-level rule."""
 
     community: CommunityInfo
-    organization: Organization = attrs.field(factory=Organization, kw_only=True)
-    staff: Staff = attrs.field(factory=Staff, kw_only=True)
-    finance: Finance = attrs.field(factory=Finance, kw_only=True)
-    spaces: Spaces = attrs.field(factory=Spaces, kw_only=True)
-    facilities: Facilities = attrs.field(factory=Facilities, kw_only=True)
-    services: Services = attrs.field(factory=Services, kw_only=True)
-    environment: Environment = attrs.field(factory=Environment, kw_only=True)
-    smart: Smart = attrs.field(factory=Smart, kw_only=True)
-    governance: Governance = attrs.field(factory=Governance, kw_only=True)
-    activities: Activities = attrs.field(factory=Activities, kw_only=True)
-    happiness: Happiness = attrs.field(factory=Happiness, kw_only=True)
-    reporting: Reporting = attrs.field(factory=Reporting, kw_only=True)
+    organization: Organization = _EMPTY_ORGANIZATION
+    staff: Staff = _EMPTY_STAFF
+    finance: Finance = _EMPTY_FINANCE
+    spaces: Spaces = _EMPTY_SPACES
+    facilities: Facilities = _EMPTY_FACILITIES
+    services: Services = _EMPTY_SERVICES
+    environment: Environment = _EMPTY_ENVIRONMENT
+    smart: Smart = _EMPTY_SMART
+    governance: Governance = _EMPTY_GOVERNANCE
+    activities: Activities = _EMPTY_ACTIVITIES
+    happiness: Happiness = _EMPTY_HAPPINESS
+    reporting: Reporting = _EMPTY_REPORTING
 
     @property
     def id(self) -> str:

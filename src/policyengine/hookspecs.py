@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from policyengine.cli import Command
     from policyengine.engine import EvaluationContext, RuleDecision
     from policyengine.pack import Rule
     from policyengine.plugins import PackSource
-    from policyengine.cli import Command
     from policyengine.reporters import Reporter
     from policyengine.results import Finding
 

@@ -360,8 +360,21 @@ class Pack:
     def parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
     ) -> dict[str, ParamValue | None]:
-        """Every parameter's value on ``as_of``, with ``overrides`` applied."""
-        overrides = overrides or {}
+        """Every parameter's value on ``as_of``, with ``overrides`` applied.
+
+        Without overrides the answer is cached per date: treat it as read-only.
+        """
+        if not overrides:
+            by_date = self.cache.setdefault("parameters_at", {})
+            found = by_date.get(as_of)
+            if found is None:
+                found = by_date[as_of] = self._parameters_at(as_of, {})
+            return found  # type: ignore[no-any-return]
+        return self._parameters_at(as_of, overrides)
+
+    def _parameters_at(
+        self, as_of: dt.date, overrides: Mapping[str, Any]
+    ) -> dict[str, ParamValue | None]:
         year = self.programme_year(as_of, overrides)
         values: dict[str, ParamValue | None] = {}
         for name, param in self.parameters.items():

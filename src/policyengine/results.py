@@ -27,6 +27,9 @@ BLOCKING: frozenset[str] = frozenset({"fail", "overdue", "met_late"})
 
 def jsonable(value: Any) -> Any:
     """A value as it appears in result JSON (dates as ISO text, tuples as lists)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):

@@ -44,8 +44,28 @@ def _split(amount: int, shares: Mapping[str, float]) -> dict[str, int]:
     return out
 
 
+_MEMO: dict[tuple[int, int, int], tuple[Mapping[str, Any], tuple[int | None, dict[str, int], str]]] = {}
+
+
 def reward(stars: int, previous: int, params: Mapping[str, Any]) -> tuple[int | None, dict[str, int], str]:
-    """``(yuan, {payer: yuan}, explanation)``; yuan is None where the document is silent."""
+    """``(yuan, {payer: yuan}, explanation)``; yuan is None where the document is silent.
+
+    Remembered per parameter mapping (the engine caches one per date), so the rule hook and
+    the output hook share the arithmetic.
+    """
+    key = (stars, previous, id(params))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is params:
+        amount, payers, why = hit[1]
+        return amount, dict(payers), why
+    if len(_MEMO) > 10_000:
+        _MEMO.clear()
+    result = _reward(stars, previous, params)
+    _MEMO[key] = (params, result)
+    return result[0], dict(result[1]), result[2]
+
+
+def _reward(stars: int, previous: int, params: Mapping[str, Any]) -> tuple[int | None, dict[str, int], str]:
     if stars == 0:
         return 0, {}, "未评定星级，无奖励。"
     if stars <= previous:
