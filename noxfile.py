@@ -14,7 +14,9 @@ nox.options.sessions = ["lint", "typing", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-PACKS = sorted(str(p) for p in (ROOT / "policy_packs").iterdir() if (p / "pyproject.toml").is_file())
+PACKS = sorted(
+    str(p) for p in (ROOT / "policy_packs").iterdir() if (p / "pyproject.toml").is_file()
+)
 
 
 @nox.session

@@ -69,6 +69,18 @@ def community() -> Callable[..., dict[str, Any]]:
     return build_community
 
 
+@pytest.fixture(scope="session")
+def compile_conditions() -> Callable[..., Any]:
+    """``compile_conditions("a.x > 1", …)``: texts compiled as ``c0``, ``c1``, … (fresh key)."""
+    return compile_texts
+
+
+@pytest.fixture(scope="session")
+def fresh_key() -> Callable[[str], str]:
+    """``fresh_key(label)``: a key never used before, for ``_durable.compile_conditions``."""
+    return unique_key
+
+
 @pytest.fixture
 def fixture_packs() -> Path:
     """The folder of small fixture packs."""

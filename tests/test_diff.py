@@ -94,6 +94,7 @@ class TestDiffCommand:
         """The JSON report counts and lists the same change."""
         code, out, _ = self._run(str(WUMA), str(moved), "--facts", f"{corpus}/*.toml",
                                  "--as-of", "2015-01-01", "--format", "json")
+        assert 1 == code
         data = json.loads(out)
         stars = next(c for c in data["changes"] if c["key"] == "stars")
         assert {"kind": "output", "old": 4, "new": 3, "count": 3, "subjects": ["a", "b", "c"]} == {

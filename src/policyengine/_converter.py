@@ -16,12 +16,14 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+import attrs
 import cattrs
 from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.gen import make_dict_structure_fn
 
 from policyengine.exceptions import FactProblem
 from policyengine.facts import Range
@@ -182,6 +184,21 @@ def make_converter() -> cattrs.Converter:
         return structure
 
     conv.register_structure_hook_factory(is_scalar_union, scalar_union)
+
+    def is_record(tp: Any) -> bool:
+        return attrs.has(tp)
+
+    def record(tp: Any) -> Callable[[Any, Any], Any]:
+        generated = make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True)
+
+        def structure(v: Any, t: Any) -> Any:
+            if not isinstance(v, dict):
+                raise TypeError(f"{describe(v)} is not a table")
+            return generated(v, t)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_record, record)
     return conv
 
 
@@ -196,14 +213,14 @@ def problems_of(exc: BaseException, path: str) -> Iterator[FactProblem]:
             for note in getattr(sub, "__notes__", ()):
                 name = getattr(note, "name", None)
                 if isinstance(name, str) and type(note).__name__ == "AttributeValidationNote":
-                    sub_path = f"{path}.{name}" if path else name
+                    sub_path = f"{path}.{name}" if path and not path.endswith(" ") else path + name
                 elif type(note).__name__ == "IterableValidationNote":
                     sub_path = f"{path}[{note.index}]"
             yield from problems_of(sub, sub_path)
         return
     if isinstance(exc, ForbiddenExtraKeysError):
         for key in sorted(exc.extra_fields):
-            where = f"{path}.{key}" if path else key
+            where = f"{path}.{key}" if path and not path.endswith(" ") else path + key
             yield FactProblem(where, "unknown field (not in the facts vocabulary)")
         return
     if isinstance(exc, KeyError):

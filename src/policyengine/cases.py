@@ -48,7 +48,7 @@ from policyengine.exceptions import (
 )
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
-from policyengine.pack import Pack, find_pack_folder, load_pack
+from policyengine.pack import Pack, Parameter, find_pack_folder, load_pack
 from policyengine.results import BLOCKING, Finding, Outcome, Result, Verdict, jsonable
 
 __all__ = [
@@ -75,7 +75,7 @@ ABS_TOLERANCE = 1e-6
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_CASES = 0, 1, 2
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 """Where a problem is in a case file: keys and list positions, e.g. ``("cases", 2, "expect")``."""
 
 
@@ -121,11 +121,6 @@ class _RawCase:
     expect: Expectation
     parameters: dict[str, Any] = attrs.field(factory=dict)
     note: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class _RawFile:
-    cases: tuple[_RawCase, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -176,7 +171,7 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 _CASES_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*cases[ \t]*\]\]", re.MULTILINE)
 
 
-def path_text(path: Path_) -> str:
+def path_text(path: KeyPath) -> str:
     """A problem's place as a key path: ``cases[2].expect.rules."rating.stars"``."""
     out = ""
     for part in path:
@@ -224,7 +219,7 @@ def case_lines(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1 for m in _CASES_HEADER.finditer(text)]
 
 
-def locate(text: str, path: Path_) -> int:
+def locate(text: str, path: KeyPath) -> int:
     """The line where a key path is written in a case file (TOML keeps no positions).
 
     Within the case's ``[[cases]]`` section, each key of the path is looked for after the
@@ -253,7 +248,7 @@ def locate(text: str, path: Path_) -> int:
     return clean.count("\n", 0, found) + 1
 
 
-def _structure_problems(exc: BaseException, path: Path_) -> Iterator[tuple[Path_, str]]:
+def _structure_problems(exc: BaseException, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
     """Flatten cattrs' exception groups into ``(key path, message)``."""
     if isinstance(exc, BaseExceptionGroup):
         for sub in exc.exceptions:
@@ -279,7 +274,7 @@ def _structure_problems(exc: BaseException, path: Path_) -> Iterator[tuple[Path_
     yield path, str(exc)
 
 
-def _fact_path(text: str) -> Path_:
+def _fact_path(text: str) -> KeyPath:
     parts: list[str | int] = []
     for piece in text.split("."):
         m = re.match(r"^([^\[]*)((?:\[\d+\])*)$", piece)
@@ -311,9 +306,9 @@ def _levels(pack: Pack) -> dict[str, str]:
 
 
 def _check_subject_expect(
-    exp: SubjectExpectation, level: str, pack: Pack, base: Path_
-) -> list[tuple[Path_, str]]:
-    problems: list[tuple[Path_, str]] = []
+    exp: SubjectExpectation, level: str, pack: Pack, base: KeyPath
+) -> list[tuple[KeyPath, str]]:
+    problems: list[tuple[KeyPath, str]] = []
     levels = _levels(pack)
     for name in exp.null_outputs:
         if name in exp.outputs:
@@ -333,8 +328,8 @@ def _check_subject_expect(
 
 
 def _check_expect(
-    exp: Expectation, subject: Community | Jurisdiction, pack: Pack, base: Path_
-) -> list[tuple[Path_, str]]:
+    exp: Expectation, subject: Community | Jurisdiction, pack: Pack, base: KeyPath
+) -> list[tuple[KeyPath, str]]:
     if exp.is_empty():
         return [
             (base, "expects nothing: give verdict, outputs, null_outputs, rules or communities")
@@ -359,8 +354,8 @@ def _check_expect(
 
 
 def _load_facts(
-    raw: Any, file: Path, base: Path_
-) -> tuple[Community | Jurisdiction | None, Path | None, list[tuple[Path_, str]]]:
+    raw: Any, file: Path, base: KeyPath
+) -> tuple[Community | Jurisdiction | None, Path | None, list[tuple[KeyPath, str]]]:
     """The case's subject from its inline facts or its facts document, or the problems."""
     if isinstance(raw, str):
         facts_file = file.parent / raw
@@ -375,7 +370,7 @@ def _load_facts(
         try:
             return structure_subject(raw, file.parent), None, []
         except FactsError as exc:
-            problems: list[tuple[Path_, str]] = []
+            problems: list[tuple[KeyPath, str]] = []
             for p in exc.problems:
                 if ": " in p.path:  # a problem in an included community file
                     problems.append((base, str(p)))
@@ -383,6 +378,27 @@ def _load_facts(
                     problems.append(((*base, *_fact_path(p.path)), p.message or "is wrong"))
             return None, None, problems
     return None, None, [(base, f"{describe(raw)} is neither a table of facts nor a path")]
+
+
+def _value_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "flag (true or false)"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "table"
+    return type(value).__name__
+
+
+def _param_kind(param: Parameter) -> str | None:
+    """What kind of value a parameter holds (None when no value says)."""
+    samples = [param.value] if param.value is not None else [e.value for e in param.values]
+    for value in samples:
+        if value is not None:
+            return _value_kind(value)
+    return None
 
 
 def load_case_file(path: str | Path, pack: Pack) -> tuple[Case, ...]:
@@ -401,31 +417,45 @@ def load_case_file(path: str | Path, pack: Pack) -> tuple[Case, ...]:
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError([f"{shown}: not valid TOML: {exc}"]) from None
 
-    def report(problems: Sequence[tuple[Path_, str]]) -> CaseFileError:
-        return CaseFileError(
-            [f"{shown}:{locate(text, where)}: {path_text(where)}: {msg}" for where, msg in problems]
+    def report(problems: Sequence[tuple[KeyPath, str]]) -> CaseFileError:
+        located = sorted(
+            ((locate(text, where), path_text(where), msg) for where, msg in problems),
+            key=lambda p: p[0],
         )
+        return CaseFileError([f"{shown}:{line}: {where}: {msg}" for line, where, msg in located])
 
-    if "cases" not in data:
-        raise report([(("cases",), "no [[cases]] in the file")])
-    try:
-        raw_file = converter.structure(data, _RawFile)
-    except Exception as exc:  # cattrs groups
-        raise report(list(_structure_problems(exc, ()))) from None
+    problems: list[tuple[KeyPath, str]] = [
+        ((key,), f"unknown key {key!r} (allowed here: cases)") for key in data if key != "cases"
+    ]
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list) or not raw_cases:
+        problems.append((("cases",), "no [[cases]] in the file"))
+        raise report(problems)
+    structured: list[tuple[int, _RawCase]] = []
+    for i, item in enumerate(raw_cases):
+        if not isinstance(item, Mapping):
+            problems.append((("cases", i), f"{describe(item)} is not a table"))
+            continue
+        try:
+            structured.append((i, converter.structure(item, _RawCase)))
+        except Exception as exc:  # cattrs groups
+            problems.extend(_structure_problems(exc, ("cases", i)))
     lines = case_lines(text)
-    problems: list[tuple[Path_, str]] = []
     cases: list[Case] = []
     names: set[str] = set()
-    for i, raw in enumerate(raw_file.cases):
-        base: Path_ = ("cases", i)
+    for i, raw in structured:
+        base: KeyPath = ("cases", i)
         if raw.name in names:
             problems.append(((*base, "name"), f"{raw.name!r} names two cases in this file"))
         names.add(raw.name)
-        for name in raw.parameters:
+        for name, value in raw.parameters.items():
+            where = (*base, "parameters", name)
             if name not in pack.parameters:
-                problems.append(
-                    ((*base, "parameters", name), f"{name!r} is not a parameter of pack {pack.id}")
-                )
+                problems.append((where, f"{name!r} is not a parameter of pack {pack.id}"))
+                continue
+            kind = _param_kind(pack.parameters[name])
+            if kind is not None and _value_kind(value) != kind:
+                problems.append((where, f"{describe(value)} is not a {kind}, as {name} is"))
         subject, facts_file, facts_problems = _load_facts(raw.facts, file, (*base, "facts"))
         problems.extend(facts_problems)
         if subject is None:
@@ -579,6 +609,8 @@ def run_case(case: Case, pack: Pack) -> CaseResult:
         )
     except PolicyEngineError as exc:
         return CaseResult(case, None, (), str(exc))
+    except Exception as exc:  # a pack hook's bug fails the case, not the run
+        return CaseResult(case, None, (), f"{type(exc).__name__}: {exc}")
     mismatches = _compare(case.expect, result, None)
     by_id = _community_results(result)
     for cid, sub in case.expect.communities.items():

@@ -29,7 +29,7 @@ def _structure(data: Any, cls: type[Any], prefix: str) -> Any:
     try:
         return converter.structure(data, cls)
     except Exception as exc:  # cattrs raises groups of TypeError/ValueError/KeyError
-        problems = list(problems_of(exc, prefix.rstrip(".")))
+        problems = list(problems_of(exc, prefix.removesuffix(".")))
         raise FactsError(problems) from None
 
 

@@ -68,6 +68,8 @@ class EvaluationContext:
     """Findings of the condition rules and scales, by rule id (filled before hook rules)."""
     outputs: Mapping[str, Any] = attrs.field(factory=dict)
     """Scale and ``[outputs]`` values (filled before hook rules)."""
+    applicable: bool | None = True
+    """Whether the pack applies to the subject on ``as_of`` (None: unknown)."""
 
 
 @attrs.frozen
@@ -573,6 +575,7 @@ def _with_results(
         ctx.programme_year,
         findings,
         outputs,
+        ctx.applicable,
     )
 
 
@@ -796,7 +799,8 @@ def _decide(
             if cd.deadline.output:
                 outputs[cd.deadline.output] = next_due
     for name, expr in cp.outputs:
-        outputs[name] = ex.evaluate(expr, facts, params)
+        # where the pack does not apply, its outputs say nothing: null
+        outputs[name] = ex.evaluate(expr, facts, params) if applicable is not False else None
     if applicable is not False and any(cr.rule.kind == "hook" for cr in cp.rules):
         ctx = _with_results(ctx, dict(by_rule), dict(outputs))
         for cr in cp.rules:
@@ -854,15 +858,12 @@ def evaluate_community(
         applicable = None if _missing(cp.applies_keys, values) else "pa" in matched
         reason = f"本方案不适用于该社区（{ex.render(cp.applies)} 不成立）。"
 
+    ctx = EvaluationContext(pack, community, as_of, params, facts, year, applicable=applicable)
     findings, outputs = _decide(cp, ctx, values, matched, applicable, reason)
-    if applicable is not False:
+    if cp.hooks.outputs:
         by_rule = {f.rule: f for f in findings}
         ctx = _with_results(ctx, by_rule, dict(outputs))
-        hook_outputs = (
-            cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))
-            if cp.hooks.outputs
-            else []
-        )
+        hook_outputs = cp.plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))
         for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)

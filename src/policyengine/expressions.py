@@ -416,6 +416,17 @@ def compare_values(op: str, a: Any, b: Any) -> bool:
     return bool(a >= b)
 
 
+def _arith(op: str, a: Any, b: Any) -> Any:
+    """``a op b``, rounded to 9 decimals so that 520.1 + 129.9 is 650, not 649.9999999999999.
+
+    Values in the vocabulary (scores, yuan, m², ratios) carry far fewer decimals.
+    """
+    if op == "/" and b == 0:
+        return None
+    value = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+    return round(value, 9) if isinstance(value, float) else value
+
+
 def evaluate(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
     """Evaluate in plain Python; ``None`` if any fact or parameter it needs is missing."""
     if isinstance(expr, Const):
@@ -434,13 +445,7 @@ def evaluate(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) ->
         a, b = evaluate(expr.left, facts, params), evaluate(expr.right, facts, params)
         if a is None or b is None:
             return None
-        if expr.op == "+":
-            return a + b
-        if expr.op == "-":
-            return a - b
-        if expr.op == "*":
-            return a * b
-        return None if b == 0 else a / b
+        return _arith(expr.op, a, b)
     if isinstance(expr, Compare):
         a, b = evaluate(expr.left, facts, params), evaluate(expr.right, facts, params)
         if a is None or b is None:
@@ -595,11 +600,43 @@ def _check_rhs(e: Expr, whole: str) -> None:
             raise ExpressionError(f"a condition cannot be used as a value in {whole!r}")
 
 
+def fold(e: Expr) -> Expr:
+    """Arithmetic over constants only, computed now (the engine never matches it)."""
+    if isinstance(e, Arith):
+        left, right = fold(e.left), fold(e.right)
+        if isinstance(left, Const) and isinstance(right, Const):
+            a, b = left.value, right.value
+            if (
+                isinstance(a, int | float)
+                and isinstance(b, int | float)
+                and not (e.op == "/" and b == 0)
+            ):
+                return Const(_arith(e.op, a, b))
+        return Arith(e.op, left, right)
+    return e
+
+
+TOLERANCE = 1e-9
+"""Rounding error forgiven where arithmetic over facts moved to the right-hand side.
+
+``a + b >= 650`` runs as ``a >= 650 - b``, and ``650 - 215.16`` is ``434.84000000000003``;
+plain Python rounds arithmetic to 9 decimals (:func:`_arith`), and the engine compares
+against the right-hand side widened by this much, so both agree at the boundary.
+"""
+
+
+def _tolerant(op: str, rhs: Expr) -> Expr:
+    if not isinstance(rhs, Arith) or op in ("==", "!="):
+        return rhs
+    widen = op in (">=", "<")  # a >= r  ->  a >= r - t;  a < r  ->  a < r - t
+    return Arith("-" if widen else "+", rhs, Const(TOLERANCE))
+
+
 def _isolate(op: str, left: Expr, right: Expr, whole: str) -> Atom:
     """Rewrite ``left op right`` until a single value source stands on the left."""
     if _source(left):
         _check_rhs(right, whole)
-        return Atom(key_of(left), op, right)  # type: ignore[arg-type]
+        return Atom(key_of(left), op, _tolerant(op, fold(right)))  # type: ignore[arg-type]
     if _source(right):
         return _isolate(_FLIP[op], right, left, whole)
     if isinstance(left, Arith):

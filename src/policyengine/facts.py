@@ -13,6 +13,7 @@ Facts are read by rules through *fact paths* such as ``spaces.service_area_m2``;
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import operator
 import types
 import typing
@@ -452,7 +453,7 @@ def objective_score(happiness: Happiness) -> float | None:
     parts = [getattr(by_type, f.name) for f in attrs.fields(ObjectiveByType)]
     if any(p is None for p in parts):
         return None
-    return float(sum(parts))
+    return round(math.fsum(parts), 9)  # 138.6 + … is 500.0, not 499.99999999999994
 
 
 def check_community(c: Community, prefix: str = "") -> list[FactProblem]:

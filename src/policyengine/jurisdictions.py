@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import attrs
+
 from policyengine import expressions as ex
 from policyengine.engine import (
     ENGINE_VERSION,
@@ -23,7 +25,7 @@ from policyengine.engine import (
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten, objective_score
 from policyengine.pack import Aggregate, Pack
-from policyengine.results import Result, Verdict, verdict_of
+from policyengine.results import Finding, Result, Verdict, verdict_of
 
 __all__ = ["evaluate_jurisdiction"]
 
@@ -64,6 +66,8 @@ def _answer(
             return None
         return bool(value >= agg.min) if agg.min is not None else bool(value)
     assert agg.condition is not None
+    if result.verdict == "not_applicable":
+        return "skip"
     expr = ex.parse(agg.condition)
     facts = flatten(community, ex.fields_of(expr))
     if "happiness.objective_score" in facts:
@@ -88,6 +92,16 @@ def _aggregate(
         "not_applicable": sum(1 for a in answers if a == "skip"),
     }
     return value, detail
+
+
+def _bounded(
+    finding: Finding, low: Finding, high: Finding, bounds: Mapping[str, object]
+) -> Finding:
+    if low.outcome == high.outcome:
+        return finding
+    which = "、".join(p for p in bounds if p in finding.inputs)
+    message = f"缺少数据：部分社区数据不全，{which} 是否达标尚无法确定（{finding.actual}）。"
+    return attrs.evolve(finding, outcome="unknown", message=message)
 
 
 def _check_aggregates(pack: Pack) -> None:
@@ -148,6 +162,30 @@ def evaluate_jurisdiction(
     findings, outputs = evaluate_jurisdiction_rules(
         jurisdiction, pack, as_of, parameters, aggregates, details
     )
+    # With unknown communities, a count lies between `met` and `met + unknown`, and a share
+    # between met/all and (met + unknown)/all. The share reported is over the known ones;
+    # a finding the unknown communities could still change is unknown, never decided.
+    lower: dict[str, float | int | None] = {}
+    upper: dict[str, float | int | None] = {}
+    for agg in pack.aggregates:
+        d = details[agg.path]
+        if not d["unknown"]:
+            continue
+        if agg.measure == "count":
+            lower[agg.path], upper[agg.path] = d["met"], d["met"] + d["unknown"]
+        else:
+            total = d["known"] + d["unknown"]
+            lower[agg.path], upper[agg.path] = d["met"] / total, (d["met"] + d["unknown"]) / total
+    if upper:
+        low, _ = evaluate_jurisdiction_rules(
+            jurisdiction, pack, as_of, parameters, {**aggregates, **lower}, details
+        )
+        high, _ = evaluate_jurisdiction_rules(
+            jurisdiction, pack, as_of, parameters, {**aggregates, **upper}, details
+        )
+        findings = [
+            _bounded(f, lo, hi, upper) for f, lo, hi in zip(findings, low, high, strict=True)
+        ]
     for agg in pack.aggregates:
         if agg.result_output:
             outputs[agg.result_output] = aggregates[agg.path]

@@ -15,7 +15,8 @@ message::
 Exit code: 0 no error (warnings allowed), 1 an error, 2 a pack that does not load (the
 loading errors are shown, each naming the file and the field path), 3 an unknown pack id.
 
-The checks, in the order they run (each is a small function below, listed in
+The checks, in the order they run (each is a small function below: ``load`` and
+``compile`` are :func:`check_loads` and :func:`check_compiles`, the others are in
 :data:`CHECKS`):
 
 =====================  ========  ====================================================
@@ -45,7 +46,7 @@ check                  severity  finds
 ``never-holds``        warning   a condition that is a contradiction over one fact, or
                                  compares a fact with a value outside its range
 ``advisory-wording``   warning   a binding rule, scale or deadline quoting 原则上 or 力争
-``unique-names``       error     derived facts, aggregates or outputs defined twice
+``unique-names``       error     ids, derived facts, aggregates or outputs given twice
 ``hooks``              error     a hook rule or an expression-less derived fact without
                                  the hooks module implementing it
 ``phases``             warning   phases that overlap or leave a gap
@@ -85,7 +86,17 @@ from policyengine.facts import FactType, fact_catalogue
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Deadline, Pack, Rule, Scale, find_pack_folder, load_pack
 
-__all__ = ["CHECKS", "Issue", "LintReport", "PackLint", "Problem", "lint_path", "lint_paths"]
+__all__ = [
+    "CHECKS",
+    "Issue",
+    "LintReport",
+    "PackLint",
+    "Problem",
+    "check_compiles",
+    "check_loads",
+    "lint_path",
+    "lint_paths",
+]
 
 Severity = Literal["error", "warning"]
 Level = Literal["community", "jurisdiction"]
@@ -195,6 +206,8 @@ class Issue:
     item: str
     severity: Severity
     message: str
+    file: Path | None = None
+    """Another file than the pack's ``pack.toml`` (e.g. the distribution's pyproject)."""
 
 
 def _plural(n: int, word: str) -> str:
@@ -263,13 +276,10 @@ class PackLint:
                 yield f"{_rule_item(i, dl.id, 'deadlines')}.when", dl.when, dl.subject
         if pack.info.applicability is not None:
             yield "pack.applicability.when", pack.info.applicability.when, "community"
-        for i, agg in enumerate(pack.aggregates):
+        for i, agg in enumerate(pack.aggregates):  # a condition over each community
             if agg.condition is not None:
-                yield (
-                    f"{_rule_item(i, agg.path, 'aggregates')}.condition",
-                    agg.condition,
-                    ("community"),
-                )
+                item = f"{_rule_item(i, agg.path, 'aggregates')}.condition"
+                yield item, agg.condition, "community"
 
     def expression_texts(self) -> Iterator[str]:
         """Every condition and value expression of the pack (where parameters are read)."""
@@ -1075,24 +1085,25 @@ def check_distribution(lint: PackLint) -> Iterator[Issue]:
     try:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        yield _error(str(pyproject), f"cannot be read: {exc}")
+        yield Issue("", "error", f"cannot be read: {exc}", pyproject)
         return
     package = pack.path.name
     entry_points = project.get("entry-points", {}).get("policyengine", {})
     if package not in entry_points.values():
-        yield _error(
-            str(pyproject),
-            f"no entry point in the policyengine group names {package!r}: "
-            f'add [project.entry-points.policyengine] {pack.id} = "{package}"',
+        yield Issue(
+            "project.entry-points.policyengine",
+            "error",
+            f"no entry point names the package {package!r}, so the installed pack is never "
+            f'found: {pack.id} = "{package}"',
+            pyproject,
         )
     name = f"community-policyengine-pack-{pack.id}"
     if project.get("name") != name:
-        yield _warning(str(pyproject), f"the distribution is {project.get('name')!r}, not {name!r}")
+        message = f"the distribution is {project.get('name')!r}, not {name!r}"
+        yield Issue("project.name", "warning", message, pyproject)
     if project.get("version") not in (None, pack.version):
-        yield _warning(
-            str(pyproject),
-            f"version {project.get('version')!r} is not the pack's {pack.version!r}",
-        )
+        message = f"version {project.get('version')!r} is not the pack's {pack.version!r}"
+        yield Issue("project.version", "warning", message, pyproject)
 
 
 # -------------------------------------------------------------------------- running
@@ -1125,22 +1136,25 @@ def default_seeds() -> list[Path]:
     return [folder] if folder.is_dir() else []
 
 
-def lint_path(
-    path: str | Path, *, seeds: Sequence[Path] | None = None, target: str | None = None
-) -> LintReport:
-    """Lint one pack folder (or its ``pack.toml``, or a distribution holding one package)."""
-    seed_dirs = default_seeds() if seeds is None else list(seeds)
-    label = target or str(path)
+def check_loads(path: Path) -> Pack | list[Problem]:
+    """``load``: the pack loads (:func:`policyengine.pack.load_pack`): its pack.toml has the
+    schema, its ids are valid and unique, its hooks module imports. Else the loading
+    errors, each naming the file and the field path."""
     try:
-        folder = find_pack_folder(Path(path))
+        folder = find_pack_folder(path)
     except PackError as exc:
-        return LintReport(label, Path(path), None, tuple(_error_problems(exc, Path(path), "load")))
-    file = folder / "pack.toml"
+        return _error_problems(exc, path, "load")
     try:
-        pack = load_pack(folder)
+        return load_pack(folder)
     except PackError as exc:
-        return LintReport(label, file, None, tuple(_error_problems(exc, file, "load")))
-    lint = PackLint(pack, seed_dirs)
+        return _error_problems(exc, folder / "pack.toml", "load")
+
+
+def check_compiles(pack: Pack) -> list[Problem]:
+    """``compile``: every condition and value compiles for communities and jurisdictions
+    (:func:`policyengine.engine.compile_pack`): it type-checks, and the facts and
+    parameters it reads exist."""
+    file = pack.path / "pack.toml"
     problems: list[Problem] = []
     levels: tuple[Level, ...] = ("community", "jurisdiction")
     for level in levels:
@@ -1148,12 +1162,34 @@ def lint_path(
             compile_pack(pack, level)
         except Exception as exc:  # a PackError, or the rules engine's own error
             problems.extend(_error_problems(exc, file, "compile"))
+    return problems
+
+
+def lint_path(
+    path: str | Path, *, seeds: Sequence[Path] | None = None, target: str | None = None
+) -> LintReport:
+    """Lint one pack folder (or its ``pack.toml``, or a distribution holding one package).
+
+    ``seeds``: the folders to look for the source document in before the pack folder
+    (default: :func:`default_seeds`).
+    """
+    seed_dirs = default_seeds() if seeds is None else list(seeds)
+    label = target or str(path)
+    loaded = check_loads(Path(path))
+    if not isinstance(loaded, Pack):
+        file = loaded[0].file if loaded else Path(path)
+        return LintReport(label, file, None, tuple(loaded))
+    pack, file = loaded, loaded.path / "pack.toml"
+    lint = PackLint(pack, seed_dirs)
+    problems = check_compiles(pack)
     for name, check in CHECKS.items():
         try:
             issues = list(check(lint))
         except Exception as exc:  # a bug in a check must not hide the other checks
             issues = [_error("", f"the check failed: {exc!r}")]
-        problems.extend(Problem(file, i.item, i.severity, name, i.message) for i in issues)
+        problems.extend(
+            Problem(i.file or file, i.item, i.severity, name, i.message) for i in issues
+        )
     seed = lint.seed_file()
     missing = pack.info.source.seed if seed is None else None
     return LintReport(label, file, pack.id, tuple(problems), seed, missing)

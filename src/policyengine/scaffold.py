@@ -161,7 +161,7 @@ def _pack_toml(spec: PackSpec) -> str:
     number = (
         f"number = {_s(spec.number)}"
         if spec.number
-        else '# number = "…〔2024〕1号"                 # the 文号, if the document has one'
+        else '# number = "…〔2024〕1号"    # the 文号, if the document has one'
     )
     return f"""\
 # {spec.document} — read as rules.
@@ -183,8 +183,8 @@ title = {_s(spec.document)}
 issuer = [{issuers}]
 date = {date}
 {number}
-# seed = "the-document.txt"                  # its text: `policyengine lint --seeds DIR`
-                                             # checks every quote against it
+# seed = "document.txt"        # the document's text: `policyengine lint --seeds DIR` checks
+                               # every quote against it
 
 # ------------------------------------------------------------------ parameters
 # Each number the document states, with its clause and quote. A value that changes on a
@@ -212,6 +212,7 @@ require = "spaces.service_area_m2 >= params.{EXAMPLE_PARAMETER}"
 
 def _cases(spec: PackSpec) -> str:
     date = spec.date.isoformat()
+    before = (spec.date - dt.timedelta(days=1)).isoformat()
     return f"""\
 # Test cases of the pack, run by `policyengine test`: the facts of a community, the date,
 # and what the pack must conclude. Replace them with cases from the document.
@@ -242,6 +243,15 @@ facts = {{ community = {{ id = "example-003" }} }}
 [cases.expect]
 verdict = "incomplete"
 rules = {{ "{EXAMPLE_RULE}" = "unknown" }}
+
+[[cases]]
+name = "TODO 示例：文件施行前，不适用"
+as_of = {before}
+facts = {{ community = {{ id = "example-004" }}, spaces = {{ service_area_m2 = 250 }} }}
+
+[cases.expect]
+verdict = "not_applicable"
+rules = {{ "{EXAMPLE_RULE}" = "not_applicable" }}
 """
 
 

@@ -44,10 +44,14 @@ def _split(amount: int, shares: Mapping[str, float]) -> dict[str, int]:
     return out
 
 
-_MEMO: dict[tuple[int, int, int], tuple[Mapping[str, Any], tuple[int | None, dict[str, int], str]]] = {}
+_MEMO: dict[
+    tuple[int, int, int], tuple[Mapping[str, Any], tuple[int | None, dict[str, int], str]]
+] = {}
 
 
-def reward(stars: int, previous: int, params: Mapping[str, Any]) -> tuple[int | None, dict[str, int], str]:
+def reward(
+    stars: int, previous: int, params: Mapping[str, Any]
+) -> tuple[int | None, dict[str, int], str]:
     """``(yuan, {payer: yuan}, explanation)``; yuan is None where the document is silent.
 
     Remembered per parameter mapping (the engine caches one per date), so the rule hook and
@@ -65,7 +69,9 @@ def reward(stars: int, previous: int, params: Mapping[str, Any]) -> tuple[int | 
     return result[0], dict(result[1]), result[2]
 
 
-def _reward(stars: int, previous: int, params: Mapping[str, Any]) -> tuple[int | None, dict[str, int], str]:
+def _reward(
+    stars: int, previous: int, params: Mapping[str, Any]
+) -> tuple[int | None, dict[str, int], str]:
     if stars == 0:
         return 0, {}, "未评定星级，无奖励。"
     if stars <= previous:
@@ -105,9 +111,12 @@ def pack_evaluate_rule(rule: Any, context: EvaluationContext) -> RuleDecision | 
     if stars is None:
         return RuleDecision("unknown", "星级未能评定（缺少数据），奖励无法确定。")
     if previous is None and stars > 0:
-        return RuleDecision("unknown", "缺少数据：happiness.previous_stars（原有星级），无法区分首次评定与晋升。")
+        return RuleDecision(
+            "unknown", "缺少数据：happiness.previous_stars（原有星级），无法区分首次评定与晋升。"
+        )
     amount, payers, why = reward(stars, previous or 0, context.params)
-    actual = f"stars = {stars}; happiness.previous_stars = {previous if previous is not None else '未知'}"
+    shown = previous if previous is not None else "未知"
+    actual = f"stars = {stars}; happiness.previous_stars = {shown}"
     if amount is None:
         return RuleDecision("unknown", why, actual=actual)
     if amount == 0:
