@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typing", "tests"]
+nox.options.sessions = ["lint", "typing", "tests", "packs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -39,6 +39,15 @@ def tests(session: nox.Session) -> None:
     """The test suite, against the installed library and packs."""
     session.install(".[test]", *PACKS)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def packs(session: nox.Session) -> None:
+    """Every installed pack: lint without errors, and its own cases at 100% domain coverage."""
+    session.install(".", *PACKS)
+    session.run("policyengine", "packs")
+    session.run("policyengine", "lint")
+    session.run("policyengine", "test", "--min-coverage", "100")
 
 
 @nox.session

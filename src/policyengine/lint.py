@@ -665,7 +665,10 @@ def check_dated_values(lint: PackLint) -> Iterator[Issue]:
 @_check("unused-parameter")
 def check_unused_parameters(lint: PackLint) -> Iterator[Issue]:
     """Every parameter is read by an expression, the programme, or the hooks module
-    (``params["name"]``, ``params.get("name")``: the quoted name in its source text)."""
+    (``params["name"]``, ``params.get("name")``: the quoted name in its source text).
+
+    A parameter without a value whose ``source`` says why (``not stated in the document``)
+    records the document's silence and is not reported."""
     used: set[str] = set()
     for text in lint.expression_texts():
         expr = lint.parse(text)
@@ -673,9 +676,11 @@ def check_unused_parameters(lint: PackLint) -> Iterator[Issue]:
     if lint.pack.info.programme is not None:
         used.add(lint.pack.info.programme.start_parameter)
     code = lint.python_text
-    for name in lint.pack.parameters:
+    for name, param in lint.pack.parameters.items():
         if name in used or f'"{name}"' in code or f"'{name}'" in code:
             continue
+        if param.value is None and not param.values and param.source:
+            continue  # records that the document is silent: documentation, not a number
         yield _warning(
             f"parameters.{name}",
             "never used by a rule, scale, band, derived fact, output, aggregate, deadline "
