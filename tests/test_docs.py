@@ -49,3 +49,18 @@ class TestPackPages:
         assert page.is_file(), f"run: policyengine describe {folder} --output {page}"
         assert describe_pack(pack) == page.read_text(encoding="utf-8"), (
             f"stale: run policyengine describe {folder} --output {page}")
+
+
+class TestReadme:
+    def test_python_example_runs_and_says_what_it_shows(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The README's Python block runs, and its commented values are the real ones."""
+        text = (ROOT / "README.md").read_text(encoding="utf-8")
+        code = re.search(r"```python\n(.*?)```", text, re.S)
+        assert code is not None
+        monkeypatch.chdir(ROOT)
+        namespace: dict[str, object] = {}
+        exec(compile(code.group(1), "README.md", "exec"), namespace)
+        shown = re.findall(r"^(result\.outputs\[\"\w+\"\])\s+# (\d+)", code.group(1), re.M)
+        assert len(shown) >= 2
+        for expr, value in shown:
+            assert int(value) == eval(expr, namespace)

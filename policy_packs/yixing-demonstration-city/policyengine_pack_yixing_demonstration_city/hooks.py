@@ -6,7 +6,8 @@ Community outputs:
   rules of each area (the eight tasks of 三 and the publicity of 五(二)), so an official
   sees at once which task a community falls short on.
 * ``meets_all_requirements``: true when every binding community rule passes, false when
-  one fails, null otherwise (some fact unknown). The jurisdiction aggregate
+  one fails, null otherwise (some fact unknown, or the pack not in force on the date:
+  before 2012-09-01 nothing is assessed, so a community neither meets nor misses them). The jurisdiction aggregate
   ``share_communities_meeting_all_requirements`` is taken over it; the document sets no
   target for that share.
 
@@ -41,7 +42,7 @@ def pack_outputs(context: EvaluationContext, findings: Sequence[Finding]) -> dic
     meets: bool | None
     if any(o == "fail" for o in outcomes):
         meets = False
-    elif outcomes and all(o in ("pass", "not_applicable") for o in outcomes):
+    elif "pass" in outcomes and all(o in ("pass", "not_applicable") for o in outcomes):
         meets = True
     else:
         meets = None
