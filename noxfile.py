@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict on the library."""
-    session.install("mypy", ".", "types-toml")
+    session.install("mypy", ".[test]", "types-toml")
     session.run("mypy", "--strict", "src")
 
 

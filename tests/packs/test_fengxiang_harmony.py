@@ -359,11 +359,17 @@ class TestDemocraticSystems:
 class TestResidentSatisfaction:
     """三(二) “提高居民的满意率” sets no level: the rate is only recorded as measured."""
 
-    @pytest.mark.parametrize("rate", [0.0, 0.5, 1.0])
-    def test_any_measured_rate_passes(self, pack: policyengine.Pack, rate: float) -> None:
-        """Any measured rate, even 0, passes: the document states no level to fail against."""
+    @pytest.mark.parametrize("rate", [0.01, 0.5, 1.0])
+    def test_any_measured_rate_above_zero_passes(self, pack: policyengine.Pack, rate: float) -> None:
+        """Any measured rate above 0 passes: the document states no level to fail against."""
         result = evaluate(pack, with_fact(full_community(), "services.resident_satisfaction", rate))
         assert result.finding("services.resident-satisfaction-tracked").outcome == "pass"
+
+    def test_zero_is_advisory_not_failure(self, pack: policyengine.Pack) -> None:
+        """A rate of 0 is not “raised” (提高居民的满意率): advisory, and the verdict stays pass."""
+        result = evaluate(pack, with_fact(full_community(), "services.resident_satisfaction", 0.0))
+        assert result.finding("services.resident-satisfaction-tracked").outcome == "advisory"
+        assert result.verdict == "pass"
 
     def test_missing_is_unknown_but_does_not_block(self, pack: policyengine.Pack) -> None:
         """A missing rate is unknown; the rule is advisory, so the verdict stays pass."""

@@ -7,9 +7,9 @@ Community outputs:
   sees at once which task a community falls short on.
 * ``meets_all_requirements``: true when every binding community rule passes, false when
   one fails, null otherwise (some fact unknown, or the pack not in force on the date:
-  before 2012-09-01 nothing is assessed, so a community neither meets nor misses them). The jurisdiction aggregate
-  ``share_communities_meeting_all_requirements`` is taken over it; the document sets no
-  target for that share.
+  before 2012-09-01 nothing is assessed, so a community neither meets nor misses them).
+  The jurisdiction aggregate ``share_communities_meeting_all_requirements`` is taken over
+  it; the document sets no target for that share.
 
 The stage (``stage``) comes from the pack's ``[[phases]]``; jurisdiction results have no
 hook outputs (the hook is called for communities only).
