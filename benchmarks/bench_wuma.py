@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_wuma.py [--n 20000] [--seed 1] [--rounds 3] [--warmup 500]
-                                    [--no-mallopt] [--profile] [--strict]
+    python benchmarks/bench_wuma.py [--n 20000] [--seed 1] [--rounds 3] [--chunk 250]
+                                    [--warmup 500] [--no-mallopt] [--profile] [--strict]
 
 It generates N synthetic Wuma communities (plain dicts in the facts vocabulary) and times,
 in the same process and on the same communities:
@@ -57,10 +57,20 @@ MISSABLE = ("objective", "survey_score", "vetoes", "previous_stars")
 # The pack's thresholds (pack.toml, 四(四)) and rewards (四(六)); checked against the loaded
 # pack at start-up so that the raw and plain variants cannot silently drift from it.
 BANDS = (650.0, 700.0, 750.0, 800.0, 900.0)
-BAND_PARAMS = ("one_star_min_score", "two_star_min_score", "three_star_min_score",
-               "four_star_min_score", "five_star_min_score")
+BAND_PARAMS = (
+    "one_star_min_score",
+    "two_star_min_score",
+    "three_star_min_score",
+    "four_star_min_score",
+    "five_star_min_score",
+)
 LEVEL_REWARD = {1: 50000, 2: 100000, 3: 150000, 4: 300000, 5: 500000}
-STEP_REWARD = {2: 50000, 3: 50000, 4: None, 5: 200000}  # the step ending at this level; 3->4 not stated
+STEP_REWARD = {
+    2: 50000,
+    3: 50000,
+    4: None,
+    5: 200000,
+}  # the step ending at this level; 3->4 not stated
 
 
 # ------------------------------------------------------------------------ set-up
@@ -74,7 +84,9 @@ def apply_mallopt(enabled: bool) -> str:
         ok = ctypes.CDLL("libc.so.6").mallopt(-2, 64 << 20)  # M_TOP_PAD
     except OSError as exc:
         return f"unavailable ({exc})"
-    return "mallopt(M_TOP_PAD, 64 MiB) applied" if ok == 1 else f"mallopt returned {ok} (not applied)"
+    return (
+        "mallopt(M_TOP_PAD, 64 MiB) applied" if ok == 1 else f"mallopt returned {ok} (not applied)"
+    )
 
 
 def make_communities(n: int, seed: int) -> list[dict[str, Any]]:
@@ -90,7 +102,9 @@ def make_communities(n: int, seed: int) -> list[dict[str, Any]]:
         happiness: dict[str, Any] = {}
         by_type = rnd.random() < 0.2
         if by_type:
-            happiness["objective_by_type"] = {t: round(rnd.triangular(0, 140, 125), 1) for t in TYPES}
+            happiness["objective_by_type"] = {
+                t: round(rnd.triangular(0, 140, 125), 1) for t in TYPES
+            }
         else:
             happiness["objective_score"] = round(rnd.triangular(0, 700, 620), 1)
         happiness["survey_score"] = round(rnd.triangular(0, 300, 260), 1)
@@ -105,7 +119,9 @@ def make_communities(n: int, seed: int) -> list[dict[str, Any]]:
                     del happiness["objective_score"]
             else:
                 del happiness[missing]
-        out.append({"community": {"id": f"wm-{i:06d}", "name": f"五马社区{i}"}, "happiness": happiness})
+        out.append(
+            {"community": {"id": f"wm-{i:06d}", "name": f"五马社区{i}"}, "happiness": happiness}
+        )
     return out
 
 
@@ -214,13 +230,22 @@ class RawEngine:
         action = self.dre.start_action_for_state(handle, offset)
         result = action[1] if action else None
         while result:
-            names.append(result[2: result.index('"', 2)])
+            names.append(result[2 : result.index('"', 2)])
             result = self.dre.complete_and_start_action(handle, offset)
 
-    def _fact(self, d: dict[str, Any], sid: str) -> tuple[float | None, float | None, dict[str, Any]]:
+    def _fact(
+        self, d: dict[str, Any], sid: str
+    ) -> tuple[float | None, float | None, dict[str, Any]]:
         count, total = prepare(d)
-        fact: dict[str, Any] = {"sid": sid, "__kind": "subject",
-                                "v2": BANDS[0], "v3": BANDS[1], "v4": BANDS[2], "v5": BANDS[3], "v6": BANDS[4]}
+        fact: dict[str, Any] = {
+            "sid": sid,
+            "__kind": "subject",
+            "v2": BANDS[0],
+            "v3": BANDS[1],
+            "v4": BANDS[2],
+            "v5": BANDS[3],
+            "v6": BANDS[4],
+        }
         if count is not None:
             fact["v0"] = count
         if total is not None:
@@ -257,13 +282,27 @@ class RawEngine:
 # ------------------------------------------------------------------------ timing
 
 
-def timed(fn: Callable[[Any], Any], inputs: Sequence[Any], extract: Callable[[Any, Any], Any]
-          ) -> tuple[array, list[Any]]:
-    """Per-call ns (time.perf_counter_ns around each call) and the extracted results."""
+def timed(
+    fn: Callable[[Any], Any],
+    inputs: Sequence[Any],
+    extract: Callable[[Any, Any], Any],
+    start: int = 0,
+    stop: int | None = None,
+    times: array[int] | None = None,
+    out: list[Any] | None = None,
+) -> tuple[array[int], list[Any]]:
+    """Time ``fn`` on ``inputs[start:stop]`` call by call (time.perf_counter_ns).
+
+    The ns go to ``times[i]`` and the extracted results to ``out[i]`` (both allocated for all
+    of ``inputs`` when not given).
+    """
     pc = time.perf_counter_ns
-    times = array("q", bytes(8 * len(inputs)))
-    out: list[Any] = [None] * len(inputs)
-    for i, x in enumerate(inputs):
+    if times is None:
+        times = array("q", bytes(8 * len(inputs)))
+    if out is None:
+        out = [None] * len(inputs)
+    for i in range(start, len(inputs) if stop is None else stop):
+        x = inputs[i]
         t0 = pc()
         r = fn(x)
         t1 = pc()
@@ -272,7 +311,74 @@ def timed(fn: Callable[[Any], Any], inputs: Sequence[Any], extract: Callable[[An
     return times, out
 
 
-def summary(times: array) -> dict[str, float]:
+class GcClock:
+    """Time spent in the cyclic garbage collector (gc.callbacks), in ns."""
+
+    def __init__(self) -> None:
+        self.ns = 0
+        self.collections = 0
+        self._start = 0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter_ns()
+        else:
+            self.ns += time.perf_counter_ns() - self._start
+            self.collections += 1
+
+    def reset(self) -> None:
+        self.ns = self.collections = 0
+
+
+def interleaved(
+    variants: Sequence[tuple[str, Callable[[Any], Any], Sequence[Any], Callable[[Any, Any], Any]]],
+    n: int,
+    n_rounds: int,
+    chunk: int,
+    results: dict[str, list[Any]] | None = None,
+) -> tuple[dict[str, list[dict[str, float]]], int]:
+    """Per-round summaries of each variant, and the index of the quietest round.
+
+    Within a round the variants take turns every ``chunk`` inputs, in rotating order, so that a
+    burst of load from other processes hits them all alike. The quietest round has the lowest
+    sum over variants of (round mean / that variant's best mean).
+    """
+    keys = [v[0] for v in variants]
+    if results is None:
+        results = {k: [None] * n for k in keys}
+    rounds: dict[str, list[dict[str, float]]] = defaultdict(list)
+    gc_clock = GcClock()
+    gc.callbacks.append(gc_clock)
+    try:
+        for rnd in range(n_rounds):
+            times = {k: array("q", bytes(8 * n)) for k in keys}
+            gc_ns = dict.fromkeys(keys, 0)
+            for c, start in enumerate(range(0, n, chunk)):
+                stop = min(n, start + chunk)
+                for j in range(len(variants)):
+                    key, fn, inputs, extract = variants[(c + j) % len(variants)]
+                    gc_clock.reset()
+                    timed(fn, inputs, extract, start, stop, times[key], results[key])
+                    gc_ns[key] += gc_clock.ns
+            for key in keys:
+                s = summary(times[key])
+                s["gc"] = gc_ns[key] / n / 1e3
+                rounds[key].append(s)
+            print(
+                f"round {rnd + 1}: "
+                + "  ".join(f"{k}={rounds[k][-1]['mean']:.1f}µs" for k in keys),
+                flush=True,
+            )
+    finally:
+        gc.callbacks.remove(gc_clock)
+    fastest = {k: min(r["mean"] for r in rounds[k]) for k in keys}
+    chosen = min(
+        range(n_rounds), key=lambda i: sum(rounds[k][i]["mean"] / fastest[k] for k in keys)
+    )
+    return rounds, chosen
+
+
+def summary(times: array[int]) -> dict[str, float]:
     s = sorted(times)
     n = len(s)
     total = sum(s)
@@ -312,7 +418,7 @@ def check_pack_matches(pack: Any) -> list[str]:
     """Differences between the constants of the raw/plain variants and the loaded pack."""
     problems = []
     params = pack.parameters_at(AS_OF)
-    for name, value in zip(BAND_PARAMS, BANDS):
+    for name, value in zip(BAND_PARAMS, BANDS, strict=True):
         if params.get(name) is None or float(params[name]) != value:
             problems.append(f"{name} = {params.get(name)!r}, benchmark assumes {value}")
     try:
@@ -329,9 +435,16 @@ def check_pack_matches(pack: Any) -> list[str]:
 def revision_line() -> str:
     """The commit measured, and whether src/ or the pack differ from it."""
     try:
+
         def git(*a: str) -> str:
-            return subprocess.run(["git", "-C", str(HERE.parent), *a], capture_output=True, text=True,
-                                  timeout=10, check=True).stdout.strip()
+            return subprocess.run(
+                ["git", "-C", str(HERE.parent), *a],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+
         head = git("rev-parse", "--short", "HEAD")
         dirty = git("status", "--porcelain", "--", "src", "policy_packs")
     except (OSError, subprocess.SubprocessError):
@@ -340,8 +453,19 @@ def revision_line() -> str:
 
 
 def machine_line() -> str:
-    return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
-            f"python {sys.version.split()[0]} ({platform.python_implementation()})")
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; "
+        f"python {sys.version.split()[0]} ({platform.python_implementation()})"
+    )
+
+
+def load_line() -> str:
+    """Load average: other processes on a 2-core machine are the main source of noise."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return "unknown"
+    return f"{one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 # ------------------------------------------------------------------------ bench
@@ -359,8 +483,11 @@ def run_bench(args: argparse.Namespace, mallopt_state: str) -> int:
     prepared = [prepare(d) for d in communities]
     conditions = compile_pack(pack).conditions
     values_list = [
-        {"count(happiness.vetoes)": c, "happiness.total_score": t,
-         **{f"params.{p}": v for p, v in zip(BAND_PARAMS, BANDS)}}
+        {
+            "count(happiness.vetoes)": c,
+            "happiness.total_score": t,
+            **{f"params.{p}": v for p, v in zip(BAND_PARAMS, BANDS, strict=True)},
+        }
         for c, t in prepared
     ]
     raw1 = RawEngine(dre, "bench_wuma_delete")
@@ -376,11 +503,16 @@ def run_bench(args: argparse.Namespace, mallopt_state: str) -> int:
         print(f"WARNING:    {problem}")
     n_by_type = sum("objective_by_type" in d["happiness"] for d in communities)
     n_veto = sum(bool(d["happiness"].get("vetoes")) for d in communities)
-    n_missing = sum(c is None or t is None or "previous_stars" not in d["happiness"]
-                    for d, (c, t) in zip(communities, prepared))
-    print(f"data:       {n_by_type} with objective_by_type, {n_veto} with a veto, "
-          f"{n_missing} missing a fact")
-    print(f"timer:      perf_counter_ns overhead ≈ {timer_overhead_ns():.0f} ns per call (not subtracted)")
+    n_missing = sum(
+        c is None or t is None or "previous_stars" not in d["happiness"]
+        for d, (c, t) in zip(communities, prepared, strict=True)
+    )
+    print(
+        f"data:       {n_by_type} with objective_by_type, {n_veto} with a veto, "
+        f"{n_missing} missing a fact"
+    )
+    print(f"load:       {load_line()}")
+    print(f"timer:      perf_counter_ns ≈ {timer_overhead_ns():.0f} ns per call (not subtracted)")
 
     def pe_extract(_: Any, r: Any) -> tuple[Any, Any, Any]:
         return r.outputs.get("stars"), r.outputs.get("reward_yuan"), r.outputs.get("eligible")
@@ -393,97 +525,153 @@ def run_bench(args: argparse.Namespace, mallopt_state: str) -> int:
         return raw_stars(count, total, r)
 
     evaluate = policyengine.evaluate
-    variants: list[tuple[str, str, Callable[[Any], Any], Sequence[Any], Callable[[Any, Any], Any]]] = [
-        ("a", "policyengine.evaluate(dict)", lambda d: evaluate(d, pack=pack, as_of=AS_OF),
-         communities, pe_extract),
-        ("b", "policyengine.evaluate(Community)", lambda c: evaluate(c, pack=pack, as_of=AS_OF),
-         typed, pe_extract),
+    variants: list[
+        tuple[str, str, Callable[[Any], Any], Sequence[Any], Callable[[Any, Any], Any]]
+    ] = [
+        (
+            "a",
+            "policyengine.evaluate(dict)",
+            lambda d: evaluate(d, pack=pack, as_of=AS_OF),
+            communities,
+            pe_extract,
+        ),
+        (
+            "b",
+            "policyengine.evaluate(Community)",
+            lambda c: evaluate(c, pack=pack, as_of=AS_OF),
+            typed,
+            pe_extract,
+        ),
         ("c1", "raw C API: assert, drain, delete_state", raw1.delete, communities, raw_extract),
         ("c2", "raw C API: fixed sid, retract_fact", raw2.retract, communities, raw_extract),
-        ("e", "pe adapter only: matching(values)", conditions.matching, values_list, matching_extract),
+        (
+            "e",
+            "pe adapter only: matching(values)",
+            conditions.matching,
+            values_list,
+            matching_extract,
+        ),
         ("d", "plain Python", plain_evaluate, communities, lambda _, r: r),
     ]
 
-    # warm-up, then interleaved rounds
+    # warm-up, then rounds; within a round the variants take turns every --chunk communities
+    # (in rotating order), so that a burst of load from other processes hits them all alike
     for _, _, fn, inputs, _ in variants:
         for x in inputs[: args.warmup]:
             fn(x)
     gc.collect()
     gc.freeze()  # the benchmark's own inputs (dicts, typed facts) stay out of every collection
-    rounds: dict[str, list[dict[str, float]]] = defaultdict(list)
-    best: dict[str, dict[str, float]] = {}
-    results: dict[str, list[Any]] = {}
-    for rnd in range(args.rounds):
-        for key, _, fn, inputs, extract in variants:
-            gc.collect()
-            times, out = timed(fn, inputs, extract)
-            s = summary(times)
-            rounds[key].append(s)
-            if key not in best or s["mean"] < best[key]["mean"]:
-                best[key] = s
-            results.setdefault(key, out)
-        print(f"round {rnd + 1}: " + "  ".join(f"{k}={rounds[k][-1]['mean']:.1f}µs" for k, *_ in variants),
-              flush=True)
+    keys = [v[0] for v in variants]
+    results: dict[str, list[Any]] = {k: [None] * args.n for k in keys}
+    rounds, chosen = interleaved(
+        [(k, fn, inputs, extract) for k, _, fn, inputs, extract in variants],
+        args.n,
+        args.rounds,
+        args.chunk,
+        results,
+    )
+    best = {k: rounds[k][chosen] for k in keys}
+
+    print(f"load at end: {load_line()}")
 
     # cross-check
     a_stars = [r[0] for r in results["a"]]
     mismatches = {
-        "b": sum(x[0] != y for x, y in zip(results["b"], a_stars)),
-        "c1": sum(x != y for x, y in zip(results["c1"], a_stars)),
-        "c2": sum(x != y for x, y in zip(results["c2"], a_stars)),
-        "e": sum(x != y for x, y in zip(results["e"], a_stars)),
-        "d": sum(x[0] != y for x, y in zip(results["d"], a_stars)),
+        "b": sum(x[0] != y for x, y in zip(results["b"], a_stars, strict=True)),
+        "c1": sum(x != y for x, y in zip(results["c1"], a_stars, strict=True)),
+        "c2": sum(x != y for x, y in zip(results["c2"], a_stars, strict=True)),
+        "e": sum(x != y for x, y in zip(results["e"], a_stars, strict=True)),
+        "d": sum(x[0] != y for x, y in zip(results["d"], a_stars, strict=True)),
     }
-    reward_mismatch = sum(x[1] != y[1] or x[2] != y[2] for x, y in zip(results["d"], results["a"]))
-    histogram = defaultdict(int)
+    reward_mismatch = sum(
+        x[1] != y[1] or x[2] != y[2] for x, y in zip(results["d"], results["a"], strict=True)
+    )
+    histogram: dict[int | None, int] = defaultdict(int)
     for s in a_stars:
         histogram[s] += 1
     print()
-    print("stars (a):  " + ", ".join(f"{k if k is not None else 'unknown'}: {histogram[k]}"
-                                     for k in sorted(histogram, key=lambda k: -1 if k is None else k)))
+    print(
+        "stars (a):  "
+        + ", ".join(
+            f"{k if k is not None else 'unknown'}: {histogram[k]}"
+            for k in sorted(histogram, key=lambda k: -1 if k is None else k)
+        )
+    )
     total_mismatch = sum(mismatches.values()) + reward_mismatch
-    print("cross-check vs (a), stars: " + ", ".join(f"{k} {v}" for k, v in mismatches.items())
-          + f"; reward+eligible (d vs a): {reward_mismatch}  -> "
-          + ("mismatches: 0" if total_mismatch == 0 else f"MISMATCHES: {total_mismatch}"))
+    print(
+        "cross-check vs (a), stars: "
+        + ", ".join(f"{k} {v}" for k, v in mismatches.items())
+        + f"; reward+eligible (d vs a): {reward_mismatch}  -> "
+        + ("mismatches: 0" if total_mismatch == 0 else f"MISMATCHES: {total_mismatch}")
+    )
 
     # table
     print()
-    print(f"best of {args.rounds} rounds (round with the lowest mean), N = {args.n}")
-    header = f"{'':3}{'variant':42}{'communities/s':>14}{'mean µs':>10}{'p50 µs':>9}{'p99 µs':>9}{'spread':>9}"
+    print(
+        f"round {chosen + 1} of {args.rounds} (the quietest: all variants from the same round), "
+        f"N = {args.n}"
+    )
+    header = (
+        f"{'':3}{'variant':42}{'communities/s':>14}{'mean µs':>10}{'p50 µs':>9}{'p99 µs':>9}"
+        f"{'gc µs':>8}{'spread':>8}"
+    )
     print(header)
     print("-" * len(header))
     for key, label, *_ in variants:
         s = best[key]
         means = [r["mean"] for r in rounds[key]]
         spread = (max(means) - min(means)) / min(means) if len(means) > 1 else 0.0
-        print(f"{key:3}{label:42}{s['rate']:>14,.0f}{s['mean']:>10.1f}{s['p50']:>9.1f}{s['p99']:>9.1f}"
-              f"{spread:>8.0%} ")
-    print("(spread = (slowest - fastest) / fastest round mean)")
+        print(
+            f"{key:3}{label:42}{s['rate']:>14,.0f}{s['mean']:>10.1f}{s['p50']:>9.1f}{s['p99']:>9.1f}"
+            f"{s['gc']:>8.1f}{spread:>8.0%}"
+        )
+    print("(gc µs = time in the cyclic garbage collector per community, included in the mean;")
+    print(" spread = (slowest - fastest) / fastest round mean)")
 
     a, b, c1, c2, dd = best["a"], best["b"], best["c1"], best["c2"], best["d"]
     print()
-    print("ratios (mean µs per community):")
-    for num, nlabel in ((a, "a  policyengine(dict)"), (b, "b  policyengine(Community)")):
-        print(f"  {nlabel:28} / c1 raw+delete = {num['mean'] / c1['mean']:6.2f}×   "
-              f"/ c2 raw+retract = {num['mean'] / c2['mean']:6.2f}×   "
-              f"/ d plain = {num['mean'] / dd['mean']:6.1f}×")
-    print(f"  validation (a - b)          = {a['mean'] - b['mean']:6.1f} µs per community "
-          f"({(a['mean'] - b['mean']) / a['mean']:.0%} of a)")
-    print(f"  adapter overhead (e - c2)   = {best['e']['mean'] - c2['mean']:6.1f} µs per community")
+    for stat, title in (
+        ("mean", "mean µs per community"),
+        ("p50", "p50 µs, less sensitive to noise"),
+    ):
+        print(f"ratios ({title}):")
+        for num, nlabel in ((a, "a  policyengine(dict)"), (b, "b  policyengine(Community)")):
+            print(
+                f"  {nlabel:28} / c1 raw+delete = {num[stat] / c1[stat]:6.2f}×   "
+                f"/ c2 raw+retract = {num[stat] / c2[stat]:6.2f}×   "
+                f"/ d plain = {num[stat] / dd[stat]:6.1f}×"
+            )
+    print("differences (mean):")
+    print(
+        f"  validation (a - b)          = {a['mean'] - b['mean']:6.1f} µs per community "
+        f"({(a['mean'] - b['mean']) / a['mean']:.0%} of a)"
+    )
+    print(
+        f"  adapter overhead (e - c2)   = {best['e']['mean'] - c2['mean']:6.1f} µs per community"
+        " (policyengine's payload writer vs json.dumps, lock, set)"
+    )
 
     print()
     ok1 = a["p50"] < TARGET_P50_US
     ratio = a["mean"] / c1["mean"]
     ok2 = ratio <= TARGET_RATIO
-    print(f"target 1: policyengine single-evaluation p50 < {TARGET_P50_US:.0f} µs: "
-          f"{'PASS' if ok1 else 'MISS'} (p50 {a['p50']:.1f} µs, "
-          f"{'margin' if ok1 else 'over by'} {abs(TARGET_P50_US - a['p50']):.1f} µs)")
+    print(
+        f"target 1: policyengine single-evaluation p50 < {TARGET_P50_US:.0f} µs: "
+        f"{'PASS' if ok1 else 'MISS'} (p50 {a['p50']:.1f} µs, "
+        f"{'margin' if ok1 else 'over by'} {abs(TARGET_P50_US - a['p50']):.1f} µs)"
+    )
     budget = TARGET_RATIO * c1["mean"]
-    print(f"target 2: end-to-end ≤ {TARGET_RATIO:.0f}× raw C API (assert, drain, delete): "
-          f"{'PASS' if ok2 else 'MISS'} ({ratio:.2f}×: {a['mean']:.1f} µs vs budget "
-          f"{TARGET_RATIO:.0f} × {c1['mean']:.1f} = {budget:.1f} µs"
-          + ("" if ok2 else f", over by {a['mean'] - budget:.1f} µs = {a['mean'] / budget:.2f}× the budget")
-          + ")")
+    print(
+        f"target 2: end-to-end ≤ {TARGET_RATIO:.0f}× raw C API (assert, drain, delete): "
+        f"{'PASS' if ok2 else 'MISS'} ({ratio:.2f}×: {a['mean']:.1f} µs vs budget "
+        f"{TARGET_RATIO:.0f} × {c1['mean']:.1f} = {budget:.1f} µs"
+        + (
+            ""
+            if ok2
+            else f", over by {a['mean'] - budget:.1f} µs = {a['mean'] / budget:.2f}× the budget"
+        )
+        + ")"
+    )
     if total_mismatch:
         return 1
     if args.strict and not (ok1 and ok2):
@@ -531,23 +719,29 @@ ANCHORS: list[tuple[str, str, str]] = [
     ("*/policyengine/engine.py", "compile_pack", PARAMS),
     ("*/policyengine/engine.py", "_context_facts", PARAMS),
     ("*/policyengine/engine.py", "_check_overrides", PARAMS),
+    ("*/policyengine/engine.py", "_with_results", PARAMS),
     ("<attrs generated*policyengine.engine.EvaluationContext*", "*", PARAMS),
     ("*/attr/_make.py", "evolve", PARAMS),
     ("*/attr/_funcs.py", "evolve", PARAMS),
     ("*/policyengine/engine.py", "evaluate_community", OTHER),
     ("*/policyengine/api.py", "*", OTHER),
 ]
-# (caller, callee) edges that own the callee's time when called from there: derived facts
-# (happiness.total_score) and the value dict sent to the engine
+# (caller, callee) edges that own the callee's time when called from there: the derived
+# facts (happiness.total_score, evaluated by evaluate_community) and the value dict sent to
+# the engine (a dict comprehension in evaluate_community, over precompiled getters or
+# expressions.evaluate; the two small comprehensions building the Result go there too)
 EDGE_ANCHORS: list[tuple[str, str, str, str, str]] = [
-    ("*/policyengine/engine.py", "evaluate_community", "*/policyengine/expressions.py", "evaluate", FLATTEN),
-    ("*/policyengine/engine.py", "<dictcomp>", "*/policyengine/expressions.py", "evaluate", FLATTEN),
-]
+    ("*/policyengine/engine.py", "evaluate_community", "*/policyengine/expressions.py", "evaluate",
+     FLATTEN),
+    ("*/policyengine/engine.py", "evaluate_community", "*/policyengine/engine.py", "<dictcomp>",
+     FLATTEN),
+]  # fmt: skip
 
 
 def _is(key: tuple[str, int, str], file_glob: str, name_glob: str) -> bool:
-    return (fnmatch.fnmatchcase(key[0].replace("\\", "/"), file_glob)
-            and fnmatch.fnmatchcase(key[2], name_glob))
+    return fnmatch.fnmatchcase(key[0].replace("\\", "/"), file_glob) and fnmatch.fnmatchcase(
+        key[2], name_glob
+    )
 
 
 def _match(key: tuple[str, int, str]) -> str | None:
@@ -571,7 +765,7 @@ def split_profile(stats: dict[Any, Any]) -> dict[str, float]:
                 return cat
         return None
 
-    def weights(f: Any, stack: frozenset) -> dict[str, float]:
+    def weights(f: Any, stack: frozenset[Any]) -> dict[str, float]:
         if f in memo:
             return memo[f]
         cat = _match(f)
@@ -631,11 +825,15 @@ def run_profile(args: argparse.Namespace, mallopt_state: str) -> int:
         for d in communities:
             evaluate(d, pack=pack, as_of=AS_OF)
 
-    print(f"bench_wuma --profile: cProfile over (a) policyengine.evaluate(dict) × {args.n}, seed {args.seed}")
+    print(
+        f"bench_wuma --profile: cProfile over (a) policyengine.evaluate(dict) × {args.n}, "
+        f"seed {args.seed}"
+    )
     print(f"machine:    {machine_line()}")
     print(f"revision:   {revision_line()}")
     print(f"allocator:  {mallopt_state}")
     print(f"pack:       {pack.id} {pack.version} from {where}; as_of={AS_OF}")
+    print(f"load:       {load_line()}")
     t0 = time.perf_counter()
     profile_loop()
     plain_wall = time.perf_counter() - t0
@@ -645,89 +843,141 @@ def run_profile(args: argparse.Namespace, mallopt_state: str) -> int:
     profile_loop()
     prof.disable()
     wall = time.perf_counter() - t0
-    st = pstats.Stats(prof)
+    st: Any = pstats.Stats(prof)  # .stats and .total_tt are undocumented but stable
     total = st.total_tt
-    print(f"wall: {plain_wall / args.n * 1e6:.1f} µs/evaluation without the profiler, "
-          f"{wall / args.n * 1e6:.1f} µs under it; profiled total {total:.2f} s")
+    print(
+        f"wall: {plain_wall / args.n * 1e6:.1f} µs/evaluation without the profiler, "
+        f"{wall / args.n * 1e6:.1f} µs under it; profiled total {total:.2f} s"
+    )
     print()
     print("top 25 functions by own time (tottime)")
-    print(f"{'ncalls':>9} {'calls/eval':>10} {'tottime s':>10} {'share':>6} {'µs/eval':>8} {'cumtime s':>10}  function")
+    print(
+        f"{'ncalls':>9} {'calls/eval':>10} {'tottime s':>10} {'share':>6} {'µs/eval':>8} "
+        f"{'cumtime s':>10}  function"
+    )
     rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:25]
-    for key, (cc, nc, tt, ct, _) in rows:
-        print(f"{nc:>9} {nc / args.n:>10.1f} {tt:>10.3f} {tt / total:>6.1%} {tt / args.n * 1e6:>8.2f} "
-              f"{ct:>10.3f}  {_short(key)}")
+    for key, (_, nc, tt, ct, _) in rows:
+        print(
+            f"{nc:>9} {nc / args.n:>10.1f} {tt:>10.3f} {tt / total:>6.1%} "
+            f"{tt / args.n * 1e6:>8.2f} "
+            f"{ct:>10.3f}  {_short(key)}"
+        )
     print()
     print("top 15 functions by cumulative time")
     rows = sorted(st.stats.items(), key=lambda kv: kv[1][3], reverse=True)[:15]
-    for key, (cc, nc, tt, ct, _) in rows:
-        print(f"{nc:>9} {ct:>10.3f} {ct / total:>6.1%} {ct / args.n * 1e6:>8.1f} µs/eval  {_short(key)}")
+    for key, (_, nc, _, ct, _) in rows:
+        print(
+            f"{nc:>9} {ct:>10.3f} {ct / total:>6.1%} {ct / args.n * 1e6:>8.1f} µs/eval  "
+            f"{_short(key)}"
+        )
     print()
     print("coarse split (own time attributed to the nearest anchored caller; under the profiler)")
     split = split_profile(st.stats)
     for cat in CATEGORIES:
         t = split.get(cat, 0.0)
-        print(f"  {cat:42} {t:8.3f} s {t / total:>6.1%} {t / args.n * 1e6:>8.1f} µs/eval "
-              f"≈ {t / total * plain_wall / args.n * 1e6:6.1f} µs unprofiled")
-    print("  (the unprofiled column scales each share by the unprofiled wall time; cProfile's per-call")
-    print("   overhead inflates Python functions more than the few C calls, so it understates C time)")
-    c_calls = {k[2].split(".")[-1].rstrip(">"): v[1] for k, v in st.stats.items()
-               if k[0] == "~" and "durable_rules_engine." in k[2]}
-    print("  durable C calls per evaluation: "
-          + ", ".join(f"{name} {n / args.n:.2f}" for name, n in sorted(c_calls.items())))
-    direct_split(pack, communities, args.rounds)
+        print(
+            f"  {cat:42} {t:8.3f} s {t / total:>6.1%} {t / args.n * 1e6:>8.1f} µs/eval "
+            f"≈ {t / total * plain_wall / args.n * 1e6:6.1f} µs unprofiled"
+        )
+    print(
+        "  (the unprofiled column scales each share by the unprofiled wall time; cProfile's"
+        " per-call"
+    )
+    print(
+        "   overhead inflates Python functions more than the few C calls, so it understates C time)"
+    )
+    c_calls = {
+        k[2].split(".")[-1].rstrip(">"): v[1]
+        for k, v in st.stats.items()
+        if k[0] == "~" and "durable_rules_engine." in k[2]
+    }
+    print(
+        "  durable C calls per evaluation: "
+        + ", ".join(f"{name} {n / args.n:.2f}" for name, n in sorted(c_calls.items()))
+    )
+    direct_split(pack, communities, args.rounds, args.chunk)
     return 0
 
 
-def direct_split(pack: Any, communities: Sequence[dict[str, Any]], rounds: int) -> None:
-    """The big blocks timed on their own, without the profiler (best of ``rounds``)."""
+def direct_split(pack: Any, communities: Sequence[dict[str, Any]], rounds: int, chunk: int) -> None:
+    """The big blocks timed on their own, without the profiler."""
     import policyengine
     from policyengine.engine import compile_pack
 
     conditions = compile_pack(pack).conditions
     typed = [policyengine.load_facts(d) for d in communities]
-    values = [{"count(happiness.vetoes)": c, "happiness.total_score": t,
-               **{f"params.{p}": v for p, v in zip(BAND_PARAMS, BANDS)}}
-              for c, t in (prepare(d) for d in communities)]
+    values = [
+        {
+            "count(happiness.vetoes)": c,
+            "happiness.total_score": t,
+            **{f"params.{p}": v for p, v in zip(BAND_PARAMS, BANDS, strict=True)},
+        }
+        for c, t in (prepare(d) for d in communities)
+    ]
     evaluate = policyengine.evaluate
     parts = [
-        ("policyengine.evaluate(dict)                 (a)", lambda d: evaluate(d, pack=pack, as_of=AS_OF), communities),
-        ("policyengine.load_facts(dict)  validation", policyengine.load_facts, communities),
-        ("policyengine.evaluate(Community)            (b)", lambda c: evaluate(c, pack=pack, as_of=AS_OF), typed),
-        ("CompiledConditions.payload(values)", conditions.payload, values),
-        ("CompiledConditions.matching(values)  payload+C+glue", conditions.matching, values),
-    ]
-    best: dict[str, float] = {}
-    for _ in range(rounds):
-        for label, fn, inputs in parts:
-            gc.collect()
-            times, _ = timed(fn, inputs, lambda x, r: None)
-            best[label] = min(best.get(label, float("inf")), summary(times)["mean"])
+        ("a", "policyengine.evaluate(dict)", lambda d: evaluate(d, pack=pack, as_of=AS_OF),
+         communities),
+        ("load_facts", "policyengine.load_facts(dict): validation", policyengine.load_facts,
+         communities),
+        ("b", "policyengine.evaluate(Community)", lambda c: evaluate(c, pack=pack, as_of=AS_OF),
+         typed),
+        ("payload", "CompiledConditions.payload(values)", conditions.payload, values),
+        ("matching", "CompiledConditions.matching(values): payload + C + glue",
+         conditions.matching, values),
+    ]  # fmt: skip
     print()
-    print(f"direct split (unprofiled, each block timed alone, best of {rounds} means, µs per community)")
-    for label, _, _ in parts:
-        print(f"  {label:54} {best[label]:8.1f}")
-    rest = best[parts[2][0]] - best[parts[4][0]]
-    print(f"  {'(b) - matching: flatten, findings, hooks, params, Result':54} {rest:8.1f}")
+    print("direct split (unprofiled; the blocks take turns as in the timing table)")
+    rounds_, chosen = interleaved(
+        [(key, fn, inputs, lambda x, r: None) for key, _, fn, inputs in parts],
+        len(communities),
+        rounds,
+        chunk,
+    )
+    best = {key: rounds_[key][chosen]["mean"] for key, *_ in parts}
+    print(f"round {chosen + 1} (the quietest), mean µs per community:")
+    for key, label, *_ in parts:
+        print(f"  {key:11}{label:57} {best[key]:8.1f}")
+    rest = best["b"] - best["matching"]
+    print(f"  {'b-matching':11}{'flatten, findings, hooks, parameters, Result':57} {rest:8.1f}")
+    print(f"  {'a-b':11}{'validation inside evaluate(dict)':57} {best['a'] - best['b']:8.1f}")
 
 
 # -------------------------------------------------------------------------- main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=20000, help="communities (default 20000)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, best kept (default 3)")
-    parser.add_argument("--warmup", type=int, default=500, help="warm-up evaluations per variant (default 500)")
-    parser.add_argument("--no-mallopt", action="store_true",
-                        help="do not set glibc M_TOP_PAD to 64 MiB (raw timings become layout-dependent)")
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile policyengine end to end instead of the timing table")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds; the quietest is reported (default 3)"
+    )
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=250,
+        help="communities per turn when variants take turns within a round (default 250)",
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=500, help="warm-up evaluations per variant (default 500)"
+    )
+    parser.add_argument(
+        "--no-mallopt",
+        action="store_true",
+        help="do not set glibc M_TOP_PAD to 64 MiB (raw timings become layout-dependent)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile policyengine end to end instead of the timing table",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.rounds < 1 or args.warmup < 0:
-        parser.error("--n and --rounds must be positive, --warmup not negative")
+    if args.n < 1 or args.rounds < 1 or args.chunk < 1 or args.warmup < 0:
+        parser.error("--n, --rounds and --chunk must be positive, --warmup not negative")
     mallopt_state = apply_mallopt(not args.no_mallopt)  # before durable allocates anything
     if args.profile:
         return run_profile(args, mallopt_state)
