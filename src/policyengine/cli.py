@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import attrs
 
@@ -64,22 +64,24 @@ class Command:
     """Runs the command; returns the exit code (policyengine errors are reported by main)."""
 
 
-def _commands() -> dict[str, Command]:
-    pm = api.default_registry().plugin_manager
-    found: dict[str, Command] = {}
-    for group in reversed(pm.hook.register_commands()):
-        for command in group:
-            found[command.name] = command
+T = TypeVar("T", Command, Reporter)
+
+
+def _by_name(groups: list[list[T]]) -> dict[str, T]:
+    """Hook results by name; a plugin registered later overrides a built-in of that name."""
+    found: dict[str, T] = {}
+    for group in reversed(groups):
+        for item in group:
+            found[item.name] = item
     return found
+
+
+def _commands() -> dict[str, Command]:
+    return _by_name(api.default_registry().plugin_manager.hook.register_commands())
 
 
 def _reporters() -> dict[str, Reporter]:
-    pm = api.default_registry().plugin_manager
-    found: dict[str, Reporter] = {}
-    for group in reversed(pm.hook.register_reporters()):
-        for reporter in group:
-            found[reporter.name] = reporter
-    return found
+    return _by_name(api.default_registry().plugin_manager.hook.register_reporters())
 
 
 def _date(text: str) -> dt.date:
