@@ -446,10 +446,10 @@ def revision_line() -> str:
             ).stdout.strip()
 
         head = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--", "src", "policy_packs")
+        dirty = git("status", "--porcelain", "--", "src", str(PACK_DIR.parent))
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
-    return f"{head}" + (" + uncommitted changes in src/ or policy_packs/" if dirty else " (clean)")
+    return head + (" + uncommitted changes in src/ or the Wuma pack" if dirty else " (clean)")
 
 
 def machine_line() -> str:
@@ -729,7 +729,8 @@ ANCHORS: list[tuple[str, str, str]] = [
 # (caller, callee) edges that own the callee's time when called from there: the derived
 # facts (happiness.total_score, evaluated by evaluate_community) and the value dict sent to
 # the engine (a dict comprehension in evaluate_community, over precompiled getters or
-# expressions.evaluate; the two small comprehensions building the Result go there too)
+# expressions.evaluate; a comprehension calling a findings function, such as the Result's
+# outputs, goes to findings instead)
 EDGE_ANCHORS: list[tuple[str, str, str, str, str]] = [
     ("*/policyengine/engine.py", "evaluate_community", "*/policyengine/expressions.py", "evaluate",
      FLATTEN),
@@ -758,10 +759,19 @@ def split_profile(stats: dict[Any, Any]) -> dict[str, float]:
     cumulative time it spent under each (as gprof does); recursion edges are ignored.
     """
     memo: dict[Any, dict[str, float]] = {}
+    callees: dict[Any, set[Any]] = defaultdict(set)
+    for f, (*_, callers_of_f) in stats.items():
+        for c in callers_of_f:
+            callees[c].add(f)
 
     def edge_category(caller: Any, callee: Any) -> str | None:
         for c_file, c_name, e_file, e_name, cat in EDGE_ANCHORS:
             if _is(caller, c_file, c_name) and _is(callee, e_file, e_name):
+                # a comprehension that builds the Result's outputs is not the value dict
+                if callee[2] == "<dictcomp>" and any(
+                    _match(g) == FINDINGS for g in callees.get(callee, ())
+                ):
+                    return FINDINGS
                 return cat
         return None
 
