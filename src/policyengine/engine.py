@@ -32,7 +32,6 @@ from policyengine.facts import (
     Jurisdiction,
     fact_catalogue,
     flatten,
-    objective_score,
 )
 from policyengine.hookspecs import PROJECT
 from policyengine.pack import Deadline, Pack, Rule, Scale
@@ -836,8 +835,6 @@ def evaluate_community(
     params = pack.parameters_at(as_of, parameters)
     year = pack.programme_year(as_of, parameters)
     facts = flatten(community, cp.read_paths)
-    if "happiness.objective_score" in facts:
-        facts["happiness.objective_score"] = objective_score(community.happiness)
     facts.update(_context_facts(pack, as_of, year))
     for path, expr in cp.derived:
         if expr is not None:

@@ -423,6 +423,9 @@ def _getter(path: str) -> Callable[[Any], Any]:
 _GETTERS: dict[str, Callable[[Any], Any]] = {
     p: _getter(p) for p in (*_CATALOGUE, *_JURISDICTION_CATALOGUE)
 }
+# The objective score is given directly or as the sum of its five per-type sub-scores
+# (facts.md): every reader of facts sees the same value.
+_GETTERS["happiness.objective_score"] = lambda subject: objective_score(subject.happiness)
 
 
 def flatten(

@@ -23,7 +23,7 @@ from policyengine.engine import (
     evaluate_jurisdiction_rules,
 )
 from policyengine.exceptions import PackError
-from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten, objective_score
+from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.pack import Aggregate, Pack
 from policyengine.results import Finding, Result, Verdict, verdict_of
 
@@ -70,8 +70,6 @@ def _answer(
         return "skip"
     expr = ex.parse(agg.condition)
     facts = flatten(community, ex.fields_of(expr))
-    if "happiness.objective_score" in facts:
-        facts["happiness.objective_score"] = objective_score(community.happiness)
     value = ex.evaluate(expr, facts, params)
     return None if value is None else bool(value)
 
