@@ -48,7 +48,11 @@ def _subtree(j: Jurisdiction, result: Result) -> Iterator[tuple[Community, Resul
 
 
 def _answer(
-    agg: Aggregate, community: Community, result: Result, params: Mapping[str, Any]
+    agg: Aggregate,
+    condition: ex.Expr | None,
+    community: Community,
+    result: Result,
+    params: Mapping[str, Any],
 ) -> bool | str | None:
     """True/False met, None unknown, "skip" where it does not apply."""
     if agg.rule is not None:
@@ -65,19 +69,19 @@ def _answer(
         if value is None:
             return None
         return bool(value >= agg.min) if agg.min is not None else bool(value)
-    assert agg.condition is not None
+    assert condition is not None
     if result.verdict == "not_applicable":
         return "skip"
-    expr = ex.parse(agg.condition)
-    facts = flatten(community, ex.fields_of(expr))
-    value = ex.evaluate(expr, facts, params)
+    facts = flatten(community, ex.fields_of(condition))
+    value = ex.evaluate(condition, facts, params)
     return None if value is None else bool(value)
 
 
 def _aggregate(
-    agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]
+    pack: Pack, agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]
 ) -> tuple[float | int | None, dict[str, Any]]:
-    answers = [_answer(agg, c, r, params) for c, r in pairs]
+    condition = _conditions(pack)[agg.path]
+    answers = [_answer(agg, condition, c, r, params) for c, r in pairs]
     met = sum(1 for a in answers if a is True)
     known = sum(1 for a in answers if a is True or a is False)
     unknown = sum(1 for a in answers if a is None)
@@ -102,9 +106,15 @@ def _bounded(
     return attrs.evolve(finding, outcome="unknown", message=message)
 
 
-def _check_aggregates(pack: Pack) -> None:
+def _conditions(pack: Pack) -> dict[str, ex.Expr | None]:
+    """Each aggregate's community condition, parsed and checked once per loaded pack."""
+    cached = pack.cache.get("aggregate conditions")
+    if isinstance(cached, dict):
+        return cached
     catalogue = fact_catalogue("community")
+    conditions: dict[str, ex.Expr | None] = {}
     for i, agg in enumerate(pack.aggregates):
+        conditions[agg.path] = None
         if agg.condition is None:
             continue
         try:
@@ -116,6 +126,9 @@ def _check_aggregates(pack: Pack) -> None:
             raise PackError(
                 f"{pack.path / 'pack.toml'}: aggregates[{i}].condition: {exc}"
             ) from None
+        conditions[agg.path] = expr
+    pack.cache["aggregate conditions"] = conditions
+    return conditions
 
 
 def evaluate_jurisdiction(
@@ -127,7 +140,7 @@ def evaluate_jurisdiction(
 ) -> Result:
     """Evaluate every community of the jurisdiction, its own rules, and its children, nested."""
     as_of = as_of or dt.date.today()
-    _check_aggregates(pack)
+    _conditions(pack)  # a bad aggregate condition fails before any community is evaluated
     communities = tuple(
         evaluate_community(c, pack, as_of=as_of, parameters=parameters)
         for c in jurisdiction.communities
@@ -156,7 +169,7 @@ def evaluate_jurisdiction(
     aggregates: dict[str, float | int | None] = {}
     details: dict[str, dict[str, Any]] = {}
     for agg in pack.aggregates:
-        aggregates[agg.path], details[agg.path] = _aggregate(agg, pairs, params)
+        aggregates[agg.path], details[agg.path] = _aggregate(pack, agg, pairs, params)
     findings, outputs = evaluate_jurisdiction_rules(
         jurisdiction, pack, as_of, parameters, aggregates, details
     )
