@@ -13,7 +13,7 @@ import pytest
 
 import policyengine
 from policyengine import cli
-from policyengine.cases import (
+from policyengine.authoring.cases import (
     CaseFileError,
     _same,
     case_files,
@@ -22,7 +22,7 @@ from policyengine.cases import (
     locate,
     run_cases,
 )
-from policyengine.coverage import Coverage, Evaluation, format_percent, measure
+from policyengine.authoring.coverage import Coverage, Evaluation, format_percent, measure
 
 pytest_plugins = ["pytester"]
 
@@ -66,9 +66,9 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 def plugin_args() -> list[str]:
-    """``-p policyengine.pytest_plugin`` unless its pytest11 entry point is installed."""
+    """``-p policyengine.authoring.pytest_plugin`` unless its pytest11 entry point is installed."""
     installed = {ep.value for ep in importlib.metadata.entry_points(group="pytest11")}
-    return [] if "policyengine.pytest_plugin" in installed else ["-p", "policyengine.pytest_plugin"]
+    return [] if "policyengine.authoring.pytest_plugin" in installed else ["-p", "policyengine.authoring.pytest_plugin"]
 
 
 def write_case_file(folder: Path, text: str, name: str = "cases.toml") -> Path:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from policyengine import load_facts, load_pack
+from policyengine.authoring.diff import diff_packs
 from policyengine.cli import main
-from policyengine.diff import diff_packs
 
 ROOT = Path(__file__).parents[1]
 WUMA = ROOT / "policy_packs" / "wuma-star-rating" / "policyengine_pack_wuma_star_rating"

@@ -42,7 +42,7 @@ class TestPackPages:
     def test_pack_page_is_generated_from_the_pack(self, folder: Path) -> None:
         """docs/packs/<id>.md is exactly `policyengine describe <id>` (regenerate it when the pack changes)."""
         from policyengine import load_pack
-        from policyengine.packdoc import describe_pack
+        from policyengine.authoring.packdoc import describe_pack
 
         pack = load_pack(folder)
         page = ROOT / "docs" / "packs" / f"{pack.id}.md"

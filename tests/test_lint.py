@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from policyengine import lint
+from policyengine.authoring import lint
 from policyengine.cli import main
 from policyengine.pack import load_pack
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 import policyengine
-from policyengine import lint
+from policyengine.authoring import lint
+from policyengine.authoring.scaffold import PackSpec, check_id, render_files
 from policyengine.cli import main
 from policyengine.plugins import PackSource
-from policyengine.scaffold import PackSpec, check_id, render_files
 
 PACK_ID = "demo-street"
 PACKAGE = "policyengine_pack_demo_street"

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from policyengine.cli import Command
+    from policyengine.contracts import Command, Reporter
     from policyengine.engine import EvaluationContext, RuleDecision
     from policyengine.pack import Rule
     from policyengine.plugins import PackSource
-    from policyengine.reporters import Reporter
     from policyengine.results import Finding
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
@@ -59,7 +58,7 @@ def register_packs() -> Iterable[PackSource]:  # type: ignore[empty-body]
 def register_reporters() -> Iterable[Reporter]:  # type: ignore[empty-body]
     """Output formats for results, chosen with ``--format NAME``.
 
-    Return :class:`policyengine.reporters.Reporter` objects. The built-in ``table``,
+    Return :class:`policyengine.contracts.Reporter` objects. The built-in ``table``,
     ``json``, ``markdown`` and ``html`` formats are registered through this hook too.
     """
 
@@ -68,7 +67,7 @@ def register_reporters() -> Iterable[Reporter]:  # type: ignore[empty-body]
 def register_commands() -> Iterable[Command]:  # type: ignore[empty-body]
     """Subcommands of the ``policyengine`` command line.
 
-    Return :class:`policyengine.cli.Command` objects: a name, a one-line help, a function
+    Return :class:`policyengine.contracts.Command` objects: a name, a one-line help, a function
     that adds the command's arguments to its ``argparse`` parser, and a function that runs
     it and returns the exit code. The built-in ``test``, ``lint``, ``diff`` and
     ``new-pack`` commands are registered through this hook.

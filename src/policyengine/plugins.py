@@ -23,12 +23,13 @@ import threading
 from collections.abc import Iterable, Mapping
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
 
 from policyengine import hookspecs
+from policyengine.contracts import Command, Reporter
 from policyengine.exceptions import PackError, UnknownPackError
 from policyengine.pack import Pack, load_pack
 
@@ -36,18 +37,32 @@ __all__ = [
     "DEFAULT_PLUGINS",
     "PackRegistry",
     "PackSource",
+    "by_name",
     "make_plugin_manager",
 ]
 
 DEFAULT_PLUGINS = (
-    "policyengine.reporters",
-    "policyengine.cases",
-    "policyengine.lint",
-    "policyengine.diff",
-    "policyengine.scaffold",
-    "policyengine.packdoc",
+    "policyengine.builtins.commands",
+    "policyengine.builtins.reporters",
+    "policyengine.authoring.cases",
+    "policyengine.authoring.lint",
+    "policyengine.authoring.diff",
+    "policyengine.authoring.scaffold",
+    "policyengine.authoring.packdoc",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
+
+
+T = TypeVar("T", Command, Reporter)
+
+
+def by_name(groups: list[list[T]]) -> dict[str, T]:
+    """Hook results by name; a plugin registered later overrides a built-in of that name."""
+    found: dict[str, T] = {}
+    for group in reversed(groups):
+        for item in group:
+            found[item.name] = item
+    return found
 
 
 @attrs.frozen

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import attrs
 
-from policyengine.cli import Command, Streams
+from policyengine.contracts import Command, Streams
 from policyengine.hookspecs import hookimpl
 
 __all__ = ["PackSpec", "render_files", "write_pack"]

@@ -29,7 +29,7 @@ from typing import Any
 
 import attrs
 
-from policyengine.cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
+from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.documents import load_document
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction

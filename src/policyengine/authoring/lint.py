@@ -79,7 +79,7 @@ from typing import Any, Literal
 import attrs
 
 from policyengine import expressions as ex
-from policyengine.cli import Command, Streams
+from policyengine.contracts import Command, Streams
 from policyengine.engine import compile_pack
 from policyengine.exceptions import PackError, UnknownPackError
 from policyengine.facts import FactType, fact_catalogue

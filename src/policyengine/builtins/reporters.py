@@ -10,24 +10,14 @@ from __future__ import annotations
 import html
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import attrs
-
+from policyengine.contracts import Reporter
 from policyengine.hookspecs import hookimpl
 from policyengine.results import Finding, Result
 
-__all__ = ["Reporter", "render_json", "render_markdown", "render_table"]
-
-
-@attrs.frozen
-class Reporter:
-    """An output format: its name for ``--format`` and how it renders results."""
-
-    name: str
-    description: str
-    render: Callable[[Sequence[Result]], str]
+__all__ = ["render_json", "render_markdown", "render_table"]
 
 
 OUTCOME_ZH = {

@@ -9,7 +9,7 @@ jurisdiction its communities' verdicts, outputs and outcomes. The format is docu
 
 :func:`load_case_file` reads and checks one file, rejecting unknown keys and bad values
 with the file and the line; :func:`run_cases` runs every case of a pack and measures its
-domain coverage (:mod:`policyengine.coverage`); :func:`failure_lines` writes a failure the
+domain coverage (:mod:`policyengine.authoring.coverage`); :func:`failure_lines` writes a failure the
 way a policy expert reads it.
 """
 
@@ -34,8 +34,8 @@ from cattrs.errors import (
 
 from policyengine import api
 from policyengine._converter import converter, describe
-from policyengine.cli import Command, Streams
-from policyengine.coverage import Coverage, Evaluation, format_percent, measure
+from policyengine.authoring.coverage import Coverage, Evaluation, format_percent, measure
+from policyengine.contracts import Command, Streams
 from policyengine.documents import load_document, structure_subject
 from policyengine.engine import compile_pack
 from policyengine.exceptions import (

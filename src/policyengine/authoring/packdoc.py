@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
-from policyengine.cli import EXIT_OK, Command, Streams
+from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, Parameter, Rule
 

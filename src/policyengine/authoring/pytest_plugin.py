@@ -3,7 +3,7 @@
 It collects ``cases/*.toml`` files that sit in a pack folder (the folder directly above
 ``cases/`` holds a ``pack.toml``), so ``pytest`` run in a pack's folder runs its cases::
 
-    pytest policy_packs/wuma-star-rating -p policyengine.pytest_plugin
+    pytest policy_packs/wuma-star-rating -p policyengine.authoring.pytest_plugin
 
 (the ``-p`` is not needed once the ``pytest11`` entry point is installed). A failing case
 is reported as ``policyengine test`` reports it, without a Python traceback; a bad case
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from policyengine.cases import (
+from policyengine.authoring.cases import (
     CASES_FOLDER,
     Case,
     CaseFileError,
@@ -30,7 +30,7 @@ from policyengine.cases import (
     load_case_file,
     run_case,
 )
-from policyengine.coverage import Coverage, format_percent, measure
+from policyengine.authoring.coverage import Coverage, format_percent, measure
 from policyengine.engine import compile_pack
 from policyengine.exceptions import PackError
 from policyengine.pack import Pack, load_pack
