@@ -22,6 +22,7 @@ from typing import Any, Literal
 import attrs
 import pluggy
 
+from policyengine import duties, scope
 from policyengine import expressions as ex
 from policyengine._durable import CompiledConditions, compile_conditions
 from policyengine.deadlines import assess
@@ -834,12 +835,13 @@ def evaluate_community(
     _check_overrides(pack, parameters)
     params = pack.parameters_at(as_of, parameters)
     year = pack.programme_year(as_of, parameters)
+    standard = pack.standard_year(as_of, parameters)
     facts = flatten(community, cp.read_paths)
-    facts.update(_context_facts(pack, as_of, year))
+    facts.update(_context_facts(pack, as_of, standard))
     for path, expr in cp.derived:
         if expr is not None:
             facts[path] = ex.evaluate(expr, facts, params)
-    ctx = EvaluationContext(pack, community, as_of, params, facts, year)
+    ctx = EvaluationContext(pack, community, as_of, params, facts, standard)
     if cp.hooks.derive_facts:
         for extra in cp.plugins.hook.pack_derive_facts(context=ctx):
             if extra:
@@ -849,13 +851,22 @@ def evaluate_community(
     matched = cp.conditions.matching(values)
     applicable: bool | None = True
     reason = ""
-    if not pack.in_force(as_of):
+    where = (
+        None
+        if pack.info.scope is None
+        else scope.check_community(pack.info.scope, community.community.jurisdiction)
+    )
+    if not pack.in_force(as_of, parameters):
         applicable, reason = False, f"政策在 {as_of.isoformat()} 不在有效期内。"
+    elif where is not None and where.inside is False:
+        applicable, reason = False, where.message.removeprefix("不适用：")
     elif cp.applies is not None:
         applicable = None if _missing(cp.applies_keys, values) else "pa" in matched
         reason = f"本方案不适用于该社区（{ex.render(cp.applies)} 不成立）。"
+    if applicable is True and where is not None and where.inside is None:
+        applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
-    ctx = EvaluationContext(pack, community, as_of, params, facts, year, applicable=applicable)
+    ctx = EvaluationContext(pack, community, as_of, params, facts, standard, applicable=applicable)
     findings, outputs = _decide(cp, ctx, values, matched, applicable, reason)
     if cp.hooks.outputs:
         by_rule = {f.rule: f for f in findings}
@@ -865,6 +876,9 @@ def evaluate_community(
             if extra:
                 outputs.update(extra)
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    findings = duties.finish(findings, pack, as_of, standard)
+    if where is not None and pack.info.scope is not None:
+        findings = scope.with_scope(pack.info.scope, where, findings)
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -919,6 +933,7 @@ def evaluate_jurisdiction_rules(
     parameters: Mapping[str, Any] | None,
     aggregates: Mapping[str, float | int | None],
     details: Mapping[str, Mapping[str, Any]],
+    where: scope.ScopeCheck | None = None,
 ) -> tuple[list[Finding], dict[str, Any]]:
     """The jurisdiction's own rules and deadlines, given its aggregates over communities.
 
@@ -929,15 +944,20 @@ def evaluate_jurisdiction_rules(
     _check_overrides(pack, parameters)
     params = pack.parameters_at(as_of, parameters)
     year = pack.programme_year(as_of, parameters)
+    standard = pack.standard_year(as_of, parameters)
     facts = flatten(jurisdiction, cp.read_paths)
-    facts.update(_context_facts(pack, as_of, year))
+    facts.update(_context_facts(pack, as_of, standard))
     facts.update(aggregates)
-    ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, year)
+    ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, standard)
     values = {key: get(facts, params) for key, get in cp.getters}
     matched = cp.conditions.matching(values)
-    in_force = pack.in_force(as_of)
-    reason = "" if in_force else f"政策在 {as_of.isoformat()} 不在有效期内。"
-    findings, outputs = _decide(cp, ctx, values, matched, in_force, reason)
+    applicable: bool | None = pack.in_force(as_of, parameters)
+    reason = "" if applicable else f"政策在 {as_of.isoformat()} 不在有效期内。"
+    if applicable and where is not None and where.inside is not True:
+        applicable = where.inside
+        reason = where.message.removeprefix("不适用：")
+    findings, outputs = _decide(cp, ctx, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    findings = duties.finish(findings, pack, as_of, standard)
     return findings, outputs

@@ -23,6 +23,7 @@ import attrs
 
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.scope import Scope
 
 __all__ = [
     "Aggregate",
@@ -91,6 +92,8 @@ class PackInfo:
     effective_until: dt.date | None = None
     programme: Programme | None = None
     applicability: Applicability | None = None
+    scope: Scope | None = None
+    """The territory the document governs (``[pack.scope]``), checked against the subject."""
     phase_output: str = "phase"
     """The output key that names the phase of ``as_of`` (when the pack has phases)."""
     notes: tuple[str, ...] = ()
@@ -192,6 +195,11 @@ class Rule:
     area: str | None = None
     """A group the rule belongs to (e.g. one of a document's task areas)."""
     note: str | None = None
+    due: dt.date | None = None
+    """For a target the document sets for the end of a period: the date it is due."""
+    due_end_of_year: bool = False
+    """A yearly target (年终, 年内): due 12-31 of the as-of year (of the programme's last
+    year, after the programme)."""
 
 
 @attrs.frozen
@@ -357,6 +365,36 @@ class Pack:
         year = as_of.year - start + 1
         return year if 1 <= year <= prog.years else None
 
+    def standard_year(
+        self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
+    ) -> int | None:
+        """The programme year whose standard is in force on ``as_of``.
+
+        As :meth:`programme_year`, except that after the programme the last year's standard
+        stays in force (it is the standard the plan built); None before the programme.
+        """
+        prog = self.info.programme
+        if prog is None:
+            return None
+        year = self.programme_year(as_of, overrides)
+        if year is not None:
+            return year
+        start = self._programme_start(overrides)
+        if start is not None and as_of.year >= start + prog.years:
+            return prog.years
+        return None
+
+    def _programme_start(self, overrides: Mapping[str, Any] | None) -> int | None:
+        prog = self.info.programme
+        if prog is None:
+            return None
+        start = (overrides or {}).get(prog.start_parameter)
+        if start is None:
+            start = self.parameters[prog.start_parameter].value
+        if not isinstance(start, int) or isinstance(start, bool):
+            return None
+        return start
+
     def parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
     ) -> dict[str, ParamValue | None]:
@@ -375,7 +413,7 @@ class Pack:
     def _parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any]
     ) -> dict[str, ParamValue | None]:
-        year = self.programme_year(as_of, overrides)
+        year = self.standard_year(as_of, overrides)
         values: dict[str, ParamValue | None] = {}
         for name, param in self.parameters.items():
             values[name] = overrides[name] if name in overrides else param.value_at(as_of, year)
@@ -396,9 +434,16 @@ class Pack:
             return containing[0].id
         return [p for p in ordered if p.start <= as_of][-1].id
 
-    def in_force(self, as_of: dt.date) -> bool:
-        """Whether the document is in force on ``as_of``."""
+    def in_force(self, as_of: dt.date, overrides: Mapping[str, Any] | None = None) -> bool:
+        """Whether the document is in force on ``as_of``.
+
+        A pack with a programme is in force from 1 January of its first year (policies.md
+        §6: "从(year 1)起"), whatever ``effective_from`` says.
+        """
         start, end = self.info.effective_from, self.info.effective_until
+        first = self._programme_start(overrides)
+        if first is not None and as_of < dt.date(first, 1, 1):
+            return False
         return (start is None or start <= as_of) and (end is None or as_of <= end)
 
 

@@ -58,6 +58,8 @@ class Finding:
     binding: bool = True
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
     area: str | None = None
+    due: dt.date | None = None
+    """For a target set for the end of a period: the date it is due."""
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as result JSON."""
@@ -77,6 +79,8 @@ class Finding:
         }
         if self.area is not None:
             out["area"] = self.area
+        if self.due is not None:
+            out["due"] = self.due.isoformat()
         return out
 
 
