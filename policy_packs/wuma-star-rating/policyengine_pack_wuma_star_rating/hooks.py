@@ -127,14 +127,16 @@ def pack_evaluate_rule(rule: Any, context: EvaluationContext) -> RuleDecision | 
 
 @hookimpl
 def pack_outputs(context: EvaluationContext, findings: Sequence[Finding]) -> dict[str, Any]:
-    """``eligible``, ``evaluated_by``, ``reward_yuan``, ``reward_payers``."""
+    """``eligible``, ``evaluated_by``, ``commended_by`` (四(六): 一至三星级 区委、区政府,
+    四、五星级 市委、市政府), ``reward_yuan``, ``reward_payers``."""
     veto = context.findings["eligibility.no-veto"].outcome
     eligible = {"pass": True, "fail": False}.get(veto)
     stars = _stars(context)
     previous = context.facts.get("happiness.previous_stars")
-    evaluated_by = None
+    evaluated_by = commended_by = None
     if stars is not None and stars > 0:
         evaluated_by = "区文明委" if stars <= 3 else "市文明委"
+        commended_by = "区委、区政府" if stars <= 3 else "市委、市政府"
     amount: int | None = None
     payers: dict[str, int] | None = None
     if stars is not None and (previous is not None or stars == 0):
@@ -143,6 +145,7 @@ def pack_outputs(context: EvaluationContext, findings: Sequence[Finding]) -> dic
     return {
         "eligible": eligible,
         "evaluated_by": evaluated_by,
+        "commended_by": commended_by,
         "reward_yuan": amount,
         "reward_payers": payers,
     }

@@ -50,6 +50,7 @@ from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, Parameter, find_pack_folder, load_pack
 from policyengine.results import BLOCKING, Finding, Outcome, Result, Verdict, jsonable
+from policyengine.scope import SCOPE_RULE
 
 __all__ = [
     "CASES_FOLDER",
@@ -302,6 +303,8 @@ def _levels(pack: Pack) -> dict[str, str]:
     levels: dict[str, str] = {r.id: r.subject for r in pack.rules}
     levels.update({s.id: "community" for s in pack.scales})
     levels.update({d.id: d.subject for d in pack.deadlines})
+    if pack.info.scope is not None:
+        levels[SCOPE_RULE] = "any"  # the scope finding of every subject
     return levels
 
 
@@ -319,7 +322,7 @@ def _check_subject_expect(
             problems.append(
                 (where, f"{rule_id!r} is not a rule, scale or deadline of pack {pack.id}")
             )
-        elif levels[rule_id] != level:
+        elif levels[rule_id] not in (level, "any"):
             hint = " (expect it under communities)" if level == "jurisdiction" else ""
             problems.append(
                 (where, f"{rule_id!r} is a {levels[rule_id]} rule, not a {level} one{hint}")
