@@ -213,6 +213,9 @@ def check_jurisdiction(
     else:
         place.append(name)
     inside, decided, units = check_place(scope, place, own_depth=own_depth)
+    named = [DEPTH[lv.level] for lv in scope.levels if lv.responsible]
+    if named and (own_depth is None or own_depth < named[0]):
+        units = ()  # a wider jurisdiction is not the unit of the responsible level
     if inside:
         message = f"{name}在本文件适用的{scope.territory}范围内（或包含其一部分）。"
     elif inside is False:
