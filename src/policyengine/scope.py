@@ -81,6 +81,9 @@ class Scope:
     levels: tuple[ScopeLevel, ...]
     clause: str
     quote: str
+    parts: tuple[str, ...] = ()
+    """Units the document itself names as parts of its territory (e.g. the districts it
+    lists): a jurisdiction of that name lies in the territory without saying where."""
 
 
 @attrs.frozen
@@ -202,6 +205,8 @@ def check_jurisdiction(
             f"缺少数据：未提供辖区名称（jurisdiction.name），无法判断是否位于{scope.territory}。"
         )
         return ScopeCheck(None, message, inputs)
+    if not above and any(_same(name, part) for part in scope.parts):
+        above = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
     place: list[str | None] = [None] * 4
     for above_name, above_level in above:
         if above_name is not None and above_level in DEPTH:
