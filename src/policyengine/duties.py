@@ -56,8 +56,6 @@ def _cited(finding: Finding, pack: Pack, as_of: dt.date, year: int | None) -> Fi
             clauses.append(entry.clause)
     if not quotes:
         return finding
-    if len(quotes) == 1 and quotes[0] in finding.quote:
-        return finding
     return attrs.evolve(
         finding,
         quote="……".join(quotes),

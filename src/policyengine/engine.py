@@ -36,6 +36,7 @@ from policyengine.facts import (
 )
 from policyengine.hookspecs import PROJECT
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.pilot import apply_pilot
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = ["EvaluationContext", "RuleDecision", "compile_pack", "evaluate_community"]
@@ -877,6 +878,8 @@ def evaluate_community(
                 outputs.update(extra)
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
     findings = duties.finish(findings, pack, as_of, standard)
+    if applicable is not False:
+        findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
         findings = scope.with_scope(pack.info.scope, where, findings)
     return Result(

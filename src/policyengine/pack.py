@@ -35,6 +35,7 @@ __all__ = [
     "PackInfo",
     "Parameter",
     "Phase",
+    "Pilot",
     "Programme",
     "Rule",
     "Scale",
@@ -78,6 +79,16 @@ class Applicability:
 
 
 @attrs.frozen
+class Pilot:
+    """``[pack.pilot]``: the unit the rules bind; elsewhere they are a gap analysis."""
+
+    unit: str
+    when: str
+    clause: str
+    quote: str
+
+
+@attrs.frozen
 class PackInfo:
     """The ``[pack]`` table: identity, region and source."""
 
@@ -93,6 +104,7 @@ class PackInfo:
     programme: Programme | None = None
     applicability: Applicability | None = None
     scope: Scope | None = None
+    pilot: Pilot | None = None
     """The territory the document governs (``[pack.scope]``), checked against the subject."""
     phase_output: str = "phase"
     """The output key that names the phase of ``as_of`` (when the pack has phases)."""

@@ -49,6 +49,7 @@ from policyengine.exceptions import (
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, Parameter, find_pack_folder, load_pack
+from policyengine.pilot import PILOT_RULE
 from policyengine.results import BLOCKING, Finding, Outcome, Result, Verdict, jsonable
 from policyengine.scope import SCOPE_RULE
 
@@ -305,6 +306,8 @@ def _levels(pack: Pack) -> dict[str, str]:
     levels.update({d.id: d.subject for d in pack.deadlines})
     if pack.info.scope is not None:
         levels[SCOPE_RULE] = "any"  # the scope finding of every subject
+    if pack.info.pilot is not None:
+        levels[PILOT_RULE] = "community"
     return levels
 
 
