@@ -57,6 +57,9 @@ class SourceDocument:
     number: str | None = None
     """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
     seed: str | None = None
+    text: str | None = None
+    """The document's text shipped in the pack folder (e.g. ``source.txt``), against which
+    ``policyengine lint`` checks every quote wherever the pack is installed."""
     url: str | None = None
     notes: tuple[str, ...] = ()
 

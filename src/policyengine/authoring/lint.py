@@ -384,7 +384,14 @@ class PackLint:
     # -- files
 
     def seed_file(self) -> Path | None:
-        """The source document's text file, if the pack names one and it can be found."""
+        """The source document's text file, if the pack names one and it can be found:
+        ``[pack.source] text`` (a file shipped in the pack), else ``seed`` in the ``--seeds``
+        folders or the pack folder."""
+        text = self.pack.info.source.text
+        if text:
+            candidate = self.pack.path / text
+            if candidate.is_file() and candidate.resolve().is_relative_to(self.pack.path.resolve()):
+                return candidate
         seed = self.pack.info.source.seed
         if not seed:
             return None
@@ -567,6 +574,10 @@ def _quotes(pack: Pack) -> Iterator[tuple[str, str]]:
     for i, agg in enumerate(pack.aggregates):
         if agg.quote:
             yield _rule_item(i, agg.path, "aggregates"), agg.quote
+    if pack.info.scope is not None:
+        yield "pack.scope", pack.info.scope.quote
+    if pack.info.pilot is not None:
+        yield "pack.pilot", pack.info.pilot.quote
     if pack.info.applicability is not None:
         yield "pack.applicability", pack.info.applicability.quote
 
@@ -588,6 +599,14 @@ def check_quotes_in_source(lint: PackLint) -> Iterator[Issue]:
     """Every quote is in the seed document, whitespace ignored (``…`` may elide text)."""
     seed = lint.seed_file()
     if seed is None:
+        src = lint.pack.info.source
+        if src.text or src.seed:
+            yield _error(
+                "pack.source",
+                f"the source document's text ({src.text or src.seed}) cannot be found, so no "
+                "quote can be checked: ship it in the pack folder (pack.source.text) or give "
+                "the folder holding it with --seeds DIR",
+            )
         return
     source = _squeeze(seed.read_text(encoding="utf-8", errors="replace"))
     for item, quote in _quotes(lint.pack):
@@ -1196,7 +1215,7 @@ def lint_path(
             Problem(i.file or file, i.item, i.severity, name, i.message) for i in issues
         )
     seed = lint.seed_file()
-    missing = pack.info.source.seed if seed is None else None
+    missing = (pack.info.source.text or pack.info.source.seed) if seed is None else None
     return LintReport(label, file, pack.id, tuple(problems), seed, missing)
 
 
