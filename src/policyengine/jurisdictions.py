@@ -64,6 +64,18 @@ def _above(j: Jurisdiction) -> tuple[tuple[str | None, str | None], ...]:
     return ()
 
 
+def _placed(community: Community, chain: tuple[tuple[str | None, str | None], ...]) -> Community:
+    """A community listed in a jurisdiction document without its own place lies in that
+    jurisdiction: ``community.jurisdiction`` is taken from the names of the documents it is
+    nested in (widest first)."""
+    if community.community.jurisdiction:
+        return community
+    names = tuple(name for name, _ in chain if name)
+    if not names:
+        return community
+    return attrs.evolve(community, community=attrs.evolve(community.community, jurisdiction=names))
+
+
 def _scope_check(
     pack: Pack, j: Jurisdiction, above: tuple[tuple[str | None, str | None], ...] | None
 ) -> scope.ScopeCheck | None:
@@ -181,11 +193,11 @@ def evaluate_jurisdiction(
     as_of = as_of or dt.date.today()
     _conditions(pack)  # a bad aggregate condition fails before any community is evaluated
     where = _scope_check(pack, jurisdiction, within)
+    here = (*(within or ()), (jurisdiction.name, jurisdiction.jurisdiction.level))
     communities = tuple(
-        evaluate_community(c, pack, as_of=as_of, parameters=parameters)
+        evaluate_community(_placed(c, here), pack, as_of=as_of, parameters=parameters)
         for c in jurisdiction.communities
     )
-    here = (*(within or ()), (jurisdiction.name, jurisdiction.jurisdiction.level))
     children = tuple(
         evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters, within=here)
         for j in jurisdiction.jurisdictions
