@@ -59,6 +59,18 @@ class TestCommunity:
         assert check.inputs == {"community.jurisdiction": None}
 
     @pytest.mark.parametrize(
+        ("place", "inside"),
+        [
+            (["陕西省", "宝鸡市", "凤翔区", "城关镇"], True),
+            (["河南省", "洛阳市", "洛宁县", "城关镇"], False),  # another 城关镇
+            (["陕西省", "宝鸡市", "岐山县", "城关镇"], False),
+        ],
+    )
+    def test_same_town_name_elsewhere(self, place: list[str], inside: bool) -> None:
+        """A town name found elsewhere does not make a community inside: its city decides."""
+        assert check_community(TOWNS, place).inside is inside
+
+    @pytest.mark.parametrize(
         ("place", "units"),
         [
             (["陕西省", "宝鸡市", "凤翔区", "柳林镇"], ("柳林镇",)),

@@ -143,12 +143,12 @@ def check_place(
             units = level.names
         if own_depth is not None and own_depth < depth:
             return True, None, units  # the jurisdiction contains this part of the territory
-        later = any(_find(lv.names, place) is not None for lv in scope.levels[i + 1 :])
-        if later:
-            continue  # the place skips this level
+        rest = scope.levels[i + 1 :]
         given = place[depth] if depth < len(place) else None
-        if given is not None:
-            return False, level, units
+        if given is not None and _find([n for lv in rest for n in lv.names], [given]) is None:
+            return False, level, units  # another unit at this level
+        if any(_find(lv.names, place) is not None for lv in rest):
+            continue  # the place skips this level
         return None, level, units
     return True, None, units
 
