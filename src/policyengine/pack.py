@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import re
-import sys
 import tomllib
 import types
 from collections.abc import Mapping
@@ -23,6 +21,7 @@ import attrs
 
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.packhooks import load_hooks
 
 __all__ = [
     "Aggregate",
@@ -436,26 +435,7 @@ def find_pack_folder(path: Path) -> Path:
 def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType | None:
     if info.hooks is None:
         return None
-    file = folder / info.hooks
-    if not file.is_file():
-        raise PackError(
-            f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack"
-        )
-    safe = re.sub(r"\W", "_", info.id)
-    name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise PackError(f"{file}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
-    return module
+    return load_hooks(folder, info.hooks, info.id, digest)
 
 
 def load_pack(path: str | Path) -> Pack:

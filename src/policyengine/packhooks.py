@@ -1,0 +1,86 @@
+"""Loading a pack's Python ``hooks`` module, safely from any number of threads.
+
+A pack installed as a package (the usual case: found through its entry point) has its
+hooks imported as a module of that package, e.g. ``policyengine_pack_x.hooks``, through
+:func:`importlib.import_module`, whose per-module locks make a concurrent import wait for
+the first one to finish. A pack folder that is not an importable package (a folder given
+on the command line, a copy in a temporary directory) has its hooks file executed under a
+lock, which every reader of its :data:`sys.modules` entry takes too: no thread ever sees a
+half-imported hooks module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+import threading
+import types
+from pathlib import Path
+
+from policyengine.exceptions import PackError
+
+__all__ = ["load_hooks"]
+
+_FOLDER_LOCK = threading.Lock()
+"""Serialises loading hooks files of pack folders (rare: once per pack version)."""
+
+
+def load_hooks(folder: Path, hooks: str, pack_id: str, digest: str) -> types.ModuleType:
+    """The hooks module ``hooks`` (a file name relative to ``folder``) of a pack.
+
+    Raises :class:`PackError` naming the file when it is missing or fails to import.
+    """
+    file = folder / hooks
+    if not file.is_file():
+        raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {hooks!r} is not a file in the pack")
+    package = _package_of(folder)
+    if package is not None and file.suffix == ".py" and file.parent == folder:
+        name = f"{package}.{file.stem}"
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:
+            raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+    safe = re.sub(r"\W", "_", pack_id)
+    return _exec_file(file, f"policyengine_pack_hooks.{safe}_{digest[7:19]}")
+
+
+def _package_of(folder: Path) -> str | None:
+    """The name under which ``folder`` is importable as a package, or None."""
+    name = folder.name
+    if not name.isidentifier() or not (folder / "__init__.py").is_file():
+        return None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    try:
+        here = folder.resolve()
+        if any(Path(loc).resolve() == here for loc in spec.submodule_search_locations):
+            return name
+    except OSError:
+        return None
+    return None
+
+
+def _exec_file(file: Path, name: str) -> types.ModuleType:
+    with _FOLDER_LOCK:
+        found = sys.modules.get(name)
+        if found is not None:
+            return found
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            raise PackError(f"{file}: cannot be loaded as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        # Published before it runs (dataclasses and pickling look modules up by name), but
+        # only ever read under the lock, so no other thread sees it before it is complete.
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+        return module
