@@ -21,6 +21,7 @@ import attrs
 
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.invariants import pack_problems
 from policyengine.packhooks import load_hooks
 
 __all__ = [
@@ -438,12 +439,15 @@ def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType |
     return load_hooks(folder, info.hooks, info.id, digest)
 
 
-def load_pack(path: str | Path) -> Pack:
+def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     """Read a pack folder (or its ``pack.toml``) and check its structure.
 
-    Raises :class:`PackError` naming the file and the field path of every problem.
-    The rules themselves are compiled and checked on first evaluation, or by
-    :func:`policyengine.engine.compile_pack`.
+    Raises :class:`PackError` naming the file and the field path of every problem,
+    including what the engine relies on (:mod:`policyengine.invariants`: dated values in
+    date order, one type per parameter, band thresholds rising with the band value);
+    ``check_invariants=False`` leaves those to the caller (``policyengine lint`` reports
+    them under its own checks). The rules themselves are compiled and checked on first
+    evaluation, or by :func:`policyengine.engine.compile_pack`.
     """
     folder = find_pack_folder(Path(path))
     file = folder / "pack.toml"
@@ -459,6 +463,9 @@ def load_pack(path: str | Path) -> Pack:
         lines = [f"{file}: {p}" for p in problems_of(exc, "")]
         raise PackError("\n".join(lines)) from None
     problems = _check(raw)
+    if check_invariants and not problems:
+        years = raw.pack.programme.years if raw.pack.programme else None
+        problems = pack_problems(raw.parameters, raw.scales, raw.pack.source.date, years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     digest = _digest(folder, raw.pack.hooks)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from policyengine import expressions as ex
@@ -17,13 +17,7 @@ from policyengine.authoring.lint.base import (
     register_check,
     rule_item,
 )
-
-
-def _band_order(values: Sequence[Any]) -> list[int]:
-    """Band indexes from the lowest band value up (declared order for text values)."""
-    if all(is_number(v) for v in values):
-        return sorted(range(len(values)), key=lambda j: values[j])
-    return list(range(len(values)))
+from policyengine.invariants import band_problems
 
 
 def _threshold_text(lint: PackLint, band_min: str | int | float, value: Any) -> str:
@@ -36,38 +30,11 @@ def _threshold_text(lint: PackLint, band_min: str | int | float, value: Any) -> 
 
 @register_check("band-overlap")
 def check_band_overlap(lint: PackLint) -> Iterator[Issue]:
-    """Bands do not overlap: band values differ, and thresholds rise with the band value."""
+    """Bands do not overlap: band values differ, and thresholds rise with the band value
+    (:mod:`policyengine.invariants`, also checked at load)."""
     for i, scale in enumerate(lint.pack.scales):
-        item = rule_item(i, scale.id, "scales")
-        values = [b.value for b in scale.bands]
-        for j, value in enumerate(values):
-            if value in values[:j]:
-                yield error(
-                    f"{item}.bands[{j}]",
-                    f"band value {number_text(value)} is also bands[{values.index(value)}]'s",
-                )
-        order = _band_order(values)
-        reported: set[int] = set()
-        for label, params in lint.probes:
-            thresholds: list[Any] = []
-            for band in scale.bands:
-                expr = lint.parse(band.min if isinstance(band.min, str) else repr(band.min))
-                thresholds.append(None if expr is None else ex.evaluate(expr, {}, params))
-            for lower, upper in itertools.pairwise(order):
-                a, b = thresholds[lower], thresholds[upper]
-                if upper in reported or not (is_number(a) and is_number(b)) or b > a:
-                    continue
-                reported.add(upper)
-                when = f" ({label})" if len(lint.probes) > 1 else ""
-                this = _threshold_text(lint, scale.bands[upper].min, b)
-                other = _threshold_text(lint, scale.bands[lower].min, a)
-                how = "the same threshold as" if a == b else "below"
-                yield error(
-                    f"{item}.bands[{upper}]",
-                    f"band {number_text(values[upper])} starts at {this}, {how} band "
-                    f"{number_text(values[lower])} at {other}{when}: the bands overlap "
-                    "(thresholds must rise with the band value)",
-                )
+        for item, message in band_problems(i, scale, lint.probes):
+            yield error(item, message)
 
 
 @register_check("band-gap")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import attrs
 
 from policyengine import expressions as ex
+from policyengine import invariants
 from policyengine.facts import FactType, fact_catalogue
 from policyengine.pack import Pack
 
@@ -278,19 +279,10 @@ class PackLint:
     def probes(self) -> list[tuple[str, dict[str, Any]]]:
         """``(label, parameter values)`` on every date a dated value starts (and every
         programme year): the states of the pack's parameters worth checking."""
-        entries = [e for p in self.pack.parameters.values() for e in p.values]
-        dates = sorted({e.since for e in entries if e.since})
-        if not dates:
-            dates = [self.pack.info.source.date]
         prog = self.pack.info.programme
-        years: list[int | None] = list(range(1, prog.years + 1)) if prog else [None]
-        out: list[tuple[str, dict[str, Any]]] = []
-        for day in dates:
-            for year in years:
-                label = f"from {day.isoformat()}" + (f", programme year {year}" if year else "")
-                params = {n: p.value_at(day, year) for n, p in self.pack.parameters.items()}
-                out.append((label, params))
-        return out
+        return invariants.probes(
+            self.pack.parameters, self.pack.info.source.date, prog.years if prog else None
+        )
 
     # -- files
 

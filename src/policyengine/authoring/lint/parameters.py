@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
 from policyengine import expressions as ex
 from policyengine.authoring.lint.base import Issue, PackLint, blank, error, register_check, warning
+from policyengine.invariants import dated_value_problems, value_type_problems
 
 _PARAM_REF = re.compile(r"params\.([A-Za-z_]\w*)")
 
@@ -25,38 +25,14 @@ def check_parameter_values(lint: PackLint) -> Iterator[Issue]:
 
 @register_check("dated-values")
 def check_dated_values(lint: PackLint) -> Iterator[Issue]:
-    """Dated values in date order, each ``since`` once; programme years within 1..years, once."""
+    """Dated values in date order, each ``since`` once; programme years within 1..years, once;
+    one type of value across dates (:mod:`policyengine.invariants`, also checked at load)."""
     prog = lint.pack.info.programme
     for name, param in lint.pack.parameters.items():
-        previous: tuple[int, dt.date] | None = None
-        years: dict[int, int] = {}
-        for j, entry in enumerate(param.values):
-            item = f"parameters.{name}.values[{j}]"
-            if entry.since is not None:
-                if previous is not None and entry.since == previous[1]:
-                    yield error(
-                        item,
-                        f"since {entry.since.isoformat()} is also values[{previous[0]}]'s: "
-                        "two values overlap on that date",
-                    )
-                elif previous is not None and entry.since < previous[1]:
-                    yield error(
-                        item,
-                        f"since {entry.since.isoformat()} comes before values[{previous[0]}]'s "
-                        f"{previous[1].isoformat()}: list dated values in date order",
-                    )
-                previous = (j, entry.since)
-            if entry.year is not None:
-                if prog is not None and not 1 <= entry.year <= prog.years:
-                    yield error(
-                        item,
-                        f"year {entry.year} is outside the programme's years 1..{prog.years}",
-                    )
-                if entry.year in years:
-                    yield error(
-                        item, f"year {entry.year} is also given by values[{years[entry.year]}]"
-                    )
-                years.setdefault(entry.year, j)
+        for item, message in dated_value_problems(name, param, prog.years if prog else None):
+            yield error(item, message)
+        for item, message in value_type_problems(name, param):
+            yield error(item, message)
 
 
 @register_check("unused-parameter")
