@@ -1,8 +1,8 @@
-"""The shape of the library: module sizes, private names, the public surface.
+"""The shape of the library: no import cycle, module sizes, private names, the public surface.
 
-The layering itself (which module may import which, no import cycle, durable-rules in
-one module) is checked by import-linter against the contracts in pyproject.toml
-(`lint-imports`, run by `nox -s lint`).
+The layering itself (which module may import which, durable-rules in one module) is
+checked by import-linter against the contracts in pyproject.toml (`lint-imports`, run by
+`nox -s lint`).
 """
 
 # House style: `assert expected == actual`.
@@ -34,6 +34,90 @@ def test_there_are_modules() -> None:
     """The scan below sees the whole package, subpackages included."""
     names = {_name(p) for p in MODULES}
     assert {"api.py", "engine.py", "authoring/lint/__init__.py"} <= names
+
+
+def _module_name(path: Path) -> str:
+    parts = ["policyengine", *path.relative_to(SRC).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the policyengine modules it imports anywhere in its text (in functions and
+    under ``TYPE_CHECKING`` too); ``from pkg import sub`` counts as importing ``pkg.sub``."""
+    names = {_module_name(p): p for p in MODULES}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        is_package = path.name == "__init__.py"
+        edges: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: resolve against this module's package
+                    package = name.split(".") if is_package else name.split(".")[:-1]
+                    up = package[: len(package) - node.level + 1]
+                    base = ".".join([*up, *([base] if base else [])])
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in names else base for a in node.names
+                ]
+            edges.update(t for t in targets if t in names and t != name)
+        graph[name] = edges
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle() -> None:
+    """No two modules import each other, directly or through others (package
+    ``__init__`` modules included: importing ``policyengine`` imports the API)."""
+    assert [] == _cycles(_import_graph())
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    """The check above finds a cycle through TYPE_CHECKING-style edges."""
+    assert [["a", "b", "c"]] == _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})
+
+
+def test_the_graph_sees_the_package() -> None:
+    """The import graph has the engine's edges (so an empty graph cannot pass)."""
+    graph = _import_graph()
+    assert {"policyengine.pack", "policyengine.plugins"} <= graph["policyengine.engine"]
+    assert "policyengine.engine" not in graph["policyengine.hookspecs"]
 
 
 def test_no_module_is_over_700_lines() -> None:

@@ -61,13 +61,16 @@ def _pack(tmp_path: Path, body: str) -> Path:
 
 
 def _param(values: str) -> str:
-    return f"""
+    return (
+        f"""
 [parameters.min_staff]
 title = "最少人员"
 clause = "一"
 quote = "测试。"
 values = [{values}]
-""" + RULE
+"""
+        + RULE
+    )
 
 
 def _error(tmp_path: Path, body: str) -> str:
@@ -160,9 +163,7 @@ def test_band_thresholds_crossing_on_a_later_date(tmp_path: Path) -> None:
 
 def test_band_value_twice(tmp_path: Path) -> None:
     """Two bands with one value."""
-    message = _error(
-        tmp_path, SCALE.format(bands="{ value = 1, min = 1 }, { value = 1, min = 5 }")
-    )
+    message = _error(tmp_path, SCALE.format(bands="{ value = 1, min = 1 }, { value = 1, min = 5 }"))
     assert "scales[0] (rating).bands[1]: band value 1 is also bands[0]'s" in message
 
 
