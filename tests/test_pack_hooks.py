@@ -110,3 +110,24 @@ def test_a_hook_with_a_wrong_signature_is_a_pack_error(tmp_path: Path) -> None:
     )
     with pytest.raises(PackError, match=r"hooks\.py"):
         pack_plugin_manager(load_pack(folder))
+
+
+def test_a_hooks_file_calling_sys_exit_is_a_pack_error(tmp_path: Path) -> None:
+    """Loading a pack never ends the program."""
+    folder = _copy(tmp_path, "exits")
+    (folder / "hooks.py").write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
+    with pytest.raises(PackError, match=r"failed to load: sys\.exit\(3\)"):
+        load_pack(folder)
+
+
+def test_a_hooks_file_outside_the_pack_is_refused(tmp_path: Path) -> None:
+    """pack.hooks names a file inside the pack's folder, never one beside it."""
+    folder = _copy(tmp_path, "outside")
+    (tmp_path / "elsewhere.py").write_text("raise SystemExit('must not run')\n", encoding="utf-8")
+    toml = folder / "pack.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('hooks = "hooks.py"', 'hooks = "../elsewhere.py"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError, match=r"pack\.hooks: '\.\./elsewhere\.py' is outside"):
+        load_pack(folder)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from policyengine.exceptions import PackError
 
-__all__ = ["load_hooks"]
+__all__ = ["hooks_file", "load_hooks"]
 
 _FOLDER_LOCK = threading.Lock()
 """Serialises loading hooks files of pack folders (rare: once per pack version)."""
@@ -30,20 +30,37 @@ _FOLDER_LOCK = threading.Lock()
 def load_hooks(folder: Path, hooks: str, pack_id: str, digest: str) -> types.ModuleType:
     """The hooks module ``hooks`` (a file name relative to ``folder``) of a pack.
 
-    Raises :class:`PackError` naming the file when it is missing or fails to import.
+    Raises :class:`PackError` naming the file when it is outside the pack's folder, not a
+    ``.py`` file, or fails to import (``sys.exit`` in it included).
     """
-    file = folder / hooks
-    if not file.is_file():
-        raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {hooks!r} is not a file in the pack")
+    file = hooks_file(folder, hooks)
     package = _package_of(folder)
-    if package is not None and file.suffix == ".py" and file.parent == folder:
+    if package is not None and file.parent == folder:
         name = f"{package}.{file.stem}"
         try:
             return importlib.import_module(name)
-        except Exception as exc:
-            raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit included: loading a pack never ends the program
+            raise PackError(f"{file}: the pack's hooks failed to load: {_what(exc)}") from None
     safe = re.sub(r"\W", "_", pack_id)
     return _exec_file(file, f"policyengine_pack_hooks.{safe}_{digest[7:19]}")
+
+
+def hooks_file(folder: Path, hooks: str) -> Path:
+    """The pack's hooks file: a regular ``.py`` file inside the pack's folder, or PackError."""
+    file = folder / hooks
+    where = f"{folder / 'pack.toml'}: pack.hooks: {hooks!r}"
+    root = folder.resolve()
+    if Path(hooks).is_absolute() or not file.resolve().is_relative_to(root):
+        raise PackError(f"{where} is outside the pack's folder {root}")
+    if not file.is_file() or file.suffix != ".py":
+        raise PackError(f"{where} is not a Python (.py) file in the pack")
+    return file
+
+
+def _what(exc: BaseException) -> str:
+    return f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else repr(exc)
 
 
 def _package_of(folder: Path) -> str | None:
@@ -80,7 +97,10 @@ def _exec_file(file: Path, name: str) -> types.ModuleType:
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:
+        except KeyboardInterrupt:
             del sys.modules[name]
-            raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+            raise
+        except BaseException as exc:  # SystemExit included: loading a pack never ends the program
+            del sys.modules[name]
+            raise PackError(f"{file}: the pack's hooks failed to load: {_what(exc)}") from None
         return module
