@@ -29,9 +29,13 @@ PILOT_RULE = "pilot"
 _GAP = frozenset({"fail", "overdue", "met_late"})
 
 
+_CONDITIONS: dict[str, ex.Expr] = {}
+"""Each pilot condition parsed and checked once (by its text)."""
+
+
 def _condition(pack: Pack, pilot: Pilot) -> ex.Expr:
-    cached = pack.cache.get("pilot condition")
-    if isinstance(cached, ex.Expr):
+    cached = _CONDITIONS.get(pilot.when)
+    if cached is not None:
         return cached
     catalogue = fact_catalogue("community")
     try:
@@ -41,7 +45,9 @@ def _condition(pack: Pack, pilot: Pilot) -> ex.Expr:
                 raise ex.ExpressionError(f"{path!r} is not a known community fact")
     except ex.ExpressionError as exc:
         raise PackError(f"{pack.path / 'pack.toml'}: pack.pilot.when: {exc}") from None
-    pack.cache["pilot condition"] = expr
+    if len(_CONDITIONS) > 1000:
+        _CONDITIONS.clear()
+    _CONDITIONS[pilot.when] = expr
     return expr
 
 
