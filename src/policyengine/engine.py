@@ -34,7 +34,12 @@ from policyengine.facts import (
     flatten,
 )
 from policyengine.hookspecs import PROJECT
+from policyengine.messages import Reason
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.plan.fact_list import FactListPlan
+from policyengine.plan.summary import SummaryPlan
+from policyengine.plan.table import TableAnswer, TablePlan
+from policyengine.plan.tally import TallyPlan, compile_tally
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = ["EvaluationContext", "RuleDecision", "compile_pack", "evaluate_community"]
@@ -150,6 +155,14 @@ class CompiledPack:
     applies_keys: tuple[str, ...] = ()
     deadlines: tuple[_CompiledDeadline, ...] = ()
     hooks: _HookUse = _HookUse(derive_facts=True, outputs=True)
+    tables: Mapping[str, TablePlan] = attrs.field(factory=dict)
+    summaries: tuple[SummaryPlan, ...] = ()
+    tallies: tuple[TallyPlan, ...] = ()
+    fact_lists: tuple[FactListPlan, ...] = ()
+
+
+LATE_KINDS = frozenset({"hook", "table", "summary"})
+"""Rule kinds decided after the others, from their findings and outputs."""
 
 
 def _value_keys(expr: ex.Expr | None) -> tuple[str, ...]:
@@ -428,6 +441,31 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
     for _, expr in derived:
         if expr is not None:
             paths.update(dict.fromkeys(ex.fields_of(expr)))
+    summaries = tuple(
+        SummaryPlan(sm, _compile_expr(sm.when, f"{file}: summaries[{i}].when", env, condition=True))
+        for i, sm in enumerate(pack.summaries if community else ())
+    )
+    for sp in summaries:
+        if sp.when is not None:
+            paths.update(dict.fromkeys(ex.fields_of(sp.when)))
+    tables = {t.id: TablePlan(t) for t in (pack.tables if community else ())}
+    for t in tables.values():
+        if t.table.previous not in paths and env[0](t.table.previous) is None:
+            raise PackError(f"{file}: tables ({t.id}).previous: {t.table.previous!r} is not a fact")
+        paths.setdefault(t.table.previous)
+    for cr in rules:
+        if cr.rule.kind in ("table", "summary") and not community:
+            raise PackError(
+                f"{file}: rules[{cr.index}] ({cr.rule.id}): a {cr.rule.kind} rule "
+                "decides a community"
+            )
+    read_in_order = [p for cr in rules for p in cr.fact_paths]
+    read_in_order += [p for cs in scales for p in cs.fact_paths]
+    read_in_order += [p for cd in deadlines for p in cd.fact_paths]
+    fact_lists = tuple(
+        FactListPlan(fl, tuple(dict.fromkeys(p for p in read_in_order if p.startswith(fl.prefix))))
+        for fl in (pack.fact_lists if community else ())
+    )
     value_nodes: dict[str, ex.Expr] = {}
     for expr in [
         *(r.when for r in rules),
@@ -461,6 +499,10 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         applies_keys=_value_keys(applies),
         deadlines=tuple(deadlines),
         hooks=_hook_use(_plugins(pack)),
+        tables=tables,
+        summaries=summaries,
+        tallies=tuple(compile_tally(pack, t) for t in (pack.tallies if community else ())),
+        fact_lists=fact_lists,
     )
     pack.cache[f"compiled:{level}"] = compiled
     return compiled
@@ -578,12 +620,16 @@ def _with_results(
     )
 
 
+_SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", None: "unknown"}
+
+
 def _decide_rule(
     cr: _CompiledRule,
     values: Mapping[str, Any],
     matched: frozenset[str],
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
+    late: Mapping[str, Any] | None = None,
 ) -> Finding:
     rule, facts, params = cr.rule, ctx.facts, ctx.params
     expected = _render(cr.require, params) if cr.require is not None else None
@@ -602,6 +648,34 @@ def _decide_rule(
         return make("unknown", f"缺少数据，无法判断是否适用：{'、'.join(_paths(missing_when))}。")
     if cr.when is not None and f"r{cr.index}w" not in matched:
         return make("not_applicable", f"不适用：{_render(cr.when, params)} 不成立。")
+    late = late or {}
+    if rule.kind == "table":
+        answer = late[rule.table or ""]
+        assert isinstance(answer, TableAnswer)
+        return _finding(
+            rule,
+            answer.outcome,
+            facts,
+            cr.fact_paths,
+            params,
+            cr.params,
+            answer.expected,
+            answer.reason.render(),
+            answer.actual,
+        )
+    if rule.kind == "summary":
+        meets, reason, title = late[rule.summary or ""]
+        return _finding(
+            rule,
+            _SUMMARY_OUTCOME[meets],
+            facts,
+            cr.fact_paths,
+            params,
+            cr.params,
+            Reason("summary_expected", {"title": title}).render(),
+            reason.render(),
+            Reason("summary_actual", {"output": rule.summary, "value": meets}).render(),
+        )
     if rule.kind == "hook":
         decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
         if decision is None:
@@ -789,7 +863,7 @@ def _decide(
                 outputs[cd.deadline.output] = None
     else:
         for cr in cp.rules:
-            if cr.rule.kind != "hook":
+            if cr.rule.kind not in LATE_KINDS:
                 by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
         for cs in cp.scales:
             by_rule[cs.scale.id], outputs[cs.scale.output] = _decide_scale(cs, values, matched, ctx)
@@ -800,16 +874,31 @@ def _decide(
     for name, expr in cp.outputs:
         # where the pack does not apply, its outputs say nothing: null
         outputs[name] = ex.evaluate(expr, facts, params) if applicable is not False else None
-    if applicable is not False and any(cr.rule.kind == "hook" for cr in cp.rules):
+    late: dict[str, Any] = {}
+    if cp.summaries:
+        decided = list(by_rule.values())
+        for sp in cp.summaries:
+            meets, why = sp.answer(decided, applicable, facts, params)
+            outputs[sp.output] = meets
+            late[sp.output] = (meets, why, sp.summary.title)
+    for tp in cp.tables.values():
+        answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
+        outputs.update(tp.outputs(answer))
+        late[tp.id] = answer
+    if applicable is not False and any(cr.rule.kind in LATE_KINDS for cr in cp.rules):
         ctx = _with_results(ctx, dict(by_rule), dict(outputs))
         for cr in cp.rules:
-            if cr.rule.kind == "hook":
-                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins)
+            if cr.rule.kind in LATE_KINDS:
+                by_rule[cr.rule.id] = _decide_rule(cr, values, matched, ctx, cp.plugins, late)
     findings = (
         [by_rule[cr.rule.id] for cr in cp.rules]
         + [by_rule[cs.scale.id] for cs in cp.scales]
         + [by_rule[cd.deadline.id] for cd in cp.deadlines]
     )
+    for tally in cp.tallies:
+        outputs[tally.output] = tally.count(findings)
+    for fl in cp.fact_lists:
+        outputs.update(fl.outputs(facts))
     return findings, outputs
 
 

@@ -30,13 +30,13 @@ __all__ = [
     "DatedValue",
     "Deadline",
     "Derived",
+    "FactList",
     "Pack",
     "PackInfo",
     "Parameter",
     "Phase",
     "Programme",
     "Rule",
-    "FactList",
     "Scale",
     "SourceDocument",
     "Summary",
@@ -178,9 +178,9 @@ class Rule:
     ``when`` (optional) says to which subjects it applies; ``require`` what must hold.
     ``kind = "hook"`` rules are decided by the pack's ``pack_evaluate_rule`` hook and
     declare the facts they read in ``reads``; ``kind = "table"`` rules by a ``[[tables]]``
-    entry, ``kind = "summary"`` rules repeat a ``[[summaries]]`` output. Non-binding rules (``binding = false``:
-    "原则上", "力争", referenced national figures) give ``advisory`` instead of ``fail``
-    and never change the verdict.
+    entry, ``kind = "summary"`` rules repeat a ``[[summaries]]`` output. Non-binding rules
+    (``binding = false``: "原则上", "力争", referenced national figures) give ``advisory``
+    instead of ``fail`` and never change the verdict.
     """
 
     id: str

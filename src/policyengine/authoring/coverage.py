@@ -193,8 +193,8 @@ def _applies(pack: Pack, subject: Community | Jurisdiction, params: Mapping[str,
 def _decided_by_hook(
     pack: Pack, rule: Rule, finding: Finding, ev: Evaluation, subject: Community | Jurisdiction
 ) -> bool:
-    """A hook rule's not_applicable that its hook decided (not the engine's pre-checks)."""
-    if rule.kind != "hook" or finding.outcome != "not_applicable":
+    """A hook or table rule's not_applicable that it decided (not the engine's pre-checks)."""
+    if rule.kind not in ("hook", "table", "summary") or finding.outcome != "not_applicable":
         return False
     if not pack.in_force(ev.as_of) or any(v is None for v in finding.parameters.values()):
         return False

@@ -1,0 +1,131 @@
+"""Every sentence a result shows, in one catalogue, rendered on demand.
+
+A :class:`~policyengine.results.Finding` holds what was decided (its outcome, the values
+seen, the parameters used) and a :class:`Reason`: a code from :data:`CATALOGUE` and the
+arguments of its sentence. The sentence is built only when someone reads it
+(``Finding.message``, ``to_dict()``, a reporter), in the language asked for.
+
+Adding a language is adding one table to :data:`CATALOGUE` with the same codes (and, if
+values read differently, a branch in :func:`value`). Only ``zh`` exists today.
+
+Arguments are plain data: text, numbers, sequences of text (joined with the language's
+list separator), or other :class:`Reason` objects (rendered in the same language).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = ["CATALOGUE", "LANGUAGES", "Reason", "render", "value"]
+
+LANGUAGES = ("zh",)
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "zh": {
+        # list separator and bits
+        "_sep": "、",
+        "_unknown": "未知",
+        "_yes": "是",
+        "_no": "否",
+        "responsible": "责任单位：{units}。",
+        # applicability of the pack
+        "not_in_force": "政策在 {date} 不在有效期内。",
+        "pack_not_applicable": "本方案不适用于该社区（{condition} 不成立）。",
+        # condition rules
+        "param_unset": "不适用：{date} 时文件未规定 {names}。",
+        "when_unknown": "缺少数据，无法判断是否适用：{paths}。",
+        "when_false": "不适用：{condition} 不成立。",
+        "not_applicable": "不适用：{reason}",
+        "require_unknown": "缺少数据：{paths}，无法判断。",
+        "pass": "符合：{expected}。",
+        "advisory": "建议：{expected}（实际：{actual}）。指导性要求，不影响结论。",
+        "fail": "不符合：要求 {expected}，实际 {actual}。{responsible}",
+        # scales
+        "scale_unknown": "缺少数据：{paths}，无法评定。",
+        "scale_when_false": "不予评定：{condition} 不成立。",
+        "scale_below": "未达到最低档：{input} = {value}，要求 ≥ {lowest}。{responsible}",
+        "scale_band": "{input} = {value} ≥ {threshold}：{label}。",
+        "scale_expected": "{input} ≥ {lowest}（{label}）",
+        # tables (amounts by level)
+        "table_level_unknown": "{level} 未能确定（缺少数据），金额无法确定。",
+        "table_previous_unknown": "缺少数据：{previous}（原有等级），无法区分首次评定与晋升。",
+        "table_none": "未评定等级，无金额。",
+        "table_kept": "保留（{previous}→{level}），不再奖励。",
+        "table_lowered": "降级（{previous}→{level}），不再奖励。",
+        "table_first": "首次评定为{level}",
+        "table_step": "从{previous}晋升到{level}",
+        "table_not_stated": "{how}：文件未规定“{param}”（{low}→{high}）的金额。",
+        "table_amount": "{how}，金额 {amount} {unit}。",
+        "table_split": "{how}，金额 {amount} {unit}。承担：{split}。",
+        "table_share": "{payer} {amount} {unit}",
+        "table_expected": "{amount} {unit}",
+        # summaries (every binding requirement met)
+        "summary_when": "{condition} 不成立，无法判断是否达到{title}。",
+        "summary_applicability": "本方案不适用于该社区或适用性未知，无法判断是否达到{title}。",
+        "summary_fail": "未达到{title}：不符合 {rules}。",
+        "summary_unknown": "无法判断是否达到{title}：缺少数据的要求 {rules}。",
+        "summary_none": "没有适用的约束性要求，无法判断是否达到{title}。",
+        "summary_pass": "达到{title}：{n} 项约束性要求全部符合。",
+        "summary_expected": "达到{title}（全部约束性要求符合）",
+        "summary_actual": "{output} = {value}",
+        # hook rules
+        "hook": "{text}",
+    }
+}
+"""Sentences by language and code; ``{name}`` is filled from the reason's arguments."""
+
+
+@attrs.frozen
+class Reason:
+    """Why a finding has its outcome: a sentence code and its arguments (plain data)."""
+
+    code: str
+    args: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def render(self, lang: str = "zh") -> str:
+        """The sentence in ``lang``."""
+        return render(self, lang)
+
+
+def _table(lang: str) -> dict[str, str]:
+    table = CATALOGUE.get(lang)
+    if table is None:
+        raise ValueError(f"no messages in language {lang!r}: choose one of {LANGUAGES}")
+    return table
+
+
+def _arg(item: Any, lang: str) -> str:
+    if isinstance(item, Reason):
+        return render(item, lang)
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Sequence):
+        return _table(lang)["_sep"].join(_arg(i, lang) for i in item)
+    return value(item, lang)
+
+
+def render(reason: Reason, lang: str = "zh") -> str:
+    """The sentence of ``reason`` in ``lang``."""
+    template = _table(lang)[reason.code]
+    if not reason.args:
+        return template
+    return template.format_map({k: _arg(v, lang) for k, v in reason.args.items()})
+
+
+def value(item: Any, lang: str = "zh") -> str:
+    """A fact or parameter value as a person reads it (the one value formatter)."""
+    if item is None:
+        return _table(lang)["_unknown"]
+    if isinstance(item, bool):
+        return _table(lang)["_yes" if item else "_no"]
+    if isinstance(item, float) and item.is_integer():
+        return str(int(item))
+    if isinstance(item, tuple | list):
+        return "[" + ", ".join(value(v, lang) for v in item) + "]"
+    if isinstance(item, dt.date):
+        return item.isoformat()
+    return str(item)

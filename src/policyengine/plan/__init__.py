@@ -1,0 +1,1 @@
+"""The compiled plan of a pack: one module per rule kind."""

@@ -1,0 +1,145 @@
+"""The ``table`` rule kind: amounts by level reached, for first ratings and each step climbed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from policyengine.messages import Reason
+from policyengine.pack import Table, TableRow
+from policyengine.results import Outcome
+
+__all__ = ["TableAnswer", "TablePlan", "split"]
+
+
+def split(amount: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """Split an amount by shares; the last payer takes the rounding remainder."""
+    out: dict[str, int] = {}
+    names = list(shares)
+    for name in names[:-1]:
+        out[name] = round(amount * shares[name])
+    out[names[-1]] = amount - sum(out.values())
+    return out
+
+
+@attrs.frozen
+class TableAnswer:
+    """What a table gives for one subject: the amount, its payers, the finding's outcome."""
+
+    amount: int | None
+    payers: dict[str, int] | None
+    outcome: Outcome
+    reason: Reason
+    expected: str | None = None
+    actual: str | None = None
+    """None: the finding shows the facts it read."""
+    row: TableRow | None = None
+    """The row of the level reached (None: no level, or level 0)."""
+
+
+@attrs.frozen
+class TablePlan:
+    """One ``[[tables]]`` entry, ready to answer for a level and the level held before."""
+
+    table: Table
+
+    @property
+    def id(self) -> str:
+        """The table's id, as rules name it in ``table``."""
+        return self.table.id
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Every parameter the table reads, in row order, each once."""
+        names: dict[str, None] = {}
+        for row in self.table.rows:
+            for name in (row.first, row.step, row.payers):
+                if name is not None:
+                    names.setdefault(name)
+        return tuple(names)
+
+    def _name(self, level: int) -> str:
+        return self.table.level_names.get(str(level), str(level))
+
+    def _row(self, level: int) -> TableRow | None:
+        rows = self.table.rows
+        return rows[level - 1] if 1 <= level <= len(rows) else None
+
+    def answer(self, level: Any, previous: Any, params: Mapping[str, Any]) -> TableAnswer:
+        """The amount for reaching ``level`` from ``previous`` (facts as given, None unknown)."""
+        t = self.table
+        if level is None:
+            return TableAnswer(
+                None, None, "unknown", Reason("table_level_unknown", {"level": t.level})
+            )
+        level = int(level)
+        row = self._row(level)
+        if previous is None and level > 0:
+            reason = Reason("table_previous_unknown", {"previous": t.previous})
+            return TableAnswer(None, None, "unknown", reason, row=row)
+        actual = f"{t.level} = {level}; {t.previous} = {'未知' if previous is None else previous}"
+        previous = int(previous or 0)
+        args = {"level": self._name(level), "previous": self._name(previous)}
+        if level == 0:
+            return TableAnswer(0, {}, "not_applicable", Reason("table_none"), actual=actual)
+        if level <= previous:
+            code = "table_kept" if level == previous else "table_lowered"
+            return TableAnswer(0, {}, "not_applicable", Reason(code, args), actual=actual, row=row)
+        steps: list[tuple[int, str | None, str | None]] = []
+        if previous == 0:
+            how = Reason("table_first", args)
+            steps.append((level, row.first if row else None, row.payers if row else None))
+        else:
+            how = Reason("table_step", args)
+            for lv in range(previous + 1, level + 1):
+                r = self._row(lv)
+                steps.append((lv, r.step if r else None, r.payers if r else None))
+        total = 0
+        payers: dict[str, int] = {}
+        for lv, name, payers_name in steps:
+            amount = params.get(name) if name else None
+            if amount is None:
+                reason = Reason(
+                    "table_not_stated",
+                    {
+                        "how": how,
+                        "param": name or "",
+                        "low": self._name(lv - 1),
+                        "high": self._name(lv),
+                    },
+                )
+                return TableAnswer(None, None, "unknown", reason, actual=actual, row=row)
+            total += int(amount)
+            shares = params.get(payers_name) if payers_name else None
+            for payer, part in split(int(amount), shares or {}).items() if shares else ():
+                payers[payer] = payers.get(payer, 0) + part
+        unit = t.unit
+        parts = [
+            Reason("table_share", {"payer": p, "amount": v, "unit": unit})
+            for p, v in payers.items()
+        ]
+        reason = Reason(
+            "table_split" if parts else "table_amount",
+            {"how": how, "amount": total, "unit": unit, "split": parts},
+        )
+        expected = f"{total} {unit}"
+        return TableAnswer(total, payers, "pass", reason, expected, actual, row=row)
+
+    def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:
+        """The table's outputs for one answer (None: the pack does not apply)."""
+        t = self.table
+        keys = {k for row in t.rows for k in row.outputs}
+        out: dict[str, Any] = {t.output: None}
+        if t.payers_output:
+            out[t.payers_output] = None
+        out.update(dict.fromkeys(sorted(keys)))
+        if answer is None:
+            return out
+        out[t.output] = answer.amount
+        if t.payers_output:
+            out[t.payers_output] = answer.payers
+        if answer.row is not None:
+            out.update(answer.row.outputs)
+        return out
