@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["CATALOGUE", "LANGUAGES", "Reason", "render", "value"]
+__all__ = ["CATALOGUE", "LANGUAGES", "FactValues", "Reason", "Text", "render", "text", "value"]
 
 LANGUAGES = ("zh",)
 
@@ -72,8 +72,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "summary_pass": "达到{title}：{n} 项约束性要求全部符合。",
         "summary_expected": "达到{title}（全部约束性要求符合）",
         "summary_actual": "{output} = {value}",
-        # hook rules
-        "hook": "{text}",
+        # two sentences in a row (e.g. a deadline's and its responsible units)
+        "then": "{first}{then}",
     }
 }
 """Sentences by language and code; ``{name}`` is filled from the reason's arguments."""
@@ -91,6 +91,28 @@ class Reason:
         return render(self, lang)
 
 
+@attrs.frozen
+class FactValues:
+    """The values a finding saw, shown as ``path = value; path = value``."""
+
+    pairs: tuple[tuple[str, Any], ...]
+
+    def render(self, lang: str = "zh") -> str:
+        """The values in ``lang``."""
+        return "; ".join(f"{path} = {value(v, lang)}" for path, v in self.pairs)
+
+
+Text = str | Reason | FactValues
+"""What a finding's message, expected or actual holds until it is read."""
+
+
+def text(item: Text | None, lang: str = "zh") -> str | None:
+    """A message, expected or actual as text in ``lang`` (None stays None)."""
+    if item is None or isinstance(item, str):
+        return item
+    return item.render(lang)
+
+
 def _table(lang: str) -> dict[str, str]:
     table = CATALOGUE.get(lang)
     if table is None:
@@ -99,8 +121,10 @@ def _table(lang: str) -> dict[str, str]:
 
 
 def _arg(item: Any, lang: str) -> str:
-    if isinstance(item, Reason):
-        return render(item, lang)
+    if isinstance(item, Reason | FactValues):
+        return item.render(lang)
+    if item is None:
+        return value(None, lang)
     if isinstance(item, str):
         return item
     if isinstance(item, Sequence):

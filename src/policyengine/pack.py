@@ -424,8 +424,6 @@ class Pack:
     summaries: tuple[Summary, ...] = ()
     tallies: tuple[Tally, ...] = ()
     fact_lists: tuple[FactList, ...] = ()
-    cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
 
     @property
     def id(self) -> str:
@@ -464,15 +462,10 @@ class Pack:
     ) -> dict[str, ParamValue | None]:
         """Every parameter's value on ``as_of``, with ``overrides`` applied.
 
-        Without overrides the answer is cached per date: treat it as read-only.
+        Computed on each call; the engine keeps one mapping per date in the pack's plan
+        (:meth:`policyengine.plan.Plan.parameters_at`).
         """
-        if not overrides:
-            by_date = self.cache.setdefault("parameters_at", {})
-            found = by_date.get(as_of)
-            if found is None:
-                found = by_date[as_of] = self._parameters_at(as_of, {})
-            return found  # type: ignore[no-any-return]
-        return self._parameters_at(as_of, overrides)
+        return self._parameters_at(as_of, overrides or {})
 
     def _parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any]

@@ -12,6 +12,8 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from policyengine.messages import Reason, Text, text
+
 __all__ = ["BLOCKING", "Finding", "Outcome", "Result", "Verdict", "jsonable", "verdict_of"]
 
 Outcome: TypeAlias = Literal[
@@ -52,15 +54,41 @@ class Finding:
     quote: str
     responsible: tuple[str, ...]
     inputs: Mapping[str, Any]
-    expected: str | None
-    actual: str | None
-    message: str
+    """The facts the rule read, with their values (None: missing)."""
+    _expected: Text | None = attrs.field(alias="expected")
+    _actual: Text | None = attrs.field(alias="actual")
+    _message: Text = attrs.field(alias="message")
     binding: bool = True
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    """The parameters the rule used, with their values on the date."""
     area: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as result JSON."""
+    @property
+    def reason(self) -> Reason | None:
+        """Why the finding has its outcome, as data (None for a hook's own sentence)."""
+        return self._message if isinstance(self._message, Reason) else None
+
+    @property
+    def message(self) -> str:
+        """The finding's sentence, in Chinese (:meth:`message_in` for another language)."""
+        return self.message_in("zh")
+
+    def message_in(self, lang: str) -> str:
+        """The finding's sentence in ``lang``."""
+        return text(self._message, lang) or ""
+
+    @property
+    def expected(self) -> str | None:
+        """What the rule requires, as text."""
+        return text(self._expected)
+
+    @property
+    def actual(self) -> str | None:
+        """What the facts were, as text."""
+        return text(self._actual)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The finding as result JSON, its sentences in ``lang``."""
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
@@ -69,9 +97,9 @@ class Finding:
             "quote": self.quote,
             "responsible": list(self.responsible),
             "inputs": jsonable(self.inputs),
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
+            "expected": text(self._expected, lang),
+            "actual": text(self._actual, lang),
+            "message": self.message_in(lang),
             "binding": self.binding,
             "parameters": jsonable(self.parameters),
         }
@@ -124,8 +152,8 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as the JSON of results.md."""
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The result as the JSON of results.md, its sentences in ``lang``."""
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
@@ -136,10 +164,10 @@ class Result:
             },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [f.to_dict(lang) for f in self.findings],
             "outputs": jsonable(self.outputs),
         }
         if self.subject_level == "jurisdiction":
-            out["communities"] = [c.to_dict() for c in self.communities]
-            out["jurisdictions"] = [j.to_dict() for j in self.jurisdictions]
+            out["communities"] = [c.to_dict(lang) for c in self.communities]
+            out["jurisdictions"] = [j.to_dict(lang) for j in self.jurisdictions]
         return out

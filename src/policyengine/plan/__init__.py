@@ -1,1 +1,186 @@
-"""The compiled plan of a pack: one module per rule kind."""
+"""The compiled plan of a pack: frozen, typed items, one module per rule kind.
+
+:func:`plan_for` compiles one level (``community`` or ``jurisdiction``) of a pack once per
+content digest and returns a :class:`Plan`: every expression parsed and type-checked,
+every condition registered with a typed id (:class:`~policyengine.plan.ids.CondId`) and
+compiled by a backend (:mod:`policyengine.backends`), every value a condition compares
+listed with the fact it reads (:class:`~policyengine.plan.ids.ValueSource`). The engine
+evaluates plans; lint, coverage and describe can read them instead of the raw pack.
+
+Adding a rule kind is one module here (its item type and a ``build(b: Build)`` function
+that adds ``b.items[name]``, its conditions and the facts it reads) and one line in
+:data:`KINDS` (plus the :class:`Plan` field that carries its items).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from policyengine.backends import DEFAULT, Matcher, backend
+from policyengine.expressions import Normal
+from policyengine.pack import Pack, ParamValue
+from policyengine.plan import (
+    aggregate,
+    applicability,
+    condition_rule,
+    deadline,
+    derived,
+    fact_list,
+    output,
+    scale,
+    summary,
+    table,
+    tally,
+)
+from policyengine.plan.common import CONTEXT_FACTS, Build, Level, sources_of, type_env
+from policyengine.plan.ids import CondId, CondRef, ValueSource
+
+__all__ = ["KINDS", "CondId", "CondRef", "Level", "Plan", "ValueSource", "compile_plan", "plan_for"]
+
+KINDS: tuple[tuple[str, Callable[[Build], None]], ...] = (
+    ("derived", derived.build),
+    ("rules", condition_rule.build),
+    ("scales", scale.build),
+    ("deadlines", deadline.build),
+    ("applicability", applicability.build),
+    ("outputs", output.build),
+    ("summaries", summary.build),
+    ("tables", table.build),
+    ("tallies", tally.build),
+    ("fact_lists", fact_list.build),
+    ("aggregates", aggregate.build),
+)
+"""Each rule kind's compiler, in the order they run (a kind may read earlier kinds' items)."""
+
+_PARAMS_PER_PLAN = 64
+
+
+@attrs.frozen(eq=False)
+class Plan:
+    """One level of a pack, compiled: what the engine evaluates for every subject."""
+
+    pack: Pack
+    level: Level
+    rules: tuple[condition_rule.RuleItem, ...]
+    scales: tuple[scale.ScaleItem, ...]
+    deadlines: tuple[deadline.DeadlineItem, ...]
+    derived: tuple[derived.DerivedItem, ...]
+    outputs: tuple[output.OutputItem, ...]
+    applicability: applicability.ApplicabilityItem | None
+    summaries: tuple[summary.SummaryPlan, ...]
+    tables: Mapping[str, table.TablePlan]
+    tallies: tuple[tally.TallyPlan, ...]
+    fact_lists: tuple[fact_list.FactListPlan, ...]
+    aggregates: tuple[aggregate.AggregateItem, ...]
+    read_paths: tuple[str, ...]
+    """The subject's facts the plan reads (derived and context facts excluded)."""
+    sources: tuple[ValueSource, ...]
+    """Every value the conditions compare, each once."""
+    condition_ids: tuple[CondId, ...]
+    """What each condition is, by position (:data:`~policyengine.plan.ids.CondRef`)."""
+    normals: tuple[Normal, ...]
+    """Each condition in normal form, by position (what the backend compiled)."""
+    matcher: Matcher = attrs.field(repr=False)
+    backend: str = DEFAULT
+    _params: dict[dt.date, dict[str, ParamValue | None]] = attrs.field(
+        factory=dict, repr=False, alias="_params"
+    )
+
+    def values(self, facts: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """The row of values the backend compares, for one subject."""
+        return {s.key: s.get(facts, params) for s in self.sources}
+
+    def matching(self, values: Mapping[str, Any]) -> frozenset[int]:
+        """Positions of the conditions that hold for ``values``."""
+        return self.matcher.matching(values)
+
+    def parameters_at(
+        self, as_of: dt.date, overrides: Mapping[str, Any] | None = None
+    ) -> Mapping[str, ParamValue | None]:
+        """Every parameter's value on ``as_of``; the same mapping for the same date (read-only)."""
+        if overrides:
+            return self.pack.parameters_at(as_of, overrides)
+        found = self._params.get(as_of)
+        if found is None:
+            if len(self._params) >= _PARAMS_PER_PLAN:
+                self._params.clear()
+            found = self._params[as_of] = self.pack.parameters_at(as_of)
+        return found
+
+
+def compile_plan(pack: Pack, level: Level = "community", backend_name: str = DEFAULT) -> Plan:
+    """Compile one level of ``pack`` (not cached: see :func:`plan_for`).
+
+    Raises :class:`~policyengine.exceptions.PackError` naming the file, the item and the
+    problem for an expression that does not parse or type-check.
+    """
+    b = Build(pack, level, type_env(pack, level), pack.path / "pack.toml")
+    for _, build in KINDS:
+        build(b)
+    derived_paths = {d.path for d in pack.derived} | {a.path for a in pack.aggregates}
+    sources: dict[str, ValueSource] = {}
+    for kind in ("rules", "scales", "deadlines", "applicability"):
+        for item in b.items[kind]:
+            for name in (
+                "when_sources",
+                "require_sources",
+                "input_sources",
+                "evidence_sources",
+                "sources",
+            ):
+                for source in getattr(item, name, ()):
+                    sources.setdefault(source.key, source)
+    for item in b.items["scales"]:
+        for band in item.bands:
+            for source in sources_of(band.threshold):
+                sources.setdefault(source.key, source)
+    normals = tuple(n for _, n in b.conditions)
+    apps = b.items["applicability"]
+    return Plan(
+        pack=pack,
+        level=level,
+        rules=b.items["rules"],
+        scales=b.items["scales"],
+        deadlines=b.items["deadlines"],
+        derived=b.items["derived"],
+        outputs=b.items["outputs"],
+        applicability=apps[0] if apps else None,
+        summaries=b.items["summaries"],
+        tables={t.id: t for t in b.items["tables"]},
+        tallies=b.items["tallies"],
+        fact_lists=b.items["fact_lists"],
+        aggregates=b.items["aggregates"],
+        read_paths=tuple(p for p in b.paths if p not in derived_paths and p not in CONTEXT_FACTS),
+        sources=tuple(sources.values()),
+        condition_ids=tuple(cid for cid, _ in b.conditions),
+        normals=normals,
+        matcher=backend(backend_name).compile(normals),
+        backend=backend_name,
+    )
+
+
+_PLANS: OrderedDict[tuple[str, str, Level, str], Plan] = OrderedDict()
+_PLANS_LOCK = threading.RLock()
+MAX_PLANS = 256
+"""Plans kept (least recently used dropped): bounded memory when many versions are loaded."""
+
+
+def plan_for(pack: Pack, level: Level = "community", backend_name: str = DEFAULT) -> Plan:
+    """The plan of one level of ``pack``, compiled once per content digest and backend."""
+    key = (pack.digest, str(pack.path), level, backend_name)
+    with _PLANS_LOCK:
+        found = _PLANS.get(key)
+        if found is not None:
+            _PLANS.move_to_end(key)
+            return found
+        found = compile_plan(pack, level, backend_name)
+        _PLANS[key] = found
+        if len(_PLANS) > MAX_PLANS:
+            _PLANS.popitem(last=False)
+        return found

@@ -8,8 +8,9 @@ from typing import Any
 import attrs
 
 from policyengine.pack import FactList
+from policyengine.plan.common import Build
 
-__all__ = ["FactListPlan"]
+__all__ = ["FactListPlan", "build"]
 
 
 @attrs.frozen
@@ -28,3 +29,18 @@ class FactListPlan:
         if fl.unknown_output:
             out[fl.unknown_output] = [p for p in self.paths if facts.get(p) is None]
         return out
+
+
+def build(b: Build) -> None:
+    """Resolve each fact list's paths from the facts the community items read, in pack order.
+
+    Registered after rules, scales and deadlines, whose items it reads.
+    """
+    read: list[str] = []
+    for kind in ("rules", "scales", "deadlines"):
+        for item in b.items.get(kind, ()):
+            read.extend(item.fact_paths)
+    b.items["fact_lists"] = tuple(
+        FactListPlan(fl, tuple(dict.fromkeys(p for p in read if p.startswith(fl.prefix))))
+        for fl in (b.pack.fact_lists if b.community else ())
+    )

@@ -10,9 +10,10 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.messages import Reason
 from policyengine.pack import Summary
+from policyengine.plan.common import Build, compile_expr
 from policyengine.results import BLOCKING, Finding
 
-__all__ = ["SummaryPlan"]
+__all__ = ["SummaryPlan", "build"]
 
 
 @attrs.frozen
@@ -52,3 +53,14 @@ class SummaryPlan:
         if s.requires_a_pass and not passed:
             return None, Reason("summary_none", {"title": title})
         return True, Reason("summary_pass", {"title": title, "n": len(passed)})
+
+
+def build(b: Build) -> None:
+    """Compile the summaries' ``when`` conditions (communities only)."""
+    items: list[SummaryPlan] = []
+    for i, sm in enumerate(b.pack.summaries if b.community else ()):
+        when = compile_expr(sm.when, f"{b.file}: summaries[{i}].when", b.env, condition=True)
+        items.append(SummaryPlan(sm, when))
+        if when is not None:
+            b.read(ex.fields_of(when))
+    b.items["summaries"] = tuple(items)

@@ -7,11 +7,13 @@ from typing import Any
 
 import attrs
 
+from policyengine.exceptions import PackError
 from policyengine.messages import Reason
 from policyengine.pack import Table, TableRow
+from policyengine.plan.common import Build
 from policyengine.results import Outcome
 
-__all__ = ["TableAnswer", "TablePlan", "split"]
+__all__ = ["TableAnswer", "TablePlan", "build", "split"]
 
 
 def split(amount: int, shares: Mapping[str, float]) -> dict[str, int]:
@@ -143,3 +145,14 @@ class TablePlan:
         if answer.row is not None:
             out.update(answer.row.outputs)
         return out
+
+
+def build(b: Build) -> None:
+    """Check and plan the pack's tables (communities only)."""
+    items: list[TablePlan] = []
+    for i, table in enumerate(b.pack.tables if b.community else ()):
+        if b.env[0](table.previous) is None:
+            raise PackError(f"{b.file}: tables[{i}].previous: {table.previous!r} is not a fact")
+        items.append(TablePlan(table))
+        b.read((table.previous,))
+    b.items["tables"] = tuple(items)

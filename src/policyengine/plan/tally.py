@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import attrs
 
 from policyengine.pack import Pack, Tally
+from policyengine.plan.common import Build
 from policyengine.results import Finding
 
-__all__ = ["TallyPlan", "compile_tally"]
+__all__ = ["TallyPlan", "build", "compile_tally"]
 
 
 @attrs.frozen
@@ -47,3 +48,10 @@ def compile_tally(pack: Pack, tally: Tally) -> TallyPlan:
         if rule.subject == "community" and rule.area and rule.binding:
             areas.setdefault(rule.area)
     return TallyPlan(tally, tuple(areas))
+
+
+def build(b: Build) -> None:
+    """Plan the pack's tallies (communities only)."""
+    b.items["tallies"] = tuple(
+        compile_tally(b.pack, t) for t in (b.pack.tallies if b.community else ())
+    )
