@@ -1,0 +1,205 @@
+"""Performance gate: one evaluation before and after a change, on each bundled pack.
+
+Usage::
+
+    python benchmarks/bench_before_after.py [--before main] [--n 2000] [--warmup 300]
+                                            [--rounds 3] [--pack ID ...]
+
+"Before" is the code at a git ref (default ``main``), extracted with ``git archive`` into
+a temporary folder; "after" is this checkout. For each pack, a full facts document is
+built from the pack's example community (``examples/<id>-community.toml``, or
+``examples/wuma-community.toml``) with every fact the pack reads filled in, so no rule is
+unknown for want of data. Each (tree, pack) runs in its own Python process with
+``PYTHONPATH`` pointing at that tree's ``src`` and the pack loaded from that tree's
+``policy_packs`` folder; the two trees take turns, round after round, and the quietest
+round (lowest mean) of each is reported.
+
+Timed: ``policyengine.evaluate(doc, pack=pack, as_of=…)`` from a dict (validation
+included), and the same followed by ``result.to_dict()`` (the sentences rendered). The
+verdict, outcomes and outputs of both trees are compared: a difference is reported and
+makes the exit code 1, as does a pack slower after than before (mean of evaluate alone,
+beyond ``--tolerance``).
+
+This is a plain script, not a test. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+AS_OF = {
+    "wuma-star-rating": "2014-12-31",
+    "chifeng-annual-targets": "2009-06-30",
+    "fengxiang-harmony": "2024-12-31",
+    "wuzhou-complete-community": "2024-06-30",
+    "yixing-demonstration-city": "2013-06-30",
+}
+
+CHILD = r"""
+import datetime as dt, gc, json, statistics, sys, time
+tree, pack_dir, facts_file, as_of, n, warmup = sys.argv[1:7]
+import policyengine
+assert policyengine.__file__.startswith(tree), (policyengine.__file__, tree)
+pack = policyengine.load_pack(pack_dir)
+doc = json.loads(open(facts_file, encoding="utf-8").read())
+as_of = dt.date.fromisoformat(as_of)
+evaluate = policyengine.evaluate
+for _ in range(int(warmup)):
+    evaluate(doc, pack=pack, as_of=as_of).to_dict()
+def timed(fn):
+    out = []
+    clock = time.perf_counter_ns
+    for _ in range(int(n)):
+        t0 = clock()
+        fn()
+        out.append((clock() - t0) / 1000)
+    return out
+gc.collect()
+only = timed(lambda: evaluate(doc, pack=pack, as_of=as_of))
+full = timed(lambda: evaluate(doc, pack=pack, as_of=as_of).to_dict())
+r = evaluate(doc, pack=pack, as_of=as_of)
+print(json.dumps({
+    "evaluate": [statistics.fmean(only), statistics.median(only)],
+    "to_dict": [statistics.fmean(full), statistics.median(full)],
+    "verdict": r.verdict,
+    "outcomes": {f.rule: f.outcome for f in r.findings},
+    "outputs": r.to_dict()["outputs"],
+    "unknown": sum(f.outcome == "unknown" for f in r.findings),
+}))
+"""
+
+
+def _example(pack_id: str) -> Path:
+    for name in (f"{pack_id}-community.toml", f"{pack_id.split('-')[0]}-community.toml"):
+        if (ROOT / "examples" / name).is_file():
+            return ROOT / "examples" / name
+    raise SystemExit(f"no example community for {pack_id} in examples/")
+
+
+def _filler(ft: Any) -> Any:
+    if ft.choices:
+        return ft.choices[0]
+    if ft.kind == "bool":
+        return True
+    if ft.kind in ("list", "date_list"):
+        return []
+    if ft.kind == "text":
+        return "x"
+    if ft.range is not None and ft.range.max is not None:
+        return ft.range.max * 0.9 if ft.kind != "int" else ft.range.max
+    return 1 if ft.kind == "int" else 1.0
+
+
+def full_document(pack_id: str) -> dict[str, Any]:
+    """The example community with every fact the pack reads given (checked with this tree)."""
+    import policyengine
+    from policyengine.facts import fact_catalogue, flatten
+    from policyengine.plan import plan_for
+
+    doc = tomllib.loads(_example(pack_id).read_text(encoding="utf-8"))
+    pack = policyengine.load_pack(ROOT / "policy_packs" / pack_id)
+    plan = plan_for(pack)
+    catalogue = fact_catalogue("community")
+    facts = flatten(policyengine.load_facts(doc), plan.read_paths)
+    for path in plan.read_paths:
+        if facts.get(path) is None and path in catalogue:
+            *parents, leaf = path.split(".")
+            node = doc
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = _filler(catalogue[path])
+    policyengine.load_facts(doc)  # still valid
+    return doc
+
+
+def run_child(tree: Path, pack_id: str, facts: Path, args: argparse.Namespace) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tree / "src"), str(tree / "policy_packs" / pack_id),
+         str(facts), AS_OF[pack_id], str(args.n), str(args.warmup)],
+        capture_output=True, text=True, env=env, check=False, timeout=1800,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{pack_id} in {tree}: {out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def extract(ref: str, into: Path) -> str:
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", ref],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    archive = into / "tree.tar"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "-o", str(archive), commit, "src", "policy_packs"],
+        check=True,
+    )
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "tree", filter="data")
+    return commit
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--before", default="main", help="git ref of the code before (main)")
+    parser.add_argument("--n", type=int, default=2000, help="timed evaluations per round")
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tolerance", type=float, default=0.03,
+                        help="a pack is slower when its mean grows by more than this share")
+    parser.add_argument("--pack", action="append", choices=sorted(AS_OF), default=None)
+    args = parser.parse_args()
+    packs = args.pack or sorted(AS_OF)
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="pe-before-") as tmp:
+        commit = extract(args.before, Path(tmp))
+        trees = {"before": Path(tmp) / "tree", "after": ROOT}
+        print(f"before: {args.before} ({commit}); after: this checkout ({ROOT.name})")
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+              f"load {os.getloadavg()[0]:.2f}; n={args.n} rounds={args.rounds} "
+              f"warm-up={args.warmup}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+        print()
+        print(f"{'pack':28} {'tree':7} {'evaluate mean':>14} {'p50':>8} "
+              f"{'+to_dict mean':>14} {'p50':>8}  unknown")
+        for pack_id in packs:
+            facts = Path(tmp) / f"{pack_id}.json"
+            facts.write_text(json.dumps(full_document(pack_id), ensure_ascii=False), "utf-8")
+            best: dict[str, dict[str, Any]] = {}
+            for _ in range(args.rounds):
+                for name, tree in trees.items():
+                    got = run_child(tree, pack_id, facts, args)
+                    if name not in best or got["evaluate"][0] < best[name]["evaluate"][0]:
+                        best[name] = got
+            for name in trees:
+                b = best[name]
+                print(f"{pack_id:28} {name:7} {b['evaluate'][0]:11.1f} µs {b['evaluate'][1]:6.1f}"
+                      f" {b['to_dict'][0]:11.1f} µs {b['to_dict'][1]:6.1f}  {b['unknown']}")
+            before, after = best["before"], best["after"]
+            change = after["evaluate"][0] / before["evaluate"][0] - 1
+            print(f"{'':28} change: evaluate {change:+.1%}, "
+                  f"+to_dict {after['to_dict'][0] / before['to_dict'][0] - 1:+.1%}")
+            for key in ("verdict", "outcomes", "outputs"):
+                if before[key] != after[key]:
+                    print(f"  DIFFERENT {key}: before {before[key]!r}\n  after  {after[key]!r}")
+                    status = 1
+            if change > args.tolerance:
+                print(f"  SLOWER: {pack_id} evaluate mean {change:+.1%}")
+                status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
