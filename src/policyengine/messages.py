@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import attrs
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 __all__ = ["CATALOGUE", "LANGUAGES", "FactValues", "Reason", "Text", "render", "text", "value"]
 
@@ -79,20 +78,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
 """Sentences by language and code; ``{name}`` is filled from the reason's arguments."""
 
 
-@attrs.frozen
-class Reason:
+_NO_ARGS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Reason(NamedTuple):
     """Why a finding has its outcome: a sentence code and its arguments (plain data)."""
 
     code: str
-    args: Mapping[str, Any] = attrs.field(factory=dict)
+    args: Mapping[str, Any] = _NO_ARGS
 
     def render(self, lang: str = "zh") -> str:
         """The sentence in ``lang``."""
         return render(self, lang)
 
 
-@attrs.frozen
-class FactValues:
+class FactValues(NamedTuple):
     """The values a finding saw, shown as ``path = value; path = value``."""
 
     pairs: tuple[tuple[str, Any], ...]
@@ -108,9 +108,9 @@ Text = str | Reason | FactValues
 
 def text(item: Text | None, lang: str = "zh") -> str | None:
     """A message, expected or actual as text in ``lang`` (None stays None)."""
-    if item is None or isinstance(item, str):
+    if item is None or type(item) is str:
         return item
-    return item.render(lang)
+    return item.render(lang)  # type: ignore[union-attr]
 
 
 def _table(lang: str) -> dict[str, str]:
@@ -121,12 +121,13 @@ def _table(lang: str) -> dict[str, str]:
 
 
 def _arg(item: Any, lang: str) -> str:
-    if isinstance(item, Reason | FactValues):
-        return item.render(lang)
+    kind = type(item)
+    if kind is str:
+        return item  # type: ignore[no-any-return]
+    if kind is Reason or kind is FactValues:
+        return item.render(lang)  # type: ignore[no-any-return]
     if item is None:
         return value(None, lang)
-    if isinstance(item, str):
-        return item
     if isinstance(item, Sequence):
         return _table(lang)["_sep"].join(_arg(i, lang) for i in item)
     return value(item, lang)
