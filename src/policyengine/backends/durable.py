@@ -27,6 +27,8 @@ error 303 past 64 matching conditions; 256 rules    rulesets are chunked at :dat
 on one node; 512 siblings hang ``create_ruleset``  condition branches
 1,024 live sessions per ruleset, 32-bit sid hash    one fixed, primed session per ruleset,
                                                    reused under a lock (never a sid per subject)
+a missing value on the right-hand side matches     ``$ex`` on every value the right-hand side
+                                                   reads
 mismatched types compared as text                  values typed before they arrive; numbers
                                                    always sent as floats, bools as bools
 ``1e-05`` (bare exponent) is a parse error          own JSON writer: ``1.0e-05``
@@ -171,13 +173,28 @@ def _operand(expr: Expr, names: _Names) -> Any:
     return {"$m": names(key_of(expr))}  # type: ignore[arg-type]
 
 
+def _refs(expr: Expr, names: _Names) -> list[str]:
+    if isinstance(expr, Arith):
+        return _refs(expr.left, names) + _refs(expr.right, names)
+    if isinstance(expr, Const):
+        return []
+    return [names(key_of(expr))]  # type: ignore[arg-type]
+
+
 def _condition(n: Normal, names: _Names) -> dict[str, Any]:
     if isinstance(n, Atom):
         field = names(n.key)
         rhs = _operand(n.rhs, names)
         if n.op == "==":
-            return {"$eq": {field: rhs}} if isinstance(rhs, dict) else {field: rhs}
-        return {_OPS[n.op]: {field: rhs}}
+            atom = {"$eq": {field: rhs}} if isinstance(rhs, dict) else {field: rhs}
+        else:
+            atom = {_OPS[n.op]: {field: rhs}}
+        refs = _refs(n.rhs, names)
+        if not refs:
+            return atom
+        # a value the right-hand side reads must exist: without it durable-rules compares
+        # against null and may match (0 < a missing value holds)
+        return {"$and": [*({"$ex": {ref: 1}} for ref in dict.fromkeys(refs)), atom]}
     items = [_condition(i, names) for i in n.items]
     return {"$and" if isinstance(n, NAnd) else "$or": items}
 
