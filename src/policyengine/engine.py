@@ -31,7 +31,7 @@ from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.hookspecs import PROJECT
-from policyengine.messages import FactValues, Reason, value
+from policyengine.messages import FactValues, Reason, Text, render, value
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Level, Plan, plan_for
 from policyengine.plan.common import CONTEXT_FACTS
@@ -191,9 +191,9 @@ def _finding(
     paths: Sequence[str],
     params: Mapping[str, Any],
     param_names: Sequence[str],
-    expected: str | Reason | None,
-    message: str | Reason,
-    actual: str | Reason | FactValues | None = None,
+    expected: Text | None,
+    message: Text,
+    actual: Text | None = None,
 ) -> Finding:
     area = rule.area if isinstance(rule, Rule | Deadline) else None
     return Finding(
@@ -381,9 +381,9 @@ def _decide_deadline(
 
     def make(
         outcome: Outcome,
-        message: str | Reason,
-        expected: str | None = None,
-        actual: str | None = None,
+        message: Text,
+        expected: Text | None = None,
+        actual: Text | None = None,
     ) -> Finding:
         return _finding(dl, outcome, facts, item.fact_paths, params, (), expected, message, actual)
 
@@ -399,7 +399,7 @@ def _decide_deadline(
         evidence = None if _missing(item.evidence_sources, values) else item.evidence_id in matched
     a = assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
-    message: str | Reason = a.message
+    message: Text = a.message
     if outcome in ("overdue", "met_late") and not dl.binding:
         outcome = "advisory"
     if outcome in ("overdue", "met_late", "advisory") and dl.responsible:
@@ -583,14 +583,12 @@ def evaluate_community(
 
 def _aggregate_text(path: str, d: Mapping[str, Any]) -> str:
     found = d["value"]
-    if found is None:
-        shown = "未知"
-    elif isinstance(found, float):
-        shown = f"{found:.1%}（{d['met']}/{d['known']}）"
-    else:
-        shown = str(found)
-    extra = f"，另有 {d['unknown']} 个社区数据不全" if d["unknown"] else ""
-    return f"{path} = {shown}{extra}"
+    extra = Reason("aggregate_unknown_extra", {"n": d["unknown"]}) if d["unknown"] else ""
+    if isinstance(found, float):
+        share = f"{found:.1%}"
+        args = {"path": path, "share": share, "met": d["met"], "known": d["known"]}
+        return render(Reason("aggregate_share", {**args, "extra": extra}))
+    return render(Reason("aggregate_value", {"path": path, "value": found, "extra": extra}))
 
 
 def _explain_aggregates(f: Finding, details: Mapping[str, Mapping[str, Any]]) -> Finding:

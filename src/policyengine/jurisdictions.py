@@ -23,6 +23,7 @@ from policyengine.engine import (
     evaluate_jurisdiction_rules,
 )
 from policyengine.facts import Community, Jurisdiction, flatten
+from policyengine.messages import Reason
 from policyengine.pack import Aggregate, Pack
 from policyengine.plan import plan_for
 from policyengine.results import Finding, Result, Verdict, verdict_of
@@ -101,8 +102,8 @@ def _bounded(
 ) -> Finding:
     if low.outcome == high.outcome:
         return finding
-    which = "、".join(p for p in bounds if p in finding.inputs)
-    message = f"缺少数据：部分社区数据不全，{which} 是否达标尚无法确定（{finding.actual}）。"
+    which = [p for p in bounds if p in finding.inputs]
+    message = Reason("aggregate_undecided", {"paths": which, "actual": finding.actual})
     return attrs.evolve(finding, outcome="unknown", message=message)
 
 
