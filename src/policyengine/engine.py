@@ -252,9 +252,9 @@ def _decide_late(
 
     def make(
         outcome: Outcome,
-        message: str | Reason,
-        expected: str | Reason | None,
-        actual: str | Reason | None,
+        message: Text,
+        expected: Text | None,
+        actual: Text | None,
     ) -> Finding:
         return _finding(
             rule, outcome, facts, item.fact_paths, params, item.params, expected, message, actual
@@ -265,8 +265,8 @@ def _decide_late(
         assert isinstance(answer, TableAnswer)
         return make(answer.outcome, answer.reason, answer.expected, answer.actual)
     if rule.kind == "summary":
-        meets, reason, title = late[rule.summary or ""]
-        expected = Reason("summary_expected", {"title": title})
+        meets, reason, summary = late[rule.summary or ""]
+        expected: Text = summary.expected or Reason("summary_expected", {"title": summary.title})
         actual = Reason("summary_actual", {"output": rule.summary, "value": meets})
         return make(_SUMMARY_OUTCOME[meets], reason, expected, actual)
     decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
@@ -490,7 +490,7 @@ def _decide(
         for sp in plan.summaries:
             meets, why = sp.answer(decided, applicable, facts, params)
             outputs[sp.output] = meets
-            late[sp.output] = (meets, why, sp.summary.title)
+            late[sp.output] = (meets, why, sp.summary)
     for tp in plan.tables.values():
         answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
         outputs.update(tp.outputs(answer))

@@ -340,6 +340,9 @@ class Table:
     unit: str = "元"
     level_names: dict[str, str] = attrs.Factory(dict)
     """How the document names each level (``{"3": "三星级"}``), for messages."""
+    words: dict[str, str] = attrs.Factory(dict)
+    """Words for messages: ``amount`` (奖励), ``level`` (等级), ``lowered`` (降级),
+    ``level_unit`` (after a level number, e.g. " 星")."""
 
 
 @attrs.frozen
@@ -356,6 +359,8 @@ class Summary:
     output: str
     title: str
     when: str | None = None
+    expected: str | None = None
+    """What the summary rule's finding shows as required (default: from ``title``)."""
     with_area: bool = False
     requires_a_pass: bool = False
 

@@ -69,32 +69,48 @@ class TablePlan:
         rows = self.table.rows
         return rows[level - 1] if 1 <= level <= len(rows) else None
 
+    def _words(self) -> dict[str, str]:
+        words = {"amount": "奖励", "kind": "等级", "lowered": "降级", "unit": ""}
+        given = self.table.words
+        for key, name in (
+            ("amount", "amount"),
+            ("kind", "level"),
+            ("lowered", "lowered"),
+            ("unit", "level_unit"),
+        ):
+            if name in given:
+                words[key] = given[name]
+        return words
+
     def answer(self, level: Any, previous: Any, params: Mapping[str, Any]) -> TableAnswer:
         """The amount for reaching ``level`` from ``previous`` (facts as given, None unknown)."""
         t = self.table
+        words = self._words()
         if level is None:
-            return TableAnswer(
-                None, None, "unknown", Reason("table_level_unknown", {"level": t.level})
-            )
+            return TableAnswer(None, None, "unknown", Reason("table_level_unknown", words))
         level = int(level)
         row = self._row(level)
         if previous is None and level > 0:
-            reason = Reason("table_previous_unknown", {"previous": t.previous})
+            reason = Reason("table_previous_unknown", {**words, "previous": t.previous})
             return TableAnswer(None, None, "unknown", reason, row=row)
         actual = f"{t.level} = {level}; {t.previous} = {'未知' if previous is None else previous}"
         previous = int(previous or 0)
-        args = {"level": self._name(level), "previous": self._name(previous)}
         if level == 0:
-            return TableAnswer(0, {}, "not_applicable", Reason("table_none"), actual=actual)
+            reason = Reason("table_none", words)
+            return TableAnswer(0, {}, "not_applicable", reason, actual=actual)
         if level <= previous:
             code = "table_kept" if level == previous else "table_lowered"
-            return TableAnswer(0, {}, "not_applicable", Reason(code, args), actual=actual, row=row)
+            numbers = {**words, "level": str(level), "previous": str(previous)}
+            return TableAnswer(
+                0, {}, "not_applicable", Reason(code, numbers), actual=actual, row=row
+            )
+        names = {"level": self._name(level), "previous": self._name(previous)}
         steps: list[tuple[int, str | None, str | None]] = []
         if previous == 0:
-            how = Reason("table_first", args)
+            how = Reason("table_first", names)
             steps.append((level, row.first if row else None, row.payers if row else None))
         else:
-            how = Reason("table_step", args)
+            how = Reason("table_step", names)
             for lv in range(previous + 1, level + 1):
                 r = self._row(lv)
                 steps.append((lv, r.step if r else None, r.payers if r else None))
@@ -103,30 +119,30 @@ class TablePlan:
         for lv, name, payers_name in steps:
             amount = params.get(name) if name else None
             if amount is None:
-                reason = Reason(
-                    "table_not_stated",
-                    {
-                        "how": how,
-                        "param": name or "",
-                        "low": self._name(lv - 1),
-                        "high": self._name(lv),
-                    },
-                )
+                args = {
+                    **words,
+                    "how": how,
+                    "param": name or "",
+                    "low": str(lv - 1),
+                    "high": str(lv),
+                }
+                reason = Reason("table_not_stated", args)
                 return TableAnswer(None, None, "unknown", reason, actual=actual, row=row)
             total += int(amount)
             shares = params.get(payers_name) if payers_name else None
-            for payer, part in split(int(amount), shares or {}).items() if shares else ():
-                payers[payer] = payers.get(payer, 0) + part
-        unit = t.unit
+            if shares:
+                for payer, part in split(int(amount), shares).items():
+                    payers[payer] = payers.get(payer, 0) + part
+        currency = t.unit
         parts = [
-            Reason("table_share", {"payer": p, "amount": v, "unit": unit})
+            Reason("table_share", {"payer": p, "amount": v, "currency": currency})
             for p, v in payers.items()
         ]
         reason = Reason(
             "table_split" if parts else "table_amount",
-            {"how": how, "amount": total, "unit": unit, "split": parts},
+            {**words, "how": how, "total": total, "currency": currency, "split": parts},
         )
-        expected = f"{total} {unit}"
+        expected = f"{total} {currency}"
         return TableAnswer(total, payers, "pass", reason, expected, actual, row=row)
 
     def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:
