@@ -38,7 +38,7 @@ from policyengine.plan import (
     table,
     tally,
 )
-from policyengine.plan.common import CONTEXT_FACTS, Build, Level, sources_of, type_env
+from policyengine.plan.common import CONTEXT_FACTS, Build, Level, type_env
 from policyengine.plan.ids import CondId, CondRef, ValueSource
 
 __all__ = ["KINDS", "CondId", "CondRef", "Level", "Plan", "ValueSource", "compile_plan", "plan_for"]
@@ -127,18 +127,7 @@ def compile_plan(pack: Pack, level: Level = "community", backend_name: str = DEF
     sources: dict[str, ValueSource] = {}
     for kind in ("rules", "scales", "deadlines", "applicability"):
         for item in b.items[kind]:
-            for name in (
-                "when_sources",
-                "require_sources",
-                "input_sources",
-                "evidence_sources",
-                "sources",
-            ):
-                for source in getattr(item, name, ()):
-                    sources.setdefault(source.key, source)
-    for item in b.items["scales"]:
-        for band in item.bands:
-            for source in sources_of(band.threshold):
+            for source in item.all_sources:
                 sources.setdefault(source.key, source)
     normals = tuple(n for _, n in b.conditions)
     apps = b.items["applicability"]

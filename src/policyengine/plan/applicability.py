@@ -19,6 +19,11 @@ class ApplicabilityItem:
     when_id: int
     sources: tuple[ValueSource, ...]
 
+    @property
+    def all_sources(self) -> tuple[ValueSource, ...]:
+        """Every value the condition compares."""
+        return self.sources
+
 
 def build(b: Build) -> None:
     """Compile the applicability condition (communities only)."""

@@ -34,6 +34,11 @@ class RuleItem:
     params: tuple[str, ...]
 
     @property
+    def all_sources(self) -> tuple[ValueSource, ...]:
+        """Every value the rule's conditions compare."""
+        return self.when_sources + self.require_sources
+
+    @property
     def late(self) -> bool:
         """Decided after the other rules (hook, table and summary rules)."""
         return self.rule.kind in LATE_KINDS

@@ -29,6 +29,11 @@ class DeadlineItem:
     evidence_sources: tuple[ValueSource, ...]
     fact_paths: tuple[str, ...]
 
+    @property
+    def all_sources(self) -> tuple[ValueSource, ...]:
+        """Every value the deadline's conditions compare."""
+        return self.when_sources + self.evidence_sources
+
 
 def build(b: Build) -> None:
     """Compile the deadlines of ``b.level``."""

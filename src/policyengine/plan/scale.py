@@ -40,6 +40,12 @@ class ScaleItem:
     fact_paths: tuple[str, ...]
     params: tuple[str, ...]
 
+    @property
+    def all_sources(self) -> tuple[ValueSource, ...]:
+        """Every value the scale's conditions compare (``when``, input, thresholds)."""
+        thresholds = tuple(s for band in self.bands for s in sources_of(band.threshold))
+        return self.when_sources + self.input_sources + thresholds
+
 
 def build(b: Build) -> None:
     """Compile the pack's scales (communities only)."""
