@@ -165,3 +165,15 @@ def test_many_versions_memory_flat(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     growth_mb = float(out.stdout.strip())
     assert growth_mb < 20, f"RSS grew {growth_mb:.1f} MB over 1,700 pack versions"
+
+
+def test_finding_names_its_parameters_clauses() -> None:
+    """The star rating names the clause of each band threshold it used (四(四))."""
+    doc = {"community": {"id": "x"},
+           "happiness": {"objective_score": 500, "survey_score": 200, "vetoes": [],
+                         "previous_stars": 0}}
+    result = policyengine.evaluate(doc, pack=WUMA, as_of=dt.date(2014, 12, 31))
+    finding = result.finding("rating.stars")
+    assert finding.parameter_clauses["one_star_min_score"] == "四(四)"
+    assert set(finding.parameter_clauses) == set(finding.parameters)
+    assert "parameter_clauses" not in finding.to_dict()

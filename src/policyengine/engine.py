@@ -21,6 +21,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -172,6 +173,7 @@ def _threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
 
 
 _NO_PARAMS: Mapping[str, Any] = {}
+_NO_CLAUSES: Mapping[str, str | None] = MappingProxyType({})
 
 
 def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None:
@@ -194,6 +196,7 @@ def _finding(
     expected: Text | None,
     message: Text,
     actual: Text | None = None,
+    clauses: Mapping[str, str | None] = _NO_CLAUSES,
 ) -> Finding:
     area = rule.area if isinstance(rule, Rule | Deadline) else None
     return Finding(
@@ -210,6 +213,7 @@ def _finding(
         binding=rule.binding,
         parameters={p: params.get(p) for p in param_names},
         area=area,
+        parameter_clauses=clauses,
     )
 
 
@@ -257,7 +261,16 @@ def _decide_late(
         actual: Text | None,
     ) -> Finding:
         return _finding(
-            rule, outcome, facts, item.fact_paths, params, item.params, expected, message, actual
+            rule,
+            outcome,
+            facts,
+            item.fact_paths,
+            params,
+            item.params,
+            expected,
+            message,
+            actual,
+            item.clauses,
         )
 
     if rule.kind == "table":
@@ -288,7 +301,15 @@ def _decide_rule(
 
     def make(outcome: Outcome, message: Reason) -> Finding:
         return _finding(
-            rule, outcome, facts, item.fact_paths, params, item.params, expected, message
+            rule,
+            outcome,
+            facts,
+            item.fact_paths,
+            params,
+            item.params,
+            expected,
+            message,
+            clauses=item.clauses,
         )
 
     unset = _unset_params(item.params, params)
@@ -330,7 +351,15 @@ def _decide_scale(
 
     def make(outcome: Outcome, message: Reason) -> Finding:
         return _finding(
-            scale, outcome, facts, item.fact_paths, params, item.params, expected, message
+            scale,
+            outcome,
+            facts,
+            item.fact_paths,
+            params,
+            item.params,
+            expected,
+            message,
+            clauses=item.clauses,
         )
 
     unset = _unset_params(item.params, params)

@@ -62,6 +62,8 @@ class Finding:
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
     """The parameters the rule used, with their values on the date."""
     area: str | None = None
+    parameter_clauses: Mapping[str, str | None] = attrs.field(factory=dict, repr=False)
+    """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
 
     @property
     def reason(self) -> Reason | None:

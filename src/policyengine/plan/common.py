@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
@@ -19,6 +20,7 @@ __all__ = [
     "Build",
     "Level",
     "TypeEnv",
+    "clauses_of",
     "compile_expr",
     "nodes",
     "sources_of",
@@ -114,6 +116,16 @@ def sources_of(expr: ex.Expr | None) -> tuple[ValueSource, ...]:
             if key not in found:
                 found[key] = source_of(node)
     return tuple(found.values())
+
+
+def clauses_of(pack: Pack, names: Sequence[str]) -> Mapping[str, str | None]:
+    """Each parameter's clause (its own, else its first dated value's), read-only."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        param = pack.parameters.get(name)
+        if param is not None:
+            out[name] = param.clause or next((v.clause for v in param.values if v.clause), None)
+    return MappingProxyType(out)
 
 
 def unique(*groups: Any) -> tuple[str, ...]:

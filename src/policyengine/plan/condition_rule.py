@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from policyengine import expressions as ex
 from policyengine.exceptions import PackError
 from policyengine.pack import Rule
-from policyengine.plan.common import Build, compile_expr, sources_of, unique
+from policyengine.plan.common import Build, clauses_of, compile_expr, sources_of, unique
 from policyengine.plan.ids import CondId, ValueSource
 
 __all__ = ["LATE_KINDS", "RuleItem", "build"]
@@ -32,6 +34,8 @@ class RuleItem:
     fact_paths: tuple[str, ...]
     """The facts the finding shows (``when``, ``require``, then ``reads``)."""
     params: tuple[str, ...]
+    clauses: Mapping[str, str | None] = attrs.field(factory=dict)
+    """The clause of each parameter in ``params``."""
 
     @property
     def all_sources(self) -> tuple[ValueSource, ...]:
@@ -78,6 +82,7 @@ def build(b: Build) -> None:
                 sources_of(require),
                 fact_paths,
                 params,
+                clauses_of(b.pack, params),
             )
         )
         b.read(fact_paths)

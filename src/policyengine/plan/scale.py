@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from policyengine import expressions as ex
 from policyengine.pack import Scale
-from policyengine.plan.common import Build, compile_expr, sources_of, unique
+from policyengine.plan.common import Build, clauses_of, compile_expr, sources_of, unique
 from policyengine.plan.ids import CondId, ValueSource
 
 __all__ = ["BandItem", "ScaleItem", "build"]
@@ -39,6 +40,8 @@ class ScaleItem:
     input_sources: tuple[ValueSource, ...]
     fact_paths: tuple[str, ...]
     params: tuple[str, ...]
+    clauses: Mapping[str, str | None] = attrs.field(factory=dict)
+    """The clause of each parameter in ``params``."""
 
     @property
     def all_sources(self) -> tuple[ValueSource, ...]:
@@ -84,6 +87,7 @@ def build(b: Build) -> None:
                 sources_of(input_expr),
                 fact_paths,
                 params,
+                clauses_of(b.pack, params),
             )
         )
         b.read(fact_paths)
