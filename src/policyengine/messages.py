@@ -133,7 +133,7 @@ class FactValues(NamedTuple):
 
     def render(self, lang: str = "zh") -> str:
         """The values in ``lang``."""
-        return "; ".join(f"{path} = {value(v, lang)}" for path, v in self.pairs)
+        return "; ".join([f"{path} = {value(v, lang)}" for path, v in self.pairs])
 
 
 Text = str | Reason | FactValues
@@ -170,19 +170,28 @@ def _arg(item: Any, lang: str) -> str:
 def render(reason: Reason, lang: str = "zh") -> str:
     """The sentence of ``reason`` in ``lang``."""
     template = _table(lang)[reason.code]
-    if not reason.args:
+    args = reason.args
+    if not args:
         return template
-    return template.format_map({k: _arg(v, lang) for k, v in reason.args.items()})
+    filled = {}
+    for k, v in args.items():
+        filled[k] = v if type(v) is str else _arg(v, lang)
+    return template.format_map(filled)
 
 
 def value(item: Any, lang: str = "zh") -> str:
     """A fact or parameter value as a person reads it (the one value formatter)."""
+    kind = type(item)
+    if kind is str:
+        return item  # type: ignore[no-any-return]
+    if kind is int:
+        return str(item)
     if item is None:
         return _table(lang)["_unknown"]
-    if isinstance(item, bool):
+    if kind is bool:
         return _table(lang)["_yes" if item else "_no"]
-    if isinstance(item, float) and item.is_integer():
-        return str(int(item))
+    if kind is float:
+        return str(int(item)) if item.is_integer() else str(item)
     if isinstance(item, tuple | list):
         return "[" + ", ".join(value(v, lang) for v in item) + "]"
     if isinstance(item, dt.date):
