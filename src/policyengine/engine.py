@@ -179,7 +179,7 @@ _NO_CLAUSES: Mapping[str, str | None] = MappingProxyType({})
 def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None:
     if not paths:
         return None
-    return FactValues(tuple((p, facts.get(p)) for p in paths))
+    return FactValues(tuple([(p, facts.get(p)) for p in paths]))
 
 
 def _responsible(units: Sequence[str]) -> Reason | str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from functools import cached_property
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -39,7 +40,7 @@ from policyengine.plan import (
     tally,
 )
 from policyengine.plan.common import CONTEXT_FACTS, Build, Level, type_env
-from policyengine.plan.ids import CondId, CondRef, ValueSource
+from policyengine.plan.ids import CondId, CondRef, Getter, ValueSource
 
 __all__ = ["KINDS", "CondId", "CondRef", "Level", "Plan", "ValueSource", "compile_plan", "plan_for"]
 
@@ -92,9 +93,13 @@ class Plan:
         factory=dict, repr=False, alias="_params"
     )
 
+    @cached_property
+    def _getters(self) -> tuple[tuple[str, Getter], ...]:
+        return tuple((s.key, s.get) for s in self.sources)
+
     def values(self, facts: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         """The row of values the backend compares, for one subject."""
-        return {s.key: s.get(facts, params) for s in self.sources}
+        return {key: get(facts, params) for key, get in self._getters}
 
     def matching(self, values: Mapping[str, Any]) -> frozenset[int]:
         """Positions of the conditions that hold for ``values``."""
