@@ -177,3 +177,27 @@ def test_finding_names_its_parameters_clauses() -> None:
     assert finding.parameter_clauses["one_star_min_score"] == "四(四)"
     assert set(finding.parameter_clauses) == set(finding.parameters)
     assert "parameter_clauses" not in finding.to_dict()
+
+
+def test_a_new_output_kind_is_one_module_and_one_registration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A kind that only gives outputs needs its build function in KINDS, nothing else."""
+    import policyengine.plan as plan_module
+
+    class Counted:
+        def outputs(self, findings, facts):  # type: ignore[no-untyped-def]
+            return {"findings_counted": len(findings)}
+
+    def build(b):  # type: ignore[no-untyped-def]
+        b.items["counted"] = (Counted(),) if b.community else ()
+        b.finishers.extend(b.items["counted"])
+
+    monkeypatch.setattr(plan_module, "KINDS", (*plan_module.KINDS, ("counted", build)))
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(PACK.format(version="new-kind", value=10), encoding="utf-8")
+    doc = {"community": {"id": "c", "households": 20}}
+    result = policyengine.evaluate(doc, pack=policyengine.load_pack(folder))
+    assert result.outputs["findings_counted"] == 1
+    assert result.verdict == "pass"

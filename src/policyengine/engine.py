@@ -534,10 +534,8 @@ def _decide(
         + [by_rule[sc.scale.id] for sc in plan.scales]
         + [by_rule[d.deadline.id] for d in plan.deadlines]
     )
-    for tally in plan.tallies:
-        outputs[tally.output] = tally.count(findings)
-    for fl in plan.fact_lists:
-        outputs.update(fl.outputs(facts))
+    for finisher in plan.finishers:
+        outputs.update(finisher.outputs(findings, facts))
     return findings, outputs
 
 

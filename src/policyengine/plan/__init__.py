@@ -9,16 +9,19 @@ evaluates plans; lint, coverage and describe can read them instead of the raw pa
 
 Adding a rule kind is one module here (its item type and a ``build(b: Build)`` function
 that adds ``b.items[name]``, its conditions and the facts it reads) and one line in
-:data:`KINDS` (plus the :class:`Plan` field that carries its items).
+:data:`KINDS`. A kind whose items only give outputs from the final findings (like tallies
+and fact lists) also appends them to ``b.finishers``, and the engine calls their
+``outputs(findings, facts)`` with no other change; a kind that decides findings also needs
+its :class:`Plan` field and its step in the engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from functools import cached_property
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 import attrs
@@ -39,7 +42,7 @@ from policyengine.plan import (
     table,
     tally,
 )
-from policyengine.plan.common import CONTEXT_FACTS, Build, Level, type_env
+from policyengine.plan.common import CONTEXT_FACTS, Build, Finisher, Level, type_env
 from policyengine.plan.ids import CondId, CondRef, Getter, ValueSource
 
 __all__ = ["KINDS", "CondId", "CondRef", "Level", "Plan", "ValueSource", "compile_plan", "plan_for"]
@@ -79,6 +82,8 @@ class Plan:
     tallies: tuple[tally.TallyPlan, ...]
     fact_lists: tuple[fact_list.FactListPlan, ...]
     aggregates: tuple[aggregate.AggregateItem, ...]
+    finishers: tuple[Finisher, ...]
+    """Items giving outputs from the final findings (tallies, fact lists), in order."""
     read_paths: tuple[str, ...]
     """The subject's facts the plan reads (derived and context facts excluded)."""
     sources: tuple[ValueSource, ...]
@@ -150,6 +155,7 @@ def compile_plan(pack: Pack, level: Level = "community", backend_name: str = DEF
         tallies=b.items["tallies"],
         fact_lists=b.items["fact_lists"],
         aggregates=b.items["aggregates"],
+        finishers=tuple(b.finishers),
         read_paths=tuple(p for p in b.paths if p not in derived_paths and p not in CONTEXT_FACTS),
         sources=tuple(sources.values()),
         condition_ids=tuple(cid for cid, _ in b.conditions),

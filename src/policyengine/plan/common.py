@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -14,10 +14,12 @@ from policyengine.exceptions import PackError
 from policyengine.facts import FactType, fact_catalogue
 from policyengine.pack import Pack
 from policyengine.plan.ids import CondId, ValueSource, source_of
+from policyengine.results import Finding
 
 __all__ = [
     "CONTEXT_FACTS",
     "Build",
+    "Finisher",
     "Level",
     "TypeEnv",
     "clauses_of",
@@ -136,6 +138,18 @@ def unique(*groups: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+class Finisher(Protocol):
+    """An item that gives outputs from the final findings (tallies, fact lists, …).
+
+    A rule kind whose items only add outputs implements this and registers its items in
+    ``Build.finishers``: the engine needs no change for it.
+    """
+
+    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
+        """Outputs for one subject, from its findings (pack order) and facts."""
+        ...
+
+
 @attrs.define
 class Build:
     """A plan being compiled: each rule kind's compiler adds its items and conditions."""
@@ -149,6 +163,8 @@ class Build:
     """Facts read, in order (the subject's facts to flatten, derived ones included)."""
     items: dict[str, tuple[Any, ...]] = attrs.Factory(dict)
     """Each kind's items, under the kind's name."""
+    finishers: list[Finisher] = attrs.Factory(list)
+    """Items giving outputs from the final findings, in registration order."""
 
     @property
     def community(self) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from policyengine.pack import FactList
 from policyengine.plan.common import Build
+from policyengine.results import Finding
 
 __all__ = ["FactListPlan", "build"]
 
@@ -20,7 +21,7 @@ class FactListPlan:
     fact_list: FactList
     paths: tuple[str, ...]
 
-    def outputs(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The false facts and the missing ones, under their output keys."""
         fl = self.fact_list
         out: dict[str, Any] = {}
@@ -40,7 +41,9 @@ def build(b: Build) -> None:
     for kind in ("rules", "scales", "deadlines"):
         for item in b.items.get(kind, ()):
             read.extend(item.fact_paths)
-    b.items["fact_lists"] = tuple(
+    items = tuple(
         FactListPlan(fl, tuple(dict.fromkeys(p for p in read if p.startswith(fl.prefix))))
         for fl in (b.pack.fact_lists if b.community else ())
     )
+    b.items["fact_lists"] = items
+    b.finishers.extend(items)

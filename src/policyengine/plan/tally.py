@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -24,6 +25,10 @@ class TallyPlan:
     def output(self) -> str:
         """The output key receiving ``{group: {outcome: n}}``."""
         return self.tally.output
+
+    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
+        """``{output: the counts}``."""
+        return {self.tally.output: self.count(findings)}
 
     def count(self, findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
         """Count the findings of each group by outcome (zeros included)."""
@@ -52,6 +57,6 @@ def compile_tally(pack: Pack, tally: Tally) -> TallyPlan:
 
 def build(b: Build) -> None:
     """Plan the pack's tallies (communities only)."""
-    b.items["tallies"] = tuple(
-        compile_tally(b.pack, t) for t in (b.pack.tallies if b.community else ())
-    )
+    items = tuple(compile_tally(b.pack, t) for t in (b.pack.tallies if b.community else ()))
+    b.items["tallies"] = items
+    b.finishers.extend(items)
