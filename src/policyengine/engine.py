@@ -28,6 +28,7 @@ import attrs
 import pluggy
 
 from policyengine import expressions as ex
+from policyengine.backends import DEFAULT
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
@@ -553,10 +554,14 @@ def evaluate_community(
     pack: Pack,
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
+    backend: str = DEFAULT,
 ) -> Result:
-    """Evaluate one community against one pack on ``as_of`` (default: today)."""
+    """Evaluate one community against one pack on ``as_of`` (default: today).
+
+    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions.
+    """
     as_of = as_of or _today()
-    plan = plan_for(pack)
+    plan = plan_for(pack, "community", backend)
     plugins, hooks = _plugins(pack)
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
