@@ -49,7 +49,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "scale_below": "未达到最低档：{input} = {value}，要求 ≥ {lowest}。{responsible}",
         "scale_band": "{input} = {value} ≥ {threshold}：{label}。",
         "scale_expected": "{input} ≥ {lowest}（{label}）",
-        # tables (amounts by level)
+        # tables (amounts by level); the pack's words replace these
+        "_table_amount": "奖励",
+        "_table_kind": "等级",
+        "_table_lowered": "降级",
+        "_table_unit": "",
         "table_level_unknown": "{kind}未能评定（缺少数据），{amount}无法确定。",
         "table_previous_unknown": "缺少数据：{previous}（原有{kind}），无法区分首次评定与晋升。",
         "table_none": "未评定{kind}，无{amount}。",

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from policyengine.exceptions import PackError
-from policyengine.messages import Reason
+from policyengine.messages import FactValues, Reason, Text
 from policyengine.pack import Table, TableRow
 from policyengine.plan.common import Build
 from policyengine.results import Outcome
@@ -35,7 +35,7 @@ class TableAnswer:
     outcome: Outcome
     reason: Reason
     expected: str | None = None
-    actual: str | None = None
+    actual: Text | None = None
     """None: the finding shows the facts it read."""
     row: TableRow | None = None
     """The row of the level reached (None: no level, or level 0)."""
@@ -69,18 +69,18 @@ class TablePlan:
         rows = self.table.rows
         return rows[level - 1] if 1 <= level <= len(rows) else None
 
-    def _words(self) -> dict[str, str]:
-        words = {"amount": "奖励", "kind": "等级", "lowered": "降级", "unit": ""}
+    def _words(self) -> dict[str, Any]:
+        """The pack's words for messages, else the catalogue's (rendered in any language)."""
         given = self.table.words
-        for key, name in (
-            ("amount", "amount"),
-            ("kind", "level"),
-            ("lowered", "lowered"),
-            ("unit", "level_unit"),
-        ):
-            if name in given:
-                words[key] = given[name]
-        return words
+        return {
+            key: given[name] if name in given else Reason(f"_table_{key}")
+            for key, name in (
+                ("amount", "amount"),
+                ("kind", "level"),
+                ("lowered", "lowered"),
+                ("unit", "level_unit"),
+            )
+        }
 
     def answer(self, level: Any, previous: Any, params: Mapping[str, Any]) -> TableAnswer:
         """The amount for reaching ``level`` from ``previous`` (facts as given, None unknown)."""
@@ -93,7 +93,7 @@ class TablePlan:
         if previous is None and level > 0:
             reason = Reason("table_previous_unknown", {**words, "previous": t.previous})
             return TableAnswer(None, None, "unknown", reason, row=row)
-        actual = f"{t.level} = {level}; {t.previous} = {'未知' if previous is None else previous}"
+        actual = FactValues(((t.level, level), (t.previous, previous)))
         previous = int(previous or 0)
         if level == 0:
             reason = Reason("table_none", words)
