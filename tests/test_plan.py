@@ -201,3 +201,16 @@ def test_a_new_output_kind_is_one_module_and_one_registration(
     result = policyengine.evaluate(doc, pack=policyengine.load_pack(folder))
     assert result.outputs["findings_counted"] == 1
     assert result.verdict == "pass"
+
+
+def test_results_pickle() -> None:
+    """A result (findings with their reasons) survives pickling, for process pools."""
+    import pickle
+
+    doc = {"community": {"id": "x"},
+           "happiness": {"objective_score": 500, "survey_score": 200, "vetoes": [],
+                         "previous_stars": 0}}
+    result = policyengine.evaluate(doc, pack=WUMA, as_of=dt.date(2014, 12, 31))
+    again = pickle.loads(pickle.dumps(result))
+    assert again.to_dict() == result.to_dict()
+    assert again.findings[0].reason == result.findings[0].reason

@@ -21,7 +21,6 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -174,7 +173,7 @@ def _threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
 
 
 _NO_PARAMS: Mapping[str, Any] = {}
-_NO_CLAUSES: Mapping[str, str | None] = MappingProxyType({})
+_NO_CLAUSES: Mapping[str, str | None] = {}
 
 
 def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 __all__ = ["CATALOGUE", "LANGUAGES", "FactValues", "Reason", "Text", "render", "text", "value"]
@@ -116,7 +115,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
 """Sentences by language and code; ``{name}`` is filled from the reason's arguments."""
 
 
-_NO_ARGS: Mapping[str, Any] = MappingProxyType({})
+_NO_ARGS: Mapping[str, Any] = {}
 
 
 class Reason(NamedTuple):

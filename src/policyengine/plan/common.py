@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 import attrs
@@ -121,13 +120,13 @@ def sources_of(expr: ex.Expr | None) -> tuple[ValueSource, ...]:
 
 
 def clauses_of(pack: Pack, names: Sequence[str]) -> Mapping[str, str | None]:
-    """Each parameter's clause (its own, else its first dated value's), read-only."""
+    """Each parameter's clause (its own, else its first dated value's); shared: do not modify."""
     out: dict[str, str | None] = {}
     for name in names:
         param = pack.parameters.get(name)
         if param is not None:
             out[name] = param.clause or next((v.clause for v in param.values if v.clause), None)
-    return MappingProxyType(out)
+    return out
 
 
 def unique(*groups: Any) -> tuple[str, ...]:
