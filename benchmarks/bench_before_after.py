@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_before_after.py [--before main] [--n 2000] [--warmup 300]
-                                            [--rounds 3] [--pack ID ...]
+    python benchmarks/bench_before_after.py [--before main] [--n 200] [--warmup 300]
+                                            [--rounds 20] [--pack ID ...]
 
 "Before" is the code at a git ref (default ``main``), extracted with ``git archive`` into
 a temporary folder; "after" is this checkout. For each pack, a full facts document is
@@ -11,8 +11,10 @@ built from the pack's example community (``examples/<id>-community.toml``, or
 ``examples/wuma-community.toml``) with every fact the pack reads filled in, so no rule is
 unknown for want of data. Each (tree, pack) runs in its own Python process with
 ``PYTHONPATH`` pointing at that tree's ``src`` and the pack loaded from that tree's
-``policy_packs`` folder; the two trees take turns, round after round, and the quietest
-round (lowest median) of each is reported.
+``policy_packs`` folder. Both processes stay up; the parent asks each in turn to time a
+chunk of ``--n`` evaluations, ``--rounds`` times, and keeps each tree's quietest chunk
+(lowest median): on a shared machine a burst of load spoils some chunks of both trees,
+not one tree's whole run.
 
 Timed: ``policyengine.evaluate(doc, pack=pack, as_of=…)`` from a dict (validation
 included), and the same followed by ``result.to_dict()`` (the sentences rendered). The
@@ -50,7 +52,7 @@ AS_OF = {
 
 CHILD = r"""
 import datetime as dt, gc, json, statistics, sys, time
-tree, pack_dir, facts_file, as_of, n, warmup = sys.argv[1:7]
+tree, pack_dir, facts_file, as_of, warmup = sys.argv[1:6]
 import policyengine
 assert policyengine.__file__.startswith(tree), (policyengine.__file__, tree)
 pack = policyengine.load_pack(pack_dir)
@@ -59,26 +61,31 @@ as_of = dt.date.fromisoformat(as_of)
 evaluate = policyengine.evaluate
 for _ in range(int(warmup)):
     evaluate(doc, pack=pack, as_of=as_of).to_dict()
-def timed(fn):
-    out = []
-    clock = time.thread_time_ns
+gc.collect()
+clock = time.thread_time_ns
+def only():
+    evaluate(doc, pack=pack, as_of=as_of)
+def full():
+    evaluate(doc, pack=pack, as_of=as_of).to_dict()
+print("ready", flush=True)
+for line in sys.stdin:
+    what, n = line.split()
+    if what == "result":
+        r = evaluate(doc, pack=pack, as_of=as_of)
+        print(json.dumps({
+            "verdict": r.verdict,
+            "outcomes": {f.rule: f.outcome for f in r.findings},
+            "outputs": r.to_dict()["outputs"],
+            "unknown": sum(f.outcome == "unknown" for f in r.findings),
+        }), flush=True)
+        break
+    fn = only if what == "evaluate" else full
+    times = []
     for _ in range(int(n)):
         t0 = clock()
         fn()
-        out.append((clock() - t0) / 1000)
-    return out
-gc.collect()
-only = timed(lambda: evaluate(doc, pack=pack, as_of=as_of))
-full = timed(lambda: evaluate(doc, pack=pack, as_of=as_of).to_dict())
-r = evaluate(doc, pack=pack, as_of=as_of)
-print(json.dumps({
-    "evaluate": [statistics.fmean(only), statistics.median(only)],
-    "to_dict": [statistics.fmean(full), statistics.median(full)],
-    "verdict": r.verdict,
-    "outcomes": {f.rule: f.outcome for f in r.findings},
-    "outputs": r.to_dict()["outputs"],
-    "unknown": sum(f.outcome == "unknown" for f in r.findings),
-}))
+        times.append((clock() - t0) / 1000)
+    print(json.dumps([statistics.fmean(times), statistics.median(times)]), flush=True)
 """
 
 
@@ -125,29 +132,48 @@ def full_document(pack_id: str) -> dict[str, Any]:
     return doc
 
 
-def run_child(tree: Path, pack_id: str, facts: Path, args: argparse.Namespace) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CHILD,
-            str(tree / "src"),
-            str(tree / "policy_packs" / pack_id),
-            str(facts),
-            AS_OF[pack_id],
-            str(args.n),
-            str(args.warmup),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=1800,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"{pack_id} in {tree}: {out.stderr.strip()[-2000:]}")
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+class Child:
+    """One tree's process evaluating one pack, timing chunks of evaluations on request."""
+
+    def __init__(self, tree: Path, pack_id: str, facts: Path, warmup: int) -> None:
+        env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+        self.name = f"{pack_id} in {tree}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(tree / "src"),
+                str(tree / "policy_packs" / pack_id),
+                str(facts),
+                AS_OF[pack_id],
+                str(warmup),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self._expect("ready")
+
+    def _expect(self, word: str) -> str:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line or (word and not line.startswith(word)):
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            raise SystemExit(f"{self.name}: {err.strip()[-2000:]}")
+        return line
+
+    def ask(self, what: str, n: int = 0) -> Any:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{what} {n}\n")
+        self.proc.stdin.flush()
+        return json.loads(self._expect(""))
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 def extract(ref: str, into: Path) -> str:
@@ -170,9 +196,9 @@ def extract(ref: str, into: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", default="main", help="git ref of the code before (main)")
-    parser.add_argument("--n", type=int, default=2000, help="timed evaluations per round")
+    parser.add_argument("--n", type=int, default=200, help="timed evaluations per chunk")
     parser.add_argument("--warmup", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=20, help="chunks per tree and mode")
     parser.add_argument(
         "--tolerance",
         type=float,
@@ -199,20 +225,29 @@ def main() -> int:
         )
         for pack_id in packs:
             facts = Path(tmp) / f"{pack_id}.json"
-            facts.write_text(
-                json.dumps(full_document(pack_id), ensure_ascii=False, default=str), "utf-8"
-            )
-            best: dict[str, dict[str, Any]] = {}
-            for _ in range(args.rounds):
-                for name, tree in trees.items():
-                    got = run_child(tree, pack_id, facts, args)
-                    if name not in best or got["evaluate"][1] < best[name]["evaluate"][1]:
-                        best[name] = got
+            doc = full_document(pack_id)
+            facts.write_text(json.dumps(doc, ensure_ascii=False, default=str), "utf-8")
+            children = {
+                name: Child(tree, pack_id, facts, args.warmup) for name, tree in trees.items()
+            }
+            best: dict[str, dict[str, list[float]]] = {n: {} for n in trees}
+            try:
+                for _ in range(args.rounds):  # the trees take turns, chunk by chunk
+                    for mode in ("evaluate", "to_dict"):
+                        for name, child in children.items():
+                            mean, p50 = child.ask(mode, args.n)
+                            seen = best[name].get(mode)
+                            if seen is None or p50 < seen[1]:
+                                best[name][mode] = [mean, p50]
+                results = {name: child.ask("result") for name, child in children.items()}
+            finally:
+                for child in children.values():
+                    child.close()
             for name in trees:
-                b = best[name]
+                b, r = best[name], results[name]
                 print(
                     f"{pack_id:28} {name:7} {b['evaluate'][0]:11.1f} µs {b['evaluate'][1]:6.1f}"
-                    f" {b['to_dict'][0]:11.1f} µs {b['to_dict'][1]:6.1f}  {b['unknown']}"
+                    f" {b['to_dict'][0]:11.1f} µs {b['to_dict'][1]:6.1f}  {r['unknown']}"
                 )
             before, after = best["before"], best["after"]
             change = after["evaluate"][1] / before["evaluate"][1] - 1
@@ -221,8 +256,11 @@ def main() -> int:
                 f"+to_dict {after['to_dict'][1] / before['to_dict'][1] - 1:+.1%}"
             )
             for key in ("verdict", "outcomes", "outputs"):
-                if before[key] != after[key]:
-                    print(f"  DIFFERENT {key}: before {before[key]!r}\n  after  {after[key]!r}")
+                if results["before"][key] != results["after"][key]:
+                    print(
+                        f"  DIFFERENT {key}: before {results['before'][key]!r}\n"
+                        f"  after  {results['after'][key]!r}"
+                    )
                     status = 1
             if change > args.tolerance:
                 print(f"  SLOWER: {pack_id} evaluate p50 {change:+.1%}")

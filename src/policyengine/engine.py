@@ -120,6 +120,9 @@ _PLUGINS_LOCK = threading.Lock()
 
 def _plugins(pack: Pack) -> tuple[pluggy.PluginManager, _HookUse]:
     """The pack's hook manager and which hooks it implements, once per loaded pack."""
+    found = _PLUGINS.get(pack)
+    if found is not None:
+        return found
     with _PLUGINS_LOCK:
         found = _PLUGINS.get(pack)
         if found is None:
@@ -239,7 +242,17 @@ def _unset(as_of: dt.date, unset: Sequence[str]) -> Reason:
 def _with_results(
     ctx: EvaluationContext, findings: Mapping[str, Finding], outputs: Mapping[str, Any]
 ) -> EvaluationContext:
-    return attrs.evolve(ctx, findings=findings, outputs=outputs)
+    return EvaluationContext(
+        ctx.pack,
+        ctx.subject,
+        ctx.as_of,
+        ctx.params,
+        ctx.facts,
+        ctx.programme_year,
+        findings,
+        outputs,
+        ctx.applicable,
+    )
 
 
 _SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", None: "unknown"}
@@ -524,8 +537,9 @@ def _decide(
         answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
         outputs.update(tp.outputs(answer))
         late[tp.id] = answer
-    if applicable is not False and any(r.late for r in plan.rules):
-        ctx = _with_results(ctx, dict(by_rule), dict(outputs))
+    if applicable is not False and plan.late_rules:
+        if plan.hook_rules:  # hooks see the findings and outputs so far
+            ctx = _with_results(ctx, dict(by_rule), dict(outputs))
         for r in plan.rules:
             if r.late:
                 by_rule[r.rule.id] = _decide_rule(r, values, matched, ctx, plugins, late)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
@@ -99,6 +98,16 @@ class Plan:
     )
 
     @cached_property
+    def late_rules(self) -> bool:
+        """Whether a hook, table or summary rule is decided after the others."""
+        return any(r.late for r in self.rules)
+
+    @cached_property
+    def hook_rules(self) -> bool:
+        """Whether a rule is decided by the pack's hook."""
+        return any(r.rule.kind == "hook" for r in self.rules)
+
+    @cached_property
     def _getters(self) -> tuple[tuple[str, Getter], ...]:
         return tuple((s.key, s.get) for s in self.sources)
 
@@ -165,22 +174,23 @@ def compile_plan(pack: Pack, level: Level = "community", backend_name: str = DEF
     )
 
 
-_PLANS: OrderedDict[tuple[str, str, Level, str], Plan] = OrderedDict()
-_PLANS_LOCK = threading.RLock()
+_PLANS: dict[tuple[str, str, Level, str], Plan] = {}
+_PLANS_LOCK = threading.Lock()
 MAX_PLANS = 256
-"""Plans kept (least recently used dropped): bounded memory when many versions are loaded."""
+"""Plans kept (the oldest dropped first): bounded memory when many versions are loaded."""
 
 
 def plan_for(pack: Pack, level: Level = "community", backend_name: str = DEFAULT) -> Plan:
     """The plan of one level of ``pack``, compiled once per content digest and backend."""
     key = (pack.digest, str(pack.path), level, backend_name)
+    found = _PLANS.get(key)  # no lock to read: a dict lookup is atomic
+    if found is not None:
+        return found
     with _PLANS_LOCK:
         found = _PLANS.get(key)
-        if found is not None:
-            _PLANS.move_to_end(key)
-            return found
-        found = compile_plan(pack, level, backend_name)
-        _PLANS[key] = found
-        if len(_PLANS) > MAX_PLANS:
-            _PLANS.popitem(last=False)
+        if found is None:
+            found = compile_plan(pack, level, backend_name)
+            while len(_PLANS) >= MAX_PLANS:
+                del _PLANS[next(iter(_PLANS))]
+            _PLANS[key] = found
         return found

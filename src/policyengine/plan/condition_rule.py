@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 import attrs
 
@@ -42,7 +43,7 @@ class RuleItem:
         """Every value the rule's conditions compare."""
         return self.when_sources + self.require_sources
 
-    @property
+    @cached_property
     def late(self) -> bool:
         """Decided after the other rules (hook, table and summary rules)."""
         return self.rule.kind in LATE_KINDS

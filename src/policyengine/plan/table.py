@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import attrs
@@ -69,6 +70,7 @@ class TablePlan:
         rows = self.table.rows
         return rows[level - 1] if 1 <= level <= len(rows) else None
 
+    @cached_property
     def _words(self) -> dict[str, Any]:
         """The pack's words for messages, else the catalogue's (rendered in any language)."""
         given = self.table.words
@@ -82,10 +84,29 @@ class TablePlan:
             )
         }
 
+    @cached_property
+    def _memo(self) -> dict[tuple[Any, Any, int], tuple[Mapping[str, Any], TableAnswer]]:
+        return {}
+
     def answer(self, level: Any, previous: Any, params: Mapping[str, Any]) -> TableAnswer:
-        """The amount for reaching ``level`` from ``previous`` (facts as given, None unknown)."""
+        """The amount for reaching ``level`` from ``previous`` (facts as given, None unknown).
+
+        Remembered per parameter mapping (the plan keeps one per date); treat the answer's
+        payers as read-only.
+        """
+        key = (level, previous, id(params))
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is params:
+            return hit[1]
+        found = self._answer(level, previous, params)
+        if len(self._memo) > 4096:
+            self._memo.clear()
+        self._memo[key] = (params, found)
+        return found
+
+    def _answer(self, level: Any, previous: Any, params: Mapping[str, Any]) -> TableAnswer:
         t = self.table
-        words = self._words()
+        words = self._words
         if level is None:
             return TableAnswer(None, None, "unknown", Reason("table_level_unknown", words))
         level = int(level)
