@@ -28,10 +28,10 @@ import pluggy
 
 from policyengine import expressions as ex
 from policyengine.backends import DEFAULT
+from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.hookspecs import PROJECT
 from policyengine.messages import FactValues, Reason, Text, render, value
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Level, Plan, plan_for
@@ -41,6 +41,7 @@ from policyengine.plan.deadline import DeadlineItem
 from policyengine.plan.ids import ValueSource
 from policyengine.plan.scale import ScaleItem
 from policyengine.plan.table import TableAnswer
+from policyengine.plugins import pack_plugin_manager
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = [
@@ -52,36 +53,6 @@ __all__ = [
 ]
 
 ENGINE_VERSION = "0.1.0"
-
-
-@attrs.frozen
-class EvaluationContext:
-    """What a pack hook sees of one evaluation."""
-
-    pack: Pack
-    subject: Community | Jurisdiction
-    as_of: dt.date
-    params: Mapping[str, Any]
-    """Every parameter's value on ``as_of`` (None where the document sets none)."""
-    facts: Mapping[str, Any]
-    """``{fact path: value}`` for the facts the pack reads, derived facts included."""
-    programme_year: int | None = None
-    findings: Mapping[str, Finding] = attrs.field(factory=dict)
-    """Findings of the condition rules and scales, by rule id (filled before hook rules)."""
-    outputs: Mapping[str, Any] = attrs.field(factory=dict)
-    """Scale and ``[outputs]`` values (filled before hook rules)."""
-    applicable: bool | None = True
-    """Whether the pack applies to the subject on ``as_of`` (None: unknown)."""
-
-
-@attrs.frozen
-class RuleDecision:
-    """A hook's decision on a ``kind = "hook"`` rule."""
-
-    outcome: Outcome
-    message: str
-    expected: str | None = None
-    actual: str | None = None
 
 
 @attrs.frozen
@@ -98,20 +69,6 @@ def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
     )
 
 
-def _plugin_manager(pack: Pack) -> pluggy.PluginManager:
-    from policyengine import hookspecs
-
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(hookspecs)
-    if pack.hooks is not None:
-        try:
-            pm.register(pack.hooks, name=f"pack:{pack.id}")
-            pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
-    return pm
-
-
 _PLUGINS: weakref.WeakKeyDictionary[Pack, tuple[pluggy.PluginManager, _HookUse]] = (
     weakref.WeakKeyDictionary()
 )
@@ -126,7 +83,7 @@ def _plugins(pack: Pack) -> tuple[pluggy.PluginManager, _HookUse]:
     with _PLUGINS_LOCK:
         found = _PLUGINS.get(pack)
         if found is None:
-            pm = _plugin_manager(pack)
+            pm = pack_plugin_manager(pack)
             found = _PLUGINS[pack] = (pm, _hook_use(pm))
         return found
 
