@@ -136,7 +136,12 @@ class FactValues(NamedTuple):
 
     def render(self, lang: str = "zh") -> str:
         """The values in ``lang``."""
-        return "; ".join([f"{path} = {value(v, lang)}" for path, v in self.pairs])
+        out = []
+        for path, v in self.pairs:
+            kind = v.__class__
+            shown = v if kind is str else str(v) if kind is int else value(v, lang)
+            out.append(f"{path} = {shown}")
+        return "; ".join(out)
 
 
 Text = str | Reason | FactValues
@@ -145,8 +150,11 @@ Text = str | Reason | FactValues
 
 def text(item: Text | None, lang: str = "zh") -> str | None:
     """A message, expected or actual as text in ``lang`` (None stays None)."""
-    if item is None or type(item) is str:
-        return item
+    kind = item.__class__
+    if kind is str or item is None:
+        return item  # type: ignore[return-value]
+    if kind is Reason:
+        return render(item, lang)  # type: ignore[arg-type]
     return item.render(lang)  # type: ignore[union-attr]
 
 
@@ -158,28 +166,30 @@ def _table(lang: str) -> dict[str, str]:
 
 
 def _arg(item: Any, lang: str) -> str:
-    kind = type(item)
+    kind = item.__class__
     if kind is str:
         return item  # type: ignore[no-any-return]
-    if kind is Reason or kind is FactValues:
+    if kind is Reason:
+        return render(item, lang)
+    if kind is FactValues:
         return item.render(lang)  # type: ignore[no-any-return]
     if item is None:
         return value(None, lang)
     if isinstance(item, Sequence):
-        return _table(lang)["_sep"].join(_arg(i, lang) for i in item)
+        return _table(lang)["_sep"].join([_arg(i, lang) for i in item])
     return value(item, lang)
 
 
 def render(reason: Reason, lang: str = "zh") -> str:
     """The sentence of ``reason`` in ``lang``."""
-    template = _table(lang)[reason.code]
-    args = reason.args
+    table = CATALOGUE.get(lang) or _table(lang)
+    code, args = reason
     if not args:
-        return template
+        return table[code]
     filled = {}
     for k, v in args.items():
-        filled[k] = v if type(v) is str else _arg(v, lang)
-    return template.format_map(filled)
+        filled[k] = v if v.__class__ is str else _arg(v, lang)
+    return table[code].format_map(filled)
 
 
 def value(item: Any, lang: str = "zh") -> str:
