@@ -15,6 +15,7 @@ list separator), or other :class:`Reason` objects (rendered in the same language
 from __future__ import annotations
 
 import datetime as dt
+import string
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -112,7 +113,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "then": "{first}{then}",
     }
 }
-"""Sentences by language and code; ``{name}`` is filled from the reason's arguments."""
+"""Sentences by language and code; ``{name}`` is filled from the reason's arguments.
+
+Add a language as a new table; a template is parsed the first time it is used, so change
+templates before rendering, not after."""
 
 
 _NO_ARGS: Mapping[str, Any] = {}
@@ -180,16 +184,40 @@ def _arg(item: Any, lang: str) -> str:
     return value(item, lang)
 
 
+_ONE_FIELD: dict[tuple[str, str], tuple[str, str, str] | None] = {}
+
+
+def _one_field(lang: str, code: str, template: str) -> tuple[str, str, str] | None:
+    """``(before, name, after)`` when the template has exactly one field (a fast path)."""
+    key = (lang, code)
+    if key not in _ONE_FIELD:
+        parts = list(string.Formatter().parse(template))
+        fields = [p for p in parts if p[1] is not None]
+        found = None
+        if len(fields) == 1 and not fields[0][2] and not fields[0][3]:
+            before, name = fields[0][0], fields[0][1]
+            after = "".join(p[0] for p in parts[parts.index(fields[0]) + 1 :])
+            found = (before, name or "", after)
+        _ONE_FIELD[key] = found
+    return _ONE_FIELD[key]
+
+
 def render(reason: Reason, lang: str = "zh") -> str:
     """The sentence of ``reason`` in ``lang``."""
     table = CATALOGUE.get(lang) or _table(lang)
     code, args = reason
+    template = table[code]
     if not args:
-        return table[code]
+        return template
+    if len(args) == 1:
+        one = _one_field(lang, code, template)
+        if one is not None and one[1] in args:
+            v = args[one[1]]
+            return one[0] + (v if v.__class__ is str else _arg(v, lang)) + one[2]
     filled = {}
     for k, v in args.items():
         filled[k] = v if v.__class__ is str else _arg(v, lang)
-    return table[code].format_map(filled)
+    return template.format_map(filled)
 
 
 def value(item: Any, lang: str = "zh") -> str:
