@@ -32,7 +32,7 @@ from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.messages import FactValues, Reason, Text, render, value
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Level, Plan, plan_for
 from policyengine.plan.common import CONTEXT_FACTS
@@ -168,7 +168,7 @@ def _finding(
         responsible=rule.responsible,
         inputs={p: facts.get(p) for p in paths},
         expected=expected,
-        actual=actual if actual is not None else _actual(paths, facts),
+        actual=actual if actual is not None else FROM_INPUTS,
         message=message,
         binding=rule.binding,
         parameters={p: params.get(p) for p in param_names},
@@ -298,7 +298,7 @@ def _decide_rule(
     if missing:
         return make("unknown", Reason("require_unknown", {"paths": missing}))
     if item.require_id in matched:
-        return make("pass", Reason("pass", {"expected": expected}))
+        return make("pass", PASSED)
     actual = _actual(item.fact_paths, facts)
     if not rule.binding:
         return make("advisory", Reason("advisory", {"expected": expected, "actual": actual}))

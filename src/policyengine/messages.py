@@ -19,7 +19,18 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-__all__ = ["CATALOGUE", "LANGUAGES", "FactValues", "Reason", "Text", "render", "text", "value"]
+__all__ = [
+    "CATALOGUE",
+    "FROM_INPUTS",
+    "LANGUAGES",
+    "PASSED",
+    "FactValues",
+    "Reason",
+    "Text",
+    "render",
+    "text",
+    "value",
+]
 
 LANGUAGES = ("zh",)
 
@@ -147,6 +158,12 @@ class FactValues(NamedTuple):
             out.append(f"{path} = {shown}")
         return "; ".join(out)
 
+
+PASSED = Reason("pass")
+"""A condition rule's pass, whose sentence names its expected text (filled in when read)."""
+
+FROM_INPUTS = FactValues(())
+"""A finding's actual values are its inputs (rendered from them when read)."""
 
 Text = str | Reason | FactValues
 """What a finding's message, expected or actual holds until it is read."""

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from policyengine.messages import Reason, Text, text
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, text
 
 __all__ = ["BLOCKING", "Finding", "Outcome", "Result", "Verdict", "jsonable", "verdict_of"]
 
@@ -71,10 +71,23 @@ class Finding:
     parameter_clauses: Mapping[str, str | None] = attrs.field(factory=dict, repr=False)
     """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
 
+    def _why(self) -> Text:
+        m = self._message
+        if m.__class__ is Reason and m == PASSED:
+            return Reason("pass", {"expected": self._expected})
+        return m
+
+    def _seen(self) -> Text | None:
+        a = self._actual
+        if a.__class__ is FactValues and a == FROM_INPUTS:
+            return FactValues(tuple(self.inputs.items())) if self.inputs else None
+        return a
+
     @property
     def reason(self) -> Reason | None:
         """Why the finding has its outcome, as data (None for a hook's own sentence)."""
-        return self._message if isinstance(self._message, Reason) else None
+        why = self._why()
+        return why if isinstance(why, Reason) else None
 
     @property
     def message(self) -> str:
@@ -83,7 +96,7 @@ class Finding:
 
     def message_in(self, lang: str) -> str:
         """The finding's sentence in ``lang``."""
-        return text(self._message, lang) or ""
+        return text(self._why(), lang) or ""
 
     @property
     def expected(self) -> str | None:
@@ -93,7 +106,7 @@ class Finding:
     @property
     def actual(self) -> str | None:
         """What the facts were, as text."""
-        return text(self._actual)
+        return text(self._seen())
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The finding as result JSON, its sentences in ``lang``."""
@@ -106,7 +119,7 @@ class Finding:
             "responsible": list(self.responsible),
             "inputs": jsonable(self.inputs),
             "expected": text(self._expected, lang),
-            "actual": text(self._actual, lang),
+            "actual": text(self._seen(), lang),
             "message": self.message_in(lang),
             "binding": self.binding,
             "parameters": jsonable(self.parameters),
