@@ -9,6 +9,7 @@ same set of holding conditions in both backends.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -209,3 +210,22 @@ def test_every_bundled_case_same_on_both_backends():
         durable = evaluate_community(subject, pack, as_of, parameters)
         python = evaluate_community(subject, pack, as_of, parameters, backend="python")
         assert durable.to_dict() == python.to_dict(), (folder, facts)
+
+
+def test_many_rows_at_once_through_prepare_and_decide():
+    """prepare → matcher.matching_many → decide gives what evaluate_community gives, per row."""
+    from policyengine.engine import decide, evaluate_community, prepare
+
+    pack = policyengine.load_pack(
+        Path(__file__).resolve().parents[1] / "policy_packs" / "wuma-star-rating")
+    as_of = dt.date(2014, 12, 31)
+    subjects = [
+        policyengine.load_facts({"community": {"id": f"c{i}"}, "happiness": {
+            "objective_score": 450 + 10 * i, "survey_score": 200, "vetoes": [] if i % 3 else ["leadership"],
+            "previous_stars": i % 4}})
+        for i in range(12)
+    ]
+    prepared = [prepare(s, pack, as_of, backend="python") for s in subjects]
+    rows = prepared[0].plan.matcher.matching_many([p.values for p in prepared])
+    for subject, p, matched in zip(subjects, prepared, rows, strict=True):
+        assert decide(p, matched).to_dict() == evaluate_community(subject, pack, as_of).to_dict()

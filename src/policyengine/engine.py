@@ -47,9 +47,12 @@ from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 __all__ = [
     "CONTEXT_FACTS",
     "EvaluationContext",
+    "Prepared",
     "RuleDecision",
     "compile_pack",
+    "decide",
     "evaluate_community",
+    "prepare",
 ]
 
 ENGINE_VERSION = "0.1.0"
@@ -519,17 +522,28 @@ def _dated_outputs(
         outputs.setdefault(pack.info.phase_output, phase)
 
 
-def evaluate_community(
+@attrs.frozen(eq=False)
+class Prepared:
+    """One community ready for the backend: its plan, facts, parameters and row of values.
+
+    :func:`prepare` then :func:`decide` is :func:`evaluate_community` in two steps, so a
+    caller can ask a backend about many rows at once (``plan.matcher.matching_many``).
+    """
+
+    plan: Plan
+    context: EvaluationContext
+    values: Mapping[str, Any]
+    """The row the backend compares (:meth:`Plan.values`)."""
+
+
+def prepare(
     community: Community,
     pack: Pack,
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
     backend: str = DEFAULT,
-) -> Result:
-    """Evaluate one community against one pack on ``as_of`` (default: today).
-
-    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions.
-    """
+) -> Prepared:
+    """Resolve parameters, read and derive the facts, and build the row of values."""
     as_of = as_of or _today()
     plan = plan_for(pack, "community", backend)
     plugins, hooks = _plugins(pack)
@@ -546,9 +560,15 @@ def evaluate_community(
         for extra in plugins.hook.pack_derive_facts(context=ctx):
             if extra:
                 facts.update(extra)
+    return Prepared(plan, ctx, plan.values(facts, params))
 
-    values = plan.values(facts, params)
-    matched = plan.matching(values)
+
+def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
+    """Findings, outputs and verdict of a prepared community, given which conditions hold."""
+    plan, ctx, values = prepared.plan, prepared.context, prepared.values
+    pack, as_of = ctx.pack, ctx.as_of
+    assert isinstance(ctx.subject, Community)
+    plugins, hooks = _plugins(pack)
     applicable: bool | None = True
     reason: Reason | None = None
     app = plan.applicability
@@ -558,29 +578,46 @@ def evaluate_community(
         applicable = None if _missing(app.sources, values) else app.when_id in matched
         reason = Reason("pack_not_applicable", {"condition": _render(app.when)})
 
-    ctx = EvaluationContext(pack, community, as_of, params, facts, year, applicable=applicable)
+    ctx = EvaluationContext(
+        pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
+    )
     findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
     if hooks.outputs:
         by_rule = {f.rule: f for f in findings}
-        ctx = _with_results(ctx, by_rule, dict(outputs))
-        hook_outputs = plugins.hook.pack_outputs(context=ctx, findings=tuple(findings))
+        hook_ctx = _with_results(ctx, by_rule, dict(outputs))
+        hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=tuple(findings))
         for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)
-    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    _dated_outputs(pack, outputs, ctx.programme_year, ctx.facts["as_of.phase"])
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
         pack_digest=pack.digest,
         engine_version=ENGINE_VERSION,
-        subject_id=community.id,
-        subject_name=community.name,
+        subject_id=ctx.subject.id,
+        subject_name=ctx.subject.name,
         subject_level="community",
         as_of=as_of,
         verdict=verdict_of(findings, applicable),
         findings=tuple(findings),
         outputs={k: jsonable(v) for k, v in outputs.items()},
     )
+
+
+def evaluate_community(
+    community: Community,
+    pack: Pack,
+    as_of: dt.date | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    backend: str = DEFAULT,
+) -> Result:
+    """Evaluate one community against one pack on ``as_of`` (default: today).
+
+    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions.
+    """
+    prepared = prepare(community, pack, as_of, parameters, backend)
+    return decide(prepared, prepared.plan.matching(prepared.values))
 
 
 def _aggregate_text(path: str, d: Mapping[str, Any]) -> str:
