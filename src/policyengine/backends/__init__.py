@@ -28,7 +28,12 @@ Semantics every backend must share (the ``python`` backend is the reference, and
 A columnar backend answers :meth:`Matcher.matching_many` for many rows at once (e.g. a
 table with one column per value key); :meth:`Matcher.matching` is then
 ``matching_many([row])[0]``. Register one with :func:`register_backend`; the engine uses
-:data:`DEFAULT` unless a plan is compiled with another name.
+:data:`DEFAULT` unless told otherwise (``plan_for(pack, level, backend_name)``,
+``engine.evaluate_community(..., backend=name)``). For many communities at once::
+
+    prepared = [engine.prepare(c, pack, as_of, backend=name) for c in communities]
+    rows = prepared[0].plan.matcher.matching_many([p.values for p in prepared])
+    results = [engine.decide(p, matched) for p, matched in zip(prepared, rows)]
 """
 
 from __future__ import annotations
