@@ -18,8 +18,9 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, fact_catalogue, flatten
-from policyengine.pack import Pack, Pilot
+from policyengine.pack import Pack
 from policyengine.results import Finding
+from policyengine.scope import Pilot
 
 __all__ = ["PILOT_RULE", "apply_pilot"]
 

@@ -29,7 +29,7 @@ import attrs
 
 from policyengine.results import Finding
 
-__all__ = ["DEPTH", "Scope", "ScopeCheck", "ScopeLevel", "check_place", "scope_finding"]
+__all__ = ["DEPTH", "Pilot", "Scope", "ScopeCheck", "ScopeLevel", "check_place", "scope_finding"]
 
 ScopeLevelName = Literal["province", "city", "district", "county", "street", "town"]
 
@@ -84,6 +84,16 @@ class Scope:
     parts: tuple[str, ...] = ()
     """Units the document itself names as parts of its territory (e.g. the districts it
     lists): a jurisdiction of that name lies in the territory without saying where."""
+
+
+@attrs.frozen
+class Pilot:
+    """``[pack.pilot]``: the unit the rules bind; elsewhere they are a gap analysis."""
+
+    unit: str
+    when: str
+    clause: str
+    quote: str
 
 
 @attrs.frozen
