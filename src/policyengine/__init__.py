@@ -12,6 +12,7 @@ for one subject; the *verdict* sums them up::
 from __future__ import annotations
 
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
+from policyengine.decisionlog import DecisionLog
 from policyengine.engine import EvaluationContext, RuleDecision
 from policyengine.exceptions import (
     EngineError,
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Community",
+    "DecisionLog",
     "EngineError",
     "EvaluationContext",
     "FactProblem",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from policyengine import api
 from policyengine.builtins.io import parse_date, read_subjects, write_output
+from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Reporter, Streams
 from policyengine.facts import Jurisdiction
 from policyengine.hookspecs import hookimpl
@@ -81,6 +82,7 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     )
     ev.add_argument("--format", default="table", help="table, json, markdown, html, or a plugin's")
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
+    add_decision_log_options(ev)
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
@@ -93,8 +95,11 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    log = decision_log_of(args)
     results: list[Result] = [
-        api.evaluate(subject, pack, as_of=args.as_of) for subject in subjects for pack in packs
+        api.evaluate(subject, pack, as_of=args.as_of, decision_log=log)
+        for subject in subjects
+        for pack in packs
     ]
     if bad and not results:
         return EXIT_INPUT
