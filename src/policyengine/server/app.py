@@ -338,11 +338,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
         packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
         day, language = _as_of(as_of), _lang(lang)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > settings.max_batch_bytes:
-            raise ServiceError(
-                413, f"the body is larger than the limit of {settings.max_batch_bytes} bytes"
-            )
+        # The body is read before answering: the answer streams while the client waits, and
+        # a body over the limit is a 413 rather than a broken stream.
+        body = await _read_body(request, settings.max_batch_bytes)
 
         def line_work(number: int, line: bytes) -> bytes:
             try:
@@ -354,28 +352,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return b"".join(_dumps(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
-            buffer, number, size = b"", 0, 0
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > settings.max_batch_bytes:
-                    yield _dumps(
-                        {
-                            "line": number + 1,
-                            "status": 413,
-                            "error": "the body is "
-                            f"larger than the limit of {settings.max_batch_bytes} bytes",
-                        }
-                    )
-                    return
-                buffer += chunk
-                *complete, buffer = buffer.split(b"\n")
-                for line in complete:
-                    number += 1
-                    if line.strip():
+            for number, line in enumerate(body.split(b"\n"), start=1):
+                if line.strip():
+                    try:
                         yield await evaluator.run(functools.partial(line_work, number, line))
-            if buffer.strip():
-                number += 1
-                yield await evaluator.run(functools.partial(line_work, number, buffer))
+                    except ServiceError as exc:  # over the time limit: say so, go on
+                        yield _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
 
         return StreamingResponse(lines(), media_type=_JSONL)
 
