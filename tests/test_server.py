@@ -47,7 +47,7 @@ class Served:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
+            create_app(settings), host="127.0.0.1", port=self.port, http="h11", log_level="warning"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -241,6 +241,27 @@ def test_language(client):
 
 
 # --------------------------------------------------------------------------- errors
+
+
+def test_a_request_offering_an_upgrade_keeps_its_body(served):
+    """Java's HttpClient offers ``Upgrade: h2c`` on every request: the body still arrives
+    (the default HTTP parser, h11, ignores the offer as RFC 9110 allows)."""
+    body = json.dumps({"facts": {"community": {"id": "j"}}, "pack": "wuma-star-rating"})
+    request = (
+        "POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+    )
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as s:
+        s.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b'"subject":{"id":"j"' in answer
 
 
 def test_bad_facts_are_422_with_every_problem(client):
