@@ -42,12 +42,12 @@ PACKS = sorted(api.installed_packs())
 class Served:
     """A uvicorn server on a free port of 127.0.0.1, in a thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, http: str = "h11") -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, http="h11", log_level="warning"
+            create_app(settings), host="127.0.0.1", port=self.port, http=http, log_level="warning"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -262,6 +262,24 @@ def test_a_request_offering_an_upgrade_keeps_its_body(served):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
     assert b'"subject":{"id":"j"' in answer
+
+
+def test_a_lost_body_is_explained():
+    """With ``--http httptools`` the body of such a request is lost: a 400 says why and what
+    to do, instead of calling the (unseen) body malformed."""
+    body = json.dumps({"facts": {"community": {"id": "j"}}, "pack": "wuma-star-rating"})
+    with Served(Settings(), http="httptools") as client:
+        answer = client.post(
+            "/v1/evaluate",
+            content=body,
+            headers={
+                "Connection": "Upgrade, HTTP2-Settings",
+                "Upgrade": "h2c",
+                "HTTP2-Settings": "AAMAAABkAAQCAAAAAAIAAAAA",
+            },
+        )
+    assert 400 == answer.status_code
+    assert "HttpClient.Version.HTTP_1_1" in answer.json()["error"]
 
 
 def test_bad_facts_are_422_with_every_problem(client):

@@ -162,6 +162,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
+    if size == 0 and length.isdigit() and int(length) > 0 and "upgrade" in request.headers:
+        raise ServiceError(400, _UPGRADE_LOST)
     return b"".join(chunks)
 
 
@@ -209,6 +211,11 @@ def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> lis
 
 
 _REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
+_UPGRADE_LOST = (
+    "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
+    "dropped its body: send plain HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1), or run the "
+    "service with --http h11, or behind a proxy"
+)
 
 
 def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
