@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -479,6 +481,60 @@ def test_decisions_are_logged_and_replay(client, decision_log):
     assert 0 == main(["replay", str(decision_log)], stdout=out, stderr=io.StringIO()), (
         out.getvalue()
     )
+
+
+def test_serve_with_worker_processes(tmp_path):
+    """``policyengine serve --workers 2``: each process answers with the same settings, and
+    both append whole lines to one decision log."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "decisions.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "policyengine",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--max-body-bytes",
+        "3000",
+        "--decision-log",
+        str(log),
+        "--log-facts",
+        "--mask-names",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+            body = {
+                "facts": {"community": {"id": "w", "name": "甲社区"}},
+                "pack": "wuma-star-rating",
+            }
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(
+                    pool.map(lambda _: client.post("/v1/evaluate", json=body), range(24))
+                )
+            big = client.post("/v1/evaluate", json={**body, "pad": "x" * 4000})
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert [200] * 24 == [a.status_code for a in answers]
+    assert 413 == big.status_code  # the workers have the limit given to serve
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert 24 == len(entries)
+    assert {"***"} == {e["facts"]["community"]["name"] for e in entries}
 
 
 def test_serve_without_the_extra_names_it(monkeypatch):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+from typing import Any
 
 from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_INPUT, EXIT_OK, Command, Streams
@@ -65,6 +67,14 @@ def _configure(p: argparse.ArgumentParser) -> None:
         "fast but drops the body of a request offering an upgrade (`Upgrade: h2c`, sent by "
         "Java's HttpClient by default): use it only behind a proxy such as nginx",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes answering on the same port (1); evaluation is CPU-bound, so up to "
+        "one per core",
+    )
     add_decision_log_options(p)
 
 
@@ -74,7 +84,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     import uvicorn
 
-    from policyengine.server.app import Settings, create_app
+    from policyengine.server.app import SETTINGS_VARIABLE, Settings, create_app, settings_to_json
 
     settings = Settings(
         max_body_bytes=args.max_body_bytes,
@@ -83,9 +93,22 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         threads=args.threads,
         decision_log=decision_log_of(args),
     )
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, http=args.http, log_level="warning"
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "http": args.http,
+        "log_level": "warning",
+    }
+    if args.workers > 1:  # each worker process builds the app from the environment
+        os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+        uvicorn.run(
+            "policyengine.server.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+    else:
+        uvicorn.run(create_app(settings), **options)
     return EXIT_OK
 
 

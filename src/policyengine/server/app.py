@@ -24,6 +24,7 @@ import datetime as dt
 import functools
 import inspect
 import json
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -46,7 +47,15 @@ from policyengine.schemas import facts_schema, result_schema
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.openapi import openapi_document
 
-__all__ = ["LANGUAGES", "ServiceError", "Settings", "create_app"]
+__all__ = [
+    "LANGUAGES",
+    "SETTINGS_VARIABLE",
+    "ServiceError",
+    "Settings",
+    "app_from_environment",
+    "create_app",
+    "settings_to_json",
+]
 
 LANGUAGES: tuple[str, ...] = (
     ("zh", "en") if "lang" in inspect.signature(api.evaluate).parameters else ("zh",)
@@ -70,6 +79,30 @@ class Settings:
     threads: int = 4
     """Evaluations running at once (worker threads); others wait their turn."""
     decision_log: DecisionLog | None = None
+
+
+SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"
+"""How ``serve --workers N`` hands its settings to each worker process (JSON)."""
+
+
+def settings_to_json(settings: Settings) -> str:
+    """Settings as JSON for worker processes."""
+    log = settings.decision_log
+    return json.dumps(
+        {
+            **attrs.asdict(settings, recurse=False, filter=lambda a, _: a.name != "decision_log"),
+            "decision_log": None
+            if log is None
+            else {"path": str(log.path), "log_facts": log.log_facts, "mask_names": log.mask_names},
+        }
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The application with the settings a parent ``serve --workers N`` put in the environment."""
+    data = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
+    log = data.pop("decision_log", None)
+    return create_app(Settings(**data, decision_log=DecisionLog(**log) if log else None))
 
 
 class ServiceError(Exception):
