@@ -358,7 +358,7 @@ def test_unknown_pack_is_404(client):
             "/v1/evaluate", json={"facts": {"community": {"id": "x"}}, "pack": pack}
         )
         assert (404, PACKS) == (answer.status_code, answer.json()["installed"])
-    assert 404 == client.get("/v1/packs/nope").status_code
+    assert [404, 404] == [client.get(f"/v1/packs/{p}").status_code for p in ("nope", "all")]
 
 
 @pytest.mark.parametrize("body", [b'{"facts": ', b"", b"\xff\xfe", b'{"facts": NaN}'])

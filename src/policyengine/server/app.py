@@ -409,7 +409,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/packs/{pack_id}", operation_id="describePack")
     async def describe_pack(pack_id: str) -> JSONResponse:
         """One pack: its rules, parameters (values by date, with clause and source), document."""
-        return JSONResponse(pack_description(_packs(pack_id, installed(), "pack_id")[0]))
+        packs = installed()
+        if pack_id not in packs:
+            raise ServiceError(
+                404, f"unknown pack {pack_id!r}", unknown=[pack_id], installed=list(packs)
+            )
+        return JSONResponse(pack_description(packs[pack_id]))
 
     facts_doc, result_doc = facts_schema(), result_schema()
 
