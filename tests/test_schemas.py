@@ -326,3 +326,30 @@ def test_schema_command_prints_the_same_schemas(capsys):
     for name, schema in (("facts", facts_schema()), ("result", result_schema())):
         assert 0 == main(["schema", name])
         assert schema == json.loads(capsys.readouterr().out)
+
+
+def test_a_packs_declared_facts_join_the_schema():
+    """Facts a pack declares (by path and type) are added where they belong, with their range;
+    the vocabulary's own stay as they are."""
+    declared = {
+        "happiness.bonus_points": FactType("number", range=Range(0, 10)),
+        "waste.sorted_share": FactType("number", range=Range(0, 1)),
+        "waste.bins": FactType("list", choices=("kitchen", "recyclable")),
+    }
+    validator = jsonschema.Draft202012Validator(facts_schema(declared), format_checker=FORMATS)
+    good = {
+        "community": {"id": "a"},
+        "happiness": {"bonus_points": 4, "survey_score": 200},
+        "waste": {"sorted_share": 0.5, "bins": ["kitchen"]},
+    }
+    assert validator.is_valid(good)
+    for bad in (
+        {"community": {"id": "a"}, "happiness": {"bonus_points": 11}},
+        {"community": {"id": "a"}, "waste": {"bins": ["glass"]}},
+        {"community": {"id": "a"}, "waste": {"other": 1}},
+        {"community": {"id": "a"}, "happiness": {"survey_score": 301}},
+    ):
+        assert not validator.is_valid(bad), bad
+    assert not FACTS.is_valid(good)  # without the declaration these are unknown keys
+    with pytest.raises(ValueError, match="section.name"):
+        facts_schema({"toplevel": FactType("bool")})
