@@ -351,5 +351,5 @@ def test_a_packs_declared_facts_join_the_schema():
     ):
         assert not validator.is_valid(bad), bad
     assert not FACTS.is_valid(good)  # without the declaration these are unknown keys
-    with pytest.raises(ValueError, match="section.name"):
+    with pytest.raises(ValueError, match=r"section\.name"):
         facts_schema({"toplevel": FactType("bool")})
