@@ -380,6 +380,14 @@ def test_body_over_the_limit_is_413(client, strict):
     assert 413 == strict.post("/v1/evaluate", content=chunks).status_code
 
 
+def test_batch_line_over_the_time_limit_says_so(strict):
+    """In a batch, a line over the time limit gives a 503 line, and the stream goes on."""
+    body = b'{"community": {"id": "a"}}\n{"community": {"id": "b"}}\n'
+    answer = strict.post("/v1/evaluate/batch", params={"pack": "all"}, content=body)
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    assert [(1, 503), (2, 503)] == [(line["line"], line["status"]) for line in lines]
+
+
 def test_evaluation_over_the_time_limit_is_503(strict):
     """An evaluation longer than the time limit: 503, and the server goes on answering."""
     answer = strict.post("/v1/evaluate", json={"facts": facts_of(STREET), "pack": "all"})
@@ -483,9 +491,10 @@ def test_decisions_are_logged_and_replay(client, decision_log):
     )
 
 
-def test_serve_with_worker_processes(tmp_path):
-    """``policyengine serve --workers 2``: each process answers with the same settings, and
-    both append whole lines to one decision log."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_command(tmp_path, workers):
+    """``policyengine serve`` as a user starts it, in one process or with ``--workers 2``:
+    every process answers with the settings given, and all append whole lines to one log."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -498,7 +507,7 @@ def test_serve_with_worker_processes(tmp_path):
         "--port",
         str(port),
         "--workers",
-        "2",
+        str(workers),
         "--max-body-bytes",
         "3000",
         "--decision-log",
