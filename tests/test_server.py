@@ -546,6 +546,16 @@ def test_serve_command(tmp_path, workers):
     assert {"***"} == {e["facts"]["community"]["name"] for e in entries}
 
 
+def test_serve_on_a_port_in_use_says_so(served):
+    """Another server already listens there: a sentence, exit 2, no traceback."""
+    err = io.StringIO()
+    code = main(["serve", "--port", str(served.port)], stdout=io.StringIO(), stderr=err)
+    assert (2, f"policyengine serve: the service could not start on 127.0.0.1:{served.port}\n") == (
+        code,
+        err.getvalue(),
+    )
+
+
 def test_serve_without_the_extra_names_it(monkeypatch):
     """Without FastAPI or uvicorn installed: a sentence naming the extra, exit 2."""
     monkeypatch.setattr(serve, "server_installed", lambda: False)

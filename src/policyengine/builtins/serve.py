@@ -11,6 +11,7 @@ import importlib.util
 import os
 from typing import Any
 
+from policyengine import api
 from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
@@ -93,22 +94,31 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         threads=args.threads,
         decision_log=decision_log_of(args),
     )
+    api.installed_packs()  # a pack that cannot be loaded is reported here, before serving
     options: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
         "http": args.http,
         "log_level": "warning",
     }
-    if args.workers > 1:  # each worker process builds the app from the environment
-        os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
-        uvicorn.run(
-            "policyengine.server.app:app_from_environment",
-            factory=True,
-            workers=args.workers,
-            **options,
-        )
-    else:
-        uvicorn.run(create_app(settings), **options)
+    try:
+        if args.workers > 1:  # each worker process builds the app from the environment
+            os.environ[SETTINGS_VARIABLE] = settings_to_json(settings)
+            uvicorn.run(
+                "policyengine.server.app:app_from_environment",
+                factory=True,
+                workers=args.workers,
+                **options,
+            )
+        else:
+            uvicorn.run(create_app(settings), **options)
+    except SystemExit as exc:  # uvicorn exits when it cannot listen, after saying why
+        if exc.code:
+            print(
+                f"policyengine serve: the service could not start on {args.host}:{args.port}",
+                file=streams.stderr,
+            )
+            return EXIT_INPUT
     return EXIT_OK
 
 
