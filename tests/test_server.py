@@ -361,6 +361,26 @@ def test_unknown_pack_is_404(client):
     assert [404, 404] == [client.get(f"/v1/packs/{p}").status_code for p in ("nope", "all")]
 
 
+def test_deep_nesting_is_refused_not_crashed(client):
+    """Documents nested beyond what can be read: 400 or 422 with a sentence, never a 500."""
+    deep_json = b'{"facts": ' + b"[" * 100_000 + b"]" * 100_000 + b', "pack": "all"}'
+    assert 400 == client.post("/v1/evaluate", content=deep_json).status_code
+    street: dict = {"jurisdiction": {"id": "j0"}}
+    node = street
+    for i in range(1, 450):
+        child = {"jurisdiction": {"id": f"j{i}"}}
+        node["jurisdictions"] = [child]
+        node = child
+    answer = client.post("/v1/evaluate", json={"facts": street, "pack": "wuma-star-rating"})
+    assert answer.status_code in (200, 422), answer.text[:300]
+    odd = {"community": {"id": "x"}, "happiness": {"vetoes": [], "vetoes[abc]": 1}}
+    answer = client.post("/v1/evaluate", json={"facts": odd, "pack": "wuma-star-rating"})
+    assert (422, "facts.happiness.vetoes[abc]") == (
+        answer.status_code,
+        answer.json()["problems"][0]["path"],
+    )
+
+
 @pytest.mark.parametrize("body", [b'{"facts": ', b"", b"\xff\xfe", b'{"facts": NaN}'])
 def test_malformed_json_is_400(client, body):
     """A body that is not JSON: 400 saying so."""

@@ -124,7 +124,7 @@ def _value_at(document: Any, path: str) -> Any:
     for part in path.replace("[", ".[").split("."):
         if not part:
             continue
-        if part.startswith("[") and part.endswith("]") and isinstance(node, list):
+        if part.startswith("[") and part[1:-1].isdigit() and isinstance(node, list):
             index = int(part[1:-1])
             node = node[index] if 0 <= index < len(node) else None
         elif isinstance(node, dict):
@@ -150,18 +150,28 @@ def _includes(document: Any, path: str = "") -> Iterator[str]:
 
 def subject_of(document: Any, prefix: str = "") -> Community | Jurisdiction:
     """Typed facts, or a 422 listing every problem with its path and value."""
+    try:
+        includes = list(_includes(document))
+    except RecursionError:
+        includes = []  # structuring below reports the depth
     refused = [
         _problem(
             prefix + p,
             _value_at(document, p),
             "the service reads no files: write the communities inline",
         )
-        for p in _includes(document)
+        for p in includes
     ]
     if refused:
         raise ServiceError(422, "the facts document has problems", problems=refused)
     try:
         return structure_subject(document)
+    except RecursionError:
+        raise ServiceError(
+            422,
+            "the facts document has problems",
+            problems=[_problem(prefix.rstrip("."), None, "is nested too deeply")],
+        ) from None
     except FactsError as exc:
         problems = [
             _problem(
@@ -182,6 +192,8 @@ def _parse_json(body: bytes, what: str) -> Any:
         return json.loads(body, parse_constant=reject)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ServiceError(400, f"{what} is nested too deeply to read") from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -288,12 +300,23 @@ class Evaluator:
             api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra) for pack in packs
         ]
 
-    async def run(self, work: Callable[[], bytes]) -> bytes:
+    async def run(self, work: Callable[[], bytes], where: str = "facts") -> bytes:
         """Run CPU-bound work in a worker thread, within the time limit."""
+
+        def guarded() -> bytes:
+            try:
+                return work()
+            except RecursionError:  # a document deeper than Python's stack
+                raise ServiceError(
+                    422,
+                    "the facts document has problems",
+                    problems=[_problem(where, None, "is nested too deeply to evaluate")],
+                ) from None
+
         try:
             with anyio.fail_after(self.settings.timeout_seconds):
                 return await anyio.to_thread.run_sync(
-                    work, limiter=self.limiter, abandon_on_cancel=True
+                    guarded, limiter=self.limiter, abandon_on_cancel=True
                 )
         except TimeoutError:
             raise ServiceError(
@@ -389,6 +412,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 results = evaluator.results(subject, packs, day, language)
             except ServiceError as exc:
                 return _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+            except RecursionError:
+                problems = [_problem("", None, "is nested too deeply to evaluate")]
+                error = "the facts document has problems"
+                return (
+                    _dumps({"line": number, "status": 422, "error": error, "problems": problems})
+                    + b"\n"
+                )
             return b"".join(_dumps(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
