@@ -46,6 +46,7 @@ from policyengine.results import Result
 from policyengine.schemas import facts_schema, result_schema
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.openapi import openapi_document
+from policyengine.server.settings import Settings
 
 __all__ = [
     "LANGUAGES",
@@ -64,21 +65,6 @@ LANGUAGES: tuple[str, ...] = (
 
 _JSON = "application/json"
 _JSONL = "application/x-ndjson"
-
-
-@attrs.frozen
-class Settings:
-    """Limits and options of the service (``policyengine serve --help``)."""
-
-    max_body_bytes: int = 1_048_576
-    """Largest body of ``POST /v1/evaluate`` (1 MiB); larger is 413."""
-    max_batch_bytes: int = 64 * 1_048_576
-    """Largest body of ``POST /v1/evaluate/batch`` (64 MiB); larger is 413."""
-    timeout_seconds: float = 10.0
-    """Longest one evaluation may take; longer is 503."""
-    threads: int = 4
-    """Evaluations running at once (worker threads); others wait their turn."""
-    decision_log: DecisionLog | None = None
 
 
 SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"

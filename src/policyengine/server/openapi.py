@@ -17,7 +17,7 @@ from policyengine.schemas import facts_schema, result_schema, with_refs_under
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from policyengine.server.app import Settings
+    from policyengine.server.settings import Settings
 
 __all__ = ["openapi_document"]
 
