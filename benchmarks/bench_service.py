@@ -9,7 +9,7 @@ single-process throughput: ``policyengine.evaluate(dict, pack)`` in a loop.
     python benchmarks/bench_service.py                      # 32 clients, 20 s, wuma-star-rating
     python benchmarks/bench_service.py --clients 8 --seconds 5 --serve-arg=--threads=2
 
-Targets (issue "service"): zero errors, p99 ≤ 50 ms, and at least half the baseline's
+Targets: zero errors, p99 ≤ 50 ms, and at least half the baseline's
 throughput. The exit code is 1 when there was any error. Needs the ``[server]`` extra.
 """
 
