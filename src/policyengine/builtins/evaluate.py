@@ -1,18 +1,43 @@
-"""The ``evaluate`` command: facts documents (or tables) against packs."""
+"""The ``evaluate`` command: facts documents, folders and tables against packs.
+
+Results stream to the output as they come (``jsonl``, ``json``, ``csv``, ``parquet``);
+the reports for people (``table``, ``markdown``, ``html``, a plugin's) are rendered at the
+end. A bad record is reported on standard error with its position and field path; by
+default the run then fails as a whole (exit 2, nothing written to ``--output``); with
+``--on-bad-record skip`` every good record is written and the exit code is still 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import collections
+import datetime as dt
+import importlib
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any, TextIO
 
 from policyengine import api
 from policyengine.builtins.commands import reporters
-from policyengine.builtins.io import parse_date, read_subjects, write_output
+from policyengine.builtins.io import Destination, parse_as_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
+from policyengine.documents import structure_subject
+from policyengine.exceptions import FactProblem, FactsError, InputError
+from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
-from policyengine.results import Result
+from policyengine.pack import Pack
+from policyengine.sinks import STREAMED_FORMATS, ReportSink, Sink, make_sink
+from policyengine.tables import Record, count_rows, open_records
 
 __all__ = ["register_commands"]
+
+VERDICTS_ZH = (
+    ("pass", "通过"),
+    ("fail", "未通过"),
+    ("incomplete", "数据不全"),
+    ("not_applicable", "不适用"),
+)
 
 
 def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
@@ -20,8 +45,8 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
         "facts",
         nargs="+",
         metavar="FACTS",
-        help="TOML or JSON community/jurisdiction documents; - reads JSON from stdin; "
-        "a JSON list is a batch of documents",
+        help="TOML or JSON documents, folders of them, JSON Lines, CSV, Excel (.xlsx) or "
+        "Parquet tables (one community a row); - reads JSON from stdin",
     )
     ev.add_argument(
         "--pack",
@@ -30,34 +55,159 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
         help="a pack id, 'all' for every installed pack, or a pack folder (repeatable)",
     )
     ev.add_argument(
-        "--as-of", type=parse_date, default=None, help="evaluation date (default: today)"
+        "--as-of",
+        type=parse_as_of,
+        action="append",
+        default=[],
+        metavar="[PACK=]DATE",
+        help="evaluation date (default: today); PACK=DATE for one pack (repeatable)",
     )
-    ev.add_argument("--format", default="table", help="table, json, markdown, html, or a plugin's")
+    ev.add_argument(
+        "--format",
+        default="table",
+        help="table, json, jsonl, csv, parquet, markdown, html, or a plugin's",
+    )
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
+    ev.add_argument(
+        "--on-bad-record",
+        choices=["fail", "skip"],
+        default="fail",
+        help="fail (default): a bad record fails the run and nothing is written; "
+        "skip: write every good record, list the bad ones (the exit code is still 2)",
+    )
+    ev.add_argument("--errors", type=Path, help="also list the bad records here, as JSON Lines")
+
+
+def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
+    """The as-of date of each pack: its own ``PACK=DATE``, else the plain one, else today."""
+    default: dt.date | None = None
+    own: dict[str, dt.date] = {}
+    for pack_id, date in args.as_of:
+        if pack_id is None:
+            default = date
+        else:
+            own[pack_id] = date
+    ids = {p.id for p in packs}
+    for pack_id in own:
+        if pack_id not in ids:
+            raise InputError(f"--as-of {pack_id}=…: {pack_id!r} is not one of the packs evaluated")
+    return {p.id: own.get(p.id, default) for p in packs}
+
+
+def _subjects(records: Iterator[Record], report: Any) -> Iterator[Community | Jurisdiction | None]:
+    """Each record's subject, or ``None`` for a bad one (reported through ``report``)."""
+    for record in records:
+        problems = list(record.problems)
+        subject: Community | Jurisdiction | None = None
+        try:
+            subject = structure_subject(record.data, record.base)
+        except FactsError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            report(record, problems)
+            yield None
+        else:
+            yield subject
+
+
+def _progress(total: int | None, err: TextIO) -> Any:
+    """A progress bar on a terminal (tqdm, when installed); nothing otherwise."""
+    if not (hasattr(err, "isatty") and err.isatty()):
+        return None
+    try:
+        tqdm = importlib.import_module("tqdm").tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, file=err, unit="row", leave=False, dynamic_ncols=True)
+
+
+def _summary(counts: dict[str, collections.Counter[str]], err: TextIO) -> None:
+    for pack_id, counter in counts.items():
+        parts = "，".join(f"{zh} {counter.get(v, 0)}" for v, zh in VERDICTS_ZH)
+        print(f"{pack_id}：共 {sum(counter.values())} 个，{parts}", file=err)
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    fmt = args.format
     formats = reporters()
-    if args.format not in formats:
-        print(
-            f"unknown format {args.format!r}; available: {', '.join(sorted(formats))}",
-            file=streams.stderr,
-        )
+    if fmt not in STREAMED_FORMATS and fmt not in formats:
+        available = sorted({*formats, *STREAMED_FORMATS})
+        print(f"unknown format {fmt!r}; available: {', '.join(available)}", file=streams.stderr)
         return EXIT_INPUT
+    if fmt == "parquet" and args.output is None:
+        raise InputError("--format parquet writes a file: give --output FILE.parquet")
+    # Everything that can be checked is checked before any work.
+    dest = Destination(args.output) if args.output is not None else None
+    errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
-    results: list[Result] = [
-        api.evaluate(subject, pack, as_of=args.as_of) for subject in subjects for pack in packs
-    ]
-    if bad and not results:
-        return EXIT_INPUT
-    write_output(
-        formats[args.format].render(results) if results else "", args.output, streams.stdout
+    dates = _dates(args, packs)
+    records = open_records(args.facts, streams.stdin)
+    first = next(records, None)  # opens every table and checks its columns
+
+    skip = args.on_bad_record == "skip"
+    err = streams.stderr
+    errors_fh: IO[str] | None = errors_dest.open() if errors_dest is not None else None
+    bad = 0
+
+    def report(record: Record, problems: list[FactProblem]) -> None:
+        nonlocal bad
+        bad += 1
+        for problem in problems:
+            print(f"{record.position}: {problem}", file=err)
+            if errors_fh is not None:
+                line = {"record": record.position, "path": problem.path, "message": problem.message}
+                errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    out: IO[Any] = dest.open(binary=fmt == "parquet") if dest is not None else streams.stdout
+    sink: Sink = (
+        make_sink(fmt, out) if fmt in STREAMED_FORMATS else ReportSink(out, formats[fmt].render)
     )
+    counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
+    bar = _progress(count_rows(args.facts), err)
+    subjects = 0
+    try:
+        for subject in _subjects(_chain(first, records), report):
+            if bar is not None:
+                bar.update(1)
+            if subject is None or (bad and not skip):
+                continue  # after a bad record the run fails: only check the rest
+            subjects += 1
+            for pack in packs:
+                result = api.evaluate(subject, pack, as_of=dates[pack.id])
+                counts[pack.id][result.verdict] += 1
+                sink.write(result)
+        if not bad or skip:
+            sink.close()
+    except BaseException:
+        if dest is not None:
+            dest.abort()
+        if errors_dest is not None:
+            errors_dest.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if errors_dest is not None:
+        errors_dest.commit()
+    if dest is not None:
+        if bad and not skip:
+            dest.abort()
+        else:
+            dest.commit()
+    if subjects + bad > 1 and (skip or not bad):
+        _summary(counts, err)
+        if bad:
+            print(f"有误的记录 {bad} 条，未评估", file=err)
     if bad:
         return EXIT_INPUT
-    failing = any(r.verdict in ("fail", "incomplete") for r in results)
+    failing = any(c["fail"] or c["incomplete"] for c in counts.values())
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _chain(first: Record | None, rest: Iterator[Record]) -> Iterator[Record]:
+    if first is not None:
+        yield first
+        yield from rest
 
 
 @hookimpl
@@ -66,7 +216,7 @@ def register_commands() -> list[Command]:
     return [
         Command(
             "evaluate",
-            "evaluate facts documents against packs",
+            "evaluate facts documents, folders or tables against packs",
             _configure_evaluate,
             _run_evaluate,
         )

@@ -1,0 +1,264 @@
+"""Writing results as they come: JSON Lines, a JSON array, CSV and Parquet.
+
+results.md "Tables in and out": ``--format jsonl`` writes one result JSON a line;
+``json`` an array (one object when there is exactly one result, as before); ``csv`` and
+``parquet`` one row per subject × pack with the columns ``subject_id``, ``pack``,
+``pack_version``, ``digest``, ``as_of``, ``verdict``, ``outputs.<key>`` for every output
+(scalars as they are, lists and tables JSON-encoded) and ``rules.<rule id>`` holding each
+rule's outcome. A jurisdiction gives its own row followed by one per community.
+
+Memory does not grow with the number of results: JSON is written at once; CSV and
+Parquet rows go to a temporary spool file on disk (the set of columns is known only
+when every pack has spoken) and are copied into the table, a batch at a time, when the
+sink is closed. The other formats (``table``, ``markdown``, ``html``, a plugin's) are
+reports for people and render all results at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import IO, Any, Protocol
+
+from policyengine.results import Result, jsonable
+
+__all__ = ["STREAMED_FORMATS", "ReportSink", "Sink", "flat_rows", "make_sink"]
+
+STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
+"""Formats written as results come (``csv``/``parquet`` through a spool on disk)."""
+
+FIXED_COLUMNS = ("subject_id", "pack", "pack_version", "digest", "as_of", "verdict")
+
+
+class Sink(Protocol):
+    """Where results go, one at a time."""
+
+    binary: bool
+
+    def write(self, result: Result) -> None:
+        """Add one result."""
+
+    def close(self) -> None:
+        """Finish the output (closing brackets, table footers); the stream stays open."""
+
+
+def _cell(value: Any) -> Any:
+    """An output value in a table cell: scalars as they are, lists and tables as JSON."""
+    value = jsonable(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return value
+
+
+def flat_rows(result: Result) -> Iterator[dict[str, Any]]:
+    """One table row per subject: the result's own, then its communities' and children's."""
+    row: dict[str, Any] = {
+        "subject_id": result.subject_id,
+        "pack": result.pack_id,
+        "pack_version": result.pack_version,
+        "digest": result.pack_digest,
+        "as_of": result.as_of.isoformat(),
+        "verdict": result.verdict,
+    }
+    for key, value in result.outputs.items():
+        row[f"outputs.{key}"] = _cell(value)
+    for finding in result.findings:
+        row[f"rules.{finding.rule}"] = finding.outcome
+    yield row
+    for child in (*result.communities, *result.jurisdictions):
+        yield from flat_rows(child)
+
+
+class JsonLinesSink:
+    """One result JSON a line."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+
+    def write(self, result: Result) -> None:
+        self.fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+class JsonArraySink:
+    """A JSON array written as results come; exactly one result stays a single object."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.first: Result | None = None
+        self.count = 0
+
+    def write(self, result: Result) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.first = result
+            return
+        if self.count == 2:
+            assert self.first is not None
+            self.fh.write("[\n" + json.dumps(self.first.to_dict(), ensure_ascii=False))
+            self.first = None
+        self.fh.write(",\n" + json.dumps(result.to_dict(), ensure_ascii=False))
+
+    def close(self) -> None:
+        if self.count == 0:
+            self.fh.write("[]\n")
+        elif self.count == 1:
+            assert self.first is not None
+            self.fh.write(json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            self.fh.write("\n]\n")
+
+
+class _Spool:
+    """Rows kept on disk as JSON arrays, with the union of their columns and value types."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, set[type]] = {c: set() for c in FIXED_COLUMNS}
+        self.order: list[str] = list(FIXED_COLUMNS)
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.rows = 0
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for key, value in row.items():
+            kinds = self.columns.get(key)
+            if kinds is None:
+                kinds = self.columns[key] = set()
+                self.order.append(key)
+            kinds.add(type(value))
+        self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.rows += 1
+
+    def batches(self, size: int = 65536) -> Iterator[list[dict[str, Any]]]:
+        self.file.seek(0)
+        batch: list[dict[str, Any]] = []
+        for line in self.file:
+            batch.append(json.loads(line))
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
+
+
+class CsvSink:
+    """A CSV table: one row per subject × pack (UTF-8, header first)."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.spool = _Spool()
+
+    def write(self, result: Result) -> None:
+        for row in flat_rows(result):
+            self.spool.add(row)
+
+    def close(self) -> None:
+        writer = csv.writer(self.fh, lineterminator="\n")
+        columns = self.spool.order
+        writer.writerow(columns)
+        for batch in self.spool.batches():
+            writer.writerows([_csv_text(row.get(c)) for c in columns] for row in batch)
+        self.spool.close()
+
+
+def _arrow_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
+    """The Arrow type of a column from the Python types seen in it, and a value converter."""
+    kinds = kinds - {type(None)}
+    if not kinds:
+        return pa.string(), lambda v: v
+    if kinds == {bool}:
+        return pa.bool_(), lambda v: v
+    if kinds == {int}:
+        return pa.int64(), lambda v: v
+    if kinds <= {int, float}:
+        return pa.float64(), lambda v: None if v is None else float(v)
+    if kinds == {str}:
+        return pa.string(), lambda v: v
+    return pa.string(), lambda v: None if v is None or isinstance(v, str) else json.dumps(v)
+
+
+class ParquetSink:
+    """A Parquet table: the same columns as CSV, with types (bool, int64, float64, string)."""
+
+    binary = True
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        from policyengine.tables import require
+
+        self.pa = require("pyarrow", "writing Parquet")
+        self.pq = require("pyarrow.parquet", "writing Parquet")
+        self.fh = fh
+        self.spool = _Spool()
+
+    def write(self, result: Result) -> None:
+        for row in flat_rows(result):
+            self.spool.add(row)
+
+    def close(self) -> None:
+        pa = self.pa
+        columns = self.spool.order
+        typed = [_arrow_type(pa, self.spool.columns[c]) for c in columns]
+        schema = pa.schema([(c, t) for c, (t, _) in zip(columns, typed, strict=True)])
+        with self.pq.ParquetWriter(self.fh, schema) as writer:
+            for batch in self.spool.batches():
+                arrays = [
+                    pa.array([conv(row.get(c)) for row in batch], type=t)
+                    for c, (t, conv) in zip(columns, typed, strict=True)
+                ]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            if self.spool.rows == 0:
+                writer.write_table(schema.empty_table())
+        self.spool.close()
+
+
+class ReportSink:
+    """A report for people: every result rendered at the end by a :class:`Reporter`."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str], render: Callable[[Sequence[Result]], str]) -> None:
+        self.fh = fh
+        self.render = render
+        self.results: list[Result] = []
+
+    def write(self, result: Result) -> None:
+        self.results.append(result)
+
+    def close(self) -> None:
+        if self.results:
+            self.fh.write(self.render(self.results))
+
+
+def make_sink(fmt: str, fh: IO[Any]) -> Sink:
+    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`)."""
+    if fmt == "jsonl":
+        return JsonLinesSink(fh)
+    if fmt == "json":
+        return JsonArraySink(fh)
+    if fmt == "csv":
+        return CsvSink(fh)
+    if fmt == "parquet":
+        return ParquetSink(fh)
+    raise ValueError(f"not a streamed format: {fmt!r}")
