@@ -24,7 +24,7 @@ from typing import IO, Any, Protocol
 
 from policyengine.results import Result, jsonable
 
-__all__ = ["STREAMED_FORMATS", "ReportSink", "Sink", "flat_rows", "make_sink"]
+__all__ = ["STREAMED_FORMATS", "ReportSink", "Sink", "cell", "flat_rows", "make_sink"]
 
 STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
 """Formats written as results come (``csv``/``parquet`` through a spool on disk)."""
@@ -44,7 +44,7 @@ class Sink(Protocol):
         """Finish the output (closing brackets, table footers); the stream stays open."""
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     """An output value in a table cell: scalars as they are, lists and tables as JSON."""
     value = jsonable(value)
     if isinstance(value, list | dict):
@@ -63,7 +63,7 @@ def flat_rows(result: Result) -> Iterator[dict[str, Any]]:
         "verdict": result.verdict,
     }
     for key, value in result.outputs.items():
-        row[f"outputs.{key}"] = _cell(value)
+        row[f"outputs.{key}"] = cell(value)
     for finding in result.findings:
         row[f"rules.{finding.rule}"] = finding.outcome
     yield row

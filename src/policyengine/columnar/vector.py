@@ -1,0 +1,212 @@
+"""Expressions over columns: the row path's semantics, one array operation per node.
+
+Two evaluators, matching the two the row path uses:
+
+* :func:`value` is :func:`policyengine.expressions.evaluate` (derived facts, outputs): a
+  value is unknown where any fact or parameter it reads is missing; arithmetic on numbers
+  that are not whole is rounded to 9 decimals exactly as Python's ``round`` does; a
+  division by zero is unknown.
+* :func:`holds` is the rules engine's answer for a condition in normal form
+  (:func:`policyengine.expressions.normalise`): the right-hand sides are computed in
+  doubles without rounding, as durable-rules computes them, and compared with the same
+  operators, bounds inclusive exactly as written. It is asked only where every value the
+  condition reads is known: elsewhere the rule is ``unknown`` before any comparison, as in
+  the row path.
+
+Numbers are float64 (the engine compares doubles too), booleans bool, texts and lists
+object arrays.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from policyengine import expressions as ex
+
+__all__ = ["Vec", "holds", "scalar", "value"]
+
+Array = npt.NDArray[Any]
+
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+
+
+@attrs.frozen(eq=False)
+class Vec:
+    """A column of values and where they are known."""
+
+    values: Array
+    known: Array
+
+
+def scalar(v: Any, n: int) -> Vec:
+    """A constant (a parameter, a literal, a context fact) as a column of ``n`` rows."""
+    if v is None:
+        return Vec(np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool))
+    if isinstance(v, bool):
+        return Vec(np.full(n, v, dtype=bool), np.ones(n, dtype=bool))
+    if isinstance(v, int | float):
+        return Vec(np.full(n, float(v), dtype=np.float64), np.ones(n, dtype=bool))
+    arr = np.empty(n, dtype=object)
+    arr[:] = [v] * n
+    return Vec(arr, np.ones(n, dtype=bool))
+
+
+_py_round = np.frompyfunc(lambda x: round(x, 9), 1, 1)
+
+
+def _round9(values: Array, floaty: bool) -> Array:
+    """Python's ``round(x, 9)`` where the row path would round (a float result not whole)."""
+    if not floaty:
+        return values
+    with np.errstate(invalid="ignore"):
+        frac = np.isfinite(values) & (values != np.floor(values))
+    if frac.any():
+        values = values.copy()
+        values[frac] = _py_round(values[frac]).astype(np.float64)
+    return values
+
+
+def value(
+    expr: ex.Expr,
+    facts: Mapping[str, Vec],
+    params: Mapping[str, Any],
+    n: int,
+) -> Vec:
+    """``expressions.evaluate`` over columns (unknown where the row path gives None)."""
+    v, _ = _value(expr, facts, params, n)
+    return v
+
+
+def _value(
+    expr: ex.Expr, facts: Mapping[str, Vec], params: Mapping[str, Any], n: int
+) -> tuple[Vec, bool]:
+    """The column and whether the row path's value may be a float (so it rounds)."""
+    if isinstance(expr, ex.Const):
+        return scalar(expr.value, n), isinstance(expr.value, float)
+    if isinstance(expr, ex.Param):
+        p = params.get(expr.name)
+        return scalar(p, n), isinstance(p, float)
+    if isinstance(expr, ex.Field):
+        col = facts.get(expr.path)
+        if col is None:
+            return scalar(None, n), False
+        return col, col.values.dtype == np.float64
+    if isinstance(expr, ex.Count):
+        col = facts.get(expr.path)
+        if col is None:
+            return scalar(None, n), False
+        return Vec(_lengths(col), col.known), False
+    if isinstance(expr, ex.Contains):
+        col = facts.get(expr.path)
+        if col is None:
+            return scalar(None, n), False
+        return Vec(_members(col, expr.value), col.known), False
+    if isinstance(expr, ex.Arith):
+        a, fa = _value(expr.left, facts, params, n)
+        b, fb = _value(expr.right, facts, params, n)
+        known = a.known & b.known
+        x, y = a.values.astype(np.float64), b.values.astype(np.float64)
+        with np.errstate(all="ignore"):
+            if expr.op == "+":
+                out = x + y
+            elif expr.op == "-":
+                out = x - y
+            elif expr.op == "*":
+                out = x * y
+            else:
+                zero = y == 0
+                known = known & ~zero
+                out = np.divide(x, np.where(zero, 1.0, y))
+        floaty = fa or fb or expr.op == "/"
+        return Vec(_round9(out, floaty), known), floaty
+    if isinstance(expr, ex.Compare):
+        a, _ = _value(expr.left, facts, params, n)
+        b, _ = _value(expr.right, facts, params, n)
+        known = a.known & b.known
+        return Vec(_compare(expr.op, a.values, b.values, known), known), False
+    if isinstance(expr, ex.Not):
+        a, _ = _value(expr.item, facts, params, n)
+        return Vec(~a.values.astype(bool), a.known), False
+    items = [_value(i, facts, params, n)[0] for i in expr.items]
+    known = np.logical_and.reduce([i.known for i in items])
+    vals = [i.values.astype(bool) for i in items]
+    combined = (
+        np.logical_and.reduce(vals) if isinstance(expr, ex.And) else (np.logical_or.reduce(vals))
+    )
+    return Vec(combined, known), False
+
+
+def _compare(op: str, a: Array, b: Array, known: Array) -> Array:
+    if a.dtype == object or b.dtype == object:
+        out = np.zeros(len(known), dtype=bool)
+        idx = np.flatnonzero(known)
+        f = _CMP[op]
+        out[idx] = [bool(f(x, y)) for x, y in zip(a[idx], b[idx], strict=True)]
+        return out
+    with np.errstate(invalid="ignore"):
+        return np.asarray(_CMP[op](a, b), dtype=bool)
+
+
+def _lengths(col: Vec) -> Array:
+    out = np.zeros(len(col.known), dtype=np.float64)
+    idx = np.flatnonzero(col.known)
+    out[idx] = [len(v) for v in col.values[idx]]
+    return out
+
+
+def _members(col: Vec, item: str) -> Array:
+    out = np.zeros(len(col.known), dtype=bool)
+    idx = np.flatnonzero(col.known)
+    out[idx] = [item in v for v in col.values[idx]]
+    return out
+
+
+# ------------------------------------------------------------------ the engine's conditions
+
+
+def _operand(expr: ex.Expr, sources: Mapping[str, Vec], n: int) -> Array:
+    """A right-hand side as durable-rules computes it: doubles, no rounding."""
+    if isinstance(expr, ex.Const):
+        return scalar(expr.value, n).values
+    if isinstance(expr, ex.Arith):
+        x = _operand(expr.left, sources, n).astype(np.float64)
+        y = _operand(expr.right, sources, n).astype(np.float64)
+        with np.errstate(all="ignore"):
+            if expr.op == "+":
+                return x + y
+            if expr.op == "-":
+                return x - y
+            if expr.op == "*":
+                return x * y
+            return x / y
+    return sources[ex.key_of(expr)].values  # type: ignore[arg-type]
+
+
+def holds(cond: ex.Normal, sources: Mapping[str, Vec], n: int) -> Array:
+    """Where a normalised condition holds (meaningful only where its values are known)."""
+    if isinstance(cond, ex.Atom):
+        lhs = sources[cond.key].values
+        rhs = _operand(cond.rhs, sources, n)
+        if lhs.dtype == object or rhs.dtype == object:
+            f = _CMP[cond.op]
+            return np.fromiter(
+                (bool(f(x, y)) for x, y in zip(lhs, rhs, strict=True)), dtype=bool, count=n
+            )
+        with np.errstate(invalid="ignore"):
+            return np.asarray(_CMP[cond.op](lhs, rhs), dtype=bool)
+    parts = [holds(i, sources, n) for i in cond.items]
+    reduce = np.logical_and.reduce if isinstance(cond, ex.NAnd) else np.logical_or.reduce
+    return np.asarray(reduce(parts), dtype=bool)
