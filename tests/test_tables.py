@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import attrs
@@ -235,3 +236,41 @@ def test_json_streams_an_array(tmp_path):
     run = cli("evaluate", str(write_csv(tmp_path / "c.csv", HEADER, ROWS)), *WUMA,
               "--format", "json")
     assert ["five", "veto", "gap"] == [r["subject"]["id"] for r in json.loads(run.out)]
+
+
+SUM_SCALE = Path(__file__).resolve().parent / "fixtures" / "packs" / "sum-scale"
+
+
+def test_csv_from_the_columnar_backend_equals_the_row_path(tmp_path):
+    """A pack without hooks is evaluated on columns for CSV: the same rows as its results."""
+    path = write_csv(tmp_path / "c.csv", HEADER, ROWS)
+    run = cli("evaluate", str(path), "--pack", str(SUM_SCALE), "--as-of", "2014-12-31",
+              "--format", "csv")
+    assert "提示" not in run.err  # no fallback
+    rows = {r["subject_id"]: r for r in csv.DictReader(io.StringIO(run.out))}
+    results = by_id(cli("evaluate", str(path), "--pack", str(SUM_SCALE), "--as-of",
+                        "2014-12-31", "--format", "jsonl").out)
+    assert {"five": ("pass", "2", "pass"), "veto": ("pass", "2", "pass"),
+            "gap": ("incomplete", "", "unknown")} == {
+        i: (r["verdict"], r["outputs.stars"], r["rules.one-star"]) for i, r in rows.items()}
+    for i, result in results.items():
+        assert result["verdict"] == rows[i]["verdict"]
+
+
+def test_pack_with_hooks_falls_back_visibly(tmp_path):
+    """A third party's pack with Python hooks runs one row at a time, and says so."""
+    folder = tmp_path / "hooked"
+    shutil.copytree(SUM_SCALE, folder)
+    toml = folder / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'region = "测试"', 'region = "测试"\nhooks = "hooks.py"'), encoding="utf-8")
+    (folder / "hooks.py").write_text(
+        "from policyengine import hookimpl\n\n\n"
+        "@hookimpl\ndef pack_outputs(context, findings):\n    return {'hooked': True}\n",
+        encoding="utf-8")
+    path = write_csv(tmp_path / "c.csv", HEADER, ROWS)
+    run = cli("evaluate", str(path), "--pack", str(folder), "--as-of", "2014-12-31",
+              "--format", "csv")
+    assert "fixture-sum-scale" in run.err and "hooks" in run.err
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    assert ["true"] * 3 == [r["outputs.hooked"] for r in rows]

@@ -19,12 +19,20 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from policyengine.results import Result, jsonable
 
-__all__ = ["STREAMED_FORMATS", "ReportSink", "Sink", "cell", "flat_rows", "make_sink"]
+__all__ = [
+    "STREAMED_FORMATS",
+    "ReportSink",
+    "Sink",
+    "cell",
+    "flat_rows",
+    "make_sink",
+    "rows_to_arrow",
+]
 
 STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
 """Formats written as results come (``csv``/``parquet`` through a spool on disk)."""
@@ -174,6 +182,11 @@ class CsvSink:
         for row in flat_rows(result):
             self.spool.add(row)
 
+    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add table rows computed elsewhere (the columnar backend)."""
+        for row in rows:
+            self.spool.add(row)
+
     def close(self) -> None:
         writer = csv.writer(self.fh, lineterminator="\n")
         columns = self.spool.order
@@ -199,6 +212,35 @@ def _arrow_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
     return pa.string(), lambda v: None if v is None or isinstance(v, str) else json.dumps(v)
 
 
+def _typed_schema(pa: Any, columns: Sequence[str], kinds: Mapping[str, set[type]]) -> Any:
+    typed = [_arrow_type(pa, kinds[c]) for c in columns]
+    schema = pa.schema([(c, t) for c, (t, _) in zip(columns, typed, strict=True)])
+    return schema, [conv for _, conv in typed]
+
+
+def _arrow_batch(
+    pa: Any, schema: Any, convs: Sequence[Any], rows: Sequence[Mapping[str, Any]]
+) -> Any:
+    arrays = [
+        pa.array([conv(row.get(name)) for row in rows], type=schema.field(name).type)
+        for name, conv in zip(schema.names, convs, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Table rows as a ``pyarrow.Table`` (column types from the values, as for Parquet)."""
+    from policyengine.tables import require
+
+    pa = require("pyarrow", "Arrow tables")
+    kinds: dict[str, set[type]] = {c: set() for c in FIXED_COLUMNS}
+    for row in rows:
+        for key, value in row.items():
+            kinds.setdefault(key, set()).add(type(value))
+    schema, convs = _typed_schema(pa, list(kinds), kinds)
+    return _arrow_batch(pa, schema, convs, rows)
+
+
 class ParquetSink:
     """A Parquet table: the same columns as CSV, with types (bool, int64, float64, string)."""
 
@@ -216,18 +258,17 @@ class ParquetSink:
         for row in flat_rows(result):
             self.spool.add(row)
 
+    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add table rows computed elsewhere (the columnar backend)."""
+        for row in rows:
+            self.spool.add(row)
+
     def close(self) -> None:
         pa = self.pa
-        columns = self.spool.order
-        typed = [_arrow_type(pa, self.spool.columns[c]) for c in columns]
-        schema = pa.schema([(c, t) for c, (t, _) in zip(columns, typed, strict=True)])
+        schema, convs = _typed_schema(pa, self.spool.order, self.spool.columns)
         with self.pq.ParquetWriter(self.fh, schema) as writer:
             for batch in self.spool.batches():
-                arrays = [
-                    pa.array([conv(row.get(c)) for row in batch], type=t)
-                    for c, (t, conv) in zip(columns, typed, strict=True)
-                ]
-                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                writer.write_table(_arrow_batch(pa, schema, convs, batch))
             if self.spool.rows == 0:
                 writer.write_table(schema.empty_table())
         self.spool.close()

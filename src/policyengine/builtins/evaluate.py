@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from policyengine import api
+from policyengine.batch import CHUNK, evaluate_rows
 from policyengine.builtins.commands import reporters
 from policyengine.builtins.io import Destination, parse_as_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
@@ -127,6 +128,19 @@ def _summary(counts: dict[str, collections.Counter[str]], err: TextIO) -> None:
         print(f"{pack_id}：共 {sum(counter.values())} 个，{parts}", file=err)
 
 
+def _note_fallbacks(packs: list[Pack], err: TextIO) -> None:
+    """Say which packs cannot use the columnar backend, and so run one row at a time."""
+    try:
+        from policyengine.columnar import unsupported
+    except ImportError:
+        print("提示：未安装 [batch] 扩展（numpy），逐个社区计算。", file=err)
+        return
+    for pack in packs:
+        reason = unsupported(pack)
+        if reason is not None:
+            print(f"提示：{pack.id} 含 Python 扩展（hooks），逐个社区计算：{reason}", file=err)
+
+
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     fmt = args.format
     formats = reporters()
@@ -165,6 +179,18 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
+    tabular = fmt in ("csv", "parquet")
+    if tabular:
+        _note_fallbacks(packs, err)
+    chunk: list[Community] = []
+
+    def flush() -> None:
+        rows = evaluate_rows(chunk, packs, dates)
+        for row in rows:
+            counts[row["pack"]][row["verdict"]] += 1
+        sink.write_rows(rows)  # type: ignore[attr-defined]
+        chunk.clear()
+
     try:
         for subject in _subjects(_chain(first, records), report):
             if bar is not None:
@@ -172,10 +198,19 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             if subject is None or (bad and not skip):
                 continue  # after a bad record the run fails: only check the rest
             subjects += 1
+            if tabular and isinstance(subject, Community):
+                chunk.append(subject)
+                if len(chunk) >= CHUNK:
+                    flush()
+                continue
+            if chunk:
+                flush()
             for pack in packs:
                 result = api.evaluate(subject, pack, as_of=dates[pack.id])
                 counts[pack.id][result.verdict] += 1
                 sink.write(result)
+        if chunk and (not bad or skip):
+            flush()
         if not bad or skip:
             sink.close()
     except BaseException:
