@@ -26,9 +26,11 @@ from policyengine.results import Result, jsonable
 
 __all__ = [
     "STREAMED_FORMATS",
+    "ArrowSink",
     "ReportSink",
     "Sink",
     "cell",
+    "column_type",
     "flat_rows",
     "make_sink",
     "rows_to_arrow",
@@ -196,7 +198,7 @@ class CsvSink:
         self.spool.close()
 
 
-def _arrow_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
+def column_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
     """The Arrow type of a column from the Python types seen in it, and a value converter."""
     kinds = kinds - {type(None)}
     if not kinds:
@@ -213,7 +215,7 @@ def _arrow_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
 
 
 def _typed_schema(pa: Any, columns: Sequence[str], kinds: Mapping[str, set[type]]) -> Any:
-    typed = [_arrow_type(pa, kinds[c]) for c in columns]
+    typed = [column_type(pa, kinds[c]) for c in columns]
     schema = pa.schema([(c, t) for c, (t, _) in zip(columns, typed, strict=True)])
     return schema, [conv for _, conv in typed]
 
@@ -272,6 +274,79 @@ class ParquetSink:
             if self.spool.rows == 0:
                 writer.write_table(schema.empty_table())
         self.spool.close()
+
+
+class ArrowSink:
+    """CSV or Parquet from Arrow tables (the columnar backend's output), spooled on disk.
+
+    Each table is kept in a temporary Arrow file; on close their schemas are unified (a
+    column that is all null in one batch takes the type of the others) and written out.
+    CSV cells are as for :class:`CsvSink` (``true``/``false``, empty for null, lists and
+    tables as JSON); text is quoted.
+    """
+
+    def __init__(self, fmt: str, fh: IO[Any]) -> None:
+        from policyengine.tables import require
+
+        self.pa = require("pyarrow", f"writing {fmt}")
+        self.fmt = fmt
+        self.binary = True
+        self.fh = fh
+        self.dir = tempfile.TemporaryDirectory(prefix="policyengine-")
+        self.files: list[str] = []
+        self.schemas: list[Any] = []
+
+    def write(self, result: Result) -> None:
+        self.write_rows(list(flat_rows(result)))
+
+    def write_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.write_table(rows_to_arrow(rows))
+
+    def write_table(self, table: Any) -> None:
+        """Add one Arrow table of result rows."""
+        name = f"{self.dir.name}/{len(self.files)}.arrow"
+        with self.pa.OSFile(name, "wb") as sink, self.pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+        self.files.append(name)
+        self.schemas.append(table.schema)
+
+    def _tables(self, schema: Any) -> Iterator[Any]:
+        pa = self.pa
+        for name in self.files:
+            with pa.memory_map(name) as source:
+                table = pa.ipc.open_file(source).read_all()
+            for field in schema:
+                if field.name not in table.column_names:
+                    table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+            yield table.select(schema.names).cast(schema)
+
+    def close(self) -> None:
+        pa = self.pa
+        if self.schemas:
+            schema = pa.unify_schemas(self.schemas, promote_options="permissive")
+        else:
+            schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
+        try:
+            if self.fmt == "parquet":
+                from policyengine.tables import require
+
+                pq = require("pyarrow.parquet", "writing Parquet")
+                with pq.ParquetWriter(self.fh, schema) as writer:
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+                    if not self.files:
+                        writer.write_table(schema.empty_table())
+            else:
+                from policyengine.tables import require
+
+                pacsv = require("pyarrow.csv", "writing CSV")
+                options = pacsv.WriteOptions(quoting_style="needed")
+                with pacsv.CSVWriter(self.fh, schema, write_options=options) as writer:
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+        finally:
+            self.dir.cleanup()
 
 
 class ReportSink:

@@ -14,9 +14,9 @@ import collections
 import datetime as dt
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 from policyengine import api
 from policyengine.batch import CHUNK, evaluate_rows
@@ -28,7 +28,7 @@ from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack
-from policyengine.sinks import STREAMED_FORMATS, ReportSink, Sink, make_sink
+from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
 from policyengine.tables import Record, count_rows, open_records
 
 __all__ = ["register_commands"]
@@ -141,6 +141,16 @@ def _note_fallbacks(packs: list[Pack], err: TextIO) -> None:
             print(f"提示：{pack.id} 含 Python 扩展（hooks），逐个社区计算：{reason}", file=err)
 
 
+def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
+    """Whether CSV/Parquet tables can go straight to columns (every pack without hooks)."""
+    try:
+        from policyengine.columnar import unsupported
+        from policyengine.columnar.fast import fast_tables
+    except ImportError:
+        return False
+    return fast_tables(names) and all(unsupported(p) is None for p in packs)
+
+
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     fmt = args.format
     formats = reporters()
@@ -155,60 +165,86 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     dates = _dates(args, packs)
-    records = open_records(args.facts, streams.stdin)
-    first = next(records, None)  # opens every table and checks its columns
+    fast = fmt in ("csv", "parquet") and _fast_path(args.facts, packs)
+    if not fast:
+        records = open_records(args.facts, streams.stdin)
+        first = next(records, None)  # opens every table and checks its columns
 
     skip = args.on_bad_record == "skip"
     err = streams.stderr
     errors_fh: IO[str] | None = errors_dest.open() if errors_dest is not None else None
     bad = 0
 
-    def report(record: Record, problems: list[FactProblem]) -> None:
+    def report_at(position: str, problems: Sequence[FactProblem]) -> None:
         nonlocal bad
         bad += 1
         for problem in problems:
-            print(f"{record.position}: {problem}", file=err)
+            print(f"{position}: {problem}", file=err)
             if errors_fh is not None:
-                line = {"record": record.position, "path": problem.path, "message": problem.message}
+                line = {"record": position, "path": problem.path, "message": problem.message}
                 errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
-    out: IO[Any] = dest.open(binary=fmt == "parquet") if dest is not None else streams.stdout
-    sink: Sink = (
-        make_sink(fmt, out) if fmt in STREAMED_FORMATS else ReportSink(out, formats[fmt].render)
-    )
+    def report(record: Record, problems: list[FactProblem]) -> None:
+        report_at(record.position, problems)
+
+    binary = fmt == "parquet" or fast
+    out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
+    if binary and dest is None:
+        raw = getattr(streams.stdout, "buffer", None)
+        out = raw if raw is not None else cast(IO[Any], _TextBytes(streams.stdout))
+    sink: Sink
+    if fast:
+        sink = arrow_sink = ArrowSink(fmt, out)
+    elif fmt in STREAMED_FORMATS:
+        sink = make_sink(fmt, out)
+    else:
+        sink = ReportSink(out, formats[fmt].render)
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
     tabular = fmt in ("csv", "parquet")
-    if tabular:
+    if tabular and not fast:
         _note_fallbacks(packs, err)
     chunk: list[Community] = []
 
-    def flush() -> None:
-        rows = evaluate_rows(chunk, packs, dates)
+    def write_rows(rows: list[dict[str, Any]]) -> None:
         for row in rows:
             counts[row["pack"]][row["verdict"]] += 1
         sink.write_rows(rows)  # type: ignore[attr-defined]
+
+    def flush() -> None:
+        write_rows(evaluate_rows(chunk, packs, dates))
         chunk.clear()
 
     try:
-        for subject in _subjects(_chain(first, records), report):
-            if bar is not None:
-                bar.update(1)
-            if subject is None or (bad and not skip):
-                continue  # after a bad record the run fails: only check the rest
-            subjects += 1
-            if tabular and isinstance(subject, Community):
-                chunk.append(subject)
-                if len(chunk) >= CHUNK:
+        if fast:
+            from policyengine.columnar.fast import table_rows
+
+            progress = bar.update if bar is not None else None
+            for part in table_rows(args.facts, packs, dates, report_at, progress):
+                subjects += part.subjects
+                if not bad or skip:
+                    arrow_sink.write_table(part.table)
+                    for pack_id, counted in part.counts.items():
+                        counts[pack_id].update(counted)
+        else:
+            for subject in _subjects(_chain(first, records), report):
+                if bar is not None:
+                    bar.update(1)
+                if subject is None or (bad and not skip):
+                    continue  # after a bad record the run fails: only check the rest
+                subjects += 1
+                if tabular and isinstance(subject, Community):
+                    chunk.append(subject)
+                    if len(chunk) >= CHUNK:
+                        flush()
+                    continue
+                if chunk:
                     flush()
-                continue
-            if chunk:
-                flush()
-            for pack in packs:
-                result = api.evaluate(subject, pack, as_of=dates[pack.id])
-                counts[pack.id][result.verdict] += 1
-                sink.write(result)
+                for pack in packs:
+                    result = api.evaluate(subject, pack, as_of=dates[pack.id])
+                    counts[pack.id][result.verdict] += 1
+                    sink.write(result)
         if chunk and (not bad or skip):
             flush()
         if not bad or skip:
@@ -237,6 +273,21 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     failing = any(c["fail"] or c["incomplete"] for c in counts.values())
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+class _TextBytes:
+    """Bytes written to a text stream (standard output replaced by a StringIO in tests)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 def _chain(first: Record | None, rest: Iterator[Record]) -> Iterator[Record]:

@@ -88,6 +88,30 @@ class ColumnarResult:
             out.append(row)
         return out
 
+    def to_arrow(self) -> Any:
+        """The table rows as a ``pyarrow.Table`` (outputs typed from their values)."""
+        from policyengine.sinks import cell, column_type
+        from policyengine.tables import require
+
+        pa = require("pyarrow", "Arrow tables")
+        n = len(self.ids)
+        verdict_names = np.array(VERDICTS, dtype=object)
+        outcome_names = np.array(OUTCOMES, dtype=object)
+        fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
+        names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
+        arrays = [pa.array(list(self.ids), pa.string())]
+        arrays += [pa.array([v] * n, pa.string()) for v in fixed]
+        arrays.append(pa.array(verdict_names[self.verdicts], pa.string()))
+        for key, col in self.outputs.items():
+            values = [cell(x) for x in col]
+            kind, convert = column_type(pa, set(map(type, values)))
+            names.append(f"outputs.{key}")
+            arrays.append(pa.array([convert(v) for v in values], kind))
+        for rid, codes in self.outcomes.items():
+            names.append(f"rules.{rid}")
+            arrays.append(pa.array(outcome_names[codes], pa.string()))
+        return pa.Table.from_arrays(arrays, names=names)
+
 
 def unsupported(pack: Pack) -> str | None:
     """Why the pack cannot run on columns (None when it can)."""
