@@ -21,7 +21,7 @@ import numpy as np
 from policyengine.columnar.backend import VERDICTS, evaluate_columns
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.screen import screen
-from policyengine.documents import structure_community
+from policyengine.documents import structure_subject
 from policyengine.engine import compile_pack
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community
@@ -147,7 +147,8 @@ def _batch_rows(
             doc, problems = row_document(row)
             community = None
             try:
-                community = structure_community(doc)
+                subject = structure_subject(doc)
+                community = subject if isinstance(subject, Community) else None
             except FactsError as exc:
                 problems.extend(exc.problems)
             if problems or community is None:
