@@ -143,7 +143,7 @@ def _lists(cells: Sequence[Any], ft: FactType, n: int) -> tuple[Vec, Array]:
     for i, cell in enumerate(cells):
         if cell is None:
             continue
-        key = cell if isinstance(cell, str) else json.dumps(cell, default=str)
+        key = cell if isinstance(cell, str) else tuple(cell)
         if key not in memo:
             memo[key] = _parse_list(cell, ft)
         parsed = memo[key]
