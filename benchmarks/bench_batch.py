@@ -101,9 +101,14 @@ def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
                 if ft.range and ft.range.exclusive_min:
                     values = np.maximum(values, 0.01)
                 cols[path] = pa.array(values, pa.float64(), mask=missing)
+        elif ft.kind == "text" and not ft.choices:  # names: one 神冠社区 in a thousand
+            names = [f"社区{i}" for i in range(n)]
+            for i in range(0, n, 1000):
+                names[i] = "神冠社区"
+            cols[path] = pa.array(names, pa.string(), mask=missing)
         elif ft.kind == "text":
-            choices = list(ft.choices) or ["神冠社区", "墨池社区"]
-            cols[path] = pa.array(rng.choice(choices, n).tolist(), pa.string(), mask=missing)
+            cols[path] = pa.array(rng.choice(list(ft.choices), n).tolist(), pa.string(),
+                                  mask=missing)
         elif ft.kind == "date_list":
             start = dt.date(2023, 12, 1).toordinal()
             lists = [

@@ -186,3 +186,14 @@ def test_pack_with_hooks_is_refused_with_a_reason():
         assert columnar.unsupported(pack) is not None
         with pytest.raises(ValueError, match="hooks"):
             columnar.evaluate_columns(pack, columnar.FactColumns(0, [], [], {}), dt.date.today())
+
+
+@given(st.lists(st.floats(-2e6, 2e6, allow_nan=False) | st.integers(-10**6, 10**6).map(
+    lambda k: k / 100) | st.sampled_from([0.5e-9, 2.5e-9, 1e6 + 0.1, 649.9999999999999]),
+    min_size=1, max_size=50))
+def test_rounding_equals_python_round(xs):
+    """Arithmetic on columns rounds to 9 decimals exactly as the row path's round(x, 9)."""
+    from policyengine.columnar.vector import _round9
+
+    values = np.array(xs, dtype=np.float64)
+    assert [round(x, 9) for x in values.tolist()] == _round9(values, True).tolist()

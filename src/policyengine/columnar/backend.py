@@ -55,8 +55,17 @@ class ColumnarResult:
     """Codes into :data:`VERDICTS`."""
     outcomes: dict[str, Array]
     """Rule id → codes into :data:`OUTCOMES`, in the row path's finding order."""
-    outputs: dict[str, list[Any]]
-    """Output key → one JSON-ready value per community (as ``Result.outputs`` holds it)."""
+    outputs: dict[str, Vec | list[Any]]
+    """Output key → a column, or one JSON-ready value per community (as ``Result.outputs``
+    holds it)."""
+
+    def output_values(self, key: str) -> list[Any]:
+        """One output as the JSON values ``Result.outputs`` holds (None where unknown)."""
+        col = self.outputs[key]
+        if isinstance(col, list):
+            return col
+        known = col.known.tolist()
+        return [jsonable(x) if k else None for x, k in zip(col.values.tolist(), known, strict=True)]
 
     def verdict(self, i: int) -> str:
         """The verdict of community ``i``."""
@@ -69,7 +78,7 @@ class ColumnarResult:
         n = len(self.ids)
         verdicts = [VERDICTS[v] for v in self.verdicts.tolist()]
         outcomes = {k: [OUTCOMES[c] for c in v.tolist()] for k, v in self.outcomes.items()}
-        outputs = {k: [cell(x) for x in v] for k, v in self.outputs.items()}
+        outputs = {k: [cell(x) for x in self.output_values(k)] for k in self.outputs}
         fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
         out = []
         for i in range(n):
@@ -103,9 +112,12 @@ class ColumnarResult:
         arrays += [pa.array([v] * n, pa.string()) for v in fixed]
         arrays.append(pa.array(verdict_names[self.verdicts], pa.string()))
         for key, col in self.outputs.items():
-            values = [cell(x) for x in col]
-            kind, convert = column_type(pa, set(map(type, values)))
             names.append(f"outputs.{key}")
+            if isinstance(col, Vec) and col.values.dtype in (np.float64, np.bool_):
+                arrays.append(pa.array(col.values, mask=~col.known))
+                continue
+            values = [cell(x) for x in self.output_values(key)]
+            kind, convert = column_type(pa, set(map(type, values)))
             arrays.append(pa.array([convert(v) for v in values], kind))
         for rid, codes in self.outcomes.items():
             names.append(f"rules.{rid}")
@@ -196,7 +208,7 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
 
     outcomes: dict[str, Array] = {}
     binding: dict[str, bool] = {}
-    outputs: dict[str, list[Any]] = {}
+    outputs: dict[str, Vec | list[Any]] = {}
     for cr in cp.rules:
         rule = cr.rule
         code = np.full(n, NA, dtype=np.int8)
@@ -257,21 +269,13 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
             ]
     for name, expr in cp.outputs:
         v = value(expr, run.facts, params, n)
-        col = _python(v)
-        outputs[name] = [None if o else x for o, x in zip(off.tolist(), col, strict=True)]
+        outputs[name] = Vec(v.values, v.known & ~off)
     if pack.info.programme is not None:
         outputs.setdefault("program_year", [run.year] * n)
     if pack.phases:
         outputs.setdefault(pack.info.phase_output, [run.phase] * n)
     verdicts = _verdicts(outcomes, binding, applicable, applicable_known, n)
     return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs)
-
-
-def _python(v: Vec) -> list[Any]:
-    """A column as the JSON values ``Result.outputs`` holds (None where unknown)."""
-    known = v.known.tolist()
-    vals = [jsonable(x) for x in v.values.tolist()]
-    return [x if k else None for x, k in zip(vals, known, strict=True)]
 
 
 def _deadline(run: _Run, cd: Any) -> tuple[Array, list[Any]]:
@@ -284,28 +288,35 @@ def _deadline(run: _Run, cd: Any) -> tuple[Array, list[Any]]:
     active = ~miss_when
     if cd.when is not None:
         active &= run.holds(cd.when)
+    # every row's evidence as a code into a list of distinct evidence values
+    distinct: list[Any]
     if cd.evidence_is_value:
         col = run.facts[cd.fact_paths[0]]
-        evidence: list[Any] = [
-            (v if not isinstance(v, float) else int(v)) if k else None
-            for v, k in zip(col.values.tolist(), col.known.tolist(), strict=True)
-        ]
+        if col.values.dtype == object:
+            codes, distinct = col.groups()
+        else:  # a year
+            values = np.where(col.known, col.values, 0.0)
+            uniq, inverse = np.unique(values, return_inverse=True)
+            codes = np.where(col.known, inverse.reshape(-1), -1)
+            distinct = [int(v) for v in uniq.tolist()]
     else:
         miss = run.missing(cd.evidence_keys)
         done = run.holds(cd.evidence)
-        evidence = [None if m else bool(d) for m, d in zip(miss, done, strict=True)]
-    memo: dict[Any, tuple[int, Any]] = {}
-    for i in np.flatnonzero(active).tolist():
-        ev = evidence[i]
-        key = tuple(ev) if isinstance(ev, list) else ev
-        hit = memo.get(key)
-        if hit is None:
-            a = assess(dl, run.as_of, ev)
-            outcome = a.outcome
-            if outcome in ("overdue", "met_late") and not dl.binding:
-                outcome = "advisory"
-            hit = memo[key] = (int(_CODE[outcome]), jsonable(a.next_due))
-        code[i], nxt[i] = hit
+        codes = np.where(miss, -1, done.astype(np.int64))
+        distinct = [False, True]
+    answers = [*distinct, None]  # code -1: missing evidence
+    decided: list[tuple[int, Any]] = []
+    for ev in answers:
+        a = assess(dl, run.as_of, ev)
+        outcome = a.outcome
+        if outcome in ("overdue", "met_late") and not dl.binding:
+            outcome = "advisory"
+        decided.append((int(_CODE[outcome]), jsonable(a.next_due)))
+    by_code = np.array([c for c, _ in decided], dtype=np.int8)
+    code[active] = by_code[codes[active]]
+    due_of = [d for _, d in decided]
+    take = codes.tolist()
+    nxt = [due_of[c] if a else None for c, a in zip(take, active.tolist(), strict=True)]
     return code, nxt
 
 
@@ -320,7 +331,9 @@ def _verdicts(
     bound = [outcomes[r] for r in outcomes if binding[r]]
     if bound:
         stack = np.vstack(bound)
-        blocking = np.isin(stack, _BLOCKING).any(axis=0)
+        is_blocking = np.zeros(len(OUTCOMES), dtype=bool)
+        is_blocking[_BLOCKING] = True
+        blocking = is_blocking[stack].any(axis=0)
         unknown = (stack == UNKNOWN).any(axis=0)
         all_na = (stack == NA).all(axis=0)
     else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from itertools import repeat
 from typing import Any
 
 import attrs
@@ -43,12 +44,31 @@ _CMP: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-@attrs.frozen(eq=False)
+@attrs.define(eq=False)
 class Vec:
     """A column of values and where they are known."""
 
     values: Array
     known: Array
+    _groups: tuple[Array, list[Any]] | None = None
+
+    def groups(self) -> tuple[Array, list[Any]]:
+        """``(codes, distinct values)`` of an object column: ``values[i] == distinct[codes[i]]``
+        where known (code -1 where not). Lists repeat a lot: each is looked at once."""
+        if self._groups is None:
+            index: dict[Any, int] = {}
+            distinct: list[Any] = []
+            codes = np.full(len(self.values), -1, dtype=np.int64)
+            for i in np.flatnonzero(self.known).tolist():
+                v = self.values[i]
+                key = tuple(v) if isinstance(v, list) else v
+                c = index.get(key)
+                if c is None:
+                    c = index[key] = len(distinct)
+                    distinct.append(v)
+                codes[i] = c
+            self._groups = (codes, distinct)
+        return self._groups
 
 
 def scalar(v: Any, n: int) -> Vec:
@@ -68,15 +88,26 @@ _py_round = np.frompyfunc(lambda x: round(x, 9), 1, 1)
 
 
 def _round9(values: Array, floaty: bool) -> Array:
-    """Python's ``round(x, 9)`` where the row path would round (a float result not whole)."""
+    """Python's ``round(x, 9)``, elementwise, exactly.
+
+    ``rint(x * 1e9) / 1e9`` is exactly what Python computes (a correctly rounded quotient
+    of the same whole number) wherever ``x * 1e9`` is computed with an error far below a
+    half and is not near a tie: below 1e6 that error is at most 1/16, so only products
+    whose fraction is within 0.1 of one half are left to Python's own ``round``.
+    """
     if not floaty:
         return values
-    with np.errstate(invalid="ignore"):
-        frac = np.isfinite(values) & (values != np.floor(values))
-    if frac.any():
-        values = values.copy()
-        values[frac] = _py_round(values[frac]).astype(np.float64)
-    return values
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = values * 1e9
+        frac = np.abs(z - np.floor(z) - 0.5)
+        out = np.rint(z) / 1e9
+        risky = ~np.isfinite(values) | (np.abs(values) >= 1e6) | (frac < 0.1)
+    risky &= np.isfinite(values)
+    if risky.any():
+        out[risky] = _py_round(values[risky]).astype(np.float64)
+    bad = ~np.isfinite(values)
+    out[bad] = values[bad]
+    return out
 
 
 def value(
@@ -160,18 +191,19 @@ def _compare(op: str, a: Array, b: Array, known: Array) -> Array:
         return np.asarray(_CMP[op](a, b), dtype=bool)
 
 
+def _per_group(col: Vec, f: Callable[[Any], Any], dtype: Any) -> Array:
+    """``f`` of each value of an object column, computed once per distinct value."""
+    codes, distinct = col.groups()
+    table = np.array([f(v) for v in distinct] + [0], dtype=dtype)  # code -1: the last
+    return np.asarray(table[codes], dtype=dtype)
+
+
 def _lengths(col: Vec) -> Array:
-    out = np.zeros(len(col.known), dtype=np.float64)
-    idx = np.flatnonzero(col.known)
-    out[idx] = [len(v) for v in col.values[idx]]
-    return out
+    return _per_group(col, len, np.float64)
 
 
 def _members(col: Vec, item: str) -> Array:
-    out = np.zeros(len(col.known), dtype=bool)
-    idx = np.flatnonzero(col.known)
-    out[idx] = [item in v for v in col.values[idx]]
-    return out
+    return _per_group(col, lambda v: item in v, bool)
 
 
 # ------------------------------------------------------------------ the engine's conditions
@@ -199,6 +231,11 @@ def holds(cond: ex.Normal, sources: Mapping[str, Vec], n: int) -> Array:
     """Where a normalised condition holds (meaningful only where its values are known)."""
     if isinstance(cond, ex.Atom):
         lhs = sources[cond.key].values
+        if isinstance(cond.rhs, ex.Const) and cond.op in ("==", "!="):
+            const = cond.rhs.value
+            if lhs.dtype == object and isinstance(const, str):
+                same = np.fromiter(map(operator.eq, lhs, repeat(const)), dtype=bool, count=n)
+                return same if cond.op == "==" else ~same
         rhs = _operand(cond.rhs, sources, n)
         if lhs.dtype == object or rhs.dtype == object:
             f = _CMP[cond.op]
