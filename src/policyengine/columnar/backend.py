@@ -104,13 +104,12 @@ class ColumnarResult:
 
         pa = require("pyarrow", "Arrow tables")
         n = len(self.ids)
-        verdict_names = np.array(VERDICTS, dtype=object)
-        outcome_names = np.array(OUTCOMES, dtype=object)
         fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
         names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
         arrays = [pa.array(list(self.ids), pa.string())]
-        arrays += [pa.array([v] * n, pa.string()) for v in fixed]
-        arrays.append(pa.array(verdict_names[self.verdicts], pa.string()))
+        arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
+        verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
+        arrays.append(pa.DictionaryArray.from_arrays(pa.array(self.verdicts), verdicts))
         for key, col in self.outputs.items():
             names.append(f"outputs.{key}")
             if isinstance(col, Vec) and col.values.dtype in (np.float64, np.bool_):
@@ -121,7 +120,7 @@ class ColumnarResult:
             arrays.append(pa.array([convert(v) for v in values], kind))
         for rid, codes in self.outcomes.items():
             names.append(f"rules.{rid}")
-            arrays.append(pa.array(outcome_names[codes], pa.string()))
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes), outcomes))
         return pa.Table.from_arrays(arrays, names=names)
 
 
@@ -292,8 +291,18 @@ def _deadline(run: _Run, cd: Any) -> tuple[Array, list[Any]]:
     distinct: list[Any]
     if cd.evidence_is_value:
         col = run.facts[cd.fact_paths[0]]
-        if col.values.dtype == object:
-            codes, distinct = col.groups()
+        if col.values.dtype == object:  # date lists: only those of rows it applies to
+            index: dict[Any, int] = {}
+            distinct = []
+            codes = np.full(n, -1, dtype=np.int64)
+            values = col.values
+            for i in np.flatnonzero(active & col.known).tolist():
+                key = tuple(values[i])
+                c = index.get(key)
+                if c is None:
+                    c = index[key] = len(distinct)
+                    distinct.append(values[i])
+                codes[i] = c
         else:  # a year
             values = np.where(col.known, col.values, 0.0)
             uniq, inverse = np.unique(values, return_inverse=True)
