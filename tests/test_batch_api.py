@@ -88,3 +88,15 @@ def test_evaluate_table_from_record_batches_and_rows():
     assert from_docs.to_pylist() == from_batches.to_pylist()
     assert ["pass", "fail"] == [json.loads(json.dumps(r))["rules.eligibility.no-veto"]
                                 for r in from_docs.to_pylist()]
+
+
+def test_arrow_bad_row_raises_or_is_skipped():
+    """A bad row of an Arrow table is named by its row and field path, or skipped."""
+    table = pa.table({"community.id": ["a", "b", "c"],
+                      "happiness.objective_score": [650.0, 720.0, 700.0],
+                      "happiness.survey_score": [250.0, 250.0, 0.0]})
+    pack = policyengine.load_pack(SUM_SCALE)
+    with pytest.raises(FactsError, match=r"table, row 2.*happiness.objective_score.*720"):
+        policyengine.evaluate_arrow(table, [pack], as_of=AS_OF)
+    out = policyengine.evaluate_arrow(table, [pack], as_of=AS_OF, errors="skip").to_pylist()
+    assert [("a", "pass"), ("c", "pass")] == [(r["subject_id"], r["verdict"]) for r in out]

@@ -38,13 +38,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "packs"
 
 def _without_hooks(pack: Pack) -> Pack:
     """A bundled pack less its Python hooks and hook rules: every declarative part kept."""
-    return attrs.evolve(
-        pack,
-        hooks=None,
-        rules=tuple(r for r in pack.rules if r.kind != "hook"),
-        digest=f"{pack.digest}-without-hooks",
-        cache={},
-    )
+    changes: dict[str, Any] = {
+        "hooks": None,
+        "rules": tuple(r for r in pack.rules if r.kind != "hook"),
+        "digest": f"{pack.digest}-without-hooks",
+    }
+    if hasattr(pack, "cache"):
+        changes["cache"] = {}
+    return attrs.evolve(pack, **changes)
 
 
 def packs() -> list[Pack]:
@@ -56,19 +57,30 @@ def packs() -> list[Pack]:
     return found
 
 
+def _expressions(pack: Pack) -> list[ex.Expr]:
+    """Every expression the pack writes (conditions, inputs, thresholds, outputs)."""
+    texts: list[Any] = [pack.info.applicability.when if pack.info.applicability else None]
+    for r in pack.rules:
+        texts += [r.when, r.require]
+    for s in pack.scales:
+        texts += [s.input, s.when, *(b.min for b in s.bands)]
+    for d in pack.deadlines:
+        texts += [d.when, d.evidence]
+    texts += [d.expression for d in pack.derived] + list(pack.outputs.values())
+    texts += [getattr(sm, "when", None) for sm in getattr(pack, "summaries", ())]
+    out = []
+    for t in texts:
+        if isinstance(t, str):
+            out.append(ex.parse(t))
+        elif isinstance(t, int | float) and not isinstance(t, bool):
+            out.append(ex.Const(t))
+    return out
+
+
 def _numbers(pack: Pack) -> list[float]:
     """Every number the pack compares: constants in its expressions, parameter values."""
-    cp = compile_pack(pack)
-    exprs: list[ex.Expr] = []
-    for cr in cp.rules:
-        exprs += [e for e in (cr.when, cr.require) if e is not None]
-    for cs in cp.scales:
-        exprs += [cs.input, *(t for _, t in cs.bands), *([cs.when] if cs.when else [])]
-    for cd in cp.deadlines:
-        exprs += [e for e in (cd.when, cd.evidence) if e is not None]
-    exprs += [e for _, e in cp.derived if e is not None] + [e for _, e in cp.outputs]
     found: set[float] = {0.0, 1.0}
-    for expr in exprs:
+    for expr in _expressions(pack):
         stack = [expr]
         while stack:
             e = stack.pop()

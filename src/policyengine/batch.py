@@ -182,6 +182,8 @@ def evaluate_table(
     from policyengine.sinks import rows_to_arrow
 
     loaded = _packs(packs)
+    if _is_arrow(facts) and _columnar(loaded):
+        return _arrow_table(facts, loaded, as_of, errors, on_bad)
     rows: list[dict[str, Any]] = []
     chunk: list[Community | Jurisdiction] = []
     for subject in subjects_of(facts, errors=errors, on_bad=on_bad):
@@ -192,6 +194,49 @@ def evaluate_table(
     if chunk:
         rows.extend(evaluate_rows(chunk, loaded, as_of))
     return rows_to_arrow(rows)
+
+
+def _columnar(packs: Sequence[Pack]) -> bool:
+    try:
+        from policyengine.columnar import unsupported
+    except ImportError:
+        return False
+    return all(unsupported(p) is None for p in packs)
+
+
+def _arrow_table(
+    facts: Any, packs: Sequence[Pack], as_of: AsOf, errors: str, on_bad: OnBad | None
+) -> Any:
+    """An Arrow table of facts straight to columns (cells screened as arrays)."""
+    from policyengine.columnar.fast import BATCH_ROWS, batch_results
+    from policyengine.tables import check_columns
+
+    pa = require("pyarrow", "Arrow tables")
+    check_columns(list(facts.schema.names), "table")
+    dates = {p.id: _date(as_of, p) for p in packs}
+
+    def report(position: str, problems: Sequence[FactProblem]) -> None:
+        if on_bad is not None:
+            on_bad(position, problems)
+        if errors != "skip":
+            raise FactsError(problems, source=position)
+
+    batches = (
+        facts.to_batches(max_chunksize=BATCH_ROWS) if hasattr(facts, "to_batches") else [facts]
+    )
+    tables, first = [], 1
+    for batch in batches:
+        tables.append(batch_results(batch, first, "table", packs, dates, report).table)
+        first += batch.num_rows
+    if not tables:
+        return _empty(pa)
+    return pa.concat_tables(tables, promote_options="permissive")
+
+
+def _empty(pa: Any) -> Any:
+    from policyengine.sinks import FIXED_COLUMNS
+
+    return pa.table({c: pa.array([], pa.string()) for c in FIXED_COLUMNS})
 
 
 def evaluate_arrow(

@@ -25,6 +25,7 @@ from typing import IO, Any, Protocol
 from policyengine.results import Result, jsonable
 
 __all__ = [
+    "FIXED_COLUMNS",
     "STREAMED_FORMATS",
     "ArrowSink",
     "ReportSink",

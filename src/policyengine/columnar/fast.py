@@ -28,7 +28,7 @@ from policyengine.facts import Community
 from policyengine.pack import Pack
 from policyengine.tables import check_columns, require, row_document
 
-__all__ = ["BATCH_ROWS", "BatchResult", "fast_tables", "table_rows"]
+__all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_rows"]
 
 BATCH_ROWS = 65536
 """Rows read and evaluated together (memory is bounded by this, not by the table)."""
@@ -125,6 +125,19 @@ def table_rows(
             yield _batch_rows(batch, first, str(path), is_csv, paths, packs, dates, report)
             if progress is not None:
                 progress(batch.num_rows)
+
+
+def batch_results(
+    batch: Any,
+    first: int,
+    source: str,
+    packs: Sequence[Pack],
+    dates: Mapping[str, dt.date | None],
+    report: Report,
+) -> BatchResult:
+    """The results of one record batch of facts (columns are fact paths; rows from ``first``)."""
+    paths = list(dict.fromkeys(p for pack in packs for p in compile_pack(pack).read_paths))
+    return _batch_rows(batch, first, source, False, paths, packs, dates, report)
 
 
 def _batch_rows(
