@@ -223,7 +223,9 @@ def in_memory(args: argparse.Namespace, packs: list[Any]) -> None:
             py_docs = [row_document(r)[0] for r in table.slice(0, 200_000).to_pylist()]
             secs, _ = timed(wuma_python(py_docs))
             print(f"{pack.id:28} {'python':10} {rate(len(py_docs), secs)}")
-        secs, _ = timed(lambda: [evaluate_community(c, pack, as_of) for c in communities], 1)
+        secs, _ = timed(
+            lambda p=pack, d=as_of: [evaluate_community(c, p, d) for c in communities], 1
+        )
         print(f"{pack.id:28} {'row':10} {rate(len(communities), secs)}")
         why = unsupported(pack)
         if why is not None:
