@@ -89,3 +89,49 @@ def test_screened_columns_equal_reading_row_by_row(tmp_path, rows, blank_id):
     actual = {r["subject_id"]: (r["verdict"], r["outputs.stars"])
               for r in csv.DictReader(io.StringIO(out_cols))}
     assert expected == actual
+
+
+typed_rows = st.lists(
+    st.fixed_dictionaries({
+        "happiness.objective_score": st.sampled_from(
+            [None, float("nan"), 650.0, 649.5, -1.0, 701.0, 0.0, 700.0, float("inf")]),
+        "happiness.survey_score": st.sampled_from([None, 250.0, 300.0, 300.5, 0.1]),
+        "happiness.previous_stars": st.sampled_from([None, 0.0, 5.0, 6.0, 2.5, float("nan")]),
+        "happiness.vetoes": st.sampled_from(
+            [None, [], ["leadership"], ["x"], ["leadership", "leadership"]]),
+        "facilities.kindergarten": st.sampled_from([None, True, False]),
+        "staff.count": st.sampled_from([None, 0, 3, 10, -3]),
+        "staff.trained_this_year": st.sampled_from([None, 0, 3, 10]),
+    }),
+    min_size=1, max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=typed_rows)
+def test_typed_parquet_columns_equal_reading_row_by_row(tmp_path, rows):
+    """Parquet's typed columns (NaN for a missing number, lists as lists) read as arrays
+    give the row path's facts and errors."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"community.id": [f"c{i}" for i in range(len(rows))]}
+    columns.update({c: [r[c] for r in rows] for c in rows[0]})
+    types = {"happiness.previous_stars": pa.float64(), "happiness.vetoes": pa.list_(pa.string()),
+             "facilities.kindergarten": pa.bool_(), "staff.count": pa.int64(),
+             "staff.trained_this_year": pa.int64()}
+    table = pa.table({c: pa.array(v, types.get(c, pa.float64() if c != "community.id"
+                                                 else pa.string()))
+                      for c, v in columns.items()})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path)
+    common = ("evaluate", str(path), "--pack", SUM_SCALE, "--as-of", "2014-12-31",
+              "--on-bad-record", "skip")
+    code_rows, out_rows, err_rows = run(*common, "--format", "jsonl")
+    code_cols, out_cols, err_cols = run(*common, "--format", "csv")
+    assert problems(err_rows) == problems(err_cols)
+    assert code_rows == code_cols
+    expected = {r["subject"]["id"]: r["verdict"] for r in map(json.loads, out_rows.splitlines())}
+    actual = {r["subject_id"]: r["verdict"] for r in csv.DictReader(io.StringIO(out_cols))}
+    assert expected == actual

@@ -230,7 +230,9 @@ def _arrow_table(
         first += batch.num_rows
     if not tables:
         return _empty(pa)
-    return pa.concat_tables(tables, promote_options="permissive")
+    from policyengine.sinks import concat_results
+
+    return concat_results(pa, tables)
 
 
 def _empty(pa: Any) -> Any:

@@ -32,9 +32,12 @@ __all__ = [
     "Sink",
     "cell",
     "column_type",
+    "concat_results",
+    "conform",
     "flat_rows",
     "make_sink",
     "rows_to_arrow",
+    "unify_schema",
 ]
 
 STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
@@ -203,7 +206,7 @@ def column_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
     """The Arrow type of a column from the Python types seen in it, and a value converter."""
     kinds = kinds - {type(None)}
     if not kinds:
-        return pa.string(), lambda v: v
+        return pa.null(), lambda v: v  # all missing: takes the type of other batches
     if kinds == {bool}:
         return pa.bool_(), lambda v: v
     if kinds == {int}:
@@ -229,6 +232,43 @@ def _arrow_batch(
         for name, conv in zip(schema.names, convs, strict=True)
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def unify_schema(pa: Any, schemas: Sequence[Any]) -> Any:
+    """One schema for result tables of several batches: nulls take the others' type, ints
+    widen to floats, and a column whose batches disagree otherwise becomes text."""
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    fields: dict[str, list[Any]] = {}
+    for schema in schemas:
+        for field in schema:
+            fields.setdefault(field.name, []).append(field.type)
+    out = []
+    for name, kinds in fields.items():
+        try:
+            merged = pa.unify_schemas(
+                [pa.schema([(name, t)]) for t in kinds], promote_options="permissive"
+            )
+            out.append(merged.field(name))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            out.append(pa.field(name, pa.string()))
+    return pa.schema(out)
+
+
+def concat_results(pa: Any, tables: Sequence[Any]) -> Any:
+    """Result tables of several batches (or packs) as one, under :func:`unify_schema`."""
+    schema = unify_schema(pa, [t.schema for t in tables])
+    return pa.concat_tables([conform(pa, t, schema) for t in tables])
+
+
+def conform(pa: Any, table: Any, schema: Any) -> Any:
+    """A result table with exactly the columns and types of ``schema``."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:
@@ -317,15 +357,12 @@ class ArrowSink:
         for name in self.files:
             with pa.memory_map(name) as source:
                 table = pa.ipc.open_file(source).read_all()
-            for field in schema:
-                if field.name not in table.column_names:
-                    table = table.append_column(field, pa.nulls(table.num_rows, field.type))
-            yield table.select(schema.names).cast(schema)
+            yield conform(pa, table, schema)
 
     def close(self) -> None:
         pa = self.pa
         if self.schemas:
-            schema = pa.unify_schemas(self.schemas, promote_options="permissive")
+            schema = unify_schema(pa, self.schemas)
         else:
             schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
         try:

@@ -26,6 +26,7 @@ from policyengine.engine import compile_pack
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community
 from policyengine.pack import Pack
+from policyengine.sinks import concat_results
 from policyengine.tables import check_columns, require, row_document
 
 __all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_rows"]
@@ -183,10 +184,10 @@ def _batch_rows(
         counts[pack.id] = collections.Counter(
             {v: int(c) for v, c in zip(VERDICTS, np.asarray(tallies).tolist(), strict=True)}
         )
-        table = pa.concat_tables([r.to_arrow() for r in parts], promote_options="permissive")
+        table = concat_results(pa, [r.to_arrow() for r in parts])
         tables.append(table.take(pa.array(order)))
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)
-    whole = pa.concat_tables(tables, promote_options="permissive")
+    whole = concat_results(pa, tables)
     interleaved = [k + p * m for k in range(m) for p in range(len(tables))]
     return BatchResult(whole.take(pa.array(interleaved, pa.int64())), counts, m)
