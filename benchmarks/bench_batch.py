@@ -268,25 +268,27 @@ def run_cli(argv: list[str]) -> tuple[float, int, int]:
 def end_to_end(args: argparse.Namespace, packs: list[Any]) -> None:
     paths = sorted({p for pack in packs for p in compile_pack(pack).read_paths})
     with tempfile.TemporaryDirectory() as tmp:
-        table = synthetic(args.csv_rows, paths, args.seed)
-        csv_path = Path(tmp) / "communities.csv"
-        as_text = pa.table({
-            name: pa.array([None if v is None else
-                            (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else
-                             ("true" if v is True else "false" if v is False else str(v)))
-                            for v in col.to_pylist()], pa.string())
-            for name, col in zip(table.column_names, table.columns, strict=True)
-        })
-        pacsv.write_csv(as_text, csv_path)
         print()
-        print(f"end to end from CSV ({args.csv_rows:,} rows, one call per pack, --format csv)")
+        print(f"end to end from CSV ({args.csv_rows:,} rows of the pack's facts, one call per "
+              "pack, --format csv)")
         for pack in packs:
+            own = sorted(compile_pack(pack).read_paths)
+            table = synthetic(args.csv_rows, own, args.seed)
+            csv_path = Path(tmp) / f"{pack.id}.csv"
+            as_text = pa.table({
+                name: pa.array([None if v is None else
+                                (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else
+                                 ("true" if v is True else "false" if v is False else str(v)))
+                                for v in col.to_pylist()], pa.string())
+                for name, col in zip(table.column_names, table.columns, strict=True)
+            })
+            pacsv.write_csv(as_text, csv_path)
             as_of = AS_OF.get(pack.id, dt.date.today()).isoformat()
             wall, code, rss = run_cli(["evaluate", str(csv_path), "--pack", pack.id,
                                        "--as-of", as_of, "--format", "csv",
                                        "--output", str(Path(tmp) / "out.csv")])
-            print(f"{pack.id:28} {wall:6.1f} s {rate(args.csv_rows, wall)}  "
-                  f"peak RSS {rss:,} MiB  exit {code}")
+            print(f"{pack.id:28} {table.num_columns:3} facts {wall:6.1f} s "
+                  f"{rate(args.csv_rows, wall)}  peak RSS {rss:,} MiB  exit {code}")
         if args.national:
             table = synthetic(args.national, paths, args.seed)
             pq_path = Path(tmp) / "national.parquet"

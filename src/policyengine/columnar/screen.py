@@ -38,6 +38,42 @@ _AT_MOST = (
 )
 
 
+class _Scalars:
+    """Arrow scalars made once: a Python value given to a compute function is converted on
+    every call, and pyarrow's conversion looks for optional modules each time."""
+
+    def __init__(self, pa: Any) -> None:
+        self.pa = pa
+        self.empty = pa.scalar("", pa.string())
+        self.true = pa.scalar("true", pa.string())
+        self.false = pa.scalar("false", pa.string())
+        self.null_text = pa.scalar(None, pa.string())
+        self.no = pa.scalar(False, pa.bool_())
+        self._choices: dict[tuple[str, ...], Any] = {}
+        self._minus: dict[Any, Any] = {}
+
+    def choices(self, values: tuple[str, ...]) -> Any:
+        found = self._choices.get(values)
+        if found is None:
+            found = self._choices[values] = self.pa.array(list(values), self.pa.string())
+        return found
+
+    def minus_one(self, kind: Any) -> Any:
+        found = self._minus.get(kind)
+        if found is None:
+            found = self._minus[kind] = self.pa.scalar(-1, kind)
+        return found
+
+
+_SCALARS: list[_Scalars] = []
+
+
+def _k(pa: Any) -> _Scalars:
+    if not _SCALARS:
+        _SCALARS.append(_Scalars(pa))
+    return _SCALARS[0]
+
+
 @attrs.frozen(eq=False)
 class Screened:
     """One batch: the rows read as columns, and the positions of the doubtful ones."""
@@ -56,41 +92,60 @@ def _text_values(arr: Any) -> Array:
 
 def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
     """A column of text cells (CSV, or text in Parquet)."""
-    n = len(arr)
     if ft.kind == "text":
         values = _text_values(arr)
-        filled = pc.fill_null(arr, "")
-        known = np.asarray(pc.not_equal(filled, "").to_numpy(zero_copy_only=False), dtype=bool)
+        filled = pc.fill_null(arr, _k(pa).empty)
+        known = np.asarray(
+            pc.not_equal(filled, _k(pa).empty).to_numpy(zero_copy_only=False), dtype=bool
+        )
         lengths = np.asarray(pc.utf8_length(filled).to_numpy(zero_copy_only=False))
         doubtful = lengths > _LONGEST_TEXT
         if ft.choices:
-            inside = pc.is_in(filled, value_set=pa.array(list(ft.choices), pa.string()))
+            inside = pc.is_in(filled, value_set=_k(pa).choices(ft.choices))
             doubtful |= known & ~np.asarray(inside.to_numpy(zero_copy_only=False), dtype=bool)
         return Vec(values, known), doubtful
-    trimmed = pc.ascii_trim_whitespace(pc.fill_null(arr, ""))
-    empty = np.asarray(pc.equal(trimmed, "").to_numpy(zero_copy_only=False), dtype=bool)
+    trimmed = pc.ascii_trim_whitespace(pc.fill_null(arr, _k(pa).empty))
+    empty = np.asarray(pc.equal(trimmed, _k(pa).empty).to_numpy(zero_copy_only=False), dtype=bool)
     if ft.kind == "bool":
         low = pc.ascii_lower(trimmed)
-        true = np.asarray(pc.equal(low, "true").to_numpy(zero_copy_only=False), dtype=bool)
-        false = np.asarray(pc.equal(low, "false").to_numpy(zero_copy_only=False), dtype=bool)
+        true = np.asarray(pc.equal(low, _k(pa).true).to_numpy(zero_copy_only=False), dtype=bool)
+        false = np.asarray(pc.equal(low, _k(pa).false).to_numpy(zero_copy_only=False), dtype=bool)
         return Vec(true, true | false), ~(true | false | empty)
     if ft.kind in ("int", "number"):
         pattern = _INT if ft.kind == "int" else _NUMBER
         ok = np.asarray(
             pc.match_substring_regex(trimmed, pattern).to_numpy(zero_copy_only=False), dtype=bool
         )
-        clean = pc.if_else(pa.array(ok), trimmed, pa.scalar(None, pa.string()))
+        clean = pc.if_else(pa.array(ok), trimmed, _k(pa).null_text)
         values = np.asarray(
             pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
         )
         values = np.where(ok, values, np.nan)
         return Vec(values, ok), ~(ok | empty) | _out_of_range(values, ok, ft)
-    return _lists([None if e else v for v, e in zip(_strs(trimmed), empty, strict=True)], ft, n)
+    return _list_cells(pa, pc, trimmed, empty, ft)
 
 
-def _strs(arr: Any) -> list[Any]:
-    out: list[Any] = arr.to_pylist()
-    return out
+def _list_cells(pa: Any, pc: Any, trimmed: Any, empty: Array, ft: FactType) -> tuple[Vec, Array]:
+    """A column of lists written as JSON text: each distinct cell parsed once."""
+    encoded = pc.dictionary_encode(trimmed)
+    indices = np.asarray(
+        pc.fill_null(encoded.indices, _k(pa).minus_one(encoded.indices.type)).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=np.int64,
+    )
+    parsed = [_parse_list(cell, ft) for cell in encoded.dictionary.to_pylist()]
+    table = np.empty(len(parsed) + 1, dtype=object)  # the last: no value
+    for i, item in enumerate(parsed):
+        table[i] = item
+    doubtful_of = np.array([p is None for p in parsed] + [False], dtype=bool)
+    codes = np.where(empty, -1, indices)
+    values = table[codes]
+    doubtful = doubtful_of[codes] & ~empty
+    known = ~empty & ~doubtful
+    vec = Vec(values, known)
+    vec.set_groups(np.where(known, codes, -1), parsed)
+    return vec, doubtful
 
 
 def _out_of_range(values: Array, known: Array, ft: FactType) -> Array:
@@ -139,19 +194,25 @@ def _lists(cells: Sequence[Any], ft: FactType, n: int) -> tuple[Vec, Array]:
     values = np.empty(n, dtype=object)
     known = np.zeros(n, dtype=bool)
     doubtful = np.zeros(n, dtype=bool)
-    memo: dict[Any, tuple[Any, ...] | None] = {}
+    codes = np.full(n, -1, dtype=np.int64)
+    memo: dict[Any, int] = {}
+    distinct: list[tuple[Any, ...] | None] = []
     for i, cell in enumerate(cells):
         if cell is None:
             continue
         key = cell if isinstance(cell, str) else tuple(cell)
-        if key not in memo:
-            memo[key] = _parse_list(cell, ft)
-        parsed = memo[key]
+        c = memo.get(key)
+        if c is None:
+            c = memo[key] = len(distinct)
+            distinct.append(_parse_list(cell, ft))
+        parsed = distinct[c]
         if parsed is None:
             doubtful[i] = True
         else:
-            values[i], known[i] = parsed, True
-    return Vec(values, known), doubtful
+            values[i], known[i], codes[i] = parsed, True, c
+    vec = Vec(values, known)
+    vec.set_groups(codes, distinct)
+    return vec, doubtful
 
 
 def _typed(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
@@ -162,7 +223,7 @@ def _typed(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         return _strings(pa, pc, arr, ft)
     if ft.kind == "bool" and pa.types.is_boolean(t):
         known = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        values = np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+        values = np.asarray(pc.fill_null(arr, _k(pa).no).to_numpy(zero_copy_only=False), dtype=bool)
         return Vec(values, known), np.zeros(n, dtype=bool)
     if ft.kind in ("int", "number") and (pa.types.is_integer(t) or pa.types.is_floating(t)):
         values = np.asarray(
@@ -202,8 +263,10 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
         doubtful |= bad
         blank &= ~vec.known & ~bad
         if pa.types.is_string(column.type):
-            filled = pc.fill_null(column, "")
-            blank &= np.asarray(pc.equal(filled, "").to_numpy(zero_copy_only=False), dtype=bool)
+            filled = pc.fill_null(column, _k(pa).empty)
+            blank &= np.asarray(
+                pc.equal(filled, _k(pa).empty).to_numpy(zero_copy_only=False), dtype=bool
+            )
     ident = vecs["community.id"]
     doubtful |= ~ident.known
     if not skip_blank:

@@ -52,6 +52,17 @@ class Vec:
     known: Array
     _groups: tuple[Array, list[Any]] | None = None
 
+    def set_groups(self, codes: Array, distinct: list[Any]) -> None:
+        """Give the distinct values and each row's code, when the reader knows them."""
+        self._groups = (codes, distinct)
+
+    def take(self, rows: Array) -> Vec:
+        """The column of the given rows (distinct values kept)."""
+        out = Vec(self.values[rows], self.known[rows])
+        if self._groups is not None:
+            out.set_groups(self._groups[0][rows], self._groups[1])
+        return out
+
     def groups(self) -> tuple[Array, list[Any]]:
         """``(codes, distinct values)`` of an object column: ``values[i] == distinct[codes[i]]``
         where known (code -1 where not). Lists repeat a lot: each is looked at once."""
@@ -194,7 +205,7 @@ def _compare(op: str, a: Array, b: Array, known: Array) -> Array:
 def _per_group(col: Vec, f: Callable[[Any], Any], dtype: Any) -> Array:
     """``f`` of each value of an object column, computed once per distinct value."""
     codes, distinct = col.groups()
-    table = np.array([f(v) for v in distinct] + [0], dtype=dtype)  # code -1: the last
+    table = np.array([0 if v is None else f(v) for v in distinct] + [0], dtype=dtype)  # -1: last
     return np.asarray(table[codes], dtype=dtype)
 
 
