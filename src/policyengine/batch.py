@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from policyengine.documents import parse_document, structure_subject
-from policyengine.engine import compile_pack, evaluate_community
+from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
+from policyengine.plan import plan_for
 from policyengine.results import Result
 from policyengine.sinks import flat_rows
 from policyengine.tables import Record, records_of_arrow, require
@@ -159,7 +160,7 @@ def evaluate_rows(
     for pack in packs:
         date = _date(as_of, pack)
         if use and unsupported(pack) is None:
-            cols = FactColumns.from_subjects(communities, compile_pack(pack).read_paths)
+            cols = FactColumns.from_subjects(communities, plan_for(pack).read_paths)
             per_pack.append(evaluate_columns(pack, cols, date).rows())
         else:
             per_pack.append([row for s in subjects for row in flat_rows(_evaluate(s, pack, date))])

@@ -5,7 +5,8 @@ equal to the row path's for every pack without Python hooks; :func:`unsupported`
 a pack cannot run here (callers then use the row path).
 """
 
-from policyengine.columnar.backend import ColumnarResult, evaluate_columns, unsupported
+from policyengine.columnar.backend import evaluate_columns, unsupported
 from policyengine.columnar.columns import FactColumns
+from policyengine.columnar.result import ColumnarResult
 
 __all__ = ["ColumnarResult", "FactColumns", "evaluate_columns", "unsupported"]

@@ -18,14 +18,15 @@ from typing import Any
 import attrs
 import numpy as np
 
-from policyengine.columnar.backend import VERDICTS, evaluate_columns
+from policyengine.columnar.backend import evaluate_columns
 from policyengine.columnar.columns import FactColumns
+from policyengine.columnar.result import VERDICTS
 from policyengine.columnar.screen import screen
 from policyengine.documents import structure_subject
-from policyengine.engine import compile_pack
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community
 from policyengine.pack import Pack
+from policyengine.plan import plan_for
 from policyengine.sinks import concat_results
 from policyengine.tables import check_columns, require, row_document
 
@@ -117,7 +118,7 @@ def table_rows(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[BatchResult]:
     """Result rows of each batch of each table, in input order."""
-    paths = list(dict.fromkeys(p for pack in packs for p in compile_pack(pack).read_paths))
+    paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
     for name in names:
         path = Path(name)
         is_csv = path.suffix.lower() == ".csv"
@@ -137,7 +138,7 @@ def batch_results(
     report: Report,
 ) -> BatchResult:
     """The results of one record batch of facts (columns are fact paths; rows from ``first``)."""
-    paths = list(dict.fromkeys(p for pack in packs for p in compile_pack(pack).read_paths))
+    paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
     return _batch_rows(batch, first, source, False, paths, packs, dates, report)
 
 
