@@ -270,3 +270,13 @@ class TestReplay:
         log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
         code, out, _ = run("replay", str(log))
         assert (2, True) == (code, "not replayed: the pack 'gone' is not installed" in out)
+
+
+def test_bulk_formats_refuse_the_decision_log(tmp_path):
+    """csv and parquet evaluate rows in bulk, without one result per decision: exit 2 with a
+    sentence saying which formats log, and no log written."""
+    log = tmp_path / "log.jsonl"
+    code, _, err = run("evaluate", str(WUMA), "--pack", "wuma-star-rating", "--format", "csv",
+                       "--decision-log", str(log))
+    assert (2, False) == (code, log.exists())
+    assert "--decision-log logs one result at a time" in err
