@@ -43,7 +43,7 @@ def evaluate(*argv: str, stdin: str = "") -> Run:
 TESTS = Path(__file__).resolve().parent
 FIXTURE_FACTS = TESTS / "fixtures" / "facts"
 EXAMPLE = str(TESTS.parent / "examples" / "wuma-community.toml")
-RESULT_KEYS = {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs"}
+RESULT_KEYS = {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs", "gaps"}
 FINDING_KEYS = {"rule", "outcome", "title", "clause", "quote", "responsible", "inputs",
                 "expected", "actual", "message"}
 

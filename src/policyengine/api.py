@@ -15,6 +15,8 @@ from policyengine.documents import load_document, structure_subject
 from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.gaps import with_gaps
+from policyengine.i18n import check_lang
 from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
 from policyengine.plugins import PackRegistry
@@ -76,21 +78,29 @@ def evaluate(
     *,
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
+    lang: str = "zh",
 ) -> Result:
     """Evaluate a community or a jurisdiction against one pack.
 
     ``pack`` is an installed pack id, a pack folder, or a loaded :class:`Pack`.
     ``as_of`` (default: today) selects parameter values, phases and deadlines;
-    ``parameters`` overrides parameter values by name (for what-if questions and tests).
+    ``parameters`` overrides parameter values by name (for what-if questions and tests);
+    ``lang`` (``zh`` or ``en``) is the language of the gaps' messages.
+    Every result (and every nested one) carries its ``gaps`` (results.md "Gaps").
     """
+    check_lang(lang)
     subject = load_facts(facts)
     loaded = _pack(pack)
     if isinstance(subject, Jurisdiction):
-        return evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
-    return evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
+        result = evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
+    else:
+        result = evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
+    return with_gaps(result, loaded, subject, parameters, lang)
 
 
-def evaluate_all(facts: FactsInput, *, as_of: dt.date | None = None) -> list[Result]:
+def evaluate_all(
+    facts: FactsInput, *, as_of: dt.date | None = None, lang: str = "zh"
+) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
     subject = load_facts(facts)
-    return [evaluate(subject, pack, as_of=as_of) for pack in installed_packs().values()]
+    return [evaluate(subject, pack, as_of=as_of, lang=lang) for pack in installed_packs().values()]

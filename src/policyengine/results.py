@@ -12,7 +12,17 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-__all__ = ["BLOCKING", "Finding", "Outcome", "Result", "Verdict", "jsonable", "verdict_of"]
+__all__ = [
+    "BLOCKING",
+    "BandGap",
+    "Finding",
+    "Outcome",
+    "Result",
+    "RuleGap",
+    "Verdict",
+    "jsonable",
+    "verdict_of",
+]
 
 Outcome: TypeAlias = Literal[
     "pass", "fail", "unknown", "not_applicable", "advisory", "due", "overdue", "met_late"
@@ -80,6 +90,80 @@ class Finding:
         return out
 
 
+@attrs.frozen
+class RuleGap:
+    """What would make a failing or unknown binding rule pass, one fact at a time.
+
+    ``needed`` is the least value of ``fact`` that satisfies the rule with the other facts
+    held (a number, ``True``, a list member, ``[]``), or ``"provide"`` for a missing fact;
+    ``relation`` says how ``needed`` bounds the fact (``>=``, ``<=``, ``>``, ``<``, ``==``,
+    ``contains``).
+    """
+
+    rule: str
+    fact: str
+    now: Any
+    needed: Any
+    responsible: tuple[str, ...]
+    message: str
+    relation: str = "=="
+    clause: str = ""
+    communities_needed: int | None = None
+    """For a share or count over communities: how many more communities must meet it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gap as result JSON."""
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "fact": self.fact,
+            "now": jsonable(self.now),
+            "needed": jsonable(self.needed),
+            "relation": self.relation,
+            "responsible": list(self.responsible),
+            "clause": self.clause,
+            "message": self.message,
+        }
+        if self.communities_needed is not None:
+            out["communities_needed"] = self.communities_needed
+        return out
+
+
+@attrs.frozen
+class BandGap:
+    """The next band of a scale output below its top band, and what reaching it needs."""
+
+    output: str
+    rule: str
+    now: Any
+    next: Any
+    needs: Mapping[str, Any]
+    short_by: Any
+    responsible: tuple[str, ...]
+    message: str
+    clause: str = ""
+    then: Mapping[str, Any] = attrs.field(factory=dict)
+    """Other outputs as they would be at the next band (e.g. ``reward_yuan``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gap as result JSON."""
+        out: dict[str, Any] = {
+            "output": self.output,
+            "rule": self.rule,
+            "now": jsonable(self.now),
+            "next": jsonable(self.next),
+            "needs": jsonable(self.needs),
+            "short_by": jsonable(self.short_by),
+            "responsible": list(self.responsible),
+            "clause": self.clause,
+            "message": self.message,
+        }
+        if "reward_yuan" in self.then:
+            out["reward_yuan"] = jsonable(self.then["reward_yuan"])
+        if self.then:
+            out["then"] = jsonable(self.then)
+        return out
+
+
 def verdict_of(findings: Iterable[Finding], applicable: bool | None = True) -> Verdict:
     """``not_applicable`` if the pack does not apply; ``fail`` if a binding rule fails;
     ``incomplete`` if one is unknown (or applicability is); else ``pass``."""
@@ -116,6 +200,8 @@ class Result:
     """For a jurisdiction: the results of its own communities."""
     jurisdictions: tuple[Result, ...] = ()
     """For a jurisdiction: the results of its child jurisdictions."""
+    gaps: tuple[RuleGap | BandGap, ...] = ()
+    """What would change the outcome (results.md "Gaps"); see :mod:`policyengine.gaps`."""
 
     def finding(self, rule: str) -> Finding:
         """The finding of one rule."""
@@ -138,6 +224,7 @@ class Result:
             "verdict": self.verdict,
             "findings": [f.to_dict() for f in self.findings],
             "outputs": jsonable(self.outputs),
+            "gaps": [g.to_dict() for g in self.gaps],
         }
         if self.subject_level == "jurisdiction":
             out["communities"] = [c.to_dict() for c in self.communities]
