@@ -75,7 +75,7 @@ class TestEvaluate:
         run = evaluate(EXAMPLE)
         assert (0, "") == (run.code, run.err)
         assert "墨池社区" in run.out
-        assert "pass" in run.out
+        assert "结论：通过" in run.out
 
     def test_json_has_the_results_shape(self):
         """``--format json`` prints the results.md object."""

@@ -7,8 +7,8 @@ the contract depends on nothing that implements it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
@@ -21,6 +21,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_UNKNOWN_PACK",
     "Command",
+    "RenderOptions",
     "Reporter",
     "Streams",
 ]
@@ -51,9 +52,39 @@ class Command:
 
 
 @attrs.frozen
+class RenderOptions:
+    """What a person asked of an output format on the command line (or a service)."""
+
+    lang: str = "zh"
+    """``zh`` or ``en``: the language of titles, labels and sentences."""
+    only_failing: bool = False
+    """Show only findings that fail, are overdue or met late, or lack data."""
+    width: int | None = None
+    """The terminal's width in columns (None: ask the terminal, or 100)."""
+    packs: Mapping[str, Any] = attrs.field(factory=dict)
+    """The packs the results came from, by id (for their titles, documents and rules)."""
+    kind: str = "summary"
+    """For reports: ``summary`` or ``self-check`` (the 自查报告 draft)."""
+
+
+@attrs.frozen
 class Reporter:
-    """An output format: its name for ``--format`` and how it renders results."""
+    """An output format: its name for ``--format`` and how it renders results.
+
+    ``render_with`` (optional) also takes the :class:`RenderOptions`; ``render_bytes`` is
+    for binary formats (xlsx, docx), written as they are.
+    """
 
     name: str
     description: str
     render: Callable[[Sequence[Result]], str]
+    render_with: Callable[[Sequence[Result], RenderOptions], str] | None = None
+    render_bytes: Callable[[Sequence[Result], RenderOptions], bytes] | None = None
+
+    def output(self, results: Sequence[Result], options: RenderOptions) -> str | bytes:
+        """The rendered results, with the options where the format takes them."""
+        if self.render_bytes is not None:
+            return self.render_bytes(results, options)
+        if self.render_with is not None:
+            return self.render_with(results, options)
+        return self.render(results)

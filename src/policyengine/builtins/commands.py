@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 
 from policyengine import api
-from policyengine.builtins.io import parse_date, read_subjects, write_output
+from policyengine.builtins.io import (
+    add_view_options,
+    parse_date,
+    read_subjects,
+    view_options,
+    write_output,
+)
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Reporter, Streams
 from policyengine.facts import Jurisdiction
 from policyengine.hookspecs import hookimpl
@@ -79,8 +85,11 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     ev.add_argument(
         "--as-of", type=parse_date, default=None, help="evaluation date (default: today)"
     )
-    ev.add_argument("--format", default="table", help="table, json, markdown, html, or a plugin's")
+    ev.add_argument(
+        "--format", default="table", help="table, json, markdown, html, xlsx, or a plugin's"
+    )
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
+    add_view_options(ev)
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
@@ -93,13 +102,18 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    options = view_options(args, packs)
     results: list[Result] = [
-        api.evaluate(subject, pack, as_of=args.as_of) for subject in subjects for pack in packs
+        api.evaluate(subject, pack, as_of=args.as_of, lang=options.lang)
+        for subject in subjects
+        for pack in packs
     ]
     if bad and not results:
         return EXIT_INPUT
     write_output(
-        formats[args.format].render(results) if results else "", args.output, streams.stdout
+        formats[args.format].output(results, options) if results else "",
+        args.output,
+        streams.stdout,
     )
     if bad:
         return EXIT_INPUT

@@ -10,11 +10,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from policyengine.contracts import RenderOptions
 from policyengine.documents import parse_document, structure_subject
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.i18n import LANGUAGES
 
-__all__ = ["parse_date", "read_records", "read_subjects", "write_output"]
+__all__ = [
+    "add_view_options",
+    "parse_date",
+    "read_records",
+    "read_subjects",
+    "view_options",
+    "write_output",
+]
 
 
 def parse_date(text: str) -> dt.date:
@@ -56,9 +65,37 @@ def read_subjects(
     return subjects, bad
 
 
-def write_output(text: str, output: Path | None, out: TextIO) -> None:
-    """Write to standard output, or atomically to ``output``."""
+def add_view_options(p: argparse.ArgumentParser) -> None:
+    """``--lang`` and ``--only``: what a person sees of the results."""
+    p.add_argument(
+        "--lang", choices=list(LANGUAGES), default="zh", help="language of titles and messages"
+    )
+    p.add_argument(
+        "--only",
+        choices=["all", "failing"],
+        default="all",
+        help="failing: only findings that fail or lack data",
+    )
+
+
+def view_options(args: argparse.Namespace, packs: Sequence[Any]) -> RenderOptions:
+    """The render options the command line asked for."""
+    return RenderOptions(
+        lang=getattr(args, "lang", "zh"),
+        only_failing=getattr(args, "only", "all") == "failing",
+        packs={p.id: p for p in packs},
+        kind=getattr(args, "kind", "summary"),
+    )
+
+
+def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:
+    """Write to standard output, or atomically to ``output``.
+
+    Bytes (a binary format) go to ``output``; on standard output they need a file.
+    """
     if output is None:
+        if isinstance(text, bytes):
+            raise InputError("this format writes a binary file: give --output FILE")
         out.write(text)
         return
     folder = output.parent if str(output.parent) else Path(".")
@@ -66,8 +103,12 @@ def write_output(text: str, output: Path | None, out: TextIO) -> None:
         raise InputError(f"--output {output}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as bfh:
+                bfh.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

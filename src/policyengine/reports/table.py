@@ -1,0 +1,237 @@
+"""The ``table`` format: what a person reads in a terminal.
+
+With the ``[reports]`` extra it is drawn with rich: columns wrap to the terminal's width,
+titles and clauses are shown whole, CJK characters take two columns. Without the extra it
+falls back to plain text, one block per finding. Both put failures first, show the
+responsible units, the outputs as labelled values and the gaps, and end with a summary
+across packs.
+
+Terminals disagree on the width of East Asian "ambiguous" punctuation (“ ” ‘ ’ … — ·): a
+CJK terminal draws them two columns wide, others one. The table shows them as their
+unambiguous Chinese forms (「 」 『 』 ⋯ － ・) so every column lines up everywhere; quotes
+are not shown in the table, so no text of a document is altered.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+
+from policyengine.contracts import RenderOptions
+from policyengine.i18n import join_units, text
+from policyengine.pack import Pack
+from policyengine.reports.view import (
+    counts,
+    failures_first,
+    finding_message,
+    outcome_label,
+    output_rows,
+    pack_view,
+    rule_title,
+    verdict_label,
+    walk,
+)
+from policyengine.results import Result
+
+__all__ = ["render_table", "terminal_safe"]
+
+_AMBIGUOUS = str.maketrans(
+    {"“": "「", "”": "」", "‘": "『", "’": "』", "…": "⋯", "—": "－", "·": "・"}
+)
+
+
+def terminal_safe(s: str) -> str:
+    """``s`` with ambiguous-width punctuation replaced by unambiguous Chinese forms."""
+    return s.translate(_AMBIGUOUS)
+
+
+def _width(options: RenderOptions) -> int:
+    if options.width:
+        return options.width
+    columns = os.environ.get("COLUMNS")
+    if columns and columns.isdigit():
+        return int(columns)
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
+    pv = pack_view(pack, r.pack_id, lang)
+    name = f"{r.subject_name}（{r.subject_id}）" if r.subject_name else r.subject_id
+    level = text(f"level.{r.subject_level}", lang)
+    head = f"{level} {name} · {pv.title} {pv.version} · {text('head.as_of', lang)} {r.as_of}"
+    c = counts(r.findings)
+    doc = f"《{pv.document}》{pv.number}" if pv.document else ""
+    colon = text("sep.colon", lang)
+    line = f"{text('head.verdict', lang)}{colon}{verdict_label(r.verdict, lang)}  " + text(
+        "summary.counts", lang, **c
+    )
+    return terminal_safe(head), terminal_safe(f"{doc}\n{line}" if doc else line)
+
+
+def _summary_rows(results: Sequence[Result], lang: str) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for _, r in walk(results):
+        c = counts(r.findings)
+        rows.append(
+            (
+                r.subject_name or r.subject_id,
+                r.pack_id,
+                verdict_label(r.verdict, lang),
+                str(c["fail"]),
+                str(c["unknown"]),
+            )
+        )
+    return rows
+
+
+def _summary_line(results: Sequence[Result], lang: str) -> str:
+    verdicts = [r.verdict for _, r in walk(results)]
+    return text(
+        "summary.packs",
+        lang,
+        n=len(verdicts),
+        pass_=verdicts.count("pass"),
+        fail=verdicts.count("fail"),
+        incomplete=verdicts.count("incomplete"),
+        not_applicable=verdicts.count("not_applicable"),
+    )
+
+
+def render_table(results: Sequence[Result], options: RenderOptions | None = None) -> str:
+    """The results as a table for the terminal (rich when installed, else plain text)."""
+    options = options or RenderOptions()
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return _plain(results, options)
+    return _rich(results, options)
+
+
+def _rich(results: Sequence[Result], options: RenderOptions) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    lang = options.lang
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=_width(options),
+        no_color=True,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+    )
+
+    def line(s: str) -> None:
+        console.print(s, markup=False, highlight=False, soft_wrap=False)
+
+    for _depth, r in walk(results):
+        pack = options.packs.get(r.pack_id)
+        head, sub = _header(r, pack, lang)
+        line(head)
+        line(sub)
+        findings = failures_first(r.findings, options.only_failing)
+        if findings:
+            t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+            t.add_column(text("head.result", lang), no_wrap=True, min_width=4)
+            t.add_column(text("head.clause", lang), min_width=6, max_width=14, overflow="fold")
+            t.add_column(text("head.rule", lang), ratio=3, overflow="fold")
+            t.add_column(text("head.message", lang), ratio=5, overflow="fold")
+            t.add_column(text("head.responsible", lang), ratio=2, overflow="fold")
+            for f in findings:
+                t.add_row(
+                    outcome_label(f.outcome, lang),
+                    terminal_safe(f.clause),
+                    terminal_safe(rule_title(f, pack, lang)),
+                    terminal_safe(finding_message(f, lang)),
+                    terminal_safe(join_units(f.responsible, lang)),
+                )
+            console.print(t)
+        elif options.only_failing:
+            line("  " + text("summary.none_failing", lang))
+        outputs = output_rows(r, pack, lang)
+        if outputs:
+            t = Table(box=None, show_header=False, pad_edge=False, expand=False)
+            t.add_column(style=None, no_wrap=True)
+            t.add_column(overflow="fold")
+            for label, value in outputs:
+                t.add_row(terminal_safe(label), terminal_safe(value))
+            line(text("head.outputs", lang) + text("sep.colon", lang))
+            console.print(t)
+        if r.gaps:
+            line(text("head.gaps", lang) + text("sep.colon", lang))
+            t = Table(box=None, show_header=False, pad_edge=False, expand=False)
+            t.add_column(no_wrap=True)
+            t.add_column(overflow="fold")
+            for g in r.gaps:
+                t.add_row("  -", terminal_safe(g.message))
+            console.print(t)
+        line(f"{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}")
+        line("")
+    if len(list(walk(results))) > 1:
+        t = Table(title=text("head.summary", lang), box=box.SIMPLE_HEAD, expand=False)
+        for key in ("head.subject", "head.pack", "head.verdict"):
+            t.add_column(text(key, lang), overflow="fold")
+        t.add_column(outcome_label("fail", lang), justify="right")
+        t.add_column(outcome_label("unknown", lang), justify="right")
+        for row in _summary_rows(results, lang):
+            t.add_row(*(terminal_safe(c) for c in row))
+        console.print(t)
+    line(_summary_line(results, lang))
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------- without rich
+
+
+def _cells(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _wrap(s: str, width: int, indent: str) -> list[str]:
+    """Lines of at most ``width`` terminal columns (CJK counts two)."""
+    out: list[str] = []
+    cur = indent
+    for ch in s:
+        if _cells(cur) + _cells(ch) > width:
+            out.append(cur.rstrip())
+            cur = indent
+        cur += ch
+    if cur.strip():
+        out.append(cur.rstrip())
+    return out
+
+
+def _plain(results: Sequence[Result], options: RenderOptions) -> str:
+    lang, width = options.lang, max(40, _width(options))
+    lines: list[str] = []
+    for depth, r in walk(results):
+        pack = options.packs.get(r.pack_id)
+        pad = "  " * min(depth, 4)
+        head, sub = _header(r, pack, lang)
+        lines += _wrap(head, width, pad)
+        for part in sub.split("\n"):
+            lines += _wrap(part, width, pad)
+        for f in failures_first(r.findings, options.only_failing):
+            title = f"[{outcome_label(f.outcome, lang)}] {f.clause} {rule_title(f, pack, lang)}"
+            lines += _wrap(terminal_safe(title), width, pad + "  ")
+            lines += _wrap(terminal_safe(finding_message(f, lang)), width, pad + "      ")
+            if f.responsible:
+                colon = text("sep.colon", lang)
+                who = f"{text('head.responsible', lang)}{colon}{join_units(f.responsible, lang)}"
+                lines += _wrap(terminal_safe(who), width, pad + "      ")
+        for label, value in output_rows(r, pack, lang):
+            lines += _wrap(
+                terminal_safe(f"{label}{text('sep.colon', lang)}{value}"), width, pad + "  "
+            )
+        for g in r.gaps:
+            lines += _wrap(terminal_safe("- " + g.message), width, pad + "  ")
+        lines.append(f"{pad}{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}")
+        lines.append("")
+    lines += textwrap.wrap(_summary_line(results, lang), width=width) or [""]
+    return "\n".join(lines) + "\n"
