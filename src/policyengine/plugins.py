@@ -49,6 +49,7 @@ DEFAULT_PLUGINS = (
     "policyengine.authoring.diff",
     "policyengine.authoring.scaffold",
     "policyengine.authoring.packdoc",
+    "policyengine.reports.plugin",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from policyengine.contracts import Reporter
+from policyengine.contracts import RenderOptions, Reporter
 from policyengine.hookspecs import hookimpl
 from policyengine.reports import table
 from policyengine.results import Finding, Result
@@ -90,6 +90,10 @@ def render_markdown(results: Sequence[Result]) -> str:
         out.append("")
         if r.outputs:
             out.append("输出：" + _outputs_line(r) + "\n")
+        if r.gaps:
+            out.append("达标差距：\n")
+            out.extend(f"- {g.message}" for g in r.gaps)
+            out.append("")
         quotes = [
             f"- {f.clause}：“{f.quote}”"
             for f in r.findings
@@ -141,6 +145,17 @@ def render_html(results: Sequence[Result]) -> str:
     return "".join(parts)
 
 
+def _html(results: Sequence[Result], options: RenderOptions) -> str:
+    """The templated page (with ``[reports]``), else the plain page."""
+    try:
+        import jinja2  # noqa: F401
+    except ImportError:
+        return render_html(results)
+    from policyengine.reports.html import render_html as render_page
+
+    return render_page(results, options)
+
+
 @hookimpl
 def register_reporters() -> list[Reporter]:
     """The built-in formats."""
@@ -153,5 +168,5 @@ def register_reporters() -> list[Reporter]:
         ),
         Reporter("json", "the result JSON of results.md", render_json),
         Reporter("markdown", "Markdown with quoted clauses", render_markdown),
-        Reporter("html", "a standalone HTML page", render_html),
+        Reporter("html", "a standalone HTML page", render_html, render_with=_html),
     ]
