@@ -139,7 +139,7 @@ def area_chart(result: Result, lang: str = "zh") -> list[Stacked]:
                 counts[1] += 1
             elif f.outcome == "unknown":
                 counts[2] += 1
-    return [Stacked(area_label(a, lang), *c) for a, c in groups.items()]
+    return [Stacked(area_label(a, lang), *c) for a, c in groups.items() if any(c)]
 
 
 def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:

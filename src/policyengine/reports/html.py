@@ -55,7 +55,7 @@ def _finding_view(f: Finding, pack: Pack | None, pack_id: str, lang: str) -> dic
         "message": finding_message(f, lang),
         "responsible": join_units(f.responsible, lang),
         "quote": f.quote,
-        "reading": reading(f.quote, pack_id, f.clause),
+        "reading": reading(f.quote, pack_id, f.clause, f.title),
     }
 
 

@@ -116,7 +116,7 @@ def pack_view(pack: Pack | None, pack_id: str, lang: str = "zh") -> PackView:
         version=pack.version,
         title=info.title_en if lang == "en" and info.title_en else info.title,
         document=src.title,
-        number=src.number or text("no_number", lang),
+        number=src.number or "",
         issuer=join_units(src.issuer, lang),
         date=src.date.isoformat(),
         region=info.region,
@@ -188,7 +188,8 @@ def output_value(key: str, value: Any, pack: Pack | None, lang: str = "zh") -> s
     if key in ("missing_facilities", "unknown_facilities") and isinstance(value, list):
         if not value:
             return text("value.none", lang)
-        return text("sep.list", lang).join(fact_label(f"facilities.{v}", lang) for v in value)
+        paths = [v if "." in str(v) else f"facilities.{v}" for v in value]
+        return text("sep.list", lang).join(fact_label(p, lang) for p in paths)
     if key == "areas" and isinstance(value, Mapping):
         parts = []
         for area, c in value.items():
@@ -228,7 +229,24 @@ _READINGS: Mapping[str, Any] | None = None
 _YEAR_WORDS = {1: "第一年", 2: "第二年", 3: "第三年"}
 
 
-def reading(quote: str, pack_id: str, clause: str = "") -> str | None:
+def _programme_year(clause: str, title: str, pattern: str) -> int | None:
+    """The one programme year a clause (or else a title) names, if exactly one."""
+    years: set[int] = set()
+    for m in re.finditer(pattern, clause):
+        years.add(int(m.group(1)))
+        tail = clause[m.end() :]
+        years.update(int(y) for y in re.findall(r"^(?:\(\d\))?、(\d)", tail))
+        years.update(int(y) for y in re.findall(r"、(\d)\(", tail.split(";")[0]))
+    if len(years) == 1:
+        return years.pop()
+    if not years:
+        named = [y for y, word in _YEAR_WORDS.items() if word in title]
+        if len(named) == 1:
+            return named[0]
+    return None
+
+
+def reading(quote: str, pack_id: str, clause: str = "", title: str = "") -> str | None:
     """The normalised reading of a quote from a corrupted copy, or None where it reads as is.
 
     The readings are those the product owner settled for each document (policies.md §2).
@@ -244,7 +262,7 @@ def reading(quote: str, pack_id: str, clause: str = "") -> str | None:
         out = out.replace(old, new)
     year_text = entry.get("year_text")
     if year_text and year_text in out:
-        m = re.search(entry.get("year_clause", r"$^"), clause)
-        word = _YEAR_WORDS.get(int(m.group(1))) if m else None
+        year = _programme_year(clause, title, entry.get("year_clause", r"$^"))
+        word = _YEAR_WORDS.get(year) if year else None
         out = out.replace(year_text, f"〔{word or entry.get('year_unknown', '计划年度')}〕")
     return None if out == quote else out
