@@ -209,7 +209,7 @@ def describe_gap(
     )
     if responsible:
         sentence += text("gap.who", lang, units=join_units(responsible, lang))
-    return sentence
+    return sentence[:1].upper() + sentence[1:]
 
 
 def describe_band(
