@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from policyengine.contracts import Command, RenderOptions, Reporter
 from policyengine.exceptions import InputError
 from policyengine.hookspecs import hookimpl
-from policyengine.reports import gapview
+from policyengine.reports import gapview, reportcmd
 from policyengine.results import Result
 
 NEEDS_EXTRA = "{what} needs the reports extra: pip install 'community-policyengine[reports]'"
@@ -21,8 +21,8 @@ __all__ = ["register_commands", "register_reporters"]
 
 @hookimpl
 def register_commands() -> list[Command]:
-    """``gap`` (and ``report``)."""
-    return [gapview.command()]
+    """``gap`` and ``report``."""
+    return [gapview.command(), reportcmd.command()]
 
 
 def _xlsx(results: Sequence[Result], options: RenderOptions) -> bytes:
