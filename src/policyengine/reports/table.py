@@ -135,6 +135,8 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
         head, sub = _header(r, pack, lang)
         line(head)
         line(sub)
+        if options.only_failing:
+            line(text("summary.only_failing", lang))
         findings = failures_first(r.findings, options.only_failing)
         if findings:
             t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
@@ -231,7 +233,8 @@ def _plain(results: Sequence[Result], options: RenderOptions) -> str:
             )
         for g in r.gaps:
             lines += _wrap(terminal_safe("- " + g.message), width, pad + "  ")
-        lines.append(f"{pad}{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}")
+        digest = f"{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}"
+        lines += _wrap(digest, width, pad)
         lines.append("")
     lines += textwrap.wrap(_summary_line(results, lang), width=width) or [""]
     return "\n".join(lines) + "\n"
