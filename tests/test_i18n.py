@@ -40,7 +40,7 @@ def test_both_catalogues_have_the_same_ids():
 def test_every_sentence_renders_in_both_languages(key):
     zh_fields = fields(text(key, "zh"))
     assert zh_fields == fields(text(key, "en")), "zh and en must fill the same fields"
-    values = {name: "X1" for name in zh_fields}
+    values = dict.fromkeys(zh_fields, "X1")
     for lang in LANGUAGES:
         out = text(key, lang, **values)
         assert out.strip()
