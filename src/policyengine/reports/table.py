@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 import textwrap
 import unicodedata
 from collections.abc import Sequence
@@ -50,12 +51,15 @@ def terminal_safe(s: str) -> str:
 
 
 def _width(options: RenderOptions) -> int:
+    """The width asked for, else ``COLUMNS``, else the terminal's, else 100 (a file, a pipe)."""
     if options.width:
         return options.width
     columns = os.environ.get("COLUMNS")
     if columns and columns.isdigit():
         return int(columns)
-    return shutil.get_terminal_size((100, 24)).columns
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return 100
 
 
 def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
@@ -185,7 +189,7 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
             t.add_row(*(terminal_safe(c) for c in row))
         console.print(t)
     line(_summary_line(results, lang))
-    return buf.getvalue()
+    return "".join(row.rstrip() + "\n" for row in buf.getvalue().splitlines())
 
 
 # ----------------------------------------------------------------------- without rich
