@@ -72,15 +72,46 @@ def _numeric_need(
     op = cmp.op if slope > 0 else _FLIP[cmp.op]
     if op in ("==", "!="):
         return (root, "==") if op == "==" else None
+    return _bound(root, op, integer)
+
+
+def _bound(value: float, op: str, integer: bool) -> tuple[Any, str]:
+    """The least (``>=``/``>``) or greatest (``<=``/``<``) value meeting ``x op value``."""
     if integer:
         if op == ">=":
-            return math.ceil(root - 1e-9), ">="
+            return math.ceil(value - 1e-9), ">="
         if op == ">":
-            return math.floor(root + 1e-9) + 1, ">="
+            return math.floor(value + 1e-9) + 1, ">="
         if op == "<=":
-            return math.floor(root + 1e-9), "<="
-        return math.ceil(root - 1e-9) - 1, "<="
-    return root, op
+            return math.floor(value + 1e-9), "<="
+        return math.ceil(value - 1e-9) - 1, "<="
+    return value, op
+
+
+def _direct(
+    cmp: ex.Compare, facts: Mapping[str, Any], params: Mapping[str, Any], level: str
+) -> tuple[str, Any, str] | None:
+    """``fact op threshold`` (a threshold of constants and parameters): read off directly."""
+    if cmp.op in ("==", "!="):
+        return None
+    for side, other, op in ((cmp.left, cmp.right, cmp.op), (cmp.right, cmp.left, _FLIP[cmp.op])):
+        if not isinstance(side, ex.Field) or ex.fields_of(other):
+            continue
+        if any(isinstance(n, ex.Count | ex.Contains) for n in _nodes(other)):
+            continue
+        value = ex.evaluate(other, facts, params)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        value = int(value) if float(value).is_integer() else value
+        needed, relation = _bound(value, op, _is_int(side.path, level))
+        return side.path, needed, relation
+    return None
+
+
+def _nodes(expr: ex.Expr) -> list[ex.Expr]:
+    if isinstance(expr, ex.Arith | ex.Compare):
+        return [expr, *_nodes(expr.left), *_nodes(expr.right)]
+    return [expr]
 
 
 def needed_values(
@@ -122,6 +153,9 @@ def needed_values(
             out.append((side.path, side.value, "contains"))
     if out:
         return out
+    direct = _direct(expr, facts, params, level)
+    if direct is not None:
+        return [direct]
     for path in ex.fields_of(expr):
         if isinstance(facts.get(path), bool | str | list | tuple):
             continue
@@ -132,6 +166,15 @@ def needed_values(
         if ex.evaluate(expr, {**facts, path: value}, params) is True:
             out.append((path, value, relation))
     return out
+
+
+def _parse(pack: Pack, text: str) -> ex.Expr:
+    """A condition of the pack, parsed once per loaded pack."""
+    parsed: dict[str, ex.Expr] = pack.cache.setdefault("gaps:parsed", {})
+    found = parsed.get(text)
+    if found is None:
+        found = parsed[text] = ex.parse(text)
+    return found
 
 
 def _item(pack: Pack, rule_id: str) -> Rule | Scale | Deadline | None:
@@ -148,6 +191,7 @@ def titles_of(pack: Pack) -> dict[str, str]:
 
 
 def _rule_gaps(
+    pack: Pack,
     f: Finding,
     item: Rule | Deadline | None,
     params: Mapping[str, Any],
@@ -191,7 +235,7 @@ def _rule_gaps(
     if not isinstance(item, Rule) or item.require is None:
         return
     try:
-        expr = ex.parse(item.require)
+        expr = _parse(pack, item.require)
     except ex.ExpressionError:
         return
     for path, needed, relation in needed_values(expr, facts, params, level):
@@ -254,12 +298,12 @@ def _what_if(
     from policyengine.engine import evaluate_community
 
     derived = {d.path: d for d in pack.derived}
-    target = ex.Compare(">=", ex.parse(scale.input), ex.Const(threshold))
+    target = ex.Compare(">=", _parse(pack, scale.input), ex.Const(threshold))
     expr_facts = dict(facts)
     candidates = needed_values(target, expr_facts, params)
     for path, needed, _ in candidates:
         if path in derived and derived[path].expression:
-            inner = ex.Compare(">=", ex.parse(derived[path].expression or ""), ex.Const(needed))
+            inner = ex.Compare(">=", _parse(pack, derived[path].expression or ""), ex.Const(needed))
             inner_facts = flatten(subject, ex.fields_of(inner))
             options = needed_values(inner, inner_facts, params)
         else:
@@ -289,7 +333,7 @@ def _band_gap(
         return None
     now = result.outputs.get(scale.output)
     try:
-        input_expr = ex.parse(scale.input)
+        input_expr = _parse(pack, scale.input)
     except ex.ExpressionError:
         return None
     facts = {p: _value(v) for p, v in f.inputs.items()}
@@ -299,7 +343,7 @@ def _band_gap(
     bands: list[tuple[Any, Any]] = []
     for band in scale.bands:
         text = band.min if isinstance(band.min, str) else repr(band.min)
-        threshold = ex.evaluate(ex.parse(text), {}, params)
+        threshold = ex.evaluate(_parse(pack, text), {}, params)
         if threshold is None:
             return None
         bands.append((band.value, threshold))
@@ -366,11 +410,11 @@ def gaps_of(
             if band is not None:
                 band_gaps.append(band)
             if f.binding and f.outcome == "unknown":
-                out.extend(_rule_gaps(f, None, params, result.subject_level, lang, titles))
+                out.extend(_rule_gaps(pack, f, None, params, result.subject_level, lang, titles))
             continue
         if not f.binding or f.outcome not in ("fail", "unknown", "overdue", "met_late"):
             continue
-        out.extend(_rule_gaps(f, item, params, result.subject_level, lang, titles))
+        out.extend(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles))
     return (*out, *band_gaps)
 
 
@@ -381,14 +425,15 @@ def with_gaps(
     parameters: Mapping[str, Any] | None = None,
     lang: str = "zh",
 ) -> Result:
-    """The result, and every result nested in it, with its gaps."""
+    """The result, and every result nested in it, with its gaps (computed on first use)."""
     communities: Sequence[Community | None] = [None] * len(result.communities)
     children: Sequence[Jurisdiction | None] = [None] * len(result.jurisdictions)
     if isinstance(subject, Jurisdiction):
         communities, children = subject.communities, subject.jurisdictions
     return attrs.evolve(
         result,
-        gaps=gaps_of(result, pack, subject, parameters, lang),
+        gap_finder=lambda r: gaps_of(r, pack, subject, parameters, lang),
+        gaps=None,
         communities=tuple(
             with_gaps(r, pack, c, parameters, lang)
             for r, c in zip(result.communities, communities, strict=True)

@@ -7,7 +7,7 @@ none renamed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
@@ -200,8 +200,32 @@ class Result:
     """For a jurisdiction: the results of its own communities."""
     jurisdictions: tuple[Result, ...] = ()
     """For a jurisdiction: the results of its child jurisdictions."""
-    gaps: tuple[RuleGap | BandGap, ...] = ()
-    """What would change the outcome (results.md "Gaps"); see :mod:`policyengine.gaps`."""
+    gap_finder: Callable[[Result], tuple[RuleGap | BandGap, ...]] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
+    """Computes :attr:`gaps` on first use (see :mod:`policyengine.gaps`)."""
+    _gaps: tuple[RuleGap | BandGap, ...] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="gaps"
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its gaps computed, without what computes them (processes, caches)."""
+        state = {a.name: getattr(self, a.name) for a in attrs.fields(Result)}
+        state["_gaps"], state["gap_finder"] = self.gaps, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def gaps(self) -> tuple[RuleGap | BandGap, ...]:
+        """What would change the outcome (results.md "Gaps"), computed on first use."""
+        if self._gaps is None:
+            found = self.gap_finder(self) if self.gap_finder is not None else ()
+            object.__setattr__(self, "_gaps", found)
+            return found
+        return self._gaps
 
     def finding(self, rule: str) -> Finding:
         """The finding of one rule."""
