@@ -24,7 +24,7 @@ SRC = ROOT / "src" / "policyengine"
 LOCALE = SRC / "locale"
 KEYS = sorted(catalogue_keys("zh"))
 FAMILIES = ("fact.", "value.", "area.", "output.", "unit.", "outcome.", "verdict.", "level.",
-            "band.", "chart.", "gap.")
+            "band.", "chart.", "gap.", "op.")
 """Ids the code builds from a prefix and a name (a fact path, an outcome, …)."""
 
 

@@ -46,13 +46,14 @@ def _anchor(r: Result, prefix: str = "") -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_-]", "_", f"{r.pack_id}-{r.subject_id}")
 
 
-def _finding_view(f: Finding, pack: Pack | None, pack_id: str, lang: str) -> dict[str, Any]:
+def _finding_view(f: Finding, pack: Pack | None, r: Result, lang: str) -> dict[str, Any]:
+    pack_id = r.pack_id
     return {
         "outcome": f.outcome,
         "outcome_label": outcome_label(f.outcome, lang),
         "clause": f.clause,
         "title": rule_title(f, pack, lang),
-        "message": finding_message(f, lang),
+        "message": finding_message(f, lang, pack, r.as_of),
         "responsible": join_units(f.responsible, lang),
         "quote": f.quote,
         "reading": reading(f.quote, pack_id, f.clause, f.title),
@@ -70,7 +71,7 @@ def _areas(r: Result, pack: Pack | None, lang: str, only_failing: bool) -> list[
             {
                 "label": area_label(area, lang),
                 "failing": failing,
-                "findings": [_finding_view(f, pack, r.pack_id, lang) for f in findings],
+                "findings": [_finding_view(f, pack, r, lang) for f in findings],
             }
         )
     out.sort(key=lambda a: 0 if a["failing"] else 1)
@@ -90,7 +91,7 @@ def _drill(c: Result, pack: Pack | None, lang: str) -> dict[str, Any]:
     colon = text("sep.colon", lang)
     failing = [
         f"{outcome_label(f.outcome, lang)} {f.clause} {rule_title(f, pack, lang)}{colon}"
-        f"{finding_message(f, lang)}"
+        f"{finding_message(f, lang, pack, c.as_of)}"
         for f in c.findings
         if f.outcome in ("fail", "overdue", "met_late")
     ]

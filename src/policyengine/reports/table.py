@@ -43,11 +43,13 @@ __all__ = ["render_table", "terminal_safe"]
 _AMBIGUOUS = str.maketrans(
     {"“": "「", "”": "」", "‘": "『", "’": "』", "…": "⋯", "—": "－", "·": "・"}
 )
+_AMBIGUOUS_EN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "—": "-"})
 
 
-def terminal_safe(s: str) -> str:
-    """``s`` with ambiguous-width punctuation replaced by unambiguous Chinese forms."""
-    return s.translate(_AMBIGUOUS)
+def terminal_safe(s: str, lang: str = "zh") -> str:
+    """``s`` with ambiguous-width punctuation replaced: by unambiguous Chinese forms, or in
+    English by ASCII."""
+    return s.translate(_AMBIGUOUS if lang == "zh" else _AMBIGUOUS_EN)
 
 
 def _width(options: RenderOptions) -> int:
@@ -73,7 +75,7 @@ def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
     line = f"{text('head.verdict', lang)}{colon}{verdict_label(r.verdict, lang)}  " + text(
         "summary.counts", lang, **c
     )
-    return terminal_safe(head), terminal_safe(f"{doc}\n{line}" if doc else line)
+    return terminal_safe(head, lang), terminal_safe(f"{doc}\n{line}" if doc else line, lang)
 
 
 def _summary_rows(results: Sequence[Result], lang: str) -> list[tuple[str, ...]]:
@@ -152,10 +154,10 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
             for f in findings:
                 t.add_row(
                     outcome_label(f.outcome, lang),
-                    terminal_safe(f.clause),
-                    terminal_safe(rule_title(f, pack, lang)),
-                    terminal_safe(finding_message(f, lang)),
-                    terminal_safe(join_units(f.responsible, lang)),
+                    terminal_safe(f.clause, lang),
+                    terminal_safe(rule_title(f, pack, lang), lang),
+                    terminal_safe(finding_message(f, lang, pack, r.as_of), lang),
+                    terminal_safe(join_units(f.responsible, lang), lang),
                 )
             console.print(t)
         elif options.only_failing:
@@ -166,7 +168,7 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
             t.add_column(style=None, no_wrap=True)
             t.add_column(overflow="fold")
             for label, value in outputs:
-                t.add_row(terminal_safe(label), terminal_safe(value))
+                t.add_row(terminal_safe(label, lang), terminal_safe(value, lang))
             line(text("head.outputs", lang) + text("sep.colon", lang))
             console.print(t)
         if r.gaps:
@@ -175,7 +177,7 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
             t.add_column(no_wrap=True)
             t.add_column(overflow="fold")
             for g in r.gaps:
-                t.add_row("  -", terminal_safe(g.message))
+                t.add_row("  -", terminal_safe(g.message, lang))
             console.print(t)
         line(f"{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}")
         line("")
@@ -186,7 +188,7 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
         t.add_column(outcome_label("fail", lang), justify="right")
         t.add_column(outcome_label("unknown", lang), justify="right")
         for row in _summary_rows(results, lang):
-            t.add_row(*(terminal_safe(c) for c in row))
+            t.add_row(*(terminal_safe(c, lang) for c in row))
         console.print(t)
     line(_summary_line(results, lang))
     return "".join(row.rstrip() + "\n" for row in buf.getvalue().splitlines())
@@ -225,18 +227,20 @@ def _plain(results: Sequence[Result], options: RenderOptions) -> str:
             lines += _wrap(part, width, pad)
         for f in failures_first(r.findings, options.only_failing):
             title = f"[{outcome_label(f.outcome, lang)}] {f.clause} {rule_title(f, pack, lang)}"
-            lines += _wrap(terminal_safe(title), width, pad + "  ")
-            lines += _wrap(terminal_safe(finding_message(f, lang)), width, pad + "      ")
+            lines += _wrap(terminal_safe(title, lang), width, pad + "  ")
+            lines += _wrap(
+                terminal_safe(finding_message(f, lang, pack, r.as_of), lang), width, pad + "      "
+            )
             if f.responsible:
                 colon = text("sep.colon", lang)
                 who = f"{text('head.responsible', lang)}{colon}{join_units(f.responsible, lang)}"
-                lines += _wrap(terminal_safe(who), width, pad + "      ")
+                lines += _wrap(terminal_safe(who, lang), width, pad + "      ")
         for label, value in output_rows(r, pack, lang):
             lines += _wrap(
-                terminal_safe(f"{label}{text('sep.colon', lang)}{value}"), width, pad + "  "
+                terminal_safe(f"{label}{text('sep.colon', lang)}{value}", lang), width, pad + "  "
             )
         for g in r.gaps:
-            lines += _wrap(terminal_safe("- " + g.message), width, pad + "  ")
+            lines += _wrap(terminal_safe("- " + g.message, lang), width, pad + "  ")
         digest = f"{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}"
         lines += _wrap(digest, width, pad)
         lines.append("")

@@ -7,6 +7,7 @@ the counts.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ import attrs
 from policyengine.i18n import fact_label, fmt_value, join_units, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import Finding, Result
+from policyengine.sentences import finding_sentence
 
 __all__ = [
     "FAILING",
@@ -133,9 +135,11 @@ def rule_title(f: Finding, pack: Pack | None, lang: str = "zh") -> str:
     return f.title
 
 
-def finding_message(f: Finding, lang: str = "zh") -> str:
-    """The finding's sentence for people."""
-    return f.message
+def finding_message(
+    f: Finding, lang: str = "zh", pack: Pack | None = None, as_of: dt.date | None = None
+) -> str:
+    """The finding's sentence for people (:func:`policyengine.sentences.finding_sentence`)."""
+    return finding_sentence(f, pack, lang, as_of)
 
 
 def area_label(area: str | None, lang: str = "zh") -> str:
