@@ -276,6 +276,13 @@ def finding_sentence(
         if said is not None:
             return said
     if f.outcome == "unknown":
+        undecided = sum(
+            int(v.get("unknown") or 0) for v in f.inputs.values() if isinstance(v, Mapping)
+        )
+        if undecided:
+            return text(
+                "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
+            ) + _who(f, lang)
         missing = [p for p, v in f.inputs.items() if v is None]
         if missing:
             labels = text("sep.list", lang).join(
