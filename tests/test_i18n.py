@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 
 from policyengine.facts import fact_catalogue
-from policyengine.i18n import LANGUAGES, catalogue_keys, fact_label, fmt_value, text
+from policyengine.cli import main
+from policyengine.i18n import LANGUAGES, catalogue_keys, fact_label, fmt_value, problem_text, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "policyengine"
 LOCALE = SRC / "locale"
 KEYS = sorted(catalogue_keys("zh"))
 FAMILIES = ("fact.", "value.", "area.", "output.", "unit.", "outcome.", "verdict.", "level.",
-            "band.", "chart.", "gap.", "op.")
+            "band.", "chart.", "gap.", "op.", "problem.", "kind.")
 """Ids the code builds from a prefix and a name (a fact path, an outcome, …)."""
 
 
@@ -95,3 +96,27 @@ def test_compiled_catalogues_match_their_sources():
             source = {m.id: m.string for m in read_po(fh) if m.id}
         assert source == {k: text(k, lang) for k in catalogue_keys(lang)}, (
             f"recompile: pybabel compile -d src/policyengine/locale -D policyengine ({lang})")
+
+
+class TestProblems:
+    """Problems in a facts document, in the language asked for (the path as written)."""
+
+    @pytest.mark.parametrize(("message", "zh"), [
+        ("720 is above the maximum 700", "720 超过上限 700"),
+        ("-5 is below the minimum 0", "-5 低于下限 0"),
+        ('"12" is not a number', '"12" 不是数字'),
+        ("unknown field (not in the facts vocabulary)", "未知字段（不在事实词汇表中）"),
+        ("is required", "必须填写"),
+        ("12 is more than staff.count (10)", "12 大于 staff.count（10）"),
+        ('"2024-13-01" is not a date (YYYY-MM-DD)', '"2024-13-01" 不是日期（YYYY-MM-DD）'),
+    ])
+    def test_in_chinese(self, message, zh):
+        assert zh == problem_text(message, "zh")
+        assert message == problem_text(message, "en")
+
+    def test_validate_lang(self, tmp_path, capsys):
+        bad = tmp_path / "bad.toml"
+        bad.write_text('[community]\nid = "x"\n[happiness]\nobjective_score = 720\n',
+                       encoding="utf-8")
+        assert 2 == main(["validate", str(bad), "--lang", "zh"])
+        assert f"{bad}: happiness.objective_score：720 超过上限 700\n" == capsys.readouterr().err

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Literal, TypeAlias
@@ -30,6 +31,7 @@ __all__ = [
     "fact_label",
     "fmt_value",
     "join_units",
+    "problem_text",
     "text",
     "unit_of",
 ]
@@ -166,6 +168,49 @@ def fmt_value(path: str, value: Any, lang: str = "zh") -> str:
 def join_units(units: Sequence[str], lang: str = "zh") -> str:
     """Names of responsible units, joined as the language lists them."""
     return text("sep.units", lang).join(units)
+
+
+# ------------------------------------------------------------------ problems in facts
+
+_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),
+        (r"^(?P<value>.+) is below the minimum (?P<limit>.+)$", "problem.below_min"),
+        (r"^(?P<part>.+) is more than (?P<whole>[\w.]+) \((?P<value>.+)\)$", "problem.more_than"),
+        (r"^is required \(a table with an id\)$", "problem.required_table"),
+        (r"^is required$", "problem.required"),
+        (r"^a required field is missing$", "problem.required_field"),
+        (r"^unknown field \(not in the facts vocabulary\)$", "problem.unknown_field"),
+        (r"^the document has neither .*$", "problem.no_subject"),
+        (r"^(?P<pattern>.+) matches no file$", "problem.no_match"),
+        (r"^is not a list of paths or globs$", "problem.not_globs"),
+        (r"^(?P<value>.+) is not a date \(YYYY-MM-DD\)$", "problem.not_date"),
+        (r"^(?P<value>.+) is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.not_a"),
+        (r"^is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.is_not_a"),
+    )
+)
+
+
+def problem_text(message: str, lang: str = "zh") -> str:
+    """A problem found in a facts document, in ``lang``; as written if not recognised."""
+    if lang == "en":
+        return message
+    for pattern, key in _PROBLEMS:
+        m = pattern.match(message)
+        if m is None:
+            continue
+        values = m.groupdict()
+        if "kind" in values:
+            sep = text("sep.or", lang)
+            values["kind"] = sep.join(
+                _lookup(f"kind.{k.strip()}", lang) or k.strip()
+                for k in re.split(r" or (?:a |an )?", values["kind"])
+            )
+        if values.get("value") in ("a table", "a list"):
+            values["value"] = _lookup(f"kind.{values['value'][2:]}", lang) or values["value"]
+        return text(key, lang, **values)
+    return message
 
 
 # ------------------------------------------------------------------------- gap words

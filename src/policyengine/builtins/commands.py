@@ -101,7 +101,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         )
         return EXIT_INPUT
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)
     results: list[Result] = [
         api.evaluate(subject, pack, as_of=args.as_of, lang=options.lang)
@@ -123,10 +123,13 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
 
 def _configure_validate(va: argparse.ArgumentParser) -> None:
     va.add_argument("facts", nargs="+", metavar="FACTS")
+    va.add_argument(
+        "--lang", choices=["zh", "en"], default=None, help="language of the problems found"
+    )
 
 
 def _run_validate(args: argparse.Namespace, streams: Streams) -> int:
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     for subject in subjects:
         level = "jurisdiction" if isinstance(subject, Jurisdiction) else "community"
         streams.stdout.write(f"ok: {level} {subject.id}\n")

@@ -12,9 +12,9 @@ from typing import Any, TextIO
 
 from policyengine.contracts import RenderOptions
 from policyengine.documents import parse_document, structure_subject
-from policyengine.exceptions import FactsError, InputError
+from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
-from policyengine.i18n import LANGUAGES
+from policyengine.i18n import LANGUAGES, problem_text, text
 
 __all__ = [
     "add_view_options",
@@ -49,9 +49,10 @@ def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]
 
 
 def read_subjects(
-    names: Sequence[str], stdin: TextIO, err: TextIO
+    names: Sequence[str], stdin: TextIO, err: TextIO, lang: str | None = None
 ) -> tuple[list[Community | Jurisdiction], bool]:
-    """Every subject in FACTS, and whether any document was bad (each problem is printed)."""
+    """Every subject in FACTS, and whether any document was bad (each problem is printed,
+    in ``lang`` when one is given: ``--lang``)."""
     subjects: list[Community | Jurisdiction] = []
     bad = False
     for name in names:
@@ -61,14 +62,19 @@ def read_subjects(
             except FactsError as exc:
                 bad = True
                 for problem in exc.problems:
-                    print(f"{position}: {problem}", file=err)
+                    shown = problem if lang is None else problem_text_of(problem, lang)
+                    print(f"{position}: {shown}", file=err)
     return subjects, bad
 
 
 def add_view_options(p: argparse.ArgumentParser) -> None:
     """``--lang`` and ``--only``: what a person sees of the results."""
     p.add_argument(
-        "--lang", choices=list(LANGUAGES), default="zh", help="language of titles and messages"
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help="language of titles, messages and problems in the facts (default: zh; "
+        "problems are then shown as written)",
     )
     p.add_argument(
         "--only",
@@ -81,11 +87,17 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
 def view_options(args: argparse.Namespace, packs: Sequence[Any]) -> RenderOptions:
     """The render options the command line asked for."""
     return RenderOptions(
-        lang=getattr(args, "lang", "zh"),
+        lang=getattr(args, "lang", None) or "zh",
         only_failing=getattr(args, "only", "all") == "failing",
         packs={p.id: p for p in packs},
         kind=getattr(args, "kind", "summary"),
     )
+
+
+def problem_text_of(problem: FactProblem, lang: str) -> str:
+    """``path: what is wrong`` in ``lang`` (the path as written: it locates the field)."""
+    message = problem_text(problem.message, lang)
+    return f"{problem.path}{text('sep.colon', lang)}{message}" if problem.path else message
 
 
 def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:

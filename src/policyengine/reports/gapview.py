@@ -94,7 +94,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)
     results = [
         api.evaluate(s, p, as_of=args.as_of, lang=options.lang) for s in subjects for p in packs

@@ -55,7 +55,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     if args.format == "docx" and args.output is None:
         raise InputError("--format docx writes a Word file: give --output FILE.docx")
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)
     docs = []
     results = []
