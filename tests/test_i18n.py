@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from policyengine.facts import fact_catalogue
 from policyengine.cli import main
+from policyengine.facts import fact_catalogue
 from policyengine.i18n import LANGUAGES, catalogue_keys, fact_label, fmt_value, problem_text, text
 
 ROOT = Path(__file__).resolve().parent.parent
