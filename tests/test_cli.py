@@ -229,8 +229,8 @@ class TestFormats:
         """Markdown has a heading for the community, a findings table and the verdict."""
         run = evaluate(EXAMPLE, "--format", "markdown")
         assert 0 == run.code
-        assert "## 墨池社区（wm-001）— wuma-star-rating 2013.1" in run.out
-        assert "| 结果 | 条款 | 规则 | 说明 | 责任单位 |" in run.out
+        assert "## 墨池社区（wm-001）— 五马街道“幸福社区”星级创建 2013.1" in run.out
+        assert "| 结果 | 条款 | 要求 | 说明 | 责任单位 |" in run.out
         assert "四(四)" in run.out
 
     def test_markdown_quotes_failed_clauses(self):

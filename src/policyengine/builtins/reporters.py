@@ -14,7 +14,7 @@ from typing import Any
 
 from policyengine.contracts import RenderOptions, Reporter
 from policyengine.hookspecs import hookimpl
-from policyengine.reports import table
+from policyengine.reports import markdown, table
 from policyengine.results import Finding, Result
 
 __all__ = ["render_json", "render_markdown", "render_table"]
@@ -167,6 +167,11 @@ def register_reporters() -> list[Reporter]:
             render_with=table.render_table,
         ),
         Reporter("json", "the result JSON of results.md", render_json),
-        Reporter("markdown", "Markdown with quoted clauses", render_markdown),
+        Reporter(
+            "markdown",
+            "Markdown with quoted clauses",
+            render_markdown,
+            render_with=markdown.render_markdown,
+        ),
         Reporter("html", "a standalone HTML page", render_html, render_with=_html),
     ]
