@@ -232,7 +232,7 @@ class TestEverywhere:
         main(["evaluate", str(path), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
               "--format", fmt])
         out = capsys.readouterr().out
-        assert "800" in out and ("40 分" in out or '"short_by": 40' in out)
+        assert "800" in out and ("40分" in out or '"short_by": 40' in out)
 
 
 class TestGapCommand:

@@ -76,12 +76,12 @@ def test_every_id_is_used_by_the_code():
 
 def test_units_of_the_requirements():
     """Values are shown with their units: 元, m², 户, %, 分."""
-    assert "16,800 元" == fmt_value("staff.avg_annual_income_yuan", 16800, "zh")
+    assert "16,800元" == fmt_value("staff.avg_annual_income_yuan", 16800, "zh")
     assert "¥16,800" == fmt_value("staff.avg_annual_income_yuan", 16800, "en")
-    assert "200 m²" == fmt_value("spaces.service_area_m2", 200.0, "zh")
-    assert "1,850 户" == fmt_value("community.households", 1850, "zh")
+    assert "200m²" == fmt_value("spaces.service_area_m2", 200.0, "zh")
+    assert "1,850户" == fmt_value("community.households", 1850, "zh")
     assert "70%" == fmt_value("services.resident_satisfaction", 0.7, "zh")
-    assert "772 分" == fmt_value("happiness.total_score", 772, "zh")
+    assert "772分" == fmt_value("happiness.total_score", 772, "zh")
     assert "民主选举、民主监督" == fmt_value("organization.democratic_systems",
                                            ["election", "supervision"], "zh")
 
