@@ -85,3 +85,25 @@ def test_star_band_in_words():
                               as_of=DATES["wuma"])
     said = finding_sentence(r.finding("rating.stars"), pack, "zh", r.as_of)
     assert "3星级" in said and "772分" in said and "750分" in said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_result_json_messages_are_sentences(lang):
+    """The JSON's ``message`` is the sentence for people, in the language of ``evaluate``;
+    the machine fields keep the paths."""
+    r = policyengine.evaluate(ROOT / "examples" / "chifeng-annual-targets-jurisdiction.toml",
+                              "chifeng-annual-targets", as_of=DATES["chifeng"], lang=lang)
+    data = r.to_dict()
+    messages = [f["message"] for d in [data, *data["communities"]] for f in d["findings"]]
+    assert messages
+    assert not [m for m in messages if MACHINE.search(m)]
+    income = next(f for f in data["communities"][0]["findings"] if f["rule"] == "staff.income")
+    assert "staff.avg_annual_income_yuan" in income["inputs"]
+
+
+def test_pickled_results_say_the_same():
+    import pickle
+
+    r = policyengine.evaluate(ROOT / "examples" / "wuma-street.toml", "wuma-star-rating",
+                              as_of=DATES["wuma"], lang="en")
+    assert r.to_dict() == pickle.loads(pickle.dumps(r)).to_dict()

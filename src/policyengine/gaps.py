@@ -26,8 +26,9 @@ from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import describe_band, describe_gap, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import BandGap, Finding, Result, RuleGap
+from policyengine.sentences import finding_sentence
 
-__all__ = ["gaps_of", "needed_values", "titles_of", "with_gaps"]
+__all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
@@ -418,6 +419,24 @@ def gaps_of(
     return (*out, *band_gaps)
 
 
+@attrs.frozen(eq=False)
+class PeopleReader:
+    """Says results of one pack for people: sentences (:mod:`policyengine.sentences`) and
+    gaps, computed when first read."""
+
+    pack: Pack
+    subject: Community | Jurisdiction | None = None
+    parameters: Mapping[str, Any] | None = None
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        """The finding's sentence for people."""
+        return finding_sentence(finding, self.pack, lang, result.as_of)
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The result's gaps."""
+        return gaps_of(result, self.pack, self.subject, self.parameters, lang)
+
+
 def with_gaps(
     result: Result,
     pack: Pack,
@@ -425,14 +444,16 @@ def with_gaps(
     parameters: Mapping[str, Any] | None = None,
     lang: str = "zh",
 ) -> Result:
-    """The result, and every result nested in it, with its gaps (computed on first use)."""
+    """The result, and every result nested in it, said for people in ``lang``: its
+    sentences and its gaps (computed on first use)."""
     communities: Sequence[Community | None] = [None] * len(result.communities)
     children: Sequence[Jurisdiction | None] = [None] * len(result.jurisdictions)
     if isinstance(subject, Jurisdiction):
         communities, children = subject.communities, subject.jurisdictions
     return attrs.evolve(
         result,
-        gap_finder=lambda r: gaps_of(r, pack, subject, parameters, lang),
+        reader=PeopleReader(pack, subject, parameters),
+        lang=lang,
         gaps=None,
         communities=tuple(
             with_gaps(r, pack, c, parameters, lang)

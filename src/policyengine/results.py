@@ -7,8 +7,8 @@ none renamed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
@@ -17,6 +17,7 @@ __all__ = [
     "BandGap",
     "Finding",
     "Outcome",
+    "Reader",
     "Result",
     "RuleGap",
     "Verdict",
@@ -164,6 +165,34 @@ class BandGap:
         return out
 
 
+class Reader(Protocol):
+    """What says a result for people: its findings' sentences and its gaps, in a language."""
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        """The finding's sentence for people."""
+        ...
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The result's gaps, their messages in ``lang``."""
+        ...
+
+
+@attrs.frozen
+class _Said:
+    """A reader that repeats what was said (a result that crossed a process boundary)."""
+
+    lang: str
+    sentences: Mapping[str, str]
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        if lang == self.lang and finding.rule in self.sentences:
+            return self.sentences[finding.rule]
+        return finding.message
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        return result.gaps
+
+
 def verdict_of(findings: Iterable[Finding], applicable: bool | None = True) -> Verdict:
     """``not_applicable`` if the pack does not apply; ``fail`` if a binding rule fails;
     ``incomplete`` if one is unknown (or applicability is); else ``pass``."""
@@ -200,18 +229,20 @@ class Result:
     """For a jurisdiction: the results of its own communities."""
     jurisdictions: tuple[Result, ...] = ()
     """For a jurisdiction: the results of its child jurisdictions."""
-    gap_finder: Callable[[Result], tuple[RuleGap | BandGap, ...]] | None = attrs.field(
-        default=None, eq=False, repr=False
-    )
-    """Computes :attr:`gaps` on first use (see :mod:`policyengine.gaps`)."""
+    lang: str = "zh"
+    """The language of its sentences and gaps in :meth:`to_dict` (``zh`` or ``en``)."""
+    reader: Reader | None = attrs.field(default=None, eq=False, repr=False)
+    """Says the result for people: the findings' sentences and the gaps, on first use
+    (see :mod:`policyengine.gaps`). Without one, findings keep their own messages."""
     _gaps: tuple[RuleGap | BandGap, ...] | None = attrs.field(
         default=None, eq=False, repr=False, alias="gaps"
     )
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled with its gaps computed, without what computes them (processes, caches)."""
+        """Pickled with its sentences and gaps said, without what says them (processes)."""
         state = {a.name: getattr(self, a.name) for a in attrs.fields(Result)}
-        state["_gaps"], state["gap_finder"] = self.gaps, None
+        spoken = {f.rule: self.message_of(f) for f in self.findings}
+        state["_gaps"], state["reader"] = self.gaps, _Said(self.lang, spoken)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -222,10 +253,22 @@ class Result:
     def gaps(self) -> tuple[RuleGap | BandGap, ...]:
         """What would change the outcome (results.md "Gaps"), computed on first use."""
         if self._gaps is None:
-            found = self.gap_finder(self) if self.gap_finder is not None else ()
+            found = self.reader.gaps(self, self.lang) if self.reader is not None else ()
             object.__setattr__(self, "_gaps", found)
             return found
         return self._gaps
+
+    def gaps_in(self, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The gaps with their messages in ``lang``."""
+        if lang == self.lang or self.reader is None:
+            return self.gaps
+        return self.reader.gaps(self, lang)
+
+    def message_of(self, finding: Finding, lang: str | None = None) -> str:
+        """A finding's sentence for people in ``lang`` (default: the result's language)."""
+        if self.reader is None:
+            return finding.message
+        return self.reader.sentence(self, finding, lang or self.lang)
 
     def finding(self, rule: str) -> Finding:
         """The finding of one rule."""
@@ -234,8 +277,15 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as the JSON of results.md."""
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The result as the JSON of results.md, its sentences in ``lang`` (default: the
+        result's language)."""
+        lang = lang or self.lang
+        findings = []
+        for f in self.findings:
+            d = f.to_dict()
+            d["message"] = self.message_of(f, lang)
+            findings.append(d)
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
@@ -246,11 +296,11 @@ class Result:
             },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": findings,
             "outputs": jsonable(self.outputs),
-            "gaps": [g.to_dict() for g in self.gaps],
+            "gaps": [g.to_dict() for g in self.gaps_in(lang)],
         }
         if self.subject_level == "jurisdiction":
-            out["communities"] = [c.to_dict() for c in self.communities]
-            out["jurisdictions"] = [j.to_dict() for j in self.jurisdictions]
+            out["communities"] = [c.to_dict(lang) for c in self.communities]
+            out["jurisdictions"] = [j.to_dict(lang) for j in self.jurisdictions]
         return out
