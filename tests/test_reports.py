@@ -193,6 +193,10 @@ class TestXlsx:
         assert "五马街道“幸福社区”星级创建" == summary[1][0]
         # the street (rolled up) and 仓桥社区 fail; 府前社区 lacks data
         assert (2, 2, 1, 0) == summary[1][3:7]
+        gaps = list(wb["gaps"].iter_rows(values_only=True))
+        stars = [row for row in gaps if row[0] == "wm-001"]
+        assert [("wm-001", "wuma-star-rating", "rating.stars", "happiness.total_score", 3, 4)] == [
+            row[:6] for row in stars]
 
     def test_cli_needs_output(self, tmp_path, capsys):
         assert 2 == main(["evaluate", str(EXAMPLES / "wuma-community.toml"), "--pack",

@@ -5,7 +5,8 @@ too), columns ``subject_id``, ``pack``, ``pack_version``, ``digest``,
 ``as_of``, ``verdict``, ``outputs.<key>`` for every output (scalars as they are, lists and
 tables JSON-encoded) and ``rules.<rule id>`` holding each rule's outcome — the columns of
 the CSV table. Sheet ``summary``: per pack, how many subjects have each verdict, and per
-rule how many subjects pass, fail or lack data.
+rule how many subjects pass, fail or lack data. Sheet ``gaps``: every gap of every subject
+(what it takes to pass), with the responsible units and the sentence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from policyengine.contracts import RenderOptions
-from policyengine.i18n import text
+from policyengine.i18n import join_units, text
 from policyengine.reports.view import pack_view, rule_title, verdict_label, walk
 from policyengine.results import Result
 
@@ -133,6 +134,38 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
         cell.font = bold
     for letter, width in zip("ABCDEFG", (36, 40, 24, 10, 10, 12, 12), strict=True):
         summary.column_dimensions[letter].width = width
+    gaps = wb.create_sheet("gaps")
+    gaps.append(
+        [
+            "subject_id",
+            "pack",
+            "rule",
+            "fact",
+            "now",
+            "needed",
+            text("head.responsible", lang),
+            text("head.message", lang),
+        ]
+    )
+    for _, r in walk(results):
+        for g in r.gaps:
+            data = g.to_dict()
+            fact = data.get("fact") or ", ".join(data.get("needs", {}))
+            needed = data.get("needed", data.get("next"))
+            gaps.append(
+                [
+                    r.subject_id,
+                    r.pack_id,
+                    data["rule"],
+                    fact,
+                    _cell(data.get("now")),
+                    _cell(needed),
+                    join_units(g.responsible, lang),
+                    g.message,
+                ]
+            )
+    for cell in gaps[1]:
+        cell.font = bold
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
