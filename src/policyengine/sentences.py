@@ -317,6 +317,14 @@ def finding_sentence(
         key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
         sentence = text(key, lang, title=title, detail=detail)
         return sentence + (_who(f, lang) if f.outcome != "pass" else "")
-    if lang == "zh" or f.outcome in ("unknown",):
+    # the engine's own sentence (a deadline's dates, a table's amounts), in ``lang`` where
+    # the engine can say it in that language
+    message_in = getattr(f, "message_in", None)
+    if callable(message_in):
+        said = message_in(lang)
+        if isinstance(said, str) and said:
+            return said
+    if lang == "zh":
         return f.message
-    return text(f"outcome.{f.outcome}", lang).capitalize() + text("sep.colon", lang) + title + "."
+    head = text(f"outcome.{f.outcome}", lang).capitalize() + text("sep.colon", lang)
+    return head + title + "."
