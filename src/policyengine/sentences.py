@@ -321,7 +321,10 @@ def finding_sentence(
     # the engine can say it in that language
     message_in = getattr(f, "message_in", None)
     if callable(message_in):
-        said = message_in(lang)
+        try:
+            said = message_in(lang)
+        except (KeyError, ValueError):  # a language the engine's catalogue lacks
+            said = None
         if isinstance(said, str) and said:
             return said
     if lang == "zh":
