@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policyengine import expressions as ex
-from policyengine.i18n import fact_label, fmt_value, join_units, text
+from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
 
@@ -117,6 +117,14 @@ def condition_words(
                 return text("cond.none", lang, label=fact_label(e.left.path, lang, titles))
             if isinstance(e.left, ex.Field) and isinstance(right, str):
                 shown = fmt_value(e.left.path, right, lang)
+                return text(f"op.{e.op}", lang, left=words(e.left), right=shown)
+            if (
+                isinstance(e.left, ex.Field)
+                and unit_of(e.left.path) == "percent"
+                and isinstance(e.right, ex.Param)
+                and isinstance(params.get(e.right.name), int | float)
+            ):
+                shown = fmt_value("x.share", params[e.right.name], lang)
                 return text(f"op.{e.op}", lang, left=words(e.left), right=shown)
             return text(f"op.{e.op}", lang, left=words(e.left), right=words(e.right))
         if isinstance(e, ex.Not):

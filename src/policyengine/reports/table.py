@@ -29,8 +29,11 @@ from policyengine.reports.view import (
     counts,
     failures_first,
     finding_message,
+    key_outputs,
     outcome_label,
+    output_label,
     output_rows,
+    output_value,
     pack_view,
     rule_title,
     verdict_label,
@@ -80,7 +83,9 @@ def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
 
 def _summary_rows(results: Sequence[Result], lang: str) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    for _, r in walk(results):
+    for depth, r in walk(results):
+        if depth > 0 and r.subject_level == "community":
+            continue
         c = counts(r.findings)
         rows.append(
             (
@@ -94,8 +99,13 @@ def _summary_rows(results: Sequence[Result], lang: str) -> list[tuple[str, ...]]
     return rows
 
 
+def _shown(results: Sequence[Result]) -> list[Result]:
+    """The results with a block of their own (nested communities are in an overview)."""
+    return [r for d, r in walk(results) if d == 0 or r.subject_level == "jurisdiction"]
+
+
 def _summary_line(results: Sequence[Result], lang: str) -> str:
-    verdicts = [r.verdict for _, r in walk(results)]
+    verdicts = [r.verdict for r in _shown(results)]
     return text(
         "summary.packs",
         lang,
@@ -136,7 +146,9 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
     def line(s: str) -> None:
         console.print(s, markup=False, highlight=False, soft_wrap=False)
 
-    for _depth, r in walk(results):
+    for depth, r in walk(results):
+        if depth > 0 and r.subject_level == "community":
+            continue  # in its jurisdiction's overview
         pack = options.packs.get(r.pack_id)
         head, sub = _header(r, pack, lang)
         line(head)
@@ -179,9 +191,34 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
             for g in r.gaps:
                 t.add_row("  -", terminal_safe(g.message, lang))
             console.print(t)
+        if r.communities:
+            line(text("head.overview", lang) + text("sep.colon", lang))
+            t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+            keys = key_outputs(r.communities)
+            for heading in (
+                text("head.community", lang),
+                text("head.verdict", lang),
+                *(output_label(k, pack, lang) for k in keys),
+                outcome_label("fail", lang),
+                outcome_label("unknown", lang),
+            ):
+                t.add_column(terminal_safe(heading, lang), overflow="fold")
+            for c in r.communities:
+                n = counts(c.findings)
+                t.add_row(
+                    terminal_safe(c.subject_name or c.subject_id, lang),
+                    verdict_label(c.verdict, lang),
+                    *(
+                        terminal_safe(output_value(k, c.outputs.get(k), pack, lang), lang)
+                        for k in keys
+                    ),
+                    str(n["fail"]),
+                    str(n["unknown"]),
+                )
+            console.print(t)
         line(f"{text('head.digest', lang)}{text('sep.colon', lang)}{r.pack_digest}")
         line("")
-    if len(list(walk(results))) > 1:
+    if len(_shown(results)) > 1:
         t = Table(title=text("head.summary", lang), box=box.SIMPLE_HEAD, expand=False)
         for key in ("head.subject", "head.pack", "head.verdict"):
             t.add_column(text(key, lang), overflow="fold")
@@ -221,6 +258,19 @@ def _plain(results: Sequence[Result], options: RenderOptions) -> str:
     for depth, r in walk(results):
         pack = options.packs.get(r.pack_id)
         pad = "  " * min(depth, 4)
+        if depth > 0 and r.subject_level == "community":
+            n = counts(r.findings)
+            shown = "，".join(
+                f"{output_label(k, pack, lang)} {output_value(k, r.outputs.get(k), pack, lang)}"
+                for k in key_outputs([r])
+            )
+            row = (
+                f"- {r.subject_name or r.subject_id}{text('sep.colon', lang)}"
+                f"{verdict_label(r.verdict, lang)}（{shown}；{outcome_label('fail', lang)} "
+                f"{n['fail']}，{outcome_label('unknown', lang)} {n['unknown']}）"
+            )
+            lines += _wrap(terminal_safe(row, lang), width, pad)
+            continue
         head, sub = _header(r, pack, lang)
         lines += _wrap(head, width, pad)
         for part in sub.split("\n"):

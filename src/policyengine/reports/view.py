@@ -28,8 +28,11 @@ __all__ = [
     "counts",
     "failures_first",
     "finding_message",
+    "key_outputs",
     "outcome_label",
+    "output_label",
     "output_rows",
+    "output_value",
     "pack_view",
     "reading",
     "rule_title",
@@ -152,6 +155,21 @@ def area_label(area: str | None, lang: str = "zh") -> str:
         return text(f"area.{area}", lang)
     except KeyError:
         return area
+
+
+def key_outputs(communities: Sequence[Result], most: int = 3) -> list[str]:
+    """The first scalar outputs of the communities (for an overview's columns)."""
+    keys: list[str] = []
+    for c in communities[:50]:
+        for k, v in c.outputs.items():
+            if k not in keys and not isinstance(v, Mapping | list) and len(keys) < most:
+                keys.append(k)
+    return keys
+
+
+def output_label(key: str, pack: Pack | None, lang: str = "zh") -> str:
+    """An output's name for people."""
+    return _output_label(key, pack, lang)
 
 
 def _output_label(key: str, pack: Pack | None, lang: str) -> str:
