@@ -256,3 +256,13 @@ class TestSelfCheck:
         md = capsys.readouterr().out
         assert md.startswith("# 《赤峰市城镇社区建设专项推进工作实施方案》执行情况报告")
         assert "## 所辖社区" in md and "## 存在问题" in md and "## 下一步工作" in md
+
+
+def test_jurisdiction_table_has_one_overview_row_per_community(street):
+    """A street's table: its own findings, then one row per community, not four tables."""
+    out = render_table([street], RenderOptions(width=120, packs=packs("wuma-star-rating")))
+    assert 1 == out.count("政策包内容摘要")
+    overview = out.split("各社区一览")[1]
+    for name, stars in (("墨池社区", "3星"), ("县前社区", "5星"), ("仓桥社区", "0星")):
+        row = next(line for line in overview.splitlines() if line.startswith(name))
+        assert stars in row
