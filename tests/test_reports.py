@@ -266,3 +266,24 @@ def test_jurisdiction_table_has_one_overview_row_per_community(street):
     for name, stars in (("墨池社区", "3星"), ("县前社区", "5星"), ("仓桥社区", "0星")):
         row = next(line for line in overview.splitlines() if line.startswith(name))
         assert stars in row
+
+
+def test_self_check_for_each_estate_of_a_town(tmp_path, capsys):
+    """A town's document gives one 自查报告 per estate the plan applies to."""
+    import tomllib
+
+    estate = tomllib.loads((EXAMPLES / "fengxiang-harmony-community.toml").read_text("utf-8"))
+    other = json.loads(json.dumps(estate, default=str))
+    other["community"] = {**other["community"], "id": "fx-2", "name": "西街小区"}
+    urban = {"community": {"id": "fx-3", "name": "普通社区", "kind": "urban",
+                           "jurisdiction": other["community"]["jurisdiction"]}}
+    doc = {"jurisdiction": {"id": "cg", "name": "城关镇", "level": "town"},
+           "communities": [json.loads(json.dumps(estate, default=str)), other, urban]}
+    path = tmp_path / "town.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    main(["report", str(path), "--pack", "fengxiang-harmony", "--kind", "self-check",
+          "--as-of", "2025-06-30", "--format", "md"])
+    md = capsys.readouterr().out
+    titles = [line for line in md.splitlines() if line.startswith("# ")]
+    assert ["# 东湖花园保障房小区“和谐社区·幸福家园”2025年度自查报告",
+            "# 西街小区“和谐社区·幸福家园”2025年度自查报告"] == titles

@@ -1,7 +1,8 @@
 """``policyengine report FACTS --pack ID [--kind self-check|summary] --format docx|html|md``.
 
 ``--kind self-check`` drafts Fengxiang's yearly 自查报告 for each affordable-housing estate
-(addressed to 市住建局, for the year of ``--as-of``); ``--kind summary`` (the default) gives
+(addressed to 市住建局, for the year of ``--as-of``; for a town or district, one report for
+each of its estates, one per page); ``--kind summary`` (the default) gives
 a summary report for any pack and any subject, jurisdictions included. ``docx`` needs
 ``--output``. Needs the ``[reports]`` extra.
 """
@@ -9,6 +10,7 @@ a summary report for any pack and any subject, jurisdictions included. ``docx`` 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from pathlib import Path
 
 from policyengine import api
@@ -21,7 +23,8 @@ from policyengine.builtins.io import (
 )
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.exceptions import InputError
-from policyengine.facts import Community
+from policyengine.facts import Community, Jurisdiction
+from policyengine.results import Result
 
 __all__ = ["command"]
 
@@ -64,7 +67,11 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
             r = api.evaluate(subject, pack, as_of=args.as_of, lang=options.lang)
             results.append(r)
             try:
-                if args.kind == "self-check":
+                if args.kind == "self-check" and isinstance(subject, Jurisdiction):
+                    # one report for each estate of the jurisdiction the plan applies to
+                    for c, cr in _estates(subject, r):
+                        docs.append(documents.self_check(cr, pack, c, options.lang))
+                elif args.kind == "self-check":
                     community = subject if isinstance(subject, Community) else None
                     docs.append(documents.self_check(r, pack, community, options.lang))
                 else:
@@ -85,6 +92,16 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     failing = any(r.verdict in ("fail", "incomplete") for r in results)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _estates(j: Jurisdiction, r: Result) -> Iterator[tuple[Community, Result]]:
+    """Each community of a jurisdiction (its whole subtree) with its result, where the plan
+    applies to it."""
+    for c, cr in zip(j.communities, r.communities, strict=True):
+        if cr.verdict != "not_applicable":
+            yield c, cr
+    for child, child_result in zip(j.jurisdictions, r.jurisdictions, strict=True):
+        yield from _estates(child, child_result)
 
 
 def command() -> Command:
