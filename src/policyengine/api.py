@@ -85,8 +85,9 @@ def evaluate(
     ``pack`` is an installed pack id, a pack folder, or a loaded :class:`Pack`.
     ``as_of`` (default: today) selects parameter values, phases and deadlines;
     ``parameters`` overrides parameter values by name (for what-if questions and tests);
-    ``lang`` (``zh`` or ``en``) is the language of the gaps' messages.
-    Every result (and every nested one) carries its ``gaps`` (results.md "Gaps").
+    ``lang`` (``zh`` or ``en``) is the language of the result's sentences for people and
+    of its gaps (``to_dict()``, ``message_of``). Every result, and every nested one,
+    carries its ``gaps`` (results.md "Gaps"), computed when first read.
     """
     check_lang(lang)
     subject = load_facts(facts)
