@@ -170,6 +170,13 @@ class TestReadings:
     def test_other_packs_read_as_written(self):
         assert reading("保障性住房小区", "fengxiang-harmony") is None
 
+    def test_yixing_reads_in_simplified_characters(self):
+        """policies.md §5: the text is traditional; the quote stays as written, the reading
+        beside it is simplified."""
+        pytest.importorskip("opencc")
+        assert "成立和谐社区建设领导小组" == reading("成立和諧社區建設領導小組",
+                                                "yixing-demonstration-city")
+
 
 class TestXlsx:
     """The results table of results.md as a workbook, with a summary sheet."""

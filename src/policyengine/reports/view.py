@@ -8,6 +8,7 @@ the counts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -268,6 +269,21 @@ def _programme_year(clause: str, title: str, pattern: str) -> int | None:
     return None
 
 
+@functools.cache
+def _converter(config: str) -> Any:
+    try:
+        import opencc
+    except ImportError:  # without the reports extra: the quote as written, no reading
+        return None
+    return opencc.OpenCC(config)
+
+
+def _convert_script(s: str, config: str) -> str:
+    """Traditional to simplified characters (OpenCC), where the extra is installed."""
+    converter = _converter(config)
+    return s if converter is None else str(converter.convert(s))
+
+
 def reading(quote: str, pack_id: str, clause: str = "", title: str = "") -> str | None:
     """The normalised reading of a quote from a corrupted copy, or None where it reads as is.
 
@@ -280,6 +296,9 @@ def reading(quote: str, pack_id: str, clause: str = "", title: str = "") -> str 
     if not entry:
         return None
     out = quote
+    script = entry.get("script")
+    if script:
+        out = _convert_script(out, script)
     for old, new in entry.get("replace", {}).items():
         out = out.replace(old, new)
     year_text = entry.get("year_text")
