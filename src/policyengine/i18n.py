@@ -28,6 +28,7 @@ __all__ = [
     "check_lang",
     "describe_band",
     "describe_gap",
+    "entries",
     "fact_label",
     "fmt_value",
     "join_units",
@@ -59,6 +60,15 @@ def catalogue_keys(lang: str) -> frozenset[str]:
     """Every message id of a language's catalogue."""
     entries: Mapping[object, str] = getattr(_catalogue(lang), "_catalog", {})
     return frozenset(k for k in entries if isinstance(k, str) and k)
+
+
+def entries(prefix: str, lang: str) -> dict[str, str]:
+    """``{name: sentence}`` for every message id ``prefix + name`` of a language."""
+    return {
+        key[len(prefix) :]: text(key, lang)
+        for key in sorted(catalogue_keys(lang))
+        if key.startswith(prefix)
+    }
 
 
 def _lookup(key: str, lang: str) -> str | None:
