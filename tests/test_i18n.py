@@ -25,7 +25,7 @@ SRC = ROOT / "src" / "policyengine"
 LOCALE = SRC / "locale"
 KEYS = sorted(catalogue_keys("zh"))
 FAMILIES = ("fact.", "value.", "area.", "output.", "unit.", "outcome.", "verdict.", "level.",
-            "band.", "chart.", "gap.", "op.", "problem.", "kind.")
+            "band.", "chart.", "gap.", "op.", "problem.", "kind.", "msg.")
 """Ids the code builds from a prefix and a name (a fact path, an outcome, …)."""
 
 

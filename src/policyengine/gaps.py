@@ -169,12 +169,16 @@ def needed_values(
     return out
 
 
+_PARSED: dict[str, ex.Expr] = {}
+
+
 def _parse(pack: Pack, text: str) -> ex.Expr:
-    """A condition of the pack, parsed once per loaded pack."""
-    parsed: dict[str, ex.Expr] = pack.cache.setdefault("gaps:parsed", {})
-    found = parsed.get(text)
+    """A condition of the pack, parsed once per text (bounded: the parse is pure)."""
+    found = _PARSED.get(text)
     if found is None:
-        found = parsed[text] = ex.parse(text)
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        found = _PARSED[text] = ex.parse(text)
     return found
 
 

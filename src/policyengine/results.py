@@ -12,6 +12,8 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, text
+
 __all__ = [
     "BLOCKING",
     "BandGap",
@@ -41,6 +43,12 @@ def jsonable(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is dict:  # the common containers first, without abc checks
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -63,15 +71,56 @@ class Finding:
     quote: str
     responsible: tuple[str, ...]
     inputs: Mapping[str, Any]
-    expected: str | None
-    actual: str | None
-    message: str
+    """The facts the rule read, with their values (None: missing)."""
+    _expected: Text | None = attrs.field(alias="expected")
+    _actual: Text | None = attrs.field(alias="actual")
+    _message: Text = attrs.field(alias="message")
     binding: bool = True
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    """The parameters the rule used, with their values on the date."""
     area: str | None = None
+    parameter_clauses: Mapping[str, str | None] = attrs.field(factory=dict, repr=False)
+    """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as result JSON."""
+    def _why(self) -> Text:
+        m = self._message
+        if m.__class__ is Reason and m == PASSED:
+            return Reason("pass", {"expected": self._expected})
+        return m
+
+    def _seen(self) -> Text | None:
+        a = self._actual
+        if a.__class__ is FactValues and a == FROM_INPUTS:
+            return FactValues(tuple(self.inputs.items())) if self.inputs else None
+        return a
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why the finding has its outcome, as data (None for a hook's own sentence)."""
+        why = self._why()
+        return why if isinstance(why, Reason) else None
+
+    @property
+    def message(self) -> str:
+        """The finding's sentence, in Chinese (:meth:`message_in` for another language)."""
+        return self.message_in("zh")
+
+    def message_in(self, lang: str) -> str:
+        """The finding's sentence in ``lang``."""
+        return text(self._why(), lang) or ""
+
+    @property
+    def expected(self) -> str | None:
+        """What the rule requires, as text."""
+        return text(self._expected)
+
+    @property
+    def actual(self) -> str | None:
+        """What the facts were, as text."""
+        return text(self._seen())
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The finding as result JSON, its sentences in ``lang``."""
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
@@ -80,9 +129,9 @@ class Finding:
             "quote": self.quote,
             "responsible": list(self.responsible),
             "inputs": jsonable(self.inputs),
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
+            "expected": text(self._expected, lang),
+            "actual": text(self._seen(), lang),
+            "message": self.message_in(lang),
             "binding": self.binding,
             "parameters": jsonable(self.parameters),
         }
@@ -187,7 +236,7 @@ class _Said:
     def sentence(self, result: Result, finding: Finding, lang: str) -> str:
         if lang == self.lang and finding.rule in self.sentences:
             return self.sentences[finding.rule]
-        return finding.message
+        return finding.message_in(lang)
 
     def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
         return result.gaps
@@ -267,7 +316,7 @@ class Result:
     def message_of(self, finding: Finding, lang: str | None = None) -> str:
         """A finding's sentence for people in ``lang`` (default: the result's language)."""
         if self.reader is None:
-            return finding.message
+            return finding.message_in(lang or self.lang)
         return self.reader.sentence(self, finding, lang or self.lang)
 
     def finding(self, rule: str) -> Finding:
@@ -283,7 +332,7 @@ class Result:
         lang = lang or self.lang
         findings = []
         for f in self.findings:
-            d = f.to_dict()
+            d = f.to_dict(lang)
             d["message"] = self.message_of(f, lang)
             findings.append(d)
         out: dict[str, Any] = {

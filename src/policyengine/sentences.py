@@ -75,8 +75,11 @@ def condition_words(
     params: Mapping[str, Any],
     pack: Pack | None,
     lang: str = "zh",
+    *,
+    as_condition: bool = True,
 ) -> str:
-    """A condition in words: facts by label, parameters by value and unit."""
+    """A condition in words: facts by label, parameters by value and unit (with
+    ``as_condition=False``, a value: a bare fact is its label, not "has …")."""
     titles = _titles(pack)
 
     def words(e: ex.Expr) -> str:
@@ -138,7 +141,7 @@ def condition_words(
             return text("cond.has", lang, label=words(e))
         return words(e)
 
-    return condition(expr)
+    return condition(expr) if as_condition else words(expr)
 
 
 def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] | None:
@@ -228,7 +231,7 @@ def _scale_sentence(
     facts = {p: (v.get("value") if isinstance(v, Mapping) else v) for p, v in f.inputs.items()}
     value = ex.evaluate(input_expr, facts, f.parameters)
     path = scale.input if isinstance(input_expr, ex.Field) else ""
-    label = condition_words(input_expr, f.parameters, pack, lang)
+    label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
     bands = []
     for band in scale.bands:
         threshold = ex.evaluate(
