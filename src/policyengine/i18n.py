@@ -32,6 +32,7 @@ __all__ = [
     "fact_label",
     "fmt_value",
     "join_units",
+    "lookup",
     "problem_text",
     "text",
     "unit_of",
@@ -80,6 +81,11 @@ def _lookup(key: str, lang: str) -> str | None:
         if found != key:
             return found
     return None
+
+
+def lookup(key: str, lang: str = "zh") -> str | None:
+    """The message ``key`` in ``lang`` (Chinese where ``lang`` lacks it), or None."""
+    return _lookup(key, lang)
 
 
 def text(key: str, lang: str = "zh", /, **values: Any) -> str:

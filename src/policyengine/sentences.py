@@ -15,6 +15,7 @@ from typing import Any
 
 from policyengine import expressions as ex
 from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
+from policyengine.i18n import lookup as catalogue_text
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
 
@@ -64,10 +65,16 @@ def _item(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     return next((i for i in items if i.id == rule_id), None)
 
 
-def _titles(pack: Pack | None) -> dict[str, str]:
+def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
+    """Names of the facts the pack declares (derived facts, aggregates), in ``lang`` where
+    the catalogue names the output an aggregate feeds."""
     if pack is None:
         return {}
-    return {**{d.path: d.title for d in pack.derived}, **{a.path: a.title for a in pack.aggregates}}
+    titles = {d.path: d.title for d in pack.derived}
+    for a in pack.aggregates:
+        named = catalogue_text(f"output.{a.result_output}", lang) if a.result_output else None
+        titles[a.path] = named or a.title
+    return titles
 
 
 def condition_words(
@@ -80,7 +87,7 @@ def condition_words(
 ) -> str:
     """A condition in words: facts by label, parameters by value and unit (with
     ``as_condition=False``, a value: a bare fact is its label, not "has …")."""
-    titles = _titles(pack)
+    titles = _titles(pack, lang)
 
     def words(e: ex.Expr) -> str:
         if isinstance(e, ex.Field):
@@ -160,7 +167,7 @@ def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] |
 
 def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     """The values the finding saw, labelled and with units (shares with met/known)."""
-    titles = _titles(pack)
+    titles = _titles(pack, lang)
     parts = []
     for path, v in f.inputs.items():
         label = fact_label(path, lang, titles)
@@ -297,7 +304,7 @@ def finding_sentence(
         missing = [p for p, v in f.inputs.items() if v is None]
         if missing:
             labels = text("sep.list", lang).join(
-                fact_label(p, lang, _titles(pack)) for p in missing
+                fact_label(p, lang, _titles(pack, lang)) for p in missing
             )
             return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
     if f.outcome == "not_applicable":
