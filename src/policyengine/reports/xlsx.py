@@ -20,10 +20,11 @@ from policyengine.contracts import RenderOptions
 from policyengine.i18n import join_units, text
 from policyengine.reports.view import pack_view, rule_title, verdict_label, walk
 from policyengine.results import Result
+from policyengine.sinks import FIXED_COLUMNS, flat_rows
 
-__all__ = ["HEAD", "render_xlsx", "result_row", "table_columns"]
+__all__ = ["HEAD", "render_xlsx", "table_columns"]
 
-HEAD = ("subject_id", "pack", "pack_version", "digest", "as_of", "verdict")
+HEAD = FIXED_COLUMNS
 
 
 def _cell(value: Any) -> Any:
@@ -32,26 +33,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def result_row(r: Result) -> dict[str, Any]:
-    """One result as a row of the results table (results.md "Tables in and out")."""
-    row: dict[str, Any] = {
-        "subject_id": r.subject_id,
-        "pack": r.pack_id,
-        "pack_version": r.pack_version,
-        "digest": r.pack_digest,
-        "as_of": r.as_of.isoformat(),
-        "verdict": r.verdict,
-    }
-    for key, value in r.outputs.items():
-        row[f"outputs.{key}"] = _cell(value)
-    for f in r.findings:
-        row[f"rules.{f.rule}"] = f.outcome
-    return row
-
-
 def _rows(results: Sequence[Result]) -> Iterator[dict[str, Any]]:
-    for _, r in walk(results):
-        yield result_row(r)
+    """The rows of the results table, built by the table writers' own row builder."""
+    for r in results:
+        yield from flat_rows(r)
 
 
 def table_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
