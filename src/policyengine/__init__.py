@@ -12,7 +12,9 @@ for one subject; the *verdict* sums them up::
 from __future__ import annotations
 
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
+from policyengine.batch import evaluate_arrow, evaluate_many, evaluate_table
 from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
+from policyengine.decisionlog import DecisionLog
 from policyengine.exceptions import (
     DocumentError,
     EngineError,
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Community",
+    "DecisionLog",
     "DocumentError",
     "EngineError",
     "EvaluationContext",
@@ -51,6 +54,9 @@ __all__ = [
     "check_facts",
     "evaluate",
     "evaluate_all",
+    "evaluate_arrow",
+    "evaluate_many",
+    "evaluate_table",
     "hookimpl",
     "installed_packs",
     "load_facts",

@@ -46,12 +46,17 @@ __all__ = [
 
 DEFAULT_PLUGINS = (
     "policyengine.builtins.commands",
+    "policyengine.builtins.evaluate",
     "policyengine.builtins.reporters",
     "policyengine.authoring.cases",
     "policyengine.authoring.lint",
     "policyengine.authoring.diff",
     "policyengine.authoring.scaffold",
     "policyengine.authoring.packdoc",
+    "policyengine.builtins.schema",
+    "policyengine.builtins.replay",
+    "policyengine.builtins.serve",
+    "policyengine.reports.plugin",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
 
