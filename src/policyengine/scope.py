@@ -180,7 +180,7 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
     if not jurisdiction:
         units = next((lv.names for lv in scope.levels if lv.responsible), ())
         message = (
-            f"缺少数据：未提供社区所在地（community.jurisdiction：省、市、区县、街道或乡镇），"
+            f"缺少数据：未提供社区所在地（省、市、区县、街道或乡镇），"
             f"无法判断是否位于本文件适用的{scope.territory}。"
         )
         return ScopeCheck(None, message, inputs, units)
@@ -194,7 +194,7 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
         assert level is not None
         message = (
             f"缺少数据：社区所在地（{where}）未写明所在{_LEVEL_WORDS[level.level]}，"
-            f"无法判断是否位于{scope.territory}；请在 community.jurisdiction 中补充。"
+            f"无法判断是否位于{scope.territory}；请补充社区所在地。"
         )
     return ScopeCheck(inside, message, inputs, units)
 
@@ -211,9 +211,7 @@ def check_jurisdiction(
     """
     inputs: dict[str, object] = {"jurisdiction.name": name, "jurisdiction.level": level}
     if name is None:
-        message = (
-            f"缺少数据：未提供辖区名称（jurisdiction.name），无法判断是否位于{scope.territory}。"
-        )
+        message = f"缺少数据：未提供辖区名称，无法判断是否位于{scope.territory}。"
         return ScopeCheck(None, message, inputs)
     if not above and any(_same(name, part) for part in scope.parts):
         above = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
@@ -240,7 +238,7 @@ def check_jurisdiction(
         message = (
             f"缺少数据：无法判断{name}是否位于{scope.territory}"
             f"（未知所在{_LEVEL_WORDS[decided.level]}；"
-            "请提供其所属辖区或辖区级别 jurisdiction.level）。"
+            "请提供其所属辖区或辖区级别）。"
         )
     return ScopeCheck(inside, message, inputs, units)
 
