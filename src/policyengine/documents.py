@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import glob
 import json
+import os
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction, JurisdictionInfo, check_community
+from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES, MAX_NESTING
 
 __all__ = ["load_document", "parse_document", "structure_community", "structure_subject"]
 
@@ -91,28 +94,152 @@ def _community_entries(
     if not isinstance(raw, list):
         problems.append(FactProblem(f"{prefix}communities", "is not a list"))
         return
+    budget = _IncludeBudget()
     for i, entry in enumerate(raw):
         where = f"{prefix}communities[{i}]"
         if isinstance(entry, Mapping) and set(entry) == {"include"}:
-            patterns = entry["include"]
-            patterns = [patterns] if isinstance(patterns, str) else patterns
-            if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-                problems.append(FactProblem(f"{where}.include", "is not a list of paths or globs"))
-                continue
-            for pattern in patterns:
-                full = str((base or Path.cwd()) / pattern)
-                matches = sorted(glob.glob(full, recursive=True))
-                if not matches:
-                    problems.append(FactProblem(f"{where}.include", f"{pattern!r} matches no file"))
-                for match in matches:
-                    try:
-                        doc = parse_document(Path(match))
-                    except DocumentError as exc:
-                        problems.append(FactProblem(f"{where}.include", str(exc)))
-                        continue
-                    yield f"{match}: ", doc
+            yield from _included(entry["include"], f"{where}.include", base, budget, problems)
         else:
             yield f"{where}.", entry
+
+
+class _IncludeBudget:
+    """Files already read (by real path) and bytes read, over one document."""
+
+    def __init__(self) -> None:
+        self.seen: set[Path] = set()
+        self.bytes = 0
+
+
+def _included(
+    patterns: Any,
+    where: str,
+    base: Path | None,
+    budget: _IncludeBudget,
+    problems: list[FactProblem],
+) -> Iterator[tuple[str, Any]]:
+    """The community documents an ``include`` names, confined to the document's folder.
+
+    Patterns are relative to the folder of the document; every match must resolve (symlinks
+    followed) to a regular file inside that folder tree; a file matched several times is read
+    once; at most :data:`MAX_INCLUDE_FILES` files and :data:`MAX_INCLUDE_BYTES` bytes.
+    """
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        problems.append(FactProblem(where, "is not a list of paths or globs"))
+        return
+    if base is None:
+        problems.append(
+            FactProblem(
+                where,
+                "include needs a document read from a file (its patterns are relative to the "
+                "file's folder); this document was given as data",
+            )
+        )
+        return
+    root = base.resolve()
+    for pattern in patterns:
+        shown = describe(pattern)
+        if not pattern or "\0" in pattern or Path(pattern).is_absolute() or (
+            ".." in Path(pattern).parts
+        ):
+            problems.append(
+                FactProblem(
+                    where,
+                    f"{shown} leaves the document's folder: give a path relative to it, "
+                    "without '..'",
+                )
+            )
+            continue
+        matched = False
+        for match in glob.iglob(os.path.join(glob.escape(str(base)), pattern), recursive=True):
+            matched = True
+            file = Path(match)
+            real = file.resolve()
+            if not real.is_relative_to(root):
+                problems.append(FactProblem(where, f"{file} leads outside the document's folder"))
+                continue
+            if real in budget.seen:
+                continue  # a file matched several times is read once
+            if len(budget.seen) >= MAX_INCLUDE_FILES:
+                problems.append(
+                    FactProblem(where, f"more than {MAX_INCLUDE_FILES:,} files are included")
+                )
+                return
+            budget.seen.add(real)
+            try:
+                data = _read_regular(real, MAX_INCLUDE_BYTES - budget.bytes)
+            except _TooLarge:
+                problems.append(
+                    FactProblem(
+                        where,
+                        f"{file}: the included files hold more than {MAX_INCLUDE_BYTES:,} "
+                        "bytes together",
+                    )
+                )
+                return
+            except DocumentError as exc:
+                problems.append(FactProblem(where, f"{file}: {exc}"))
+                continue
+            budget.bytes += len(data)
+            try:
+                doc = parse_document(file, data)
+            except DocumentError as exc:
+                problems.append(FactProblem(where, str(exc)))
+                continue
+            yield f"{file}: ", doc
+        if not matched:
+            problems.append(FactProblem(where, f"{shown} matches no file"))
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file (never a FIFO, device or folder), at most ``limit``."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise DocumentError("is not a regular file")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise DocumentError("is not a regular file")
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise _TooLarge
+    return data
+
+
+def _duplicate_ids(subject: Jurisdiction, problems: list[FactProblem]) -> None:
+    """A community or jurisdiction id given twice would be counted twice: an error."""
+    seen: dict[str, str] = {}
+
+    def visit(j: Jurisdiction, prefix: str) -> None:
+        for kind, key, item_id in (
+            ("jurisdiction", prefix + "jurisdiction.id", j.id),
+            *(
+                ("community", f"{prefix}communities[{i}].community.id", c.id)
+                for i, c in enumerate(j.communities)
+            ),
+        ):
+            label = f"{kind} {item_id}"
+            if label in seen:
+                problems.append(
+                    FactProblem(
+                        key,
+                        f"{kind} id {describe(item_id)} is given twice (also at {seen[label]}); "
+                        "each is counted once",
+                    )
+                )
+            else:
+                seen[label] = key
+        for i, child in enumerate(j.jurisdictions):
+            visit(child, f"{prefix}jurisdictions[{i}].")
+
+    visit(subject, "")
 
 
 def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
@@ -120,6 +247,8 @@ def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisd
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
         subject = _structure_jurisdiction(data, "", base, problems)
+        if subject is not None:
+            _duplicate_ids(subject, problems)
         if problems or subject is None:
             raise FactsError(problems)
         return subject
@@ -130,32 +259,68 @@ def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisd
     )
 
 
-def parse_document(path: Path, text: str | None = None) -> Any:
-    """The raw data of a TOML or JSON file (JSON for ``.json`` and for standard input)."""
+def parse_document(path: Path, text: str | bytes | None = None) -> Any:
+    """The raw data of a TOML or JSON file (JSON for ``.json`` and for standard input).
+
+    The file is UTF-8, with or without a byte-order mark; tables and lists nest at most
+    :data:`MAX_NESTING` deep.
+    """
     name = str(path)
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DocumentError(f"{name}: cannot read the file: {exc}") from None
-    if path.suffix.lower() == ".toml":
+            text = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
+    if isinstance(text, bytes):
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise DocumentError(f"{name}: not valid TOML: {exc}") from None
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{name}: not UTF-8 text (byte 0x{text[exc.start]:02x} at position {exc.start}); "
+                "save the file as UTF-8"
+            ) from None
+    text = text.removeprefix("\ufeff")
+    toml = path.suffix.lower() == ".toml"
+    kind = "TOML" if toml else "JSON"
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"{name}: not valid JSON: {exc}") from None
-    except ValueError as exc:
-        raise DocumentError(f"{name}: not valid JSON: {exc}") from None
+        data = tomllib.loads(text) if toml else json.loads(text, parse_constant=_reject_constant)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(f"{name}: not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise DocumentError(
+            f"{name}: not valid {kind}: tables and lists nest deeper than {MAX_NESTING} levels"
+        ) from None
+    except ValueError as exc:  # NaN/Infinity; integers of more than 4,300 digits
+        detail = str(exc)
+        if "digits" in detail:
+            detail = "a number has more than 4,300 digits"
+        raise DocumentError(f"{name}: not valid {kind}: {detail}") from None
+    where = _too_deep(data)
+    if where is not None:
+        raise DocumentError(
+            f"{name}: {where or 'the document'}: tables and lists nest deeper than "
+            f"{MAX_NESTING} levels"
+        )
+    return data
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+def _too_deep(data: Any) -> str | None:
+    """The path of the first value nested deeper than :data:`MAX_NESTING`, or None."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return where
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                stack.append((item, f"{where}.{key}" if where else str(key), depth + 1))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                stack.append((item, f"{where}[{i}]", depth + 1))
+    return None
 
 
-def load_document(path: str | Path, text: str | None = None) -> Community | Jurisdiction:
+def load_document(path: str | Path, text: str | bytes | None = None) -> Community | Jurisdiction:
     """Read and check a facts document; errors name the file, the field path and the value."""
     path = Path(path)
     data = parse_document(path, text)
@@ -163,3 +328,7 @@ def load_document(path: str | Path, text: str | None = None) -> Community | Juri
         return structure_subject(data, path.parent)
     except FactsError as exc:
         raise FactsError(exc.problems, source=str(path)) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")

@@ -127,9 +127,10 @@ class _HookUse:
 
 
 def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
-    return _HookUse(
-        bool(pm.hook.pack_derive_facts.get_hookimpls()), bool(pm.hook.pack_outputs.get_hookimpls())
-    )
+    def used(caller: Any) -> bool:
+        return any(not impl.wrapper for impl in caller.get_hookimpls())
+
+    return _HookUse(used(pm.hook.pack_derive_facts), used(pm.hook.pack_outputs))
 
 
 @attrs.frozen(eq=False)
@@ -261,11 +262,15 @@ def _plugin_manager(pack: Pack) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     if pack.hooks is not None:
+        from policyengine.hookguard import HookGuard
+
+        hooks_file = str(pack.path / (pack.info.hooks or ""))
         try:
             pm.register(pack.hooks, name=f"pack:{pack.id}")
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
+            raise PackError(f"{hooks_file}: {exc}") from None
+        pm.register(HookGuard(hooks_file, {d.path: d.type for d in pack.derived}))
     return pm
 
 

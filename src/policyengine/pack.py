@@ -433,14 +433,22 @@ def find_pack_folder(path: Path) -> Path:
     raise PackError(f"{path}: no pack.toml in this folder or in exactly one folder inside it")
 
 
+def _hooks_file(folder: Path, hooks: str) -> Path:
+    """The pack's hooks file: a regular ``.py`` file inside the pack's folder, or PackError."""
+    file = folder / hooks
+    where = f"{folder / 'pack.toml'}: pack.hooks: {hooks!r}"
+    root = folder.resolve()
+    if Path(hooks).is_absolute() or not file.resolve().is_relative_to(root):
+        raise PackError(f"{where} is outside the pack's folder {root}")
+    if not file.is_file() or file.suffix != ".py":
+        raise PackError(f"{where} is not a Python (.py) file in the pack")
+    return file
+
+
 def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType | None:
     if info.hooks is None:
         return None
-    file = folder / info.hooks
-    if not file.is_file():
-        raise PackError(
-            f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack"
-        )
+    file = _hooks_file(folder, info.hooks)
     safe = re.sub(r"\W", "_", info.id)
     name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
     if name in sys.modules:
@@ -452,9 +460,12 @@ def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType |
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit included: loading a pack never ends the program
         del sys.modules[name]
-        raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
+        what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else repr(exc)
+        raise PackError(f"{file}: the pack's hooks failed to load: {what}") from None
     return module
 
 
@@ -481,6 +492,8 @@ def load_pack(path: str | Path) -> Pack:
     problems = _check(raw)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
+    if raw.pack.hooks is not None:
+        _hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
     digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
     return Pack(
