@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from policyengine.documents import load_document, structure_subject
+from policyengine._converter import describe
+from policyengine.boundaries import check_as_of, check_parameters
+from policyengine.documents import load_document, structure_subject, validated
 from policyengine.engine import evaluate_community
-from policyengine.exceptions import FactProblem, FactsError
+from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
@@ -46,10 +48,14 @@ def load_facts(facts: FactsInput) -> Community | Jurisdiction:
     Raises :class:`~policyengine.exceptions.FactsError` listing every problem with its path.
     """
     if isinstance(facts, Community | Jurisdiction):
-        return facts
+        return validated(facts)
     if isinstance(facts, str | Path):
         return load_document(facts)
-    return structure_subject(facts)
+    if not isinstance(facts, Mapping):
+        raise FactsError(
+            [FactProblem("", f"{describe(facts)} is not facts: give a dict, a file path or typed facts")]
+        )
+    return structure_subject(facts)  # includes need a file: refused for data
 
 
 def check_facts(facts: Mapping[str, Any] | str | Path) -> tuple[FactProblem, ...]:
@@ -64,9 +70,11 @@ def check_facts(facts: Mapping[str, Any] | str | Path) -> tuple[FactProblem, ...
 def _pack(pack: str | Path | Pack) -> Pack:
     if isinstance(pack, Pack):
         return pack
+    if not isinstance(pack, str | Path):
+        raise InputError(f"pack: {describe(pack)} is not a pack id, a pack folder or a Pack")
     found = default_registry().resolve(pack)
     if len(found) != 1:
-        raise ValueError("evaluate() takes one pack; use evaluate_all() for every pack")
+        raise InputError("evaluate() takes one pack; use evaluate_all() for every pack")
     return found[0]
 
 
@@ -83,8 +91,10 @@ def evaluate(
     ``as_of`` (default: today) selects parameter values, phases and deadlines;
     ``parameters`` overrides parameter values by name (for what-if questions and tests).
     """
+    as_of = check_as_of(as_of)
     subject = load_facts(facts)
     loaded = _pack(pack)
+    parameters = check_parameters(loaded, parameters)
     if isinstance(subject, Jurisdiction):
         return evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
     return evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
@@ -92,5 +102,6 @@ def evaluate(
 
 def evaluate_all(facts: FactsInput, *, as_of: dt.date | None = None) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
+    as_of = check_as_of(as_of)
     subject = load_facts(facts)
     return [evaluate(subject, pack, as_of=as_of) for pack in installed_packs().values()]

@@ -12,16 +12,25 @@ import json
 import os
 import stat
 import tomllib
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction, JurisdictionInfo, check_community
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES, MAX_NESTING
 
-__all__ = ["load_document", "parse_document", "structure_community", "structure_subject"]
+__all__ = [
+    "load_document",
+    "parse_document",
+    "structure_community",
+    "structure_subject",
+    "validated",
+]
 
 Subject = Community | Jurisdiction
 
@@ -242,8 +251,38 @@ def _duplicate_ids(subject: Jurisdiction, problems: list[FactProblem]) -> None:
     visit(subject, "")
 
 
+_VALIDATED: weakref.WeakValueDictionary[int, Community | Jurisdiction] = (
+    weakref.WeakValueDictionary()
+)
+"""Typed facts this module built (and so checked), by ``id()``: they are not checked again."""
+
+
+def validated(subject: Community | Jurisdiction) -> Community | Jurisdiction:
+    """Typed facts built in Python, checked as a document would be (FactsError if not).
+
+    ``Community(...)`` and ``Jurisdiction(...)`` objects skip the converter: their fields
+    may hold anything. They are turned back into data and read again; objects this module
+    built are returned as they are.
+    """
+    if _VALIDATED.get(id(subject)) is subject:
+        return subject
+    try:
+        data = attrs.asdict(subject, retain_collection_types=False)
+    except Exception as exc:  # attrs.asdict of a malformed object
+        raise FactsError([FactProblem("", f"not facts: {exc}")]) from None
+    checked = structure_subject(data)
+    _VALIDATED[id(subject)] = subject if checked == subject else checked
+    return checked
+
+
 def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
     """A community or jurisdiction document (told apart by its top-level table)."""
+    subject = _structure_subject(data, base)
+    _VALIDATED[id(subject)] = subject
+    return subject
+
+
+def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction:
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
         subject = _structure_jurisdiction(data, "", base, problems)

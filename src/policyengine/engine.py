@@ -241,6 +241,18 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     return field_type, param_type
 
 
+def _check_alternatives(normal: ex.Normal) -> None:
+    """A condition the rules engine can hold: at most :data:`CHUNK` alternative branches."""
+    from policyengine._durable import CHUNK
+
+    found = ex.branches(normal)
+    if found > CHUNK:
+        raise ex.ExpressionError(
+            f"the condition has {found:,} alternative branches (ways to hold); the rules "
+            f"engine takes at most {CHUNK} in one condition: split it into several rules"
+        )
+
+
 def _compile_expr(
     text: str | None, where: str, env: tuple[Any, Any], *, condition: bool
 ) -> ex.Expr | None:
@@ -250,7 +262,7 @@ def _compile_expr(
         expr = ex.parse(text)
         ex.check_types(expr, *env, condition=condition)
         if condition:
-            ex.normalise(expr)
+            _check_alternatives(ex.normalise(expr))
     except ex.ExpressionError as exc:
         raise PackError(f"{where}: {exc}") from None
     return expr
@@ -384,6 +396,8 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         try:
             evidence = ex.parse(dl.evidence)
             kind = ex.check_types(evidence, *env, condition=False)
+            if kind == "bool":
+                _check_alternatives(ex.normalise(evidence))
         except ex.ExpressionError as exc:
             raise PackError(f"{where}.evidence: {exc}") from None
         is_value = isinstance(evidence, ex.Field) and (

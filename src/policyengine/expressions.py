@@ -32,11 +32,15 @@ normalises comparisons so that a single fact stands on the left, as the Rete eng
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
+from fractions import Fraction
 from typing import Any, Literal, TypeAlias
 
 import attrs
+
+from policyengine.limits import MAX_CONDITION_DEPTH, MAX_CONDITION_TEXT, MAX_EXACT_INT
 
 __all__ = [
     "And",
@@ -187,6 +191,16 @@ class _Parser:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """One more level of nesting (parentheses, ``not``, unary minus), within the limit."""
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise ExpressionError(
+                f"the expression nests more than {MAX_CONDITION_DEPTH} levels deep: "
+                f"{_short(self.text)}"
+            )
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -227,7 +241,10 @@ class _Parser:
     def not_(self) -> Expr:
         if self.at("not"):
             self.take()
-            return Not(self.not_())
+            self.deeper()
+            inner = self.not_()
+            self.depth -= 1
+            return Not(inner)
         return self.compare()
 
     def literal(self) -> Scalar:
@@ -303,7 +320,9 @@ class _Parser:
     def unary(self) -> Expr:
         if self.at("-"):
             self.take()
+            self.deeper()
             inner = self.unary()
+            self.depth -= 1
             if isinstance(inner, Const) and isinstance(inner.value, int | float):
                 return Const(-inner.value)
             return Arith("-", Const(0), inner)
@@ -318,8 +337,10 @@ class _Parser:
         if kind == "kw" and value in ("true", "false"):
             return Const(value == "true")
         if kind == "op" and value == "(":
+            self.deeper()
             inner = self.or_()
             self.take(")")
+            self.depth -= 1
             return inner
         if kind == "name":
             if value == "count" and self.at("("):
@@ -340,7 +361,38 @@ class _Parser:
 
 
 def _number(text: str) -> int | float:
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    """A numeric literal the engine compares exactly: an integer up to 2^53, a finite float."""
+    if any(c in text for c in ".eE"):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ExpressionError(f"the number {_short(text)} is too large")
+        return value
+    if len(text) > 16 or int(text) > MAX_EXACT_INT:
+        raise ExpressionError(
+            f"the number {_short(text)} is beyond 2^53 (9,007,199,254,740,992), "
+            "the largest integer compared exactly"
+        )
+    return int(text)
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "…")
+
+
+def _depth(expr: Expr) -> int:
+    """How deep the expression tree is (without recursion: it may be deep)."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Arith | Compare):
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, Not):
+            stack.append((node.item, depth + 1))
+        elif isinstance(node, And | Or):
+            stack += [(item, depth + 1) for item in node.items]
+    return deepest
 
 
 def _text(value: Scalar, source: str) -> str:
@@ -359,7 +411,18 @@ def parse(text: str) -> Expr:
     """Parse a condition or a value expression."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
-    return _Parser(text).parse()
+    if len(text) > MAX_CONDITION_TEXT:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is "
+            f"{MAX_CONDITION_TEXT:,}: {_short(text)}"
+        )
+    expr = _Parser(text).parse()
+    if _depth(expr) > MAX_CONDITION_DEPTH:
+        raise ExpressionError(
+            f"the expression nests more than {MAX_CONDITION_DEPTH} levels deep (a long chain "
+            f"of + - * / counts one level per term): {_short(text)}"
+        )
+    return expr
 
 
 # ---------------------------------------------------------------------------- reading
@@ -600,6 +663,26 @@ def _check_rhs(e: Expr, whole: str) -> None:
             raise ExpressionError(f"a condition cannot be used as a value in {whole!r}")
 
 
+def _exact(op: str, a: int | float, b: int | float) -> int | float:
+    """``a op b`` computed exactly on the decimal values written, then rounded once.
+
+    ``0.1 + 0.2`` is 0.3 and ``1.1 / 1e18`` is 1.1e-18 (never 0, as rounding to 9 decimals
+    would give); an integer result beyond 2^53 is refused.
+    """
+    x, y = Fraction(repr(a)), Fraction(repr(b))
+    value = x + y if op == "+" else x - y if op == "-" else x * y if op == "*" else x / y
+    if isinstance(a, int) and isinstance(b, int) and value.denominator == 1:
+        if abs(value) > MAX_EXACT_INT:
+            raise ExpressionError(
+                f"{a} {op} {b} is beyond 2^53, the largest integer compared exactly"
+            )
+        return int(value)
+    result = float(value)
+    if not math.isfinite(result):
+        raise ExpressionError(f"{a} {op} {b} is too large a number")
+    return result
+
+
 def fold(e: Expr) -> Expr:
     """Arithmetic over constants only, computed now (the engine never matches it)."""
     if isinstance(e, Arith):
@@ -609,9 +692,11 @@ def fold(e: Expr) -> Expr:
             if (
                 isinstance(a, int | float)
                 and isinstance(b, int | float)
+                and not isinstance(a, bool)
+                and not isinstance(b, bool)
                 and not (e.op == "/" and b == 0)
             ):
-                return Const(_arith(e.op, a, b))
+                return Const(_exact(e.op, a, b))
         return Arith(e.op, left, right)
     return e
 

@@ -28,7 +28,7 @@ def parse_date(text: str) -> dt.date:
 def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]:
     """``(position, data, base folder)`` for each document in FACTS (several for a batch)."""
     if name == "-":
-        path, text = Path("<stdin>.json"), stdin.read()
+        path, text = Path("<stdin>.json"), _read_stdin(stdin)
     else:
         path, text = Path(name), None
     data = parse_document(path, text)
@@ -37,6 +37,19 @@ def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]
     if isinstance(data, list):
         return [(f"{label}[{i}]", item, base) for i, item in enumerate(data)]
     return [(label, data, base)]
+
+
+def _read_stdin(stdin: TextIO | None) -> str | bytes:
+    """All of standard input (bytes where possible: the reader checks UTF-8), or InputError."""
+    if stdin is None or stdin.closed:
+        raise InputError("-: standard input is closed")
+    try:
+        buffer = getattr(stdin, "buffer", None)
+        return buffer.read() if buffer is not None else stdin.read()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"-: cannot read standard input: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"-: standard input is not UTF-8 text: {exc}") from None
 
 
 def read_subjects(
