@@ -242,14 +242,21 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
 
 
 def _check_alternatives(normal: ex.Normal) -> None:
-    """A condition the rules engine can hold: at most :data:`CHUNK` alternative branches."""
-    from policyengine._durable import CHUNK
+    """A condition the rules engine can hold: at most ``CHUNK`` alternative branches and
+    ``MAX_VALUES`` values read (see :mod:`policyengine._durable`)."""
+    from policyengine._durable import CHUNK, MAX_VALUES, value_keys
 
     found = ex.branches(normal)
     if found > CHUNK:
         raise ex.ExpressionError(
             f"the condition has {found:,} alternative branches (ways to hold); the rules "
             f"engine takes at most {CHUNK} in one condition: split it into several rules"
+        )
+    reads = len(value_keys(normal))
+    if reads > MAX_VALUES:
+        raise ex.ExpressionError(
+            f"the condition reads {reads} values; the rules engine compares at most "
+            f"{MAX_VALUES} in one condition: split it into several rules"
         )
 
 
