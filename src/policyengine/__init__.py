@@ -14,9 +14,11 @@ from __future__ import annotations
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
 from policyengine.engine import EvaluationContext, RuleDecision
 from policyengine.exceptions import (
+    DocumentError,
     EngineError,
     FactProblem,
     FactsError,
+    InputError,
     PackError,
     PolicyEngineError,
     UnknownPackError,
@@ -31,11 +33,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Community",
+    "DocumentError",
     "EngineError",
     "EvaluationContext",
     "FactProblem",
     "FactsError",
     "Finding",
+    "InputError",
     "Jurisdiction",
     "Pack",
     "PackError",

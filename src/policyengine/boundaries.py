@@ -106,7 +106,12 @@ def check_parameters(pack: Pack, parameters: Any) -> Mapping[str, Any] | None:
         kind = parameter_kind(param)
         problem = _problem(kind, value)
         if problem:
-            shown = {"bool": "true or false", "table": "a table of numbers"}.get(kind, kind)
+            shown = {
+                "bool": "true or false",
+                "number": "a number",
+                "text": "text",
+                "table": "a table of numbers",
+            }[kind]
             raise InputError(
                 f"parameters.{name}: {describe(value)} {problem} "
                 f"(the parameter “{param.title}” is {shown})"

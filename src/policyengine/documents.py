@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import tomllib
+import typing
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -21,7 +22,13 @@ import attrs
 
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
-from policyengine.facts import Community, Jurisdiction, JurisdictionInfo, check_community
+from policyengine.facts import (
+    Community,
+    CommunityInfo,
+    Jurisdiction,
+    JurisdictionInfo,
+    check_community,
+)
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES, MAX_NESTING
 
 __all__ = [
@@ -266,13 +273,42 @@ def validated(subject: Community | Jurisdiction) -> Community | Jurisdiction:
     """
     if _VALIDATED.get(id(subject)) is subject:
         return subject
+    wrong = list(_untyped(subject, ""))
+    if wrong:
+        raise FactsError(wrong)
     try:
-        data = attrs.asdict(subject, retain_collection_types=False)
+        data = attrs.asdict(subject)
     except Exception as exc:  # attrs.asdict of a malformed object
         raise FactsError([FactProblem("", f"not facts: {exc}")]) from None
     checked = structure_subject(data)
     _VALIDATED[id(subject)] = subject if checked == subject else checked
     return checked
+
+
+def _untyped(value: Any, prefix: str) -> Iterator[FactProblem]:
+    """Sections of typed facts that are not of their class (a dict where a section belongs)."""
+    cls = type(value)
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        item = getattr(value, field.name, None)
+        expected = hints[field.name]
+        where = f"{prefix}{field.name}"
+        if attrs.has(expected):
+            if not isinstance(item, expected):
+                yield FactProblem(
+                    where,
+                    f"{describe(item)} is not a {expected.__name__}: build typed facts from "
+                    f"typed sections, or pass the whole document as a dict",
+                )
+            elif expected in (CommunityInfo, JurisdictionInfo):
+                continue
+        elif typing.get_origin(expected) is tuple:
+            kind = typing.get_args(expected)[0]
+            if not isinstance(item, tuple) or not all(isinstance(i, kind) for i in item):
+                yield FactProblem(where, f"is not a tuple of {kind.__name__}")
+                continue
+            for i, child in enumerate(item):
+                yield from _untyped(child, f"{where}[{i}].")
 
 
 def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
