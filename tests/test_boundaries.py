@@ -89,9 +89,9 @@ class TestTypedFacts:
 class TestApiArguments:
     @pytest.mark.parametrize("as_of", ["2024-01-01", dt.datetime(2024, 1, 1), 20240101])
     def test_as_of_must_be_a_date(self, as_of: Any) -> None:
-        with pytest.raises(InputError, match="^as_of: .* is not a date"):
+        with pytest.raises(InputError, match=r"^as_of: .* is not a date"):
             policyengine.evaluate(wuma(), WUMA, as_of=as_of)
-        with pytest.raises(InputError, match="^as_of: "):
+        with pytest.raises(InputError, match=r"^as_of: "):
             policyengine.evaluate_all(wuma(), as_of=as_of)
 
     def test_as_of_beyond_the_last_date(self) -> None:
@@ -100,7 +100,7 @@ class TestApiArguments:
 
     @pytest.mark.parametrize("pack", [None, 3, ["wuma-star-rating"]])
     def test_pack_must_be_named(self, pack: Any) -> None:
-        with pytest.raises(InputError, match="^pack: "):
+        with pytest.raises(InputError, match=r"^pack: "):
             policyengine.evaluate(wuma(), pack)
 
     def test_every_raised_error_is_exported(self) -> None:

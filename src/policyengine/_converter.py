@@ -86,11 +86,10 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
         raise ValueError(
             f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
         )
-    if base is int:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise TypeError(f"{describe(value)} is not a whole number")
-            value = int(value)
+    if base is int and isinstance(value, float):
+        if not value.is_integer():
+            raise TypeError(f"{describe(value)} is not a whole number")
+        value = int(value)
     if rng is not None:
         if rng.max is not None and value > rng.max:
             raise ValueError(f"{describe(value)} is above the maximum {rng.max:g}")

@@ -53,7 +53,11 @@ def load_facts(facts: FactsInput) -> Community | Jurisdiction:
         return load_document(facts)
     if not isinstance(facts, Mapping):
         raise FactsError(
-            [FactProblem("", f"{describe(facts)} is not facts: give a dict, a file path or typed facts")]
+            [
+                FactProblem(
+                    "", f"{describe(facts)} is not facts: give a dict, a file path or typed facts"
+                )
+            ]
         )
     return structure_subject(facts)  # includes need a file: refused for data
 

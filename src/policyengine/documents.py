@@ -156,8 +156,11 @@ def _included(
     root = base.resolve()
     for pattern in patterns:
         shown = describe(pattern)
-        if not pattern or "\0" in pattern or Path(pattern).is_absolute() or (
-            ".." in Path(pattern).parts
+        if (
+            not pattern
+            or "\0" in pattern
+            or Path(pattern).is_absolute()
+            or (".." in Path(pattern).parts)
         ):
             problems.append(
                 FactProblem(
@@ -185,7 +188,7 @@ def _included(
             budget.seen.add(real)
             try:
                 data = _read_regular(real, MAX_INCLUDE_BYTES - budget.bytes)
-            except _TooLarge:
+            except _TooLargeError:
                 problems.append(
                     FactProblem(
                         where,
@@ -208,7 +211,7 @@ def _included(
             problems.append(FactProblem(where, f"{shown} matches no file"))
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass
 
 
@@ -225,7 +228,7 @@ def _read_regular(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise _TooLarge
+        raise _TooLargeError
     return data
 
 

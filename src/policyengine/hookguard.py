@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, get_args
 
 from policyengine._converter import check_text, describe
@@ -140,7 +140,7 @@ class HookGuard:
         """Check the facts a pack's hooks derive."""
         results = yield from self._run(
             "pack_derive_facts",
-            lambda found: [_check_facts(r, self.derived) for r in _each(found)],
+            lambda found: _check_each(found, lambda r: _check_facts(r, self.derived)),
         )
         return results
 
@@ -154,13 +154,15 @@ class HookGuard:
     def pack_outputs(self, context: Any, findings: Any) -> Generator[None, Any, Any]:
         """Check the outputs a pack's hooks give."""
         results = yield from self._run(
-            "pack_outputs", lambda found: [_check_outputs(r) for r in _each(found)]
+            "pack_outputs", lambda found: _check_each(found, _check_outputs)
         )
         return results
 
 
-def _each(found: Any) -> Sequence[Any]:
-    return found if isinstance(found, list) else [found]
+def _check_each(found: Any, check: Callable[[Any], None]) -> None:
+    """Check each implementation's result of a hook that collects them in a list."""
+    for result in found if isinstance(found, list) else [found]:
+        check(result)
 
 
 def _exc_text(exc: BaseException) -> str:

@@ -19,8 +19,8 @@ import argparse
 import datetime as dt
 import glob
 import io
-import re
 import json
+import re
 import subprocess
 import tarfile
 import tempfile
