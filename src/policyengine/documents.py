@@ -349,6 +349,8 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
             text = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
+        except ValueError:  # a NUL or an unpaired surrogate in the name
+            raise DocumentError(f"{describe(name)}: is not a file name") from None
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

@@ -505,6 +505,9 @@ def evaluate(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) ->
         items = facts.get(expr.path)
         return None if items is None else expr.value in items
     if isinstance(expr, Arith):
+        folded = fold(expr) if _constant(expr) else expr  # exactly, as the compiler folds it
+        if isinstance(folded, Const):
+            return folded.value
         a, b = evaluate(expr.left, facts, params), evaluate(expr.right, facts, params)
         if a is None or b is None:
             return None
@@ -661,6 +664,15 @@ def _check_rhs(e: Expr, whole: str) -> None:
                 raise ExpressionError(f"division by zero in {whole!r}")
         if isinstance(node, Compare | And | Or | Not):
             raise ExpressionError(f"a condition cannot be used as a value in {whole!r}")
+
+
+def _constant(e: Expr) -> bool:
+    """Arithmetic over number constants only."""
+    if isinstance(e, Arith):
+        return _constant(e.left) and _constant(e.right)
+    return (
+        isinstance(e, Const) and isinstance(e.value, int | float) and not isinstance(e.value, bool)
+    )
 
 
 def _exact(op: str, a: int | float, b: int | float) -> int | float:

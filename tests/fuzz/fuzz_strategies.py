@@ -1,0 +1,210 @@
+"""Generators for the fuzzing suite: facts documents (valid-shaped and junk), condition
+strings and pack files, and the checks every result must pass whatever the input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import policyengine
+from policyengine.facts import FactType, fact_catalogue
+from policyengine.results import BLOCKING, Result
+
+
+def scaled(n: int) -> int:
+    """``n`` examples under the default profile, more under ``--hypothesis-profile=ci``.
+
+    For tests that compile a ruleset per example (durable-rules never frees one).
+    """
+    return max(1, n * min(settings.default.max_examples, 300) // 100)
+
+
+DOCUMENTED = (policyengine.PolicyEngineError,)
+"""The only exceptions the API may raise (each exported from policyengine)."""
+
+CATALOGUE = dict(fact_catalogue("community"))
+JURISDICTION_CATALOGUE = dict(fact_catalogue("jurisdiction"))
+AS_OF = st.dates(dt.date(2000, 1, 1), dt.date(2040, 12, 31))
+
+# --------------------------------------------------------------------------- values
+
+junk_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=2),
+    st.sampled_from(["", "1000", "true", "null", "2024-13-45", "x" * 70_000, "社区"]),
+)
+junk = st.recursive(
+    junk_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def value_of(ftype: FactType) -> st.SearchStrategy[Any]:
+    """A value of the fact's type (inside its range, mostly), or now and then junk."""
+    if ftype.kind == "bool":
+        good: st.SearchStrategy[Any] = st.booleans()
+    elif ftype.kind in ("int", "number"):
+        lo = ftype.range.min if ftype.range and ftype.range.min is not None else -1e6
+        hi = ftype.range.max if ftype.range and ftype.range.max is not None else 1e6
+        ints = st.integers(math.ceil(lo), math.floor(hi))
+        good = (
+            ints
+            if ftype.kind == "int"
+            else st.one_of(ints, st.integers(int(lo * 100), int(hi * 100)).map(lambda n: n / 100))
+        )
+    elif ftype.kind == "text":
+        good = st.sampled_from(ftype.choices) if ftype.choices else st.text(min_size=1, max_size=12)
+    elif ftype.kind == "list":
+        good = st.lists(st.sampled_from(ftype.choices or ("x",)), max_size=4, unique=True)
+    elif ftype.kind == "date_list":
+        good = st.lists(AS_OF.map(dt.date.isoformat), max_size=3)
+    else:
+        good = AS_OF.map(dt.date.isoformat)
+    return st.one_of(good, good, good, st.none(), junk_scalars)
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        head, _, tail = path.partition(".")
+        out.setdefault(head, {})[tail] = value
+    return out
+
+
+@st.composite
+def community_docs(draw: st.DrawFn, cid: str | None = None) -> dict[str, Any]:
+    """A community document of the vocabulary's shape, its values mostly valid."""
+    paths = draw(st.lists(st.sampled_from(sorted(CATALOGUE)), max_size=25, unique=True))
+    flat = {p: draw(value_of(CATALOGUE[p])) for p in paths if p != "community.id"}
+    flat["community.id"] = cid or draw(st.one_of(st.text(min_size=1, max_size=8), junk_scalars))
+    doc = _nest(flat)
+    if draw(st.integers(0, 9)) == 0:  # an unknown key, now and then
+        doc[draw(st.sampled_from(["community", "extra", "happiness"]))] = draw(junk)
+    return doc
+
+
+@st.composite
+def jurisdiction_docs(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(0, 4))
+    ids = draw(st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), min_size=n, max_size=n))
+    doc: dict[str, Any] = {
+        "jurisdiction": {
+            "id": "j",
+            "level": draw(st.sampled_from(["street", "district", "city", "nowhere"])),
+        },
+        "communities": [draw(community_docs(cid)) for cid in ids],
+    }
+    if draw(st.booleans()):
+        doc["jurisdictions"] = [
+            {"jurisdiction": {"id": "k"}, "communities": [draw(community_docs("z"))]}
+        ]
+    return doc
+
+
+facts_documents = st.one_of(community_docs(), community_docs(), jurisdiction_docs(), junk)
+
+# ------------------------------------------------------------------------ conditions
+
+NUMERIC = sorted(p for p, t in CATALOGUE.items() if t.is_numeric)
+BOOLS = sorted(p for p, t in CATALOGUE.items() if t.kind == "bool")[:8]
+TOKENS = [
+    *NUMERIC[:8],
+    *BOOLS,
+    "community.kind",
+    "services.covered",
+    "params.x",
+    "and",
+    "or",
+    "not",
+    "in",
+    "contains",
+    "contains_any",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "<",
+    "<=",
+    "==",
+    "!=",
+    ">=",
+    ">",
+    "≥",
+    "+",
+    "-",
+    "*",
+    "/",
+    "0",
+    "1",
+    "2.5",
+    "1e-05",
+    "1e400",
+    "9007199254740993",
+    "0.1",
+    "700",
+    '"urban"',
+    "'rural'",
+    "true",
+    "false",
+    "“社区”",
+    "count",
+    "@",
+    "$",
+]
+condition_strings = st.one_of(
+    st.lists(st.sampled_from(TOKENS), min_size=1, max_size=14).map(" ".join),
+    st.text(max_size=40),
+)
+"""Token soup and raw text: mostly malformed, now and then a valid condition."""
+
+# -------------------------------------------------------------------------- checks
+
+
+def check_verdict(result: Result, scoped: bool) -> None:
+    """The verdict follows from the findings by results.md's rules.
+
+    ``scoped``: the pack has an applicability condition, whose being unknown makes the
+    verdict ``incomplete`` whatever the findings say.
+    """
+    binding = [f for f in result.findings if f.binding]
+    outcomes = {f.outcome for f in binding}
+    nested = (*result.communities, *result.jurisdictions)
+    if result.subject_level == "jurisdiction" and not binding:
+        # no duties of its own: the verdict sums up its communities' and children's
+        verdicts = {r.verdict for r in nested}
+        expected = (
+            "not_applicable"
+            if verdicts <= {"not_applicable"}
+            else "fail"
+            if "fail" in verdicts
+            else "incomplete"
+            if "incomplete" in verdicts
+            else "pass"
+        )
+        assert result.verdict == expected, (result.verdict, verdicts)
+    elif result.verdict == "not_applicable":
+        assert outcomes <= {"not_applicable"}, (result.verdict, outcomes)
+    elif result.verdict == "fail":
+        assert outcomes & BLOCKING, outcomes
+    elif result.verdict == "pass":
+        assert not outcomes & (BLOCKING | {"unknown"}), outcomes
+        assert not binding or outcomes != {"not_applicable"}, outcomes
+    else:
+        assert result.verdict == "incomplete", result.verdict
+        unknown_scope = scoped and result.subject_level == "community"
+        assert unknown_scope or ("unknown" in outcomes and not outcomes & BLOCKING), outcomes
+    for each in nested:
+        check_verdict(each, scoped)
