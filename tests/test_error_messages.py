@@ -203,3 +203,31 @@ class TestHooks:
         code, _, err = run(["evaluate", "-", "--pack", str(folder)], '{"community": {"id": "x"}}')
         assert code == 2
         assert f"{folder / 'hooks.py'}: the pack's hooks failed to load: sys.exit(3)" in err
+
+
+class TestBadPackFiles:
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ("a = " + "[" * 50_000 + "]" * 50_000 + "\n", "nest too deeply"),
+            ("a = " + "9" * 4400 + "\n", "more than 4,300 digits"),
+            (b"\xc9\xe7", "cannot read the file"),
+        ],
+    )
+    def test_unreadable_pack_file_is_a_pack_error(
+        self, tmp_path: Path, data: str | bytes, message: str
+    ) -> None:
+        write(tmp_path / "pack.toml", data)
+        with pytest.raises(PackError, match=message):
+            policyengine.load_pack(tmp_path)
+
+    def test_pack_file_with_byte_order_mark_is_read(self, tmp_path: Path) -> None:
+        shutil.copytree(FIXTURE_PACKS / "conditions", tmp_path / "p")
+        toml = tmp_path / "p" / "pack.toml"
+        toml.write_bytes(b"\xef\xbb\xbf" + toml.read_bytes())
+        assert policyengine.load_pack(tmp_path / "p").id == "fixture-conditions"
+
+    @pytest.mark.parametrize("path", [None, 3, "a\0b"])
+    def test_pack_path_not_a_path(self, path: object) -> None:
+        with pytest.raises(PackError):
+            policyengine.load_pack(path)  # type: ignore[arg-type]

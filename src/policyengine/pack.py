@@ -476,14 +476,23 @@ def load_pack(path: str | Path) -> Pack:
     The rules themselves are compiled and checked on first evaluation, or by
     :func:`policyengine.engine.compile_pack`.
     """
-    folder = find_pack_folder(Path(path))
+    if not isinstance(path, str | Path):
+        raise PackError(f"{path!r} is not a pack folder (give a path)")
+    try:
+        folder = find_pack_folder(Path(path))
+    except ValueError:  # a NUL or an unpaired surrogate in the name
+        raise PackError(f"{path!r} is not a pack folder name") from None
     file = folder / "pack.toml"
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"{file}: cannot read the file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{file}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PackError(f"{file}: not valid TOML: tables and lists nest too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise PackError(f"{file}: not valid TOML: a number has more than 4,300 digits") from None
     try:
         raw = converter.structure(data, _PackFile)
     except Exception as exc:  # cattrs groups
