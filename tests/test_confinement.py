@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import policyengine
-from policyengine import documents
+from policyengine import includes
 from policyengine.cli import main
 from policyengine.exceptions import FactsError, PackError
 
@@ -121,10 +121,10 @@ class TestIncludes:
         for i in range(3):
             community_file(tmp_path, f"c{i}.toml", f"c{i}")
         doc = street(tmp_path, "c*.toml")
-        monkeypatch.setattr(documents, "MAX_INCLUDE_FILES", 2)
+        monkeypatch.setattr(includes, "MAX_INCLUDE_FILES", 2)
         assert any("more than 2 files are included" in p for p in problems(doc))
-        monkeypatch.setattr(documents, "MAX_INCLUDE_FILES", 10)
-        monkeypatch.setattr(documents, "MAX_INCLUDE_BYTES", 40)
+        monkeypatch.setattr(includes, "MAX_INCLUDE_FILES", 10)
+        monkeypatch.setattr(includes, "MAX_INCLUDE_BYTES", 40)
         assert any("hold more than 40 bytes together" in p for p in problems(doc))
 
     def test_data_without_a_folder_cannot_include(self) -> None:
