@@ -97,6 +97,29 @@ class TestIncludes:
         assert isinstance(subject, policyengine.Jurisdiction)
         assert sorted(c.id for c in subject.communities) == ["a", "b"]
 
+    def test_link_cycles_are_not_walked(self, tmp_path: Path) -> None:
+        """Two links back up the tree made ``**`` walk 2^40 paths (glob follows links)."""
+        code = (
+            "import pathlib, sys, policyengine\n"
+            "s = policyengine.load_facts(sys.argv[1])\n"
+            "print(sorted(c.id for c in s.communities))\n"
+        )
+        community_file(tmp_path / "c" / "a", "x.toml", "x")
+        (tmp_path / "c" / "a" / "up").symlink_to("..")
+        (tmp_path / "c" / "self").symlink_to(".")
+        doc = street(tmp_path, "c/**/*.toml")
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(doc)], capture_output=True, text=True, timeout=60
+        )
+        assert run.stdout == "['x']\n", run.stderr
+
+    def test_included_communities_in_path_order(self, tmp_path: Path) -> None:
+        for name in ("b", "c", "a"):
+            community_file(tmp_path / "c", f"{name}.toml", name)
+        subject = policyengine.load_facts(street(tmp_path, "c/*.toml"))
+        assert isinstance(subject, policyengine.Jurisdiction)
+        assert [c.id for c in subject.communities] == ["a", "b", "c"]
+
     def test_duplicate_community_id_is_an_error(self, tmp_path: Path) -> None:
         """Two files with one id would count one community twice in a street's shares."""
         community_file(tmp_path, "a.toml", "same")

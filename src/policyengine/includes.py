@@ -9,7 +9,7 @@ at most once; at most :data:`~policyengine.limits.MAX_INCLUDE_FILES` files and
 
 from __future__ import annotations
 
-import glob
+import itertools
 import os
 import stat
 from collections.abc import Iterator
@@ -21,6 +21,9 @@ from policyengine.exceptions import DocumentError, FactProblem
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES
 
 __all__ = ["IncludeBudget", "included"]
+
+_MAX_MATCHES = 100_000
+"""Most paths one pattern may match (folders and files matched twice included)."""
 
 
 class IncludeBudget:
@@ -74,10 +77,19 @@ def included(
                 )
             )
             continue
-        matched = False
-        for match in glob.iglob(os.path.join(glob.escape(str(base)), pattern), recursive=True):
-            matched = True
-            file = Path(match)
+        try:
+            # pathlib's ** never follows a link to a folder (glob's loops on a link cycle)
+            found = list(itertools.islice(base.glob(pattern), _MAX_MATCHES + 1))
+        except (ValueError, OSError) as exc:
+            problems.append(FactProblem(where, f"{shown} is not a valid pattern: {exc}"))
+            continue
+        if len(found) > _MAX_MATCHES:
+            problems.append(
+                FactProblem(where, f"{shown} matches more than {_MAX_MATCHES:,} paths")
+            )
+            return
+        matched = bool(found)
+        for file in sorted(found):
             real = file.resolve()
             if not real.is_relative_to(root):
                 problems.append(FactProblem(where, f"{file} leads outside the document's folder"))
