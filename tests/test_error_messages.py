@@ -231,3 +231,17 @@ class TestBadPackFiles:
     def test_pack_path_not_a_path(self, path: object) -> None:
         with pytest.raises(PackError):
             policyengine.load_pack(path)  # type: ignore[arg-type]
+
+
+class TestNamedFiles:
+    def test_device_named_on_the_command_line_is_refused(self) -> None:
+        """``policyengine validate /dev/zero`` read until memory ran out."""
+        code, _, err = run(["validate", "/dev/zero"])
+        assert (code, err) == (
+            2,
+            "policyengine: /dev/zero: is a device, not a file (use - for standard input)\n",
+        )
+
+    def test_folder_named_on_the_command_line(self, tmp_path: Path) -> None:
+        code, _, err = run(["validate", str(tmp_path)])
+        assert code == 2 and f"{tmp_path}: cannot read the file: Is a directory" in err

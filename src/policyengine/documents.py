@@ -8,6 +8,8 @@ The strict converter of :mod:`policyengine._converter` turns dicts into the clas
 from __future__ import annotations
 
 import json
+import os
+import stat
 import tomllib
 import typing
 import weakref
@@ -237,6 +239,9 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     name = str(path)
     if text is None:
         try:
+            mode = os.stat(path).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero would never end
+                raise DocumentError(f"{name}: is a device, not a file (use - for standard input)")
             text = path.read_bytes()
         except OSError as exc:
             raise DocumentError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
