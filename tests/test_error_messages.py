@@ -245,3 +245,12 @@ class TestNamedFiles:
     def test_folder_named_on_the_command_line(self, tmp_path: Path) -> None:
         code, _, err = run(["validate", str(tmp_path)])
         assert code == 2 and f"{tmp_path}: cannot read the file: Is a directory" in err
+
+
+class TestOutputErrors:
+    def test_output_folder_is_a_message(self, tmp_path: Path) -> None:
+        """``--output`` naming a folder: a message with exit 2, not a traceback."""
+        doc = write(tmp_path / "c.json", '{"community": {"id": "x"}}')
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating",
+                            "--output", str(tmp_path)])
+        assert code == 2 and err.startswith("policyengine: ") and "Traceback" not in err

@@ -84,6 +84,10 @@ def main(
     except RecursionError:
         _say(err, "policyengine: the input nests too deeply to be read")
         return EXIT_INPUT
+    except OSError as exc:  # a file the command could not read or write
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(err, f"policyengine: {where}{exc.strerror or exc}")
+        return EXIT_INPUT
     except MemoryError:
         _say(err, "policyengine: out of memory")
         return EXIT_INPUT
