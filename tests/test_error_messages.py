@@ -185,6 +185,12 @@ class TestHooks:
                 DERIVED,
                 'hook pack_derive_facts derived.size: "99" is not a number',
             ),
+            (
+                "@hookimpl\ndef pack_derive_facts(context):\n"
+                "    return {'community.households': 2.5}\n",
+                "",
+                "hook pack_derive_facts community.households: 2.5 is not a whole number",
+            ),
         ],
     )
     def test_hook_failures_name_the_file_and_the_hook(

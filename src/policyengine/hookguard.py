@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from policyengine._converter import check_text, describe
 from policyengine.exceptions import PackError
+from policyengine.facts import fact_catalogue
 from policyengine.hookspecs import hookimpl
 from policyengine.limits import MAX_EXACT_INT
 from policyengine.results import Outcome
@@ -23,6 +24,21 @@ from policyengine.results import Outcome
 __all__ = ["HookGuard", "check_value"]
 
 _OUTCOMES = frozenset(get_args(Outcome))
+_KINDS = {
+    path: ftype.kind
+    for level in ("community", "jurisdiction")
+    for path, ftype in fact_catalogue(level).items()
+}
+"""The type of every fact of the vocabulary: a hook may not give another."""
+_PHRASES = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "number": "a number",
+    "text": "text",
+    "date": "a date",
+    "list": "a list",
+    "date_list": "a list of dates",
+}
 
 
 def check_value(value: Any, where: str, depth: int = 0) -> None:
@@ -65,7 +81,7 @@ def _check_facts(result: Any, derived: Mapping[str, str]) -> None:
         if not isinstance(path, str):
             raise ValueError(f"returned the fact name {describe(path)}, which is not text")
         check_value(value, path)
-        kind = derived.get(path)
+        kind = derived.get(path) or _KINDS.get(path)
         if value is None or kind is None:
             continue
         ok = {
@@ -78,7 +94,7 @@ def _check_facts(result: Any, derived: Mapping[str, str]) -> None:
             "date_list": isinstance(value, list | tuple),
         }.get(kind, True)
         if not ok:
-            raise ValueError(f"{path}: {describe(value)} is not a {kind} (the pack declares it so)")
+            raise ValueError(f"{path}: {describe(value)} is not {_PHRASES.get(kind, kind)}")
 
 
 def _check_decision(result: Any) -> None:

@@ -84,9 +84,7 @@ def included(
             problems.append(FactProblem(where, f"{shown} is not a valid pattern: {exc}"))
             continue
         if len(found) > _MAX_MATCHES:
-            problems.append(
-                FactProblem(where, f"{shown} matches more than {_MAX_MATCHES:,} paths")
-            )
+            problems.append(FactProblem(where, f"{shown} matches more than {_MAX_MATCHES:,} paths"))
             return
         matched = bool(found)
         for file in sorted(found):
