@@ -190,6 +190,23 @@ class TestPackLimits:
         with pytest.raises(PackError, match=r"\(hostile\.rule\)\.require: .*nests more than 64"):
             policyengine.evaluate({"community": {"id": "x"}}, folder, as_of=AS_OF)
 
+    @pytest.mark.parametrize(
+        ("require", "message"),
+        [
+            ("not " * 2000 + "community.key_community", "nests more than 64"),
+            (" + ".join(["community.households"] * 2000) + " > 1", "the limit is 20,000"),
+            (" + ".join(["a.b"] * 2000) + " > 1", "nests more than 64"),
+            ("community.households > " + "9" * 5000, "beyond 2^53"),
+        ],
+    )
+    def test_refused_when_the_pack_is_read(self, tmp_path: Path, require: str, message: str) -> None:
+        """Before any evaluation, and before the pack's hooks run."""
+        folder = pack_with_rule(tmp_path, require)
+        with pytest.raises(PackError) as info:
+            policyengine.load_pack(folder)
+        assert "rules[3] (hostile.rule).require: " in str(info.value)
+        assert message in str(info.value)
+
     def test_too_many_alternatives_name_the_rule(self, tmp_path: Path) -> None:
         """Was refused with the internal id ``condition r3q``."""
         values = ", ".join(str(i) for i in range(49))
