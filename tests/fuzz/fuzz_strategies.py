@@ -51,12 +51,14 @@ junk = st.recursive(
 )
 
 
-def value_of(ftype: FactType) -> st.SearchStrategy[Any]:
+def value_of(ftype: FactType, valid: bool = False) -> st.SearchStrategy[Any]:
     """A value of the fact's type (inside its range, mostly), or now and then junk."""
     if ftype.kind == "bool":
         good: st.SearchStrategy[Any] = st.booleans()
     elif ftype.kind in ("int", "number"):
         lo = ftype.range.min if ftype.range and ftype.range.min is not None else -1e6
+        if ftype.range and ftype.range.exclusive_min:
+            lo += 1
         hi = ftype.range.max if ftype.range and ftype.range.max is not None else 1e6
         ints = st.integers(math.ceil(lo), math.floor(hi))
         good = (
@@ -72,25 +74,53 @@ def value_of(ftype: FactType) -> st.SearchStrategy[Any]:
         good = st.lists(AS_OF.map(dt.date.isoformat), max_size=3)
     else:
         good = AS_OF.map(dt.date.isoformat)
+    if valid:
+        return good
     return st.one_of(good, good, good, st.none(), junk_scalars)
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, value in flat.items():
-        head, _, tail = path.partition(".")
-        out.setdefault(head, {})[tail] = value
+        *heads, last = path.split(".")
+        table = out
+        for head in heads:
+            table = table.setdefault(head, {})
+        table[last] = value
     return out
+
+
+_AT_MOST = [
+    ("organization.leadership_college_educated", "organization.leadership_members"),
+    ("staff.trained_this_year", "staff.count"),
+    ("services.retirees_socialized", "services.retirees"),
+]
+
+
+def _consistent(flat: dict[str, Any]) -> None:
+    """Make a complete document meet the checks between fields (a part is at most its whole)."""
+    for part, whole in _AT_MOST:
+        if isinstance(flat.get(part), int) and isinstance(flat.get(whole), int):
+            flat[part] = min(flat[part], flat[whole])
+    for path in [p for p in flat if p.startswith("happiness.objective_by_type.")]:
+        del flat[path]  # the objective score is given directly
 
 
 @st.composite
 def community_docs(draw: st.DrawFn, cid: str | None = None) -> dict[str, Any]:
     """A community document of the vocabulary's shape, its values mostly valid."""
-    paths = draw(st.lists(st.sampled_from(sorted(CATALOGUE)), max_size=25, unique=True))
-    flat = {p: draw(value_of(CATALOGUE[p])) for p in paths if p != "community.id"}
-    flat["community.id"] = cid or draw(st.one_of(st.text(min_size=1, max_size=8), junk_scalars))
+    complete = draw(st.integers(0, 2)) == 0  # every fact known and valid: rules decide
+    if complete:
+        paths = sorted(CATALOGUE)
+    else:
+        paths = draw(st.lists(st.sampled_from(sorted(CATALOGUE)), max_size=25, unique=True))
+    flat = {p: draw(value_of(CATALOGUE[p], complete)) for p in paths if p != "community.id"}
+    if complete:
+        _consistent(flat)
+    ids = st.text(min_size=1, max_size=8)
+    flat["community.id"] = cid or draw(ids if complete else st.one_of(ids, ids, junk_scalars))
     doc = _nest(flat)
-    if draw(st.integers(0, 9)) == 0:  # an unknown key, now and then
+    if not complete and draw(st.integers(0, 9)) == 0:  # an unknown key, now and then
         doc[draw(st.sampled_from(["community", "extra", "happiness"]))] = draw(junk)
     return doc
 
@@ -208,3 +238,22 @@ def check_verdict(result: Result, scoped: bool) -> None:
         assert unknown_scope or ("unknown" in outcomes and not outcomes & BLOCKING), outcomes
     for each in nested:
         check_verdict(each, scoped)
+
+
+def check_against_reference(result: Result, pack: policyengine.Pack) -> None:
+    """Each condition rule's outcome is what the Python reference evaluator says of its
+    ``require`` over the inputs and parameters the finding shows (a differential check of
+    the durable-rules backend over whole packs)."""
+    from policyengine import expressions as ex
+
+    for finding in result.findings:
+        if finding.outcome not in ("pass", "fail", "advisory"):
+            continue
+        try:
+            rule = pack.rule(finding.rule)
+        except KeyError:
+            continue  # a scale or a deadline
+        if rule.kind != "condition" or rule.require is None:
+            continue
+        expected = ex.evaluate(ex.parse(rule.require), finding.inputs, finding.parameters)
+        assert expected is (finding.outcome == "pass"), (rule.id, rule.require, finding.inputs)

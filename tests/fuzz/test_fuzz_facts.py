@@ -7,7 +7,14 @@ import datetime as dt
 import json
 from typing import Any
 
-from fuzz_strategies import AS_OF, DOCUMENTED, check_verdict, facts_documents, junk
+from fuzz_strategies import (
+    AS_OF,
+    DOCUMENTED,
+    check_against_reference,
+    check_verdict,
+    facts_documents,
+    junk,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +40,8 @@ def test_any_document_gives_a_result_or_a_documented_error(
     assert first.to_dict() == again.to_dict()
     assert first.pack_digest == PACKS[pack].digest
     check_verdict(first, SCOPED[pack])
+    if first.subject_level == "community":
+        check_against_reference(first, PACKS[pack])
 
 
 @SETTINGS
