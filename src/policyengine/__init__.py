@@ -12,7 +12,7 @@ for one subject; the *verdict* sums them up::
 from __future__ import annotations
 
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
-from policyengine.engine import EvaluationContext, RuleDecision
+from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
 from policyengine.exceptions import (
     DocumentError,
     EngineError,
@@ -26,7 +26,6 @@ from policyengine.exceptions import (
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, load_pack
-from policyengine.plugins import PackSource
 from policyengine.results import Finding, Result
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import Any, get_args
 
 from policyengine._converter import check_text, describe
+from policyengine.contracts import RuleDecision
 from policyengine.exceptions import PackError
 from policyengine.facts import fact_catalogue
 from policyengine.hookspecs import hookimpl
@@ -98,8 +99,6 @@ def _check_facts(result: Any, derived: Mapping[str, str]) -> None:
 
 
 def _check_decision(result: Any) -> None:
-    from policyengine.engine import RuleDecision
-
     if result is None:
         return
     if not isinstance(result, RuleDecision):

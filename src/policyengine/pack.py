@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import re
-import sys
 import tomllib
 import types
 from collections.abc import Mapping
@@ -24,6 +22,8 @@ import attrs
 from policyengine import expressions
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.invariants import pack_problems
+from policyengine.packhooks import hooks_file, load_hooks
 
 __all__ = [
     "Aggregate",
@@ -434,48 +434,21 @@ def find_pack_folder(path: Path) -> Path:
     raise PackError(f"{path}: no pack.toml in this folder or in exactly one folder inside it")
 
 
-def _hooks_file(folder: Path, hooks: str) -> Path:
-    """The pack's hooks file: a regular ``.py`` file inside the pack's folder, or PackError."""
-    file = folder / hooks
-    where = f"{folder / 'pack.toml'}: pack.hooks: {hooks!r}"
-    root = folder.resolve()
-    if Path(hooks).is_absolute() or not file.resolve().is_relative_to(root):
-        raise PackError(f"{where} is outside the pack's folder {root}")
-    if not file.is_file() or file.suffix != ".py":
-        raise PackError(f"{where} is not a Python (.py) file in the pack")
-    return file
-
-
 def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType | None:
     if info.hooks is None:
         return None
-    file = _hooks_file(folder, info.hooks)
-    safe = re.sub(r"\W", "_", info.id)
-    name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise PackError(f"{file}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # SystemExit included: loading a pack never ends the program
-        del sys.modules[name]
-        what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else repr(exc)
-        raise PackError(f"{file}: the pack's hooks failed to load: {what}") from None
-    return module
+    return load_hooks(folder, info.hooks, info.id, digest)
 
 
-def load_pack(path: str | Path) -> Pack:
+def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     """Read a pack folder (or its ``pack.toml``) and check its structure.
 
-    Raises :class:`PackError` naming the file and the field path of every problem.
-    The rules themselves are compiled and checked on first evaluation, or by
-    :func:`policyengine.engine.compile_pack`.
+    Raises :class:`PackError` naming the file and the field path of every problem,
+    including what the engine relies on (:mod:`policyengine.invariants`: dated values in
+    date order, one type per parameter, band thresholds rising with the band value);
+    ``check_invariants=False`` leaves those to the caller (``policyengine lint`` reports
+    them under its own checks). The rules themselves are compiled and checked on first
+    evaluation, or by :func:`policyengine.engine.compile_pack`.
     """
     if not isinstance(path, str | Path):
         raise PackError(f"{path!r} is not a pack folder (give a path)")
@@ -500,10 +473,13 @@ def load_pack(path: str | Path) -> Pack:
         lines = [f"{file}: {p}" for p in problems_of(exc, "")]
         raise PackError("\n".join(lines)) from None
     problems = _check(raw)
+    if check_invariants and not problems:
+        years = raw.pack.programme.years if raw.pack.programme else None
+        problems = pack_problems(raw.parameters, raw.scales, raw.pack.source.date, years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     if raw.pack.hooks is not None:
-        _hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
+        hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
     digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
     return Pack(

@@ -89,7 +89,7 @@ def test_durable_agrees_with_the_reference(texts: list[str], data: st.DataObject
     sources = {
         ex.key_of(n): n
         for expr, _ in found
-        for n in ex._walk(expr)
+        for n in ex.walk(expr)
         if isinstance(n, ex.Field | ex.Param | ex.Count | ex.Contains)
     }
     paths = sorted({n.path for n in sources.values() if not isinstance(n, ex.Param)})
