@@ -19,10 +19,9 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine import expressions
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
-from policyengine.invariants import pack_problems
+from policyengine.invariants import pack_problems, unreadable_expressions
 from policyengine.packhooks import hooks_file, load_hooks
 
 __all__ = [
@@ -668,50 +667,11 @@ def _check(raw: _PackFile) -> list[str]:
         has_citation = param.clause is not None or all(e.clause for e in param.values)
         if param.source is None and not has_citation:
             problems.append(f"{where}: cite the clause the value comes from (clause/quote)")
-    problems.extend(_unreadable_expressions(raw))
+    problems.extend(unreadable_expressions(raw))
     if info.programme is not None and info.programme.start_parameter not in raw.parameters:
         problems.append(
             f"pack.programme.start_parameter: {info.programme.start_parameter!r} is not a parameter"
         )
-    return problems
-
-
-def _unreadable_expressions(raw: _PackFile) -> list[str]:
-    """Expressions that do not parse or exceed the language's limits, named by their rule.
-
-    Checked when the pack is read (before its hooks run); types and the rules engine's own
-    limits are checked when the pack is compiled.
-    """
-    texts: list[tuple[str, str | None]] = [
-        ("pack.applicability.when", raw.pack.applicability.when if raw.pack.applicability else None)
-    ]
-    for i, rule in enumerate(raw.rules):
-        texts += [(f"rules[{i}] ({rule.id}).when", rule.when)]
-        texts += [(f"rules[{i}] ({rule.id}).require", rule.require)]
-    for i, scale in enumerate(raw.scales):
-        texts += [(f"scales[{i}] ({scale.id}).input", scale.input)]
-        texts += [(f"scales[{i}] ({scale.id}).when", scale.when)]
-        texts += [
-            (f"scales[{i}] ({scale.id}).bands[{j}].min", band.min)
-            for j, band in enumerate(scale.bands)
-            if isinstance(band.min, str)
-        ]
-    for i, dl in enumerate(raw.deadlines):
-        texts += [(f"deadlines[{i}] ({dl.id}).when", dl.when)]
-        texts += [(f"deadlines[{i}] ({dl.id}).evidence", dl.evidence)]
-    for i, d in enumerate(raw.derived):
-        texts += [(f"derived[{i}] ({d.path}).expression", d.expression)]
-    for i, agg in enumerate(raw.aggregates):
-        texts += [(f"aggregates[{i}] ({agg.path}).condition", agg.condition)]
-    texts += [(f"outputs.{name}", text) for name, text in raw.outputs.items()]
-    problems: list[str] = []
-    for where, text in texts:
-        if text is None:
-            continue
-        try:
-            expressions.parse(text)
-        except expressions.ExpressionError as exc:
-            problems.append(f"{where}: {exc}")
     return problems
 
 

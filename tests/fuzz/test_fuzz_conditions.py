@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from policyengine import _durable
 from policyengine import expressions as ex
+from policyengine.backends import backend
 from policyengine.exceptions import PackError
 
 _keys = itertools.count()
@@ -86,6 +87,7 @@ def test_durable_agrees_with_the_reference(texts: list[str], data: st.DataObject
         cc = _durable.compile_conditions(f"fuzz-{next(_keys)}", conditions)
     except PackError:  # over the engine's limits: refused at compile, by name
         return
+    reference = backend("python").compile([normal for _, normal in conditions])
     sources = {
         ex.key_of(n): n
         for expr, _ in found
@@ -99,6 +101,8 @@ def test_durable_agrees_with_the_reference(texts: list[str], data: st.DataObject
         # what the engine is sent: each value source as Python computes it (engine._getter)
         values = {key: ex.evaluate(node, facts, params) for key, node in sources.items()}
         matched = cc.matching(values)
+        # the python reference backend answers the same positions
+        assert {int(c[1:]) for c in matched} == reference.matching(values)
         for i, (expr, _) in enumerate(found):
             expected = ex.evaluate(expr, facts, params)
             if expected is None:
