@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from policyengine._converter import converter, describe, problems_of
-from policyengine.exceptions import DocumentError, FactProblem, FactsError
+from policyengine.exceptions import DocumentError, FactProblem, FactsError, InputError
 from policyengine.facts import (
     Community,
     CommunityInfo,
@@ -34,6 +34,7 @@ from policyengine.limits import MAX_NESTING
 __all__ = [
     "load_document",
     "parse_document",
+    "read_stdin",
     "structure_community",
     "structure_subject",
     "validated",
@@ -228,6 +229,19 @@ def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction
     raise FactsError(
         [FactProblem("", "the document has neither a [community] nor a [jurisdiction] table")]
     )
+
+
+def read_stdin(stdin: Any) -> str | bytes:
+    """All of standard input, as bytes where possible (:func:`parse_document` then checks
+    the UTF-8 and names the byte that is not), or :class:`InputError` if it is closed."""
+    if stdin is None or getattr(stdin, "closed", False):
+        raise InputError("-: standard input is closed")
+    try:
+        buffer = getattr(stdin, "buffer", None)
+        data: str | bytes = buffer.read() if buffer is not None else stdin.read()
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError included (a text stream)
+        raise InputError(f"-: cannot read standard input: {exc}") from None
+    return data
 
 
 def parse_document(path: Path, text: str | bytes | None = None) -> Any:

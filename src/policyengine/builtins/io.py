@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from policyengine.documents import parse_document, structure_subject
+from policyengine.documents import parse_document, read_stdin, structure_subject
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 
@@ -64,16 +64,8 @@ def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]
 
 
 def _read_stdin(stdin: TextIO | None) -> str | bytes:
-    """All of standard input (bytes where possible: the reader checks UTF-8), or InputError."""
-    if stdin is None or stdin.closed:
-        raise InputError("-: standard input is closed")
-    try:
-        buffer = getattr(stdin, "buffer", None)
-        return buffer.read() if buffer is not None else stdin.read()
-    except (OSError, ValueError) as exc:
-        raise InputError(f"-: cannot read standard input: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"-: standard input is not UTF-8 text: {exc}") from None
+    """All of standard input (see :func:`policyengine.documents.read_stdin`)."""
+    return read_stdin(stdin)
 
 
 def read_subjects(
