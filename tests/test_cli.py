@@ -43,7 +43,7 @@ def evaluate(*argv: str, stdin: str = "") -> Run:
 TESTS = Path(__file__).resolve().parent
 FIXTURE_FACTS = TESTS / "fixtures" / "facts"
 EXAMPLE = str(TESTS.parent / "examples" / "wuma-community.toml")
-RESULT_KEYS = {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs"}
+RESULT_KEYS = {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs", "gaps"}
 FINDING_KEYS = {"rule", "outcome", "title", "clause", "quote", "responsible", "inputs",
                 "expected", "actual", "message"}
 
@@ -75,7 +75,7 @@ class TestEvaluate:
         run = evaluate(EXAMPLE)
         assert (0, "") == (run.code, run.err)
         assert "墨池社区" in run.out
-        assert "pass" in run.out
+        assert "结论：通过" in run.out
 
     def test_json_has_the_results_shape(self):
         """``--format json`` prints the results.md object."""
@@ -241,8 +241,8 @@ class TestFormats:
         """Markdown has a heading for the community, a findings table and the verdict."""
         run = evaluate(EXAMPLE, "--format", "markdown")
         assert 0 == run.code
-        assert "## 墨池社区（wm-001）— wuma-star-rating 2013.1" in run.out
-        assert "| 结果 | 条款 | 规则 | 说明 | 责任单位 |" in run.out
+        assert "## 墨池社区（wm-001）— 五马街道“幸福社区”星级创建 2013.1" in run.out
+        assert "| 结果 | 条款 | 要求 | 说明 | 责任单位 |" in run.out
         assert "四(四)" in run.out
 
     def test_markdown_quotes_failed_clauses(self):

@@ -114,14 +114,16 @@ class TestMessages:
         """Each reason code the engine uses renders in zh."""
         assert render(Reason("pass", {"expected": "a ≥ 1"})) == "符合：a ≥ 1。"
         assert "责任单位：甲、乙。" == render(Reason("responsible", {"units": ("甲", "乙")}))
-        assert set(CATALOGUE) == {"zh"}
+        assert set(CATALOGUE) == {"zh", "en"}
+        assert set(CATALOGUE["zh"]) == set(CATALOGUE["en"])
 
     def test_unknown_language(self) -> None:
         """A language without a catalogue is a ValueError naming those there are."""
         result = policyengine.evaluate(
             {"community": {"id": "x"}}, pack=WUMA, as_of=dt.date(2014, 12, 31))
         with pytest.raises(ValueError, match="zh"):
-            result.findings[0].message_in("en")
+            result.findings[0].message_in("fr")
+        assert result.findings[0].message_in("en")
         assert result.to_dict("zh") == result.to_dict()
 
 

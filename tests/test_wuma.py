@@ -382,7 +382,8 @@ class TestResultJson:
     def test_shape(self, ev, wuma):
         """Top-level keys, pack/engine/subject blocks, findings and outputs as documented."""
         data = json.loads(json.dumps(ev(doc(600, 250)).to_dict(), ensure_ascii=False))
-        assert {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs"} == set(data)
+        assert {"pack", "engine", "subject", "as_of", "verdict", "findings", "outputs",
+                "gaps"} == set(data)
         assert {"id": "wuma-star-rating", "version": wuma.version, "digest": wuma.digest} == data[
             "pack"]
         assert data["pack"]["digest"].startswith("sha256:")

@@ -18,6 +18,8 @@ from policyengine.documents import load_document, structure_subject, validated
 from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.gaps import with_gaps
+from policyengine.i18n import check_lang
 from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
 from policyengine.plugins import PackRegistry
@@ -90,16 +92,21 @@ def evaluate(
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
     decision_log: DecisionLog | str | Path | None = None,
+    lang: str = "zh",
 ) -> Result:
     """Evaluate a community or a jurisdiction against one pack.
 
     ``pack`` is an installed pack id, a pack folder, or a loaded :class:`Pack`.
     ``as_of`` (default: today) selects parameter values, phases and deadlines;
-    ``parameters`` overrides parameter values by name (for what-if questions and tests).
+    ``parameters`` overrides parameter values by name (for what-if questions and tests);
+    ``lang`` (``zh`` or ``en``) is the language of the result's sentences for people and
+    of its gaps (``to_dict()``, ``message_of``). Every result, and every nested one,
+    carries its ``gaps`` (results.md "Gaps"), computed when first read.
     ``decision_log`` (a :class:`~policyengine.decisionlog.DecisionLog` or a file) appends
     the decision to a log that ``policyengine replay`` reads.
     """
     as_of = check_as_of(as_of)
+    check_lang(lang)
     subject = load_facts(facts)
     loaded = _pack(pack)
     parameters = check_parameters(loaded, parameters)
@@ -107,6 +114,7 @@ def evaluate(
         result = evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
     else:
         result = evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
+    result = with_gaps(result, loaded, subject, parameters, lang)
     if decision_log is not None:
         log = decision_log if isinstance(decision_log, DecisionLog) else DecisionLog(decision_log)
         log.record(result, subject)
@@ -118,11 +126,12 @@ def evaluate_all(
     *,
     as_of: dt.date | None = None,
     decision_log: DecisionLog | str | Path | None = None,
+    lang: str = "zh",
 ) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
     as_of = check_as_of(as_of)
     subject = load_facts(facts)
     return [
-        evaluate(subject, pack, as_of=as_of, decision_log=decision_log)
+        evaluate(subject, pack, as_of=as_of, decision_log=decision_log, lang=lang)
         for pack in installed_packs().values()
     ]

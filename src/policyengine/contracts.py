@@ -29,6 +29,7 @@ __all__ = [
     "Command",
     "EvaluationContext",
     "PackSource",
+    "RenderOptions",
     "Reporter",
     "RuleDecision",
     "Streams",
@@ -60,12 +61,42 @@ class Command:
 
 
 @attrs.frozen
+class RenderOptions:
+    """What a person asked of an output format on the command line (or a service)."""
+
+    lang: str = "zh"
+    """``zh`` or ``en``: the language of titles, labels and sentences."""
+    only_failing: bool = False
+    """Show only findings that fail, are overdue or met late, or lack data."""
+    width: int | None = None
+    """The terminal's width in columns (None: ask the terminal, or 100)."""
+    packs: Mapping[str, Pack] = attrs.field(factory=dict)
+    """The packs the results came from, by id (for their titles, documents and rules)."""
+    kind: str = "summary"
+    """For reports: ``summary`` or ``self-check`` (the 自查报告 draft)."""
+
+
+@attrs.frozen
 class Reporter:
-    """An output format: its name for ``--format`` and how it renders results."""
+    """An output format: its name for ``--format`` and how it renders results.
+
+    ``render_with`` (optional) also takes the :class:`RenderOptions`; ``render_bytes`` is
+    for binary formats (xlsx, docx), written as they are.
+    """
 
     name: str
     description: str
     render: Callable[[Sequence[Result]], str]
+    render_with: Callable[[Sequence[Result], RenderOptions], str] | None = None
+    render_bytes: Callable[[Sequence[Result], RenderOptions], bytes] | None = None
+
+    def output(self, results: Sequence[Result], options: RenderOptions) -> str | bytes:
+        """The rendered results, with the options where the format takes them."""
+        if self.render_bytes is not None:
+            return self.render_bytes(results, options)
+        if self.render_with is not None:
+            return self.render_with(results, options)
+        return self.render(results)
 
 
 @attrs.frozen

@@ -5,8 +5,11 @@ seen, the parameters used) and a :class:`Reason`: a code from :data:`CATALOGUE` 
 arguments of its sentence. The sentence is built only when someone reads it
 (``Finding.message``, ``to_dict()``, a reporter), in the language asked for.
 
-Adding a language is adding one table to :data:`CATALOGUE` with the same codes (and, if
-values read differently, a branch in :func:`value`). Only ``zh`` exists today.
+The sentences are the ``msg.<code>`` entries of the gettext catalogues
+(``policyengine/locale/<lang>/LC_MESSAGES/policyengine.po``, read through
+:mod:`policyengine.i18n`), Chinese and English; :data:`CATALOGUE` is built from them at
+import. Adding a language is adding a catalogue with the same ids (and, if values read
+differently, a branch in :func:`value`).
 
 Arguments are plain data: text, numbers, sequences of text (joined with the language's
 list separator), or other :class:`Reason` objects (rendered in the same language).
@@ -18,6 +21,8 @@ import datetime as dt
 import string
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
+
+from policyengine import i18n as _i18n
 
 __all__ = [
     "CATALOGUE",
@@ -32,101 +37,23 @@ __all__ = [
     "value",
 ]
 
-LANGUAGES = ("zh",)
+LANGUAGES = _i18n.LANGUAGES
 
-CATALOGUE: dict[str, dict[str, str]] = {
-    "zh": {
-        # list separator and bits
-        "_sep": "、",
-        "_unknown": "未知",
-        "_yes": "是",
-        "_no": "否",
-        "responsible": "责任单位：{units}。",
-        # applicability of the pack
-        "not_in_force": "政策在 {date} 不在有效期内。",
-        "pack_not_applicable": "本方案不适用于该社区（{condition} 不成立）。",
-        # condition rules
-        "param_unset": "不适用：{date} 时文件未规定 {names}。",
-        "when_unknown": "缺少数据，无法判断是否适用：{paths}。",
-        "when_false": "不适用：{condition} 不成立。",
-        "not_applicable": "不适用：{reason}",
-        "require_unknown": "缺少数据：{paths}，无法判断。",
-        "pass": "符合：{expected}。",
-        "advisory": "建议：{expected}（实际：{actual}）。指导性要求，不影响结论。",
-        "fail": "不符合：要求 {expected}，实际 {actual}。{responsible}",
-        # scales
-        "scale_unknown": "缺少数据：{paths}，无法评定。",
-        "scale_when_false": "不予评定：{condition} 不成立。",
-        "scale_below": "未达到最低档：{input} = {value}，要求 ≥ {lowest}。{responsible}",
-        "scale_band": "{input} = {value} ≥ {threshold}：{label}。",
-        "scale_expected": "{input} ≥ {lowest}（{label}）",
-        # tables (amounts by level); the pack's words replace these
-        "_table_amount": "奖励",
-        "_table_kind": "等级",
-        "_table_lowered": "降级",
-        "_table_unit": "",
-        "table_level_unknown": "{kind}未能评定（缺少数据），{amount}无法确定。",
-        "table_previous_unknown": "缺少数据：{previous}（原有{kind}），无法区分首次评定与晋升。",
-        "table_none": "未评定{kind}，无{amount}。",
-        "table_kept": "保留（{previous}→{level}{unit}），不再{amount}。",
-        "table_lowered": "{lowered}（{previous}→{level}{unit}），不再{amount}。",
-        "table_first": "首次评定为{level}",
-        "table_step": "从{previous}晋升到{level}",
-        "table_not_stated": "{how}：文件未规定“{param}”（{low}→{high}{unit}）的{amount}金额。",
-        "table_amount": "{how}，{amount} {total} {currency}。",
-        "table_split": "{how}，{amount} {total} {currency}。承担：{split}。",
-        "table_share": "{payer} {amount} {currency}",
-        "table_expected": "{amount} {unit}",
-        # summaries (every binding requirement met)
-        "summary_when": "{condition} 不成立，无法判断是否达到{title}。",
-        "summary_applicability": "本方案不适用于该社区或适用性未知，无法判断是否达到{title}。",
-        "summary_fail": "未达到{title}：不符合 {rules}。",
-        "summary_unknown": "无法判断是否达到{title}：缺少数据的要求 {rules}。",
-        "summary_none": "没有适用的约束性要求，无法判断是否达到{title}。",
-        "summary_pass": "达到{title}：{n} 项约束性要求全部符合。",
-        "summary_expected": "达到{title}（全部约束性要求符合）",
-        "summary_actual": "{output} = {value}",
-        # deadlines
-        "dl_none": "无",
-        "dl_dash": "—",
-        "dl_dates": "{dates}",
-        "dl_unknown_value": "未知",
-        "dl_unknown": "缺少数据：{what}，无法判断是否按期完成。",
-        "dl_monthly_expected": "{start} 至 {end} 每月{day}日前（含当日）",
-        "dl_monthly_missing": "逾期未报送：{missing}。",
-        "dl_monthly_missing_late": "逾期未报送：{missing}。逾期报送：{late}。",
-        "dl_monthly_late": "逾期报送（超过{day}日）：{late}。",
-        "dl_monthly_pending": "待报送：{due} 前（含当日）。",
-        "dl_monthly_pass": "已按期报送。",
-        "dl_yearly_expected": "每年{month}月{day}日前完成",
-        "dl_yearly_from": "{year} 年起执行。",
-        "dl_yearly_actual": "最近一次：{last} 年",
-        "dl_yearly_pass": "{year} 年已完成。",
-        "dl_yearly_missed": "{year} 年未完成（最近一次 {last} 年）。",
-        "dl_yearly_overdue": "{year} 年逾期未完成（应于 {due} 前）。",
-        "dl_yearly_due": "{year} 年尚未完成，应于 {due} 前（含当日）完成。",
-        "dl_once_expected": "{due} 前（含当日）完成",
-        "dl_once_pass": "已按期完成。",
-        "dl_once_late": "逾期完成（{done}）。",
-        "dl_done": "已完成",
-        "dl_not_done": "未完成",
-        "dl_done_pass": "已完成。",
-        "dl_once_due": "尚未完成，应于 {due} 前（含当日）完成。",
-        "dl_once_overdue": "逾期未完成（应于 {due} 前）。",
-        # jurisdictions
-        "aggregate_share": "{path} = {share}（{met}/{known}）{extra}",
-        "aggregate_value": "{path} = {value}{extra}",
-        "aggregate_unknown_extra": "，另有 {n} 个社区数据不全",
-        "aggregate_undecided": (
-            "缺少数据：部分社区数据不全，{paths} 是否达标尚无法确定（{actual}）。"
-        ),
-        # two sentences in a row (e.g. a deadline's and its responsible units)
-        "then": "{first}{then}",
-    }
-}
+
+def _load() -> dict[str, dict[str, str]]:
+    tables: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        table = _i18n.entries("msg.", lang)
+        # gettext holds no empty translation: the default table unit is none in any language
+        table.setdefault("_table_unit", "")
+        tables[lang] = table
+    return tables
+
+
+CATALOGUE: dict[str, dict[str, str]] = _load()
 """Sentences by language and code; ``{name}`` is filled from the reason's arguments.
 
-Add a language as a new table; a template is parsed the first time it is used, so change
+Add a language as a new catalogue; a template is parsed the first time it is used, so change
 templates before rendering, not after."""
 
 

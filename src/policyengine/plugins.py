@@ -57,6 +57,7 @@ DEFAULT_PLUGINS = (
     "policyengine.builtins.schema",
     "policyengine.builtins.replay",
     "policyengine.builtins.serve",
+    "policyengine.reports.plugin",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
 

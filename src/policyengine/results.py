@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
 from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, text
 
-__all__ = ["BLOCKING", "Finding", "Outcome", "Result", "Verdict", "jsonable", "verdict_of"]
+__all__ = [
+    "BLOCKING",
+    "BandGap",
+    "Finding",
+    "Outcome",
+    "Reader",
+    "Result",
+    "RuleGap",
+    "Verdict",
+    "jsonable",
+    "verdict_of",
+]
 
 Outcome: TypeAlias = Literal[
     "pass", "fail", "unknown", "not_applicable", "advisory", "due", "overdue", "met_late"
@@ -129,6 +140,108 @@ class Finding:
         return out
 
 
+@attrs.frozen
+class RuleGap:
+    """What would make a failing or unknown binding rule pass, one fact at a time.
+
+    ``needed`` is the least value of ``fact`` that satisfies the rule with the other facts
+    held (a number, ``True``, a list member, ``[]``), or ``"provide"`` for a missing fact;
+    ``relation`` says how ``needed`` bounds the fact (``>=``, ``<=``, ``>``, ``<``, ``==``,
+    ``contains``).
+    """
+
+    rule: str
+    fact: str
+    now: Any
+    needed: Any
+    responsible: tuple[str, ...]
+    message: str
+    relation: str = "=="
+    clause: str = ""
+    communities_needed: int | None = None
+    """For a share or count over communities: how many more communities must meet it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gap as result JSON."""
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "fact": self.fact,
+            "now": jsonable(self.now),
+            "needed": jsonable(self.needed),
+            "relation": self.relation,
+            "responsible": list(self.responsible),
+            "clause": self.clause,
+            "message": self.message,
+        }
+        if self.communities_needed is not None:
+            out["communities_needed"] = self.communities_needed
+        return out
+
+
+@attrs.frozen
+class BandGap:
+    """The next band of a scale output below its top band, and what reaching it needs."""
+
+    output: str
+    rule: str
+    now: Any
+    next: Any
+    needs: Mapping[str, Any]
+    short_by: Any
+    responsible: tuple[str, ...]
+    message: str
+    clause: str = ""
+    then: Mapping[str, Any] = attrs.field(factory=dict)
+    """Other outputs as they would be at the next band (e.g. ``reward_yuan``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The gap as result JSON."""
+        out: dict[str, Any] = {
+            "output": self.output,
+            "rule": self.rule,
+            "now": jsonable(self.now),
+            "next": jsonable(self.next),
+            "needs": jsonable(self.needs),
+            "short_by": jsonable(self.short_by),
+            "responsible": list(self.responsible),
+            "clause": self.clause,
+            "message": self.message,
+        }
+        if "reward_yuan" in self.then:
+            out["reward_yuan"] = jsonable(self.then["reward_yuan"])
+        if self.then:
+            out["then"] = jsonable(self.then)
+        return out
+
+
+class Reader(Protocol):
+    """What says a result for people: its findings' sentences and its gaps, in a language."""
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        """The finding's sentence for people."""
+        ...
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The result's gaps, their messages in ``lang``."""
+        ...
+
+
+@attrs.frozen
+class _Said:
+    """A reader that repeats what was said (a result that crossed a process boundary)."""
+
+    lang: str
+    sentences: Mapping[str, str]
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        if lang == self.lang and finding.rule in self.sentences:
+            return self.sentences[finding.rule]
+        return finding.message_in(lang)
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        return result.gaps
+
+
 def verdict_of(findings: Iterable[Finding], applicable: bool | None = True) -> Verdict:
     """``not_applicable`` if the pack does not apply; ``fail`` if a binding rule fails;
     ``incomplete`` if one is unknown (or applicability is); else ``pass``."""
@@ -165,6 +278,46 @@ class Result:
     """For a jurisdiction: the results of its own communities."""
     jurisdictions: tuple[Result, ...] = ()
     """For a jurisdiction: the results of its child jurisdictions."""
+    lang: str = "zh"
+    """The language of its sentences and gaps in :meth:`to_dict` (``zh`` or ``en``)."""
+    reader: Reader | None = attrs.field(default=None, eq=False, repr=False)
+    """Says the result for people: the findings' sentences and the gaps, on first use
+    (see :mod:`policyengine.gaps`). Without one, findings keep their own messages."""
+    _gaps: tuple[RuleGap | BandGap, ...] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="gaps"
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its sentences and gaps said, without what says them (processes)."""
+        state = {a.name: getattr(self, a.name) for a in attrs.fields(Result)}
+        spoken = {f.rule: self.message_of(f) for f in self.findings}
+        state["_gaps"], state["reader"] = self.gaps, _Said(self.lang, spoken)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def gaps(self) -> tuple[RuleGap | BandGap, ...]:
+        """What would change the outcome (results.md "Gaps"), computed on first use."""
+        if self._gaps is None:
+            found = self.reader.gaps(self, self.lang) if self.reader is not None else ()
+            object.__setattr__(self, "_gaps", found)
+            return found
+        return self._gaps
+
+    def gaps_in(self, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The gaps with their messages in ``lang``."""
+        if lang == self.lang or self.reader is None:
+            return self.gaps
+        return self.reader.gaps(self, lang)
+
+    def message_of(self, finding: Finding, lang: str | None = None) -> str:
+        """A finding's sentence for people in ``lang`` (default: the result's language)."""
+        if self.reader is None:
+            return finding.message_in(lang or self.lang)
+        return self.reader.sentence(self, finding, lang or self.lang)
 
     def finding(self, rule: str) -> Finding:
         """The finding of one rule."""
@@ -173,8 +326,15 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The result as the JSON of results.md, its sentences in ``lang``."""
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The result as the JSON of results.md, its sentences in ``lang`` (default: the
+        result's language)."""
+        lang = lang or self.lang
+        findings = []
+        for f in self.findings:
+            d = f.to_dict(lang)
+            d["message"] = self.message_of(f, lang)
+            findings.append(d)
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
@@ -185,8 +345,9 @@ class Result:
             },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
-            "findings": [f.to_dict(lang) for f in self.findings],
+            "findings": findings,
             "outputs": jsonable(self.outputs),
+            "gaps": [g.to_dict() for g in self.gaps_in(lang)],
         }
         if self.subject_level == "jurisdiction":
             out["communities"] = [c.to_dict(lang) for c in self.communities]

@@ -392,7 +392,7 @@ class ReportSink:
 
     binary = False
 
-    def __init__(self, fh: IO[str], render: Callable[[Sequence[Result]], str]) -> None:
+    def __init__(self, fh: IO[Any], render: Callable[[Sequence[Result]], str | bytes]) -> None:
         self.fh = fh
         self.render = render
         self.results: list[Result] = []

@@ -739,4 +739,4 @@ class TestExample:
         )
         assert run.returncode == 1, run.stderr
         assert "托儿所" in run.stdout
-        assert "facilities.nursery" in run.stdout
+        assert "缺少的设施" in run.stdout  # the output missing_facilities, labelled

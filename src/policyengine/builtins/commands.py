@@ -62,10 +62,13 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
 
 def _configure_validate(va: argparse.ArgumentParser) -> None:
     va.add_argument("facts", nargs="+", metavar="FACTS")
+    va.add_argument(
+        "--lang", choices=["zh", "en"], default=None, help="language of the problems found"
+    )
 
 
 def _run_validate(args: argparse.Namespace, streams: Streams) -> int:
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
+    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     for subject in subjects:
         level = "jurisdiction" if isinstance(subject, Jurisdiction) else "community"
         streams.stdout.write(f"ok: {level} {subject.id}\n")

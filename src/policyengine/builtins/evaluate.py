@@ -21,7 +21,13 @@ from typing import IO, Any, TextIO, cast
 from policyengine import api
 from policyengine.batch import CHUNK, evaluate_rows
 from policyengine.builtins.commands import reporters
-from policyengine.builtins.io import Destination, parse_as_of
+from policyengine.builtins.io import (
+    Destination,
+    add_view_options,
+    parse_as_of,
+    problem_text_of,
+    view_options,
+)
 from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.documents import structure_subject
@@ -67,7 +73,7 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     ev.add_argument(
         "--format",
         default="table",
-        help="table, json, jsonl, csv, parquet, markdown, html, or a plugin's",
+        help="table, json, jsonl, csv, parquet, markdown, html, xlsx, or a plugin's",
     )
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
     ev.add_argument(
@@ -79,6 +85,7 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     )
     ev.add_argument("--errors", type=Path, help="also list the bad records here, as JSON Lines")
     add_decision_log_options(ev)
+    add_view_options(ev)
 
 
 def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
@@ -168,10 +175,14 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             "--decision-log logs one result at a time: use it with --format table, json, "
             "jsonl, markdown or html, not csv or parquet (evaluated in bulk)"
         )
+    binary_report = fmt in formats and formats[fmt].render_bytes is not None
+    if binary_report and args.output is None:
+        raise InputError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
     # Everything that can be checked is checked before any work.
     dest = Destination(args.output) if args.output is not None else None
     errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
+    options = view_options(args, packs)
     dates = _dates(args, packs)
     fast = fmt in ("csv", "parquet") and _fast_path(args.facts, packs)
     if not fast:
@@ -187,7 +198,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         nonlocal bad
         bad += 1
         for problem in problems:
-            print(f"{position}: {problem}", file=err)
+            shown = problem if args.lang is None else problem_text_of(problem, args.lang)
+            print(f"{position}: {shown}", file=err)
             if errors_fh is not None:
                 line = {"record": position, "path": problem.path, "message": problem.message}
                 errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -195,7 +207,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     def report(record: Record, problems: list[FactProblem]) -> None:
         report_at(record.position, problems)
 
-    binary = fmt == "parquet" or fast
+    binary = fmt == "parquet" or fast or binary_report
     out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
     if binary and dest is None:
         raw = getattr(streams.stdout, "buffer", None)
@@ -206,7 +218,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     elif fmt in STREAMED_FORMATS:
         sink = make_sink(fmt, out)
     else:
-        sink = ReportSink(out, formats[fmt].render)
+        reporter = formats[fmt]
+        sink = ReportSink(out, lambda results: reporter.output(results, options))
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
@@ -250,7 +263,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                 if chunk:
                     flush()
                 for pack in packs:
-                    result = api.evaluate(subject, pack, as_of=dates[pack.id], decision_log=log)
+                    result = api.evaluate(
+                        subject, pack, as_of=dates[pack.id], decision_log=log, lang=options.lang
+                    )
                     counts[pack.id][result.verdict] += 1
                     sink.write(result)
         if chunk and (not bad or skip):

@@ -19,16 +19,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from policyengine.contracts import RenderOptions
 from policyengine.documents import parse_document, read_stdin, structure_subject
-from policyengine.exceptions import FactsError, InputError
+from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.i18n import LANGUAGES, problem_text, text
 
 __all__ = [
     "Destination",
+    "add_view_options",
     "parse_as_of",
     "parse_date",
+    "problem_text_of",
     "read_records",
     "read_subjects",
+    "view_options",
     "write_output",
 ]
 
@@ -69,9 +74,10 @@ def _read_stdin(stdin: TextIO | None) -> str | bytes:
 
 
 def read_subjects(
-    names: Sequence[str], stdin: TextIO, err: TextIO
+    names: Sequence[str], stdin: TextIO, err: TextIO, lang: str | None = None
 ) -> tuple[list[Community | Jurisdiction], bool]:
-    """Every subject in FACTS, and whether any document was bad (each problem is printed)."""
+    """Every subject in FACTS, and whether any document was bad (each problem is printed,
+    in ``lang`` when one is given: ``--lang``)."""
     subjects: list[Community | Jurisdiction] = []
     bad = False
     for name in names:
@@ -81,8 +87,42 @@ def read_subjects(
             except FactsError as exc:
                 bad = True
                 for problem in exc.problems:
-                    print(f"{position}: {problem}", file=err)
+                    shown = problem if lang is None else problem_text_of(problem, lang)
+                    print(f"{position}: {shown}", file=err)
     return subjects, bad
+
+
+def add_view_options(p: argparse.ArgumentParser) -> None:
+    """``--lang`` and ``--only``: what a person sees of the results."""
+    p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help="language of titles, messages and problems in the facts (default: zh; "
+        "problems are then shown as written)",
+    )
+    p.add_argument(
+        "--only",
+        choices=["all", "failing"],
+        default="all",
+        help="failing: only findings that fail or lack data",
+    )
+
+
+def view_options(args: argparse.Namespace, packs: Sequence[Any]) -> RenderOptions:
+    """The render options the command line asked for."""
+    return RenderOptions(
+        lang=getattr(args, "lang", None) or "zh",
+        only_failing=getattr(args, "only", "all") == "failing",
+        packs={p.id: p for p in packs},
+        kind=getattr(args, "kind", "summary"),
+    )
+
+
+def problem_text_of(problem: FactProblem, lang: str) -> str:
+    """``path: what is wrong`` in ``lang`` (the path as written: it locates the field)."""
+    message = problem_text(problem.message, lang)
+    return f"{problem.path}{text('sep.colon', lang)}{message}" if problem.path else message
 
 
 class Destination:
@@ -158,14 +198,19 @@ class Destination:
             self._tmp = None
 
 
-def write_output(text: str, output: Path | None, out: TextIO) -> None:
-    """Write to standard output, or atomically to ``output``."""
+def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:
+    """Write to standard output, or atomically to ``output``.
+
+    Bytes (a binary format) go to ``output``; on standard output they need a file.
+    """
     if output is None:
+        if isinstance(text, bytes):
+            raise InputError("this format writes a binary file: give --output FILE")
         out.write(text)
         return
     dest = Destination(output)
     try:
-        dest.open().write(text)
+        dest.open(binary=isinstance(text, bytes)).write(text)
     except BaseException:
         dest.abort()
         raise

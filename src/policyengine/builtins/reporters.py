@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from policyengine.contracts import Reporter
+from policyengine.contracts import RenderOptions, Reporter
 from policyengine.hookspecs import hookimpl
+from policyengine.reports import markdown, table
 from policyengine.results import Finding, Result
 
 __all__ = ["render_json", "render_markdown", "render_table"]
@@ -58,58 +58,14 @@ def render_json(results: Sequence[Result]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
-def _cut(text: str, width: int) -> str:
-    out, used = "", 0
-    for ch in text:
-        w = _width(ch)
-        if used + w > width - 1:
-            return out + "…"
-        out += ch
-        used += w
-    return out
-
-
 def _outputs_line(r: Result) -> str:
     parts = [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in r.outputs.items()]
     return "，".join(parts)
 
 
 def render_table(results: Sequence[Result]) -> str:
-    """A terminal table a person reads: verdict, then one line per rule, then outputs."""
-    lines: list[str] = []
-    for depth, r in _all(results):
-        indent = "  " * depth
-        level = "辖区" if r.subject_level == "jurisdiction" else "社区"
-        name = f"{r.subject_name}（{r.subject_id}）" if r.subject_name else r.subject_id
-        lines.append(
-            f"{indent}{level} {name} · 政策包 {r.pack_id} {r.pack_version} · "
-            f"评估日期 {r.as_of.isoformat()}"
-        )
-        lines.append(f"{indent}结论：{VERDICT_ZH[r.verdict]}（{r.verdict}）")
-        rows = [("结果", "条款", "规则", "说明")]
-        for f in r.findings:
-            rows.append((OUTCOME_ZH[f.outcome], f.clause, f"{f.title}", f.message))
-        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
-        widths = [min(w, 24) for w in widths]
-        for row in rows:
-            cells = [
-                _pad(_cut(row[i], widths[i]) if _width(row[i]) > widths[i] else row[i], widths[i])
-                for i in range(3)
-            ]
-            lines.append(f"{indent}  " + "  ".join(cells) + "  " + row[3])
-        if r.outputs:
-            lines.append(f"{indent}输出：{_outputs_line(r)}")
-        lines.append(f"{indent}内容摘要：{r.pack_digest}")
-        lines.append("")
-    return "\n".join(lines)
+    """A terminal table a person reads (see :mod:`policyengine.reports.table`)."""
+    return table.render_table(results)
 
 
 def _md_finding(f: Finding) -> str:
@@ -134,6 +90,10 @@ def render_markdown(results: Sequence[Result]) -> str:
         out.append("")
         if r.outputs:
             out.append("输出：" + _outputs_line(r) + "\n")
+        if r.gaps:
+            out.append("达标差距：\n")
+            out.extend(f"- {g.message}" for g in r.gaps)
+            out.append("")
         quotes = [
             f"- {f.clause}：“{f.quote}”"
             for f in r.findings
@@ -185,12 +145,33 @@ def render_html(results: Sequence[Result]) -> str:
     return "".join(parts)
 
 
+def _html(results: Sequence[Result], options: RenderOptions) -> str:
+    """The templated page (with ``[reports]``), else the plain page."""
+    try:
+        import jinja2  # noqa: F401
+    except ImportError:
+        return render_html(results)
+    from policyengine.reports.html import render_html as render_page
+
+    return render_page(results, options)
+
+
 @hookimpl
 def register_reporters() -> list[Reporter]:
     """The built-in formats."""
     return [
-        Reporter("table", "a table for the terminal, in Chinese", render_table),
+        Reporter(
+            "table",
+            "a table for the terminal (zh or en), failures first, with a summary",
+            render_table,
+            render_with=table.render_table,
+        ),
         Reporter("json", "the result JSON of results.md", render_json),
-        Reporter("markdown", "Markdown with quoted clauses", render_markdown),
-        Reporter("html", "a standalone HTML page", render_html),
+        Reporter(
+            "markdown",
+            "Markdown with quoted clauses",
+            render_markdown,
+            render_with=markdown.render_markdown,
+        ),
+        Reporter("html", "a standalone HTML page", render_html, render_with=_html),
     ]

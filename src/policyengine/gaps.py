@@ -1,0 +1,470 @@
+"""What would change the outcome: the gaps of a result (results.md "Gaps").
+
+For each binding rule that fails or is unknown, what would make it pass, one fact at a
+time with the others held: the least value of the fact that satisfies the rule's
+``require`` condition (a number, ``true``, a list member), or ``"provide"`` for a fact
+that is missing. For each scale output below its top band, the next band: the value of the
+scale's input it needs, how far short the subject is, and what the pack's other outputs
+(e.g. the reward) would then be.
+
+Gaps are read from the rule conditions (the parsed expressions) and the parameters on the
+evaluation date: nothing is invented. A rule decided by a pack hook says nothing about
+what would satisfy it, so it has no gap beyond its missing facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from policyengine import expressions as ex
+from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
+from policyengine.i18n import describe_band, describe_gap, text
+from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.results import BandGap, Finding, Result, RuleGap
+from policyengine.sentences import finding_sentence
+
+__all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _value(v: Any) -> Any:
+    """An input as the rule saw it (an aggregate's details carry it as ``value``)."""
+    if isinstance(v, Mapping) and "value" in v:
+        return v["value"]
+    return v
+
+
+def _is_int(path: str, level: str) -> bool:
+    ft = fact_catalogue("community" if level == "community" else "jurisdiction").get(path)
+    return ft is not None and ft.kind == "int"
+
+
+def _numeric_need(
+    cmp: ex.Compare,
+    path: str,
+    facts: Mapping[str, Any],
+    params: Mapping[str, Any],
+    integer: bool,
+) -> tuple[Any, str] | None:
+    """The bound on ``path`` that makes ``cmp`` hold with the other facts held.
+
+    The comparison is linear in one fact in every pack (``a * x + b op c``): its slope is
+    measured at two points and checked at a third; a non-linear comparison has no gap.
+    """
+    diff = ex.Arith("-", cmp.left, cmp.right)
+
+    def g(x: float) -> float | None:
+        v = ex.evaluate(diff, {**facts, path: x}, params)
+        return None if v is None or isinstance(v, bool) else float(v)
+
+    g0, g1, g2 = g(0.0), g(1.0), g(2.0)
+    if g0 is None or g1 is None or g2 is None:
+        return None
+    slope = g1 - g0
+    if slope == 0 or abs((g2 - g1) - slope) > 1e-9 * max(1.0, abs(slope)):
+        return None
+    root = round(-g0 / slope, 9)
+    op = cmp.op if slope > 0 else _FLIP[cmp.op]
+    if op in ("==", "!="):
+        return (root, "==") if op == "==" else None
+    return _bound(root, op, integer)
+
+
+def _bound(value: float, op: str, integer: bool) -> tuple[Any, str]:
+    """The least (``>=``/``>``) or greatest (``<=``/``<``) value meeting ``x op value``."""
+    if integer:
+        if op == ">=":
+            return math.ceil(value - 1e-9), ">="
+        if op == ">":
+            return math.floor(value + 1e-9) + 1, ">="
+        if op == "<=":
+            return math.floor(value + 1e-9), "<="
+        return math.ceil(value - 1e-9) - 1, "<="
+    return value, op
+
+
+def _direct(
+    cmp: ex.Compare, facts: Mapping[str, Any], params: Mapping[str, Any], level: str
+) -> tuple[str, Any, str] | None:
+    """``fact op threshold`` (a threshold of constants and parameters): read off directly."""
+    if cmp.op in ("==", "!="):
+        return None
+    for side, other, op in ((cmp.left, cmp.right, cmp.op), (cmp.right, cmp.left, _FLIP[cmp.op])):
+        if not isinstance(side, ex.Field) or ex.fields_of(other):
+            continue
+        if any(isinstance(n, ex.Count | ex.Contains) for n in _nodes(other)):
+            continue
+        value = ex.evaluate(other, facts, params)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        value = int(value) if float(value).is_integer() else value
+        needed, relation = _bound(value, op, _is_int(side.path, level))
+        return side.path, needed, relation
+    return None
+
+
+def _nodes(expr: ex.Expr) -> list[ex.Expr]:
+    if isinstance(expr, ex.Arith | ex.Compare):
+        return [expr, *_nodes(expr.left), *_nodes(expr.right)]
+    return [expr]
+
+
+def needed_values(
+    expr: ex.Expr, facts: Mapping[str, Any], params: Mapping[str, Any], level: str = "community"
+) -> list[tuple[str, Any, str]]:
+    """``(fact, needed, relation)`` for each fact that alone would make ``expr`` hold.
+
+    Parts of an ``and`` that already hold are left alone; each part of an ``or`` is a way
+    to pass on its own. Only facts the condition names are ever given.
+    """
+    if ex.evaluate(expr, facts, params) is True:
+        return []
+    if isinstance(expr, ex.And):
+        return [n for item in expr.items for n in needed_values(item, facts, params, level)]
+    if isinstance(expr, ex.Or):
+        return [n for item in expr.items for n in needed_values(item, facts, params, level)]
+    if isinstance(expr, ex.Not):
+        try:
+            return needed_values(ex.negate(expr.item), facts, params, level)
+        except ex.ExpressionError:
+            return []
+    if isinstance(expr, ex.Field):
+        return [(expr.path, True, "==")]
+    if isinstance(expr, ex.Contains):
+        return [(expr.path, expr.value, "contains")]
+    if not isinstance(expr, ex.Compare):
+        return []
+    out: list[tuple[str, Any, str]] = []
+    for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
+        const = isinstance(other, ex.Const)
+        if isinstance(side, ex.Count) and const and expr.op == "==" and other.value == 0:  # type: ignore[union-attr]
+            out.append((side.path, [], "=="))
+        if isinstance(side, ex.Field) and isinstance(other, ex.Const):
+            if isinstance(other.value, bool | str) and expr.op == "==":
+                out.append((side.path, other.value, "=="))
+            elif isinstance(other.value, bool) and expr.op == "!=":
+                out.append((side.path, not other.value, "=="))
+        if isinstance(side, ex.Contains) and const and expr.op == "==" and other.value is True:  # type: ignore[union-attr]
+            out.append((side.path, side.value, "contains"))
+    if out:
+        return out
+    direct = _direct(expr, facts, params, level)
+    if direct is not None:
+        return [direct]
+    for path in ex.fields_of(expr):
+        if isinstance(facts.get(path), bool | str | list | tuple):
+            continue
+        found = _numeric_need(expr, path, facts, params, _is_int(path, level))
+        if found is None:
+            continue
+        value, relation = found
+        if ex.evaluate(expr, {**facts, path: value}, params) is True:
+            out.append((path, value, relation))
+    return out
+
+
+_PARSED: dict[str, ex.Expr] = {}
+
+
+def _parse(pack: Pack, text: str) -> ex.Expr:
+    """A condition of the pack, parsed once per text (bounded: the parse is pure)."""
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        found = _PARSED[text] = ex.parse(text)
+    return found
+
+
+def _item(pack: Pack, rule_id: str) -> Rule | Scale | Deadline | None:
+    items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
+    return next((item for item in items if item.id == rule_id), None)
+
+
+def titles_of(pack: Pack) -> dict[str, str]:
+    """Names of the facts a pack declares itself (derived facts, aggregates), by path."""
+    return {
+        **{d.path: d.title for d in pack.derived},
+        **{a.path: a.title for a in pack.aggregates},
+    }
+
+
+def _rule_gaps(
+    pack: Pack,
+    f: Finding,
+    item: Rule | Deadline | None,
+    params: Mapping[str, Any],
+    level: str,
+    lang: str,
+    titles: Mapping[str, str],
+) -> Iterator[RuleGap]:
+    facts = {p: _value(v) for p, v in f.inputs.items()}
+
+    def gap(path: str, needed: Any, relation: str, extra: int | None = None) -> RuleGap:
+        now = facts.get(path)
+        message = describe_gap(path, now, needed, relation, f.responsible, f.clause, lang, titles)
+        if extra:
+            message += text("gap.communities", lang, n=extra)
+        return RuleGap(
+            rule=f.rule,
+            fact=path,
+            now=now,
+            needed=needed,
+            responsible=f.responsible,
+            message=message,
+            relation=relation,
+            clause=f.clause,
+            communities_needed=extra,
+        )
+
+    missing = [p for p, v in facts.items() if v is None]
+    if f.outcome == "unknown":
+        for path in missing:
+            yield gap(path, "provide", "provide")
+        return
+    if missing or f.outcome not in ("fail", "overdue", "met_late"):
+        return
+    if isinstance(item, Deadline):
+        if item.kind == "yearly" and len(facts) == 1:
+            (path,) = facts
+            due_year = _due_year(f)
+            if due_year is not None and _is_int(path, level):
+                yield gap(path, due_year, ">=")
+        return
+    if not isinstance(item, Rule) or item.require is None:
+        return
+    try:
+        expr = _parse(pack, item.require)
+    except ex.ExpressionError:
+        return
+    for path, needed, relation in needed_values(expr, facts, params, level):
+        yield gap(path, needed, relation, _communities_needed(f.inputs.get(path), needed))
+
+
+def _due_year(f: Finding) -> int | None:
+    due = getattr(f, "due", None)
+    if isinstance(due, dt.date):
+        return due.year
+    return None
+
+
+def _communities_needed(details: Any, needed: Any) -> int | None:
+    """For a share over communities: how many more known communities must meet it."""
+    if not isinstance(details, Mapping) or not isinstance(needed, int | float):
+        return None
+    met, known = details.get("met"), details.get("known")
+    if not isinstance(met, int) or not isinstance(known, int):
+        return None
+    if isinstance(details.get("value"), float) or (needed <= 1 and isinstance(needed, float)):
+        total = known + int(details.get("unknown") or 0)
+        return max(0, math.ceil(needed * total - 1e-9) - met)
+    return max(0, math.ceil(needed - 1e-9) - met)
+
+
+def _set_fact(subject: Community, path: str, value: Any) -> Community:
+    head, _, name = path.partition(".")
+    group = getattr(subject, head)
+    return attrs.evolve(subject, **{head: attrs.evolve(group, **{name: value})})
+
+
+def _in_range(path: str, value: Any) -> bool:
+    ft = fact_catalogue("community").get(path)
+    if ft is None or not ft.is_numeric:
+        return False
+    rng = ft.range
+    if rng is None:
+        return True
+    low_ok = rng.min is None or (value > rng.min if rng.exclusive_min else value >= rng.min)
+    return low_ok and (rng.max is None or value <= rng.max)
+
+
+def _what_if(
+    subject: Community,
+    pack: Pack,
+    scale: Scale,
+    threshold: Any,
+    facts: Mapping[str, Any],
+    params: Mapping[str, Any],
+    as_of: dt.date,
+    overrides: Mapping[str, Any] | None,
+) -> Result | None:
+    """The result with the scale's input raised to ``threshold`` through one input fact.
+
+    A derived input is raised through the first fact of its expression that can carry it
+    within the vocabulary's ranges (the objective score up to 700, then the survey score).
+    Only the subject's facts change: the result answers "what if", it decides nothing.
+    """
+    from policyengine.engine import evaluate_community
+
+    derived = {d.path: d for d in pack.derived}
+    target = ex.Compare(">=", _parse(pack, scale.input), ex.Const(threshold))
+    expr_facts = dict(facts)
+    candidates = needed_values(target, expr_facts, params)
+    for path, needed, _ in candidates:
+        if path in derived and derived[path].expression:
+            inner = ex.Compare(">=", _parse(pack, derived[path].expression or ""), ex.Const(needed))
+            inner_facts = flatten(subject, ex.fields_of(inner))
+            options = needed_values(inner, inner_facts, params)
+        else:
+            options = [(path, needed, ">=")]
+        for fact, value, _ in options:
+            if not _in_range(fact, value):
+                continue
+            try:
+                changed = _set_fact(subject, fact, value)
+            except (AttributeError, TypeError, ValueError):
+                continue
+            return evaluate_community(changed, pack, as_of=as_of, parameters=overrides)
+    return None
+
+
+def _band_gap(
+    f: Finding,
+    scale: Scale,
+    result: Result,
+    pack: Pack,
+    subject: Community | Jurisdiction | None,
+    params: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None,
+    lang: str,
+) -> BandGap | None:
+    if f.outcome not in ("pass", "fail", "advisory"):
+        return None
+    now = result.outputs.get(scale.output)
+    try:
+        input_expr = _parse(pack, scale.input)
+    except ex.ExpressionError:
+        return None
+    facts = {p: _value(v) for p, v in f.inputs.items()}
+    current = ex.evaluate(input_expr, facts, params)
+    if current is None or isinstance(current, bool):
+        return None
+    bands: list[tuple[Any, Any]] = []
+    for band in scale.bands:
+        text = band.min if isinstance(band.min, str) else repr(band.min)
+        threshold = ex.evaluate(_parse(pack, text), {}, params)
+        if threshold is None:
+            return None
+        bands.append((band.value, threshold))
+    above = sorted((t, v) for v, t in bands if t > current)
+    if not above:
+        return None
+    threshold, nxt = above[0]
+    threshold = int(threshold) if float(threshold).is_integer() else threshold
+    needs = {
+        path: needed
+        for path, needed, _ in needed_values(
+            ex.Compare(">=", input_expr, ex.Const(threshold)), facts, params
+        )
+    }
+    short = round(threshold - current, 9)
+    short_by = int(short) if float(short).is_integer() else short
+    then: dict[str, Any] = {}
+    if isinstance(subject, Community):
+        changed = _what_if(subject, pack, scale, threshold, facts, params, result.as_of, overrides)
+        if changed is not None and changed.outputs.get(scale.output) == nxt:
+            then = {
+                k: v
+                for k, v in changed.outputs.items()
+                if k != scale.output and v != result.outputs.get(k)
+            }
+    label = next((b.label for b in scale.bands if b.value == nxt and b.label), None)
+    message = describe_band(scale, now, nxt, label, needs, short_by, then, f.responsible, lang)
+    return BandGap(
+        output=scale.output,
+        rule=scale.id,
+        now=now,
+        next=nxt,
+        needs=needs,
+        short_by=short_by,
+        responsible=f.responsible,
+        message=message,
+        clause=scale.clause,
+        then=then,
+    )
+
+
+def gaps_of(
+    result: Result,
+    pack: Pack,
+    subject: Community | Jurisdiction | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    lang: str = "zh",
+) -> tuple[RuleGap | BandGap, ...]:
+    """The gaps of one result (not of its nested results): rule gaps, then band gaps.
+
+    With the ``subject``, a band gap also says what the other outputs would be at the next
+    band (the pack is evaluated again with the input raised).
+    """
+    if result.verdict == "not_applicable":
+        return ()
+    params = pack.parameters_at(result.as_of, parameters)
+    titles = titles_of(pack)
+    out: list[RuleGap | BandGap] = []
+    band_gaps: list[BandGap] = []
+    for f in result.findings:
+        item = _item(pack, f.rule)
+        if isinstance(item, Scale):
+            band = _band_gap(f, item, result, pack, subject, params, parameters, lang)
+            if band is not None:
+                band_gaps.append(band)
+            if f.binding and f.outcome == "unknown":
+                out.extend(_rule_gaps(pack, f, None, params, result.subject_level, lang, titles))
+            continue
+        if not f.binding or f.outcome not in ("fail", "unknown", "overdue", "met_late"):
+            continue
+        out.extend(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles))
+    return (*out, *band_gaps)
+
+
+@attrs.frozen(eq=False)
+class PeopleReader:
+    """Says results of one pack for people: sentences (:mod:`policyengine.sentences`) and
+    gaps, computed when first read."""
+
+    pack: Pack
+    subject: Community | Jurisdiction | None = None
+    parameters: Mapping[str, Any] | None = None
+
+    def sentence(self, result: Result, finding: Finding, lang: str) -> str:
+        """The finding's sentence for people."""
+        return finding_sentence(finding, self.pack, lang, result.as_of)
+
+    def gaps(self, result: Result, lang: str) -> tuple[RuleGap | BandGap, ...]:
+        """The result's gaps."""
+        return gaps_of(result, self.pack, self.subject, self.parameters, lang)
+
+
+def with_gaps(
+    result: Result,
+    pack: Pack,
+    subject: Community | Jurisdiction | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    lang: str = "zh",
+) -> Result:
+    """The result, and every result nested in it, said for people in ``lang``: its
+    sentences and its gaps (computed on first use)."""
+    communities: Sequence[Community | None] = [None] * len(result.communities)
+    children: Sequence[Jurisdiction | None] = [None] * len(result.jurisdictions)
+    if isinstance(subject, Jurisdiction):
+        communities, children = subject.communities, subject.jurisdictions
+    return attrs.evolve(
+        result,
+        reader=PeopleReader(pack, subject, parameters),
+        lang=lang,
+        gaps=None,
+        communities=tuple(
+            with_gaps(r, pack, c, parameters, lang)
+            for r, c in zip(result.communities, communities, strict=True)
+        ),
+        jurisdictions=tuple(
+            with_gaps(r, pack, j, parameters, lang)
+            for r, j in zip(result.jurisdictions, children, strict=True)
+        ),
+    )

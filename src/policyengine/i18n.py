@@ -1,0 +1,313 @@
+"""Words for people in Chinese (default) and English: gettext catalogues, fact labels, units.
+
+The sentences live in gettext catalogues, one per language, under
+``policyengine/locale/<lang>/LC_MESSAGES/policyengine.po`` (the source, edited by people)
+and ``.mo`` (compiled with ``pybabel compile -d src/policyengine/locale -D policyengine``;
+a test checks the two agree). They are read with the standard library's :mod:`gettext`,
+so ``--lang en`` needs nothing beyond the core install.
+
+Message ids are keys (``gap.at_least``, ``fact.spaces.service_area_m2``), the same in both
+catalogues; a sentence's values are named fields (``{fact}``, ``{needed}``) filled with
+:meth:`str.format`. Fact labels and value names are catalogue entries too, so no fact path
+reaches a sentence meant for a person.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any, Literal, TypeAlias
+
+__all__ = [
+    "LANGUAGES",
+    "Lang",
+    "catalogue_keys",
+    "check_lang",
+    "describe_band",
+    "describe_gap",
+    "entries",
+    "fact_label",
+    "fmt_value",
+    "join_units",
+    "lookup",
+    "problem_text",
+    "text",
+    "unit_of",
+]
+
+Lang: TypeAlias = Literal["zh", "en"]
+LANGUAGES: tuple[Lang, ...] = ("zh", "en")
+DOMAIN = "policyengine"
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` if it is a language of the catalogues, else a ValueError naming them."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    return lang
+
+
+@functools.cache
+def _catalogue(lang: str) -> gettext.GNUTranslations:
+    mo = resources.files("policyengine").joinpath("locale", lang, "LC_MESSAGES", f"{DOMAIN}.mo")
+    with mo.open("rb") as fh:
+        return gettext.GNUTranslations(fh)
+
+
+def catalogue_keys(lang: str) -> frozenset[str]:
+    """Every message id of a language's catalogue."""
+    entries: Mapping[object, str] = getattr(_catalogue(lang), "_catalog", {})
+    return frozenset(k for k in entries if isinstance(k, str) and k)
+
+
+def entries(prefix: str, lang: str) -> dict[str, str]:
+    """``{name: sentence}`` for every message id ``prefix + name`` of a language."""
+    return {
+        key[len(prefix) :]: text(key, lang)
+        for key in sorted(catalogue_keys(lang))
+        if key.startswith(prefix)
+    }
+
+
+def _lookup(key: str, lang: str) -> str | None:
+    found = _catalogue(lang).gettext(key)
+    if found != key:
+        return found
+    if lang != "zh":
+        found = _catalogue("zh").gettext(key)
+        if found != key:
+            return found
+    return None
+
+
+def lookup(key: str, lang: str = "zh") -> str | None:
+    """The message ``key`` in ``lang`` (Chinese where ``lang`` lacks it), or None."""
+    return _lookup(key, lang)
+
+
+def text(key: str, lang: str = "zh", /, **values: Any) -> str:
+    """The sentence ``key`` in ``lang`` with its named values filled in.
+
+    A key missing from ``lang`` falls back to Chinese; a key missing everywhere is a bug,
+    and raises KeyError (the catalogue tests list every key used).
+    """
+    found = _lookup(key, lang)
+    if found is None:
+        raise KeyError(f"no message {key!r} in the {lang} catalogue")
+    return found.format(**values) if values else found
+
+
+# ------------------------------------------------------------------------ fact words
+
+_UNITS: Mapping[str, str] = {
+    "community.households": "households",
+    "community.residents": "people",
+    "organization.leadership_members": "people",
+    "organization.leadership_college_educated": "people",
+    "staff.count": "people",
+    "staff.trained_this_year": "people",
+    "services.retirees": "people",
+    "services.retirees_socialized": "people",
+    "spaces.service_rooms": "rooms",
+    "spaces.service_stations": "stations",
+    "spaces.bulletin_boards": "boards",
+    "happiness.previous_stars": "stars",
+    "reporting.self_check_report_year": "year",
+}
+
+
+def unit_of(path: str) -> str | None:
+    """The unit of a fact, as a catalogue unit name (``yuan``, ``m2``, ``percent``, …)."""
+    if path in _UNITS:
+        return _UNITS[path]
+    if path.endswith("_yuan"):
+        return "yuan"
+    if path.endswith("_m2"):
+        return "m2"
+    if path.endswith(("_score", "total_score")) or path.startswith("happiness.objective_by"):
+        return "points"
+    if path.endswith(("satisfaction", "coverage")) or ".share" in path:
+        return "percent"
+    return None
+
+
+def fact_label(path: str, lang: str = "zh", titles: Mapping[str, str] | None = None) -> str:
+    """A fact's name for people; ``titles`` (a pack's derived facts and aggregates) first.
+
+    A fact the catalogue does not know is named by its pack's title, or else by its last
+    segment in words: never by its path.
+    """
+    found = _lookup(f"fact.{path}", lang)
+    if found is not None:
+        return found
+    if titles and path in titles:
+        return titles[path]
+    if path.startswith("count(") and path.endswith(")"):
+        return fact_label(path[6:-1], lang, titles)
+    return path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _number(value: float, lang: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_value(path: str, value: Any, lang: str = "zh") -> str:
+    """A value as a person reads it: units (元, m², 户, %, 分), yes/no, choices named."""
+    if value is None:
+        return text("value.unknown", lang)
+    if isinstance(value, bool):
+        return text("value.yes" if value else "value.no", lang)
+    if isinstance(value, list | tuple):
+        if not value:
+            return text("value.none", lang)
+        sep = text("sep.list", lang)
+        return sep.join(fmt_value(path, v, lang) for v in value)
+    if isinstance(value, str):
+        found = _lookup(f"value.{path}.{value}", lang)
+        return found if found is not None else value
+    if isinstance(value, int | float):
+        unit = unit_of(path)
+        if unit == "percent":
+            return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+        shown = _number(value, lang)
+        return text(f"unit.{unit}", lang, n=shown) if unit else shown
+    return str(value)
+
+
+def join_units(units: Sequence[str], lang: str = "zh") -> str:
+    """Names of responsible units, joined as the language lists them."""
+    return text("sep.units", lang).join(units)
+
+
+# ------------------------------------------------------------------ problems in facts
+
+_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),
+        (r"^(?P<value>.+) is below the minimum (?P<limit>.+)$", "problem.below_min"),
+        (r"^(?P<part>.+) is more than (?P<whole>[\w.]+) \((?P<value>.+)\)$", "problem.more_than"),
+        (r"^is required \(a table with an id\)$", "problem.required_table"),
+        (r"^is required$", "problem.required"),
+        (r"^a required field is missing$", "problem.required_field"),
+        (r"^unknown field \(not in the facts vocabulary\)$", "problem.unknown_field"),
+        (r"^the document has neither .*$", "problem.no_subject"),
+        (r"^(?P<pattern>.+) matches no file$", "problem.no_match"),
+        (r"^is not a list of paths or globs$", "problem.not_globs"),
+        (r"^(?P<value>.+) is not a date \(YYYY-MM-DD\)$", "problem.not_date"),
+        (r"^(?P<value>.+) is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.not_a"),
+        (r"^is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.is_not_a"),
+    )
+)
+
+
+def problem_text(message: str, lang: str = "zh") -> str:
+    """A problem found in a facts document, in ``lang``; as written if not recognised."""
+    if lang == "en":
+        return message
+    for pattern, key in _PROBLEMS:
+        m = pattern.match(message)
+        if m is None:
+            continue
+        values = m.groupdict()
+        if "kind" in values:
+            sep = text("sep.or", lang)
+            values["kind"] = sep.join(
+                _lookup(f"kind.{k.strip()}", lang) or k.strip()
+                for k in re.split(r" or (?:a |an )?", values["kind"])
+            )
+        if values.get("value") in ("a table", "a list"):
+            values["value"] = _lookup(f"kind.{values['value'][2:]}", lang) or values["value"]
+        return text(key, lang, **values)
+    return message
+
+
+# ------------------------------------------------------------------------- gap words
+
+_RELATION_KEYS = {
+    ">=": "gap.at_least",
+    ">": "gap.more_than",
+    "<=": "gap.at_most",
+    "<": "gap.less_than",
+    "==": "gap.equals",
+    "contains": "gap.contains",
+    "provide": "gap.provide",
+}
+
+
+def describe_gap(
+    path: str,
+    now: Any,
+    needed: Any,
+    relation: str,
+    responsible: Sequence[str],
+    clause: str,
+    lang: str = "zh",
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """One sentence: what the fact must become, what it is now, by which clause, who acts."""
+    label = fact_label(path, lang, titles)
+    if relation == "==" and needed is True:
+        key = "gap.true"
+    elif relation == "==" and isinstance(needed, list) and not needed:
+        key = "gap.empty"
+    else:
+        key = _RELATION_KEYS.get(relation, "gap.equals")
+    sentence = text(
+        key,
+        lang,
+        fact=label,
+        needed=fmt_value(path, needed, lang),
+        now=fmt_value(path, now, lang),
+        clause=clause,
+    )
+    if responsible:
+        sentence += text("gap.who", lang, units=join_units(responsible, lang))
+    return sentence[:1].upper() + sentence[1:]
+
+
+def describe_band(
+    scale: Any,
+    now: Any,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    short_by: Any,
+    then: Mapping[str, Any],
+    responsible: Sequence[str],
+    lang: str = "zh",
+) -> str:
+    """One sentence: how far the subject is from the scale's next band, and what it brings."""
+    path = next(iter(needs), "")
+    band = (
+        text(f"band.{scale.output}", lang, n=nxt)
+        if _lookup(f"band.{scale.output}", lang)
+        else (label or str(nxt))
+    )
+    parts = [
+        text(
+            "band.next",
+            lang,
+            band=band,
+            short=fmt_value(path, short_by, lang),
+            fact=fact_label(path, lang),
+            needed=fmt_value(path, needs.get(path), lang),
+            clause=scale.clause,
+        )
+    ]
+    if then.get("reward_yuan") is not None:
+        parts.append(
+            text("band.reward", lang, reward=fmt_value("reward_yuan", then["reward_yuan"], lang))
+        )
+    elif "reward_yuan" in then:
+        parts.append(text("band.reward_not_stated", lang))
+    if responsible:
+        parts.append(text("gap.who", lang, units=join_units(responsible, lang)))
+    return "".join(parts)

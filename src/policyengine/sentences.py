@@ -1,0 +1,351 @@
+"""Findings as sentences for people, in Chinese or English, from what the finding holds.
+
+A sentence says the requirement in words (the rule's title, and its condition with facts
+named by their labels and parameters by their values and units), the values seen with their
+units, the clause the threshold comes from and its due date where it has one, and who must
+act. Fact paths and expressions never appear: they stay in ``expected``, ``actual`` and
+``inputs``. The words are entries of the gettext catalogues (:mod:`policyengine.i18n`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from policyengine import expressions as ex
+from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
+from policyengine.i18n import lookup as catalogue_text
+from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
+from policyengine.results import Finding
+
+__all__ = ["condition_words", "finding_sentence", "param_value", "seen_values"]
+
+_PARAM_UNITS = {
+    "元": "yuan",
+    "分": "points",
+    "户": "households",
+    "人": "people",
+    "平米": "m2",
+    "平方米": "m2",
+    "m²": "m2",
+    "间": "rooms",
+    "个": "items",
+    "年": "year",
+    "比例": "percent",
+    "ratio": "percent",
+    "平米/百户": "m2_per_100",
+    "平方米/百户": "m2_per_100",
+}
+
+
+def param_value(param: Parameter | None, value: Any, lang: str = "zh") -> str:
+    """A parameter's value with its unit, as the document states it."""
+    if value is None:
+        return text("value.unknown", lang)
+    if isinstance(value, bool):
+        return text("value.yes" if value else "value.no", lang)
+    unit = _PARAM_UNITS.get(param.unit or "") if param is not None else None
+    if isinstance(value, int | float):
+        if unit == "percent" or (unit is None and isinstance(value, float) and 0 < value < 1):
+            return fmt_value("x.share", value, lang)
+        shown = fmt_value("", value, lang)
+        if unit:
+            return text(f"unit.{unit}", lang, n=shown)
+        if param is not None and param.unit:
+            return f"{shown} {param.unit}"
+        return shown
+    return str(value)
+
+
+def _item(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
+    if pack is None:
+        return None
+    items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
+    return next((i for i in items if i.id == rule_id), None)
+
+
+def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
+    """Names of the facts the pack declares (derived facts, aggregates), in ``lang`` where
+    the catalogue names the output an aggregate feeds."""
+    if pack is None:
+        return {}
+    titles = {d.path: d.title for d in pack.derived}
+    for a in pack.aggregates:
+        named = catalogue_text(f"output.{a.result_output}", lang) if a.result_output else None
+        titles[a.path] = named or a.title
+    return titles
+
+
+def condition_words(
+    expr: ex.Expr,
+    params: Mapping[str, Any],
+    pack: Pack | None,
+    lang: str = "zh",
+    *,
+    as_condition: bool = True,
+) -> str:
+    """A condition in words: facts by label, parameters by value and unit (with
+    ``as_condition=False``, a value: a bare fact is its label, not "has …")."""
+    titles = _titles(pack, lang)
+
+    def words(e: ex.Expr) -> str:
+        if isinstance(e, ex.Field):
+            return fact_label(e.path, lang, titles)
+        if isinstance(e, ex.Param):
+            param = pack.parameters.get(e.name) if pack is not None else None
+            return param_value(param, params.get(e.name), lang)
+        if isinstance(e, ex.Const):
+            return fmt_value("", e.value, lang)
+        if isinstance(e, ex.Count):
+            return text("cond.count", lang, label=fact_label(e.path, lang, titles))
+        if isinstance(e, ex.Contains):
+            return text(
+                "cond.contains",
+                lang,
+                label=fact_label(e.path, lang, titles),
+                value=fmt_value(e.path, e.value, lang),
+            )
+        if isinstance(e, ex.Arith):
+            share = _share_of(e, params)
+            if share is not None:
+                whole, ratio = share
+                return text(
+                    "cond.share_of",
+                    lang,
+                    whole=words(whole),
+                    share=fmt_value("x.share", ratio, lang),
+                )
+            return f"{words(e.left)} {e.op.replace('*', '×')} {words(e.right)}"
+        if isinstance(e, ex.Compare):
+            if isinstance(e.right, ex.Const) and isinstance(e.right.value, bool):
+                positive = e.right.value == (e.op == "==")
+                key = "cond.has" if positive else "cond.has_not"
+                return text(key, lang, label=words(e.left))
+            right = e.right.value if isinstance(e.right, ex.Const) else None
+            if isinstance(e.left, ex.Count) and right == 0 and e.op == "==":
+                return text("cond.none", lang, label=fact_label(e.left.path, lang, titles))
+            if isinstance(e.left, ex.Field) and isinstance(right, str):
+                shown = fmt_value(e.left.path, right, lang)
+                return text(f"op.{e.op}", lang, left=words(e.left), right=shown)
+            if (
+                isinstance(e.left, ex.Field)
+                and unit_of(e.left.path) == "percent"
+                and isinstance(e.right, ex.Param)
+                and isinstance(params.get(e.right.name), int | float)
+            ):
+                shown = fmt_value("x.share", params[e.right.name], lang)
+                return text(f"op.{e.op}", lang, left=words(e.left), right=shown)
+            return text(f"op.{e.op}", lang, left=words(e.left), right=words(e.right))
+        if isinstance(e, ex.Not):
+            return text("cond.not", lang, item=condition(e.item))
+        joiner = text("cond.and" if isinstance(e, ex.And) else "cond.or", lang)
+        return joiner.join(condition(i) for i in e.items)
+
+    def condition(e: ex.Expr) -> str:
+        # a bare yes/no fact is a condition: "具备…"
+        if isinstance(e, ex.Field):
+            return text("cond.has", lang, label=words(e))
+        return words(e)
+
+    return condition(expr) if as_condition else words(expr)
+
+
+def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] | None:
+    """``whole * ratio`` with a ratio parameter (≤ 1): "the ratio of the whole"."""
+    if e.op != "*":
+        return None
+    for whole, part in ((e.left, e.right), (e.right, e.left)):
+        if isinstance(part, ex.Param):
+            v = params.get(part.name)
+            if isinstance(v, float) and 0 < v <= 1:
+                return whole, v
+        if isinstance(part, ex.Const) and isinstance(part.value, float) and 0 < part.value < 1:
+            return whole, part.value
+    return None
+
+
+def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
+    """The values the finding saw, labelled and with units (shares with met/known)."""
+    titles = _titles(pack, lang)
+    parts = []
+    for path, v in f.inputs.items():
+        label = fact_label(path, lang, titles)
+        if isinstance(v, Mapping) and "value" in v:
+            shown = (
+                fmt_value("x.share", v["value"], lang)
+                if isinstance(v["value"], float)
+                else fmt_value(path, v["value"], lang)
+            )
+            if "known" in v:
+                shown += f"（{v.get('met', 0)}/{v.get('known', 0)}）"
+        else:
+            shown = fmt_value(path, v, lang)
+        parts.append(text("say.value", lang, label=label, value=shown))
+    return text("sep.list", lang).join(parts)
+
+
+def _requirement(
+    f: Finding,
+    item: Rule | Scale | Deadline | None,
+    pack: Pack | None,
+    lang: str,
+    as_of: dt.date | None,
+) -> str:
+    if not isinstance(item, Rule) or item.require is None:
+        return ""
+    try:
+        expr = ex.parse(item.require)
+    except ex.ExpressionError:
+        return ""
+    words = condition_words(expr, f.parameters, pack, lang)
+    clauses: list[str] = []
+    if pack is not None and as_of is not None:
+        year = pack.programme_year(as_of)
+        for name, value in f.parameters.items():
+            param = pack.parameters.get(name)
+            if param is None or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            entry = param.entry_at(as_of, year)
+            clause = (entry.clause if entry is not None else None) or param.clause
+            if clause and clause not in clauses:
+                clauses.append(clause)
+    source = text("say.source", lang, clause="、".join(clauses) if clauses else item.clause)
+    due = getattr(f, "due", None)
+    if isinstance(due, dt.date | str) and due:
+        shown = due.isoformat() if isinstance(due, dt.date) else due
+        source = source + text("say.due", lang, due=shown)
+    return text("say.required", lang, requirement=words) + source
+
+
+def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
+    if lang == "en" and item is not None and item.title_en:
+        return item.title_en
+    return f.title
+
+
+def _who(f: Finding, lang: str) -> str:
+    return text("gap.who", lang, units=join_units(f.responsible, lang)) if f.responsible else ""
+
+
+def _scale_sentence(
+    f: Finding, scale: Scale, pack: Pack | None, lang: str, output: Any
+) -> str | None:
+    try:
+        input_expr = ex.parse(scale.input)
+    except ex.ExpressionError:
+        return None
+    facts = {p: (v.get("value") if isinstance(v, Mapping) else v) for p, v in f.inputs.items()}
+    value = ex.evaluate(input_expr, facts, f.parameters)
+    path = scale.input if isinstance(input_expr, ex.Field) else ""
+    label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
+    bands = []
+    for band in scale.bands:
+        threshold = ex.evaluate(
+            ex.parse(band.min if isinstance(band.min, str) else repr(band.min)), {}, f.parameters
+        )
+        bands.append((band, threshold))
+    if f.outcome == "pass":
+        reached = [(b, t) for b, t in bands if t is not None and value is not None and value >= t]
+        if not reached:
+            return None
+        band, threshold = max(reached, key=lambda bt: bt[1])
+        return text(
+            "say.band",
+            lang,
+            title=_title(f, scale, lang),
+            band=_band_name(scale, band.value, band.label, lang),
+            input=label,
+            value=fmt_value(path, value, lang),
+            threshold=fmt_value(path, threshold, lang),
+        )
+    if f.outcome in ("fail", "advisory") and bands:
+        band, threshold = bands[0]
+        return text(
+            "say.below",
+            lang,
+            input=label,
+            value=fmt_value(path, value, lang),
+            band=_band_name(scale, band.value, band.label, lang),
+            threshold=fmt_value(path, threshold, lang),
+        ) + _who(f, lang)
+    return None
+
+
+def _band_name(scale: Scale, value: Any, label: str | None, lang: str) -> str:
+    if scale.output == "stars" and isinstance(value, int):
+        return text("band.stars", lang, n=value)
+    return label or str(value)
+
+
+def finding_sentence(
+    f: Finding,
+    pack: Pack | None,
+    lang: str = "zh",
+    as_of: dt.date | None = None,
+    output: Any = None,
+) -> str:
+    """The finding as a sentence for people (falls back to its own message where the pack
+    says too little to do better, e.g. a rule decided by a pack hook)."""
+    item = _item(pack, f.rule)
+    title = _title(f, item, lang)
+    if isinstance(item, Scale):
+        said = _scale_sentence(f, item, pack, lang, output)
+        if said is not None:
+            return said
+    if f.outcome == "unknown":
+        undecided = sum(
+            int(v.get("unknown") or 0) for v in f.inputs.values() if isinstance(v, Mapping)
+        )
+        if undecided:
+            return text(
+                "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
+            ) + _who(f, lang)
+        missing = [p for p, v in f.inputs.items() if v is None]
+        if missing:
+            labels = text("sep.list", lang).join(
+                fact_label(p, lang, _titles(pack, lang)) for p in missing
+            )
+            return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
+    if f.outcome == "not_applicable":
+        unset = [n for n, v in f.parameters.items() if v is None]
+        if unset and pack is not None:
+            names = text("sep.list", lang).join(
+                pack.parameters[n].title if n in pack.parameters else n for n in unset
+            )
+            date = as_of.isoformat() if as_of else ""
+            return text("say.na_param", lang, date=date, params=names)
+        if isinstance(item, Rule) and item.when is not None:
+            return text("say.na_when", lang, title=title, values=seen_values(f, lang, pack))
+        return text("say.na", lang, title=title)
+    if (
+        isinstance(item, Rule)
+        and item.kind == "condition"
+        and f.outcome
+        in (
+            "pass",
+            "fail",
+            "advisory",
+        )
+    ):
+        detail = text("say.seen", lang, values=seen_values(f, lang, pack))
+        requirement = _requirement(f, item, pack, lang, as_of)
+        if requirement:
+            detail += text("sep.clause", lang) + requirement
+        key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
+        sentence = text(key, lang, title=title, detail=detail)
+        return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+    # the engine's own sentence (a deadline's dates, a table's amounts), in ``lang`` where
+    # the engine can say it in that language
+    message_in = getattr(f, "message_in", None)
+    if callable(message_in):
+        try:
+            said = message_in(lang)
+        except (KeyError, ValueError):  # a language the engine's catalogue lacks
+            said = None
+        if isinstance(said, str) and said:
+            return said
+    if lang == "zh":
+        return f.message
+    head = text(f"outcome.{f.outcome}", lang).capitalize() + text("sep.colon", lang)
+    return head + title + "."

@@ -1,0 +1,122 @@
+"""The message catalogues (zh, the default, and en): complete, in step, all used, compiled.
+
+Every sentence of both catalogues is rendered with its fields filled; the two catalogues
+have the same ids and the same fields; every fact of the vocabulary has a label in both;
+every id is used by the code (static ids by name, families by their prefix); the compiled
+``.mo`` files say what the ``.po`` sources say.
+"""
+
+# House style: `assert expected == actual`.
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from policyengine.cli import main
+from policyengine.facts import fact_catalogue
+from policyengine.i18n import LANGUAGES, catalogue_keys, fact_label, fmt_value, problem_text, text
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "policyengine"
+LOCALE = SRC / "locale"
+KEYS = sorted(catalogue_keys("zh"))
+FAMILIES = ("fact.", "value.", "area.", "output.", "unit.", "outcome.", "verdict.", "level.",
+            "band.", "chart.", "gap.", "op.", "problem.", "kind.", "msg.")
+"""Ids the code builds from a prefix and a name (a fact path, an outcome, …)."""
+
+
+def fields(sentence: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(sentence) if f}
+
+
+def test_both_catalogues_have_the_same_ids():
+    assert catalogue_keys("zh") == catalogue_keys("en")
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_sentence_renders_in_both_languages(key):
+    zh_fields = fields(text(key, "zh"))
+    assert zh_fields == fields(text(key, "en")), "zh and en must fill the same fields"
+    values = dict.fromkeys(zh_fields, "X1")
+    for lang in LANGUAGES:
+        out = text(key, lang, **values)
+        assert out.strip()
+        assert "{" not in out and "}" not in out
+        if key.startswith(("gap.", "band.", "selfcheck.", "summary.")):
+            assert not re.search(r"\b[a-z_]+\.[a-z_]+\b", out), "no fact path in a sentence"
+
+
+def test_every_fact_has_a_label_in_both_languages():
+    for level in ("community", "jurisdiction"):
+        for path in fact_catalogue(level):
+            for lang in LANGUAGES:
+                assert f"fact.{path}" in catalogue_keys(lang)
+                assert path != fact_label(path, lang)
+
+
+def test_every_choice_has_a_name():
+    for level in ("community", "jurisdiction"):
+        for path, ft in fact_catalogue(level).items():
+            for choice in ft.choices:
+                assert f"value.{path}.{choice}" in catalogue_keys("en"), (path, choice)
+                assert choice != fmt_value(path, choice, "zh")
+
+
+def test_every_id_is_used_by_the_code():
+    code = "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.py"))
+    code += "\n".join(p.read_text(encoding="utf-8") for p in SRC.rglob("*.j2"))
+    unused = [k for k in KEYS if not k.startswith(FAMILIES) and f'"{k}"' not in code
+              and f"'{k}'" not in code]
+    assert [] == unused
+
+
+def test_units_of_the_requirements():
+    """Values are shown with their units: 元, m², 户, %, 分."""
+    assert "16,800元" == fmt_value("staff.avg_annual_income_yuan", 16800, "zh")
+    assert "¥16,800" == fmt_value("staff.avg_annual_income_yuan", 16800, "en")
+    assert "200m²" == fmt_value("spaces.service_area_m2", 200.0, "zh")
+    assert "1,850户" == fmt_value("community.households", 1850, "zh")
+    assert "70%" == fmt_value("services.resident_satisfaction", 0.7, "zh")
+    assert "772分" == fmt_value("happiness.total_score", 772, "zh")
+    assert "民主选举、民主监督" == fmt_value("organization.democratic_systems",
+                                           ["election", "supervision"], "zh")
+
+
+def test_compiled_catalogues_match_their_sources():
+    pytest.importorskip("babel")
+    from babel.messages.pofile import read_po
+
+    for lang in LANGUAGES:
+        po = LOCALE / lang / "LC_MESSAGES" / "policyengine.po"
+        with po.open("rb") as fh:
+            source = {m.id: m.string for m in read_po(fh) if m.id}
+        assert source == {k: text(k, lang) for k in catalogue_keys(lang)}, (
+            f"recompile: pybabel compile -d src/policyengine/locale -D policyengine ({lang})")
+
+
+class TestProblems:
+    """Problems in a facts document, in the language asked for (the path as written)."""
+
+    @pytest.mark.parametrize(("message", "zh"), [
+        ("720 is above the maximum 700", "720 超过上限 700"),
+        ("-5 is below the minimum 0", "-5 低于下限 0"),
+        ('"12" is not a number', '"12" 不是数字'),
+        ("unknown field (not in the facts vocabulary)", "未知字段（不在事实词汇表中）"),
+        ("is required", "必须填写"),
+        ("12 is more than staff.count (10)", "12 大于 staff.count（10）"),
+        ('"2024-13-01" is not a date (YYYY-MM-DD)', '"2024-13-01" 不是日期（YYYY-MM-DD）'),
+    ])
+    def test_in_chinese(self, message, zh):
+        assert zh == problem_text(message, "zh")
+        assert message == problem_text(message, "en")
+
+    def test_validate_lang(self, tmp_path, capsys):
+        bad = tmp_path / "bad.toml"
+        bad.write_text('[community]\nid = "x"\n[happiness]\nobjective_score = 720\n',
+                       encoding="utf-8")
+        assert 2 == main(["validate", str(bad), "--lang", "zh"])
+        assert f"{bad}: happiness.objective_score：720 超过上限 700\n" == capsys.readouterr().err
