@@ -1,0 +1,683 @@
+"""Mutation testing of a pack: would its test cases notice a wrong threshold?
+
+A *mutant* is the pack with one small mistake planted in its data, the kind a person
+makes when encoding a document: a comparison written ``>`` for ``>=`` (以上 read as 超过),
+a threshold one unit off, a date one day off, a member dropped from a list, a condition
+left out, a binding rule typed as advisory (or the reverse), a dated parameter value
+changed or its date shifted. Every case of the pack is run against each mutant, in
+memory (nothing is written in the pack folder); a mutant is *killed* when some case fails
+on it, *survives* when every case still passes, and is *invalid* when it does not compile
+(e.g. a type error): invalid mutants are left out of the count.
+
+A surviving mutant is a mistake the cases would let through: the report names it with
+the clause it touches. ``policyengine test --mutate`` prints the survivors and ends with
+``mutants: K/M killed``; ``--min-killed N`` fails below N percent.
+
+Mutants are generated from the loaded :class:`~policyengine.pack.Pack` by walking its
+attrs structure, so new kinds of items are mutated by the names of their fields:
+conditions (``when``, ``require``, ``condition``, ``evidence``, ``expression``, ``input``,
+outputs, a band's ``min``), numbers (``value``, ``min``, ``day``, ``month``, ``years``),
+dates (any), ``binding``, and the lists ``bands`` and a parameter's ``values``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from policyengine import expressions as ex
+from policyengine.authoring.cases import (
+    Case,
+    CaseFileError,
+    case_files,
+    failure_lines,
+    load_case_file,
+    run_case,
+)
+from policyengine.contracts import Streams
+from policyengine.engine import compile_pack
+from policyengine.exceptions import PolicyEngineError
+from policyengine.pack import Pack
+
+__all__ = ["Mutant", "MutantResult", "MutationReport", "mutants", "run_mutants"]
+
+Status = Literal["killed", "survived", "invalid"]
+
+# field names, by what is planted in them
+CONDITION_FIELDS = frozenset({"when", "require", "condition", "evidence", "expression", "input"})
+"""Text fields holding a condition or an arithmetic expression."""
+REMOVABLE_FIELDS = frozenset({"when"})
+"""Optional conditions a mutant may leave out altogether."""
+NUMBER_FIELDS = frozenset({"value", "min", "below", "day", "month", "years"})
+"""Numeric fields moved by one unit either way."""
+LIST_FIELDS = frozenset({"bands", "values"})
+"""Lists a mutant drops one member of."""
+SKIPPED_FIELDS = frozenset(
+    {"cache", "hooks", "path", "digest", "id", "title", "title_en", "clause", "quote", "note"}
+    | {"source", "notes", "responsible", "reads", "label", "region", "version"}
+)
+"""Fields no mutant touches: identity, citations, the pack's place."""
+_PLAIN_FIELDS = frozenset(
+    {"binding", "day", "month", "years", "since", "due", "start", "end"}
+    | {"effective_from", "effective_until"}
+)
+"""Fields that do not appear in compiled conditions: their mutants reuse the pack's."""
+
+
+PathPart = tuple[Literal["attr", "index", "key"], Any]
+
+
+@attrs.frozen(kw_only=True)
+class Mutant:
+    """The pack with one planted change."""
+
+    number: int
+    where: str
+    """The item it touches, in the pack's words: ``rule eligibility.no-veto require``."""
+    change: str
+    """``count(happiness.vetoes) == 0 → count(happiness.vetoes) != 0``."""
+    clause: str | None
+    """The clause of the item it touches."""
+    operator: str
+    """What kind of change: ``comparison``, ``threshold``, ``date``, ``list member``,
+    ``condition removed``, ``binding``, ``arithmetic``."""
+    pack: Pack = attrs.field(eq=False, repr=False)
+
+    def text(self) -> str:
+        """One line: where, the clause, what changed."""
+        clause = f" [{self.clause}]" if self.clause else ""
+        return f"#{self.number} {self.where}{clause}: {self.change}"
+
+
+@attrs.frozen
+class MutantResult:
+    """A mutant and what the cases did with it."""
+
+    mutant: Mutant
+    status: Status
+    killed_by: str | None = None
+    """The name of the first case that failed on it."""
+    reason: str | None = None
+    """Why an invalid mutant did not compile."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON."""
+        m = self.mutant
+        return {
+            "number": m.number,
+            "operator": m.operator,
+            "where": m.where,
+            "clause": m.clause,
+            "change": m.change,
+            "status": self.status,
+            "killed_by": self.killed_by,
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen
+class MutationReport:
+    """Every mutant of one pack, run against the pack's cases."""
+
+    pack: Pack
+    results: tuple[MutantResult, ...]
+    cases: int
+    errors: tuple[str, ...] = ()
+    """Problems that stopped the run: bad case files, cases failing on the pack itself."""
+    seconds: float = 0.0
+    bad_input: bool = False
+    """Whether the errors are a bad pack or case file (exit 2), not failing cases (exit 1)."""
+
+    @property
+    def killed(self) -> int:
+        """How many mutants some case noticed."""
+        return sum(1 for r in self.results if r.status == "killed")
+
+    @property
+    def total(self) -> int:
+        """How many mutants count (invalid ones do not)."""
+        return sum(1 for r in self.results if r.status != "invalid")
+
+    @property
+    def percent(self) -> float:
+        """Killed over counted mutants, in percent (100 for a pack with none)."""
+        return 100.0 * self.killed / self.total if self.total else 100.0
+
+    @property
+    def survivors(self) -> list[MutantResult]:
+        """The mutants every case let through."""
+        return [r for r in self.results if r.status == "survived"]
+
+    def ok(self, min_killed: float | None) -> bool:
+        """No error, and at least ``min_killed`` percent killed (always, when None)."""
+        if self.errors:
+            return False
+        return min_killed is None or self.percent + 1e-9 >= min_killed
+
+    def lines(self, min_killed: float | None = None) -> list[str]:
+        """The text report: survivors with their clause, then the count."""
+        lines = list(self.errors)
+        survivors = self.survivors
+        if survivors:
+            lines.append(f"{self.pack.id}: {len(survivors)} mutants survived (no case failed):")
+            lines.extend(f"  {r.mutant.text()}" for r in survivors)
+        invalid = sum(1 for r in self.results if r.status == "invalid")
+        lines.append(
+            f"{self.pack.id}: {self.killed}/{self.total} mutants killed "
+            f"({_percent_text(self.percent)}) by {self.cases} cases"
+            + (f"; {invalid} invalid (did not compile)" if invalid else "")
+            + f"; {self.seconds:.1f} s"
+        )
+        if min_killed is not None and not self.errors and not self.ok(min_killed):
+            lines.append(
+                f"{self.pack.id}: {_percent_text(self.percent)} killed is below "
+                f"--min-killed {min_killed:g}%"
+            )
+        return lines
+
+    def to_dict(self, min_killed: float | None = None) -> dict[str, Any]:
+        """The report as JSON."""
+        return {
+            "pack": {"id": self.pack.id, "version": self.pack.version, "digest": self.pack.digest},
+            "ok": self.ok(min_killed),
+            "errors": list(self.errors),
+            "cases": self.cases,
+            "killed": self.killed,
+            "total": self.total,
+            "percent": self.percent,
+            "seconds": round(self.seconds, 3),
+            "mutants": [r.to_dict() for r in self.results],
+        }
+
+
+def _percent_text(value: float) -> str:
+    """A percentage never rounded up to 100."""
+    text = f"{value:.1f}%"
+    return "99.9%" if text == "100.0%" and value < 100 else text
+
+
+# ----------------------------------------------------------------- walking the pack
+
+
+@attrs.frozen
+class _Site:
+    path: tuple[PathPart, ...]
+    name: str
+    """The field (or mapping) name the value sits under."""
+    value: Any
+    owner: Any
+    """The nearest enclosing item with a clause (rule, scale, parameter, band…)."""
+    top: str
+    """The top-level collection: ``rules``, ``parameters``, ``info``…"""
+
+
+def _children(obj: Any) -> Iterator[tuple[PathPart, str, Any]]:
+    if attrs.has(type(obj)):
+        for field in attrs.fields(type(obj)):
+            if field.name not in SKIPPED_FIELDS:
+                yield ("attr", field.name), field.name, getattr(obj, field.name)
+    elif isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield ("key", key), str(key), value
+
+
+def _walk(obj: Any, path: tuple[PathPart, ...], name: str, owner: Any, top: str) -> Iterator[_Site]:
+    if attrs.has(type(obj)) and getattr(obj, "clause", None):
+        owner = obj
+    yield _Site(path, name, obj, owner, top)
+    if isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            yield from _walk(item, (*path, ("index", i)), name, owner, top)
+        return
+    for part, child_name, child in _children(obj):
+        # a mapping's values (a parameter table, outputs) keep the mapping's field name
+        if isinstance(obj, Mapping) and name in ("value", "outputs"):
+            child_name = name
+        yield from _walk(child, (*path, part), child_name, owner, top or child_name)
+
+
+def _replace(obj: Any, path: Sequence[PathPart], value: Any) -> Any:
+    if not path:
+        return value
+    (kind, key), rest = path[0], path[1:]
+    if kind == "attr":
+        return attrs.evolve(obj, **{key: _replace(getattr(obj, key), rest, value)})
+    if kind == "index":
+        items = list(obj)
+        items[key] = _replace(items[key], rest, value)
+        return tuple(items)
+    copy = dict(obj)
+    copy[key] = _replace(copy[key], rest, value)
+    return copy
+
+
+def _remove(obj: Any, path: Sequence[PathPart]) -> Any:
+    """``obj`` without the list member or mapping key at ``path``."""
+    (kind, key), rest = path[-1], path[:-1]
+    container = _get(obj, rest)
+    if kind == "index":
+        shorter: Any = tuple(x for i, x in enumerate(container) if i != key)
+    else:
+        shorter = {k: v for k, v in container.items() if k != key}
+    return _replace(obj, rest, shorter)
+
+
+def _get(obj: Any, path: Sequence[PathPart]) -> Any:
+    for kind, key in path:
+        obj = getattr(obj, key) if kind == "attr" else obj[key]
+    return obj
+
+
+# ------------------------------------------------------------------ what is planted
+
+
+def _steps(value: int | float) -> list[int | float]:
+    """One unit either way: 1 for whole numbers, else one unit of the last decimal."""
+    if isinstance(value, int):
+        return [value - 1, value + 1]
+    if value.is_integer():
+        return [value - 1.0, value + 1.0]
+    decimals = len(repr(value).split(".")[1]) if "." in repr(value) else 6
+    unit = 10.0**-decimals
+    return [round(value - unit, decimals), round(value + unit, decimals)]
+
+
+_OPS: dict[str, Literal["<", "<=", "==", "!=", ">=", ">"]] = {
+    ">=": ">",
+    ">": ">=",
+    "<=": "<",
+    "<": "<=",
+    "==": "!=",
+    "!=": "==",
+}
+"""Each comparison and the one a mistake turns it into (以上 read as 超过, and back)."""
+_ARITH_SWAP: dict[str, Literal["+", "-"]] = {"+": "-", "-": "+"}
+
+
+def _expr_mutants(e: ex.Expr) -> Iterator[tuple[ex.Expr, str]]:
+    """Each expression with one change, and the kind of change."""
+    if isinstance(e, ex.Compare):
+        yield attrs.evolve(e, op=_OPS[e.op]), "comparison"
+    if (
+        isinstance(e, ex.Const)
+        and isinstance(e.value, int | float)
+        and not isinstance(e.value, bool)
+    ):
+        for step in _steps(e.value):
+            yield ex.Const(step), "threshold"
+    if isinstance(e, ex.And | ex.Or):
+        for i in range(len(e.items)):
+            rest = e.items[:i] + e.items[i + 1 :]
+            yield (rest[0] if len(rest) == 1 else type(e)(rest)), "condition removed"
+    if isinstance(e, ex.Not):
+        yield e.item, "condition removed"
+    if isinstance(e, ex.Arith) and e.op in _ARITH_SWAP:
+        yield attrs.evolve(e, op=_ARITH_SWAP[e.op]), "arithmetic"
+    # the same changes inside each child
+    if isinstance(e, ex.Compare | ex.Arith):
+        for left, kind in _expr_mutants(e.left):
+            yield attrs.evolve(e, left=left), kind
+        for right, kind in _expr_mutants(e.right):
+            yield attrs.evolve(e, right=right), kind
+    elif isinstance(e, ex.And | ex.Or):
+        for i, item in enumerate(e.items):
+            for new, kind in _expr_mutants(item):
+                yield type(e)((*e.items[:i], new, *e.items[i + 1 :])), kind
+    elif isinstance(e, ex.Not):
+        for new, kind in _expr_mutants(e.item):
+            yield ex.Not(new), kind
+
+
+def _condition_mutants(text: str) -> Iterator[tuple[str, str]]:
+    try:
+        parsed = ex.parse(text)
+    except ex.ExpressionError:
+        return
+    seen = {ex.render(parsed)}
+    for new, kind in _expr_mutants(parsed):
+        rendered = ex.render(new)
+        if rendered not in seen:
+            seen.add(rendered)
+            yield rendered, kind
+
+
+_KINDS = {
+    "rules": "rule",
+    "scales": "scale",
+    "deadlines": "deadline",
+    "phases": "phase",
+    "aggregates": "aggregate",
+    "derived": "derived fact",
+    "parameters": "parameter",
+    "outputs": "output",
+    "info": "pack",
+}
+
+
+def _where(top: str, path: tuple[PathPart, ...], ids: Mapping[str, list[str]]) -> str:
+    """``rule eligibility.no-veto require``, ``parameter x values[0].since``, ``pack …``."""
+    rest = path
+    words = [_KINDS[top]]
+    if top != "info" and path:
+        kind, key = path[0]
+        words.append(ids[top][key] if kind == "index" else str(key))
+        rest = path[1:]
+    field = "".join(f".{k}" if kind == "attr" else f"[{k}]" for kind, k in rest).lstrip(".")
+    return " ".join([*words, field]).strip()
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@attrs.frozen
+class _Plan:
+    where: str
+    change: str
+    clause: str | None
+    operator: str
+    make: Callable[[Pack], Pack]
+    plain: bool
+    """Whether the compiled conditions stay those of the pack."""
+
+
+def _plans(pack: Pack) -> Iterator[_Plan]:
+    roots: dict[str, Any] = {
+        "info": pack.info,
+        "parameters": pack.parameters,
+        "derived": pack.derived,
+        "rules": pack.rules,
+        "scales": pack.scales,
+        "phases": pack.phases,
+        "deadlines": pack.deadlines,
+        "aggregates": pack.aggregates,
+        "outputs": pack.outputs,
+    }
+    ids = {
+        "derived": [d.path for d in pack.derived],
+        "rules": [r.id for r in pack.rules],
+        "scales": [s.id for s in pack.scales],
+        "phases": [p.id for p in pack.phases],
+        "deadlines": [d.id for d in pack.deadlines],
+        "aggregates": [a.path for a in pack.aggregates],
+    }
+
+    def setter(top: str, path: tuple[PathPart, ...], value: Any) -> Callable[[Pack], Pack]:
+        def make(p: Pack) -> Pack:
+            return attrs.evolve(p, **{top: _replace(roots[top], path, value)})
+
+        return make
+
+    def remover(top: str, path: tuple[PathPart, ...]) -> Callable[[Pack], Pack]:
+        def make(p: Pack) -> Pack:
+            return attrs.evolve(p, **{top: _remove(roots[top], path)})
+
+        return make
+
+    for top, root in roots.items():
+        for site in _walk(root, (), top, None, ""):
+            if not site.path:
+                continue
+            label = _where(top, site.path, ids)
+            clause = getattr(site.owner, "clause", None)
+            value = site.value
+            plain = top == "parameters" or site.name in _PLAIN_FIELDS
+            if site.name == "binding" and isinstance(value, bool):
+                yield _Plan(
+                    label,
+                    f"binding = {_show(value)} → {_show(not value)}",
+                    clause,
+                    "binding",
+                    setter(top, site.path, not value),
+                    True,
+                )
+            elif isinstance(value, dt.date):
+                for days in (-1, 1):
+                    new = value + dt.timedelta(days=days)
+                    if site.name == "since" and _outside_force(pack, min(value, new)):
+                        continue  # the day it changes is one the pack is not in force
+                    yield _Plan(
+                        label,
+                        f"{_show(value)} → {_show(new)}",
+                        clause,
+                        "date",
+                        setter(top, site.path, new),
+                        plain,
+                    )
+            elif isinstance(value, str) and (
+                site.name in CONDITION_FIELDS
+                or (top == "outputs" and len(site.path) == 1)
+                or (site.name == "min" and top == "scales")
+            ):
+                for new_text, kind in _condition_mutants(value):
+                    yield _Plan(
+                        label,
+                        f"{value} → {new_text}",
+                        clause,
+                        kind,
+                        setter(top, site.path, new_text),
+                        False,
+                    )
+            elif (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and (site.name in NUMBER_FIELDS or top == "parameters")
+            ):
+                for new_number in _steps(value):
+                    if not _in_range(site.name, new_number):
+                        continue
+                    yield _Plan(
+                        label,
+                        f"{_show(value)} → {_show(new_number)}",
+                        clause,
+                        "threshold",
+                        setter(top, site.path, new_number),
+                        plain,
+                    )
+            if (
+                site.name in REMOVABLE_FIELDS
+                and isinstance(value, str)
+                and ("attr", "applicability") not in site.path
+            ):
+                yield _Plan(
+                    label,
+                    f"{value} → (removed)",
+                    clause,
+                    "condition removed",
+                    setter(top, site.path, None),
+                    False,
+                )
+            if site.name == "applicability" and value is not None:
+                yield _Plan(
+                    "pack applicability",
+                    f"{value.when} → (removed)",
+                    clause,
+                    "condition removed",
+                    setter(top, site.path, None),
+                    False,
+                )
+            if (
+                site.path[-1][0] == "index"
+                and site.name in LIST_FIELDS
+                and len(_get(root, site.path[:-1])) > 1
+            ):
+                yield _Plan(
+                    label,
+                    f"member {_member_text(value)} dropped",
+                    clause,
+                    "list member",
+                    remover(top, site.path),
+                    site.name == "values",
+                )
+            elif (
+                site.path[-1][0] == "key"
+                and site.name == "value"
+                and isinstance(value, int | float)
+                and len(_get(root, site.path[:-1])) > 1
+            ):
+                yield _Plan(
+                    label,
+                    f"member {site.path[-1][1]} dropped",
+                    clause,
+                    "list member",
+                    remover(top, site.path),
+                    True,
+                )
+
+
+_RANGES = {"day": (1, 31), "month": (1, 12), "years": (1, 100)}
+
+
+def _in_range(name: str, value: float) -> bool:
+    """Whether a moved number is still one the pack format accepts (a day, a month…)."""
+    low, high = _RANGES.get(name, (-float("inf"), float("inf")))
+    return low <= value <= high
+
+
+def _outside_force(pack: Pack, day: dt.date) -> bool:
+    """Whether the pack is out of force on ``day`` (a mutant changing only it is equivalent)."""
+    start = pack.info.effective_from
+    return start is not None and day < start
+
+
+def _member_text(value: Any) -> str:
+    for attr in ("label", "value", "since", "year"):
+        found = getattr(value, attr, None)
+        if found is not None:
+            return _show(found)
+    return _show(str(value))
+
+
+def mutants(pack: Pack) -> list[Mutant]:
+    """Every mutant of the pack, each a :class:`Pack` held in memory with one change."""
+    out: list[Mutant] = []
+    for plan in _plans(pack):
+        number = len(out) + 1
+        mutant_pack = plan.make(pack)
+        digest = pack.digest
+        if not plan.plain:
+            # new conditions: compiled under their own key (never reusing the pack's)
+            token = hashlib.sha256(f"{plan.where}\0{plan.change}".encode()).hexdigest()[:16]
+            digest = f"{pack.digest}~{token}"
+        mutant_pack = attrs.evolve(mutant_pack, digest=digest, cache={})
+        out.append(
+            Mutant(
+                number=number,
+                where=plan.where,
+                change=plan.change,
+                clause=plan.clause,
+                operator=plan.operator,
+                pack=mutant_pack,
+            )
+        )
+    return out
+
+
+# -------------------------------------------------------------------------- running
+
+
+def _load_cases(pack: Pack, files: Sequence[Path] | None) -> tuple[list[Case], list[str]]:
+    cases: list[Case] = []
+    errors: list[str] = []
+    for file in case_files(pack) if files is None else files:
+        try:
+            cases.extend(load_case_file(file, pack))
+        except CaseFileError as exc:
+            errors.extend(exc.problems)
+    return cases, errors
+
+
+def _compiles(pack: Pack) -> str | None:
+    try:
+        compile_pack(pack)
+        compile_pack(pack, "jurisdiction")
+    except PolicyEngineError as exc:
+        return str(exc).splitlines()[0]
+    except Exception as exc:  # a planted change the compiler does not expect
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationReport:
+    """Plant every mutant in the pack and run its cases against each."""
+    started = time.perf_counter()
+    problem = _compiles(pack)
+    if problem is not None:
+        return MutationReport(pack, (), 0, (problem,), bad_input=True)
+    cases, errors = _load_cases(pack, files)
+    if errors:
+        return MutationReport(pack, (), len(cases), tuple(errors), bad_input=True)
+    failing = [r for r in (run_case(case, pack) for case in cases) if not r.passed]
+    if failing:
+        lines = [f"{pack.id}: cases fail on the pack itself; fix them before mutating:"]
+        for r in failing:
+            lines.extend(failure_lines(r))
+        return MutationReport(pack, (), len(cases), tuple(lines))
+    if not cases:
+        return MutationReport(pack, (), 0, (f"{pack.id}: no test cases to run against mutants",))
+    order = list(cases)
+    results: list[MutantResult] = []
+    for mutant in mutants(pack):
+        reason = _compiles(mutant.pack)
+        if reason is not None:
+            results.append(MutantResult(mutant, "invalid", None, reason))
+            continue
+        killer: Case | None = None
+        for case in order:
+            if not run_case(case, mutant.pack).passed:
+                killer = case
+                break
+        if killer is None:
+            results.append(MutantResult(mutant, "survived"))
+        else:
+            # the case that killed this mutant is tried first on the next one
+            order.remove(killer)
+            order.insert(0, killer)
+            results.append(MutantResult(mutant, "killed", killer.name))
+    return MutationReport(pack, tuple(results), len(cases), (), time.perf_counter() - started)
+
+
+def run_command(
+    targets: Sequence[tuple[Pack, Sequence[Path] | None]],
+    streams: Streams,
+    *,
+    min_killed: float | None,
+    as_json: bool,
+) -> int:
+    """``policyengine test --mutate``: report each pack, end with ``mutants: K/M killed``.
+
+    Exit 0 when every pack's cases pass on it and reach ``min_killed``; 1 below it (or
+    when a case fails on the pack itself); 2 for a bad case file or pack.
+    """
+    reports = [run_mutants(pack, files) for pack, files in targets]
+    killed = sum(r.killed for r in reports)
+    total = sum(r.total for r in reports)
+    if as_json:
+        data = {
+            "ok": all(r.ok(min_killed) for r in reports),
+            "min_killed": min_killed,
+            "killed": killed,
+            "total": total,
+            "packs": [r.to_dict(min_killed) for r in reports],
+        }
+        streams.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for i, report in enumerate(reports):
+            if i:
+                streams.stdout.write("\n")
+            streams.stdout.write("\n".join(report.lines(min_killed)) + "\n")
+        streams.stdout.write(f"mutants: {killed}/{total} killed\n")
+    if any(r.bad_input for r in reports):
+        return 2
+    return 0 if all(r.ok(min_killed) for r in reports) else 1
