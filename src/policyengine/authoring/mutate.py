@@ -461,9 +461,10 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                 or (site.name == "min" and top == "scales")
             ):
                 for new_text, kind in _condition_mutants(value):
+                    shown = new_text.replace("≥", ">=").replace("≤", "<=")
                     yield _Plan(
                         label,
-                        f"{value} → {new_text}",
+                        f"{value} → {shown}",
                         clause,
                         kind,
                         setter(top, site.path, new_text),
