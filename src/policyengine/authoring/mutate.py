@@ -22,7 +22,9 @@ dates (any), ``binding``, and the lists ``bands`` and a parameter's ``values``.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -44,7 +46,7 @@ from policyengine.authoring.cases import (
 from policyengine.contracts import Streams
 from policyengine.engine import compile_pack
 from policyengine.exceptions import PolicyEngineError
-from policyengine.pack import Pack
+from policyengine.pack import Deadline, Pack
 
 __all__ = ["Mutant", "MutantResult", "MutationReport", "mutants", "run_mutants"]
 
@@ -425,6 +427,9 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
 
         return make
 
+    read = _parameters_read(pack)
+    joints = _phase_joints(pack)
+    yield from _joint_plans(pack, joints)
     for top, root in roots.items():
         for site in _walk(root, (), top, None, ""):
             if not site.path:
@@ -443,8 +448,9 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     True,
                 )
             elif isinstance(value, dt.date):
-                for days in (-1, 1):
-                    new = value + dt.timedelta(days=days)
+                if top == "phases" and (value, site.name) in joints:
+                    continue  # moved with its neighbour below
+                for new in _dates(value, site.owner):
                     if site.name == "since" and _outside_force(pack, min(value, new)):
                         continue  # the day it changes is one the pack is not in force
                     yield _Plan(
@@ -474,6 +480,7 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                 isinstance(value, int | float)
                 and not isinstance(value, bool)
                 and (site.name in NUMBER_FIELDS or top == "parameters")
+                and (top != "parameters" or site.path[0][1] in read)
             ):
                 for new_number in _steps(value):
                     if not _in_range(site.name, new_number):
@@ -535,6 +542,85 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     remover(top, site.path),
                     True,
                 )
+
+
+def _dates(value: dt.date, owner: Any) -> list[dt.date]:
+    """One day either way; one period for the first and last period of a repeated deadline
+    (a monthly deadline reads only the month of its start and end, a yearly one the year)."""
+    kind = getattr(owner, "kind", None) if isinstance(owner, Deadline) else None
+    if kind in ("monthly", "yearly"):
+        months = 1 if kind == "monthly" else 12
+        return [_add_months(value, -months), _add_months(value, months)]
+    return [value - dt.timedelta(days=1), value + dt.timedelta(days=1)]
+
+
+def _add_months(value: dt.date, months: int) -> dt.date:
+    index = value.year * 12 + value.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(value.day, last))
+
+
+def _phase_joints(pack: Pack) -> set[tuple[dt.date, str]]:
+    """Phase dates where one phase ends the day before the next starts.
+
+    Moving only one side leaves a one-day gap or overlap, which goes to the earlier phase:
+    the same answer. Such a joint is moved as a whole.
+    """
+    starts = {p.start for p in pack.phases}
+    joints: set[tuple[dt.date, str]] = set()
+    for phase in pack.phases:
+        after = phase.end + dt.timedelta(days=1)
+        if after in starts:
+            joints.update({(phase.end, "end"), (after, "start")})
+    return joints
+
+
+def _joint_plans(pack: Pack, joints: set[tuple[dt.date, str]]) -> Iterator[_Plan]:
+    for i, phase in enumerate(pack.phases):
+        if (phase.end, "end") not in joints:
+            continue
+        following = [j for j, p in enumerate(pack.phases) if p.start == phase.end + _DAY]
+        for days in (-1, 1):
+            moved = list(pack.phases)
+            moved[i] = attrs.evolve(phase, end=phase.end + days * _DAY)
+            for j in following:
+                moved[j] = attrs.evolve(moved[j], start=moved[j].start + days * _DAY)
+            yield _Plan(
+                f"phase {phase.id} end (and the next start)",
+                f"{_show(phase.end)} → {_show(phase.end + days * _DAY)}",
+                phase.clause,
+                "date",
+                functools.partial(_with_phases, phases=tuple(moved)),
+                True,
+            )
+
+
+def _with_phases(p: Pack, phases: tuple[Any, ...]) -> Pack:
+    return attrs.evolve(p, phases=phases)
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def _parameters_read(pack: Pack) -> set[str]:
+    """Parameters a result can depend on: named in a condition, by the programme, or in the
+    pack's hooks source. Moving a parameter nothing reads plants no mistake."""
+    texts: list[str] = []
+    for top in (pack.rules, pack.scales, pack.deadlines, pack.derived, pack.aggregates):
+        for site in _walk(top, (), "", None, ""):
+            if isinstance(site.value, str):
+                texts.append(site.value)
+    texts.extend(pack.outputs.values())
+    if pack.info.applicability is not None:
+        texts.append(pack.info.applicability.when)
+    if pack.hooks is not None and getattr(pack.hooks, "__file__", None):
+        texts.append(Path(str(pack.hooks.__file__)).read_text(encoding="utf-8"))
+    whole = "\n".join(texts)
+    found = {name for name in pack.parameters if name in whole}
+    if pack.info.programme is not None:
+        found.add(pack.info.programme.start_parameter)
+    return found
 
 
 _RANGES = {"day": (1, 31), "month": (1, 12), "years": (1, 100)}
