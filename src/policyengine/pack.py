@@ -45,18 +45,63 @@ NOT_STATED = "not stated in the document"
 ParamValue = bool | int | float | str | dict[str, float]
 
 
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
+
+
 @attrs.frozen
 class SourceDocument:
-    """The government document a pack is read from."""
+    """The government document a pack is read from.
+
+    Any field the document does not give may say so: ``not stated in the document``.
+    """
 
     title: str
     issuer: tuple[str, ...]
-    date: dt.date
+    date: dt.date | str
+    """A date; or as much of it as the document states (``"2016"``, ``"2016-02"``, with
+    ``date_reading``); or ``not stated in the document``."""
     number: str | None = None
     """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
     seed: str | None = None
     url: str | None = None
     notes: tuple[str, ...] = ()
+    date_reading: str | None = None
+    """How the pack reads a partial or unstated date (e.g. from when it holds the text in force)."""
+
+    def date_text(self) -> str:
+        """The date as the document states it: ``2016-02-03``, ``2016-02``, ``2016``, or
+        ``not stated in the document``."""
+        return self.date.isoformat() if isinstance(self.date, dt.date) else self.date
+
+    def first_day(self) -> dt.date | None:
+        """The earliest day the date can be (2016-02 → 2016-02-01); None when not stated."""
+        if isinstance(self.date, dt.date):
+            return self.date
+        found = _PARTIAL_DATE.match(self.date)
+        if found is None:
+            return None
+        return dt.date(int(found[1]), int(found[2] or 1), 1)
+
+
+def _structure_document_date(value: Any, _: Any) -> dt.date | str:
+    if isinstance(value, dt.datetime):
+        raise TypeError(f"{value.isoformat()} is a date and time; give a date (YYYY-MM-DD)")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+        if _PARTIAL_DATE.match(value) or value == NOT_STATED:
+            return value
+    raise TypeError(
+        f"{value!r} is not a date (YYYY-MM-DD), a year and month (\"YYYY-MM\"), a year "
+        f"(\"YYYY\") or {NOT_STATED!r}"
+    )
+
+
+converter.register_structure_hook(dt.date | str, _structure_document_date)
 
 
 @attrs.frozen
@@ -503,6 +548,12 @@ def _check(raw: _PackFile) -> list[str]:
     """Structural checks a type cannot express (ids, duplicates, value entries)."""
     problems: list[str] = []
     info = raw.pack
+    source = info.source
+    if isinstance(source.date, str) and source.date != NOT_STATED and not source.date_reading:
+        problems.append(
+            f"pack.source.date: {source.date!r} is a partial date; say how the pack reads it "
+            "in pack.source.date_reading"
+        )
     if not _ID.match(info.id):
         problems.append(f"pack.id: {info.id!r} must be lower-case letters, digits and dashes")
     seen: set[str] = set()

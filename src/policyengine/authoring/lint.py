@@ -370,7 +370,8 @@ class PackLint:
         entries = [e for p in self.pack.parameters.values() for e in p.values]
         dates = sorted({e.since for e in entries if e.since})
         if not dates:
-            dates = [self.pack.info.source.date]
+            first = self.pack.info.source.first_day()
+            dates = [first or self.pack.info.effective_from or dt.date.today()]
         prog = self.pack.info.programme
         years: list[int | None] = list(range(1, prog.years + 1)) if prog else [None]
         out: list[tuple[str, dict[str, Any]]] = []

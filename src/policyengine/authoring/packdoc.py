@@ -84,11 +84,14 @@ def describe_pack(pack: Pack) -> str:
     lines += ["## Source document", ""]
     lines.append(
         f"《{src.title}》" + (f" {src.number}" if src.number else "") + "，"
-        f"{'、'.join(src.issuer)}，{src.date.isoformat()}."
+        f"{'、'.join(src.issuer)}，{src.date_text()}."
     )
+    if src.date_reading:
+        lines.append(f"Date read as: {src.date_reading}")
     if src.seed:
+        where = " (in the pack folder)" if (pack.path / src.seed).is_file() else ""
         lines.append(
-            f"Text: `shared/seeds/{src.seed}`." + (f" Published at {src.url}." if src.url else "")
+            f"Text: `{src.seed}`{where}." + (f" Published at {src.url}." if src.url else "")
         )
     lines += [*(f"* {n}" for n in src.notes), ""]
     scope = []

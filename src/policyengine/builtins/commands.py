@@ -42,7 +42,7 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
                     "title": p.info.source.title,
                     "number": p.info.source.number,
                     "issuer": list(p.info.source.issuer),
-                    "date": p.info.source.date.isoformat(),
+                    "date": p.info.source.date_text(),
                 },
             }
             for p in packs.values()
@@ -55,7 +55,7 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
         out.write(
             f"{p.id}  {p.version}  {p.info.region}\n"
             f"    {p.info.title} / {p.info.title_en}\n"
-            f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date.isoformat()}）\n"
+            f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date_text()}）\n"
         )
     if not packs:
         out.write("no packs installed\n")
