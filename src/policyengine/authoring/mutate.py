@@ -175,7 +175,6 @@ class MutationReport:
             f"{self.pack.id}: {self.killed}/{self.total} mutants killed "
             f"({_percent_text(self.percent)}) by {self.cases} cases"
             + (f"; {invalid} invalid (did not compile)" if invalid else "")
-            + f"; {self.seconds:.1f} s"
         )
         if min_killed is not None and not self.errors and not self.ok(min_killed):
             lines.append(
