@@ -96,8 +96,8 @@ def _structure_document_date(value: Any, _: Any) -> dt.date | str:
         if _PARTIAL_DATE.match(value) or value == NOT_STATED:
             return value
     raise TypeError(
-        f"{value!r} is not a date (YYYY-MM-DD), a year and month (\"YYYY-MM\"), a year "
-        f"(\"YYYY\") or {NOT_STATED!r}"
+        f'{value!r} is not a date (YYYY-MM-DD), a year and month ("YYYY-MM"), a year '
+        f'("YYYY") or {NOT_STATED!r}'
     )
 
 
