@@ -43,7 +43,9 @@ def test_a_year_and_month_loads_with_its_reading() -> None:
     [('"2016"', dt.date(2016, 1, 1)), ("2016-02-03", dt.date(2016, 2, 3))],
 )
 def test_a_year_or_a_full_date(tmp_path: Path, date: str, first: dt.date) -> None:
-    src = policyengine.load_pack(copy_with(tmp_path, 'date = "2016-02"', f"date = {date}")).info.source
+    src = policyengine.load_pack(
+        copy_with(tmp_path, 'date = "2016-02"', f"date = {date}")
+    ).info.source
     assert src.first_day() == first
 
 

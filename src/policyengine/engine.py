@@ -209,7 +209,8 @@ def _getter(node: ex.Expr) -> Getter:
 def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     catalogue = fact_catalogue(level)
     if level == "community":
-        derived = {d.path: FactType(d.type) for d in pack.derived}
+        derived = {path: fact.fact_type() for path, fact in pack.facts.items()}
+        derived.update({d.path: FactType(d.type) for d in pack.derived})
     else:
         derived = {a.path: FactType("number") for a in pack.aggregates}
 

@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 import attrs
 
+from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.pack_facts import PackFact
 
 __all__ = [
     "Aggregate",
@@ -349,6 +351,7 @@ class _PackFile:
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
     outputs: dict[str, str] = attrs.Factory(dict)
+    facts: dict[str, PackFact] = attrs.Factory(dict)
 
 
 @attrs.frozen(eq=False)
@@ -369,6 +372,8 @@ class Pack:
     aggregates: tuple[Aggregate, ...] = ()
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
     """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
+    facts: Mapping[str, PackFact] = attrs.field(factory=dict)
+    """The pack's own facts, by path under its namespace (:mod:`policyengine.pack_facts`)."""
 
     @property
     def id(self) -> str:
@@ -528,7 +533,7 @@ def load_pack(path: str | Path) -> Pack:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
-    return Pack(
+    pack = Pack(
         info=raw.pack,
         parameters=params,
         derived=raw.derived,
@@ -541,7 +546,10 @@ def load_pack(path: str | Path) -> Pack:
         phases=raw.phases,
         deadlines=raw.deadlines,
         aggregates=raw.aggregates,
+        facts=raw.facts,
     )
+    pack_facts.register(pack.id, pack.facts)
+    return pack
 
 
 def _check(raw: _PackFile) -> list[str]:
@@ -554,6 +562,7 @@ def _check(raw: _PackFile) -> list[str]:
             f"pack.source.date: {source.date!r} is a partial date; say how the pack reads it "
             "in pack.source.date_reading"
         )
+    problems.extend(pack_facts.check_declarations(info.id, raw.facts))
     if not _ID.match(info.id):
         problems.append(f"pack.id: {info.id!r} must be lower-case letters, digits and dashes")
     seen: set[str] = set()

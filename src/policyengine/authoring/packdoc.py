@@ -12,9 +12,11 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
+from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, Parameter, Rule
+from policyengine.pack_facts import PackFact
 
 __all__ = ["describe_pack"]
 
@@ -72,6 +74,16 @@ def _rules(rules: list[Rule]) -> list[str]:
     return out
 
 
+def _allowed(fact: PackFact) -> str:
+    if fact.values:
+        return ", ".join(fact.values)
+    if fact.min is not None or fact.max is not None:
+        low = "…" if fact.min is None else f"{fact.min:g}"
+        high = "…" if fact.max is None else f"{fact.max:g}"
+        return f"{low} to {high}"
+    return ""
+
+
 def describe_pack(pack: Pack) -> str:
     """The pack's documentation page, in Markdown."""
     info, src = pack.info, pack.info.source
@@ -122,6 +134,28 @@ def describe_pack(pack: Pack) -> str:
             [
                 (f"`{n}`", p.title, _values(p), p.unit or "", _citation(p))
                 for n, p in pack.parameters.items()
+            ],
+        )
+    if pack.facts:
+        lines += [
+            "## Facts of this pack",
+            "",
+            "Given in a facts document in the table "
+            f"`[{pack_facts.namespace_of(pack.id)}]`; no other pack reads them.",
+            "",
+        ]
+        lines += _table(
+            ["fact", "title", "type", "unit", "allowed", "clause"],
+            [
+                (
+                    f"`{path}`",
+                    f.title + (f" ({f.title_en})" if f.title_en else ""),
+                    f.type,
+                    f.unit or "",
+                    _allowed(f),
+                    f.clause or "",
+                )
+                for path, f in pack.facts.items()
             ],
         )
     if pack.derived:

@@ -112,6 +112,7 @@ def _configure_validate(va: argparse.ArgumentParser) -> None:
 
 
 def _run_validate(args: argparse.Namespace, streams: Streams) -> int:
+    api.installed_packs()  # the facts installed packs declare for themselves are known too
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr)
     for subject in subjects:
         level = "jurisdiction" if isinstance(subject, Jurisdiction) else "community"
