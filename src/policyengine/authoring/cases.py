@@ -691,10 +691,25 @@ class CaseReport:
 def evaluations(results: Sequence[CaseResult]) -> list[Evaluation]:
     """What coverage reads from case results: each evaluated case."""
     return [
-        Evaluation(r.case.name, r.case.as_of, r.case.parameters, r.case.subject, r.result)
+        Evaluation(
+            r.case.name,
+            r.case.as_of,
+            r.case.parameters,
+            r.case.subject,
+            r.result,
+            _checked_outputs(r.case.expect),
+        )
         for r in results
         if r.result is not None
     ]
+
+
+def _checked_outputs(expect: Expectation) -> frozenset[str]:
+    """The outputs a case's expectations name, of its subject and its communities."""
+    names = {*expect.outputs, *expect.null_outputs}
+    for sub in expect.communities.values():
+        names.update(sub.outputs, sub.null_outputs)
+    return frozenset(names)
 
 
 def run_cases(pack: Pack, files: Sequence[Path] | None = None) -> CaseReport:
