@@ -128,3 +128,18 @@ def test_cases_failing_on_the_pack_stop_the_run(tmp_path: Path) -> None:
     assert code == 1
     assert "cases fail on the pack itself" in out
     assert out.strip().splitlines()[-1] == "mutants: 0/0 killed"
+
+
+def test_a_change_no_parameter_state_tells_apart_is_not_planted(tmp_path: Path) -> None:
+    text = (MUTATE / "pack.toml").read_text("utf-8")
+    text = text.replace(
+        '[[rules]]\nid = "size.households"',
+        '[parameters.share]\ntitle = "比例"\nclause = "二"\nquote = "比例为一半。"\nvalue = 0.5\n\n'
+        '[[rules]]\nid = "size.households"\nwhen = "params.share > 0"',
+        1,
+    )
+    (tmp_path / "pack.toml").write_text(text, "utf-8")
+    changes = {m.change for m in mutants(policyengine.load_pack(tmp_path)) if "share" in m.change}
+    # 0.5 > 0, 0.5 >= 0, 0.5 > -1 and no condition at all agree in every state of the
+    # parameters; 0.5 > 1 does not
+    assert changes == {"params.share > 0 → params.share > 1"}

@@ -333,6 +333,8 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                 or (site.name == "min" and top == "scales")
             ):
                 for new_text, kind in _condition_mutants(value):
+                    if _same_everywhere(pack, value, new_text):
+                        continue  # reads parameters only, and no state of them tells apart
                     shown = new_text.replace("≥", ">=").replace("≤", "<=")
                     yield _Plan(
                         label,
@@ -363,6 +365,7 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                 site.name in REMOVABLE_FIELDS
                 and isinstance(value, str)
                 and ("attr", "applicability") not in site.path
+                and not _same_everywhere(pack, value, "true")
             ):
                 yield _Plan(
                     label,
@@ -487,6 +490,41 @@ def _parameters_read(pack: Pack) -> set[str]:
     if pack.info.programme is not None:
         found.add(pack.info.programme.start_parameter)
     return found
+
+
+def _parameter_states(pack: Pack) -> list[dict[str, Any]]:
+    """Every state the pack's parameters take: on each date a value starts (and the day
+    before the first), in each programme year and outside the programme."""
+    days = {e.since for p in pack.parameters.values() for e in p.values if e.since}
+    days |= {d - _DAY for d in list(days)}
+    if pack.info.effective_from is not None:
+        days.add(pack.info.effective_from)
+    prog = pack.info.programme
+    years: list[int | None] = [None, *range(1, prog.years + 1)] if prog else [None]
+    day_list = sorted(days) or [dt.date(2000, 1, 1)]
+    return [
+        {name: p.value_at(day, year) for name, p in pack.parameters.items()}
+        for day in day_list
+        for year in years
+    ]
+
+
+def _same_everywhere(pack: Pack, text: str, new_text: str) -> bool:
+    """Whether two conditions that read no fact agree in every parameter state (then the
+    change cannot show in any result: an equivalent mutant)."""
+    try:
+        old, new = ex.parse(text), ex.parse(new_text)
+    except ex.ExpressionError:
+        return False
+    if ex.fields_of(old) or ex.fields_of(new):
+        return False
+    for params in _parameter_states(pack):
+        try:
+            if ex.evaluate(old, {}, params) != ex.evaluate(new, {}, params):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 _RANGES = {"day": (1, 31), "month": (1, 12), "years": (1, 100)}
