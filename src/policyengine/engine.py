@@ -23,6 +23,7 @@ import attrs
 import pluggy
 
 from policyengine import expressions as ex
+from policyengine import relative_time
 from policyengine._durable import CompiledConditions, compile_conditions
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
@@ -241,6 +242,11 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     return field_type, param_type
 
 
+def _kind_of(env: tuple[Any, Any], path: str) -> str | None:
+    found = env[0](path)
+    return None if found is None else str(found[0])
+
+
 def _compile_expr(
     text: str | None, where: str, env: tuple[Any, Any], *, condition: bool
 ) -> ex.Expr | None:
@@ -395,7 +401,13 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         if when is not None:
             conditions.append((f"d{i}w", ex.normalise(when)))
         fact_paths = tuple(
-            dict.fromkeys([*ex.fields_of(evidence), *(ex.fields_of(when) if when else ())])
+            dict.fromkeys(
+                [
+                    *ex.fields_of(evidence),
+                    *(ex.fields_of(when) if when else ()),
+                    *([dl.after] if dl.after else []),
+                ]
+            )
         )
         deadlines.append(
             _CompiledDeadline(
@@ -424,6 +436,10 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         assert expr is not None
         outputs.append((name, expr))
         paths.update(dict.fromkeys(ex.fields_of(expr)))
+    problems = relative_time.check(pack, lambda p: _kind_of(env, p), str(file), level)
+    if problems:
+        raise PackError("\n".join(problems))
+    paths.update(dict.fromkeys(relative_time.reads(pack, level)))
     # derived facts read their own inputs
     derived_paths = {d.path for d in pack.derived} | {a.path for a in pack.aggregates}
     for _, expr in derived:
@@ -705,6 +721,12 @@ def _decide_deadline(
         evidence = facts.get(cd.fact_paths[0])
     else:
         evidence = None if _missing(cd.evidence_keys, values) else f"d{cd.index}e" in matched
+    if dl.after is not None:
+        due = relative_time.due_of(dl, facts)
+        if due is None:
+            message = f"缺少数据：{dl.after}，无法确定期限。"
+            return _finding(dl, "unknown", facts, cd.fact_paths, params, (), None, message), None
+        dl = attrs.evolve(dl, due=due)
     a = assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
     message = a.message
@@ -837,6 +859,7 @@ def evaluate_community(
     year = pack.programme_year(as_of, parameters)
     facts = flatten(community, cp.read_paths)
     facts.update(_context_facts(pack, as_of, year))
+    facts.update(relative_time.window_counts(pack, facts, as_of))
     for path, expr in cp.derived:
         if expr is not None:
             facts[path] = ex.evaluate(expr, facts, params)

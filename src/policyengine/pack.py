@@ -211,6 +211,12 @@ class Derived:
     expression: str | None = None
     clause: str | None = None
     quote: str | None = None
+    count_dates: str | None = None
+    """A date-list fact: the derived fact counts its dates in a window (relative_time)."""
+    within_years: int | None = None
+    within_months: int | None = None
+    before: str | None = None
+    """The date fact the window ends on (included), or ``as_of`` (the default)."""
 
 
 @attrs.frozen
@@ -313,6 +319,10 @@ class Deadline:
     title_en: str | None = None
     area: str | None = None
     note: str | None = None
+    after: str | None = None
+    """``once`` only, instead of ``due``: a date fact the deadline runs from (relative_time)."""
+    years: int | None = None
+    months: int | None = None
 
 
 @attrs.frozen
@@ -595,14 +605,29 @@ def _check(raw: _PackFile) -> list[str]:
         if dl.id in seen:
             problems.append(f"{where}.id: {dl.id!r} is used twice")
         seen.add(dl.id)
-        if dl.kind == "once" and dl.due is None:
-            problems.append(f"{where}.due: a once deadline needs its due date")
+        if dl.kind == "once" and (dl.due is None) == (dl.after is None):
+            problems.append(
+                f"{where}.due: a once deadline needs its due date, or after (a date fact) "
+                "with years or months, not both"
+            )
+        if dl.after is not None and (dl.kind != "once" or not (dl.years or dl.months)):
+            problems.append(f"{where}.after: only for a once deadline, with years or months")
         if dl.kind == "monthly" and (dl.day is None or dl.start is None or dl.end is None):
             problems.append(f"{where}: a monthly deadline needs day, start and end")
         if dl.day is not None and not 1 <= dl.day <= 31:
             problems.append(f"{where}.day: {dl.day} is not a day of the month")
         if dl.month is not None and not 1 <= dl.month <= 12:
             problems.append(f"{where}.month: {dl.month} is not a month")
+    for i, d in enumerate(raw.derived):
+        if d.count_dates is not None and (
+            d.expression is not None
+            or d.type != "number"
+            or not (d.within_years or d.within_months)
+        ):
+            problems.append(
+                f"derived[{i}].count_dates: a window count is a number with within_years "
+                "or within_months, and no expression"
+            )
     for i, agg in enumerate(raw.aggregates):
         where = f"aggregates[{i}]"
         if sum(x is not None for x in (agg.rule, agg.output, agg.condition)) != 1:

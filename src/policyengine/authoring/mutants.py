@@ -30,7 +30,9 @@ CONDITION_FIELDS = frozenset({"when", "require", "condition", "evidence", "expre
 """Text fields holding a condition or an arithmetic expression."""
 REMOVABLE_FIELDS = frozenset({"when"})
 """Optional conditions a mutant may leave out altogether."""
-NUMBER_FIELDS = frozenset({"value", "min", "below", "day", "month", "years"})
+NUMBER_FIELDS = frozenset(
+    {"value", "min", "below", "day", "month", "years", "months", "within_years", "within_months"}
+)
 """Numeric fields moved by one unit either way."""
 LIST_FIELDS = frozenset({"bands", "values"})
 """Lists a mutant drops one member of."""
