@@ -242,6 +242,20 @@ def _type_env(pack: Pack, level: Level = "community") -> tuple[Any, Any]:
     return field_type, param_type
 
 
+def _output_types(pack: Pack) -> dict[str, tuple[ex.ValueType, tuple[str, ...]]]:
+    """The types of the outputs that scales and deadlines give, as ``outputs.KEY``."""
+    found: dict[str, tuple[ex.ValueType, tuple[str, ...]]] = {}
+    for scale in pack.scales:
+        values = [b.value for b in scale.bands] + ([] if scale.below is None else [scale.below])
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        labels = tuple(str(v) for v in values if v is not None)
+        found[f"outputs.{scale.output}"] = ("number", ()) if numeric else ("text", labels)
+    for dl in pack.deadlines:
+        if dl.output and dl.subject == "community":
+            found[f"outputs.{dl.output}"] = ("text", ())
+    return found
+
+
 def _kind_of(env: tuple[Any, Any], path: str) -> str | None:
     found = env[0](path)
     return None if found is None else str(found[0])
@@ -431,11 +445,16 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         conditions.append(("pa", ex.normalise(applies)))
         paths.update(dict.fromkeys(ex.fields_of(applies)))
     outputs: list[tuple[str, ex.Expr]] = []
+    # an output may read the scales' and deadlines' outputs and the outputs before it
+    output_types = _output_types(pack)
+    out_env = (lambda p: output_types.get(p) or env[0](p), env[1])
     for name, text in (pack.outputs if community else {}).items():
-        expr = _compile_expr(text, f"{file}: outputs.{name}", env, condition=False)
+        expr = _compile_expr(text, f"{file}: outputs.{name}", out_env, condition=False)
         assert expr is not None
         outputs.append((name, expr))
-        paths.update(dict.fromkeys(ex.fields_of(expr)))
+        kind = ex.check_types(expr, *out_env, condition=False)
+        output_types[f"outputs.{name}"] = (kind, ())
+        paths.update(dict.fromkeys(p for p in ex.fields_of(expr) if not p.startswith("outputs.")))
     problems = relative_time.check(pack, lambda p: _kind_of(env, p), str(file), level)
     if problems:
         raise PackError("\n".join(problems))
@@ -820,9 +839,11 @@ def _decide(
             by_rule[cd.deadline.id], next_due = _decide_deadline(cd, values, matched, ctx)
             if cd.deadline.output:
                 outputs[cd.deadline.output] = next_due
+    scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if cp.outputs else {}
     for name, expr in cp.outputs:
         # where the pack does not apply, its outputs say nothing: null
-        outputs[name] = ex.evaluate(expr, facts, params) if applicable is not False else None
+        outputs[name] = ex.evaluate(expr, scope, params) if applicable is not False else None
+        scope[f"outputs.{name}"] = outputs[name]
     if applicable is not False and any(cr.rule.kind == "hook" for cr in cp.rules):
         ctx = _with_results(ctx, dict(by_rule), dict(outputs))
         for cr in cp.rules:

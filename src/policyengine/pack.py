@@ -32,6 +32,7 @@ __all__ = [
     "DatedValue",
     "Deadline",
     "Derived",
+    "Output",
     "Pack",
     "PackInfo",
     "Parameter",
@@ -350,6 +351,35 @@ class Aggregate:
     quote: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class Output:
+    """An output given as a table: its expression with what it means and where it comes from.
+
+    ``[outputs] name = "expression"`` is the short form, for values that restate facts.
+    An output the document states (a reward, a grade) cites its clause and quotes it.
+    """
+
+    expression: str
+    title: str
+    clause: str
+    quote: str
+    title_en: str | None = None
+    unit: str | None = None
+    note: str | None = None
+
+
+def _structure_output(value: Any, _: Any) -> str | Output:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        found: Output = converter.structure(value, Output)
+        return found
+    raise TypeError(f"{value!r} is neither an expression nor a table")
+
+
+converter.register_structure_hook(str | Output, _structure_output)
+
+
 @attrs.frozen
 class _PackFile:
     pack: PackInfo
@@ -360,7 +390,7 @@ class _PackFile:
     phases: tuple[Phase, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
-    outputs: dict[str, str] = attrs.Factory(dict)
+    outputs: dict[str, str | Output] = attrs.Factory(dict)
     facts: dict[str, PackFact] = attrs.Factory(dict)
 
 
@@ -384,6 +414,9 @@ class Pack:
     """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
     facts: Mapping[str, PackFact] = attrs.field(factory=dict)
     """The pack's own facts, by path under its namespace (:mod:`policyengine.pack_facts`)."""
+    cited_outputs: Mapping[str, Output] = attrs.field(factory=dict)
+    """Outputs given as tables, with their title, clause and quote (``outputs`` has their
+    expressions, like every output's)."""
 
     @property
     def id(self) -> str:
@@ -549,7 +582,8 @@ def load_pack(path: str | Path) -> Pack:
         derived=raw.derived,
         rules=raw.rules,
         scales=raw.scales,
-        outputs=raw.outputs,
+        outputs={k: v if isinstance(v, str) else v.expression for k, v in raw.outputs.items()},
+        cited_outputs={k: v for k, v in raw.outputs.items() if isinstance(v, Output)},
         path=folder,
         digest=digest,
         hooks=_load_hooks(folder, raw.pack, digest),

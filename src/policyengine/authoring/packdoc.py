@@ -74,6 +74,14 @@ def _rules(rules: list[Rule]) -> list[str]:
     return out
 
 
+def _output_line(pack: Pack, key: str, expression: str) -> str:
+    cited = pack.cited_outputs.get(key)
+    if cited is None:
+        return f"`{key}` = `{expression}`"
+    unit = f", {cited.unit}" if cited.unit else ""
+    return f"`{key}` — {cited.title}{unit} = `{expression}` ({cited.clause}: “{cited.quote}”)"
+
+
 def _allowed(fact: PackFact) -> str:
     if fact.values:
         return ", ".join(fact.values)
@@ -237,7 +245,7 @@ def describe_pack(pack: Pack) -> str:
         lines += _rules(jurisdiction)
     outputs = [
         *(f"`{s.output}` (scale `{s.id}`)" for s in pack.scales),
-        *(f"`{k}` = `{v}`" for k, v in pack.outputs.items()),
+        *(_output_line(pack, k, v) for k, v in pack.outputs.items()),
         *(f"`{d.output}` (deadline `{d.id}`)" for d in pack.deadlines if d.output),
     ]
     if outputs:
