@@ -90,7 +90,7 @@ class TestCaseFiles:
             "bad/unknown-keys.toml:13: cases[1].asof: unknown key 'asof' "
             "(allowed here: name, as_of, facts, expect, parameters, note)",
             "bad/unknown-keys.toml:18: cases[1].expect.rulez: unknown key 'rulez' "
-            "(allowed here: verdict, outputs, null_outputs, rules, communities)",
+            "(allowed here: verdict, outputs, null_outputs, rules, due, communities)",
         ]
 
     def test_bad_values_name_the_file_line_and_key(

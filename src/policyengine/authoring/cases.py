@@ -93,11 +93,17 @@ class SubjectExpectation:
     """Outputs expected to be null (unknown, or not stated by the document): TOML has no null."""
     rules: dict[str, Outcome] = attrs.field(factory=dict)
     """Expected outcomes by rule, scale or deadline id."""
+    due: dict[str, dt.date] = attrs.field(factory=dict)
+    """Expected due dates of findings (a target set for the end of a period), by rule id."""
 
     def is_empty(self) -> bool:
         """Whether it expects nothing at all."""
         return (
-            self.verdict is None and not self.outputs and not self.null_outputs and not self.rules
+            self.verdict is None
+            and not self.outputs
+            and not self.null_outputs
+            and not self.rules
+            and not self.due
         )
 
 
@@ -313,8 +319,8 @@ def _check_subject_expect(
     for name in exp.null_outputs:
         if name in exp.outputs:
             problems.append(((*base, "null_outputs"), f"{name!r} is also expected in outputs"))
-    for rule_id in exp.rules:
-        where = (*base, "rules", rule_id)
+    for key, rule_id in [*(("rules", r) for r in exp.rules), *(("due", r) for r in exp.due)]:
+        where = (*base, key, rule_id)
         if rule_id not in levels:
             problems.append(
                 (where, f"{rule_id!r} is not a rule, scale or deadline of pack {pack.id}")
@@ -488,7 +494,7 @@ _NO_OUTPUT = object()
 class Mismatch:
     """One expectation a result did not meet."""
 
-    kind: Literal["verdict", "rule", "output"]
+    kind: Literal["verdict", "rule", "output", "due"]
     key: str
     """``verdict``, the rule id, or the output key."""
     expected: Any
@@ -579,6 +585,11 @@ def _compare(exp: SubjectExpectation, result: Result, community: str | None) -> 
         actual = finding.outcome if finding is not None else None
         if actual != outcome:
             out.append(Mismatch("rule", rule_id, outcome, actual, community, finding, result))
+    for rule_id, day in exp.due.items():
+        finding = _finding(result, rule_id)
+        actual_due = getattr(finding, "due", None)
+        if actual_due != day:
+            out.append(Mismatch("due", rule_id, day, actual_due, community, finding, result))
     if exp.verdict is not None and exp.verdict != result.verdict:
         out.append(
             Mismatch("verdict", "verdict", exp.verdict, result.verdict, community, None, result)
@@ -775,6 +786,9 @@ def failure_lines(cr: CaseResult) -> list[str]:
                 f"  {who}{f.rule} {f.title} [{f.clause}]: expected {m.expected}, got {f.outcome}"
             )
             lines.extend(_finding_lines(f, "    "))
+        elif m.kind == "due":
+            actual = "none" if m.actual is None else _shown(m.actual)
+            lines.append(f"  {who}{m.key} due date: expected {_shown(m.expected)}, got {actual}")
         elif m.kind == "verdict":
             lines.append(f"  {who}verdict: expected {m.expected}, got {m.actual}")
             if m.result is not None:
