@@ -67,6 +67,14 @@ class Mutant:
     ``condition removed``, ``binding``, ``arithmetic``."""
     pack: Pack = attrs.field(eq=False, repr=False)
 
+    @property
+    def target(self) -> tuple[str, str]:
+        """The kind and id of the item it touches: ``("rule", "eligibility.no-veto")``."""
+        words = self.where.split(" ")
+        if self.where.startswith("derived fact ") and len(words) > 2:
+            return "derived", words[2]
+        return words[0], words[1] if len(words) > 1 else ""
+
     def text(self) -> str:
         """One line: where, the clause, what changed."""
         clause = f" [{self.clause}]" if self.clause else ""

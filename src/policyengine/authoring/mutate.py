@@ -29,6 +29,7 @@ import attrs
 from policyengine.authoring.cases import (
     Case,
     CaseFileError,
+    CaseResult,
     case_files,
     failure_lines,
     load_case_file,
@@ -176,6 +177,26 @@ def _compiles(pack: Pack) -> str | None:
     return None
 
 
+def _touches(run: CaseResult) -> set[tuple[str, str]]:
+    """What a case checks or reads, as ``(kind, id)``: the rules, scales and deadlines it
+    expects, the outputs it expects, the parameters its findings read."""
+    expect = run.case.expect
+    subjects = [expect, *expect.communities.values()]
+    found: set[tuple[str, str]] = set()
+    for exp in subjects:
+        for rule_id in [*exp.rules, *exp.due]:
+            found.update({("rule", rule_id), ("scale", rule_id), ("deadline", rule_id)})
+        found.update(("output", k) for k in [*exp.outputs, *exp.null_outputs])
+    pending = [run.result] if run.result is not None else []
+    while pending:
+        result = pending.pop()
+        for finding in result.findings:
+            found.update(("parameter", p) for p in finding.parameters)
+        pending.extend(result.communities)
+        pending.extend(result.jurisdictions)
+    return found
+
+
 def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationReport:
     """Plant every mutant in the pack and run its cases against each."""
     started = time.perf_counter()
@@ -185,7 +206,8 @@ def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationRepo
     cases, errors = _load_cases(pack, files)
     if errors:
         return MutationReport(pack, (), len(cases), tuple(errors), bad_input=True)
-    failing = [r for r in (run_case(case, pack) for case in cases) if not r.passed]
+    baseline = [run_case(case, pack) for case in cases]
+    failing = [r for r in baseline if not r.passed]
     if failing:
         lines = [f"{pack.id}: cases fail on the pack itself; fix them before mutating:"]
         for r in failing:
@@ -194,6 +216,7 @@ def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationRepo
     if not cases:
         return MutationReport(pack, (), 0, (f"{pack.id}: no test cases to run against mutants",))
     order = list(cases)
+    touches = {id(r.case): _touches(r) for r in baseline}
     results: list[MutantResult] = []
     for mutant in mutants(pack):
         reason = _compiles(mutant.pack)
@@ -201,7 +224,9 @@ def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationRepo
             results.append(MutantResult(mutant, "invalid", None, reason))
             continue
         killer: Case | None = None
-        for case in order:
+        # first the cases that check or read what the mutant touches
+        near = [c for c in order if mutant.target in touches[id(c)]]
+        for case in near + [c for c in order if mutant.target not in touches[id(c)]]:
             if not run_case(case, mutant.pack).passed:
                 killer = case
                 break
