@@ -21,10 +21,12 @@ PACKS = sorted(
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff: lint everything, and the library's formatting."""
-    session.install("ruff")
+    """ruff: lint everything, and the library's formatting; import-linter: the layers."""
+    session.install("ruff", "import-linter", ".")
     session.run("ruff", "check", "src", "tests", "benchmarks", "policy_packs", "noxfile.py")
     session.run("ruff", "format", "--check", "src")
+    # the layering, durable-rules confinement and acyclic contracts of pyproject.toml
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session

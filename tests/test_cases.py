@@ -15,13 +15,13 @@ import policyengine
 from policyengine import cli
 from policyengine.authoring.cases import (
     CaseFileError,
-    _same,
     case_files,
     failure_lines,
     load_case_file,
     locate,
     run_cases,
 )
+from policyengine.authoring.cases.running import _same
 from policyengine.authoring.coverage import Coverage, Evaluation, format_percent, measure
 
 pytest_plugins = ["pytester"]

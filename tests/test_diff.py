@@ -123,8 +123,8 @@ class TestDiffCommand:
         subprocess.run([*git, "commit", "-qm", "pack"], check=True)
         toml = repo / "pack" / "pack.toml"
         text = toml.read_text(encoding="utf-8")
-        toml.write_text(text.replace("value = 900 }", "value = 790 }"), encoding="utf-8")
+        toml.write_text(text.replace("value = 900 }", "value = 810 }"), encoding="utf-8")
         code, out, err = self._run(f"{repo / 'pack'}@HEAD", str(repo / "pack"),
                                    "--facts", str(corpus), "--as-of", "2015-01-01")
         assert 1 == code, err
-        assert "params.five_star_min_score (四(四)): 900 → 790" in out
+        assert "params.five_star_min_score (四(四)): 900 → 810" in out

@@ -12,11 +12,13 @@ for one subject; the *verdict* sums them up::
 from __future__ import annotations
 
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
-from policyengine.engine import EvaluationContext, RuleDecision
+from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
 from policyengine.exceptions import (
+    DocumentError,
     EngineError,
     FactProblem,
     FactsError,
+    InputError,
     PackError,
     PolicyEngineError,
     UnknownPackError,
@@ -24,18 +26,19 @@ from policyengine.exceptions import (
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, load_pack
-from policyengine.plugins import PackSource
 from policyengine.results import Finding, Result
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Community",
+    "DocumentError",
     "EngineError",
     "EvaluationContext",
     "FactProblem",
     "FactsError",
     "Finding",
+    "InputError",
     "Jurisdiction",
     "Pack",
     "PackError",

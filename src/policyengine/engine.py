@@ -25,6 +25,7 @@ import pluggy
 from policyengine import expressions as ex
 from policyengine import relative_time
 from policyengine._durable import CompiledConditions, compile_conditions
+from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import (
@@ -34,8 +35,8 @@ from policyengine.facts import (
     fact_catalogue,
     flatten,
 )
-from policyengine.hookspecs import PROJECT
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.plugins import pack_plugin_manager
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = ["EvaluationContext", "RuleDecision", "compile_pack", "evaluate_community"]
@@ -50,36 +51,6 @@ CONTEXT_FACTS: dict[str, FactType] = {
     "as_of.phase": FactType("text"),
 }
 """Facts every evaluation provides about its own date, readable by rules."""
-
-
-@attrs.frozen
-class EvaluationContext:
-    """What a pack hook sees of one evaluation."""
-
-    pack: Pack
-    subject: Community | Jurisdiction
-    as_of: dt.date
-    params: Mapping[str, Any]
-    """Every parameter's value on ``as_of`` (None where the document sets none)."""
-    facts: Mapping[str, Any]
-    """``{fact path: value}`` for the facts the pack reads, derived facts included."""
-    programme_year: int | None = None
-    findings: Mapping[str, Finding] = attrs.field(factory=dict)
-    """Findings of the condition rules and scales, by rule id (filled before hook rules)."""
-    outputs: Mapping[str, Any] = attrs.field(factory=dict)
-    """Scale and ``[outputs]`` values (filled before hook rules)."""
-    applicable: bool | None = True
-    """Whether the pack applies to the subject on ``as_of`` (None: unknown)."""
-
-
-@attrs.frozen
-class RuleDecision:
-    """A hook's decision on a ``kind = "hook"`` rule."""
-
-    outcome: Outcome
-    message: str
-    expected: str | None = None
-    actual: str | None = None
 
 
 @attrs.frozen
@@ -274,27 +245,6 @@ def _compile_expr(
     except ex.ExpressionError as exc:
         raise PackError(f"{where}: {exc}") from None
     return expr
-
-
-def _plugin_manager(pack: Pack) -> pluggy.PluginManager:
-    from policyengine import hookspecs
-
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(hookspecs)
-    if pack.hooks is not None:
-        try:
-            pm.register(pack.hooks, name=f"pack:{pack.id}")
-            pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
-    return pm
-
-
-def _plugins(pack: Pack) -> pluggy.PluginManager:
-    pm = pack.cache.get("plugins")
-    if not isinstance(pm, pluggy.PluginManager):
-        pm = pack.cache["plugins"] = _plugin_manager(pack)
-    return pm
 
 
 def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
@@ -492,11 +442,11 @@ def compile_pack(pack: Pack, level: Level = "community") -> CompiledPack:
         conditions=compile_conditions(
             f"{pack.id}@{pack.version}/{pack.digest}/{level}", conditions
         ),
-        plugins=_plugins(pack),
+        plugins=pack_plugin_manager(pack),
         applies=applies,
         applies_keys=_value_keys(applies),
         deadlines=tuple(deadlines),
-        hooks=_hook_use(_plugins(pack)),
+        hooks=_hook_use(pack_plugin_manager(pack)),
     )
     pack.cache[f"compiled:{level}"] = compiled
     return compiled

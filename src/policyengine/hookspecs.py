@@ -17,16 +17,13 @@ spec (pluggy's opt-in arguments), so old plugins keep working.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
-if TYPE_CHECKING:
-    from policyengine.contracts import Command, Reporter
-    from policyengine.engine import EvaluationContext, RuleDecision
-    from policyengine.pack import Rule
-    from policyengine.plugins import PackSource
-    from policyengine.results import Finding
+from policyengine.contracts import Command, EvaluationContext, PackSource, Reporter, RuleDecision
+from policyengine.pack import Rule
+from policyengine.results import Finding
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -42,7 +39,7 @@ def register_packs() -> Iterable[PackSource]:  # type: ignore[empty-body]
     """Packs this plugin provides.
 
     Called once when the installed packs are first listed. Return
-    :class:`policyengine.plugins.PackSource` objects, each naming the folder that holds a
+    :class:`policyengine.contracts.PackSource` objects, each naming the folder that holds a
     ``pack.toml`` (a path or an ``importlib.resources`` traversable of the plugin's package).
     A pack distribution implements just this hook, e.g.::
 
@@ -91,7 +88,7 @@ def pack_evaluate_rule(rule: Rule, context: EvaluationContext) -> RuleDecision |
 
     Called for each hook rule of the pack whose declared ``reads`` facts are all known
     (a rule with a missing fact is ``unknown`` without calling the hook). Return a
-    :class:`policyengine.engine.RuleDecision` (outcome, expected, actual, message), or
+    :class:`policyengine.contracts.RuleDecision` (outcome, expected, actual, message), or
     None to leave the rule to another implementation. The first non-None answer wins.
     """
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import re
-import sys
 import tomllib
 import types
 from collections.abc import Mapping
@@ -24,7 +22,9 @@ import attrs
 from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.invariants import pack_problems
 from policyengine.pack_facts import PackFact
+from policyengine.packhooks import load_hooks
 
 __all__ = [
     "Aggregate",
@@ -529,34 +529,18 @@ def find_pack_folder(path: Path) -> Path:
 def _load_hooks(folder: Path, info: PackInfo, digest: str) -> types.ModuleType | None:
     if info.hooks is None:
         return None
-    file = folder / info.hooks
-    if not file.is_file():
-        raise PackError(
-            f"{folder / 'pack.toml'}: pack.hooks: {info.hooks!r} is not a file in the pack"
-        )
-    safe = re.sub(r"\W", "_", info.id)
-    name = f"policyengine_pack_hooks.{safe}_{digest[7:19]}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise PackError(f"{file}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        del sys.modules[name]
-        raise PackError(f"{file}: the pack's hooks failed to load: {exc!r}") from exc
-    return module
+    return load_hooks(folder, info.hooks, info.id, digest)
 
 
-def load_pack(path: str | Path) -> Pack:
+def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     """Read a pack folder (or its ``pack.toml``) and check its structure.
 
-    Raises :class:`PackError` naming the file and the field path of every problem.
-    The rules themselves are compiled and checked on first evaluation, or by
-    :func:`policyengine.engine.compile_pack`.
+    Raises :class:`PackError` naming the file and the field path of every problem,
+    including what the engine relies on (:mod:`policyengine.invariants`: dated values in
+    date order, one type per parameter, band thresholds rising with the band value);
+    ``check_invariants=False`` leaves those to the caller (``policyengine lint`` reports
+    them under its own checks). The rules themselves are compiled and checked on first
+    evaluation, or by :func:`policyengine.engine.compile_pack`.
     """
     folder = find_pack_folder(Path(path))
     file = folder / "pack.toml"
@@ -572,6 +556,9 @@ def load_pack(path: str | Path) -> Pack:
         lines = [f"{file}: {p}" for p in problems_of(exc, "")]
         raise PackError("\n".join(lines)) from None
     problems = _check(raw)
+    if check_invariants and not problems:
+        years = raw.pack.programme.years if raw.pack.programme else None
+        problems = pack_problems(raw.parameters, raw.scales, probe_day(raw.pack), years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     digest = _digest(folder, raw.pack.hooks)
@@ -594,6 +581,12 @@ def load_pack(path: str | Path) -> Pack:
     )
     pack_facts.register(pack.id, pack.facts)
     return pack
+
+
+def probe_day(info: PackInfo) -> dt.date:
+    """A day to read the pack's undated parameters on: the document's (first possible)
+    date, else the day it comes into force."""
+    return info.source.first_day() or info.effective_from or dt.date(2000, 1, 1)
 
 
 def _check(raw: _PackFile) -> list[str]:

@@ -5,6 +5,9 @@ of :data:`DEFAULT_PLUGINS`, then ``check_pending()`` so a misspelt hook is an er
 Bundled packs are ordinary distributions found through the entry-point group, exactly
 as a third party's would be.
 
+Each pack with a ``hooks`` module has a plugin manager of its own, holding only that
+module (:func:`pack_plugin_manager`): pack hooks are never called on another pack's code.
+
 Environment switches:
 
 ``POLICYENGINE_DISABLE_PLUGINS=a,b``
@@ -21,15 +24,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import attrs
 import pluggy
 
 from policyengine import hookspecs
-from policyengine.contracts import Command, Reporter
+from policyengine.contracts import Command, PackSource, Reporter
 from policyengine.exceptions import PackError, UnknownPackError
 from policyengine.pack import Pack, load_pack
 
@@ -39,6 +40,7 @@ __all__ = [
     "PackSource",
     "by_name",
     "make_plugin_manager",
+    "pack_plugin_manager",
 ]
 
 DEFAULT_PLUGINS = (
@@ -65,19 +67,6 @@ def by_name(groups: list[list[T]]) -> dict[str, T]:
     return found
 
 
-@attrs.frozen
-class PackSource:
-    """Where a pack's folder is: a path or a traversable inside an installed package."""
-
-    folder: Path | Traversable
-    plugin: str | None = None
-    """The plugin that registered it (filled in by the registry)."""
-
-    def path(self) -> Path:
-        """The folder as a filesystem path (installed packages are plain folders)."""
-        return Path(str(self.folder))
-
-
 def make_plugin_manager(
     *, load_entry_points: bool = True, blocked: Iterable[str] = (), plugins: Iterable[object] = ()
 ) -> pluggy.PluginManager:
@@ -99,6 +88,38 @@ def make_plugin_manager(
     if os.environ.get("POLICYENGINE_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
+    return pm
+
+
+_PACK_PM_LOCK = threading.Lock()
+
+
+def pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
+    """The plugin manager of one pack's hooks module (made once per loaded pack).
+
+    It holds the hook specs and the pack's ``hooks`` module only; a pack without one gets
+    a manager with no implementations. A hook whose signature does not match its spec is
+    a :class:`PackError` naming the hooks file.
+    """
+    pm = pack.cache.get("plugins")
+    if isinstance(pm, pluggy.PluginManager):
+        return pm
+    with _PACK_PM_LOCK:
+        pm = pack.cache.get("plugins")
+        if not isinstance(pm, pluggy.PluginManager):
+            pm = pack.cache["plugins"] = _new_pack_plugin_manager(pack)
+        return pm
+
+
+def _new_pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    if pack.hooks is not None:
+        try:
+            pm.register(pack.hooks, name=f"pack:{pack.id}")
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
     return pm
 
 

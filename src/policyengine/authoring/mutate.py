@@ -26,15 +26,9 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine.authoring.cases import (
-    Case,
-    CaseFileError,
-    CaseResult,
-    case_files,
-    failure_lines,
-    load_case_file,
-    run_case,
-)
+from policyengine.authoring.cases.format import Case, CaseFileError, case_files
+from policyengine.authoring.cases.loading import load_case_file
+from policyengine.authoring.cases.running import CaseResult, failure_lines, run_case
 from policyengine.authoring.mutants import Mutant, mutants
 from policyengine.contracts import Streams
 from policyengine.engine import compile_pack
