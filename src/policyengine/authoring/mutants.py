@@ -41,11 +41,6 @@ SKIPPED_FIELDS = frozenset(
     | {"source", "notes", "responsible", "reads", "label", "region", "version"}
 )
 """Fields no mutant touches: identity, citations, the pack's place."""
-_PLAIN_FIELDS = frozenset(
-    {"binding", "day", "month", "years", "since", "due", "start", "end"}
-    | {"effective_from", "effective_until"}
-)
-"""Fields that do not appear in compiled conditions: their mutants reuse the pack's."""
 
 
 PathPart = tuple[Literal["attr", "index", "key"], Any]
@@ -266,8 +261,6 @@ class _Plan:
     clause: str | None
     operator: str
     make: Callable[[Pack], Pack]
-    plain: bool
-    """Whether the compiled conditions stay those of the pack."""
 
 
 def _plans(pack: Pack) -> Iterator[_Plan]:
@@ -313,7 +306,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
             label = _where(top, site.path, ids)
             clause = getattr(site.owner, "clause", None)
             value = site.value
-            plain = top == "parameters" or site.name in _PLAIN_FIELDS
             if site.name == "binding" and isinstance(value, bool):
                 yield _Plan(
                     label,
@@ -321,7 +313,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     clause,
                     "binding",
                     setter(top, site.path, not value),
-                    True,
                 )
             elif isinstance(value, dt.date):
                 if top == "phases" and (value, site.name) in joints:
@@ -335,7 +326,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                         clause,
                         "date",
                         setter(top, site.path, new),
-                        plain,
                     )
             elif isinstance(value, str) and (
                 site.name in CONDITION_FIELDS
@@ -352,7 +342,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                         clause,
                         kind,
                         setter(top, site.path, new_text),
-                        False,
                     )
             elif (
                 isinstance(value, int | float)
@@ -369,7 +358,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                         clause,
                         "threshold",
                         setter(top, site.path, new_number),
-                        plain,
                     )
             if (
                 site.name in REMOVABLE_FIELDS
@@ -383,7 +371,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     clause,
                     "condition removed",
                     setter(top, site.path, None),
-                    False,
                 )
             if site.name == "applicability" and value is not None:
                 yield _Plan(
@@ -392,7 +379,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     clause,
                     "condition removed",
                     setter(top, site.path, None),
-                    False,
                 )
             if (
                 site.path[-1][0] == "index"
@@ -405,7 +391,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     clause,
                     "list member",
                     remover(top, site.path),
-                    site.name == "values",
                 )
             elif (
                 site.path[-1][0] == "key"
@@ -419,7 +404,6 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     clause,
                     "list member",
                     remover(top, site.path),
-                    True,
                 )
 
 
@@ -471,7 +455,6 @@ def _joint_plans(pack: Pack, joints: set[tuple[dt.date, str]]) -> Iterator[_Plan
                 phase.clause,
                 "date",
                 functools.partial(_with_phases, phases=tuple(moved)),
-                True,
             )
 
 
@@ -566,12 +549,10 @@ def mutants(pack: Pack) -> list[Mutant]:
     for plan in _plans(pack):
         number = len(out) + 1
         mutant_pack = plan.make(pack)
-        digest = pack.digest
-        if not plan.plain:
-            # new conditions: compiled under their own key (never reusing the pack's)
-            token = hashlib.sha256(f"{plan.where}\0{plan.change}".encode()).hexdigest()[:16]
-            digest = f"{pack.digest}~{token}"
-        mutant_pack = attrs.evolve(mutant_pack, digest=digest, cache={})
+        # a content of its own, under a digest of its own: whatever is compiled or cached
+        # per digest (conditions, plans) is never the pack's
+        token = hashlib.sha256(f"{plan.where}\0{plan.change}".encode()).hexdigest()[:16]
+        mutant_pack = attrs.evolve(mutant_pack, digest=f"{pack.digest}~{token}", cache={})
         out.append(
             Mutant(
                 number=number,
