@@ -552,7 +552,8 @@ def mutants(pack: Pack) -> list[Mutant]:
         # a content of its own, under a digest of its own: whatever is compiled or cached
         # per digest (conditions, plans) is never the pack's
         token = hashlib.sha256(f"{plan.where}\0{plan.change}".encode()).hexdigest()[:16]
-        mutant_pack = attrs.evolve(mutant_pack, digest=f"{pack.digest}~{token}", cache={})
+        fresh = {"cache": {}} if "cache" in attrs.fields_dict(Pack) else {}  # never the pack's
+        mutant_pack = attrs.evolve(mutant_pack, digest=f"{pack.digest}~{token}", **fresh)
         out.append(
             Mutant(
                 number=number,
