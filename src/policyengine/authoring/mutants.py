@@ -552,8 +552,10 @@ def mutants(pack: Pack) -> list[Mutant]:
         # a content of its own, under a digest of its own: whatever is compiled or cached
         # per digest (conditions, plans) is never the pack's
         token = hashlib.sha256(f"{plan.where}\0{plan.change}".encode()).hexdigest()[:16]
-        fresh = {"cache": {}} if "cache" in attrs.fields_dict(Pack) else {}  # never the pack's
-        mutant_pack = attrs.evolve(mutant_pack, digest=f"{pack.digest}~{token}", **fresh)
+        fresh: dict[str, Any] = {"digest": f"{pack.digest}~{token}"}
+        if "cache" in attrs.fields_dict(Pack):  # a cache of its own, never the pack's
+            fresh["cache"] = {}
+        mutant_pack = attrs.evolve(mutant_pack, **fresh)
         out.append(
             Mutant(
                 number=number,
