@@ -23,8 +23,8 @@ from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
 from policyengine.invariants import pack_problems
-from policyengine.pack_facts import PackFact
 from policyengine.packhooks import load_hooks
+from policyengine.source import NOT_STATED, Output, SourceDocument, probe_day, source_problems
 
 __all__ = [
     "Aggregate",
@@ -44,67 +44,7 @@ __all__ = [
     "load_pack",
 ]
 
-NOT_STATED = "not stated in the document"
 ParamValue = bool | int | float | str | dict[str, float]
-
-
-_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
-
-
-@attrs.frozen
-class SourceDocument:
-    """The government document a pack is read from.
-
-    Any field the document does not give may say so: ``not stated in the document``.
-    """
-
-    title: str
-    issuer: tuple[str, ...]
-    date: dt.date | str
-    """A date; or as much of it as the document states (``"2016"``, ``"2016-02"``, with
-    ``date_reading``); or ``not stated in the document``."""
-    number: str | None = None
-    """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
-    seed: str | None = None
-    url: str | None = None
-    notes: tuple[str, ...] = ()
-    date_reading: str | None = None
-    """How the pack reads a partial or unstated date (e.g. from when it holds the text in force)."""
-
-    def date_text(self) -> str:
-        """The date as the document states it: ``2016-02-03``, ``2016-02``, ``2016``, or
-        ``not stated in the document``."""
-        return self.date.isoformat() if isinstance(self.date, dt.date) else self.date
-
-    def first_day(self) -> dt.date | None:
-        """The earliest day the date can be (2016-02 → 2016-02-01); None when not stated."""
-        if isinstance(self.date, dt.date):
-            return self.date
-        found = _PARTIAL_DATE.match(self.date)
-        if found is None:
-            return None
-        return dt.date(int(found[1]), int(found[2] or 1), 1)
-
-
-def _structure_document_date(value: Any, _: Any) -> dt.date | str:
-    if isinstance(value, dt.datetime):
-        raise TypeError(f"{value.isoformat()} is a date and time; give a date (YYYY-MM-DD)")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        if _PARTIAL_DATE.match(value) or value == NOT_STATED:
-            return value
-    raise TypeError(
-        f'{value!r} is not a date (YYYY-MM-DD), a year and month ("YYYY-MM"), a year '
-        f'("YYYY") or {NOT_STATED!r}'
-    )
-
-
-converter.register_structure_hook(dt.date | str, _structure_document_date)
 
 
 @attrs.frozen
@@ -351,35 +291,6 @@ class Aggregate:
     quote: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class Output:
-    """An output given as a table: its expression with what it means and where it comes from.
-
-    ``[outputs] name = "expression"`` is the short form, for values that restate facts.
-    An output the document states (a reward, a grade) cites its clause and quotes it.
-    """
-
-    expression: str
-    title: str
-    clause: str
-    quote: str
-    title_en: str | None = None
-    unit: str | None = None
-    note: str | None = None
-
-
-def _structure_output(value: Any, _: Any) -> str | Output:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        found: Output = converter.structure(value, Output)
-        return found
-    raise TypeError(f"{value!r} is neither an expression nor a table")
-
-
-converter.register_structure_hook(str | Output, _structure_output)
-
-
 @attrs.frozen
 class _PackFile:
     pack: PackInfo
@@ -391,7 +302,7 @@ class _PackFile:
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
     outputs: dict[str, str | Output] = attrs.Factory(dict)
-    facts: dict[str, PackFact] = attrs.Factory(dict)
+    facts: dict[str, pack_facts.PackFact] = attrs.Factory(dict)
 
 
 @attrs.frozen(eq=False)
@@ -412,11 +323,10 @@ class Pack:
     aggregates: tuple[Aggregate, ...] = ()
     cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
     """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
-    facts: Mapping[str, PackFact] = attrs.field(factory=dict)
+    facts: Mapping[str, pack_facts.PackFact] = attrs.field(factory=dict)
     """The pack's own facts, by path under its namespace (:mod:`policyengine.pack_facts`)."""
     cited_outputs: Mapping[str, Output] = attrs.field(factory=dict)
-    """Outputs given as tables, with their title, clause and quote (``outputs`` has their
-    expressions, like every output's)."""
+    """Outputs given as tables (title, clause, quote); their expressions are in ``outputs``."""
 
     @property
     def id(self) -> str:
@@ -558,7 +468,8 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     problems = _check(raw)
     if check_invariants and not problems:
         years = raw.pack.programme.years if raw.pack.programme else None
-        problems = pack_problems(raw.parameters, raw.scales, probe_day(raw.pack), years)
+        day = probe_day(raw.pack.source, raw.pack.effective_from)
+        problems = pack_problems(raw.parameters, raw.scales, day, years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     digest = _digest(folder, raw.pack.hooks)
@@ -583,22 +494,11 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     return pack
 
 
-def probe_day(info: PackInfo) -> dt.date:
-    """A day to read the pack's undated parameters on: the document's (first possible)
-    date, else the day it comes into force."""
-    return info.source.first_day() or info.effective_from or dt.date(2000, 1, 1)
-
-
 def _check(raw: _PackFile) -> list[str]:
     """Structural checks a type cannot express (ids, duplicates, value entries)."""
     problems: list[str] = []
     info = raw.pack
-    source = info.source
-    if isinstance(source.date, str) and source.date != NOT_STATED and not source.date_reading:
-        problems.append(
-            f"pack.source.date: {source.date!r} is a partial date; say how the pack reads it "
-            "in pack.source.date_reading"
-        )
+    problems.extend(source_problems(info.source, raw.derived, raw.deadlines))
     problems.extend(pack_facts.check_declarations(info.id, raw.facts))
     if not _ID.match(info.id):
         problems.append(f"pack.id: {info.id!r} must be lower-case letters, digits and dashes")
@@ -632,29 +532,14 @@ def _check(raw: _PackFile) -> list[str]:
         if dl.id in seen:
             problems.append(f"{where}.id: {dl.id!r} is used twice")
         seen.add(dl.id)
-        if dl.kind == "once" and (dl.due is None) == (dl.after is None):
-            problems.append(
-                f"{where}.due: a once deadline needs its due date, or after (a date fact) "
-                "with years or months, not both"
-            )
-        if dl.after is not None and (dl.kind != "once" or not (dl.years or dl.months)):
-            problems.append(f"{where}.after: only for a once deadline, with years or months")
+        if dl.kind == "once" and dl.due is None and dl.after is None:
+            problems.append(f"{where}.due: a once deadline needs its due date")
         if dl.kind == "monthly" and (dl.day is None or dl.start is None or dl.end is None):
             problems.append(f"{where}: a monthly deadline needs day, start and end")
         if dl.day is not None and not 1 <= dl.day <= 31:
             problems.append(f"{where}.day: {dl.day} is not a day of the month")
         if dl.month is not None and not 1 <= dl.month <= 12:
             problems.append(f"{where}.month: {dl.month} is not a month")
-    for i, d in enumerate(raw.derived):
-        if d.count_dates is not None and (
-            d.expression is not None
-            or d.type != "number"
-            or not (d.within_years or d.within_months)
-        ):
-            problems.append(
-                f"derived[{i}].count_dates: a window count is a number with within_years "
-                "or within_months, and no expression"
-            )
     for i, agg in enumerate(raw.aggregates):
         where = f"aggregates[{i}]"
         if sum(x is not None for x in (agg.rule, agg.output, agg.condition)) != 1:
