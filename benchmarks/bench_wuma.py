@@ -184,7 +184,7 @@ def plain_evaluate(d: dict[str, Any]) -> tuple[int | None, int | None, bool | No
 
 # ---------------------------------------------------------------- (c) raw C API
 
-# The same ruleset the pack compiles (engine.compile_pack -> _durable.CompiledConditions):
+# The same ruleset the pack compiles (plan -> backends.durable.CompiledConditions):
 # v0 = count(happiness.vetoes), v1 = happiness.total_score, v2..v6 = the five band parameters,
 # carried in the fact and compared with $m, every condition ANDed with the type tag, plus the
 # __seen__ catch-all (without it delete_state on an undispatched session crashes, notes §5.2).
@@ -195,12 +195,12 @@ def _tagged(cond: dict[str, Any]) -> dict[str, Any]:
     return {"all": [{"m": {"$and": [dict(_TAG), cond]}}]}
 
 
-RAW_RULESET: dict[str, Any] = {"r0q": _tagged({"v0": 0.0})}
-for _j in range(5):
-    RAW_RULESET[f"s0b{_j}"] = _tagged({"$gte": {"v1": {"$m": f"v{_j + 2}"}}})
+RAW_RULESET: dict[str, Any] = {"c0": _tagged({"v0": 0.0})}  # rules[0].require
+for _j in range(5):  # scales[0].band[j]
+    RAW_RULESET[f"c{_j + 1}"] = _tagged({"$gte": {"v1": {"$m": f"v{_j + 2}"}}})
 RAW_RULESET["s0w"] = _tagged({"v0": 0.0})
 RAW_RULESET["__seen__"] = {"all": [{"m": dict(_TAG)}]}
-BAND_NAMES = tuple(f"s0b{j}" for j in range(5))
+BAND_NAMES = tuple(f"c{j + 1}" for j in range(5))
 
 
 def raw_stars(count: float | None, total: float | None, names: Sequence[str]) -> int | None:
@@ -424,7 +424,7 @@ def check_pack_matches(pack: Any) -> list[str]:
     try:
         from policyengine.engine import compile_pack
 
-        compiled = compile_pack(pack).conditions.rulesets
+        compiled = compile_pack(pack).matcher.compiled.rulesets
         if compiled != [RAW_RULESET]:
             problems.append("the pack's compiled ruleset differs from the raw variant's ruleset")
     except Exception as exc:  # internal API: report, don't fail
@@ -481,7 +481,7 @@ def run_bench(args: argparse.Namespace, mallopt_state: str) -> int:
     communities = make_communities(args.n, args.seed)
     typed = [policyengine.load_facts(d) for d in communities]
     prepared = [prepare(d) for d in communities]
-    conditions = compile_pack(pack).conditions
+    conditions = compile_pack(pack).matcher.compiled
     values_list = [
         {
             "count(happiness.vetoes)": c,
@@ -914,7 +914,7 @@ def direct_split(pack: Any, communities: Sequence[dict[str, Any]], rounds: int, 
     import policyengine
     from policyengine.engine import compile_pack
 
-    conditions = compile_pack(pack).conditions
+    conditions = compile_pack(pack).matcher.compiled
     typed = [policyengine.load_facts(d) for d in communities]
     values = [
         {

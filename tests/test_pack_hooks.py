@@ -131,3 +131,18 @@ def test_a_hooks_file_outside_the_pack_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(PackError, match=r"pack\.hooks: '\.\./elsewhere\.py' is outside"):
         load_pack(folder)
+
+
+def test_a_third_party_outputs_hook_sees_the_findings(tmp_path: Path) -> None:
+    """pack_outputs (for third-party packs; the bundled ones need none) sees every finding."""
+    folder = _copy(tmp_path, "outputs")
+    hooks = folder / "hooks.py"
+    hooks.write_text(hooks.read_text(encoding="utf-8") + '''
+
+@hookimpl
+def pack_outputs(context: EvaluationContext, findings: object) -> dict[str, object]:
+    """How many findings passed."""
+    return {"passed": sum(f.outcome == "pass" for f in findings)}  # type: ignore[attr-defined]
+''', encoding="utf-8")
+    result = policyengine.evaluate(FACTS, folder, as_of=AS_OF)
+    assert result.outputs["passed"] == 1

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 
+from policyengine.messages import Reason
 from policyengine.pack import Deadline
 from policyengine.results import Outcome
 
@@ -34,9 +35,10 @@ class Assessment:
     """The outcome of a deadline on a date, in words and as the next date due."""
 
     outcome: Outcome
-    expected: str
-    actual: str
-    message: str
+    expected: Reason
+    actual: Reason
+    message: Reason
+    """Sentences as :class:`~policyengine.messages.Reason` (rendered when read)."""
     next_due: dt.date | None
 
 
@@ -96,8 +98,11 @@ def next_due(deadline: Deadline, as_of: dt.date, done: Sequence[dt.date] = ()) -
     return None
 
 
-def _fmt_dates(dates: Sequence[dt.date]) -> str:
-    return "、".join(d.isoformat() for d in dates) or "无"
+def _dates(dates: Sequence[dt.date]) -> Reason:
+    return Reason("dl_dates", {"dates": [d.isoformat() for d in dates]}) if dates else _NONE
+
+
+_NONE = Reason("dl_none")
 
 
 def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -109,19 +114,28 @@ def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     return _once(deadline, as_of, evidence)
 
 
-def _unknown(expected: str, nxt: dt.date | None, what: str) -> Assessment:
-    return Assessment("unknown", expected, "未知", f"缺少数据：{what}，无法判断是否按期完成。", nxt)
+def _unknown(expected: Reason, nxt: dt.date | None, what: str) -> Assessment:
+    return Assessment(
+        "unknown", expected, Reason("dl_unknown_value"), Reason("dl_unknown", {"what": what}), nxt
+    )
 
 
 def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     assert deadline.start is not None
     assert deadline.end is not None
     assert deadline.day is not None
-    expected = f"{deadline.start:%Y-%m} 至 {deadline.end:%Y-%m} 每月{deadline.day}日前（含当日）"
+    expected = Reason(
+        "dl_monthly_expected",
+        {
+            "start": f"{deadline.start:%Y-%m}",
+            "end": f"{deadline.end:%Y-%m}",
+            "day": str(deadline.day),
+        },
+    )
     if evidence is None:
         return _unknown(expected, next_due(deadline, as_of), deadline.evidence)
     done = sorted(d for d in evidence if d <= as_of)
-    actual = _fmt_dates(done)
+    actual = _dates(done)
     missing: list[str] = []
     late: list[str] = []
     pending = None
@@ -140,90 +154,71 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     if as_of < due_date(deadline, deadline.start.year, deadline.start.month) and not done:
         pending = due_date(deadline, deadline.start.year, deadline.start.month)
     if missing:
+        code = "dl_monthly_missing_late" if late else "dl_monthly_missing"
         return Assessment(
-            "overdue",
-            expected,
-            actual,
-            f"逾期未报送：{'、'.join(missing)}。"
-            + (f"逾期报送：{'、'.join(late)}。" if late else ""),
-            nxt,
+            "overdue", expected, actual, Reason(code, {"missing": missing, "late": late}), nxt
         )
     if late:
-        return Assessment(
-            "met_late",
-            expected,
-            actual,
-            f"逾期报送（超过{deadline.day}日）：{'、'.join(late)}。",
-            nxt,
-        )
+        reason = Reason("dl_monthly_late", {"day": str(deadline.day), "late": late})
+        return Assessment("met_late", expected, actual, reason, nxt)
     if pending is not None:
-        return Assessment(
-            "due", expected, actual, f"待报送：{pending.isoformat()} 前（含当日）。", nxt
-        )
-    return Assessment("pass", expected, actual, "已按期报送。", nxt)
+        reason = Reason("dl_monthly_pending", {"due": pending.isoformat()})
+        return Assessment("due", expected, actual, reason, nxt)
+    return Assessment("pass", expected, actual, Reason("dl_monthly_pass"), nxt)
 
 
 def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     this_due = due_date(deadline, as_of.year)
-    expected = f"每年{this_due.month}月{this_due.day}日前完成"
+    expected = Reason(
+        "dl_yearly_expected", {"month": str(this_due.month), "day": str(this_due.day)}
+    )
     nxt = next_due(deadline, as_of)
     first_year = deadline.start.year if deadline.start else None
     if first_year is not None and as_of.year < first_year:
-        return Assessment("not_applicable", expected, "—", f"{first_year} 年起执行。", nxt)
+        reason = Reason("dl_yearly_from", {"year": str(first_year)})
+        return Assessment("not_applicable", expected, Reason("dl_dash"), reason, nxt)
     if evidence is None:
         return _unknown(expected, nxt, deadline.evidence)
     last = int(evidence)
-    actual = f"最近一次：{last} 年"
+    actual = Reason("dl_yearly_actual", {"last": str(last)})
+    year = str(as_of.year)
     if last >= as_of.year:
-        return Assessment(
-            "pass", expected, actual, f"{as_of.year} 年已完成。", due_date(deadline, as_of.year + 1)
-        )
+        reason = Reason("dl_yearly_pass", {"year": year})
+        return Assessment("pass", expected, actual, reason, due_date(deadline, as_of.year + 1))
     previous_required = first_year is None or first_year <= as_of.year - 1
     if previous_required and last < as_of.year - 1:
-        return Assessment(
-            "overdue", expected, actual, f"{as_of.year - 1} 年未完成（最近一次 {last} 年）。", nxt
-        )
+        reason = Reason("dl_yearly_missed", {"year": str(as_of.year - 1), "last": str(last)})
+        return Assessment("overdue", expected, actual, reason, nxt)
     if as_of > this_due:
-        return Assessment(
-            "overdue",
-            expected,
-            actual,
-            f"{as_of.year} 年逾期未完成（应于 {this_due.isoformat()} 前）。",
-            nxt,
-        )
-    return Assessment(
-        "due",
-        expected,
-        actual,
-        f"{as_of.year} 年尚未完成，应于 {this_due.isoformat()} 前（含当日）完成。",
-        nxt,
-    )
+        reason = Reason("dl_yearly_overdue", {"year": year, "due": this_due.isoformat()})
+        return Assessment("overdue", expected, actual, reason, nxt)
+    reason = Reason("dl_yearly_due", {"year": year, "due": this_due.isoformat()})
+    return Assessment("due", expected, actual, reason, nxt)
 
 
 def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     assert deadline.due is not None
     due = deadline.due
-    expected = f"{due.isoformat()} 前（含当日）完成"
+    expected = Reason("dl_once_expected", {"due": due.isoformat()})
     nxt = due if as_of <= due else None
     if evidence is None:
         return _unknown(expected, nxt, deadline.evidence)
+    actual: Reason
     if isinstance(evidence, list | tuple):
         done = sorted(d for d in evidence if d <= as_of)
-        actual = _fmt_dates(done)
+        actual = _dates(done)
         if any(d <= due for d in done):
-            return Assessment("pass", expected, actual, "已按期完成。", None)
+            return Assessment("pass", expected, actual, Reason("dl_once_pass"), None)
         if done:
-            return Assessment(
-                "met_late", expected, actual, f"逾期完成（{done[0].isoformat()}）。", None
-            )
+            reason = Reason("dl_once_late", {"done": done[0].isoformat()})
+            return Assessment("met_late", expected, actual, reason, None)
     else:
-        actual = "已完成" if evidence else "未完成"
+        actual = Reason("dl_done" if evidence else "dl_not_done")
         if evidence:
-            return Assessment("pass", expected, actual, "已完成。", None)
+            return Assessment("pass", expected, actual, Reason("dl_done_pass"), None)
     if as_of <= due:
         return Assessment(
-            "due", expected, actual, f"尚未完成，应于 {due.isoformat()} 前（含当日）完成。", nxt
+            "due", expected, actual, Reason("dl_once_due", {"due": due.isoformat()}), nxt
         )
-    return Assessment(
-        "overdue", expected, actual, f"逾期未完成（应于 {due.isoformat()} 前）。", None
-    )
+    reason = Reason("dl_once_overdue", {"due": due.isoformat()})
+    return Assessment("overdue", expected, actual, reason, None)

@@ -22,9 +22,10 @@ from policyengine.engine import (
     evaluate_community,
     evaluate_jurisdiction_rules,
 )
-from policyengine.exceptions import PackError
-from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
+from policyengine.facts import Community, Jurisdiction, flatten
+from policyengine.messages import Reason
 from policyengine.pack import Aggregate, Pack
+from policyengine.plan import plan_for
 from policyengine.results import Finding, Result, Verdict, verdict_of
 
 __all__ = ["evaluate_jurisdiction"]
@@ -101,34 +102,14 @@ def _bounded(
 ) -> Finding:
     if low.outcome == high.outcome:
         return finding
-    which = "、".join(p for p in bounds if p in finding.inputs)
-    message = f"缺少数据：部分社区数据不全，{which} 是否达标尚无法确定（{finding.actual}）。"
+    which = [p for p in bounds if p in finding.inputs]
+    message = Reason("aggregate_undecided", {"paths": which, "actual": finding.actual})
     return attrs.evolve(finding, outcome="unknown", message=message)
 
 
 def _conditions(pack: Pack) -> dict[str, ex.Expr | None]:
-    """Each aggregate's community condition, parsed and checked once per loaded pack."""
-    cached = pack.cache.get("aggregate conditions")
-    if isinstance(cached, dict):
-        return cached
-    catalogue = fact_catalogue("community")
-    conditions: dict[str, ex.Expr | None] = {}
-    for i, agg in enumerate(pack.aggregates):
-        conditions[agg.path] = None
-        if agg.condition is None:
-            continue
-        try:
-            expr = ex.parse(agg.condition)
-            for path in ex.fields_of(expr):
-                if path not in catalogue:
-                    raise ex.ExpressionError(f"{path!r} is not a known community fact")
-        except ex.ExpressionError as exc:
-            raise PackError(
-                f"{pack.path / 'pack.toml'}: aggregates[{i}].condition: {exc}"
-            ) from None
-        conditions[agg.path] = expr
-    pack.cache["aggregate conditions"] = conditions
-    return conditions
+    """Each aggregate's community condition, parsed and checked once per pack (its plan)."""
+    return {a.aggregate.path: a.condition for a in plan_for(pack, "jurisdiction").aggregates}
 
 
 def evaluate_jurisdiction(
@@ -165,7 +146,7 @@ def evaluate_jurisdiction(
         children,
     )
     pairs = list(_subtree(jurisdiction, partial))
-    params = pack.parameters_at(as_of, parameters)
+    params = plan_for(pack, "jurisdiction").parameters_at(as_of, parameters)
     aggregates: dict[str, float | int | None] = {}
     details: dict[str, dict[str, Any]] = {}
     for agg in pack.aggregates:

@@ -32,6 +32,7 @@ __all__ = [
     "DatedValue",
     "Deadline",
     "Derived",
+    "FactList",
     "Output",
     "Pack",
     "PackInfo",
@@ -41,6 +42,10 @@ __all__ = [
     "Rule",
     "Scale",
     "SourceDocument",
+    "Summary",
+    "Table",
+    "TableRow",
+    "Tally",
     "load_pack",
 ]
 
@@ -166,9 +171,10 @@ class Rule:
 
     ``when`` (optional) says to which subjects it applies; ``require`` what must hold.
     ``kind = "hook"`` rules are decided by the pack's ``pack_evaluate_rule`` hook and
-    declare the facts they read in ``reads``. Non-binding rules (``binding = false``:
-    "原则上", "力争", referenced national figures) give ``advisory`` instead of ``fail``
-    and never change the verdict.
+    declare the facts they read in ``reads``; ``kind = "table"`` rules by a ``[[tables]]``
+    entry, ``kind = "summary"`` rules repeat a ``[[summaries]]`` output. Non-binding rules
+    (``binding = false``: "原则上", "力争", referenced national figures) give ``advisory``
+    instead of ``fail`` and never change the verdict.
     """
 
     id: str
@@ -179,8 +185,12 @@ class Rule:
     binding: bool = True
     when: str | None = None
     require: str | None = None
-    kind: Literal["condition", "hook"] = "condition"
+    kind: Literal["condition", "hook", "table", "summary"] = "condition"
     reads: tuple[str, ...] = ()
+    table: str | None = None
+    """``kind = "table"``: the id of the ``[[tables]]`` entry that decides the rule."""
+    summary: str | None = None
+    """``kind = "summary"``: the output of the ``[[summaries]]`` entry the rule repeats."""
     subject: Literal["community", "jurisdiction"] = "community"
     title_en: str | None = None
     area: str | None = None
@@ -292,6 +302,95 @@ class Aggregate:
 
 
 @attrs.frozen
+class TableRow:
+    """One level of a :class:`Table`: the parameters that hold its amounts and payers."""
+
+    level: int
+    first: str | None = None
+    """The parameter holding the amount for reaching this level the first time."""
+    step: str | None = None
+    """The parameter holding the amount for the step from ``level - 1`` up to this level."""
+    payers: str | None = None
+    """The parameter holding ``{payer: share}`` for the amounts of this level."""
+    outputs: dict[str, str] = attrs.Factory(dict)
+    """Text outputs at this level (e.g. who evaluates it)."""
+
+
+@attrs.frozen
+class Table:
+    """Amounts by level reached (e.g. 四(六)'s rewards): first ratings and each step climbed.
+
+    A first rating (``previous`` is 0) earns the level's ``first`` amount; a promotion
+    earns the ``step`` amount of every level climbed; a kept or lowered level earns 0. A
+    step whose parameter has no value (not stated in the document) makes the amount null,
+    never 0. Each amount is split by its level's ``payers`` shares (the last payer takes
+    the rounding remainder).
+    """
+
+    id: str
+    level: str
+    """The output (of a scale) holding the level reached; 0 means none."""
+    previous: str
+    """The fact holding the level held before (0: none)."""
+    rows: tuple[TableRow, ...]
+    output: str
+    payers_output: str | None = None
+    unit: str = "元"
+    level_names: dict[str, str] = attrs.Factory(dict)
+    """How the document names each level (``{"3": "三星级"}``), for messages."""
+    words: dict[str, str] = attrs.Factory(dict)
+    """Words for messages: ``amount`` (奖励), ``level`` (等级), ``lowered`` (降级),
+    ``level_unit`` (after a level number, e.g. " 星")."""
+
+
+@attrs.frozen
+class Summary:
+    """Whether a subject meets every binding requirement: a true/false/null output.
+
+    False when a counted finding fails (``fail``, ``overdue``, ``met_late``); null when
+    one is unknown, when the pack's applicability is not true, when ``when`` does not
+    hold, or (``requires_a_pass``) when none passes; else true. Counted: the binding
+    findings of condition rules, scales and deadlines (``with_area``: only those with an
+    area).
+    """
+
+    output: str
+    title: str
+    when: str | None = None
+    expected: str | None = None
+    """What the summary rule's finding shows as required (default: from ``title``)."""
+    with_area: bool = False
+    requires_a_pass: bool = False
+
+
+@attrs.frozen
+class Tally:
+    """Findings counted by group: ``{group: {outcome: n}}``, every group listed.
+
+    ``groups`` lists the groups in order (default: the areas of the pack's binding
+    community rules, in pack order); ``binding_only`` counts binding findings only.
+    """
+
+    output: str
+    by: Literal["area"] = "area"
+    groups: tuple[str, ...] = ()
+    count: tuple[str, ...] = ("pass", "fail", "unknown")
+    binding_only: bool = False
+
+
+@attrs.frozen
+class FactList:
+    """The facts under ``prefix`` read by the pack's community rules that are false (or missing).
+
+    Paths in pack order, each once; a fact that is missing is unknown, never false.
+    """
+
+    prefix: str
+    false_output: str | None = None
+    unknown_output: str | None = None
+
+
+@attrs.frozen
 class _PackFile:
     pack: PackInfo
     parameters: dict[str, Parameter] = attrs.Factory(dict)
@@ -303,6 +402,10 @@ class _PackFile:
     aggregates: tuple[Aggregate, ...] = ()
     outputs: dict[str, str | Output] = attrs.Factory(dict)
     facts: dict[str, pack_facts.PackFact] = attrs.Factory(dict)
+    tables: tuple[Table, ...] = ()
+    summaries: tuple[Summary, ...] = ()
+    tallies: tuple[Tally, ...] = ()
+    fact_lists: tuple[FactList, ...] = ()
 
 
 @attrs.frozen(eq=False)
@@ -321,12 +424,14 @@ class Pack:
     phases: tuple[Phase, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
-    cache: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    """Compiled forms, built once per loaded pack (see :mod:`policyengine.engine`)."""
     facts: Mapping[str, pack_facts.PackFact] = attrs.field(factory=dict)
     """The pack's own facts, by path under its namespace (:mod:`policyengine.pack_facts`)."""
     cited_outputs: Mapping[str, Output] = attrs.field(factory=dict)
     """Outputs given as tables (title, clause, quote); their expressions are in ``outputs``."""
+    tables: tuple[Table, ...] = ()
+    summaries: tuple[Summary, ...] = ()
+    tallies: tuple[Tally, ...] = ()
+    fact_lists: tuple[FactList, ...] = ()
 
     @property
     def id(self) -> str:
@@ -365,15 +470,10 @@ class Pack:
     ) -> dict[str, ParamValue | None]:
         """Every parameter's value on ``as_of``, with ``overrides`` applied.
 
-        Without overrides the answer is cached per date: treat it as read-only.
+        Computed on each call; the engine keeps one mapping per date in the pack's plan
+        (:meth:`policyengine.plan.Plan.parameters_at`).
         """
-        if not overrides:
-            by_date = self.cache.setdefault("parameters_at", {})
-            found = by_date.get(as_of)
-            if found is None:
-                found = by_date[as_of] = self._parameters_at(as_of, {})
-            return found  # type: ignore[no-any-return]
-        return self._parameters_at(as_of, overrides)
+        return self._parameters_at(as_of, overrides or {})
 
     def _parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any]
@@ -465,7 +565,7 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     except Exception as exc:  # cattrs groups
         lines = [f"{file}: {p}" for p in problems_of(exc, "")]
         raise PackError("\n".join(lines)) from None
-    problems = _check(raw)
+    problems = _check(raw) + _check_declared(raw)
     if check_invariants and not problems:
         years = raw.pack.programme.years if raw.pack.programme else None
         day = probe_day(raw.pack.source, raw.pack.effective_from)
@@ -489,6 +589,10 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
         deadlines=raw.deadlines,
         aggregates=raw.aggregates,
         facts=raw.facts,
+        tables=raw.tables,
+        summaries=raw.summaries,
+        tallies=raw.tallies,
+        fact_lists=raw.fact_lists,
     )
     pack_facts.register(pack.id, pack.facts)
     return pack
@@ -566,4 +670,29 @@ def _check(raw: _PackFile) -> list[str]:
         problems.append(
             f"pack.programme.start_parameter: {info.programme.start_parameter!r} is not a parameter"
         )
+    return problems
+
+
+def _check_declared(raw: _PackFile) -> list[str]:
+    """Checks of the rule kinds that replace hooks: tables, summaries, tallies, fact lists."""
+    problems: list[str] = []
+    tables = {t.id for t in raw.tables}
+    summaries = {s.output for s in raw.summaries}
+    for i, rule in enumerate(raw.rules):
+        where = f"rules[{i}]"
+        if rule.kind == "table" and rule.table not in tables:
+            problems.append(f"{where}.table: {rule.table!r} is not the id of a [[tables]] entry")
+        if rule.kind == "summary" and rule.summary not in summaries:
+            problems.append(f"{where}.summary: {rule.summary!r} is not a [[summaries]] output")
+        if rule.kind in ("table", "summary") and rule.require is not None:
+            problems.append(f"{where}.require: a {rule.kind} rule is decided by its {rule.kind}")
+    for i, table in enumerate(raw.tables):
+        where = f"tables[{i}]"
+        levels = [row.level for row in table.rows]
+        if levels != list(range(1, len(levels) + 1)):
+            problems.append(f"{where}.rows: give one row per level 1, 2, … in order")
+        for j, row in enumerate(table.rows):
+            for name in (row.first, row.step, row.payers):
+                if name is not None and name not in raw.parameters:
+                    problems.append(f"{where}.rows[{j}]: {name!r} is not a parameter")
     return problems

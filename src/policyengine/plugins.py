@@ -23,6 +23,7 @@ import importlib.metadata
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,6 +93,8 @@ def make_plugin_manager(
 
 
 _PACK_PM_LOCK = threading.Lock()
+_PACK_PMS: weakref.WeakKeyDictionary[Pack, pluggy.PluginManager] = weakref.WeakKeyDictionary()
+"""Each loaded pack's plugin manager (dropped with the pack)."""
 
 
 def pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
@@ -101,13 +104,13 @@ def pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
     a manager with no implementations. A hook whose signature does not match its spec is
     a :class:`PackError` naming the hooks file.
     """
-    pm = pack.cache.get("plugins")
-    if isinstance(pm, pluggy.PluginManager):
+    pm = _PACK_PMS.get(pack)
+    if pm is not None:
         return pm
     with _PACK_PM_LOCK:
-        pm = pack.cache.get("plugins")
-        if not isinstance(pm, pluggy.PluginManager):
-            pm = pack.cache["plugins"] = _new_pack_plugin_manager(pack)
+        pm = _PACK_PMS.get(pack)
+        if pm is None:
+            pm = _PACK_PMS[pack] = _new_pack_plugin_manager(pack)
         return pm
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, text
+
 __all__ = ["BLOCKING", "Finding", "Outcome", "Result", "Verdict", "jsonable", "verdict_of"]
 
 Outcome: TypeAlias = Literal[
@@ -30,6 +32,12 @@ def jsonable(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
+    if kind is dict:  # the common containers first, without abc checks
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in value]
+    if kind is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -52,15 +60,56 @@ class Finding:
     quote: str
     responsible: tuple[str, ...]
     inputs: Mapping[str, Any]
-    expected: str | None
-    actual: str | None
-    message: str
+    """The facts the rule read, with their values (None: missing)."""
+    _expected: Text | None = attrs.field(alias="expected")
+    _actual: Text | None = attrs.field(alias="actual")
+    _message: Text = attrs.field(alias="message")
     binding: bool = True
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    """The parameters the rule used, with their values on the date."""
     area: str | None = None
+    parameter_clauses: Mapping[str, str | None] = attrs.field(factory=dict, repr=False)
+    """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The finding as result JSON."""
+    def _why(self) -> Text:
+        m = self._message
+        if m.__class__ is Reason and m == PASSED:
+            return Reason("pass", {"expected": self._expected})
+        return m
+
+    def _seen(self) -> Text | None:
+        a = self._actual
+        if a.__class__ is FactValues and a == FROM_INPUTS:
+            return FactValues(tuple(self.inputs.items())) if self.inputs else None
+        return a
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why the finding has its outcome, as data (None for a hook's own sentence)."""
+        why = self._why()
+        return why if isinstance(why, Reason) else None
+
+    @property
+    def message(self) -> str:
+        """The finding's sentence, in Chinese (:meth:`message_in` for another language)."""
+        return self.message_in("zh")
+
+    def message_in(self, lang: str) -> str:
+        """The finding's sentence in ``lang``."""
+        return text(self._why(), lang) or ""
+
+    @property
+    def expected(self) -> str | None:
+        """What the rule requires, as text."""
+        return text(self._expected)
+
+    @property
+    def actual(self) -> str | None:
+        """What the facts were, as text."""
+        return text(self._seen())
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The finding as result JSON, its sentences in ``lang``."""
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
@@ -69,9 +118,9 @@ class Finding:
             "quote": self.quote,
             "responsible": list(self.responsible),
             "inputs": jsonable(self.inputs),
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
+            "expected": text(self._expected, lang),
+            "actual": text(self._seen(), lang),
+            "message": self.message_in(lang),
             "binding": self.binding,
             "parameters": jsonable(self.parameters),
         }
@@ -124,8 +173,8 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as the JSON of results.md."""
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The result as the JSON of results.md, its sentences in ``lang``."""
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
@@ -136,10 +185,10 @@ class Result:
             },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": [f.to_dict(lang) for f in self.findings],
             "outputs": jsonable(self.outputs),
         }
         if self.subject_level == "jurisdiction":
-            out["communities"] = [c.to_dict() for c in self.communities]
-            out["jurisdictions"] = [j.to_dict() for j in self.jurisdictions]
+            out["communities"] = [c.to_dict(lang) for c in self.communities]
+            out["jurisdictions"] = [j.to_dict(lang) for j in self.jurisdictions]
         return out

@@ -497,16 +497,16 @@ class TestAreasOutput:
         assert sum(c["fail"] for c in areas.values()) == 5
 
     def test_advisory_and_not_applicable_not_counted(self) -> None:
-        """The hook counts pass/fail/unknown only: advisory and not_applicable findings are in none."""
-        import policyengine_pack_fengxiang_harmony  # noqa: F401  (installed)
-        hooks = policyengine.load_pack(PACK_DIR).hooks
-        assert hooks is not None
+        """The tally counts pass/fail/unknown only: advisory and not_applicable findings are in none."""
+        from policyengine.plan.tally import compile_tally
+        pack = policyengine.load_pack(PACK_DIR)
+        assert pack.hooks is None and len(pack.tallies) == 1
 
         def finding(outcome: str, area: str | None) -> Finding:
             return Finding(rule="x", outcome=outcome, title="", clause="", quote="", responsible=(),
                            inputs={}, expected=None, actual=None, message="", area=area)
 
-        tally = hooks.tally([finding("advisory", "社区服务功能"), finding("not_applicable", "社区文明风尚"),
+        tally = compile_tally(pack, pack.tallies[0]).count([finding("advisory", "社区服务功能"), finding("not_applicable", "社区文明风尚"),
                              finding("pass", "社区文明风尚"), finding("fail", None)])
         assert tally["社区服务功能"] == {"pass": 0, "fail": 0, "unknown": 0}
         assert tally["社区文明风尚"] == {"pass": 1, "fail": 0, "unknown": 0}

@@ -34,6 +34,7 @@ from policyengine import expressions as ex
 from policyengine.engine import CONTEXT_FACTS
 from policyengine.facts import Community, Jurisdiction, flatten, objective_score
 from policyengine.pack import Band, Deadline, Pack, Parameter, Rule, Scale
+from policyengine.plan import plan_for
 from policyengine.results import Finding, Result
 
 __all__ = ["Coverage", "CoverageItem", "Evaluation", "format_percent", "measure"]
@@ -206,8 +207,8 @@ def _applies(pack: Pack, subject: Community | Jurisdiction, params: Mapping[str,
 def _decided_by_hook(
     pack: Pack, rule: Rule, finding: Finding, ev: Evaluation, subject: Community | Jurisdiction
 ) -> bool:
-    """A hook rule's not_applicable that its hook decided (not the engine's pre-checks)."""
-    if rule.kind != "hook" or finding.outcome != "not_applicable":
+    """A hook or table rule's not_applicable that it decided (not the engine's pre-checks)."""
+    if rule.kind not in ("hook", "table", "summary") or finding.outcome != "not_applicable":
         return False
     if not pack.in_force(ev.as_of) or any(v is None for v in finding.parameters.values()):
         return False
@@ -219,19 +220,13 @@ def _decided_by_hook(
 
 
 def _recorded_params(pack: Pack) -> set[str]:
-    """Parameters that findings name: those read by rule and scale conditions."""
+    """Parameters that findings name: those read by rule and scale conditions (the plan's)."""
     names: set[str] = set()
-    for rule in pack.rules:
-        for text in (rule.when, rule.require):
-            if text is not None:
-                names.update(ex.params_of(ex.parse(text)))
-    for scale in pack.scales:
-        for text in (scale.input, scale.when):
-            if text is not None:
-                names.update(ex.params_of(ex.parse(text)))
-        for band in scale.bands:
-            if isinstance(band.min, str):
-                names.update(ex.params_of(ex.parse(band.min)))
+    for plan in (plan_for(pack, "community"), plan_for(pack, "jurisdiction")):
+        for rule in plan.rules:
+            names.update(rule.params)
+        for scale in plan.scales:
+            names.update(scale.params)
     return names
 
 

@@ -234,10 +234,22 @@ _KINDS = {
 }
 
 
+_NOT_DATA = frozenset({"path", "digest", "hooks", "cache", "facts", "cited_outputs"})
+"""Fields of a pack that are not rules' data: where it is, its own facts' declarations."""
+
+
+def _item_id(item: Any, index: int) -> str:
+    for name in ("id", "path", "output", "name"):
+        found = getattr(item, name, None)
+        if isinstance(found, str):
+            return found
+    return str(index)
+
+
 def _where(top: str, path: tuple[PathPart, ...], ids: Mapping[str, list[str]]) -> str:
     """``rule eligibility.no-veto require``, ``parameter x values[0].since``, ``pack …``."""
     rest = path
-    words = [_KINDS[top]]
+    words = [_KINDS.get(top, top.rstrip("s").replace("_", " "))]
     if top != "info" and path:
         kind, key = path[0]
         words.append(ids[top][key] if kind == "index" else str(key))
@@ -264,24 +276,16 @@ class _Plan:
 
 
 def _plans(pack: Pack) -> Iterator[_Plan]:
+    # every item of the pack's data, new kinds of items included (tables, tallies, …)
     roots: dict[str, Any] = {
-        "info": pack.info,
-        "parameters": pack.parameters,
-        "derived": pack.derived,
-        "rules": pack.rules,
-        "scales": pack.scales,
-        "phases": pack.phases,
-        "deadlines": pack.deadlines,
-        "aggregates": pack.aggregates,
-        "outputs": pack.outputs,
+        f.name: getattr(pack, f.name)
+        for f in attrs.fields(Pack)
+        if f.name not in _NOT_DATA and getattr(pack, f.name) is not None
     }
     ids = {
-        "derived": [d.path for d in pack.derived],
-        "rules": [r.id for r in pack.rules],
-        "scales": [s.id for s in pack.scales],
-        "phases": [p.id for p in pack.phases],
-        "deadlines": [d.id for d in pack.deadlines],
-        "aggregates": [a.path for a in pack.aggregates],
+        top: [_item_id(item, i) for i, item in enumerate(root)]
+        for top, root in roots.items()
+        if isinstance(root, tuple)
     }
 
     def setter(top: str, path: tuple[PathPart, ...], value: Any) -> Callable[[Pack], Pack]:

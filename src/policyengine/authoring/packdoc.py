@@ -66,6 +66,12 @@ def _rules(rules: list[Rule]) -> list[str]:
                 out.append(f"* requires: `{r.require}`")
             if r.kind == "hook":
                 out.append(f"* decided by the pack's hook; reads {', '.join(r.reads) or 'nothing'}")
+            if r.kind == "table":
+                out.append(
+                    f"* decided by table `{r.table}`; reads {', '.join(r.reads) or 'nothing'}"
+                )
+            if r.kind == "summary":
+                out.append(f"* repeats the summary `{r.summary}`")
             if r.responsible:
                 out.append(f"* responsible: {'、'.join(r.responsible)}")
             if r.note:
@@ -247,6 +253,23 @@ def describe_pack(pack: Pack) -> str:
         *(f"`{s.output}` (scale `{s.id}`)" for s in pack.scales),
         *(_output_line(pack, k, v) for k, v in pack.outputs.items()),
         *(f"`{d.output}` (deadline `{d.id}`)" for d in pack.deadlines if d.output),
+        *(
+            f"`{k}` (table `{t.id}`)"
+            for t in pack.tables
+            for k in (
+                t.output,
+                *([t.payers_output] if t.payers_output else []),
+                *dict.fromkeys(k for row in t.rows for k in row.outputs),
+            )
+        ),
+        *(f"`{sm.output}` (summary: {sm.title})" for sm in pack.summaries),
+        *(f"`{t.output}` (findings counted by {t.by})" for t in pack.tallies),
+        *(
+            f"`{k}` (`{fl.prefix}*` facts {what})"
+            for fl in pack.fact_lists
+            for k, what in ((fl.false_output, "false"), (fl.unknown_output, "missing"))
+            if k
+        ),
     ]
     if outputs:
         lines += [

@@ -204,6 +204,7 @@ class PackLint:
         yield from (d.expression for d in pack.derived if d.expression is not None)
         yield from pack.outputs.values()
         yield from (dl.evidence for dl in pack.deadlines)
+        yield from (sm.when for sm in pack.summaries if sm.when is not None)
 
     # -- facts
 

@@ -48,6 +48,8 @@ def check_unused_parameters(lint: PackLint) -> Iterator[Issue]:
         used.update(ex.params_of(expr) if expr is not None else _PARAM_REF.findall(text))
     if lint.pack.info.programme is not None:
         used.add(lint.pack.info.programme.start_parameter)
+    for table in lint.pack.tables:
+        used.update(n for row in table.rows for n in (row.first, row.step, row.payers) if n)
     code = lint.python_text
     for name, param in lint.pack.parameters.items():
         if name in used or f'"{name}"' in code or f"'{name}'" in code:
