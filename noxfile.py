@@ -32,14 +32,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict on the library."""
-    session.install("mypy", ".[test]", "types-toml")
+    session.install("mypy", ".[test,batch]", "types-toml")
     session.run("mypy", "--strict", "src")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, against the installed library and packs."""
-    session.install(".[test]", *PACKS)
+    session.install(".[test,batch]", *PACKS)
     session.run("pytest", *session.posargs)
 
 

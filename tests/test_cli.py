@@ -166,12 +166,20 @@ class TestEvaluate:
                                                  data["outputs"]["reward_yuan"])
 
     def test_stdin_batch_with_one_bad_record(self):
-        """In a JSON list the bad record is reported at ``[1]``, the others evaluated: exit 2."""
+        """In a JSON list the bad record is reported at ``[1]``; by default the run fails: exit 2."""
         text = (FIXTURE_FACTS / "batch.json").read_text(encoding="utf-8")
         run = evaluate("-", "--format", "json", stdin=text)
         assert 2 == run.code
-        assert ["<stdin>[1]: community.households: -5 is below the minimum 0"] == (
-            run.err.splitlines())
+        assert "<stdin>[1]: community.households: -5 is below the minimum 0" == (
+            run.err.splitlines()[0])
+
+    def test_stdin_batch_skipping_the_bad_record(self):
+        """With ``--on-bad-record skip`` the others are evaluated and written; exit still 2."""
+        text = (FIXTURE_FACTS / "batch.json").read_text(encoding="utf-8")
+        run = evaluate("-", "--format", "json", "--on-bad-record", "skip", stdin=text)
+        assert 2 == run.code
+        assert "<stdin>[1]: community.households: -5 is below the minimum 0" == (
+            run.err.splitlines()[0])
         data = json.loads(run.out)
         assert [("batch-0", 5), ("batch-2", 0)] == [
             (r["subject"]["id"], r["outputs"]["stars"]) for r in data]
@@ -183,17 +191,21 @@ class TestEvaluate:
         assert 2 == run.code
         assert run.err.startswith(f"{path}[1]: community.households:")
 
-    def test_batch_with_bad_record_writes_the_good_ones(self, tmp_path):
-        """A partly bad batch writes the good records to --output, reports the bad one, exits 2.
-
-        The decision is documented in docs/explanation/decisions.md: in batch work the rest
-        go on, so their results are written; the exit code still says an input was bad.
-        """
+    def test_batch_with_bad_record_writes_nothing(self, tmp_path):
+        """A partly bad batch fails as a whole by default: exit 2 and no --output file."""
         output = tmp_path / "out.json"
         run = evaluate(str(FIXTURE_FACTS / "batch.json"), "--format", "json",
                        "--output", str(output))
         assert 2 == run.code
         assert "[1]" in run.err
+        assert [] == list(tmp_path.iterdir())
+
+    def test_batch_with_bad_record_skipped_writes_the_good_ones(self, tmp_path):
+        """``--on-bad-record skip`` writes the good records to --output and exits 2."""
+        output = tmp_path / "out.json"
+        run = evaluate(str(FIXTURE_FACTS / "batch.json"), "--format", "json",
+                       "--output", str(output), "--on-bad-record", "skip")
+        assert 2 == run.code
         written = json.loads(output.read_text(encoding="utf-8"))
         assert ["batch-0", "batch-2"] == [r["subject"]["id"] for r in written]
 

@@ -12,6 +12,7 @@ for one subject; the *verdict* sums them up::
 from __future__ import annotations
 
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
+from policyengine.batch import evaluate_arrow, evaluate_many, evaluate_table
 from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
 from policyengine.exceptions import (
     DocumentError,
@@ -51,6 +52,9 @@ __all__ = [
     "check_facts",
     "evaluate",
     "evaluate_all",
+    "evaluate_arrow",
+    "evaluate_many",
+    "evaluate_table",
     "hookimpl",
     "installed_packs",
     "load_facts",

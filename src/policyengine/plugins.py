@@ -46,6 +46,7 @@ __all__ = [
 
 DEFAULT_PLUGINS = (
     "policyengine.builtins.commands",
+    "policyengine.builtins.evaluate",
     "policyengine.builtins.reporters",
     "policyengine.authoring.cases",
     "policyengine.authoring.lint",

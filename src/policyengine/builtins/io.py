@@ -1,20 +1,36 @@
-"""Reading facts documents named on the command line, and writing a command's output."""
+"""Reading facts documents named on the command line, and writing a command's output.
+
+Output integrity (results.md): nothing reaches ``--output`` unless the run succeeds. A
+:class:`Destination` is checked before any work (its folder exists and is writable, it is
+not a folder, a device or a pipe), written to a temporary file in the destination's own
+folder and renamed over it only by :meth:`Destination.commit`. The file is created with
+mode ``0o666`` less the umask, like any file a shell redirection makes. An existing
+symbolic link at ``--output`` is followed: its target is replaced and the link stays.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from policyengine.documents import parse_document, structure_subject
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 
-__all__ = ["parse_date", "read_records", "read_subjects", "write_output"]
+__all__ = [
+    "Destination",
+    "parse_as_of",
+    "parse_date",
+    "read_records",
+    "read_subjects",
+    "write_output",
+]
 
 
 def parse_date(text: str) -> dt.date:
@@ -23,6 +39,14 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_as_of(text: str) -> tuple[str | None, dt.date]:
+    """``--as-of DATE`` (every pack) or ``--as-of PACK=DATE`` (one pack)."""
+    pack, sep, date = text.rpartition("=")
+    if sep and not pack:
+        raise argparse.ArgumentTypeError(f"{text!r}: a pack id is missing before '='")
+    return (pack or None), parse_date(date)
 
 
 def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]:
@@ -56,19 +80,88 @@ def read_subjects(
     return subjects, bad
 
 
+class Destination:
+    """A file to write atomically: checked now, written to a temporary file, renamed last.
+
+    Raises :class:`InputError` at once when the file could not be written: its folder is
+    missing or not writable, or the path is a folder, a device, a pipe or a socket.
+    """
+
+    def __init__(self, path: Path, option: str = "--output") -> None:
+        self.path = path
+        self.option = option
+        self.target = self._check(path)
+        self._tmp: Path | None = None
+        self._fh: IO[Any] | None = None
+
+    def _check(self, path: Path) -> Path:
+        label = f"{self.option} {path}"
+        target = path.resolve() if path.is_symlink() else path
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise InputError(f"{label}: cannot be written: {exc.strerror}") from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{label}: is a folder; give a file name")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise InputError(
+                f"{label}: is not a regular file (a device, pipe or socket); "
+                "results are written to regular files only"
+            )
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise InputError(f"{label}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"{label}: the folder {folder} is not writable")
+        return target
+
+    def open(self, *, binary: bool = False) -> IO[Any]:
+        """The temporary file to write (in the destination's folder, so renaming is atomic)."""
+        folder = self.target.parent
+        tmp = folder / f".{self.target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            # 0o666 less the umask, as for any new file: the kernel applies the umask.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as exc:
+            raise InputError(f"{self.option} {self.path}: cannot be written: {exc}") from None
+        self._tmp = tmp
+        self._fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")
+        return self._fh
+
+    def commit(self) -> None:
+        """Rename the finished temporary file over the destination."""
+        if self._fh is None:
+            self.open().close()
+        assert self._fh is not None
+        assert self._tmp is not None
+        try:
+            self._fh.close()
+            os.replace(self._tmp, self.target)
+        except BaseException:
+            self.abort()
+            raise
+        self._tmp = None
+
+    def abort(self) -> None:
+        """Remove the temporary file; the destination is left as it was."""
+        if self._fh is not None:
+            self._fh.close()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+
 def write_output(text: str, output: Path | None, out: TextIO) -> None:
     """Write to standard output, or atomically to ``output``."""
     if output is None:
         out.write(text)
         return
-    folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"--output {output}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".tmp")
+    dest = Destination(output)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
+        dest.open().write(text)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        dest.abort()
         raise
+    dest.commit()

@@ -1,0 +1,309 @@
+"""The ``evaluate`` command: facts documents, folders and tables against packs.
+
+Results stream to the output as they come (``jsonl``, ``json``, ``csv``, ``parquet``);
+the reports for people (``table``, ``markdown``, ``html``, a plugin's) are rendered at the
+end. A bad record is reported on standard error with its position and field path; by
+default the run then fails as a whole (exit 2, nothing written to ``--output``); with
+``--on-bad-record skip`` every good record is written and the exit code is still 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import importlib
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, TextIO, cast
+
+from policyengine import api
+from policyengine.batch import CHUNK, evaluate_rows
+from policyengine.builtins.commands import reporters
+from policyengine.builtins.io import Destination, parse_as_of
+from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
+from policyengine.documents import structure_subject
+from policyengine.exceptions import FactProblem, FactsError, InputError
+from policyengine.facts import Community, Jurisdiction
+from policyengine.hookspecs import hookimpl
+from policyengine.pack import Pack
+from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
+from policyengine.tables import Record, count_rows, open_records
+
+__all__ = ["register_commands"]
+
+VERDICTS_ZH = (
+    ("pass", "通过"),
+    ("fail", "未通过"),
+    ("incomplete", "数据不全"),
+    ("not_applicable", "不适用"),
+)
+
+
+def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
+    ev.add_argument(
+        "facts",
+        nargs="+",
+        metavar="FACTS",
+        help="TOML or JSON documents, folders of them, JSON Lines, CSV, Excel (.xlsx) or "
+        "Parquet tables (one community a row); - reads JSON from stdin",
+    )
+    ev.add_argument(
+        "--pack",
+        required=True,
+        action="append",
+        help="a pack id, 'all' for every installed pack, or a pack folder (repeatable)",
+    )
+    ev.add_argument(
+        "--as-of",
+        type=parse_as_of,
+        action="append",
+        default=[],
+        metavar="[PACK=]DATE",
+        help="evaluation date (default: today); PACK=DATE for one pack (repeatable)",
+    )
+    ev.add_argument(
+        "--format",
+        default="table",
+        help="table, json, jsonl, csv, parquet, markdown, html, or a plugin's",
+    )
+    ev.add_argument("--output", type=Path, help="write here instead of standard output")
+    ev.add_argument(
+        "--on-bad-record",
+        choices=["fail", "skip"],
+        default="fail",
+        help="fail (default): a bad record fails the run and nothing is written; "
+        "skip: write every good record, list the bad ones (the exit code is still 2)",
+    )
+    ev.add_argument("--errors", type=Path, help="also list the bad records here, as JSON Lines")
+
+
+def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
+    """The as-of date of each pack: its own ``PACK=DATE``, else the plain one, else today."""
+    default: dt.date | None = None
+    own: dict[str, dt.date] = {}
+    for pack_id, date in args.as_of:
+        if pack_id is None:
+            default = date
+        else:
+            own[pack_id] = date
+    ids = {p.id for p in packs}
+    for pack_id in own:
+        if pack_id not in ids:
+            raise InputError(f"--as-of {pack_id}=…: {pack_id!r} is not one of the packs evaluated")
+    return {p.id: own.get(p.id, default) for p in packs}
+
+
+def _subjects(records: Iterator[Record], report: Any) -> Iterator[Community | Jurisdiction | None]:
+    """Each record's subject, or ``None`` for a bad one (reported through ``report``)."""
+    for record in records:
+        problems = list(record.problems)
+        subject: Community | Jurisdiction | None = None
+        try:
+            subject = structure_subject(record.data, record.base)
+        except FactsError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            report(record, problems)
+            yield None
+        else:
+            yield subject
+
+
+def _progress(total: int | None, err: TextIO) -> Any:
+    """A progress bar on a terminal (tqdm, when installed); nothing otherwise."""
+    if not (hasattr(err, "isatty") and err.isatty()):
+        return None
+    try:
+        tqdm = importlib.import_module("tqdm").tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, file=err, unit="row", leave=False, dynamic_ncols=True)
+
+
+def _summary(counts: dict[str, collections.Counter[str]], err: TextIO) -> None:
+    for pack_id, counter in counts.items():
+        parts = "，".join(f"{zh} {counter.get(v, 0)}" for v, zh in VERDICTS_ZH)
+        print(f"{pack_id}：共 {sum(counter.values())} 个，{parts}", file=err)
+
+
+def _note_fallbacks(packs: list[Pack], err: TextIO) -> None:
+    """Say which packs cannot use the columnar backend, and so run one row at a time."""
+    try:
+        from policyengine.columnar import unsupported
+    except ImportError:
+        print("提示：未安装 [batch] 扩展（numpy），逐个社区计算。", file=err)
+        return
+    for pack in packs:
+        reason = unsupported(pack)
+        if reason is not None:
+            print(f"提示：{pack.id} 含 Python 扩展（hooks），逐个社区计算：{reason}", file=err)
+
+
+def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
+    """Whether CSV/Parquet tables can go straight to columns (every pack without hooks)."""
+    try:
+        from policyengine.columnar import unsupported
+        from policyengine.columnar.fast import fast_tables
+    except ImportError:
+        return False
+    return fast_tables(names) and all(unsupported(p) is None for p in packs)
+
+
+def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    fmt = args.format
+    formats = reporters()
+    if fmt not in STREAMED_FORMATS and fmt not in formats:
+        available = sorted({*formats, *STREAMED_FORMATS})
+        print(f"unknown format {fmt!r}; available: {', '.join(available)}", file=streams.stderr)
+        return EXIT_INPUT
+    if fmt == "parquet" and args.output is None:
+        raise InputError("--format parquet writes a file: give --output FILE.parquet")
+    # Everything that can be checked is checked before any work.
+    dest = Destination(args.output) if args.output is not None else None
+    errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
+    packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
+    dates = _dates(args, packs)
+    fast = fmt in ("csv", "parquet") and _fast_path(args.facts, packs)
+    if not fast:
+        records = open_records(args.facts, streams.stdin)
+        first = next(records, None)  # opens every table and checks its columns
+
+    skip = args.on_bad_record == "skip"
+    err = streams.stderr
+    errors_fh: IO[str] | None = errors_dest.open() if errors_dest is not None else None
+    bad = 0
+
+    def report_at(position: str, problems: Sequence[FactProblem]) -> None:
+        nonlocal bad
+        bad += 1
+        for problem in problems:
+            print(f"{position}: {problem}", file=err)
+            if errors_fh is not None:
+                line = {"record": position, "path": problem.path, "message": problem.message}
+                errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    def report(record: Record, problems: list[FactProblem]) -> None:
+        report_at(record.position, problems)
+
+    binary = fmt == "parquet" or fast
+    out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
+    if binary and dest is None:
+        raw = getattr(streams.stdout, "buffer", None)
+        out = raw if raw is not None else cast(IO[Any], _TextBytes(streams.stdout))
+    sink: Sink
+    if fast:
+        sink = arrow_sink = ArrowSink(fmt, out)
+    elif fmt in STREAMED_FORMATS:
+        sink = make_sink(fmt, out)
+    else:
+        sink = ReportSink(out, formats[fmt].render)
+    counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
+    bar = _progress(count_rows(args.facts), err)
+    subjects = 0
+    tabular = fmt in ("csv", "parquet")
+    if tabular and not fast:
+        _note_fallbacks(packs, err)
+    chunk: list[Community] = []
+
+    def write_rows(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            counts[row["pack"]][row["verdict"]] += 1
+        sink.write_rows(rows)  # type: ignore[attr-defined]
+
+    def flush() -> None:
+        write_rows(evaluate_rows(chunk, packs, dates))
+        chunk.clear()
+
+    try:
+        if fast:
+            from policyengine.columnar.fast import table_rows
+
+            progress = bar.update if bar is not None else None
+            for part in table_rows(args.facts, packs, dates, report_at, progress):
+                subjects += part.subjects
+                if not bad or skip:
+                    arrow_sink.write_table(part.table)
+                    for pack_id, counted in part.counts.items():
+                        counts[pack_id].update(counted)
+        else:
+            for subject in _subjects(_chain(first, records), report):
+                if bar is not None:
+                    bar.update(1)
+                if subject is None or (bad and not skip):
+                    continue  # after a bad record the run fails: only check the rest
+                subjects += 1
+                if tabular and isinstance(subject, Community):
+                    chunk.append(subject)
+                    if len(chunk) >= CHUNK:
+                        flush()
+                    continue
+                if chunk:
+                    flush()
+                for pack in packs:
+                    result = api.evaluate(subject, pack, as_of=dates[pack.id])
+                    counts[pack.id][result.verdict] += 1
+                    sink.write(result)
+        if chunk and (not bad or skip):
+            flush()
+        if not bad or skip:
+            sink.close()
+    except BaseException:
+        if dest is not None:
+            dest.abort()
+        if errors_dest is not None:
+            errors_dest.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    if errors_dest is not None:
+        errors_dest.commit()
+    if dest is not None:
+        if bad and not skip:
+            dest.abort()
+        else:
+            dest.commit()
+    if subjects + bad > 1 and (skip or not bad):
+        _summary(counts, err)
+        if bad:
+            print(f"有误的记录 {bad} 条，未评估", file=err)
+    if bad:
+        return EXIT_INPUT
+    failing = any(c["fail"] or c["incomplete"] for c in counts.values())
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+class _TextBytes:
+    """Bytes written to a text stream (standard output replaced by a StringIO in tests)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def _chain(first: Record | None, rest: Iterator[Record]) -> Iterator[Record]:
+    if first is not None:
+        yield first
+        yield from rest
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    """The ``evaluate`` command."""
+    return [
+        Command(
+            "evaluate",
+            "evaluate facts documents, folders or tables against packs",
+            _configure_evaluate,
+            _run_evaluate,
+        )
+    ]

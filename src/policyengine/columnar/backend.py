@@ -1,0 +1,239 @@
+"""The columnar backend: a whole pack over many communities, one array operation at a time.
+
+Compiled from the same plan as the row path (:func:`policyengine.plan.plan_for`: the same
+parsed expressions, the same conditions in normal form) and deciding exactly as
+:mod:`policyengine.engine` does, step by step:
+
+1. parameters, the programme year and the phase are scalars for the ``as_of`` date;
+2. derived facts are columns (:func:`vector.value`);
+3. each rule: ``not_applicable`` where a parameter it reads is not set on that date,
+   ``unknown`` where a fact it reads is missing, else its normalised condition
+   (:func:`vector.holds`) decides ``pass``, ``fail`` or ``advisory``;
+4. scales take the highest band reached; deadlines are assessed once per distinct
+   evidence (the row path's own :func:`deadlines.assess`);
+5. summaries, tables, tallies, fact lists (:mod:`.kinds`), outputs and verdicts are array
+   operations.
+
+It gives what tables need: per community and pack the verdict, every output and every
+rule's outcome. Sentences are not rendered: formats that show them use the row path. A
+pack with Python hooks cannot run here: :func:`unsupported` says why, and callers fall
+back to the row path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from policyengine import expressions as ex
+from policyengine.columnar import kinds
+from policyengine.columnar.columns import FactColumns
+from policyengine.columnar.result import OUTCOMES, ColumnarResult, Encoded
+from policyengine.columnar.run import Run
+from policyengine.columnar.vector import Array, Vec, value
+from policyengine.deadlines import assess
+from policyengine.facts import fact_catalogue
+from policyengine.pack import Pack
+from policyengine.plan import plan_for
+from policyengine.results import jsonable
+
+__all__ = ["evaluate_columns", "unsupported"]
+
+CODE = {o: np.int8(i) for i, o in enumerate(OUTCOMES)}
+PASS, FAIL, UNKNOWN, NA, ADVISORY = (CODE[o] for o in OUTCOMES[:5])
+BLOCKING = np.zeros(len(OUTCOMES), dtype=bool)
+BLOCKING[[CODE["fail"], CODE["overdue"], CODE["met_late"]]] = True
+
+
+def unsupported(pack: Pack) -> str | None:
+    """Why the pack cannot run on columns (None when it can)."""
+    if pack.hooks is not None:
+        return f"{pack.id} has Python hooks ({pack.info.hooks})"
+    return None
+
+
+def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarResult:
+    """Evaluate a pack (without hooks) over communities given as columns."""
+    reason = unsupported(pack)
+    if reason is not None:
+        raise ValueError(f"the columnar backend cannot run this pack: {reason}")
+    plan = plan_for(pack)
+    run = Run(plan, cols, as_of)
+    n = run.n
+    app = plan.applicability
+    if not pack.in_force(as_of):
+        applicable, applicable_known = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    elif app is not None:
+        applicable_known = ~run.missing(app.sources)
+        applicable = run.holds(app.when_id) & applicable_known
+    else:
+        applicable, applicable_known = np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+    off = applicable_known & ~applicable  # the pack does not apply: all not_applicable
+    any_off = bool(off.any())
+
+    outcomes: dict[str, Array] = {}
+    outputs: dict[str, Vec | list[Any] | Encoded] = {}
+    late: list[tuple[Any, Array, Array]] = []  # (rule item, its codes, rows still to decide)
+    for item in plan.rules:
+        rule = item.rule
+        code = np.full(n, NA, dtype=np.int8)
+        outcomes[rule.id] = code
+        if run.unset(item.params):
+            continue
+        miss_when = run.missing(item.when_sources)
+        code[miss_when] = UNKNOWN
+        decided = miss_when | ~run.holds(item.when_id)  # when false: stays not_applicable
+        if item.late:
+            late.append((item, code, ~decided))
+            continue
+        miss = run.missing(item.require_sources) & ~decided
+        code[miss] = UNKNOWN
+        decided |= miss
+        ok = run.holds(item.require_id) if item.require_id is not None else np.zeros(n, bool)
+        code[~decided & ok] = PASS
+        code[~decided & ~ok] = FAIL if rule.binding else ADVISORY
+    for sc in plan.scales:
+        outcomes[sc.scale.id], outputs[sc.scale.output] = _scale(run, sc)
+    for d in plan.deadlines:
+        code, nxt = _deadline(run, d)
+        outcomes[d.deadline.id] = code
+        if d.deadline.output:
+            outputs[d.deadline.output] = nxt
+    if any_off:  # where the pack does not apply: every finding not applicable, outputs null
+        for code in outcomes.values():
+            code[off] = NA
+        for sc in plan.scales:
+            outputs[sc.scale.output] = _null_where(outputs[sc.scale.output], off)
+        for d in plan.deadlines:
+            if d.deadline.output:
+                outputs[d.deadline.output] = _null_where(outputs[d.deadline.output], off)
+    for out in plan.outputs:
+        v = value(out.expression, run.facts, run.params, n)
+        outputs[out.name] = Vec(v.values, v.known & ~off)
+    late_ids = {item.rule.id for item, _, _ in late}
+    early = {k: v for k, v in outcomes.items() if k not in late_ids}  # what summaries count
+    late_answers = kinds.summaries(run, plan, early, applicable & applicable_known, outputs)
+    late_answers.update(kinds.tables(run, plan, outputs))
+    for item, code, active in late:
+        rows = active & ~off
+        key = item.rule.table if item.rule.kind == "table" else item.rule.summary
+        code[rows] = late_answers[key or ""][rows]
+    for tally in plan.tallies:
+        outputs[tally.output] = kinds.tally(plan, tally, outcomes)
+    for fl in plan.fact_lists:
+        outputs.update(kinds.fact_list(run, fl))
+    if pack.info.programme is not None:
+        outputs.setdefault("program_year", [run.year] * n)
+    if pack.phases:
+        outputs.setdefault(pack.info.phase_output, [run.phase] * n)
+    binding = {r.rule.id: r.rule.binding for r in plan.rules}
+    binding.update({s.scale.id: s.scale.binding for s in plan.scales})
+    binding.update({d.deadline.id: d.deadline.binding for d in plan.deadlines})
+    verdicts = _verdicts(outcomes, binding, applicable, applicable_known, n)
+    return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs)
+
+
+def _null_where(col: Vec | list[Any] | Encoded, where: Array) -> list[Any]:
+    values = col if isinstance(col, list) else []
+    return [None if w else v for v, w in zip(values, where.tolist(), strict=True)]
+
+
+def _scale(run: Run, sc: Any) -> tuple[Array, list[Any]]:
+    """A scale's outcomes and its output (the band value reached, or ``below``)."""
+    n, scale = run.n, sc.scale
+    code = np.full(n, NA, dtype=np.int8)
+    if run.unset(sc.params):
+        return code, [None] * n
+    below = jsonable(scale.below)
+    level = np.empty(n, dtype=object)
+    miss_when = run.missing(sc.when_sources)
+    not_when = ~miss_when & ~run.holds(sc.when_id)
+    miss = run.missing(sc.input_sources) & ~miss_when & ~not_when
+    rated = ~(miss_when | not_when | miss)
+    code[miss_when | miss] = UNKNOWN
+    level[not_when] = below
+    thresholds = [(ex.evaluate(b.threshold, {}, run.params), j) for j, b in enumerate(sc.bands)]
+    reached_any = np.zeros(n, dtype=bool)
+    # the highest threshold reached wins; on a tie the first band (as Python's max)
+    for _, j in sorted(thresholds, key=lambda t: (t[0], -t[1])):
+        hit = rated & run.holds(sc.bands[j].reached_id)
+        level[hit] = jsonable(sc.bands[j].value)
+        reached_any |= hit
+    code[rated & reached_any] = PASS
+    code[rated & ~reached_any] = FAIL if scale.binding else ADVISORY
+    level[rated & ~reached_any] = below
+    return code, level.tolist()
+
+
+def _deadline(run: Run, d: Any) -> tuple[Array, list[Any]]:
+    """A deadline, assessed once per distinct evidence (the row path's own function)."""
+    dl, n = d.deadline, run.n
+    code = np.full(n, NA, dtype=np.int8)
+    miss_when = run.missing(d.when_sources)
+    code[miss_when] = UNKNOWN
+    active = ~miss_when & run.holds(d.when_id)
+    distinct: list[Any]
+    if d.evidence_is_value:
+        col = run.facts[d.fact_paths[0]]
+        codes = np.full(n, -1, dtype=np.int64)
+        use = active & col.known
+        ft = fact_catalogue("community").get(d.fact_paths[0])
+        if ft is not None and ft.kind == "date_list":  # only the lists of rows it applies to
+            index: dict[Any, int] = {}
+            distinct = []
+            values = col.values
+            for i in np.flatnonzero(use).tolist():
+                key = tuple(values[i])
+                c = index.get(key)
+                if c is None:
+                    c = index[key] = len(distinct)
+                    distinct.append(values[i])
+                codes[i] = c
+        else:  # a year
+            uniq, inverse = np.unique(col.values[use], return_inverse=True)
+            codes[use] = inverse.reshape(-1)
+            distinct = [int(v) for v in uniq.tolist()]
+    else:
+        miss = run.missing(d.evidence_sources)
+        codes = np.where(miss, -1, run.holds(d.evidence_id).astype(np.int64))
+        distinct = [False, True]
+    decided: list[tuple[int, Any]] = []
+    for ev in [*distinct, None]:  # code -1: the evidence is missing
+        a = assess(dl, run.as_of, ev)
+        outcome = a.outcome
+        if outcome in ("overdue", "met_late") and not dl.binding:
+            outcome = "advisory"
+        decided.append((int(CODE[outcome]), jsonable(a.next_due)))
+    by_code = np.array([c for c, _ in decided], dtype=np.int8)
+    code[active] = by_code[codes[active]]
+    due_of = [due for _, due in decided]
+    nxt = [due_of[c] if a else None for c, a in zip(codes.tolist(), active.tolist(), strict=True)]
+    return code, nxt
+
+
+def _verdicts(
+    outcomes: Mapping[str, Array],
+    binding: Mapping[str, bool],
+    applicable: Array,
+    applicable_known: Array,
+    n: int,
+) -> Array:
+    """``results.verdict_of`` over columns."""
+    bound = [outcomes[r] for r in outcomes if binding[r]]
+    if bound:
+        stack = np.vstack(bound)
+        blocking = BLOCKING[stack].any(axis=0)
+        unknown = (stack == UNKNOWN).any(axis=0)
+        all_na = (stack == NA).all(axis=0)
+    else:
+        blocking = unknown = all_na = np.zeros(n, dtype=bool)
+    verdict = np.zeros(n, dtype=np.int8)  # pass
+    verdict[all_na] = 3
+    verdict[unknown] = 2
+    verdict[blocking] = 1
+    verdict[~applicable_known] = 2
+    verdict[applicable_known & ~applicable] = 3
+    return verdict

@@ -1,0 +1,194 @@
+"""CSV and Parquet tables to result rows without a Python object per community.
+
+Batches of rows are read by Arrow, screened into columns (:mod:`.screen`), evaluated by
+the columnar backend for each pack, and turned into the table rows of results.md in the
+order of the input, each row's packs in the order given. Doubtful rows are read by the
+book; bad ones are reported through ``report(position, problems)`` and left out.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from policyengine.columnar.backend import evaluate_columns
+from policyengine.columnar.columns import FactColumns
+from policyengine.columnar.result import VERDICTS
+from policyengine.columnar.screen import screen
+from policyengine.documents import structure_subject
+from policyengine.exceptions import DocumentError, FactProblem, FactsError
+from policyengine.facts import Community
+from policyengine.pack import Pack
+from policyengine.plan import plan_for
+from policyengine.sinks import concat_results
+from policyengine.tables import check_columns, require, row_document
+
+__all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_rows"]
+
+BATCH_ROWS = 65536
+"""Rows read and evaluated together (memory is bounded by this, not by the table)."""
+
+Report = Callable[[str, Sequence[FactProblem]], None]
+
+
+def fast_tables(names: Sequence[str]) -> bool:
+    """Whether every input is a CSV or Parquet file (the inputs this reader takes)."""
+    return bool(names) and all(
+        Path(n).suffix.lower() in (".csv", ".parquet") and Path(n).is_file() for n in names
+    )
+
+
+def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, int]]:
+    """``(record batch of text cells, row number of its first row)`` (the header is row 1)."""
+    pa = require("pyarrow", "reading CSV")
+    pacsv = require("pyarrow.csv", "reading CSV")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DocumentError(f"{path}: cannot read the file as CSV in UTF-8: {exc}") from None
+    if header is None:
+        return
+    columns = [c.strip() for c in header]
+    check_columns(columns, str(path))
+    bad_rows: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        first = 2
+        for batch in reader:
+            for row in bad_rows:
+                where = f"{path}, row {row.number}" if row.number else str(path)
+                cells = f"has {row.actual_columns} cells where the header has {len(columns)}"
+                report(where, [FactProblem("", cells)])
+            bad_rows.clear()
+            yield batch, first
+            first += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        raise DocumentError(f"{path}: not valid CSV in UTF-8: {exc}") from None
+
+
+def _parquet_batches(path: Path) -> Iterator[tuple[Any, int]]:
+    pq = require("pyarrow.parquet", "reading Parquet")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
+        raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+    check_columns(list(pf.schema_arrow.names), str(path))
+    first = 1
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+        yield batch, first
+        first += batch.num_rows
+
+
+@attrs.frozen(eq=False)
+class BatchResult:
+    """One batch's result rows (an Arrow table, input order) and verdicts counted by pack."""
+
+    table: Any
+    counts: dict[str, collections.Counter[str]]
+    subjects: int
+
+
+def table_rows(
+    names: Sequence[str],
+    packs: Sequence[Pack],
+    dates: Mapping[str, dt.date | None],
+    report: Report,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[BatchResult]:
+    """Result rows of each batch of each table, in input order."""
+    paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
+    for name in names:
+        path = Path(name)
+        is_csv = path.suffix.lower() == ".csv"
+        batches = _csv_batches(path, report) if is_csv else _parquet_batches(path)
+        for batch, first in batches:
+            yield _batch_rows(batch, first, str(path), is_csv, paths, packs, dates, report)
+            if progress is not None:
+                progress(batch.num_rows)
+
+
+def batch_results(
+    batch: Any,
+    first: int,
+    source: str,
+    packs: Sequence[Pack],
+    dates: Mapping[str, dt.date | None],
+    report: Report,
+) -> BatchResult:
+    """The results of one record batch of facts (columns are fact paths; rows from ``first``)."""
+    paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
+    return _batch_rows(batch, first, source, False, paths, packs, dates, report)
+
+
+def _batch_rows(
+    batch: Any,
+    first: int,
+    source: str,
+    is_csv: bool,
+    paths: Sequence[str],
+    packs: Sequence[Pack],
+    dates: Mapping[str, dt.date | None],
+    report: Report,
+) -> BatchResult:
+    pa = require("pyarrow", "reading tables")
+    s = screen(batch, paths, skip_blank=is_csv)
+    checked: list[Community] = []
+    at: list[int] = []
+    if len(s.doubtful):
+        rows = batch.take(pa.array(s.doubtful)).to_pylist()
+        for j, row in zip(s.doubtful.tolist(), rows, strict=True):
+            doc, problems = row_document(row)
+            community = None
+            try:
+                subject = structure_subject(doc)
+                community = subject if isinstance(subject, Community) else None
+            except FactsError as exc:
+                problems.extend(exc.problems)
+            if problems or community is None:
+                report(f"{source}, row {first + j}", problems)
+                continue
+            checked.append(community)
+            at.append(j)
+    order = np.argsort(np.concatenate([s.rows, np.array(at, dtype=np.int64)]), kind="stable")
+    m = len(order)
+    by_book = FactColumns.from_subjects(checked, paths) if checked else None
+    tables = []
+    counts: dict[str, collections.Counter[str]] = {}
+    for pack in packs:
+        date = dates.get(pack.id) or dt.date.today()
+        parts = [evaluate_columns(pack, s.columns, date)]
+        if by_book is not None:
+            parts.append(evaluate_columns(pack, by_book, date))
+        tallies = sum(np.bincount(r.verdicts, minlength=len(VERDICTS)) for r in parts)
+        counts[pack.id] = collections.Counter(
+            {v: int(c) for v, c in zip(VERDICTS, np.asarray(tallies).tolist(), strict=True)}
+        )
+        table = concat_results(pa, [r.to_arrow() for r in parts])
+        tables.append(table.take(pa.array(order)))
+    if len(tables) == 1:
+        return BatchResult(tables[0], counts, m)
+    whole = concat_results(pa, tables)
+    interleaved = [k + p * m for k in range(m) for p in range(len(tables))]
+    return BatchResult(whole.take(pa.array(interleaved, pa.int64())), counts, m)

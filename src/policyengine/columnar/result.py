@@ -1,0 +1,131 @@
+"""What the columnar backend gives: verdicts, outcomes and outputs of many communities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from policyengine.columnar.vector import Array, Vec
+from policyengine.pack import Pack
+from policyengine.results import jsonable
+
+__all__ = ["OUTCOMES", "VERDICTS", "ColumnarResult", "Encoded"]
+
+OUTCOMES = ("pass", "fail", "unknown", "not_applicable", "advisory", "due", "overdue", "met_late")
+VERDICTS = ("pass", "fail", "incomplete", "not_applicable")
+
+
+@attrs.frozen(eq=False)
+class Encoded:
+    """An output column of lists or tables, each already JSON-encoded for a table cell."""
+
+    cells: Any
+    """A list of JSON texts (None: no value), or an Arrow string array of them."""
+
+    def texts(self) -> list[str | None]:
+        """The cells as a list."""
+        cells = self.cells
+        out: list[str | None] = cells if isinstance(cells, list) else cells.to_pylist()
+        return out
+
+
+@attrs.frozen(eq=False)
+class ColumnarResult:
+    """One pack over ``n`` communities: verdicts, outcomes by rule, outputs by key."""
+
+    pack: Pack
+    as_of: dt.date
+    ids: Sequence[str]
+    verdicts: Array
+    """Codes into :data:`VERDICTS`."""
+    outcomes: dict[str, Array]
+    """Rule id → codes into :data:`OUTCOMES`, in the row path's finding order."""
+    outputs: dict[str, Vec | list[Any] | Encoded]
+    """Output key → a column, one JSON-ready value per community, or encoded cells."""
+
+    def output_values(self, key: str) -> list[Any]:
+        """One output as the JSON values ``Result.outputs`` holds (None where unknown)."""
+        col = self.outputs[key]
+        if isinstance(col, list):
+            return col
+        if isinstance(col, Encoded):
+            return [None if c is None else json.loads(c) for c in col.texts()]
+        known = col.known.tolist()
+        return [jsonable(x) if k else None for x, k in zip(col.values.tolist(), known, strict=True)]
+
+    def verdict(self, i: int) -> str:
+        """The verdict of community ``i``."""
+        return VERDICTS[int(self.verdicts[i])]
+
+    def _cells(self, key: str) -> list[Any]:
+        from policyengine.sinks import cell
+
+        col = self.outputs[key]
+        if isinstance(col, Encoded):
+            return col.texts()
+        return [cell(x) for x in self.output_values(key)]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table rows of results.md: fixed columns, ``outputs.<key>``, ``rules.<id>``."""
+        n = len(self.ids)
+        verdicts = [VERDICTS[v] for v in self.verdicts.tolist()]
+        outcomes = {k: [OUTCOMES[c] for c in v.tolist()] for k, v in self.outcomes.items()}
+        outputs = {k: self._cells(k) for k in self.outputs}
+        fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
+        out = []
+        for i in range(n):
+            row: dict[str, Any] = {
+                "subject_id": self.ids[i],
+                "pack": fixed[0],
+                "pack_version": fixed[1],
+                "digest": fixed[2],
+                "as_of": fixed[3],
+                "verdict": verdicts[i],
+            }
+            for key, col in outputs.items():
+                row[f"outputs.{key}"] = col[i]
+            for rid, oc in outcomes.items():
+                row[f"rules.{rid}"] = oc[i]
+            out.append(row)
+        return out
+
+    def to_arrow(self) -> Any:
+        """The table rows as a ``pyarrow.Table`` (verdicts and outcomes dictionary-encoded)."""
+        from policyengine.sinks import column_type
+        from policyengine.tables import require
+
+        pa = require("pyarrow", "Arrow tables")
+        n = len(self.ids)
+        fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
+        names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
+        arrays = [pa.array(list(self.ids), pa.string())]
+        arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
+        verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
+        arrays.append(pa.DictionaryArray.from_arrays(pa.array(self.verdicts), verdicts))
+        for key, col in self.outputs.items():
+            names.append(f"outputs.{key}")
+            if isinstance(col, Vec) and col.values.dtype in (np.float64, np.bool_):
+                arrays.append(pa.array(col.values, mask=~col.known))
+                continue
+            if isinstance(col, Encoded):
+                cells = col.cells
+                arrays.append(
+                    cells if not isinstance(cells, list) else pa.array(cells, pa.string())
+                )
+                continue
+            values = col if isinstance(col, list) else self.output_values(key)
+            kinds = set(map(type, values))
+            if not kinds <= {int, str, bool, type(None)}:  # floats, lists, tables: as cells
+                values = self._cells(key)
+                kinds = set(map(type, values))
+            kind, convert = column_type(pa, kinds)
+            arrays.append(pa.array([convert(v) for v in values], kind))
+        for rid, codes in self.outcomes.items():
+            names.append(f"rules.{rid}")
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes), outcomes))
+        return pa.Table.from_arrays(arrays, names=names)

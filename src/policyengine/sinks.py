@@ -1,0 +1,418 @@
+"""Writing results as they come: JSON Lines, a JSON array, CSV and Parquet.
+
+results.md "Tables in and out": ``--format jsonl`` writes one result JSON a line;
+``json`` an array (one object when there is exactly one result, as before); ``csv`` and
+``parquet`` one row per subject × pack with the columns ``subject_id``, ``pack``,
+``pack_version``, ``digest``, ``as_of``, ``verdict``, ``outputs.<key>`` for every output
+(scalars as they are, lists and tables JSON-encoded) and ``rules.<rule id>`` holding each
+rule's outcome. A jurisdiction gives its own row followed by one per community.
+
+Memory does not grow with the number of results: JSON is written at once; CSV and
+Parquet rows go to a temporary spool file on disk (the set of columns is known only
+when every pack has spoken) and are copied into the table, a batch at a time, when the
+sink is closed. The other formats (``table``, ``markdown``, ``html``, a plugin's) are
+reports for people and render all results at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Protocol
+
+from policyengine.results import Result, jsonable
+
+__all__ = [
+    "FIXED_COLUMNS",
+    "STREAMED_FORMATS",
+    "ArrowSink",
+    "ReportSink",
+    "Sink",
+    "cell",
+    "column_type",
+    "concat_results",
+    "conform",
+    "flat_rows",
+    "make_sink",
+    "rows_to_arrow",
+    "unify_schema",
+]
+
+STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
+"""Formats written as results come (``csv``/``parquet`` through a spool on disk)."""
+
+FIXED_COLUMNS = ("subject_id", "pack", "pack_version", "digest", "as_of", "verdict")
+
+
+class Sink(Protocol):
+    """Where results go, one at a time."""
+
+    binary: bool
+
+    def write(self, result: Result) -> None:
+        """Add one result."""
+
+    def close(self) -> None:
+        """Finish the output (closing brackets, table footers); the stream stays open."""
+
+
+def cell(value: Any) -> Any:
+    """An output value in a table cell: scalars as they are, lists and tables as JSON."""
+    value = jsonable(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    return value
+
+
+def flat_rows(result: Result) -> Iterator[dict[str, Any]]:
+    """One table row per subject: the result's own, then its communities' and children's."""
+    row: dict[str, Any] = {
+        "subject_id": result.subject_id,
+        "pack": result.pack_id,
+        "pack_version": result.pack_version,
+        "digest": result.pack_digest,
+        "as_of": result.as_of.isoformat(),
+        "verdict": result.verdict,
+    }
+    for key, value in result.outputs.items():
+        row[f"outputs.{key}"] = cell(value)
+    for finding in result.findings:
+        row[f"rules.{finding.rule}"] = finding.outcome
+    yield row
+    for child in (*result.communities, *result.jurisdictions):
+        yield from flat_rows(child)
+
+
+class JsonLinesSink:
+    """One result JSON a line."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+
+    def write(self, result: Result) -> None:
+        self.fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+class JsonArraySink:
+    """A JSON array written as results come; exactly one result stays a single object."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.first: Result | None = None
+        self.count = 0
+
+    def write(self, result: Result) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.first = result
+            return
+        if self.count == 2:
+            assert self.first is not None
+            self.fh.write("[\n" + json.dumps(self.first.to_dict(), ensure_ascii=False))
+            self.first = None
+        self.fh.write(",\n" + json.dumps(result.to_dict(), ensure_ascii=False))
+
+    def close(self) -> None:
+        if self.count == 0:
+            self.fh.write("[]\n")
+        elif self.count == 1:
+            assert self.first is not None
+            self.fh.write(json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            self.fh.write("\n]\n")
+
+
+class _Spool:
+    """Rows kept on disk as JSON arrays, with the union of their columns and value types."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, set[type]] = {c: set() for c in FIXED_COLUMNS}
+        self.order: list[str] = list(FIXED_COLUMNS)
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.rows = 0
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for key, value in row.items():
+            kinds = self.columns.get(key)
+            if kinds is None:
+                kinds = self.columns[key] = set()
+                self.order.append(key)
+            kinds.add(type(value))
+        self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.rows += 1
+
+    def batches(self, size: int = 65536) -> Iterator[list[dict[str, Any]]]:
+        self.file.seek(0)
+        batch: list[dict[str, Any]] = []
+        for line in self.file:
+            batch.append(json.loads(line))
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
+
+
+class CsvSink:
+    """A CSV table: one row per subject × pack (UTF-8, header first)."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.spool = _Spool()
+
+    def write(self, result: Result) -> None:
+        for row in flat_rows(result):
+            self.spool.add(row)
+
+    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add table rows computed elsewhere (the columnar backend)."""
+        for row in rows:
+            self.spool.add(row)
+
+    def close(self) -> None:
+        writer = csv.writer(self.fh, lineterminator="\n")
+        columns = self.spool.order
+        writer.writerow(columns)
+        for batch in self.spool.batches():
+            writer.writerows([_csv_text(row.get(c)) for c in columns] for row in batch)
+        self.spool.close()
+
+
+def column_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
+    """The Arrow type of a column from the Python types seen in it, and a value converter."""
+    kinds = kinds - {type(None)}
+    if not kinds:
+        return pa.null(), lambda v: v  # all missing: takes the type of other batches
+    if kinds == {bool}:
+        return pa.bool_(), lambda v: v
+    if kinds == {int}:
+        return pa.int64(), lambda v: v
+    if kinds <= {int, float}:
+        return pa.float64(), lambda v: None if v is None else float(v)
+    if kinds == {str}:
+        return pa.string(), lambda v: v
+    return pa.string(), lambda v: None if v is None or isinstance(v, str) else json.dumps(v)
+
+
+def _typed_schema(pa: Any, columns: Sequence[str], kinds: Mapping[str, set[type]]) -> Any:
+    typed = [column_type(pa, kinds[c]) for c in columns]
+    schema = pa.schema([(c, t) for c, (t, _) in zip(columns, typed, strict=True)])
+    return schema, [conv for _, conv in typed]
+
+
+def _arrow_batch(
+    pa: Any, schema: Any, convs: Sequence[Any], rows: Sequence[Mapping[str, Any]]
+) -> Any:
+    arrays = [
+        pa.array([conv(row.get(name)) for row in rows], type=schema.field(name).type)
+        for name, conv in zip(schema.names, convs, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def unify_schema(pa: Any, schemas: Sequence[Any]) -> Any:
+    """One schema for result tables of several batches: nulls take the others' type, ints
+    widen to floats, and a column whose batches disagree otherwise becomes text."""
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    fields: dict[str, list[Any]] = {}
+    for schema in schemas:
+        for field in schema:
+            fields.setdefault(field.name, []).append(field.type)
+    out = []
+    for name, kinds in fields.items():
+        try:
+            merged = pa.unify_schemas(
+                [pa.schema([(name, t)]) for t in kinds], promote_options="permissive"
+            )
+            out.append(merged.field(name))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            out.append(pa.field(name, pa.string()))
+    return pa.schema(out)
+
+
+def concat_results(pa: Any, tables: Sequence[Any]) -> Any:
+    """Result tables of several batches (or packs) as one, under :func:`unify_schema`."""
+    schema = unify_schema(pa, [t.schema for t in tables])
+    return pa.concat_tables([conform(pa, t, schema) for t in tables])
+
+
+def conform(pa: Any, table: Any, schema: Any) -> Any:
+    """A result table with exactly the columns and types of ``schema``."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Table rows as a ``pyarrow.Table`` (column types from the values, as for Parquet)."""
+    from policyengine.tables import require
+
+    pa = require("pyarrow", "Arrow tables")
+    kinds: dict[str, set[type]] = {c: set() for c in FIXED_COLUMNS}
+    for row in rows:
+        for key, value in row.items():
+            kinds.setdefault(key, set()).add(type(value))
+    schema, convs = _typed_schema(pa, list(kinds), kinds)
+    return _arrow_batch(pa, schema, convs, rows)
+
+
+class ParquetSink:
+    """A Parquet table: the same columns as CSV, with types (bool, int64, float64, string)."""
+
+    binary = True
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        from policyengine.tables import require
+
+        self.pa = require("pyarrow", "writing Parquet")
+        self.pq = require("pyarrow.parquet", "writing Parquet")
+        self.fh = fh
+        self.spool = _Spool()
+
+    def write(self, result: Result) -> None:
+        for row in flat_rows(result):
+            self.spool.add(row)
+
+    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add table rows computed elsewhere (the columnar backend)."""
+        for row in rows:
+            self.spool.add(row)
+
+    def close(self) -> None:
+        pa = self.pa
+        schema, convs = _typed_schema(pa, self.spool.order, self.spool.columns)
+        with self.pq.ParquetWriter(self.fh, schema) as writer:
+            for batch in self.spool.batches():
+                writer.write_table(_arrow_batch(pa, schema, convs, batch))
+            if self.spool.rows == 0:
+                writer.write_table(schema.empty_table())
+        self.spool.close()
+
+
+class ArrowSink:
+    """CSV or Parquet from Arrow tables (the columnar backend's output), spooled on disk.
+
+    Each table is kept in a temporary Arrow file; on close their schemas are unified (a
+    column that is all null in one batch takes the type of the others) and written out.
+    CSV cells are as for :class:`CsvSink` (``true``/``false``, empty for null, lists and
+    tables as JSON); text is quoted.
+    """
+
+    def __init__(self, fmt: str, fh: IO[Any]) -> None:
+        from policyengine.tables import require
+
+        self.pa = require("pyarrow", f"writing {fmt}")
+        self.fmt = fmt
+        self.binary = True
+        self.fh = fh
+        self.dir = tempfile.TemporaryDirectory(prefix="policyengine-")
+        self.files: list[str] = []
+        self.schemas: list[Any] = []
+
+    def write(self, result: Result) -> None:
+        self.write_rows(list(flat_rows(result)))
+
+    def write_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.write_table(rows_to_arrow(rows))
+
+    def write_table(self, table: Any) -> None:
+        """Add one Arrow table of result rows."""
+        name = f"{self.dir.name}/{len(self.files)}.arrow"
+        with self.pa.OSFile(name, "wb") as sink, self.pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+        self.files.append(name)
+        self.schemas.append(table.schema)
+
+    def _tables(self, schema: Any) -> Iterator[Any]:
+        pa = self.pa
+        for name in self.files:
+            with pa.memory_map(name) as source:
+                table = pa.ipc.open_file(source).read_all()
+            yield conform(pa, table, schema)
+
+    def close(self) -> None:
+        pa = self.pa
+        if self.schemas:
+            schema = unify_schema(pa, self.schemas)
+        else:
+            schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
+        try:
+            if self.fmt == "parquet":
+                from policyengine.tables import require
+
+                pq = require("pyarrow.parquet", "writing Parquet")
+                with pq.ParquetWriter(self.fh, schema) as writer:
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+                    if not self.files:
+                        writer.write_table(schema.empty_table())
+            else:
+                from policyengine.tables import require
+
+                pacsv = require("pyarrow.csv", "writing CSV")
+                options = pacsv.WriteOptions(quoting_style="needed")
+                with pacsv.CSVWriter(self.fh, schema, write_options=options) as writer:
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+        finally:
+            self.dir.cleanup()
+
+
+class ReportSink:
+    """A report for people: every result rendered at the end by a :class:`Reporter`."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str], render: Callable[[Sequence[Result]], str]) -> None:
+        self.fh = fh
+        self.render = render
+        self.results: list[Result] = []
+
+    def write(self, result: Result) -> None:
+        self.results.append(result)
+
+    def close(self) -> None:
+        if self.results:
+            self.fh.write(self.render(self.results))
+
+
+def make_sink(fmt: str, fh: IO[Any]) -> Sink:
+    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`)."""
+    if fmt == "jsonl":
+        return JsonLinesSink(fh)
+    if fmt == "json":
+        return JsonArraySink(fh)
+    if fmt == "csv":
+        return CsvSink(fh)
+    if fmt == "parquet":
+        return ParquetSink(fh)
+    raise ValueError(f"not a streamed format: {fmt!r}")

@@ -1,0 +1,371 @@
+"""Reading many communities at once: folders, JSON Lines, CSV, Excel and Parquet tables.
+
+facts.md "Tables": one community a row, one column a fact path (``community.id``,
+``happiness.objective_score``); an empty cell is a missing fact; a list is a JSON array in
+its cell; booleans are ``true``/``false``; dates ISO. A column that is not a fact path is
+an error naming the column, raised before any row is read.
+
+Every source yields :class:`Record` objects one at a time (memory does not grow with the
+number of rows). A record carries its position for messages: ``FILE, row N`` (for CSV
+and Excel, the row number a spreadsheet shows, the header being row 1; for Parquet and
+JSON Lines, the 1-based row or line), ``FILE[i]`` for an item of a JSON list, or the file
+of a folder. Problems found while converting cells are carried in the record, so that
+one bad row is reported with its field paths and the rest go on.
+
+Excel needs ``openpyxl`` and Parquet ``pyarrow``: ``pip install 'community-policyengine[batch]'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from policyengine.documents import parse_document
+from policyengine.exceptions import DocumentError, FactProblem, InputError
+from policyengine.facts import FactType, fact_catalogue
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "Record",
+    "check_columns",
+    "count_rows",
+    "open_records",
+    "records_of_arrow",
+    "require",
+    "row_document",
+]
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
+"""File suffixes read as tables (one community a row or line)."""
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+@attrs.frozen
+class Record:
+    """One document from an input: where it is, its data, and problems found reading it."""
+
+    position: str
+    data: Any
+    base: Path | None = None
+    problems: tuple[FactProblem, ...] = ()
+
+
+def require(module: str, what: str) -> Any:
+    """Import an optional dependency, or say which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(
+            f"{what} needs the optional package {module!r}: "
+            "pip install 'community-policyengine[batch]'"
+        ) from None
+
+
+def check_columns(columns: Sequence[str], source: str) -> None:
+    """Every column must be a community fact path; else an error naming the column."""
+    catalogue = fact_catalogue("community")
+    unknown = [c for c in columns if c not in catalogue]
+    if unknown:
+        names = ", ".join(repr(c) for c in unknown)
+        raise InputError(
+            f"{source}: column {names} is not a fact path of the facts vocabulary "
+            "(e.g. 'community.id', 'happiness.objective_score')"
+        )
+    seen: set[str] = set()
+    for c in columns:
+        if c in seen:
+            raise InputError(f"{source}: column {c!r} appears twice")
+        seen.add(c)
+    if "community.id" not in catalogue or "community.id" not in columns:
+        raise InputError(f"{source}: the column 'community.id' is required")
+
+
+def _text_cell(text: str, ftype: FactType) -> Any:
+    """The value of a text cell for a fact of that type (raises ValueError with a message)."""
+    kind = ftype.kind
+    if kind == "text":
+        return text
+    stripped = text.strip()
+    if kind == "bool":
+        low = stripped.lower()
+        if low in ("true", "false"):
+            return low == "true"
+        raise ValueError(f"{text!r} is not true or false")
+    if kind == "int":
+        if _INT.fullmatch(stripped):
+            return int(stripped)
+        raise ValueError(f"{text!r} is not a whole number")
+    if kind == "number":
+        if _INT.fullmatch(stripped):
+            return int(stripped)
+        try:
+            value = float(stripped)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{text!r} is not a number")
+        return value
+    if kind == "date":
+        try:
+            return dt.date.fromisoformat(stripped)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        raise ValueError(f'{text!r} is not a JSON array such as ["a", "b"]') from None
+    if not isinstance(value, list):
+        raise ValueError(f'{text!r} is not a JSON array such as ["a", "b"]')
+    return value
+
+
+def _cell(raw: Any, ftype: FactType) -> Any:
+    """A cell of any source as a document value; ``None`` when the fact is missing."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        if raw == "" or (ftype.kind != "text" and raw.strip() == ""):
+            return None
+        return _text_cell(raw, ftype)
+    if isinstance(raw, float):
+        if math.isnan(raw):
+            return None  # a missing number in a Parquet file written by pandas
+        if ftype.kind == "int" and raw.is_integer():
+            return int(raw)  # Excel keeps every number as a float
+    if isinstance(raw, dt.datetime):
+        return raw.date() if ftype.kind in ("date", "date_list") else raw
+    if isinstance(raw, tuple):
+        return list(raw)
+    if isinstance(raw, list) and ftype.kind == "date_list":
+        return [v.date() if isinstance(v, dt.datetime) else v for v in raw]
+    return raw
+
+
+def row_document(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[FactProblem]]:
+    """A facts document from one row ``{fact path: cell}``, and the cells that were wrong."""
+    catalogue = fact_catalogue("community")
+    doc: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    for path, raw in row.items():
+        try:
+            value = _cell(raw, catalogue[path])
+        except ValueError as exc:
+            problems.append(FactProblem(path, str(exc)))
+            continue
+        if value is None:
+            continue
+        parts = path.split(".")
+        node = doc
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return doc, problems
+
+
+def _record(position: str, row: Mapping[str, Any]) -> Record:
+    doc, problems = row_document(row)
+    return Record(position, doc, None, tuple(problems))
+
+
+def _read_csv(path: Path) -> Iterator[Record]:
+    try:
+        fh = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise DocumentError(f"{path}: not a CSV file in UTF-8: {exc}") from None
+        if header is None:
+            return
+        columns = [c.strip() for c in header]
+        check_columns(columns, str(path))
+        line = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise DocumentError(f"{path}, row {line + 1}: not valid CSV: {exc}") from None
+            line += 1
+            if not any(cells):
+                continue
+            position = f"{path}, row {line}"
+            if len(cells) != len(columns):
+                problem = FactProblem(
+                    "", f"has {len(cells)} cells where the header has {len(columns)} columns"
+                )
+                yield Record(position, {}, None, (problem,))
+                continue
+            yield _record(position, dict(zip(columns, cells, strict=True)))
+
+
+def _read_xlsx(path: Path) -> Iterator[Record]:
+    openpyxl = require("openpyxl", "reading Excel (.xlsx)")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise DocumentError(f"{path}: not an Excel workbook: {exc}") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        columns = ["" if c is None else str(c).strip() for c in header]
+        while columns and columns[-1] == "":
+            columns.pop()
+        check_columns(columns, str(path))
+        for number, cells in enumerate(rows, start=2):
+            values = list(cells[: len(columns)])
+            if all(v is None or v == "" for v in values):
+                continue
+            values += [None] * (len(columns) - len(values))
+            yield _record(f"{path}, row {number}", dict(zip(columns, values, strict=True)))
+    finally:
+        book.close()
+
+
+def _read_parquet(path: Path) -> Iterator[Record]:
+    pq = require("pyarrow.parquet", "reading Parquet")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
+        raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+    columns = list(pf.schema_arrow.names)
+    check_columns(columns, str(path))
+    number = 0
+    for batch in pf.iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            number += 1
+            yield _record(f"{path}, row {number}", row)
+
+
+def records_of_arrow(batches: Iterable[Any], source: str = "table") -> Iterator[Record]:
+    """Records from Arrow record batches (or tables) whose columns are fact paths."""
+    number = 0
+    checked = False
+    for batch in batches:
+        if not checked:
+            check_columns(list(batch.schema.names), source)
+            checked = True
+        for row in batch.to_pylist():
+            number += 1
+            yield _record(f"{source}, row {number}", row)
+
+
+def _read_jsonl(path: Path) -> Iterator[Record]:
+    try:
+        fh = path.open(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
+    with fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            position = f"{path}, line {number}"
+            try:
+                data = json.loads(line, parse_constant=_reject_constant)
+            except ValueError as exc:
+                yield Record(position, {}, None, (FactProblem("", f"not valid JSON: {exc}"),))
+                continue
+            yield Record(position, data, path.parent)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _read_document(
+    path: Path, text: str | None = None, label: str | None = None
+) -> Iterator[Record]:
+    data = parse_document(path, text)
+    label = label or str(path)
+    base = None if text is not None else path.parent
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield Record(f"{label}[{i}]", item, base)
+    else:
+        yield Record(label, data, base)
+
+
+def _read_folder(path: Path) -> Iterator[Record]:
+    files = sorted(
+        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json")
+    )
+    for file in files:
+        try:
+            yield from _read_document(file)
+        except DocumentError as exc:
+            yield Record(str(file), {}, None, (FactProblem("", str(exc).split(": ", 1)[-1]),))
+
+
+def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[Record]:
+    """Every record of FACTS, one at a time: documents, folders and tables.
+
+    Each table's columns are checked when it is opened: before its first row is read.
+    """
+    tables = [Path(n) for n in names if Path(n).suffix.lower() in TABLE_SUFFIXES[:3]]
+    for table in tables:  # every header is checked before any row is evaluated
+        _check_header(table)
+    for name in names:
+        if name == "-":
+            text = (stdin or sys.stdin).read()
+            yield from _read_document(Path("<stdin>.json"), text, "<stdin>")
+            continue
+        path = Path(name)
+        suffix = path.suffix.lower()
+        if path.is_dir():
+            yield from _read_folder(path)
+        elif suffix == ".csv":
+            yield from _read_csv(path)
+        elif suffix == ".xlsx":
+            yield from _read_xlsx(path)
+        elif suffix == ".parquet":
+            yield from _read_parquet(path)
+        elif suffix == ".jsonl":
+            yield from _read_jsonl(path)
+        else:
+            yield from _read_document(path)
+
+
+def _check_header(path: Path) -> None:
+    """Read only the header of a table, to check its columns."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        pq = require("pyarrow.parquet", "reading Parquet")
+        try:
+            names = list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
+            raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+        check_columns(names, str(path))
+    elif suffix == ".csv":
+        next(iter(_read_csv(path)), None)
+    elif suffix == ".xlsx":
+        next(iter(_read_xlsx(path)), None)
+
+
+def count_rows(names: Sequence[str]) -> int | None:
+    """The number of rows, when it is known without reading them (Parquet only)."""
+    total = 0
+    for name in names:
+        path = Path(name)
+        if path.suffix.lower() != ".parquet":
+            return None
+        pq = require("pyarrow.parquet", "reading Parquet")
+        total += int(pq.ParquetFile(path).metadata.num_rows)
+    return total
