@@ -32,14 +32,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict on the library."""
-    session.install("mypy", ".[test,batch]", "types-toml")
+    session.install("mypy", ".[test,batch,server]", "types-toml")
     session.run("mypy", "--strict", "src")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, against the installed library and packs."""
-    session.install(".[test,batch]", *PACKS)
+    session.install(".[test,batch,server]", *PACKS)
     session.run("pytest", *session.posargs)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from policyengine.api import check_facts, evaluate, evaluate_all, installed_packs, load_facts
 from policyengine.batch import evaluate_arrow, evaluate_many, evaluate_table
 from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
+from policyengine.decisionlog import DecisionLog
 from policyengine.exceptions import (
     DocumentError,
     EngineError,
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Community",
+    "DecisionLog",
     "DocumentError",
     "EngineError",
     "EvaluationContext",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn
 
 from policyengine.exceptions import FactProblem
-from policyengine.facts import Range
+from policyengine.facts import DATE_PATTERN, Range
 
 __all__ = ["converter", "describe", "problems_of"]
 
@@ -98,7 +99,7 @@ def make_converter() -> cattrs.Converter:
             raise TypeError(f"{v.isoformat()} is a date and time; give a date (YYYY-MM-DD)")
         if isinstance(v, dt.date):
             return v
-        if isinstance(v, str):
+        if isinstance(v, str) and re.fullmatch(DATE_PATTERN, v):
             try:
                 return dt.date.fromisoformat(v)
             except ValueError:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from policyengine.decisionlog import DecisionLog
 from policyengine.documents import load_document, structure_subject
 from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError
@@ -76,21 +77,37 @@ def evaluate(
     *,
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
+    decision_log: DecisionLog | str | Path | None = None,
 ) -> Result:
     """Evaluate a community or a jurisdiction against one pack.
 
     ``pack`` is an installed pack id, a pack folder, or a loaded :class:`Pack`.
     ``as_of`` (default: today) selects parameter values, phases and deadlines;
     ``parameters`` overrides parameter values by name (for what-if questions and tests).
+    ``decision_log`` (a :class:`~policyengine.decisionlog.DecisionLog` or a file) appends
+    the decision to a log that ``policyengine replay`` reads.
     """
     subject = load_facts(facts)
     loaded = _pack(pack)
     if isinstance(subject, Jurisdiction):
-        return evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
-    return evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
+        result = evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
+    else:
+        result = evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
+    if decision_log is not None:
+        log = decision_log if isinstance(decision_log, DecisionLog) else DecisionLog(decision_log)
+        log.record(result, subject)
+    return result
 
 
-def evaluate_all(facts: FactsInput, *, as_of: dt.date | None = None) -> list[Result]:
+def evaluate_all(
+    facts: FactsInput,
+    *,
+    as_of: dt.date | None = None,
+    decision_log: DecisionLog | str | Path | None = None,
+) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
     subject = load_facts(facts)
-    return [evaluate(subject, pack, as_of=as_of) for pack in installed_packs().values()]
+    return [
+        evaluate(subject, pack, as_of=as_of, decision_log=decision_log)
+        for pack in installed_packs().values()
+    ]

@@ -25,12 +25,14 @@ import attrs
 from policyengine.exceptions import FactProblem
 
 __all__ = [
+    "DATE_PATTERN",
     "Community",
     "FactType",
     "Jurisdiction",
     "Range",
     "check_community",
     "fact_catalogue",
+    "fact_type_of",
     "flatten",
 ]
 
@@ -387,6 +389,17 @@ def _fact_type(tp: Any) -> FactType | None:
             return FactType("list", choices=tuple(typing.get_args(item)))
         return FactType("list")
     return None  # a nested attrs class
+
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""A date in a facts document: ``YYYY-MM-DD`` exactly (no week dates, no ``20140101``)."""
+
+
+def fact_type_of(tp: Any) -> FactType | None:
+    """The :class:`FactType` of a field's type hint, or None for a nested table."""
+    if _strip_optional(tp) is _dt.date:
+        return FactType("date")
+    return _fact_type(tp)
 
 
 def _walk(cls: type, prefix: str) -> Iterator[tuple[str, FactType]]:

@@ -53,6 +53,9 @@ DEFAULT_PLUGINS = (
     "policyengine.authoring.diff",
     "policyengine.authoring.scaffold",
     "policyengine.authoring.packdoc",
+    "policyengine.builtins.schema",
+    "policyengine.builtins.replay",
+    "policyengine.builtins.serve",
 )
 """Built-in features, registered through the same hooks as third-party plugins."""
 

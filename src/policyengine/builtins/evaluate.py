@@ -22,6 +22,7 @@ from policyengine import api
 from policyengine.batch import CHUNK, evaluate_rows
 from policyengine.builtins.commands import reporters
 from policyengine.builtins.io import Destination, parse_as_of
+from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
@@ -77,6 +78,7 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
         "skip: write every good record, list the bad ones (the exit code is still 2)",
     )
     ev.add_argument("--errors", type=Path, help="also list the bad records here, as JSON Lines")
+    add_decision_log_options(ev)
 
 
 def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
@@ -160,6 +162,12 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_INPUT
     if fmt == "parquet" and args.output is None:
         raise InputError("--format parquet writes a file: give --output FILE.parquet")
+    log = decision_log_of(args)
+    if log is not None and fmt in ("csv", "parquet"):
+        raise InputError(
+            "--decision-log logs one result at a time: use it with --format table, json, "
+            "jsonl, markdown or html, not csv or parquet (evaluated in bulk)"
+        )
     # Everything that can be checked is checked before any work.
     dest = Destination(args.output) if args.output is not None else None
     errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
@@ -242,7 +250,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                 if chunk:
                     flush()
                 for pack in packs:
-                    result = api.evaluate(subject, pack, as_of=dates[pack.id])
+                    result = api.evaluate(subject, pack, as_of=dates[pack.id], decision_log=log)
                     counts[pack.id][result.verdict] += 1
                     sink.write(result)
         if chunk and (not bad or skip):

@@ -1,0 +1,37 @@
+"""Command-line options shared by several commands: the decision log's."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from policyengine.decisionlog import DecisionLog
+
+__all__ = ["add_decision_log_options", "decision_log_of"]
+
+
+def add_decision_log_options(p: argparse.ArgumentParser) -> None:
+    """``--decision-log FILE``, ``--log-facts`` and ``--mask-names``."""
+    p.add_argument(
+        "--decision-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per decision to FILE (off by default; see `replay`)",
+    )
+    p.add_argument(
+        "--log-facts",
+        action="store_true",
+        help="with --decision-log: write each decision's facts too (else only their SHA-256)",
+    )
+    p.add_argument(
+        "--mask-names",
+        action="store_true",
+        help="with --log-facts: replace community and jurisdiction names by ***",
+    )
+
+
+def decision_log_of(args: argparse.Namespace) -> DecisionLog | None:
+    """The decision log the options ask for, or None."""
+    if args.decision_log is None:
+        return None
+    return DecisionLog(args.decision_log, log_facts=args.log_facts, mask_names=args.mask_names)

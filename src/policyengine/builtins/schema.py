@@ -1,0 +1,32 @@
+"""``policyengine schema facts|result``: print the JSON Schema (2020-12) of a document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from policyengine.contracts import EXIT_OK, Command, Streams
+from policyengine.hookspecs import hookimpl
+from policyengine.schemas import facts_schema, result_schema
+
+__all__ = ["register_commands"]
+
+
+def _configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "document",
+        choices=["facts", "result"],
+        help="facts: the input document; result: one evaluation's result JSON",
+    )
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
+    schema = facts_schema() if args.document == "facts" else result_schema()
+    streams.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+@hookimpl
+def register_commands() -> list[Command]:
+    """The ``schema`` command."""
+    return [Command("schema", "print the JSON Schema of facts or results", _configure, _run)]

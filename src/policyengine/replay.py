@@ -1,0 +1,176 @@
+"""Replaying a decision log: would the installed packs decide the same today, and if not, why?
+
+Each logged decision is evaluated again with the same pack id and date, on the facts logged
+with it or on the facts given in a folder (found by subject id). A decision *differs* when
+its verdict, outputs, failing or unknown rules differ; the reasons name what changed since:
+the pack's content digest (or version), the engine version, or the facts (their SHA-256).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from policyengine import api
+from policyengine.decisionlog import decision_record
+from policyengine.documents import load_document, structure_subject
+from policyengine.exceptions import FactsError, InputError, PolicyEngineError, UnknownPackError
+from policyengine.facts import Community, Jurisdiction
+
+__all__ = ["Replayed", "read_log", "replay", "subjects_in"]
+
+
+@attrs.frozen
+class Replayed:
+    """One logged decision replayed: what differs now and the likely reasons."""
+
+    line: int
+    decision_id: str
+    pack_id: str
+    subject_id: str
+    changes: tuple[str, ...] = ()
+    """What differs, e.g. ``verdict: pass → fail``; empty when the decision is the same."""
+    reasons: tuple[str, ...] = ()
+    """What changed since the decision: pack digest, engine version, facts."""
+    error: str | None = None
+    """Why the decision could not be replayed (no facts, pack not installed)."""
+
+    @property
+    def differs(self) -> bool:
+        """True when the replayed decision is not the logged one."""
+        return bool(self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON."""
+        return {
+            "line": self.line,
+            "decision_id": self.decision_id,
+            "pack": self.pack_id,
+            "subject": self.subject_id,
+            "differs": self.differs,
+            "changes": list(self.changes),
+            "reasons": list(self.reasons),
+            "error": self.error,
+        }
+
+
+def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, entry)`` for each line; a line that is not an entry is an InputError."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the decision log: {exc.strerror}") from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"{path}:{number}: not a JSON line: {exc}") from None
+            missing = [
+                k
+                for k in ("decision_id", "pack", "engine", "as_of", "subject", "facts_sha256")
+                if not isinstance(entry, dict) or k not in entry
+            ]
+            if missing:
+                raise InputError(
+                    f"{path}:{number}: not a decision log entry (no {', '.join(missing)})"
+                )
+            yield number, entry
+
+
+def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
+    """Every facts document directly in ``folder`` (``*.toml``, ``*.json``), by subject id."""
+    if not folder.is_dir():
+        raise InputError(f"--facts {folder}: not a folder")
+    found: dict[str, Community | Jurisdiction] = {}
+    for path in sorted([*folder.glob("*.toml"), *folder.glob("*.json")]):
+        subject = load_document(path)
+        found.setdefault(subject.id, subject)
+    return found
+
+
+def _changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    changes: list[str] = []
+    if old.get("verdict") != new["verdict"]:
+        changes.append(f"verdict: {old.get('verdict')} → {new['verdict']}")
+    old_out, new_out = old.get("outputs") or {}, new["outputs"]
+    for key in sorted(set(old_out) | set(new_out)):
+        if old_out.get(key) != new_out.get(key):
+            changes.append(
+                f"output {key}: {json.dumps(old_out.get(key), ensure_ascii=False)} → "
+                f"{json.dumps(new_out.get(key), ensure_ascii=False)}"
+            )
+    for field, word in (("failing_rules", "fails"), ("unknown_rules", "is unknown")):
+        before, after = set(old.get(field) or ()), set(new[field])
+        changes += [f"rule {r} now {word}" for r in sorted(after - before)]
+        changes += [f"rule {r} no longer {word}" for r in sorted(before - after)]
+    return changes
+
+
+def _reasons(old: Mapping[str, Any], new: Mapping[str, Any], facts_compared: bool) -> list[str]:
+    reasons: list[str] = []
+    old_pack, new_pack = old.get("pack") or {}, new["pack"]
+    if old_pack.get("digest") != new_pack["digest"]:
+        reasons.append(
+            f"pack digest changed: {old_pack.get('digest')} → {new_pack['digest']}"
+            + (
+                f" (version {old_pack.get('version')} → {new_pack['version']})"
+                if old_pack.get("version") != new_pack["version"]
+                else " (same version)"
+            )
+        )
+    old_engine = (old.get("engine") or {}).get("version")
+    if old_engine != new["engine"]["version"]:
+        reasons.append(f"engine version changed: {old_engine} → {new['engine']['version']}")
+    if facts_compared and old.get("facts_sha256") != new["facts_sha256"]:
+        reasons.append(f"facts differ: SHA-256 {old.get('facts_sha256')} → {new['facts_sha256']}")
+    return reasons
+
+
+def _replay_one(
+    number: int, entry: Mapping[str, Any], given: Mapping[str, Community | Jurisdiction]
+) -> Replayed:
+    pack_id = str((entry.get("pack") or {}).get("id"))
+    subject_id = str((entry.get("subject") or {}).get("id"))
+    base = Replayed(number, str(entry["decision_id"]), pack_id, subject_id)
+    subject: Community | Jurisdiction | None = given.get(subject_id)
+    facts_compared = subject is not None
+    if subject is None:
+        if "facts" not in entry:
+            return attrs.evolve(
+                base, error="the facts were not logged and --facts has no document with this id"
+            )
+        try:
+            subject = structure_subject(entry["facts"])
+        except FactsError as exc:
+            return attrs.evolve(base, error=f"the logged facts are not valid: {exc}")
+        facts_compared = not entry.get("names_masked", False)
+    try:
+        pack = api.default_registry().get(pack_id)
+        as_of = dt.date.fromisoformat(str(entry["as_of"]))
+        result = api.evaluate(subject, pack, as_of=as_of)
+    except UnknownPackError:
+        return attrs.evolve(base, error=f"the pack {pack_id!r} is not installed")
+    except (PolicyEngineError, ValueError) as exc:
+        return attrs.evolve(base, error=str(exc))
+    new = decision_record(result, subject)
+    changes = _changes(entry, new)
+    if not changes:
+        return base
+    reasons = _reasons(entry, new, facts_compared) or [
+        "same pack digest, engine version and facts: the decision is not reproducible"
+    ]
+    return attrs.evolve(base, changes=tuple(changes), reasons=tuple(reasons))
+
+
+def replay(log: Path, facts: Path | None = None) -> list[Replayed]:
+    """Replay every decision of ``log``; ``facts``: a folder of documents to use instead."""
+    given = subjects_in(facts) if facts is not None else {}
+    return [_replay_one(number, entry, given) for number, entry in read_log(log)]

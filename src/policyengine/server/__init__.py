@@ -1,0 +1,3 @@
+"""The HTTP service (``policyengine serve``; extra ``[server]``): see :mod:`.app`."""
+
+from __future__ import annotations

@@ -1,0 +1,460 @@
+"""The HTTP service: an ASGI application (FastAPI) over the Python API.
+
+Endpoints (results.md "Service")::
+
+    POST /v1/evaluate         {"facts", "pack": ID | [ID, …] | "all", "as_of", "lang"} → result(s)
+    POST /v1/evaluate/batch   JSON Lines of facts, ?pack=&as_of=&lang= → JSON Lines, streamed
+    GET  /v1/packs            installed packs
+    GET  /v1/packs/{id}       one pack: rules, parameters by date and source, document
+    GET  /v1/schema/facts     JSON Schema (2020-12) of the facts document
+    GET  /v1/schema/result    JSON Schema (2020-12) of a result
+    GET  /healthz             200 when ready
+    GET  /openapi.json, /docs the OpenAPI description, generated
+
+Errors: malformed JSON 400; unknown pack 404; a body over the limit 413; bad facts or a bad
+request field 422 with ``problems`` (``path``, ``value``, ``message``); an evaluation over
+the time limit 503. Packs are loaded and compiled once, before the first request; each
+evaluation runs in a worker thread so the event loop keeps answering. The service reads
+no file: a facts document's ``include`` is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import json
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import attrs
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from policyengine import __version__, api
+from policyengine.decisionlog import DecisionLog
+from policyengine.documents import structure_subject
+from policyengine.exceptions import FactsError
+from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
+from policyengine.pack import Pack
+from policyengine.results import Result
+from policyengine.schemas import facts_schema, result_schema
+from policyengine.server.describe import pack_description, pack_summary
+from policyengine.server.openapi import openapi_document
+from policyengine.server.settings import Settings
+
+__all__ = [
+    "LANGUAGES",
+    "SETTINGS_VARIABLE",
+    "ServiceError",
+    "Settings",
+    "app_from_environment",
+    "create_app",
+    "settings_to_json",
+]
+
+LANGUAGES: tuple[str, ...] = (
+    ("zh", "en") if "lang" in inspect.signature(api.evaluate).parameters else ("zh",)
+)
+"""Languages of messages: English too once the library can write it (``lang=``)."""
+
+_JSON = "application/json"
+_JSONL = "application/x-ndjson"
+
+
+SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"
+"""How ``serve --workers N`` hands its settings to each worker process (JSON)."""
+
+
+def settings_to_json(settings: Settings) -> str:
+    """Settings as JSON for worker processes."""
+    log = settings.decision_log
+    return json.dumps(
+        {
+            **attrs.asdict(settings, recurse=False, filter=lambda a, _: a.name != "decision_log"),
+            "decision_log": None
+            if log is None
+            else {"path": str(log.path), "log_facts": log.log_facts, "mask_names": log.mask_names},
+        }
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The application with the settings a parent ``serve --workers N`` put in the environment."""
+    data = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
+    log = data.pop("decision_log", None)
+    return create_app(Settings(**data, decision_log=DecisionLog(**log) if log else None))
+
+
+class ServiceError(Exception):
+    """An answer other than 200: a status and a JSON body."""
+
+    def __init__(self, status: int, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.status = status
+        self.body = {"error": error, **extra}
+
+
+def _problem(path: str, value: Any, message: str) -> dict[str, Any]:
+    return {"path": path, "value": value, "message": message}
+
+
+def _value_at(document: Any, path: str) -> Any:
+    """The value at a problem's path (``a.b[0].c``), or None when there is none."""
+    node = document
+    for part in path.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and part[1:-1].isdigit() and isinstance(node, list):
+            index = int(part[1:-1])
+            node = node[index] if 0 <= index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _includes(document: Any, path: str = "") -> Iterator[str]:
+    """Paths of ``include`` entries: the service reads no files."""
+    if not isinstance(document, dict) or "jurisdiction" not in document:
+        return
+    entries = document.get("communities", [])
+    entries = [entries] if isinstance(entries, dict) else entries
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict) and "include" in entry:
+            yield f"{path}communities[{i}].include"
+    children = document.get("jurisdictions", [])
+    for i, child in enumerate(children if isinstance(children, list) else []):
+        yield from _includes(child, f"{path}jurisdictions[{i}].")
+
+
+def subject_of(document: Any, prefix: str = "") -> Community | Jurisdiction:
+    """Typed facts, or a 422 listing every problem with its path and value."""
+    try:
+        includes = list(_includes(document))
+    except RecursionError:
+        includes = []  # structuring below reports the depth
+    refused = [
+        _problem(
+            prefix + p,
+            _value_at(document, p),
+            "the service reads no files: write the communities inline",
+        )
+        for p in includes
+    ]
+    if refused:
+        raise ServiceError(422, "the facts document has problems", problems=refused)
+    try:
+        return structure_subject(document)
+    except RecursionError:
+        raise ServiceError(
+            422,
+            "the facts document has problems",
+            problems=[_problem(prefix.rstrip("."), None, "is nested too deeply")],
+        ) from None
+    except FactsError as exc:
+        problems = [
+            _problem(
+                prefix + p.path if p.path else prefix.rstrip("."),
+                _value_at(document, p.path),
+                p.message,
+            )
+            for p in exc.problems
+        ]
+        raise ServiceError(422, "the facts document has problems", problems=problems) from None
+
+
+def _parse_json(body: bytes, what: str) -> Any:
+    def reject(name: str) -> Any:
+        raise ValueError(f"{name} is not a number")
+
+    try:
+        return json.loads(body, parse_constant=reject)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ServiceError(400, f"{what} is nested too deeply to read") from None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    if size == 0 and length.isdigit() and int(length) > 0 and "upgrade" in request.headers:
+        raise ServiceError(400, _UPGRADE_LOST)
+    return b"".join(chunks)
+
+
+def _as_of(value: Any, path: str = "as_of") -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ServiceError(
+        422, "bad request", problems=[_problem(path, value, "is not a date (YYYY-MM-DD)")]
+    )
+
+
+def _lang(value: Any) -> str:
+    if value is None:
+        return "zh"
+    if value in LANGUAGES:
+        return str(value)
+    listed = ", ".join(LANGUAGES)
+    raise ServiceError(
+        422, "bad request", problems=[_problem("lang", value, f"is not one of: {listed}")]
+    )
+
+
+def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> list[Pack]:
+    """The packs asked for: an id, a list of ids, or ``all``; an unknown id is 404."""
+    ids = value if isinstance(value, list) else [value]
+    if not ids or not all(isinstance(i, str) for i in ids):
+        raise ServiceError(
+            422,
+            "bad request",
+            problems=[_problem(path, value, 'is not a pack id, a list of pack ids, or "all"')],
+        )
+    if ids == ["all"]:
+        return list(installed.values())
+    unknown = [i for i in ids if i not in installed]
+    if unknown:
+        raise ServiceError(
+            404, f"unknown pack {unknown[0]!r}", unknown=unknown, installed=list(installed)
+        )
+    return [installed[i] for i in ids]
+
+
+_REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
+_UPGRADE_LOST = (
+    "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
+    "dropped its body: send plain HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1), or run the "
+    "service with --http h11, or behind a proxy"
+)
+
+
+def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
+    if not isinstance(data, dict):
+        raise ServiceError(
+            422, "bad request", problems=[_problem("", data, "the body is not a JSON object")]
+        )
+    problems = [
+        _problem(k, data[k], "unknown field (expected facts, pack, as_of, lang)")
+        for k in sorted(set(data) - set(_REQUEST_FIELDS))
+    ]
+    problems += [_problem(k, None, "is required") for k in ("facts", "pack") if k not in data]
+    if problems:
+        raise ServiceError(422, "bad request", problems=problems)
+    return data["facts"], data["pack"], data.get("as_of"), data.get("lang")
+
+
+class Evaluator:
+    """Evaluations as the service runs them: typed facts, packs, a date, a language."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.limiter = anyio.CapacityLimiter(settings.threads)
+        self.lang_given = "lang" in inspect.signature(api.evaluate).parameters
+
+    def results(
+        self,
+        subject: Community | Jurisdiction,
+        packs: Sequence[Pack],
+        as_of: dt.date | None,
+        lang: str,
+    ) -> list[Result]:
+        """Evaluate (in a worker thread), appending to the decision log when there is one."""
+        extra: dict[str, Any] = {"lang": lang} if self.lang_given else {}
+        log = self.settings.decision_log
+        return [
+            api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra) for pack in packs
+        ]
+
+    async def run(self, work: Callable[[], bytes], where: str = "facts") -> bytes:
+        """Run CPU-bound work in a worker thread, within the time limit."""
+
+        def guarded() -> bytes:
+            try:
+                return work()
+            except RecursionError:  # a document deeper than Python's stack
+                raise ServiceError(
+                    422,
+                    "the facts document has problems",
+                    problems=[_problem(where, None, "is nested too deeply to evaluate")],
+                ) from None
+
+        try:
+            with anyio.fail_after(self.settings.timeout_seconds):
+                return await anyio.to_thread.run_sync(
+                    guarded, limiter=self.limiter, abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise ServiceError(
+                503,
+                f"the evaluation took longer than the limit of {self.settings.timeout_seconds:g} s",
+            ) from None
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def warm_up(installed: Mapping[str, Pack]) -> None:
+    """Compile every pack for both levels once, before requests share them."""
+    for pack in installed.values():
+        api.evaluate({"community": {"id": "warm-up"}}, pack)
+        api.evaluate({"jurisdiction": {"id": "warm-up"}}, pack)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ASGI application."""
+    settings = settings or Settings()
+    evaluator = Evaluator(settings)
+    state: dict[str, Any] = {"ready": False}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        installed = api.installed_packs()
+        await anyio.to_thread.run_sync(warm_up, installed)
+        state["packs"] = installed
+        state["ready"] = True
+        yield
+
+    app = FastAPI(
+        title="policyengine",
+        version=__version__,
+        summary="Evaluate facts about communities (社区) against policy packs.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+
+    def installed() -> Mapping[str, Pack]:
+        packs: Mapping[str, Pack] = state.get("packs") or api.installed_packs()
+        return packs
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            _problem(".".join(str(p) for p in e.get("loc", ())[1:]), e.get("input"), e["msg"])
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "bad request", "problems": problems}, status_code=422)
+
+    @app.post("/v1/evaluate", operation_id="evaluate")
+    async def evaluate(request: Request) -> Response:
+        """Evaluate one facts document against one pack, several, or all."""
+        data = _parse_json(await _read_body(request, settings.max_body_bytes), "the body")
+        facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
+        as_of, lang = _as_of(as_of_value), _lang(lang_value)
+        packs = _packs(pack_value, installed())
+
+        def work() -> bytes:
+            subject = subject_of(facts, "facts.")
+            results = [r.to_dict() for r in evaluator.results(subject, packs, as_of, lang)]
+            single = isinstance(pack_value, str) and pack_value != "all"
+            return _dumps(results[0] if single else results)
+
+        return Response(await evaluator.run(work), media_type=_JSON)
+
+    @app.post("/v1/evaluate/batch", operation_id="evaluateBatch")
+    async def evaluate_batch(
+        request: Request,
+        pack: str = Query(description="a pack id, several separated by commas, or all"),
+        as_of: str | None = Query(None, description="evaluation date (default: today)"),
+        lang: str | None = Query(None, description="language of messages"),
+    ) -> StreamingResponse:
+        """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
+        packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
+        day, language = _as_of(as_of), _lang(lang)
+        # The body is read before answering: the answer streams while the client waits, and
+        # a body over the limit is a 413 rather than a broken stream.
+        body = await _read_body(request, settings.max_batch_bytes)
+
+        def line_work(number: int, line: bytes) -> bytes:
+            try:
+                document = _parse_json(line, f"line {number}")
+                subject = subject_of(document)
+                results = evaluator.results(subject, packs, day, language)
+            except ServiceError as exc:
+                return _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+            except RecursionError:
+                problems = [_problem("", None, "is nested too deeply to evaluate")]
+                error = "the facts document has problems"
+                return (
+                    _dumps({"line": number, "status": 422, "error": error, "problems": problems})
+                    + b"\n"
+                )
+            return b"".join(_dumps(r.to_dict()) + b"\n" for r in results)
+
+        async def lines() -> AsyncIterator[bytes]:
+            for number, line in enumerate(body.split(b"\n"), start=1):
+                if line.strip():
+                    try:
+                        yield await evaluator.run(functools.partial(line_work, number, line))
+                    except ServiceError as exc:  # over the time limit: say so, go on
+                        yield _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+
+        return StreamingResponse(lines(), media_type=_JSONL)
+
+    @app.get("/v1/packs", operation_id="listPacks")
+    async def list_packs() -> JSONResponse:
+        """Installed packs: id, version, digest, titles, region, source document."""
+        return JSONResponse([pack_summary(p) for p in installed().values()])
+
+    @app.get("/v1/packs/{pack_id}", operation_id="describePack")
+    async def describe_pack(pack_id: str) -> JSONResponse:
+        """One pack: its rules, parameters (values by date, with clause and source), document."""
+        packs = installed()
+        if pack_id not in packs:
+            raise ServiceError(
+                404, f"unknown pack {pack_id!r}", unknown=[pack_id], installed=list(packs)
+            )
+        return JSONResponse(pack_description(packs[pack_id]))
+
+    facts_doc, result_doc = facts_schema(), result_schema()
+
+    @app.get("/v1/schema/facts", operation_id="factsSchema")
+    async def schema_facts() -> JSONResponse:
+        """JSON Schema (2020-12) of the facts document."""
+        return JSONResponse(facts_doc)
+
+    @app.get("/v1/schema/result", operation_id="resultSchema")
+    async def schema_result() -> JSONResponse:
+        """JSON Schema (2020-12) of one result."""
+        return JSONResponse(result_doc)
+
+    @app.get("/healthz", operation_id="health")
+    async def healthz() -> JSONResponse:
+        """200 when the packs are loaded and compiled; 503 before."""
+        if not state["ready"]:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ready", "packs": len(installed())})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_document(app, settings, LANGUAGES)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

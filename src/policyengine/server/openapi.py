@@ -1,0 +1,148 @@
+"""The service's OpenAPI 3.1 document: FastAPI's paths, with bodies and answers from our schemas.
+
+The request and response bodies are read and written by the service itself (so facts are
+checked by the one validator), so FastAPI cannot see their shapes: they are added here from
+:mod:`policyengine.schemas`, whose definitions become ``components/schemas``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fastapi.openapi.utils import get_openapi
+
+from policyengine.schemas import facts_schema, result_schema, with_refs_under
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from policyengine.server.settings import Settings
+
+__all__ = ["openapi_document"]
+
+_REF = "#/components/schemas/"
+
+
+def _json(ref_or_schema: str | dict[str, Any]) -> dict[str, Any]:
+    schema = {"$ref": _REF + ref_or_schema} if isinstance(ref_or_schema, str) else ref_or_schema
+    return {"application/json": {"schema": schema}}
+
+
+def _answer(description: str, schema: str | dict[str, Any] = "Error") -> dict[str, Any]:
+    return {"description": description, "content": _json(schema)}
+
+
+def _components(languages: Sequence[str]) -> dict[str, Any]:
+    facts, result = facts_schema(), result_schema()
+    schemas: dict[str, Any] = {**with_refs_under(facts, _REF), **with_refs_under(result, _REF)}
+    schemas["FactsDocument"] = {
+        "description": facts["description"],
+        "oneOf": [{"$ref": _REF + "Community"}, {"$ref": _REF + "JurisdictionDocument"}],
+    }
+    schemas["EvaluateRequest"] = {
+        "type": "object",
+        "properties": {
+            "facts": {"$ref": _REF + "FactsDocument"},
+            "pack": {
+                "description": 'a pack id (one result), a list of ids or "all" (a list)',
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                ],
+            },
+            "as_of": {"type": "string", "format": "date", "description": "default: today"},
+            "lang": {"enum": list(languages), "description": "language of messages (zh)"},
+        },
+        "required": ["facts", "pack"],
+        "additionalProperties": False,
+    }
+    schemas["Problem"] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "field path, e.g. facts.staff.count"},
+            "value": {"description": "the value found there (null when missing)"},
+            "message": {"type": "string"},
+        },
+        "required": ["path", "value", "message"],
+    }
+    schemas["Error"] = {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "problems": {"type": "array", "items": {"$ref": _REF + "Problem"}},
+            "unknown": {"type": "array", "items": {"type": "string"}},
+            "installed": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["error"],
+    }
+    return schemas
+
+
+def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str]) -> dict[str, Any]:
+    """The OpenAPI document served at ``/openapi.json``."""
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=(
+            f"Limits: a body of `POST /v1/evaluate` up to {settings.max_body_bytes} bytes, of "
+            f"`POST /v1/evaluate/batch` up to {settings.max_batch_bytes} bytes (413 beyond); "
+            f"one evaluation up to {settings.timeout_seconds:g} s (503 beyond)."
+        ),
+        routes=app.routes,
+    )
+    doc.setdefault("components", {})["schemas"] = _components(languages)
+    paths = doc["paths"]
+    errors = {
+        "400": _answer("the body is not valid JSON"),
+        "404": _answer("unknown pack"),
+        "413": _answer("the body is over the size limit"),
+        "422": _answer("bad facts or a bad request field: every problem with its path"),
+        "503": _answer("the evaluation took longer than the time limit"),
+    }
+    evaluate = paths["/v1/evaluate"]["post"]
+    evaluate["requestBody"] = {"required": True, "content": _json("EvaluateRequest")}
+    evaluate["responses"] = {
+        "200": _answer(
+            "the result, or a list of results for several packs",
+            {
+                "anyOf": [
+                    {"$ref": _REF + "Result"},
+                    {"type": "array", "items": {"$ref": _REF + "Result"}},
+                ]
+            },
+        ),
+        **errors,
+    }
+    batch = paths["/v1/evaluate/batch"]["post"]
+    batch["requestBody"] = {
+        "required": True,
+        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        "description": "one facts document (FactsDocument) a line",
+    }
+    batch["responses"] = {
+        "200": {
+            "description": "one result a line; a bad line gives a line with its number, "
+            "status and problems instead, and the others are evaluated",
+            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        },
+        **{k: v for k, v in errors.items() if k in ("404", "413", "422")},
+    }
+    paths["/v1/packs"]["get"]["responses"] = {
+        "200": _answer("installed packs", {"type": "array", "items": {"type": "object"}})
+    }
+    paths["/v1/packs/{pack_id}"]["get"]["responses"] = {
+        "200": _answer("the pack", {"type": "object"}),
+        "404": errors["404"],
+        "422": errors["422"],
+    }
+    for name in ("facts", "result"):
+        paths[f"/v1/schema/{name}"]["get"]["responses"] = {
+            "200": _answer("a JSON Schema (2020-12)", {"type": "object"})
+        }
+    paths["/healthz"]["get"]["responses"] = {
+        "200": _answer("ready", {"type": "object"}),
+        "503": _answer("starting", {"type": "object"}),
+    }
+    return doc

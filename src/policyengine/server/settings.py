@@ -1,0 +1,24 @@
+"""The service's limits and options (``policyengine serve --help``)."""
+
+from __future__ import annotations
+
+import attrs
+
+from policyengine.decisionlog import DecisionLog
+
+__all__ = ["Settings"]
+
+
+@attrs.frozen
+class Settings:
+    """Limits and options of the service (``policyengine serve --help``)."""
+
+    max_body_bytes: int = 1_048_576
+    """Largest body of ``POST /v1/evaluate`` (1 MiB); larger is 413."""
+    max_batch_bytes: int = 64 * 1_048_576
+    """Largest body of ``POST /v1/evaluate/batch`` (64 MiB); larger is 413."""
+    timeout_seconds: float = 10.0
+    """Longest one evaluation may take; longer is 503."""
+    threads: int = 4
+    """Evaluations running at once (worker threads); others wait their turn."""
+    decision_log: DecisionLog | None = None

@@ -1,0 +1,282 @@
+"""The decision log (``decision_log=``, ``--decision-log``) and ``policyengine replay``."""
+
+# House style: `assert expected == actual`.
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import multiprocessing
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+import policyengine
+from policyengine import api
+from policyengine.cli import main
+from policyengine.decisionlog import MASK, DecisionLog, canonical_facts, facts_digest
+from policyengine.documents import structure_subject
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+WUMA = EXAMPLES / "wuma-community.toml"
+STREET = EXAMPLES / "wuma-street.toml"
+AS_OF = dt.date(2014, 12, 31)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+class TestRecord:
+    def test_off_by_default(self, tmp_path, monkeypatch):
+        """Evaluating writes no log unless asked."""
+        monkeypatch.chdir(tmp_path)
+        api.evaluate(WUMA, "wuma-star-rating", as_of=AS_OF)
+        assert [] == list(tmp_path.iterdir())
+
+    def test_one_line_per_decision_with_every_field(self, tmp_path):
+        """The example community's decision: pack, engine, date, facts hash, verdict, outputs."""
+        log = tmp_path / "decisions.jsonl"
+        result = api.evaluate(WUMA, "wuma-star-rating", as_of=AS_OF, decision_log=log)
+        [entry] = lines(log)
+        assert {
+            "pack": {
+                "id": "wuma-star-rating",
+                "version": result.pack_version,
+                "digest": result.pack_digest,
+            },
+            "engine": {"version": policyengine.__version__},
+            "as_of": "2014-12-31",
+            "subject": {"id": "wm-001", "level": "community"},
+            "verdict": "pass",
+            "failing_rules": [],
+            "unknown_rules": [],
+        } == {
+            k: entry[k]
+            for k in (
+                "pack",
+                "engine",
+                "as_of",
+                "subject",
+                "verdict",
+                "failing_rules",
+                "unknown_rules",
+            )
+        }
+        assert (3, 50_000) == (entry["outputs"]["stars"], entry["outputs"]["reward_yuan"])
+        assert 32 == len(entry["decision_id"])
+        assert entry["time"].endswith("Z")
+        assert "facts" not in entry  # only asked for
+        canonical = json.dumps(
+            canonical_facts(api.load_facts(WUMA)),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        assert "sha256:" + hashlib.sha256(canonical.encode()).hexdigest() == entry["facts_sha256"]
+
+    def test_failing_rules_are_listed(self, tmp_path):
+        """A vetoed community: the veto rule is among the failing rules."""
+        log = DecisionLog(tmp_path / "log.jsonl")
+        facts = {
+            "community": {"id": "v"},
+            "happiness": {
+                "objective_score": 600,
+                "survey_score": 250,
+                "vetoes": ["leadership"],
+                "previous_stars": 0,
+            },
+        }
+        api.evaluate(facts, "wuma-star-rating", as_of=AS_OF, decision_log=log)
+        [entry] = lines(log.path)
+        assert ("fail", True) == (entry["verdict"], "eligibility.no-veto" in entry["failing_rules"])
+
+    def test_canonical_facts_hash_the_same_from_toml_and_json(self, tmp_path):
+        """The same facts written as TOML or as JSON (150 or 150.0, no table or an empty one)."""
+        subject = api.load_facts(WUMA)
+        as_json = canonical_facts(subject)
+        as_json["organization"] = {}
+        other = tmp_path / "same.json"
+        other.write_text(json.dumps(as_json, ensure_ascii=False), encoding="utf-8")
+        assert facts_digest(subject) == facts_digest(api.load_facts(other))
+        assert subject == structure_subject(canonical_facts(subject))
+
+    def test_included_communities_are_in_the_canonical_facts(self):
+        """A street with an included community: the canonical facts stand alone."""
+        street = api.load_facts(STREET)
+        assert street == structure_subject(canonical_facts(street))
+
+    def test_facts_logged_and_names_masked_when_asked(self, tmp_path):
+        """``--log-facts --mask-names``: facts in the line, names replaced, hash unchanged."""
+        log = tmp_path / "log.jsonl"
+        code, _, _ = run(
+            "evaluate",
+            str(STREET),
+            "--pack",
+            "wuma-star-rating",
+            "--as-of",
+            "2014-12-31",
+            "--format",
+            "json",
+            "--decision-log",
+            str(log),
+            "--log-facts",
+            "--mask-names",
+        )
+        assert 1 == code
+        [entry] = lines(log)
+        assert (MASK, True) == (entry["facts"]["jurisdiction"]["name"], entry["names_masked"])
+        assert {MASK} == {c["community"]["name"] for c in entry["facts"]["communities"]}
+        assert not {"墨池社区", "县前社区", "仓桥社区"} & set(log.read_text(encoding="utf-8").split("\""))
+        assert facts_digest(api.load_facts(STREET)) == entry["facts_sha256"]
+
+    def test_threads_append_whole_lines(self, tmp_path):
+        """16 threads × 20 decisions: 320 lines, each a whole JSON entry."""
+        log = DecisionLog(tmp_path / "log.jsonl", log_facts=True)
+        subject = api.load_facts(STREET)
+
+        def work():
+            for _ in range(20):
+                api.evaluate(subject, "wuma-star-rating", as_of=AS_OF, decision_log=log)
+
+        threads = [threading.Thread(target=work) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        entries = lines(log.path)
+        assert 320 == len(entries) == len({e["decision_id"] for e in entries})
+
+    def test_processes_append_whole_lines(self, tmp_path):
+        """4 processes writing long lines at once: none interleaved."""
+        path = tmp_path / "log.jsonl"
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(4) as pool:
+            pool.starmap(_append_many, [(str(path), n) for n in range(4)])
+        entries = lines(path)
+        assert 400 == len(entries)
+        assert all(len(e["padding"]) == 20_000 for e in entries)
+
+
+def _append_many(path: str, worker: int) -> None:
+    log = DecisionLog(Path(path))
+    for i in range(100):
+        log.append({"decision_id": f"{worker}-{i}", "padding": "x" * 20_000})
+
+
+class TestReplay:
+    @pytest.fixture
+    def log(self, tmp_path) -> Path:
+        path = tmp_path / "log.jsonl"
+        code, _, _ = run(
+            "evaluate",
+            str(WUMA),
+            str(STREET),
+            "--pack",
+            "all",
+            "--as-of",
+            "2014-12-31",
+            "--format",
+            "json",
+            "--decision-log",
+            str(path),
+            "--log-facts",
+        )
+        assert 1 == code
+        assert 10 == len(lines(path))  # two subjects × five packs
+        return path
+
+    def test_the_same_decisions_replay_the_same(self, log):
+        """Replaying today's log with today's packs: nothing differs, exit 0."""
+        code, out, _ = run("replay", str(log))
+        assert (0, "10 decisions: 10 the same, 0 differ, 0 not replayed\n") == (code, out)
+
+    def test_a_changed_pack_is_named(self, log):
+        """A decision logged by another pack content: differs, and the pack digest is why."""
+        entries = lines(log)
+        old = entries[3] | {
+            "pack": entries[3]["pack"] | {"digest": "sha256:" + "0" * 64},
+            "verdict": "pass" if entries[3]["verdict"] != "pass" else "fail",
+        }
+        log.write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+        code, out, _ = run("replay", str(log), "--format", "json")
+        [report] = json.loads(out)
+        assert (1, True) == (code, report["differs"])
+        assert report["changes"][0].startswith(
+            f"verdict: {old['verdict']} → {entries[3]['verdict']}"
+        )
+        assert report["reasons"][0].startswith("pack digest changed: sha256:000")
+
+    def test_a_changed_engine_is_named(self, log):
+        """A decision logged by another engine version, with other outputs."""
+        entry = lines(log)[0]
+        pack = entry["pack"]["id"]
+        old = entry | {"engine": {"version": "0.0.1"}, "outputs": {**entry["outputs"], "extra": 1}}
+        log.write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+        code, out, _ = run("replay", str(log))
+        assert 1 == code
+        assert f"({pack}, wm-001): differs" in out
+        assert "    output extra: 1 → null\n" in out
+        assert "    because engine version changed: 0.0.1 → 0.1.0\n" in out
+
+    def test_changed_facts_are_named(self, log, tmp_path):
+        """``--facts DIR`` with the community's facts changed since: differs, facts are why."""
+        folder = tmp_path / "facts"
+        folder.mkdir()
+        facts = canonical_facts(api.load_facts(WUMA))
+        facts["happiness"]["vetoes"] = ["leadership"]
+        (folder / "wm-001.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+        code, out, _ = run("replay", str(log), "--facts", str(folder), "--format", "json")
+        reports = {(r["pack"], r["subject"]): r for r in json.loads(out)}
+        wuma = reports[("wuma-star-rating", "wm-001")]
+        assert (1, True) == (code, wuma["differs"])
+        assert "verdict: pass → fail" in wuma["changes"]
+        assert wuma["reasons"][0].startswith("facts differ: SHA-256 sha256:")
+        assert not reports[("wuma-star-rating", "wuma")]["differs"]  # the street: logged facts
+
+    def test_given_facts_replace_unlogged_ones(self, tmp_path):
+        """A log without facts replays from ``--facts`` (found by subject id); without, exit 2."""
+        log = tmp_path / "log.jsonl"
+        api.evaluate(WUMA, "wuma-star-rating", as_of=AS_OF, decision_log=log)
+        code, out, _ = run("replay", str(log))
+        assert (2, True) == (code, "not replayed: the facts were not logged" in out)
+        folder = tmp_path / "facts"
+        folder.mkdir()
+        shutil.copy(WUMA, folder)
+        assert 0 == run("replay", str(log), "--facts", str(folder))[0]
+
+    def test_a_bad_log_line_is_named(self, tmp_path):
+        """A line that is not JSON: exit 2 naming the file and line."""
+        log = tmp_path / "log.jsonl"
+        log.write_text('{"decision_id": "x"}\nnot json\n', encoding="utf-8")
+        code, _, err = run("replay", str(log))
+        assert 2 == code
+        assert f"{log}:1: not a decision log entry" in err
+
+    def test_an_uninstalled_pack_is_not_replayed(self, log):
+        """A decision by a pack that is not installed: listed, exit 2."""
+        entry = lines(log)[0] | {"pack": {"id": "gone", "version": "1", "digest": "sha256:0"}}
+        log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
+        code, out, _ = run("replay", str(log))
+        assert (2, True) == (code, "not replayed: the pack 'gone' is not installed" in out)
+
+
+def test_bulk_formats_refuse_the_decision_log(tmp_path):
+    """csv and parquet evaluate rows in bulk, without one result per decision: exit 2 with a
+    sentence saying which formats log, and no log written."""
+    log = tmp_path / "log.jsonl"
+    code, _, err = run("evaluate", str(WUMA), "--pack", "wuma-star-rating", "--format", "csv",
+                       "--decision-log", str(log))
+    assert (2, False) == (code, log.exists())
+    assert "--decision-log logs one result at a time" in err

@@ -1,0 +1,611 @@
+"""The HTTP service, tested through a real server on 127.0.0.1 (uvicorn in a thread).
+
+Every endpoint, every error status, the served results equal to the command line's
+``--format json``, the decision log, concurrent requests, and schemathesis against the
+served OpenAPI document.
+"""
+
+# House style: `assert expected == actual`.
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+
+from policyengine import api
+from policyengine.builtins import serve
+from policyengine.cli import main
+from policyengine.decisionlog import DecisionLog, canonical_facts
+from policyengine.schemas import facts_schema, result_schema
+from policyengine.server.app import LANGUAGES, Settings, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+WUMA = EXAMPLES / "wuma-community.toml"
+STREET = EXAMPLES / "wuma-street.toml"
+PACKS = sorted(api.installed_packs())
+
+
+class Served:
+    """A uvicorn server on a free port of 127.0.0.1, in a thread."""
+
+    def __init__(self, settings: Settings, http: str = "h11") -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, http=http, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> httpx.Client:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+        return self.client
+
+    def __exit__(self, *_: object) -> None:
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def decision_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("log") / "decisions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def served(decision_log) -> Iterator[Served]:
+    settings = Settings(decision_log=DecisionLog(decision_log, log_facts=True))
+    server = Served(settings)
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def client(served) -> httpx.Client:
+    return served.client
+
+
+@pytest.fixture(scope="module")
+def strict(decision_log) -> Iterator[httpx.Client]:
+    """A server with small limits: 4 KiB bodies, 8 KiB batches, 1 µs per evaluation."""
+    settings = Settings(max_body_bytes=4096, max_batch_bytes=8192, timeout_seconds=1e-6)
+    with Served(settings) as c:
+        yield c
+
+
+def cli_json(path: Path, *packs: str, as_of: str = "2014-12-31") -> object:
+    out = io.StringIO()
+    argv = ["evaluate", str(path), "--as-of", as_of, "--format", "json"]
+    for pack in packs:
+        argv += ["--pack", pack]
+    main(argv, stdout=out, stderr=io.StringIO())
+    return json.loads(out.getvalue())
+
+
+def facts_of(path: Path) -> dict:
+    """The document as the service takes it: JSON, communities inline."""
+    return canonical_facts(api.load_facts(path))
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+def test_healthz(client):
+    """Ready once the packs are loaded and compiled."""
+    assert (200, {"status": "ready", "packs": len(PACKS)}) == (
+        client.get("/healthz").status_code,
+        client.get("/healthz").json(),
+    )
+
+
+def test_packs(client):
+    """Every installed pack with its version, digest and source document."""
+    answer = client.get("/v1/packs")
+    packs = api.installed_packs()
+    assert 200 == answer.status_code
+    assert [(p.id, p.version, p.digest) for p in packs.values()] == [
+        (p["id"], p["version"], p["digest"]) for p in answer.json()
+    ]
+    assert "2013-04-10" == answer.json()[PACKS.index("wuma-star-rating")]["document"]["date"]
+
+
+def test_one_pack(client):
+    """Rules, parameters with their values by date and clause, and the document."""
+    answer = client.get("/v1/packs/wuma-star-rating")
+    pack = api.installed_packs()["wuma-star-rating"]
+    data = answer.json()
+    assert 200 == answer.status_code
+    assert [r.id for r in pack.rules] == [
+        r["rule"] if "rule" in r else r["id"] for r in data["rules"]
+    ]
+    four = data["parameters"]["four_star_min_score"]
+    assert [{"since": "2013-04-10", "value": 800}] == [
+        {k: v[k] for k in ("since", "value")} for v in four["values"]
+    ]
+    assert ("四(四)", "五马街道开展“幸福社区”创建活动实施意见") == (
+        four["clause"],
+        data["document"]["title"],
+    )
+
+
+def test_schemas_are_served(client):
+    """The same schemas ``policyengine schema`` prints."""
+    assert facts_schema() == client.get("/v1/schema/facts").json()
+    assert result_schema() == client.get("/v1/schema/result").json()
+
+
+def test_openapi_is_served(client):
+    """OpenAPI 3.1 with every endpoint, bodies from the generated schemas; the docs page."""
+    doc = client.get("/openapi.json").json()
+    assert "3.1.0" == doc["openapi"]
+    assert {
+        "/v1/evaluate",
+        "/v1/evaluate/batch",
+        "/v1/packs",
+        "/v1/packs/{pack_id}",
+        "/v1/schema/facts",
+        "/v1/schema/result",
+        "/healthz",
+    } == set(doc["paths"])
+    assert {"Community", "Result", "Finding", "EvaluateRequest", "Problem"} <= set(
+        doc["components"]["schemas"]
+    )
+    assert {"200", "400", "404", "413", "422", "503"} == set(
+        doc["paths"]["/v1/evaluate"]["post"]["responses"]
+    )
+    assert 200 == client.get("/docs").status_code
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(EXAMPLES.glob("*.toml")),
+    ids=lambda p: p.name,
+)
+def test_served_results_equal_the_command_line(client, path):
+    """Every example against every pack: the service answers what ``--format json`` prints."""
+    answer = client.post(
+        "/v1/evaluate", json={"facts": facts_of(path), "pack": "all", "as_of": "2014-12-31"}
+    )
+    assert 200 == answer.status_code
+    assert cli_json(path, "all") == answer.json()
+
+
+def test_one_pack_is_one_result_several_are_a_list(client):
+    """``pack`` as an id gives an object; as a list, a list in the order given."""
+    facts = facts_of(WUMA)
+    one = client.post(
+        "/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "as_of": "2014-12-31"}
+    )
+    assert cli_json(WUMA, "wuma-star-rating") == one.json()
+    assert (3, 50_000) == (one.json()["outputs"]["stars"], one.json()["outputs"]["reward_yuan"])
+    two = client.post(
+        "/v1/evaluate",
+        json={
+            "facts": facts,
+            "pack": ["yixing-demonstration-city", "wuma-star-rating"],
+            "as_of": "2014-12-31",
+        },
+    )
+    assert ["yixing-demonstration-city", "wuma-star-rating"] == [
+        r["pack"]["id"] for r in two.json()
+    ]
+
+
+def test_as_of_defaults_to_today(client):
+    """Without ``as_of`` the service evaluates on today's date, as the command line does."""
+    answer = client.post("/v1/evaluate", json={"facts": facts_of(WUMA), "pack": "wuma-star-rating"})
+    assert dt.date.today().isoformat() == answer.json()["as_of"]
+
+
+def test_language(client):
+    """``lang`` zh is accepted; a language the library cannot write is a 422 naming ``lang``."""
+    facts = facts_of(WUMA)
+    assert (
+        200
+        == client.post(
+            "/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "zh"}
+        ).status_code
+    )
+    answer = client.post(
+        "/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "fr"}
+    )
+    assert (422, ["lang"]) == (answer.status_code, [p["path"] for p in answer.json()["problems"]])
+    if "en" not in LANGUAGES:
+        assert (
+            422
+            == client.post(
+                "/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "en"}
+            ).status_code
+        )
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_a_request_offering_an_upgrade_keeps_its_body(served):
+    """Java's HttpClient offers ``Upgrade: h2c`` on every request: the body still arrives
+    (the default HTTP parser, h11, ignores the offer as RFC 9110 allows)."""
+    body = json.dumps({"facts": {"community": {"id": "j"}}, "pack": "wuma-star-rating"})
+    request = (
+        "POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+        "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+    )
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as s:
+        s.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert b'"subject":{"id":"j"' in answer
+
+
+def test_a_lost_body_is_explained():
+    """With ``--http httptools`` the body of such a request is lost: a 400 says why and what
+    to do, instead of calling the (unseen) body malformed."""
+    body = json.dumps({"facts": {"community": {"id": "j"}}, "pack": "wuma-star-rating"})
+    with Served(Settings(), http="httptools") as client:
+        answer = client.post(
+            "/v1/evaluate",
+            content=body,
+            headers={
+                "Connection": "Upgrade, HTTP2-Settings",
+                "Upgrade": "h2c",
+                "HTTP2-Settings": "AAMAAABkAAQCAAAAAAIAAAAA",
+            },
+        )
+    assert 400 == answer.status_code
+    assert "HttpClient.Version.HTTP_1_1" in answer.json()["error"]
+
+
+def test_bad_facts_are_422_with_every_problem(client):
+    """Each problem with its path in the body, the value found there and a message."""
+    facts = {
+        "community": {"id": "x", "kind": "suburban"},
+        "happiness": {"objective_score": 720},
+        "staff": {"pets": 2},
+    }
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    assert 422 == answer.status_code
+    assert [
+        {
+            "path": "facts.community.kind",
+            "value": "suburban",
+            "message": '"suburban" is not one of: urban, affordable_housing, rural',
+        },
+        {
+            "path": "facts.happiness.objective_score",
+            "value": 720,
+            "message": "720 is above the maximum 700",
+        },
+        {
+            "path": "facts.staff.pets",
+            "value": 2,
+            "message": "unknown field (not in the facts vocabulary)",
+        },
+    ] == sorted(answer.json()["problems"], key=lambda p: p["path"])
+
+
+def test_include_is_refused(client):
+    """The service reads no files: a jurisdiction's ``include`` is a 422."""
+    facts = {"jurisdiction": {"id": "j"}, "communities": [{"include": ["wuma-community.toml"]}]}
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    assert (422, "facts.communities[0].include") == (
+        answer.status_code,
+        answer.json()["problems"][0]["path"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "paths"),
+    [
+        ({"pack": "wuma-star-rating"}, ["facts"]),
+        ({"facts": {"community": {"id": "x"}}}, ["pack"]),
+        (
+            {
+                "facts": {"community": {"id": "x"}},
+                "pack": "wuma-star-rating",
+                "as_of": "2014-13-01",
+            },
+            ["as_of"],
+        ),
+        (
+            {"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "as_of": "20140101"},
+            ["as_of"],
+        ),
+        ({"facts": {"community": {"id": "x"}}, "pack": 3}, ["pack"]),
+        ({"facts": {"community": {"id": "x"}}, "pack": []}, ["pack"]),
+        ({"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "when": 1}, ["when"]),
+        ([1, 2], [""]),
+    ],
+)
+def test_bad_request_fields_are_422(client, body, paths):
+    """A missing, unknown or ill-typed request field: 422 naming it."""
+    answer = client.post("/v1/evaluate", json=body)
+    assert (422, paths) == (answer.status_code, [p["path"] for p in answer.json()["problems"]])
+
+
+def test_unknown_pack_is_404(client):
+    """An unknown id, alone or in a list: 404 listing the installed packs. No folder is read."""
+    for pack in ("nope", ["wuma-star-rating", "nope"], "../policy_packs/wuma-star-rating"):
+        answer = client.post(
+            "/v1/evaluate", json={"facts": {"community": {"id": "x"}}, "pack": pack}
+        )
+        assert (404, PACKS) == (answer.status_code, answer.json()["installed"])
+    assert [404, 404] == [client.get(f"/v1/packs/{p}").status_code for p in ("nope", "all")]
+
+
+def test_deep_nesting_is_refused_not_crashed(client):
+    """Documents nested beyond what can be read: 400 or 422 with a sentence, never a 500."""
+    deep_json = b'{"facts": ' + b"[" * 100_000 + b"]" * 100_000 + b', "pack": "all"}'
+    assert 400 == client.post("/v1/evaluate", content=deep_json).status_code
+    street: dict = {"jurisdiction": {"id": "j0"}}
+    node = street
+    for i in range(1, 450):
+        child = {"jurisdiction": {"id": f"j{i}"}}
+        node["jurisdictions"] = [child]
+        node = child
+    answer = client.post("/v1/evaluate", json={"facts": street, "pack": "wuma-star-rating"})
+    assert answer.status_code in (200, 422), answer.text[:300]
+    odd = {"community": {"id": "x"}, "happiness": {"vetoes": [], "vetoes[abc]": 1}}
+    answer = client.post("/v1/evaluate", json={"facts": odd, "pack": "wuma-star-rating"})
+    assert (422, "facts.happiness.vetoes[abc]") == (
+        answer.status_code,
+        answer.json()["problems"][0]["path"],
+    )
+
+
+@pytest.mark.parametrize("body", [b'{"facts": ', b"", b"\xff\xfe", b'{"facts": NaN}'])
+def test_malformed_json_is_400(client, body):
+    """A body that is not JSON: 400 saying so."""
+    answer = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
+    assert (400, True) == (answer.status_code, "not valid JSON" in answer.json()["error"])
+
+
+def test_body_over_the_limit_is_413(client, strict):
+    """Over the limit with a Content-Length, or streamed without one: 413."""
+    big = {"facts": {"community": {"id": "x", "name": "甲" * 600_000}}, "pack": "wuma-star-rating"}
+    assert 413 == client.post("/v1/evaluate", json=big).status_code
+    small = json.dumps(
+        {"facts": {"community": {"id": "x", "name": "a" * 5000}}, "pack": "wuma-star-rating"}
+    ).encode()
+    assert 413 == strict.post("/v1/evaluate", content=small).status_code
+    chunks = (small[i : i + 1000] for i in range(0, len(small), 1000))
+    assert 413 == strict.post("/v1/evaluate", content=chunks).status_code
+
+
+def test_batch_line_over_the_time_limit_says_so(strict):
+    """In a batch, a line over the time limit gives a 503 line, and the stream goes on."""
+    body = b'{"community": {"id": "a"}}\n{"community": {"id": "b"}}\n'
+    answer = strict.post("/v1/evaluate/batch", params={"pack": "all"}, content=body)
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    assert [(1, 503), (2, 503)] == [(line["line"], line["status"]) for line in lines]
+
+
+def test_evaluation_over_the_time_limit_is_503(strict):
+    """An evaluation longer than the time limit: 503, and the server goes on answering."""
+    answer = strict.post("/v1/evaluate", json={"facts": facts_of(STREET), "pack": "all"})
+    assert (503, True) == (answer.status_code, "the limit of 1e-06 s" in answer.json()["error"])
+    assert 200 == strict.get("/healthz").status_code
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def test_batch_streams_one_result_a_line(client):
+    """JSON Lines in, JSON Lines out: each line equals the single evaluation's result."""
+    documents = [facts_of(p) for p in sorted(EXAMPLES.glob("*.toml"))]
+    body = "\n".join(json.dumps(d, ensure_ascii=False) for d in documents) + "\n"
+    with client.stream(
+        "POST",
+        "/v1/evaluate/batch",
+        params={"pack": "wuma-star-rating,chifeng-annual-targets", "as_of": "2014-12-31"},
+        content=body.encode(),
+    ) as answer:
+        assert (200, "application/x-ndjson") == (answer.status_code, answer.headers["content-type"])
+        lines = [json.loads(line) for line in answer.iter_lines() if line]
+    expected = [
+        r
+        for path in sorted(EXAMPLES.glob("*.toml"))
+        for r in cli_json(path, "wuma-star-rating", "chifeng-annual-targets")
+    ]
+    assert expected == lines
+
+
+def test_batch_bad_lines_are_reported_in_place(client):
+    """A bad line gives a line with its number, status and problems; the others are evaluated."""
+    body = b'{"community": {"id": "a"}}\nnot json\n{"community": {"id": "b", "households": -1}}\n\n{"community": {"id": "c"}}'
+    answer = client.post("/v1/evaluate/batch", params={"pack": "wuma-star-rating"}, content=body)
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    assert ["a", 2, 3, "c"] == [
+        line["subject"]["id"] if "subject" in line else line["line"] for line in lines
+    ]
+    assert (400, 422) == (lines[1]["status"], lines[2]["status"])
+    assert "community.households" == lines[2]["problems"][0]["path"]
+
+
+def test_batch_errors(client, strict):
+    """Unknown pack 404, missing pack 422, bad date 422, body over the limit 413."""
+    assert (
+        404 == client.post("/v1/evaluate/batch", params={"pack": "nope"}, content=b"{}").status_code
+    )
+    missing = client.post("/v1/evaluate/batch", content=b"{}")
+    assert (422, "pack") == (missing.status_code, missing.json()["problems"][0]["path"])
+    assert (
+        422
+        == client.post(
+            "/v1/evaluate/batch", params={"pack": "all", "as_of": "x"}, content=b"{}"
+        ).status_code
+    )
+    assert (
+        413
+        == strict.post(
+            "/v1/evaluate/batch", params={"pack": "all"}, content=b" " * 9000
+        ).status_code
+    )
+
+
+# --------------------------------------------------------------------------- concurrency, log
+
+
+def test_concurrent_requests_answer_as_sequential_ones(client):
+    """32 requests at once over 5 communities and every pack: the answers of one at a time."""
+    documents = [facts_of(p) for p in sorted(EXAMPLES.glob("*community*.toml"))]
+    bodies = [
+        {"facts": documents[i % len(documents)], "pack": "all", "as_of": "2024-06-30"}
+        for i in range(32)
+    ]
+    sequential = [client.post("/v1/evaluate", json=b).json() for b in bodies[: len(documents)]]
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda b: client.post("/v1/evaluate", json=b), bodies))
+    assert [200] * 32 == [a.status_code for a in answers]
+    assert [sequential[i % len(documents)] for i in range(32)] == [a.json() for a in answers]
+
+
+def test_decisions_are_logged_and_replay(client, decision_log):
+    """With ``--decision-log`` every served decision is a line, and the log replays the same."""
+    before = (
+        len(decision_log.read_text(encoding="utf-8").splitlines()) if decision_log.exists() else 0
+    )
+    client.post(
+        "/v1/evaluate",
+        json={
+            "facts": facts_of(STREET),
+            "pack": ["wuma-star-rating", "chifeng-annual-targets"],
+            "as_of": "2014-12-31",
+        },
+    )
+    entries = [json.loads(line) for line in decision_log.read_text(encoding="utf-8").splitlines()]
+    assert [("wuma-star-rating", "wuma"), ("chifeng-annual-targets", "wuma")] == [
+        (e["pack"]["id"], e["subject"]["id"]) for e in entries[before:]
+    ]
+    out = io.StringIO()
+    assert 0 == main(["replay", str(decision_log)], stdout=out, stderr=io.StringIO()), (
+        out.getvalue()
+    )
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_command(tmp_path, workers):
+    """``policyengine serve`` as a user starts it, in one process or with ``--workers 2``:
+    every process answers with the settings given, and all append whole lines to one log."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "decisions.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "policyengine",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--max-body-bytes",
+        "3000",
+        "--decision-log",
+        str(log),
+        "--log-facts",
+        "--mask-names",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+            body = {
+                "facts": {"community": {"id": "w", "name": "甲社区"}},
+                "pack": "wuma-star-rating",
+            }
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(
+                    pool.map(lambda _: client.post("/v1/evaluate", json=body), range(24))
+                )
+            big = client.post("/v1/evaluate", json={**body, "pad": "x" * 4000})
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert [200] * 24 == [a.status_code for a in answers]
+    assert 413 == big.status_code  # the workers have the limit given to serve
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert 24 == len(entries)
+    assert {"***"} == {e["facts"]["community"]["name"] for e in entries}
+
+
+def test_serve_on_a_port_in_use_says_so(served):
+    """Another server already listens there: a sentence, exit 2, no traceback."""
+    err = io.StringIO()
+    code = main(["serve", "--port", str(served.port)], stdout=io.StringIO(), stderr=err)
+    assert (2, f"policyengine serve: the service could not start on 127.0.0.1:{served.port}\n") == (
+        code,
+        err.getvalue(),
+    )
+
+
+def test_serve_without_the_extra_names_it(monkeypatch):
+    """Without FastAPI or uvicorn installed: a sentence naming the extra, exit 2."""
+    monkeypatch.setattr(serve, "server_installed", lambda: False)
+    err = io.StringIO()
+    assert 2 == main(["serve"], stdout=io.StringIO(), stderr=err)
+    assert "pip install 'community-policyengine[server]'" in err.getvalue()
+
+
+# --------------------------------------------------------------------------- schemathesis
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _json_lines(_context, value):
+    """Batch bodies as schemathesis generates them (text) on the wire."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
+
+def test_openapi_conformance(served):
+    """schemathesis: generated requests for every operation of the served OpenAPI document
+    (8 each): no server error, every status and body as documented."""
+    schema = schemathesis.openapi.from_url(served.url + "/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert 7 == len(operations)
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case):
+            case.call_and_validate(base_url=served.url)
+
+        check()
