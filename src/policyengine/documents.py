@@ -14,6 +14,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
+from policyengine import pack_facts
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction, JurisdictionInfo, check_community
@@ -37,11 +40,27 @@ def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     """A :class:`Community` from a dict, or :class:`FactsError` with every problem."""
     if not isinstance(data, Mapping) or "community" not in data:
         raise FactsError([FactProblem(f"{prefix}community", "is required (a table with an id)")])
-    community: Community = _structure(data, Community, prefix)
-    problems = check_community(community, prefix)
+    own: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    namespaces = pack_facts.known_namespaces()
+    if namespaces & set(data) or "pack_facts" in data:
+        data = dict(data)
+        if data.pop("pack_facts", None) is not None:  # given in namespace tables, not by name
+            problems.append(
+                FactProblem(f"{prefix}pack_facts", "unknown field (not in the facts vocabulary)")
+            )
+        for namespace in sorted(namespaces & set(data)):
+            values, found = pack_facts.read_facts(namespace, data.pop(namespace), prefix)
+            own.update(values)
+            problems.extend(found)
+    try:
+        community: Community = _structure(data, Community, prefix)
+    except FactsError as exc:
+        raise FactsError([*problems, *exc.problems]) from None
+    problems.extend(check_community(community, prefix))
     if problems:
         raise FactsError(problems)
-    return community
+    return attrs.evolve(community, pack_facts=own) if own else community
 
 
 _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
