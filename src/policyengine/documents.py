@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from policyengine import pack_facts
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError, InputError
 from policyengine.facts import (
@@ -57,11 +58,27 @@ def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     """A :class:`Community` from a dict, or :class:`FactsError` with every problem."""
     if not isinstance(data, Mapping) or "community" not in data:
         raise FactsError([FactProblem(f"{prefix}community", "is required (a table with an id)")])
-    community: Community = _structure(data, Community, prefix)
-    problems = check_community(community, prefix)
+    own: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    namespaces = pack_facts.known_namespaces()
+    if namespaces & set(data) or "pack_facts" in data:
+        data = dict(data)
+        if data.pop("pack_facts", None) is not None:  # given in namespace tables, not by name
+            problems.append(
+                FactProblem(f"{prefix}pack_facts", "unknown field (not in the facts vocabulary)")
+            )
+        for namespace in sorted(namespaces & set(data)):
+            values, found = pack_facts.read_facts(namespace, data.pop(namespace), prefix)
+            own.update(values)
+            problems.extend(found)
+    try:
+        community: Community = _structure(data, Community, prefix)
+    except FactsError as exc:
+        raise FactsError([*problems, *exc.problems]) from None
+    problems.extend(check_community(community, prefix))
     if problems:
         raise FactsError(problems)
-    return community
+    return attrs.evolve(community, pack_facts=own) if own else community
 
 
 _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
@@ -177,6 +194,9 @@ def validated(subject: Community | Jurisdiction) -> Community | Jurisdiction:
         data = attrs.asdict(subject)
     except Exception as exc:  # attrs.asdict of a malformed object
         raise FactsError([FactProblem("", f"not facts: {exc}")]) from None
+    for path, value in dict(data.pop("pack_facts", None) or {}).items():
+        namespace, _, name = str(path).partition(".")  # read again from the namespace's table
+        data.setdefault(namespace, {})[name] = value
     checked = structure_subject(data)
     _VALIDATED[id(subject)] = subject if checked == subject else checked
     return checked

@@ -27,6 +27,7 @@ import attrs
 import pluggy
 
 from policyengine import expressions as ex
+from policyengine import relative_time
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
@@ -400,6 +401,11 @@ def _decide_deadline(
         evidence = facts.get(item.fact_paths[0])
     else:
         evidence = None if _missing(item.evidence_sources, values) else item.evidence_id in matched
+    if dl.after is not None:  # a term that runs from a date fact
+        due = relative_time.due_of(dl, facts)
+        if due is None:
+            return make("unknown", Reason("require_unknown", {"paths": [dl.after]})), None
+        dl = attrs.evolve(dl, due=due)
     a = assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
     message: Text = a.message
@@ -482,11 +488,13 @@ def _decide(
             by_rule[d.deadline.id], next_due = _decide_deadline(d, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
+    scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
     for out in plan.outputs:
         # where the pack does not apply, its outputs say nothing: null
         outputs[out.name] = (
-            ex.evaluate(out.expression, facts, params) if applicable is not False else None
+            ex.evaluate(out.expression, scope, params) if applicable is not False else None
         )
+        scope[f"outputs.{out.name}"] = outputs[out.name]
     late: dict[str, Any] = {}
     if plan.summaries:
         decided = list(by_rule.values())
@@ -553,6 +561,7 @@ def prepare(
     year = pack.programme_year(as_of, parameters)
     facts = flatten(community, plan.read_paths)
     facts.update(_context_facts(pack, as_of, year))
+    facts.update(relative_time.window_counts(pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
             facts[d.path] = ex.evaluate(d.expression, facts, params)

@@ -264,7 +264,10 @@ def unreadable_expressions(raw: Any) -> list[str]:
         texts += [(f"derived[{i}] ({d.path}).expression", d.expression)]
     for i, agg in enumerate(raw.aggregates):
         texts += [(f"aggregates[{i}] ({agg.path}).condition", agg.condition)]
-    texts += [(f"outputs.{name}", text) for name, text in raw.outputs.items()]
+    texts += [
+        (f"outputs.{name}", out if isinstance(out, str) else out.expression)
+        for name, out in raw.outputs.items()
+    ]
     problems: list[str] = []
     for where, text in texts:
         if text is None:

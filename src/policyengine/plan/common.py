@@ -49,7 +49,8 @@ def type_env(pack: Pack, level: Level = "community") -> TypeEnv:
     """``(field_type, param_type)`` for type-checking the pack's expressions at ``level``."""
     catalogue = fact_catalogue(level)
     if level == "community":
-        derived = {d.path: FactType(d.type) for d in pack.derived}
+        derived = {path: fact.fact_type() for path, fact in pack.facts.items()}
+        derived.update({d.path: FactType(d.type) for d in pack.derived})
     else:
         derived = {a.path: FactType("number") for a in pack.aggregates}
 
