@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typing", "tests", "packs"]
+nox.options.sessions = ["lint", "typing", "tests", "fuzz", "packs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -41,6 +41,13 @@ def tests(session: nox.Session) -> None:
     """The test suite, against the installed library and packs."""
     session.install(".[test,batch,server,reports]", *PACKS)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzzing suite with ten times the examples (about two minutes; docs/reliability.md)."""
+    session.install(".[test]", *PACKS)
+    session.run("pytest", "tests/fuzz", "--hypothesis-profile=ci", *session.posargs)
 
 
 @nox.session

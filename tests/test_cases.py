@@ -286,8 +286,11 @@ communities = { wm-x = { outputs = { stars = 2, nothing = 1 }, null_outputs = ["
             encoding="utf-8",
         )
         report = run_cases(policyengine.load_pack(folder))
-        assert [r.error for r in report.results] == ["RuntimeError: 坏了"] * 2
-        assert failure_lines(report.results[0])[1] == "  error: RuntimeError: 坏了"
+        hooks = folder / "hooks.py"
+        assert [r.error for r in report.results] == [
+            f"{hooks}: hook pack_derive_facts failed: RuntimeError: 坏了"
+        ] * 2
+        assert failure_lines(report.results[0])[1] == f"  error: {report.results[0].error}"
 
     def test_values_compared(self) -> None:
         """Numbers match within a small tolerance; booleans are not numbers; dates are ISO."""

@@ -68,9 +68,10 @@ class _HookUse:
 
 
 def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
-    return _HookUse(
-        bool(pm.hook.pack_derive_facts.get_hookimpls()), bool(pm.hook.pack_outputs.get_hookimpls())
-    )
+    def used(caller: Any) -> bool:  # the hook guard's wrappers do not count
+        return any(not impl.wrapper for impl in caller.get_hookimpls())
+
+    return _HookUse(used(pm.hook.pack_derive_facts), used(pm.hook.pack_outputs))
 
 
 _PLUGINS: weakref.WeakKeyDictionary[Pack, tuple[pluggy.PluginManager, _HookUse]] = (

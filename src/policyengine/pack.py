@@ -22,8 +22,9 @@ import attrs
 from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
-from policyengine.invariants import pack_problems
-from policyengine.packhooks import load_hooks
+from policyengine.invariants import pack_problems, unreadable_expressions
+from policyengine.pack_kinds import FactList, Summary, Table, TableRow, Tally
+from policyengine.packhooks import hooks_file, load_hooks
 from policyengine.source import NOT_STATED, Output, SourceDocument, probe_day, source_problems
 
 __all__ = [
@@ -302,95 +303,6 @@ class Aggregate:
 
 
 @attrs.frozen
-class TableRow:
-    """One level of a :class:`Table`: the parameters that hold its amounts and payers."""
-
-    level: int
-    first: str | None = None
-    """The parameter holding the amount for reaching this level the first time."""
-    step: str | None = None
-    """The parameter holding the amount for the step from ``level - 1`` up to this level."""
-    payers: str | None = None
-    """The parameter holding ``{payer: share}`` for the amounts of this level."""
-    outputs: dict[str, str] = attrs.Factory(dict)
-    """Text outputs at this level (e.g. who evaluates it)."""
-
-
-@attrs.frozen
-class Table:
-    """Amounts by level reached (e.g. 四(六)'s rewards): first ratings and each step climbed.
-
-    A first rating (``previous`` is 0) earns the level's ``first`` amount; a promotion
-    earns the ``step`` amount of every level climbed; a kept or lowered level earns 0. A
-    step whose parameter has no value (not stated in the document) makes the amount null,
-    never 0. Each amount is split by its level's ``payers`` shares (the last payer takes
-    the rounding remainder).
-    """
-
-    id: str
-    level: str
-    """The output (of a scale) holding the level reached; 0 means none."""
-    previous: str
-    """The fact holding the level held before (0: none)."""
-    rows: tuple[TableRow, ...]
-    output: str
-    payers_output: str | None = None
-    unit: str = "元"
-    level_names: dict[str, str] = attrs.Factory(dict)
-    """How the document names each level (``{"3": "三星级"}``), for messages."""
-    words: dict[str, str] = attrs.Factory(dict)
-    """Words for messages: ``amount`` (奖励), ``level`` (等级), ``lowered`` (降级),
-    ``level_unit`` (after a level number, e.g. " 星")."""
-
-
-@attrs.frozen
-class Summary:
-    """Whether a subject meets every binding requirement: a true/false/null output.
-
-    False when a counted finding fails (``fail``, ``overdue``, ``met_late``); null when
-    one is unknown, when the pack's applicability is not true, when ``when`` does not
-    hold, or (``requires_a_pass``) when none passes; else true. Counted: the binding
-    findings of condition rules, scales and deadlines (``with_area``: only those with an
-    area).
-    """
-
-    output: str
-    title: str
-    when: str | None = None
-    expected: str | None = None
-    """What the summary rule's finding shows as required (default: from ``title``)."""
-    with_area: bool = False
-    requires_a_pass: bool = False
-
-
-@attrs.frozen
-class Tally:
-    """Findings counted by group: ``{group: {outcome: n}}``, every group listed.
-
-    ``groups`` lists the groups in order (default: the areas of the pack's binding
-    community rules, in pack order); ``binding_only`` counts binding findings only.
-    """
-
-    output: str
-    by: Literal["area"] = "area"
-    groups: tuple[str, ...] = ()
-    count: tuple[str, ...] = ("pass", "fail", "unknown")
-    binding_only: bool = False
-
-
-@attrs.frozen
-class FactList:
-    """The facts under ``prefix`` read by the pack's community rules that are false (or missing).
-
-    Paths in pack order, each once; a fact that is missing is unknown, never false.
-    """
-
-    prefix: str
-    false_output: str | None = None
-    unknown_output: str | None = None
-
-
-@attrs.frozen
 class _PackFile:
     pack: PackInfo
     parameters: dict[str, Parameter] = attrs.Factory(dict)
@@ -552,14 +464,23 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     them under its own checks). The rules themselves are compiled and checked on first
     evaluation, or by :func:`policyengine.engine.compile_pack`.
     """
-    folder = find_pack_folder(Path(path))
+    if not isinstance(path, str | Path):
+        raise PackError(f"{path!r} is not a pack folder (give a path)")
+    try:
+        folder = find_pack_folder(Path(path))
+    except ValueError:  # a NUL or an unpaired surrogate in the name
+        raise PackError(f"{path!r} is not a pack folder name") from None
     file = folder / "pack.toml"
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"{file}: cannot read the file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{file}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PackError(f"{file}: not valid TOML: tables and lists nest too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise PackError(f"{file}: not valid TOML: a number has more than 4,300 digits") from None
     try:
         raw = converter.structure(data, _PackFile)
     except Exception as exc:  # cattrs groups
@@ -572,6 +493,8 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
         problems = pack_problems(raw.parameters, raw.scales, day, years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
+    if raw.pack.hooks is not None:
+        hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
     digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
     pack = Pack(
@@ -666,6 +589,7 @@ def _check(raw: _PackFile) -> list[str]:
         has_citation = param.clause is not None or all(e.clause for e in param.values)
         if param.source is None and not has_citation:
             problems.append(f"{where}: cite the clause the value comes from (clause/quote)")
+    problems.extend(unreadable_expressions(raw))
     if info.programme is not None and info.programme.start_parameter not in raw.parameters:
         problems.append(
             f"pack.programme.start_parameter: {info.programme.start_parameter!r} is not a parameter"

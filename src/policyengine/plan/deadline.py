@@ -8,7 +8,7 @@ from policyengine import expressions as ex
 from policyengine import relative_time
 from policyengine.exceptions import PackError
 from policyengine.pack import Deadline
-from policyengine.plan.common import Build, compile_expr, sources_of, unique
+from policyengine.plan.common import Build, check_engine_limits, compile_expr, sources_of, unique
 from policyengine.plan.ids import CondId, ValueSource
 
 __all__ = ["DeadlineItem", "build"]
@@ -56,6 +56,8 @@ def build(b: Build) -> None:
         try:
             evidence = ex.parse(dl.evidence)
             kind = ex.check_types(evidence, *b.env, condition=False)
+            if kind == "bool":
+                check_engine_limits(ex.normalise(evidence))
         except ex.ExpressionError as exc:
             raise PackError(f"{where}.evidence: {exc}") from None
         is_value = isinstance(evidence, ex.Field) and (
