@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typing", "tests", "packs"]
+nox.options.sessions = ["lint", "typing", "tests", "fuzz", "packs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -44,8 +44,15 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzzing suite with ten times the examples (about two minutes; docs/reliability.md)."""
+    session.install(".[test]", *PACKS)
+    session.run("pytest", "tests/fuzz", "--hypothesis-profile=ci", *session.posargs)
+
+
+@nox.session
 def packs(session: nox.Session) -> None:
-    """Every bundled pack: installed and found, lint without errors, its cases at 100% coverage."""
+    """Every bundled pack: found, lint clean, its cases at 100% coverage and 95% mutants killed."""
     session.install(".", *PACKS)
     session.run("policyengine", "packs")  # every bundled pack is found through its entry point
     # the pack folders, as their authors work on them
@@ -56,6 +63,8 @@ def packs(session: nox.Session) -> None:
     with session.chdir(session.create_tmp()):
         session.run("policyengine", "lint")
         session.run("policyengine", "test", "--min-coverage", "100")
+    # each pack's cases notice at least 95% of the one-line mistakes planted in its data
+    session.run("policyengine", "test", "--mutate", "--min-killed", "95", *PACKS)
 
 
 @nox.session

@@ -31,6 +31,9 @@ AS_OF = dt.date(2014, 12, 31)
 hypothesis.settings.register_profile(
     "policyengine", database=None, deadline=None, print_blob=True
 )
+# `nox -s fuzz` runs tests/fuzz with ten times the examples (about two minutes).
+hypothesis.settings.register_profile("ci", parent=hypothesis.settings.get_profile("policyengine"),
+                                     max_examples=1000)
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "policyengine"))
 
 _keys = itertools.count()

@@ -90,7 +90,7 @@ class TestCaseFiles:
             "bad/unknown-keys.toml:13: cases[1].asof: unknown key 'asof' "
             "(allowed here: name, as_of, facts, expect, parameters, note)",
             "bad/unknown-keys.toml:18: cases[1].expect.rulez: unknown key 'rulez' "
-            "(allowed here: verdict, outputs, null_outputs, rules, communities)",
+            "(allowed here: verdict, outputs, null_outputs, rules, due, communities)",
         ]
 
     def test_bad_values_name_the_file_line_and_key(
@@ -237,7 +237,7 @@ class TestRunner:
         lines = run_cases(failing).lines()
         assert lines[lines.index("") + 1 :] == [
             "fixture-failing: 1 passed, 1 failed",
-            "coverage 40.0% (4/10 items); not covered:",
+            "coverage 45.4% (5/11 items); not covered:",
             "  - size.households (二 社区规模不少于500户): never seen unknown (missing data)",
             "  - survey.grade (一 满意度等级): never seen below the lowest band",
             "  - survey.grade (一 满意度等级): never seen unknown (missing data)",
@@ -286,8 +286,11 @@ communities = { wm-x = { outputs = { stars = 2, nothing = 1 }, null_outputs = ["
             encoding="utf-8",
         )
         report = run_cases(policyengine.load_pack(folder))
-        assert [r.error for r in report.results] == ["RuntimeError: 坏了"] * 2
-        assert failure_lines(report.results[0])[1] == "  error: RuntimeError: 坏了"
+        hooks = folder / "hooks.py"
+        assert [r.error for r in report.results] == [
+            f"{hooks}: hook pack_derive_facts failed: RuntimeError: 坏了"
+        ] * 2
+        assert failure_lines(report.results[0])[1] == f"  error: {report.results[0].error}"
 
     def test_values_compared(self) -> None:
         """Numbers match within a small tolerance; booleans are not numbers; dates are ISO."""
@@ -311,7 +314,7 @@ communities = { wm-x = { outputs = { stars = 2, nothing = 1 }, null_outputs = ["
             ("output", "grade"),
         ]
         assert failed["mismatches"][0]["finding"]["inputs"] == {"community.households": 500}
-        assert data["coverage"]["percent"] == 40.0
+        assert data["coverage"]["percent"] == 45.45
 
 
 class TestCoverage:
@@ -329,8 +332,8 @@ class TestCoverage:
             "parameter good_score (良好线): not tested before 2020-01-01 (no value then)",
             "parameter min_households (最少户数): not tested before 2021-01-01 (no value then)",
         ]
-        assert (report.coverage.covered, report.coverage.total) == (13, 18)
-        assert report.coverage.summary() == "coverage 72.2% (13/18 items)"
+        assert (report.coverage.covered, report.coverage.total) == (14, 19)
+        assert report.coverage.summary() == "coverage 73.6% (14/19 items)"
 
     def test_dated_parameter_windows(self, gaps: policyengine.Pack) -> None:
         """Each stretch between a parameter's changes is an item, covered by the cases in it."""
@@ -424,14 +427,14 @@ class TestCommand:
         assert code == 0
         assert out.splitlines()[:2] == [
             "fixture-gaps: 5 passed, 0 failed",
-            "coverage 72.2% (13/18 items); not covered:",
+            "coverage 73.6% (14/19 items); not covered:",
         ]
 
     def test_min_coverage(self, in_cases: Path) -> None:
         """Coverage below --min-coverage exits 1; at or above it exits 0."""
         code, out, _ = run_cli("test", "gaps", "--min-coverage", "80")
         assert code == 1
-        assert out.splitlines()[-1] == "coverage 72.2% is below --min-coverage 80%"
+        assert out.splitlines()[-1] == "coverage 73.6% is below --min-coverage 80%"
         assert run_cli("test", "gaps", "--min-coverage", "72")[0] == 0
 
     def test_min_coverage_is_a_percentage(self, in_cases: Path) -> None:
@@ -484,7 +487,7 @@ class TestCommand:
         monkeypatch.setattr(policyengine.api, "installed_packs", lambda: {wuma.id: wuma})
         code, out, _ = run_cli("test", "--min-coverage", "100")
         assert code == 0
-        assert out.splitlines()[-1] == "coverage 100.0% (85/85 items)"
+        assert out.splitlines()[-1] == "coverage 100.0% (113/113 items)"
 
 
 class TestPytestPlugin:
@@ -513,7 +516,7 @@ class TestPytestPlugin:
                 "    quote: 「社区规模不少于500户。」",
                 "*policy pack coverage*",
                 "fixture-failing:",
-                "  coverage 40.0% (4/10 items); not covered:",
+                "  coverage 45.4% (5/11 items); not covered:",
             ]
         )
         assert "Traceback" not in result.stdout.str()
@@ -537,7 +540,7 @@ class TestPytestPlugin:
         result = pytester.runpytest(*plugin_args(), "gaps", "--pack-min-coverage", "90")
         result.assert_outcomes(passed=5)
         assert result.ret == 1
-        result.stdout.fnmatch_lines(["  coverage 72.2% is below --pack-min-coverage 90%"])
+        result.stdout.fnmatch_lines(["  coverage 73.6% is below --pack-min-coverage 90%"])
         assert pytester.runpytest(*plugin_args(), "gaps", "--pack-min-coverage", "70").ret == 0
 
     def test_only_cases_of_a_pack(self, pytester: pytest.Pytester) -> None:

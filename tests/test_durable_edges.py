@@ -388,14 +388,16 @@ class TestTwoVersionsOfOnePack:
 class TestThreads:
     """(m) Concurrent evaluations give the same results as sequential ones."""
 
-    def test_four_threads_agree_with_sequential(self, wuma):
-        """4 threads × 500 evaluations of different communities match the sequential results."""
+    @pytest.mark.parametrize("n", [4, 8])
+    def test_threads_agree_with_sequential(self, wuma, n):
+        """4 or 8 threads × 500 evaluations of different communities match the sequential
+        results."""
         docs = [[wuma_doc(f"th{t}-{i}", 600 + (7 * i + 13 * t) % 350,
                           vetoes=("leadership",) if i % 17 == 0 else (), previous=i % 6)
-                 for i in range(500)] for t in range(4)]
+                 for i in range(500)] for t in range(n)]
         sequential = [[policyengine.evaluate(d, wuma, as_of=AS_OF).to_dict() for d in batch]
                       for batch in docs]
-        concurrent: list[list[dict] | None] = [None] * 4
+        concurrent: list[list[dict] | None] = [None] * n
         errors: list[BaseException] = []
 
         def work(t: int) -> None:
@@ -405,7 +407,7 @@ class TestThreads:
             except BaseException as exc:  # reported by the assertion below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(n)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -421,19 +423,25 @@ def _rss_mb() -> float:
 
 @pytest.mark.slow
 class TestMemory:
-    """(n) Sessions are retracted, never accumulated: memory stays flat."""
+    """(n) Sessions are retracted, never accumulated: memory stays flat.
+
+    Not run by default: ``pytest -m slow tests/test_durable_edges.py`` (a few minutes).
+    """
 
     @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
-    def test_one_hundred_thousand_evaluations_flat_memory(self, wuma):
-        """RSS grows less than 20 MB over 100,000 evaluations after a 2,000 warm-up."""
+    def test_one_million_evaluations_flat_memory(self, wuma):
+        """RSS, sampled every 100,000 evaluations of 1,000,000 after a 2,000 warm-up, grows
+        less than 20 MB in all."""
         communities = [policyengine.load_facts(wuma_doc(f"m{i}", 600 + i % 350, previous=i % 6))
                        for i in range(1000)]
         for i in range(2000):
             policyengine.evaluate(communities[i % 1000], wuma, as_of=AS_OF)
-        before = _rss_mb()
-        for i in range(100_000):
+        samples = [_rss_mb()]
+        for i in range(1_000_000):
             policyengine.evaluate(communities[i % 1000], wuma, as_of=AS_OF)
-        assert _rss_mb() - before < 20
+            if i % 100_000 == 99_999:
+                samples.append(_rss_mb())
+        assert max(samples) - samples[0] < 20, [round(s, 1) for s in samples]
 
 
 class TestEngineErrors:

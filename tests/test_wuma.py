@@ -288,11 +288,12 @@ class TestDates:
     """The document is dated 2013-04-10 and applies from then on."""
 
     def test_before_the_document(self, ev):
-        """On 2013-04-09 the verdict and every finding but the territory's are not_applicable."""
+        """On 2013-04-09 the verdict and every finding, the territory's too, are not_applicable;
+        the territory's sentence still says where the community lies."""
         result = ev(doc(600, 250), as_of=dt.date(2013, 4, 9))
         assert "not_applicable" == result.verdict
-        assert {"not_applicable"} == {f.outcome for f in result.findings if f.rule != "scope"}
-        assert "pass" == result.finding("scope").outcome  # the street is still where it is
+        assert {"not_applicable"} == {f.outcome for f in result.findings}
+        assert "五马街道范围内" in result.finding("scope").message
 
     def test_on_the_day_of_the_document(self, ev):
         """On 2013-04-10 the pack applies."""

@@ -14,7 +14,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -28,22 +28,53 @@ from cattrs.gen import make_dict_structure_fn
 
 from policyengine.exceptions import FactProblem
 from policyengine.facts import DATE_PATTERN, Range
+from policyengine.limits import MAX_EXACT_INT, MAX_TEXT_BYTES
 
-__all__ = ["converter", "describe", "problems_of"]
+__all__ = ["check_text", "converter", "describe", "problems_of"]
 
 
 def describe(value: Any) -> str:
+    """A value as a message shows it: JSON-like, short, printable."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        shown = value if len(value) <= 80 else value[:77] + "…"
+        try:
+            shown.encode("utf-8")
+        except UnicodeEncodeError:  # an unpaired surrogate cannot be printed
+            return json.dumps(shown)
+        return json.dumps(shown, ensure_ascii=False)
+    if value is None:
+        return "null (no value)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    if isinstance(value, dict):
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {len(str(value)) if value.bit_length() < 10_000 else 'many'} digits"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Mapping):
         return "a table"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
-    return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return f"a value of type {type(value).__name__}"
+
+
+def check_text(value: str) -> str:
+    """``value`` if the engine compares it exactly: valid Unicode, under 64 KiB."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"text with an unpaired surrogate (U+{ord(value[exc.start]):04X} at character "
+            f"{exc.start}) is not valid Unicode"
+        ) from None
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(
+            f"text of {size:,} bytes is longer than the limit of {MAX_TEXT_BYTES:,} bytes"
+        )
+    return value
 
 
 def _number(value: Any, base: type, rng: Range | None) -> Any:
@@ -51,13 +82,15 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
         raise TypeError(f"{describe(value)} is not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{describe(value)} is not a finite number")
-    if base is int:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise TypeError(f"{describe(value)} is not a whole number")
-            value = int(value)
-        if not -(2**63) <= value < 2**63:
-            raise ValueError(f"{value} is too large")
+    if abs(value) > MAX_EXACT_INT:
+        shown = str(value) if isinstance(value, int) and value.bit_length() < 200 else "a number"
+        raise ValueError(
+            f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
+        )
+    if base is int and isinstance(value, float):
+        if not value.is_integer():
+            raise TypeError(f"{describe(value)} is not a whole number")
+        value = int(value)
     if rng is not None:
         if rng.max is not None and value > rng.max:
             raise ValueError(f"{describe(value)} is above the maximum {rng.max:g}")
@@ -92,7 +125,7 @@ def make_converter() -> cattrs.Converter:
     def structure_str(v: Any, _: Any) -> str:
         if not isinstance(v, str):
             raise TypeError(f"{describe(v)} is not text")
-        return v
+        return check_text(v)
 
     def structure_date(v: Any, _: Any) -> dt.date:
         if isinstance(v, dt.datetime):
@@ -168,11 +201,19 @@ def make_converter() -> cattrs.Converter:
         def structure(v: Any, _: Any) -> Any:
             if v is None and type(None) in args:
                 return None
-            if isinstance(v, dict) and tables:
+            if isinstance(v, Mapping) and tables:
                 for key, item in v.items():
-                    if isinstance(item, bool) or not isinstance(item, int | float):
-                        raise TypeError(f"{key}: {describe(item)} is not a number")
+                    if not isinstance(key, str):
+                        raise TypeError(f"{describe(key)} is not text")
+                    try:
+                        _number(item, float, None)
+                    except (TypeError, ValueError) as exc:
+                        raise type(exc)(f"{key}: {exc}") from None
                 return dict(v)
+            if isinstance(v, str):
+                check_text(v)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                _number(v, float if isinstance(v, float) else int, None)
             if isinstance(v, bool) and bool not in allowed:
                 raise TypeError(f"{describe(v)} is not a number or text")
             if isinstance(v, allowed):
@@ -193,9 +234,9 @@ def make_converter() -> cattrs.Converter:
         generated = make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True)
 
         def structure(v: Any, t: Any) -> Any:
-            if not isinstance(v, dict):
+            if not isinstance(v, Mapping):
                 raise TypeError(f"{describe(v)} is not a table")
-            return generated(v, t)
+            return generated(v if isinstance(v, dict) else dict(v), t)
 
         return structure
 

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from policyengine._converter import describe
+from policyengine.boundaries import check_as_of, check_parameters
 from policyengine.decisionlog import DecisionLog
-from policyengine.documents import load_document, structure_subject
+from policyengine.documents import load_document, structure_subject, validated
 from policyengine.engine import evaluate_community
-from policyengine.exceptions import FactProblem, FactsError
+from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.gaps import with_gaps
 from policyengine.i18n import check_lang
@@ -49,10 +51,18 @@ def load_facts(facts: FactsInput) -> Community | Jurisdiction:
     Raises :class:`~policyengine.exceptions.FactsError` listing every problem with its path.
     """
     if isinstance(facts, Community | Jurisdiction):
-        return facts
+        return validated(facts)
     if isinstance(facts, str | Path):
         return load_document(facts)
-    return structure_subject(facts)
+    if not isinstance(facts, Mapping):
+        raise FactsError(
+            [
+                FactProblem(
+                    "", f"{describe(facts)} is not facts: give a dict, a file path or typed facts"
+                )
+            ]
+        )
+    return structure_subject(facts)  # includes need a file: refused for data
 
 
 def check_facts(facts: Mapping[str, Any] | str | Path) -> tuple[FactProblem, ...]:
@@ -67,9 +77,11 @@ def check_facts(facts: Mapping[str, Any] | str | Path) -> tuple[FactProblem, ...
 def _pack(pack: str | Path | Pack) -> Pack:
     if isinstance(pack, Pack):
         return pack
+    if not isinstance(pack, str | Path):
+        raise InputError(f"pack: {describe(pack)} is not a pack id, a pack folder or a Pack")
     found = default_registry().resolve(pack)
     if len(found) != 1:
-        raise ValueError("evaluate() takes one pack; use evaluate_all() for every pack")
+        raise InputError("evaluate() takes one pack; use evaluate_all() for every pack")
     return found[0]
 
 
@@ -93,9 +105,11 @@ def evaluate(
     ``decision_log`` (a :class:`~policyengine.decisionlog.DecisionLog` or a file) appends
     the decision to a log that ``policyengine replay`` reads.
     """
+    as_of = check_as_of(as_of)
     check_lang(lang)
     subject = load_facts(facts)
     loaded = _pack(pack)
+    parameters = check_parameters(loaded, parameters)
     if isinstance(subject, Jurisdiction):
         result = evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
     else:
@@ -115,6 +129,7 @@ def evaluate_all(
     lang: str = "zh",
 ) -> list[Result]:
     """Evaluate against every installed pack, in pack id order."""
+    as_of = check_as_of(as_of)
     subject = load_facts(facts)
     return [
         evaluate(subject, pack, as_of=as_of, decision_log=decision_log, lang=lang)

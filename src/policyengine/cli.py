@@ -15,6 +15,8 @@ to ``--output``); 3 unknown pack.
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -50,18 +52,71 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Run the command line; returns the exit code."""
-    stdin, out, err = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    """Run the command line; returns the exit code.
+
+    No traceback reaches the user: bad input and bad packs exit 2 (an unknown pack 3) with
+    a message; a closed pipe on standard output (``policyengine packs | head -1``) ends
+    quietly with 141, as a program stopped by SIGPIPE; anything else is reported as an
+    internal error in one line, exit 2.
+    """
+    stdin = stdin if stdin is not None else sys.stdin
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
     try:
-        commands = _commands()
-        args = parser(commands).parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_INPUT if exc.code else EXIT_OK
-    try:
+        try:
+            commands = _commands()
+            args = parser(commands).parse_args(argv)
+        except SystemExit as exc:
+            return EXIT_INPUT if exc.code else EXIT_OK
         return commands[args.command].run(args, Streams(stdin, out, err))
     except UnknownPackError as exc:
-        print(f"policyengine: {exc}", file=err)
+        _say(err, f"policyengine: {exc}")
         return EXIT_UNKNOWN_PACK
     except PolicyEngineError as exc:
-        print(f"policyengine: {exc}", file=err)
+        _say(err, f"policyengine: {exc}")
         return EXIT_INPUT
+    except BrokenPipeError:
+        _silence(out)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _say(err, "policyengine: interrupted")
+        return EXIT_INTERRUPTED
+    except RecursionError:
+        _say(err, "policyengine: the input nests too deeply to be read")
+        return EXIT_INPUT
+    except OSError as exc:  # a file the command could not read or write
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(err, f"policyengine: {where}{exc.strerror or exc}")
+        return EXIT_INPUT
+    except MemoryError:
+        _say(err, "policyengine: out of memory")
+        return EXIT_INPUT
+    except Exception as exc:  # a bug: one line, not a traceback
+        _say(err, f"policyengine: internal error ({type(exc).__name__}: {exc}); please report it")
+        return EXIT_INPUT
+
+
+EXIT_BROKEN_PIPE = 128 + 13
+"""Standard output was closed by its reader (SIGPIPE), as ``head`` does."""
+EXIT_INTERRUPTED = 128 + 2
+"""Interrupted (SIGINT, Ctrl-C)."""
+
+
+def _say(err: TextIO | None, text: str) -> None:
+    """Print a message on standard error, whatever it holds and whatever state stderr is in."""
+    if err is None:
+        return
+    try:
+        encoding = getattr(err, "encoding", None) or "utf-8"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=err)
+    except (OSError, ValueError, LookupError):
+        pass
+
+
+def _silence(out: TextIO | None) -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno() if out is not None else 1)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass

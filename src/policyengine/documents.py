@@ -7,18 +7,39 @@ The strict converter of :mod:`policyengine._converter` turns dicts into the clas
 
 from __future__ import annotations
 
-import glob
 import json
+import os
+import stat
 import tomllib
+import typing
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from policyengine._converter import converter, describe, problems_of
-from policyengine.exceptions import DocumentError, FactProblem, FactsError
-from policyengine.facts import Community, Jurisdiction, JurisdictionInfo, check_community
+import attrs
 
-__all__ = ["load_document", "parse_document", "structure_community", "structure_subject"]
+from policyengine import pack_facts
+from policyengine._converter import converter, describe, problems_of
+from policyengine.exceptions import DocumentError, FactProblem, FactsError, InputError
+from policyengine.facts import (
+    Community,
+    CommunityInfo,
+    Jurisdiction,
+    JurisdictionInfo,
+    check_community,
+)
+from policyengine.includes import IncludeBudget, included
+from policyengine.limits import MAX_NESTING
+
+__all__ = [
+    "load_document",
+    "parse_document",
+    "read_stdin",
+    "structure_community",
+    "structure_subject",
+    "validated",
+]
 
 Subject = Community | Jurisdiction
 
@@ -37,11 +58,27 @@ def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     """A :class:`Community` from a dict, or :class:`FactsError` with every problem."""
     if not isinstance(data, Mapping) or "community" not in data:
         raise FactsError([FactProblem(f"{prefix}community", "is required (a table with an id)")])
-    community: Community = _structure(data, Community, prefix)
-    problems = check_community(community, prefix)
+    own: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+    namespaces = pack_facts.known_namespaces()
+    if namespaces & set(data) or "pack_facts" in data:
+        data = dict(data)
+        if data.pop("pack_facts", None) is not None:  # given in namespace tables, not by name
+            problems.append(
+                FactProblem(f"{prefix}pack_facts", "unknown field (not in the facts vocabulary)")
+            )
+        for namespace in sorted(namespaces & set(data)):
+            values, found = pack_facts.read_facts(namespace, data.pop(namespace), prefix)
+            own.update(values)
+            problems.extend(found)
+    try:
+        community: Community = _structure(data, Community, prefix)
+    except FactsError as exc:
+        raise FactsError([*problems, *exc.problems]) from None
+    problems.extend(check_community(community, prefix))
     if problems:
         raise FactsError(problems)
-    return community
+    return attrs.evolve(community, pack_facts=own) if own else community
 
 
 _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
@@ -91,35 +128,119 @@ def _community_entries(
     if not isinstance(raw, list):
         problems.append(FactProblem(f"{prefix}communities", "is not a list"))
         return
+    budget = IncludeBudget()
     for i, entry in enumerate(raw):
         where = f"{prefix}communities[{i}]"
         if isinstance(entry, Mapping) and set(entry) == {"include"}:
-            patterns = entry["include"]
-            patterns = [patterns] if isinstance(patterns, str) else patterns
-            if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-                problems.append(FactProblem(f"{where}.include", "is not a list of paths or globs"))
-                continue
-            for pattern in patterns:
-                full = str((base or Path.cwd()) / pattern)
-                matches = sorted(glob.glob(full, recursive=True))
-                if not matches:
-                    problems.append(FactProblem(f"{where}.include", f"{pattern!r} matches no file"))
-                for match in matches:
-                    try:
-                        doc = parse_document(Path(match))
-                    except DocumentError as exc:
-                        problems.append(FactProblem(f"{where}.include", str(exc)))
-                        continue
-                    yield f"{match}: ", doc
+            for file, data in included(
+                entry["include"], where + ".include", base, budget, problems
+            ):
+                try:
+                    yield f"{file}: ", parse_document(file, data)
+                except DocumentError as exc:
+                    problems.append(FactProblem(where + ".include", str(exc)))
         else:
             yield f"{where}.", entry
 
 
+def _duplicate_ids(subject: Jurisdiction, problems: list[FactProblem]) -> None:
+    """A community or jurisdiction id given twice would be counted twice: an error."""
+    seen: dict[str, str] = {}
+
+    def visit(j: Jurisdiction, prefix: str) -> None:
+        for kind, key, item_id in (
+            ("jurisdiction", prefix + "jurisdiction.id", j.id),
+            *(
+                ("community", f"{prefix}communities[{i}].community.id", c.id)
+                for i, c in enumerate(j.communities)
+            ),
+        ):
+            label = f"{kind} {item_id}"
+            if label in seen:
+                problems.append(
+                    FactProblem(
+                        key,
+                        f"{kind} id {describe(item_id)} is given twice (also at {seen[label]}); "
+                        "each is counted once",
+                    )
+                )
+            else:
+                seen[label] = key
+        for i, child in enumerate(j.jurisdictions):
+            visit(child, f"{prefix}jurisdictions[{i}].")
+
+    visit(subject, "")
+
+
+_VALIDATED: weakref.WeakValueDictionary[int, Community | Jurisdiction] = (
+    weakref.WeakValueDictionary()
+)
+"""Typed facts this module built (and so checked), by ``id()``: they are not checked again."""
+
+
+def validated(subject: Community | Jurisdiction) -> Community | Jurisdiction:
+    """Typed facts built in Python, checked as a document would be (FactsError if not).
+
+    ``Community(...)`` and ``Jurisdiction(...)`` objects skip the converter: their fields
+    may hold anything. They are turned back into data and read again; objects this module
+    built are returned as they are.
+    """
+    if _VALIDATED.get(id(subject)) is subject:
+        return subject
+    wrong = list(_untyped(subject, ""))
+    if wrong:
+        raise FactsError(wrong)
+    try:
+        data = attrs.asdict(subject)
+    except Exception as exc:  # attrs.asdict of a malformed object
+        raise FactsError([FactProblem("", f"not facts: {exc}")]) from None
+    for path, value in dict(data.pop("pack_facts", None) or {}).items():
+        namespace, _, name = str(path).partition(".")  # read again from the namespace's table
+        data.setdefault(namespace, {})[name] = value
+    checked = structure_subject(data)
+    _VALIDATED[id(subject)] = subject if checked == subject else checked
+    return checked
+
+
+def _untyped(value: Any, prefix: str) -> Iterator[FactProblem]:
+    """Sections of typed facts that are not of their class (a dict where a section belongs)."""
+    cls = type(value)
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        item = getattr(value, field.name, None)
+        expected = hints[field.name]
+        where = f"{prefix}{field.name}"
+        if attrs.has(expected):
+            if not isinstance(item, expected):
+                yield FactProblem(
+                    where,
+                    f"{describe(item)} is not a {expected.__name__}: build typed facts from "
+                    f"typed sections, or pass the whole document as a dict",
+                )
+            elif expected in (CommunityInfo, JurisdictionInfo):
+                continue
+        elif typing.get_origin(expected) is tuple:
+            kind = typing.get_args(expected)[0]
+            if not isinstance(item, tuple) or not all(isinstance(i, kind) for i in item):
+                yield FactProblem(where, f"is not a tuple of {kind.__name__}")
+                continue
+            for i, child in enumerate(item):
+                yield from _untyped(child, f"{where}[{i}].")
+
+
 def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
     """A community or jurisdiction document (told apart by its top-level table)."""
+    subject = _structure_subject(data, base)
+    _VALIDATED[id(subject)] = subject
+    return subject
+
+
+def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction:
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
         subject = _structure_jurisdiction(data, "", base, problems)
+        if subject is not None:
+            _duplicate_ids(subject, problems)
         if problems or subject is None:
             raise FactsError(problems)
         return subject
@@ -130,32 +251,86 @@ def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisd
     )
 
 
-def parse_document(path: Path, text: str | None = None) -> Any:
-    """The raw data of a TOML or JSON file (JSON for ``.json`` and for standard input)."""
+def read_stdin(stdin: Any) -> str | bytes:
+    """All of standard input, as bytes where possible (:func:`parse_document` then checks
+    the UTF-8 and names the byte that is not), or :class:`InputError` if it is closed."""
+    if stdin is None or getattr(stdin, "closed", False):
+        raise InputError("-: standard input is closed")
+    try:
+        buffer = getattr(stdin, "buffer", None)
+        data: str | bytes = buffer.read() if buffer is not None else stdin.read()
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError included (a text stream)
+        raise InputError(f"-: cannot read standard input: {exc}") from None
+    return data
+
+
+def parse_document(path: Path, text: str | bytes | None = None) -> Any:
+    """The raw data of a TOML or JSON file (JSON for ``.json`` and for standard input).
+
+    The file is UTF-8, with or without a byte-order mark; tables and lists nest at most
+    :data:`MAX_NESTING` deep.
+    """
     name = str(path)
     if text is None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DocumentError(f"{name}: cannot read the file: {exc}") from None
-    if path.suffix.lower() == ".toml":
+            mode = os.stat(path).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero would never end
+                raise DocumentError(f"{name}: is a device, not a file (use - for standard input)")
+            text = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
+        except ValueError:  # a NUL or an unpaired surrogate in the name
+            raise DocumentError(f"{describe(name)}: is not a file name") from None
+    if isinstance(text, bytes):
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise DocumentError(f"{name}: not valid TOML: {exc}") from None
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{name}: not UTF-8 text (byte 0x{text[exc.start]:02x} at position {exc.start}); "
+                "save the file as UTF-8"
+            ) from None
+    text = text.removeprefix("\ufeff")
+    toml = path.suffix.lower() == ".toml"
+    kind = "TOML" if toml else "JSON"
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(f"{name}: not valid JSON: {exc}") from None
-    except ValueError as exc:
-        raise DocumentError(f"{name}: not valid JSON: {exc}") from None
+        data = tomllib.loads(text) if toml else json.loads(text, parse_constant=_reject_constant)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(f"{name}: not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise DocumentError(
+            f"{name}: not valid {kind}: tables and lists nest deeper than {MAX_NESTING} levels"
+        ) from None
+    except ValueError as exc:  # NaN/Infinity; integers of more than 4,300 digits
+        detail = str(exc)
+        if "digits" in detail:
+            detail = "a number has more than 4,300 digits"
+        raise DocumentError(f"{name}: not valid {kind}: {detail}") from None
+    where = _too_deep(data)
+    if where is not None:
+        raise DocumentError(
+            f"{name}: {where or 'the document'}: tables and lists nest deeper than "
+            f"{MAX_NESTING} levels"
+        )
+    return data
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+def _too_deep(data: Any) -> str | None:
+    """The path of the first value nested deeper than :data:`MAX_NESTING`, or None."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return where
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                stack.append((item, f"{where}.{key}" if where else str(key), depth + 1))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                stack.append((item, f"{where}[{i}]", depth + 1))
+    return None
 
 
-def load_document(path: str | Path, text: str | None = None) -> Community | Jurisdiction:
+def load_document(path: str | Path, text: str | bytes | None = None) -> Community | Jurisdiction:
     """Read and check a facts document; errors name the file, the field path and the value."""
     path = Path(path)
     data = parse_document(path, text)
@@ -163,3 +338,7 @@ def load_document(path: str | Path, text: str | None = None) -> Community | Juri
         return structure_subject(data, path.parent)
     except FactsError as exc:
         raise FactsError(exc.problems, source=str(path)) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")

@@ -26,7 +26,7 @@ from typing import Any, cast
 import attrs
 import pluggy
 
-from policyengine import duties, scope
+from policyengine import duties, relative_time, scope
 from policyengine import expressions as ex
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
@@ -70,9 +70,10 @@ class _HookUse:
 
 
 def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
-    return _HookUse(
-        bool(pm.hook.pack_derive_facts.get_hookimpls()), bool(pm.hook.pack_outputs.get_hookimpls())
-    )
+    def used(caller: Any) -> bool:  # the hook guard's wrappers do not count
+        return any(not impl.wrapper for impl in caller.get_hookimpls())
+
+    return _HookUse(used(pm.hook.pack_derive_facts), used(pm.hook.pack_outputs))
 
 
 _PLUGINS: weakref.WeakKeyDictionary[Pack, tuple[pluggy.PluginManager, _HookUse]] = (
@@ -402,6 +403,11 @@ def _decide_deadline(
         evidence = facts.get(item.fact_paths[0])
     else:
         evidence = None if _missing(item.evidence_sources, values) else item.evidence_id in matched
+    if dl.after is not None:  # a term that runs from a date fact
+        due = relative_time.due_of(dl, facts)
+        if due is None:
+            return make("unknown", Reason("require_unknown", {"paths": [dl.after]})), None
+        dl = attrs.evolve(dl, due=due)
     a = assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
     message: Text = a.message
@@ -484,11 +490,13 @@ def _decide(
             by_rule[d.deadline.id], next_due = _decide_deadline(d, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
+    scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
     for out in plan.outputs:
         # where the pack does not apply, its outputs say nothing: null
         outputs[out.name] = (
-            ex.evaluate(out.expression, facts, params) if applicable is not False else None
+            ex.evaluate(out.expression, scope, params) if applicable is not False else None
         )
+        scope[f"outputs.{out.name}"] = outputs[out.name]
     late: dict[str, Any] = {}
     if plan.summaries:
         decided = list(by_rule.values())
@@ -555,6 +563,7 @@ def prepare(
     standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
     facts = flatten(community, plan.read_paths)
     facts.update(_context_facts(pack, as_of, standard))
+    facts.update(relative_time.window_counts(pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
             facts[d.path] = ex.evaluate(d.expression, facts, params)
@@ -609,7 +618,9 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
-        findings = scope.with_scope(pack.info.scope, where, findings)
+        findings = scope.with_scope(
+            pack.info.scope, where, findings, applies=applicable is not False
+        )
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,

@@ -286,6 +286,11 @@ class Community:
     activities: Activities = _EMPTY_ACTIVITIES
     happiness: Happiness = _EMPTY_HAPPINESS
     reporting: Reporting = _EMPTY_REPORTING
+    pack_facts: Mapping[str, Any] = attrs.field(
+        factory=dict, hash=False, metadata={"vocabulary": False}
+    )
+    """Facts packs declare for themselves, by path (``civility_rating.score``): see
+    :mod:`policyengine.pack_facts`. A facts document gives them in the namespace's table."""
 
     @property
     def id(self) -> str:
@@ -400,6 +405,8 @@ def fact_type_of(tp: Any) -> FactType | None:
 def _walk(cls: type, prefix: str) -> Iterator[tuple[str, FactType]]:
     hints = typing.get_type_hints(cls, include_extras=True)
     for field in attrs.fields(cls):
+        if field.metadata.get("vocabulary") is False:
+            continue
         path = f"{prefix}{field.name}"
         ftype = _fact_type(hints[field.name])
         if ftype is not None:
@@ -453,9 +460,10 @@ def flatten(
             fact_catalogue("community" if isinstance(subject, Community) else "jurisdiction")
         )
     out: dict[str, Any] = {}
+    own = subject.pack_facts if isinstance(subject, Community) else {}
     for path in paths:
         get = _GETTERS.get(path)
-        out[path] = None if get is None else get(subject)
+        out[path] = own.get(path) if get is None else get(subject)
     return out
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "dated_value_problems",
     "pack_problems",
     "probes",
+    "unreadable_expressions",
     "value_type_problems",
 ]
 
@@ -233,3 +234,46 @@ def pack_problems(
         for i, scale in enumerate(scales):
             found.extend(band_problems(i, scale, states))
     return [f"{item}: {message}" for item, message in found]
+
+
+def unreadable_expressions(raw: Any) -> list[str]:
+    """Expressions that do not parse or exceed the language's limits, named by their rule.
+
+    ``raw`` is the pack file as read (``pack._PackFile``). Checked when the pack is read
+    (before its hooks run); types and the rules engine's own limits are checked when the
+    pack is compiled.
+    """
+    texts: list[tuple[str, str | None]] = [
+        ("pack.applicability.when", raw.pack.applicability.when if raw.pack.applicability else None)
+    ]
+    for i, rule in enumerate(raw.rules):
+        texts += [(f"rules[{i}] ({rule.id}).when", rule.when)]
+        texts += [(f"rules[{i}] ({rule.id}).require", rule.require)]
+    for i, scale in enumerate(raw.scales):
+        texts += [(f"scales[{i}] ({scale.id}).input", scale.input)]
+        texts += [(f"scales[{i}] ({scale.id}).when", scale.when)]
+        texts += [
+            (f"scales[{i}] ({scale.id}).bands[{j}].min", band.min)
+            for j, band in enumerate(scale.bands)
+            if isinstance(band.min, str)
+        ]
+    for i, dl in enumerate(raw.deadlines):
+        texts += [(f"deadlines[{i}] ({dl.id}).when", dl.when)]
+        texts += [(f"deadlines[{i}] ({dl.id}).evidence", dl.evidence)]
+    for i, d in enumerate(raw.derived):
+        texts += [(f"derived[{i}] ({d.path}).expression", d.expression)]
+    for i, agg in enumerate(raw.aggregates):
+        texts += [(f"aggregates[{i}] ({agg.path}).condition", agg.condition)]
+    texts += [
+        (f"outputs.{name}", out if isinstance(out, str) else out.expression)
+        for name, out in raw.outputs.items()
+    ]
+    problems: list[str] = []
+    for where, text in texts:
+        if text is None:
+            continue
+        try:
+            ex.parse(text)
+        except ex.ExpressionError as exc:
+            problems.append(f"{where}: {exc}")
+    return problems

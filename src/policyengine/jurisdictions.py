@@ -246,7 +246,9 @@ def evaluate_jurisdiction(
         applicable = where.inside
     verdict = _own_verdict(findings, applicable)
     if where is not None and pack.info.scope is not None:
-        findings = scope.with_scope(pack.info.scope, where, findings)
+        findings = scope.with_scope(
+            pack.info.scope, where, findings, applies=applicable is not False
+        )
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,

@@ -19,12 +19,15 @@ from typing import Any, Literal
 
 import attrs
 
+from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
-from policyengine.invariants import pack_problems
-from policyengine.packhooks import load_hooks
+from policyengine.invariants import pack_problems, unreadable_expressions
+from policyengine.pack_kinds import FactList, Summary, Table, TableRow, Tally
+from policyengine.packhooks import hooks_file, load_hooks
 from policyengine.programme import programme_start, standard_year
 from policyengine.scope import Pilot, Scope
+from policyengine.source import NOT_STATED, Output, SourceDocument, probe_day, source_problems
 
 __all__ = [
     "Aggregate",
@@ -33,6 +36,7 @@ __all__ = [
     "Deadline",
     "Derived",
     "FactList",
+    "Output",
     "Pack",
     "PackInfo",
     "Parameter",
@@ -48,23 +52,7 @@ __all__ = [
     "load_pack",
 ]
 
-NOT_STATED = "not stated in the document"
 ParamValue = bool | int | float | str | dict[str, float]
-
-
-@attrs.frozen
-class SourceDocument:
-    """The government document a pack is read from."""
-
-    title: str
-    issuer: tuple[str, ...]
-    date: dt.date
-    number: str | None = None
-    """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
-    seed: str | None = None
-    text: str | None = None  # the document's text shipped in the pack, e.g. source.txt
-    url: str | None = None
-    notes: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -174,6 +162,12 @@ class Derived:
     expression: str | None = None
     clause: str | None = None
     quote: str | None = None
+    count_dates: str | None = None
+    """A date-list fact: the derived fact counts its dates in a window (relative_time)."""
+    within_years: int | None = None
+    within_months: int | None = None
+    before: str | None = None
+    """The date fact the window ends on (included), or ``as_of`` (the default)."""
 
 
 @attrs.frozen
@@ -284,6 +278,10 @@ class Deadline:
     title_en: str | None = None
     area: str | None = None
     note: str | None = None
+    after: str | None = None
+    """``once`` only, instead of ``due``: a date fact the deadline runs from (relative_time)."""
+    years: int | None = None
+    months: int | None = None
 
 
 @attrs.frozen
@@ -312,95 +310,6 @@ class Aggregate:
 
 
 @attrs.frozen
-class TableRow:
-    """One level of a :class:`Table`: the parameters that hold its amounts and payers."""
-
-    level: int
-    first: str | None = None
-    """The parameter holding the amount for reaching this level the first time."""
-    step: str | None = None
-    """The parameter holding the amount for the step from ``level - 1`` up to this level."""
-    payers: str | None = None
-    """The parameter holding ``{payer: share}`` for the amounts of this level."""
-    outputs: dict[str, str] = attrs.Factory(dict)
-    """Text outputs at this level (e.g. who evaluates it)."""
-
-
-@attrs.frozen
-class Table:
-    """Amounts by level reached (e.g. 四(六)'s rewards): first ratings and each step climbed.
-
-    A first rating (``previous`` is 0) earns the level's ``first`` amount; a promotion
-    earns the ``step`` amount of every level climbed; a kept or lowered level earns 0. A
-    step whose parameter has no value (not stated in the document) makes the amount null,
-    never 0. Each amount is split by its level's ``payers`` shares (the last payer takes
-    the rounding remainder).
-    """
-
-    id: str
-    level: str
-    """The output (of a scale) holding the level reached; 0 means none."""
-    previous: str
-    """The fact holding the level held before (0: none)."""
-    rows: tuple[TableRow, ...]
-    output: str
-    payers_output: str | None = None
-    unit: str = "元"
-    level_names: dict[str, str] = attrs.Factory(dict)
-    """How the document names each level (``{"3": "三星级"}``), for messages."""
-    words: dict[str, str] = attrs.Factory(dict)
-    """Words for messages: ``amount`` (奖励), ``level`` (等级), ``lowered`` (降级),
-    ``level_unit`` (after a level number, e.g. " 星")."""
-
-
-@attrs.frozen
-class Summary:
-    """Whether a subject meets every binding requirement: a true/false/null output.
-
-    False when a counted finding fails (``fail``, ``overdue``, ``met_late``); null when
-    one is unknown, when the pack's applicability is not true, when ``when`` does not
-    hold, or (``requires_a_pass``) when none passes; else true. Counted: the binding
-    findings of condition rules, scales and deadlines (``with_area``: only those with an
-    area).
-    """
-
-    output: str
-    title: str
-    when: str | None = None
-    expected: str | None = None
-    """What the summary rule's finding shows as required (default: from ``title``)."""
-    with_area: bool = False
-    requires_a_pass: bool = False
-
-
-@attrs.frozen
-class Tally:
-    """Findings counted by group: ``{group: {outcome: n}}``, every group listed.
-
-    ``groups`` lists the groups in order (default: the areas of the pack's binding
-    community rules, in pack order); ``binding_only`` counts binding findings only.
-    """
-
-    output: str
-    by: Literal["area"] = "area"
-    groups: tuple[str, ...] = ()
-    count: tuple[str, ...] = ("pass", "fail", "unknown")
-    binding_only: bool = False
-
-
-@attrs.frozen
-class FactList:
-    """The facts under ``prefix`` read by the pack's community rules that are false (or missing).
-
-    Paths in pack order, each once; a fact that is missing is unknown, never false.
-    """
-
-    prefix: str
-    false_output: str | None = None
-    unknown_output: str | None = None
-
-
-@attrs.frozen
 class _PackFile:
     pack: PackInfo
     parameters: dict[str, Parameter] = attrs.Factory(dict)
@@ -410,7 +319,8 @@ class _PackFile:
     phases: tuple[Phase, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
-    outputs: dict[str, str] = attrs.Factory(dict)
+    outputs: dict[str, str | Output] = attrs.Factory(dict)
+    facts: dict[str, pack_facts.PackFact] = attrs.Factory(dict)
     tables: tuple[Table, ...] = ()
     summaries: tuple[Summary, ...] = ()
     tallies: tuple[Tally, ...] = ()
@@ -433,6 +343,10 @@ class Pack:
     phases: tuple[Phase, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
+    facts: Mapping[str, pack_facts.PackFact] = attrs.field(factory=dict)
+    """The pack's own facts, by path under its namespace (:mod:`policyengine.pack_facts`)."""
+    cited_outputs: Mapping[str, Output] = attrs.field(factory=dict)
+    """Outputs given as tables (title, clause, quote); their expressions are in ``outputs``."""
     tables: tuple[Table, ...] = ()
     summaries: tuple[Summary, ...] = ()
     tallies: tuple[Tally, ...] = ()
@@ -559,14 +473,23 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     them under its own checks). The rules themselves are compiled and checked on first
     evaluation, or by :func:`policyengine.engine.compile_pack`.
     """
-    folder = find_pack_folder(Path(path))
+    if not isinstance(path, str | Path):
+        raise PackError(f"{path!r} is not a pack folder (give a path)")
+    try:
+        folder = find_pack_folder(Path(path))
+    except ValueError:  # a NUL or an unpaired surrogate in the name
+        raise PackError(f"{path!r} is not a pack folder name") from None
     file = folder / "pack.toml"
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(f"{file}: cannot read the file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{file}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise PackError(f"{file}: not valid TOML: tables and lists nest too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise PackError(f"{file}: not valid TOML: a number has more than 4,300 digits") from None
     try:
         raw = converter.structure(data, _PackFile)
     except Exception as exc:  # cattrs groups
@@ -575,35 +498,44 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     problems = _check(raw) + _check_declared(raw)
     if check_invariants and not problems:
         years = raw.pack.programme.years if raw.pack.programme else None
-        problems = pack_problems(raw.parameters, raw.scales, raw.pack.source.date, years)
+        day = probe_day(raw.pack.source, raw.pack.effective_from)
+        problems = pack_problems(raw.parameters, raw.scales, day, years)
     if problems:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
+    if raw.pack.hooks is not None:
+        hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
     digest = _digest(folder, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
-    return Pack(
+    pack = Pack(
         info=raw.pack,
         parameters=params,
         derived=raw.derived,
         rules=raw.rules,
         scales=raw.scales,
-        outputs=raw.outputs,
+        outputs={k: v if isinstance(v, str) else v.expression for k, v in raw.outputs.items()},
+        cited_outputs={k: v for k, v in raw.outputs.items() if isinstance(v, Output)},
         path=folder,
         digest=digest,
         hooks=_load_hooks(folder, raw.pack, digest),
         phases=raw.phases,
         deadlines=raw.deadlines,
         aggregates=raw.aggregates,
+        facts=raw.facts,
         tables=raw.tables,
         summaries=raw.summaries,
         tallies=raw.tallies,
         fact_lists=raw.fact_lists,
     )
+    pack_facts.register(pack.id, pack.facts)
+    return pack
 
 
 def _check(raw: _PackFile) -> list[str]:
     """Structural checks a type cannot express (ids, duplicates, value entries)."""
     problems: list[str] = []
     info = raw.pack
+    problems.extend(source_problems(info.source, raw.derived, raw.deadlines))
+    problems.extend(pack_facts.check_declarations(info.id, raw.facts))
     if not _ID.match(info.id):
         problems.append(f"pack.id: {info.id!r} must be lower-case letters, digits and dashes")
     seen: set[str] = set()
@@ -636,7 +568,7 @@ def _check(raw: _PackFile) -> list[str]:
         if dl.id in seen:
             problems.append(f"{where}.id: {dl.id!r} is used twice")
         seen.add(dl.id)
-        if dl.kind == "once" and dl.due is None:
+        if dl.kind == "once" and dl.due is None and dl.after is None:
             problems.append(f"{where}.due: a once deadline needs its due date")
         if dl.kind == "monthly" and (dl.day is None or dl.start is None or dl.end is None):
             problems.append(f"{where}: a monthly deadline needs day, start and end")
@@ -666,6 +598,7 @@ def _check(raw: _PackFile) -> list[str]:
         has_citation = param.clause is not None or all(e.clause for e in param.values)
         if param.source is None and not has_citation:
             problems.append(f"{where}: cite the clause the value comes from (clause/quote)")
+    problems.extend(unreadable_expressions(raw))
     if info.programme is not None and info.programme.start_parameter not in raw.parameters:
         problems.append(
             f"pack.programme.start_parameter: {info.programme.start_parameter!r} is not a parameter"

@@ -33,6 +33,7 @@ import pluggy
 from policyengine import hookspecs
 from policyengine.contracts import Command, PackSource, Reporter
 from policyengine.exceptions import PackError, UnknownPackError
+from policyengine.hookguard import HookGuard
 from policyengine.pack import Pack, load_pack
 
 __all__ = [
@@ -128,6 +129,11 @@ def _new_pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PackError(f"{pack.path / (pack.info.hooks or '')}: {exc}") from None
+        # what the hooks raise or return is checked: a PackError naming the file and hook
+        guard = HookGuard(
+            str(pack.path / (pack.info.hooks or "")), {d.path: d.type for d in pack.derived}
+        )
+        pm.register(guard, name=f"guard:{pack.id}")
     return pm
 
 

@@ -111,6 +111,8 @@ def _class_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         required: list[str] = []
         for field in attrs.fields(cls):
+            if field.metadata.get("vocabulary") is False:  # packs' own facts: not the core
+                continue
             hint = hints[field.name]
             inner = _strip_optional(hint)
             ftype = fact_type_of(hint)

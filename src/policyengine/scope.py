@@ -243,9 +243,18 @@ def check_jurisdiction(
     return ScopeCheck(inside, message, inputs, units)
 
 
-def scope_finding(scope: Scope, check: ScopeCheck) -> Finding:
-    """The ``scope`` finding: pass inside, not_applicable elsewhere, unknown when not known."""
+def scope_finding(scope: Scope, check: ScopeCheck, applies: bool = True) -> Finding:
+    """The ``scope`` finding: pass inside, not_applicable elsewhere, unknown when not known.
+
+    Where the pack does not apply for another reason (``applies`` false: not in force, or its
+    applicability condition is false) the finding is ``not_applicable`` too, as every other.
+    """
     outcome = {True: "pass", False: "not_applicable", None: "unknown"}[check.inside]
+    message = check.message
+    if not applies and outcome != "not_applicable":
+        outcome = "not_applicable"
+        if check.inside is None:
+            message = f"本文件在此不适用，无需判断是否位于{scope.territory}。"
     return Finding(
         rule=SCOPE_RULE,
         outcome=outcome,  # type: ignore[arg-type]
@@ -256,7 +265,7 @@ def scope_finding(scope: Scope, check: ScopeCheck) -> Finding:
         inputs=check.inputs,
         expected=f"位于{scope.territory}",
         actual="; ".join(f"{k} = {'未知' if v is None else v}" for k, v in check.inputs.items()),
-        message=check.message,
+        message=message,
         binding=True,
     )
 
@@ -271,6 +280,9 @@ def with_units(finding: Finding, units: Sequence[str]) -> Finding:
     return attrs.evolve(finding, responsible=(*finding.responsible, *extra))
 
 
-def with_scope(scope: Scope, check: ScopeCheck, findings: Sequence[Finding]) -> list[Finding]:
+def with_scope(
+    scope: Scope, check: ScopeCheck, findings: Sequence[Finding], applies: bool = True
+) -> list[Finding]:
     """The scope finding first, then the findings, each naming the responsible level's unit."""
-    return [scope_finding(scope, check), *(with_units(f, check.units) for f in findings)]
+    first = scope_finding(scope, check, applies)
+    return [first, *(with_units(f, check.units) for f in findings)]

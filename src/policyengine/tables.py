@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from policyengine.documents import parse_document
+from policyengine.documents import parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
 
@@ -291,7 +291,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def _read_document(
-    path: Path, text: str | None = None, label: str | None = None
+    path: Path, text: str | bytes | None = None, label: str | None = None
 ) -> Iterator[Record]:
     data = parse_document(path, text)
     label = label or str(path)
@@ -324,7 +324,7 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
         _check_header(table)
     for name in names:
         if name == "-":
-            text = (stdin or sys.stdin).read()
+            text = read_stdin(stdin if stdin is not None else sys.stdin)
             yield from _read_document(Path("<stdin>.json"), text, "<stdin>")
             continue
         path = Path(name)

@@ -663,14 +663,16 @@ def jurisdiction_with(communities: list[dict[str, Any]], **facts: Any) -> dict[s
     return doc
 
 
-def mixed(n_pass: int, n_fail: int, n_unknown: int) -> list[dict[str, Any]]:
+def mixed(n_pass: int, n_fail: int, n_unknown: int, prefix: str = "") -> list[dict[str, Any]]:
     """Communities meeting every requirement, failing one, or missing one fact."""
-    out = [complete_community(f"p{i}") for i in range(n_pass)]
+    out = [complete_community(f"{prefix}p{i}") for i in range(n_pass)]
     out += [
-        with_fact(complete_community(f"f{i}"), "activities.civility", False) for i in range(n_fail)
+        with_fact(complete_community(f"{prefix}f{i}"), "activities.civility", False)
+        for i in range(n_fail)
     ]
     out += [
-        with_fact(complete_community(f"u{i}"), "activities.civility", ...) for i in range(n_unknown)
+        with_fact(complete_community(f"{prefix}u{i}"), "activities.civility", ...)
+        for i in range(n_unknown)
     ]
     return out
 
@@ -705,7 +707,7 @@ class TestCommunityShare:
         """The city's share counts the communities of its towns."""
         doc = city()
         child = town()
-        child["communities"] = mixed(1, 1, 0)
+        child["communities"] = mixed(1, 1, 0, prefix="town-")
         doc["jurisdictions"] = [child]
         doc["communities"] = mixed(2, 0, 0)
         result = evaluate(doc)

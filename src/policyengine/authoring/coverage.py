@@ -39,7 +39,18 @@ from policyengine.results import Finding, Result
 
 __all__ = ["Coverage", "CoverageItem", "Evaluation", "format_percent", "measure"]
 
-ItemKind = Literal["rule", "scale", "band", "parameter", "deadline"]
+ItemKind = Literal[
+    "rule",
+    "scale",
+    "band",
+    "parameter",
+    "deadline",
+    "condition",
+    "output",
+    "derived",
+    "applicability",
+    "in_force",
+]
 
 _LATE = frozenset({"overdue", "met_late"})
 
@@ -55,6 +66,8 @@ class Evaluation:
     """The case's parameter overrides."""
     subject: Community | Jurisdiction
     result: Result
+    checked_outputs: frozenset[str] = frozenset()
+    """The outputs the case's expectations name (its values or its nulls)."""
 
 
 @attrs.frozen
@@ -318,6 +331,151 @@ def _declare(pack: Pack, col: _Collector) -> None:
         what = _param_what(param)
         for check, missing in _param_windows(param):
             col.add("parameter", param.name, check, what, missing)
+    _declare_more(pack, col)
+
+
+def _comparisons(text: str | None) -> list[ex.Expr]:
+    """The comparisons of a condition that read a fact (its thresholds), in order."""
+    if text is None:
+        return []
+    found: list[ex.Expr] = []
+
+    def walk(e: ex.Expr) -> None:
+        if isinstance(e, ex.Compare | ex.Contains):
+            if _reads_facts(ex.fields_of(e)):
+                found.append(e)
+        elif isinstance(e, ex.And | ex.Or):
+            for item in e.items:
+                walk(item)
+        elif isinstance(e, ex.Not):
+            walk(e.item)
+
+    walk(ex.parse(text))
+    return found
+
+
+def _condition_items(rule: Rule) -> Iterator[tuple[str, ex.Expr]]:
+    """``(check prefix, comparison)`` for each threshold inside a rule's conditions.
+
+    A ``require`` that is a single comparison is left out: its rule's pass and unmet
+    items already show both sides.
+    """
+    if rule.kind != "condition":
+        return
+    for name, text in (("when", rule.when), ("require", rule.require)):
+        nodes = _comparisons(text)
+        if name == "require" and text is not None and nodes == [ex.parse(text)]:
+            continue
+        for k, node in enumerate(nodes):
+            yield f"{name}:{k}", node
+
+
+def _outputs_of(pack: Pack) -> list[str]:
+    """Every output key the pack states: its outputs, scales, deadlines, aggregates, phase."""
+    keys = [*pack.outputs, *(s.output for s in pack.scales)]
+    keys += [d.output for d in pack.deadlines if d.output]
+    keys += [a.result_output for a in pack.aggregates if a.result_output]
+    if pack.phases:
+        keys.append(pack.info.phase_output)
+    return list(dict.fromkeys(keys))
+
+
+def _declare_more(pack: Pack, col: _Collector) -> None:
+    """Items beyond outcomes: thresholds inside conditions, outputs, derived facts,
+    applicability and the dates in force."""
+    for rule in pack.rules:
+        for check, node in _condition_items(rule):
+            what = f"{rule.id} ({rule.clause}) {check.split(':')[0]} `{ex.render(node)}`"
+            col.add("condition", rule.id, f"{check}:true", what, "never seen true")
+            col.add("condition", rule.id, f"{check}:false", what, "never seen false")
+    for key in _outputs_of(pack):
+        col.add(
+            "output", key, "checked", f"output {key}", "no case checks it (outputs or null_outputs)"
+        )
+    for d in pack.derived:
+        if d.expression is None:
+            continue
+        what = f"derived fact {d.path} ({d.title})"
+        col.add("derived", d.path, "value", what, "never computed (no case gave its inputs)")
+        if _reads_facts(_fields(d.expression)):
+            col.add("derived", d.path, "unknown", what, "never seen unknown (an input missing)")
+    app = pack.info.applicability
+    if app is not None:
+        what = f"pack applicability `{app.when}` ({app.clause})"
+        col.add("applicability", "pack", "applies", what, "never seen to apply")
+        col.add("applicability", "pack", "not", what, "never seen not to apply")
+        col.add("applicability", "pack", "unknown", what, "never seen unknown (missing data)")
+    start, end = pack.info.effective_from, pack.info.effective_until
+    if start is not None:
+        what = f"in force from {start}"
+        col.add("in_force", "pack", f"before:{start}", what, "not tested the day before or earlier")
+        col.add("in_force", "pack", f"from:{start}", what, "not tested on or after it")
+    if end is not None:
+        what = f"in force until {end}"
+        col.add("in_force", "pack", f"until:{end}", what, "not tested on or before it")
+        col.add("in_force", "pack", f"after:{end}", what, "not tested after it")
+
+
+def _observe_more(
+    pack: Pack,
+    ev: Evaluation,
+    pairs: list[tuple[Community | Jurisdiction, Result]],
+    col: _Collector,
+) -> None:
+    label = ev.label
+    start, end = pack.info.effective_from, pack.info.effective_until
+    if start is not None:
+        col.see("in_force", "pack", f"{'before' if ev.as_of < start else 'from'}:{start}", label)
+    if end is not None:
+        col.see("in_force", "pack", f"{'after' if ev.as_of > end else 'until'}:{end}", label)
+    for key in ev.checked_outputs:
+        col.see("output", key, "checked", label)
+    if not pack.in_force(ev.as_of):
+        return
+    params = pack.parameters_at(ev.as_of, ev.parameters)
+    rules = {r.id: r for r in pack.rules}
+    for subject, result in pairs:
+        if isinstance(subject, Community):
+            _observe_community(pack, subject, params, label, col)
+        for finding in result.findings:
+            rule = rules.get(finding.rule)
+            if rule is None:
+                continue
+            for check, node in _condition_items(rule):
+                held = _held(node, finding)
+                if held is not None:
+                    col.see("condition", rule.id, f"{check}:{'true' if held else 'false'}", label)
+
+
+def _held(node: ex.Expr, finding: Finding) -> bool | None:
+    """Whether a comparison held for the facts a finding read (None: not known)."""
+    facts = {  # an aggregate is recorded with its details: its value is under "value"
+        k: v.get("value") if isinstance(v, Mapping) else v for k, v in finding.inputs.items()
+    }
+    try:
+        held = ex.evaluate(node, facts, finding.parameters)
+    except (TypeError, ValueError):  # an input recorded in another form (a share's details)
+        return None
+    return held if isinstance(held, bool) else None
+
+
+def _observe_community(
+    pack: Pack, subject: Community, params: Mapping[str, Any], label: str, col: _Collector
+) -> None:
+    facts = flatten(subject)
+    facts.update(subject.pack_facts)
+    facts["happiness.objective_score"] = objective_score(subject.happiness)
+    for d in pack.derived:
+        if d.expression is None:
+            continue
+        value = ex.evaluate(ex.parse(d.expression), facts, params)
+        facts[d.path] = value
+        col.see("derived", d.path, "unknown" if value is None else "value", label)
+    app = pack.info.applicability
+    if app is not None:
+        held = ex.evaluate(ex.parse(app.when), facts, params)
+        check = "unknown" if held is None else "applies" if held is True else "not"
+        col.see("applicability", "pack", check, label)
 
 
 def _param_windows(param: Parameter) -> list[tuple[str, str]]:
@@ -430,7 +588,9 @@ def measure(pack: Pack, evaluations: Iterable[Evaluation]) -> Coverage:
     unrecorded = set(pack.parameters) - _recorded_params(pack)
     for ev in evaluations:
         read: set[str] = set()
-        for subject, result in _pairs(ev.subject, ev.result):
+        pairs = list(_pairs(ev.subject, ev.result))
+        _observe_more(pack, ev, pairs, col)
+        for subject, result in pairs:
             for finding in result.findings:
                 read.update(finding.parameters)
                 element = elements.get(finding.rule)

@@ -20,6 +20,7 @@ import datetime as dt
 import glob
 import io
 import json
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -174,10 +175,14 @@ def _show(value: Any) -> str:
 
 def load_version(spec: str, workdir: Path) -> Pack:
     """A pack folder, or ``FOLDER@REF`` extracted from git into ``workdir``."""
-    folder, _, ref = spec.partition("@")
-    if not ref:
-        return load_pack(folder)
+    if Path(spec).exists() or "@" not in spec:  # a folder named wuma@v2 is a folder
+        return load_pack(spec)
+    cuts = [i for i, c in enumerate(spec) if c == "@"]
+    cut = next((i for i in cuts if Path(spec[:i]).is_dir()), cuts[0])
+    folder, ref = spec[:cut], spec[cut + 1 :]
     path = Path(folder)
+    if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
+        raise InputError(f"{spec}: {ref!r} is not a git ref (a commit, branch or tag)")
     try:
         top = subprocess.run(
             [
@@ -192,8 +197,24 @@ def load_version(spec: str, workdir: Path) -> Pack:
             text=True,
         ).stdout.strip()
         rel = path.resolve().relative_to(Path(top).resolve())
+        commit = subprocess.run(  # a ref is never an option: resolved to a commit id first
+            [
+                "git",
+                "-C",
+                top,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{ref}^{{commit}}",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        if not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+            raise ValueError(f"no commit {ref!r} in the repository at {top}")
         archive = subprocess.run(
-            ["git", "-C", top, "archive", "--format=tar", ref, "--", rel.as_posix()],
+            ["git", "-C", top, "archive", "--format=tar", commit, "--", rel.as_posix()],
             check=True,
             capture_output=True,
         ).stdout
@@ -204,7 +225,7 @@ def load_version(spec: str, workdir: Path) -> Pack:
             else str(exc)
         )
         raise InputError(f"{spec}: cannot read the pack at git ref {ref!r}: {detail}") from None
-    target = workdir / ref.replace("/", "_")
+    target = workdir / commit
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     return load_pack(target / rel)

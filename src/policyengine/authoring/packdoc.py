@@ -12,9 +12,11 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
+from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, Parameter, Rule
+from policyengine.pack_facts import PackFact
 
 __all__ = ["describe_pack"]
 
@@ -80,6 +82,24 @@ def _rules(rules: list[Rule]) -> list[str]:
     return out
 
 
+def _output_line(pack: Pack, key: str, expression: str) -> str:
+    cited = pack.cited_outputs.get(key)
+    if cited is None:
+        return f"`{key}` = `{expression}`"
+    unit = f", {cited.unit}" if cited.unit else ""
+    return f"`{key}` — {cited.title}{unit} = `{expression}` ({cited.clause}: “{cited.quote}”)"
+
+
+def _allowed(fact: PackFact) -> str:
+    if fact.values:
+        return ", ".join(fact.values)
+    if fact.min is not None or fact.max is not None:
+        low = "…" if fact.min is None else f"{fact.min:g}"
+        high = "…" if fact.max is None else f"{fact.max:g}"
+        return f"{low} to {high}"
+    return ""
+
+
 def describe_pack(pack: Pack) -> str:
     """The pack's documentation page, in Markdown."""
     info, src = pack.info, pack.info.source
@@ -92,11 +112,14 @@ def describe_pack(pack: Pack) -> str:
     lines += ["## Source document", ""]
     lines.append(
         f"《{src.title}》" + (f" {src.number}" if src.number else "") + "，"
-        f"{'、'.join(src.issuer)}，{src.date.isoformat()}."
+        f"{'、'.join(src.issuer)}，{src.date_text()}."
     )
+    if src.date_reading:
+        lines.append(f"Date read as: {src.date_reading}")
     if src.seed:
+        where = " (in the pack folder)" if (pack.path / src.seed).is_file() else ""
         lines.append(
-            f"Text: `shared/seeds/{src.seed}`." + (f" Published at {src.url}." if src.url else "")
+            f"Text: `{src.seed}`{where}." + (f" Published at {src.url}." if src.url else "")
         )
     lines += [*(f"* {n}" for n in src.notes), ""]
     scope = []
@@ -140,6 +163,28 @@ def describe_pack(pack: Pack) -> str:
             [
                 (f"`{n}`", p.title, _values(p), p.unit or "", _citation(p))
                 for n, p in pack.parameters.items()
+            ],
+        )
+    if pack.facts:
+        lines += [
+            "## Facts of this pack",
+            "",
+            "Given in a facts document in the table "
+            f"`[{pack_facts.namespace_of(pack.id)}]`; no other pack reads them.",
+            "",
+        ]
+        lines += _table(
+            ["fact", "title", "type", "unit", "allowed", "clause"],
+            [
+                (
+                    f"`{path}`",
+                    f.title + (f" ({f.title_en})" if f.title_en else ""),
+                    f.type,
+                    f.unit or "",
+                    _allowed(f),
+                    f.clause or "",
+                )
+                for path, f in pack.facts.items()
             ],
         )
     if pack.derived:
@@ -221,7 +266,7 @@ def describe_pack(pack: Pack) -> str:
         lines += _rules(jurisdiction)
     outputs = [
         *(f"`{s.output}` (scale `{s.id}`)" for s in pack.scales),
-        *(f"`{k}` = `{v}`" for k, v in pack.outputs.items()),
+        *(_output_line(pack, k, v) for k, v in pack.outputs.items()),
         *(f"`{d.output}` (deadline `{d.id}`)" for d in pack.deadlines if d.output),
         *(
             f"`{k}` (table `{t.id}`)"

@@ -53,20 +53,40 @@ import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from policyengine.exceptions import EngineError
-from policyengine.expressions import Arith, Atom, Const, Expr, NAnd, Normal, branches, key_of
+from policyengine.exceptions import EngineError, PackError
+from policyengine.expressions import (
+    Arith,
+    Atom,
+    Const,
+    Contains,
+    Count,
+    Expr,
+    Field,
+    NAnd,
+    NOr,
+    Normal,
+    Param,
+    branches,
+    key_of,
+)
 
 __all__ = [
     "CHUNK",
+    "MAX_VALUES",
     "CompiledConditions",
     "DurableBackend",
     "compile_conditions",
     "engine_module",
     "shape_key",
+    "value_keys",
 ]
 
 CHUNK = 48
 """Condition branches per durable ruleset: below the 64 simultaneous matches of error 303."""
+
+MAX_VALUES = 251
+"""Values one asserted fact may carry besides its own two (error 302 past 253 properties):
+rulesets are chunked so that none reads more, and each is sent only the values it reads."""
 
 _SID = "policyengine"
 _TAG = "__kind"
@@ -199,20 +219,49 @@ def _condition(n: Normal, names: _Names) -> dict[str, Any]:
     return {"$and" if isinstance(n, NAnd) else "$or": items}
 
 
+def value_keys(n: Normal) -> set[str]:
+    """The value keys a condition in normal form reads (what its fact must carry)."""
+    keys: set[str] = set()
+    stack: list[Any] = [n]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Atom):
+            keys.add(node.key)
+            stack.append(node.rhs)
+        elif isinstance(node, NAnd | NOr):
+            stack += list(node.items)
+        elif isinstance(node, Arith):
+            stack += [node.left, node.right]
+        elif isinstance(node, Field | Param | Count | Contains):
+            keys.add(key_of(node))
+    return keys
+
+
 def _chunks(conditions: Sequence[tuple[str, Normal]]) -> list[list[tuple[str, Normal]]]:
+    """Conditions grouped so that no ruleset holds more than :data:`CHUNK` branches or reads
+    more than :data:`MAX_VALUES` values."""
     chunks: list[list[tuple[str, Normal]]] = [[]]
     load = 0
+    reads: set[str] = set()
     for cid, cond in conditions:
         weight = branches(cond)
         if weight > CHUNK:
-            raise EngineError(
+            raise PackError(
                 f"condition {cid} has {weight} alternative branches; at most {CHUNK} are supported"
             )
-        if load + weight > CHUNK:
+        keys = value_keys(cond)
+        if len(keys) > MAX_VALUES:
+            raise PackError(
+                f"condition {cid} reads {len(keys)} values; the rules engine compares at most "
+                f"{MAX_VALUES} in one condition"
+            )
+        if load + weight > CHUNK or len(reads | keys) > MAX_VALUES:
             chunks.append([])
             load = 0
+            reads = set()
         chunks[-1].append((cid, cond))
         load += weight
+        reads |= keys
     return [c for c in chunks if c] or [[]]
 
 
@@ -227,8 +276,10 @@ class CompiledConditions:
         dre = engine_module()
         names = _Names()
         self.rulesets: list[dict[str, Any]] = []
+        chunk_keys: list[set[str]] = []
         for chunk in _chunks(conditions):
             ruleset: dict[str, Any] = {}
+            chunk_keys.append(set().union(*(value_keys(c) for _, c in chunk)))
             for cid, cond in chunk:
                 if not cid.replace("_", "").isalnum() or cid == _SEEN:
                     raise EngineError(f"condition id {cid!r} must be letters, digits and _")
@@ -239,6 +290,7 @@ class CompiledConditions:
         self.fields: dict[str, str] = dict(names.by_key)
         self._head = f'{{"sid":"{_SID}","{_TAG}":"{_TAG_VALUE}"'
         self._quoted = [(key, f'"{field}":') for key, field in self.fields.items()]
+        self._chunk_quoted = [[q for q in self._quoted if q[0] in keys] for keys in chunk_keys]
         self._lock = threading.Lock()
         self._handles: list[Any] = []
         for i, ruleset in enumerate(self.rulesets):
@@ -279,10 +331,11 @@ class CompiledConditions:
             dre.delete_state(handle, _SID)
         self._prime(handle)
 
-    def payload(self, values: Mapping[str, Any]) -> str:
-        """The fact asserted for ``values`` (value key -> scalar; None is left out)."""
+    def payload(self, values: Mapping[str, Any], chunk: int | None = None) -> str:
+        """The fact asserted for ``values`` (value key -> scalar; None is left out), with
+        the values one ruleset ``chunk`` reads (all of them by default)."""
         parts = [self._head]
-        for key, field in self._quoted:
+        for key, field in self._quoted if chunk is None else self._chunk_quoted[chunk]:
             value = values.get(key)
             if value is None:
                 continue
@@ -303,10 +356,11 @@ class CompiledConditions:
     def matching(self, values: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the conditions that hold for ``values``."""
         dre = engine_module()
-        payload = self.payload(values)
+        single = len(self._handles) == 1
+        payloads = [self.payload(values, None if single else i) for i in range(len(self._handles))]
         found: set[str] = set()  # a set: $or fires once per true branch
         with self._lock:
-            for handle in self._handles:
+            for handle, payload in zip(self._handles, payloads, strict=True):
                 try:
                     found.update(self._run(handle, payload))
                 except (dre.error, MemoryError) as exc:

@@ -40,7 +40,7 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
                     "title": p.info.source.title,
                     "number": p.info.source.number,
                     "issuer": list(p.info.source.issuer),
-                    "date": p.info.source.date.isoformat(),
+                    "date": p.info.source.date_text(),
                 },
             }
             for p in packs.values()
@@ -53,7 +53,7 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
         out.write(
             f"{p.id}  {p.version}  {p.info.region}\n"
             f"    {p.info.title} / {p.info.title_en}\n"
-            f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date.isoformat()}）\n"
+            f"    《{src.title}》{number}（{'、'.join(src.issuer)}，{src.date_text()}）\n"
         )
     if not packs:
         out.write("no packs installed\n")
@@ -68,6 +68,7 @@ def _configure_validate(va: argparse.ArgumentParser) -> None:
 
 
 def _run_validate(args: argparse.Namespace, streams: Streams) -> int:
+    api.installed_packs()  # the facts installed packs declare for themselves are known too
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     for subject in subjects:
         level = "jurisdiction" if isinstance(subject, Jurisdiction) else "community"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from policyengine.contracts import RenderOptions
-from policyengine.documents import parse_document, structure_subject
+from policyengine.documents import parse_document, read_stdin, structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.i18n import LANGUAGES, problem_text, text
@@ -57,7 +57,7 @@ def parse_as_of(text: str) -> tuple[str | None, dt.date]:
 def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]:
     """``(position, data, base folder)`` for each document in FACTS (several for a batch)."""
     if name == "-":
-        path, text = Path("<stdin>.json"), stdin.read()
+        path, text = Path("<stdin>.json"), _read_stdin(stdin)
     else:
         path, text = Path(name), None
     data = parse_document(path, text)
@@ -66,6 +66,11 @@ def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]
     if isinstance(data, list):
         return [(f"{label}[{i}]", item, base) for i, item in enumerate(data)]
     return [(label, data, base)]
+
+
+def _read_stdin(stdin: TextIO | None) -> str | bytes:
+    """All of standard input (see :func:`policyengine.documents.read_stdin`)."""
+    return read_stdin(stdin)
 
 
 def read_subjects(

@@ -6,7 +6,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
-from policyengine.expressions.evaluation import arith
+from policyengine.expressions.evaluation import exact
 from policyengine.expressions.nodes import (
     And,
     Arith,
@@ -117,9 +117,11 @@ def fold(e: Expr) -> Expr:
             if (
                 isinstance(a, int | float)
                 and isinstance(b, int | float)
+                and not isinstance(a, bool)
+                and not isinstance(b, bool)
                 and not (e.op == "/" and b == 0)
             ):
-                return Const(arith(e.op, a, b))
+                return Const(exact(e.op, a, b))
         return Arith(e.op, left, right)
     return e
 

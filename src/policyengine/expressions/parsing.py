@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from policyengine.expressions.nodes import (
@@ -19,6 +20,7 @@ from policyengine.expressions.nodes import (
     Param,
     Scalar,
 )
+from policyengine.limits import MAX_CONDITION_DEPTH, MAX_CONDITION_TEXT, MAX_EXACT_INT
 
 # ---------------------------------------------------------------------------- parsing
 
@@ -59,6 +61,16 @@ class _Parser:
         self.text = text
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        """One more level of nesting (parentheses, ``not``, unary minus), within the limit."""
+        self.depth += 1
+        if self.depth > MAX_CONDITION_DEPTH:
+            raise ExpressionError(
+                f"the expression nests more than {MAX_CONDITION_DEPTH} levels deep: "
+                f"{_short(self.text)}"
+            )
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -99,7 +111,10 @@ class _Parser:
     def not_(self) -> Expr:
         if self.at("not"):
             self.take()
-            return Not(self.not_())
+            self.deeper()
+            inner = self.not_()
+            self.depth -= 1
+            return Not(inner)
         return self.compare()
 
     def literal(self) -> Scalar:
@@ -175,7 +190,9 @@ class _Parser:
     def unary(self) -> Expr:
         if self.at("-"):
             self.take()
+            self.deeper()
             inner = self.unary()
+            self.depth -= 1
             if isinstance(inner, Const) and isinstance(inner.value, int | float):
                 return Const(-inner.value)
             return Arith("-", Const(0), inner)
@@ -190,8 +207,10 @@ class _Parser:
         if kind == "kw" and value in ("true", "false"):
             return Const(value == "true")
         if kind == "op" and value == "(":
+            self.deeper()
             inner = self.or_()
             self.take(")")
+            self.depth -= 1
             return inner
         if kind == "name":
             if value == "count" and self.at("("):
@@ -212,7 +231,38 @@ class _Parser:
 
 
 def _number(text: str) -> int | float:
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    """A numeric literal the engine compares exactly: an integer up to 2^53, a finite float."""
+    if any(c in text for c in ".eE"):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ExpressionError(f"the number {_short(text)} is too large")
+        return value
+    if len(text) > 16 or int(text) > MAX_EXACT_INT:
+        raise ExpressionError(
+            f"the number {_short(text)} is beyond 2^53 (9,007,199,254,740,992), "
+            "the largest integer compared exactly"
+        )
+    return int(text)
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "…")
+
+
+def _depth(expr: Expr) -> int:
+    """How deep the expression tree is (without recursion: it may be deep)."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Arith | Compare):
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, Not):
+            stack.append((node.item, depth + 1))
+        elif isinstance(node, And | Or):
+            stack += [(item, depth + 1) for item in node.items]
+    return deepest
 
 
 def _text(value: Scalar, source: str) -> str:
@@ -231,4 +281,15 @@ def parse(text: str) -> Expr:
     """Parse a condition or a value expression."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
-    return _Parser(text).parse()
+    if len(text) > MAX_CONDITION_TEXT:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is "
+            f"{MAX_CONDITION_TEXT:,}: {_short(text)}"
+        )
+    expr = _Parser(text).parse()
+    if _depth(expr) > MAX_CONDITION_DEPTH:
+        raise ExpressionError(
+            f"the expression nests more than {MAX_CONDITION_DEPTH} levels deep (a long chain "
+            f"of + - * / counts one level per term): {_short(text)}"
+        )
+    return expr

@@ -59,7 +59,12 @@ def render(expr: Expr, params: Mapping[str, Any] | None = None) -> str:
             mine = 5 if e.op in "+-" else 6
             return f"({text})" if parent > mine else text
         elif isinstance(e, Compare):
-            if isinstance(e.right, Const) and e.right.value is True and e.op == "==":
+            if (
+                isinstance(e.left, Field)
+                and isinstance(e.right, Const)
+                and e.right.value is True
+                and e.op == "=="
+            ):
                 text = r(e.left, 5)
             else:
                 text = (

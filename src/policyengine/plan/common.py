@@ -21,6 +21,7 @@ __all__ = [
     "Finisher",
     "Level",
     "TypeEnv",
+    "check_engine_limits",
     "clauses_of",
     "compile_expr",
     "nodes",
@@ -48,7 +49,8 @@ def type_env(pack: Pack, level: Level = "community") -> TypeEnv:
     """``(field_type, param_type)`` for type-checking the pack's expressions at ``level``."""
     catalogue = fact_catalogue(level)
     if level == "community":
-        derived = {d.path: FactType(d.type) for d in pack.derived}
+        derived = {path: fact.fact_type() for path, fact in pack.facts.items()}
+        derived.update({d.path: FactType(d.type) for d in pack.derived})
     else:
         derived = {a.path: FactType("number") for a in pack.aggregates}
 
@@ -87,10 +89,30 @@ def compile_expr(text: str | None, where: str, env: TypeEnv, *, condition: bool)
         expr = ex.parse(text)
         ex.check_types(expr, *env, condition=condition)
         if condition:
-            ex.normalise(expr)
+            check_engine_limits(ex.normalise(expr))
     except ex.ExpressionError as exc:
         raise PackError(f"{where}: {exc}") from None
     return expr
+
+
+def check_engine_limits(normal: ex.Normal) -> None:
+    """A condition the rules engine can hold: at most ``CHUNK`` alternative branches and
+    ``MAX_VALUES`` values read (see :mod:`policyengine.backends.durable`), refused with the
+    rule's name rather than an internal condition id."""
+    from policyengine.backends.durable import CHUNK, MAX_VALUES, value_keys
+
+    found = ex.branches(normal)
+    if found > CHUNK:
+        raise ex.ExpressionError(
+            f"the condition has {found:,} alternative branches (ways to hold); the rules "
+            f"engine takes at most {CHUNK} in one condition: split it into several rules"
+        )
+    reads = len(value_keys(normal))
+    if reads > MAX_VALUES:
+        raise ex.ExpressionError(
+            f"the condition reads {reads} values; the rules engine compares at most "
+            f"{MAX_VALUES} in one condition: split it into several rules"
+        )
 
 
 def nodes(expr: ex.Expr) -> Iterator[ex.Expr]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import attrs
 
 from policyengine import expressions as ex
+from policyengine import relative_time
 from policyengine.exceptions import PackError
 from policyengine.pack import Deadline
-from policyengine.plan.common import Build, compile_expr, sources_of, unique
+from policyengine.plan.common import Build, check_engine_limits, compile_expr, sources_of, unique
 from policyengine.plan.ids import CondId, ValueSource
 
 __all__ = ["DeadlineItem", "build"]
@@ -35,8 +36,17 @@ class DeadlineItem:
         return self.when_sources + self.evidence_sources
 
 
+def _kind(b: Build, path: str) -> str | None:
+    found = b.env[0](path)
+    return None if found is None else str(found[0])
+
+
 def build(b: Build) -> None:
     """Compile the deadlines of ``b.level``."""
+    problems = relative_time.check(b.pack, lambda p: _kind(b, p), str(b.file), b.level)
+    if problems:
+        raise PackError("\n".join(problems))
+    b.read(tuple(relative_time.reads(b.pack, b.level)))
     items: list[DeadlineItem] = []
     for i, dl in enumerate(b.pack.deadlines):
         if dl.subject != b.level:
@@ -46,6 +56,8 @@ def build(b: Build) -> None:
         try:
             evidence = ex.parse(dl.evidence)
             kind = ex.check_types(evidence, *b.env, condition=False)
+            if kind == "bool":
+                check_engine_limits(ex.normalise(evidence))
         except ex.ExpressionError as exc:
             raise PackError(f"{where}.evidence: {exc}") from None
         is_value = isinstance(evidence, ex.Field) and (
@@ -60,7 +72,11 @@ def build(b: Build) -> None:
                 )
             evidence_id = b.condition(CondId("deadline", i, "evidence"), evidence)
         when_id = b.condition(CondId("deadline", i, "when"), when)
-        fact_paths = unique(ex.fields_of(evidence), ex.fields_of(when) if when else ())
+        fact_paths = unique(
+            ex.fields_of(evidence),
+            ex.fields_of(when) if when else (),
+            [dl.after] if dl.after else (),
+        )
         items.append(
             DeadlineItem(
                 dl,

@@ -124,7 +124,7 @@ def pack_view(pack: Pack | None, pack_id: str, lang: str = "zh") -> PackView:
         document=src.title,
         number=src.number or "",
         issuer=join_units(src.issuer, lang),
-        date=src.date.isoformat(),
+        date=src.date_text(),
         region=info.region,
     )
 

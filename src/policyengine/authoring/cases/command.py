@@ -66,10 +66,31 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="fail when a pack's domain coverage is below N percent",
     )
+    parser.add_argument(
+        "--mutate",
+        action="store_true",
+        help="plant one-line mistakes in each pack (mutants) and report those no case notices",
+    )
+    parser.add_argument(
+        "--min-killed",
+        type=_percent,
+        default=None,
+        metavar="N",
+        help="with --mutate: fail when a pack's cases kill less than N percent of its mutants",
+    )
     parser.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
+    if args.mutate:
+        from policyengine.authoring import mutate  # it builds on the case runner
+
+        return mutate.run_command(
+            _targets(args.packs),
+            streams,
+            min_killed=args.min_killed,
+            as_json=args.format == "json",
+        )
     reports = [run_cases(pack, files) for pack, files in _targets(args.packs)]
     min_coverage: float | None = args.min_coverage
     if args.format == "json":

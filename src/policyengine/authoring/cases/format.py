@@ -39,11 +39,17 @@ class SubjectExpectation:
     """Outputs expected to be null (unknown, or not stated by the document): TOML has no null."""
     rules: dict[str, Outcome] = attrs.field(factory=dict)
     """Expected outcomes by rule, scale or deadline id."""
+    due: dict[str, dt.date] = attrs.field(factory=dict)
+    """Expected due dates of findings (a target set for the end of a period), by rule id."""
 
     def is_empty(self) -> bool:
         """Whether it expects nothing at all."""
         return (
-            self.verdict is None and not self.outputs and not self.null_outputs and not self.rules
+            self.verdict is None
+            and not self.outputs
+            and not self.null_outputs
+            and not self.rules
+            and not self.due
         )
 
 

@@ -74,8 +74,8 @@ def _check_subject_expect(
     for name in exp.null_outputs:
         if name in exp.outputs:
             problems.append(((*base, "null_outputs"), f"{name!r} is also expected in outputs"))
-    for rule_id in exp.rules:
-        where = (*base, "rules", rule_id)
+    for key, rule_id in [*(("rules", r) for r in exp.rules), *(("due", r) for r in exp.due)]:
+        where = (*base, key, rule_id)
         if rule_id not in levels:
             problems.append(
                 (where, f"{rule_id!r} is not a rule, scale or deadline of pack {pack.id}")

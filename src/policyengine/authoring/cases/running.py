@@ -18,6 +18,7 @@ from policyengine.authoring.cases.format import (
     CASES_FOLDER,
     Case,
     CaseFileError,
+    Expectation,
     SubjectExpectation,
     case_files,
     display_path,
@@ -38,7 +39,7 @@ _NO_OUTPUT = object()
 class Mismatch:
     """One expectation a result did not meet."""
 
-    kind: Literal["verdict", "rule", "output"]
+    kind: Literal["verdict", "rule", "output", "due"]
     key: str
     """``verdict``, the rule id, or the output key."""
     expected: Any
@@ -129,6 +130,11 @@ def _compare(exp: SubjectExpectation, result: Result, community: str | None) -> 
         actual = finding.outcome if finding is not None else None
         if actual != outcome:
             out.append(Mismatch("rule", rule_id, outcome, actual, community, finding, result))
+    for rule_id, day in exp.due.items():
+        finding = _finding(result, rule_id)
+        actual_due = getattr(finding, "due", None)
+        if actual_due != day:
+            out.append(Mismatch("due", rule_id, day, actual_due, community, finding, result))
     if exp.verdict is not None and exp.verdict != result.verdict:
         out.append(
             Mismatch("verdict", "verdict", exp.verdict, result.verdict, community, None, result)
@@ -241,10 +247,25 @@ class CaseReport:
 def evaluations(results: Sequence[CaseResult]) -> list[Evaluation]:
     """What coverage reads from case results: each evaluated case."""
     return [
-        Evaluation(r.case.name, r.case.as_of, r.case.parameters, r.case.subject, r.result)
+        Evaluation(
+            r.case.name,
+            r.case.as_of,
+            r.case.parameters,
+            r.case.subject,
+            r.result,
+            _checked_outputs(r.case.expect),
+        )
         for r in results
         if r.result is not None
     ]
+
+
+def _checked_outputs(expect: Expectation) -> frozenset[str]:
+    """The outputs a case's expectations name, of its subject and its communities."""
+    names = {*expect.outputs, *expect.null_outputs}
+    for sub in expect.communities.values():
+        names.update(sub.outputs, sub.null_outputs)
+    return frozenset(names)
 
 
 def run_cases(pack: Pack, files: Sequence[Path] | None = None) -> CaseReport:
@@ -310,6 +331,9 @@ def failure_lines(cr: CaseResult) -> list[str]:
                 f"  {who}{f.rule} {f.title} [{f.clause}]: expected {m.expected}, got {f.outcome}"
             )
             lines.extend(_finding_lines(f, "    "))
+        elif m.kind == "due":
+            actual = "none" if m.actual is None else _shown(m.actual)
+            lines.append(f"  {who}{m.key} due date: expected {_shown(m.expected)}, got {actual}")
         elif m.kind == "verdict":
             lines.append(f"  {who}verdict: expected {m.expected}, got {m.actual}")
             if m.result is not None:

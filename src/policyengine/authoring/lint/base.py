@@ -15,6 +15,7 @@ from policyengine import expressions as ex
 from policyengine import invariants
 from policyengine.facts import FactType, fact_catalogue
 from policyengine.pack import Pack
+from policyengine.source import probe_day
 
 Severity = Literal["error", "warning"]
 Level = Literal["community", "jurisdiction"]
@@ -282,7 +283,9 @@ class PackLint:
         programme year): the states of the pack's parameters worth checking."""
         prog = self.pack.info.programme
         return invariants.probes(
-            self.pack.parameters, self.pack.info.source.date, prog.years if prog else None
+            self.pack.parameters,
+            probe_day(self.pack.info.source, self.pack.info.effective_from),
+            prog.years if prog else None,
         )
 
     # -- files

@@ -133,6 +133,11 @@ def _quotes(pack: Pack) -> Iterator[tuple[str, str]]:
         yield "pack.pilot", pack.info.pilot.quote
     if pack.info.applicability is not None:
         yield "pack.applicability", pack.info.applicability.quote
+    for name, out in pack.cited_outputs.items():
+        yield f"outputs.{name}", out.quote
+    for path, fact in pack.facts.items():
+        if fact.quote:
+            yield f"facts.{path!r}", fact.quote
 
 
 def _longest_found(text: str, source: str) -> int:

@@ -92,7 +92,8 @@ def check_hooks(lint: PackLint) -> Iterator[Issue]:
                 "a hook rule needs the pack's hooks module to implement pack_evaluate_rule",
             )
     for i, d in enumerate(lint.pack.derived):
-        if d.expression is None and (hooks is None or not hasattr(hooks, "pack_derive_facts")):
+        computed = d.expression is not None or d.count_dates is not None
+        if not computed and (hooks is None or not hasattr(hooks, "pack_derive_facts")):
             yield error(
                 rule_item(i, d.path, "derived"),
                 "no expression, and no pack_derive_facts hook to compute it: always unknown",

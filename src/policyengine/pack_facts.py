@@ -1,0 +1,205 @@
+"""Facts a pack declares for itself, under its own namespace.
+
+The shared vocabulary (:mod:`policyengine.facts`) is the common core. A document may ask
+for something the core does not have (a 文明社区 score, a date a title was given): its
+pack declares it in ``pack.toml``::
+
+    [facts."civility_rating.score"]
+    type = "number"
+    title = "文明社区考评得分"
+    title_en = "Civility score"
+    unit = "分"
+    min = 0
+    max = 120
+
+The namespace is the pack id with ``-`` written ``_`` (``civility-rating`` →
+``civility_rating``): no two packs share one, and none is a section of the shared
+vocabulary. A pack's conditions can read the shared vocabulary and its own facts only, so
+two packs never read each other's facts. A facts document gives them in a table named by
+the namespace (``[civility_rating]`` with ``score = 85``), checked like the shared
+vocabulary, with the same messages: an undeclared field is "unknown field (not in the
+facts vocabulary)", a value of the wrong type or out of range names its path.
+
+Each pack loaded in the process registers its facts (:func:`register`), so that reading a
+facts document knows every namespace of the packs it may be evaluated against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+import attrs
+
+from policyengine._converter import describe
+from policyengine.exceptions import FactProblem
+from policyengine.facts import FactType, Range, fact_catalogue
+
+__all__ = ["PackFact", "check_declarations", "namespace_of", "read_facts", "register"]
+
+FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@attrs.frozen(kw_only=True)
+class PackFact:
+    """One fact a pack declares: its type, unit, range, allowed values and labels."""
+
+    type: FactKind
+    title: str
+    """The label in Chinese, as officials call it."""
+    title_en: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] = ()
+    """The allowed values of a ``text`` fact or of a ``list``'s items (empty: any text)."""
+    clause: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+    def fact_type(self) -> FactType:
+        """The fact's type as the shared vocabulary describes its own."""
+        bounds = None
+        if self.min is not None or self.max is not None:
+            bounds = Range(self.min, self.max)
+        return FactType(self.type, choices=self.values, range=bounds)
+
+
+def namespace_of(pack_id: str) -> str:
+    """The namespace of a pack's own facts: its id with ``-`` written ``_``."""
+    return pack_id.replace("-", "_")
+
+
+def _sections() -> set[str]:
+    return {path.split(".", 1)[0] for path in fact_catalogue()}
+
+
+def check_declarations(pack_id: str, declared: Mapping[str, PackFact]) -> list[str]:
+    """Problems with a pack's ``[facts."…"]`` tables, each naming its key."""
+    problems: list[str] = []
+    namespace = namespace_of(pack_id)
+    if declared and namespace in _sections() | {"jurisdiction", "communities", "as_of"}:
+        problems.append(
+            f"facts: the namespace {namespace!r} of pack {pack_id} is a section of the shared "
+            "vocabulary; give the pack another id"
+        )
+    for path, fact in declared.items():
+        where = f"facts.{path!r}"
+        head, _, rest = path.partition(".")
+        if head != namespace or not rest:
+            problems.append(
+                f"{where}: a pack's own facts are named {namespace}.NAME "
+                f"(its id with - written _), not {path!r}"
+            )
+        elif not all(_NAME.match(part) for part in rest.split(".")):
+            problems.append(
+                f"{where}: {rest!r} must be lower-case letters, digits and _, parts joined by ."
+            )
+        if (fact.min is not None or fact.max is not None) and fact.type not in ("int", "number"):
+            problems.append(f"{where}: min and max are for int and number facts")
+        if fact.min is not None and fact.max is not None and fact.min > fact.max:
+            problems.append(f"{where}: min {fact.min:g} is above max {fact.max:g}")
+        if fact.values and fact.type not in ("text", "list"):
+            problems.append(f"{where}.values: allowed values are for text and list facts")
+    return problems
+
+
+_registry: dict[str, dict[str, FactType]] = {}
+_lock = threading.Lock()
+
+
+def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
+    """Make a loaded pack's facts known to facts documents read from now on."""
+    if not declared:
+        return
+    with _lock:
+        _registry[namespace_of(pack_id)] = {p: f.fact_type() for p, f in declared.items()}
+
+
+def known_namespaces() -> frozenset[str]:
+    """The namespaces of every pack loaded so far that declares facts."""
+    with _lock:
+        return frozenset(_registry)
+
+
+def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
+    kind = ft.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            yield FactProblem(path, f"{describe(value)} is not true or false")
+        return
+    if kind in ("int", "number"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind == "int" and ok and not float(value).is_integer():
+            ok = False
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            word = "a whole number" if kind == "int" else "a number"
+            yield FactProblem(path, f"{describe(value)} is not {word}")
+            return
+        rng = ft.range
+        if rng is not None and rng.min is not None and value < rng.min:
+            yield FactProblem(path, f"{value:g} is below the minimum {rng.min:g}")
+        if rng is not None and rng.max is not None and value > rng.max:
+            yield FactProblem(path, f"{value:g} is above the maximum {rng.max:g}")
+        return
+    if kind == "date":
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            yield FactProblem(path, f"{describe(value)} is not a date (YYYY-MM-DD)")
+        return
+    if kind == "text":
+        if not isinstance(value, str):
+            yield FactProblem(path, f"{describe(value)} is not text")
+        elif ft.choices and value not in ft.choices:
+            yield FactProblem(path, f"{value!r} is not one of: {', '.join(ft.choices)}")
+        return
+    if not isinstance(value, list | tuple):
+        yield FactProblem(path, f"{describe(value)} is not a list")
+        return
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        if kind == "date_list":
+            if not isinstance(item, dt.date) or isinstance(item, dt.datetime):
+                yield FactProblem(where, f"{describe(item)} is not a date (YYYY-MM-DD)")
+        elif not isinstance(item, str):
+            yield FactProblem(where, f"{describe(item)} is not text")
+        elif ft.choices and item not in ft.choices:
+            yield FactProblem(where, f"{item!r} is not one of: {', '.join(ft.choices)}")
+
+
+def read_facts(
+    namespace: str, table: Any, prefix: str = ""
+) -> tuple[dict[str, Any], list[FactProblem]]:
+    """A namespace's table of a facts document: ``({path: value}, problems)``.
+
+    Problems are named by ``prefix`` + the fact path, like the shared vocabulary's.
+    """
+    with _lock:
+        declared = dict(_registry.get(namespace, {}))
+    if not isinstance(table, Mapping):
+        return {}, [FactProblem(f"{prefix}{namespace}", f"{describe(table)} is not a table")]
+    values: dict[str, Any] = {}
+    problems: list[FactProblem] = []
+
+    def walk(data: Mapping[str, Any], base: str) -> None:
+        for key, value in data.items():
+            path = f"{base}.{key}"
+            if path in declared:
+                found = list(_check_value(f"{prefix}{path}", value, declared[path]))
+                problems.extend(found)
+                if not found:
+                    values[path] = tuple(value) if isinstance(value, list) else value
+            elif isinstance(value, Mapping) and any(p.startswith(path + ".") for p in declared):
+                walk(value, path)
+            else:
+                problems.append(
+                    FactProblem(f"{prefix}{path}", "unknown field (not in the facts vocabulary)")
+                )
+
+    walk(table, namespace)
+    return values, problems

@@ -1,0 +1,246 @@
+"""Confinement: a facts document reads only files inside its own folder tree; a git ref is
+never an option; a pack's hooks file stays inside the pack (docs/security.md)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import policyengine
+from policyengine import includes
+from policyengine.cli import main
+from policyengine.exceptions import FactsError, PackError
+
+ROOT = Path(__file__).resolve().parent.parent
+WUMA_DIR = ROOT / "policy_packs" / "wuma-star-rating"
+
+JURISDICTION = '[jurisdiction]\nid = "street"\n\n[[communities]]\ninclude = {patterns}\n'
+
+
+def community_file(folder: Path, name: str, cid: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(f'[community]\nid = "{cid}"\n', encoding="utf-8")
+    return path
+
+
+def street(folder: Path, *patterns: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "street.toml"
+    quoted = "[" + ", ".join(f'"{p}"' for p in patterns) + "]"
+    path.write_text(JURISDICTION.format(patterns=quoted), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(FactsError) as info:
+        policyengine.load_facts(path)
+    return [str(p) for p in info.value.problems]
+
+
+class TestIncludes:
+    def test_absolute_pattern_refused_without_reading(self, tmp_path: Path) -> None:
+        """``/etc/*`` names nothing under /etc: it is refused before any file is read."""
+        found = problems(street(tmp_path, "/etc/*"))
+        assert found == [
+            'communities[0].include: "/etc/*" leaves the document\'s folder: give a path '
+            "relative to it, without '..'"
+        ]
+
+    def test_parent_folder_refused(self, tmp_path: Path) -> None:
+        community_file(tmp_path, "outside.toml", "outside")
+        found = problems(street(tmp_path / "doc", "../*.toml"))
+        assert len(found) == 1 and "leaves the document's folder" in found[0]
+
+    def test_symlink_out_of_the_folder_refused(self, tmp_path: Path) -> None:
+        """A link inside the folder to a file outside it is not followed."""
+        outside = community_file(tmp_path / "secret", "c.toml", "secret")
+        doc = street(tmp_path / "doc", "communities/*.toml")
+        (tmp_path / "doc" / "communities").mkdir()
+        (tmp_path / "doc" / "communities" / "link.toml").symlink_to(outside)
+        found = problems(doc)
+        assert len(found) == 1 and "leads outside the document's folder" in found[0]
+
+    def test_device_through_symlink_refused(self, tmp_path: Path) -> None:
+        """``/dev/zero`` reached through a link is outside the folder: never read."""
+        doc = street(tmp_path, "zero.json")
+        (tmp_path / "zero.json").symlink_to("/dev/zero")
+        found = problems(doc)
+        assert len(found) == 1 and "leads outside" in found[0]
+
+    @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+    def test_fifo_refused_without_hanging(self, tmp_path: Path) -> None:
+        """A FIFO is not a regular file: refused at once (opening it would wait forever)."""
+        doc = street(tmp_path, "*.toml", "pipe.json")
+        community_file(tmp_path, "a.toml", "a")
+        os.mkfifo(tmp_path / "pipe.json")
+        code = (
+            "import policyengine, sys\n"
+            "try:\n    policyengine.load_facts(sys.argv[1])\n"
+            "except policyengine.FactsError as e:\n    print(e)\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(doc)], capture_output=True, text=True, timeout=60
+        )
+        assert "pipe.json: is not a regular file" in run.stdout
+
+    def test_file_matched_several_times_is_read_once(self, tmp_path: Path) -> None:
+        community_file(tmp_path / "c", "a.toml", "a")
+        community_file(tmp_path / "c", "b.toml", "b")
+        doc = street(tmp_path, "c/a.toml", "c/*.toml", "./c/a.toml", "**/a.toml")
+        subject = policyengine.load_facts(doc)
+        assert isinstance(subject, policyengine.Jurisdiction)
+        assert sorted(c.id for c in subject.communities) == ["a", "b"]
+
+    def test_link_cycles_are_not_walked(self, tmp_path: Path) -> None:
+        """Two links back up the tree made ``**`` walk 2^40 paths (glob follows links)."""
+        code = (
+            "import pathlib, sys, policyengine\n"
+            "s = policyengine.load_facts(sys.argv[1])\n"
+            "print(sorted(c.id for c in s.communities))\n"
+        )
+        community_file(tmp_path / "c" / "a", "x.toml", "x")
+        (tmp_path / "c" / "a" / "up").symlink_to("..")
+        (tmp_path / "c" / "self").symlink_to(".")
+        doc = street(tmp_path, "c/**/*.toml")
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(doc)], capture_output=True, text=True, timeout=60
+        )
+        assert run.stdout == "['x']\n", run.stderr
+
+    def test_included_communities_in_path_order(self, tmp_path: Path) -> None:
+        for name in ("b", "c", "a"):
+            community_file(tmp_path / "c", f"{name}.toml", name)
+        subject = policyengine.load_facts(street(tmp_path, "c/*.toml"))
+        assert isinstance(subject, policyengine.Jurisdiction)
+        assert [c.id for c in subject.communities] == ["a", "b", "c"]
+
+    def test_duplicate_community_id_is_an_error(self, tmp_path: Path) -> None:
+        """Two files with one id would count one community twice in a street's shares."""
+        community_file(tmp_path, "a.toml", "same")
+        community_file(tmp_path, "b.toml", "same")
+        found = problems(street(tmp_path, "?.toml"))
+        assert len(found) == 1 and 'community id "same" is given twice' in found[0]
+
+    def test_duplicate_inline_id_is_an_error(self) -> None:
+        doc = {
+            "jurisdiction": {"id": "s"},
+            "communities": [{"community": {"id": "x"}}],
+            "jurisdictions": [
+                {"jurisdiction": {"id": "t"}, "communities": [{"community": {"id": "x"}}]}
+            ],
+        }
+        with pytest.raises(FactsError, match='community id "x" is given twice'):
+            policyengine.load_facts(doc)
+
+    def test_caps_on_files_and_bytes_are_named(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for i in range(3):
+            community_file(tmp_path, f"c{i}.toml", f"c{i}")
+        doc = street(tmp_path, "c*.toml")
+        monkeypatch.setattr(includes, "MAX_INCLUDE_FILES", 2)
+        assert any("more than 2 files are included" in p for p in problems(doc))
+        monkeypatch.setattr(includes, "MAX_INCLUDE_FILES", 10)
+        monkeypatch.setattr(includes, "MAX_INCLUDE_BYTES", 40)
+        assert any("hold more than 40 bytes together" in p for p in problems(doc))
+
+    def test_data_without_a_folder_cannot_include(self) -> None:
+        """From the API, a dict has no folder: its includes are refused, not read from cwd."""
+        doc = {"jurisdiction": {"id": "s"}, "communities": [{"include": ["*.toml"]}]}
+        with pytest.raises(FactsError, match="this document was given as data"):
+            policyengine.load_facts(doc)
+
+    def test_includes_resolve_against_the_document_folder(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        community_file(tmp_path / "doc", "a.toml", "a")
+        doc = street(tmp_path / "doc", "a.toml")
+        monkeypatch.chdir(tmp_path)
+        subject = policyengine.load_facts(Path("doc") / doc.name)
+        assert isinstance(subject, policyengine.Jurisdiction)
+        assert [c.id for c in subject.communities] == ["a"]
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+class TestDiffRefs:
+    def test_ref_that_looks_like_an_option_is_refused(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``PACK@--output=FILE`` never reaches git as an option: the file is untouched."""
+        victim = tmp_path / "victim.txt"
+        victim.write_text("keep me", encoding="utf-8")
+        code = main(
+            [
+                "diff",
+                f"{WUMA_DIR}@--output={victim}",
+                str(WUMA_DIR),
+                "--facts",
+                str(ROOT / "examples" / "wuma-community.toml"),
+            ]
+        )
+        assert code == 2
+        assert victim.read_text(encoding="utf-8") == "keep me"
+        assert "is not a git ref" in capsys.readouterr().err
+
+    def test_ref_resolved_to_a_commit(self, tmp_path: Path) -> None:
+        repo = tmp_path / "repo"
+        shutil.copytree(WUMA_DIR, repo / "wuma", ignore=shutil.ignore_patterns("__pycache__"))
+        git("init", "-q", cwd=repo)
+        git("add", ".", cwd=repo)
+        git("commit", "-qm", "pack", cwd=repo)
+        facts = str(ROOT / "examples" / "wuma-community.toml")
+        assert main(["diff", f"{repo / 'wuma'}@HEAD", str(repo / "wuma"), "--facts", facts]) == 0
+        assert main(["diff", f"{repo / 'wuma'}@nosuchref", str(repo / "wuma"), "--facts", facts]) == 2
+
+    def test_folder_named_like_a_ref_is_a_folder(self, tmp_path: Path) -> None:
+        folder = tmp_path / "wuma@v2"
+        shutil.copytree(WUMA_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        facts = str(ROOT / "examples" / "wuma-community.toml")
+        assert main(["diff", str(folder), str(WUMA_DIR), "--facts", facts]) == 0
+
+
+def pack_with_hooks(tmp_path: Path, hooks: str) -> Path:
+    folder = tmp_path / "pack"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "packs" / "conditions", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('region = "测试"', f'region = "测试"\nhooks = "{hooks}"'), "utf-8")
+    return folder
+
+
+class TestPackFiles:
+    def test_hooks_outside_the_pack_refused_and_not_run(self, tmp_path: Path) -> None:
+        marker = tmp_path / "ran"
+        (tmp_path / "evil.py").write_text(
+            f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8"
+        )
+        folder = pack_with_hooks(tmp_path, "../evil.py")
+        with pytest.raises(PackError, match="is outside the pack's folder"):
+            policyengine.load_pack(folder)
+        assert not marker.exists()
+
+    def test_hooks_pointing_at_a_device_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(PackError, match="is outside the pack's folder"):
+            policyengine.load_pack(pack_with_hooks(tmp_path, "/dev/zero"))
+
+    def test_hooks_symlinked_out_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "evil.py").write_text("X = 1\n", encoding="utf-8")
+        folder = pack_with_hooks(tmp_path, "hooks.py")
+        (folder / "hooks.py").symlink_to(tmp_path / "evil.py")
+        with pytest.raises(PackError, match="is outside the pack's folder"):
+            policyengine.load_pack(folder)

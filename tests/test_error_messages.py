@@ -1,0 +1,262 @@
+"""Every error is a message: no traceback reaches a user of the command line, exit 2 (3 only
+for an unknown pack) with the file, the field path and the value; pack hooks that fail or
+return the wrong thing are named."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import policyengine
+from policyengine.cli import main
+from policyengine.exceptions import PackError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_PACKS = ROOT / "tests" / "fixtures" / "packs"
+CLI = [sys.executable, "-m", "policyengine"]
+
+
+def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+class TestBadDocuments:
+    @pytest.mark.parametrize("suffix", [".json", ".toml"])
+    def test_nesting_fifty_thousand_deep(self, tmp_path: Path, suffix: str) -> None:
+        body = "[" * 50_000 + "]" * 50_000
+        text = f'{{"community": {body}}}' if suffix == ".json" else f"a = {body}\n"
+        doc = write(tmp_path / f"deep{suffix}", text)
+        code, _, err = run(["validate", str(doc)])
+        assert code == 2
+        assert f"{doc}: not valid {suffix[1:].upper()}: tables and lists nest deeper" in err
+
+    def test_nesting_just_over_the_limit_names_the_path(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "deep.json", '{"community": {"id": "x", "a": ' + "[" * 70 + "]" * 70 + "}}")
+        code, _, err = run(["validate", str(doc)])
+        assert code == 2 and f"{doc}: community.a" in err and "nest deeper than 64" in err
+
+    def test_toml_integer_of_4400_digits(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "big.toml", '[community]\nid = "x"\nhouseholds = ' + "9" * 4400)
+        code, _, err = run(["validate", str(doc)])
+        assert (code, err.strip()) == (
+            2,
+            f"policyengine: {doc}: not valid TOML: a number has more than 4,300 digits",
+        )
+
+    def test_lone_surrogate_in_community_id(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "s.json", '{"community": {"id": "\\ud800"}}')
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating"])
+        assert code == 2 and f"{doc}: community.id: text with an unpaired surrogate" in err
+
+    @pytest.mark.parametrize(
+        ("name", "data"),
+        [("bom.toml", b'\xef\xbb\xbf[community]\nid = "x"\n'),
+         ("bom.json", b'\xef\xbb\xbf{"community": {"id": "x"}}')],
+    )
+    def test_byte_order_mark_is_read(self, tmp_path: Path, name: str, data: bytes) -> None:
+        code, out, _ = run(["validate", str(write(tmp_path / name, data))])
+        assert (code, out) == (0, "ok: community x\n")
+
+    def test_gbk_file_is_not_utf8(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "gbk.toml", '[community]\nid = "社区"\n'.encode("gbk"))
+        code, _, err = run(["validate", str(doc)])
+        assert code == 2 and f"{doc}: not UTF-8 text (byte 0xc9 at position 18)" in err
+
+    def test_as_of_9999_on_fengxiang(self, tmp_path: Path) -> None:
+        doc = write(
+            tmp_path / "f.toml",
+            '[community]\nid = "x"\n[reporting]\nself_check_report_year = 9999\n',
+        )
+        code, _, err = run(
+            ["evaluate", str(doc), "--pack", "fengxiang-harmony", "--as-of", "9999-12-31"]
+        )
+        assert code == 2 and "as_of: 9999-12-31 is after 9998-12-31" in err
+
+    def test_stdin_not_utf8(self) -> None:
+        out, err = io.StringIO(), io.StringIO()
+        stdin = io.TextIOWrapper(io.BytesIO('{"community": {"id": "社"}}'.encode("gbk")))
+        code = main(["validate", "-"], stdin=stdin, stdout=out, stderr=err)
+        assert code == 2 and "not UTF-8 text" in err.getvalue()
+
+
+class TestProcess:
+    """Run as a user would: a separate process, real pipes."""
+
+    def test_stdin_closed(self) -> None:
+        proc = subprocess.run(
+            [*CLI, "validate", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
+        assert proc.returncode == 2  # empty input: not valid JSON
+        code = "import sys; sys.stdin.close(); from policyengine.cli import main; sys.exit(main(['validate', '-']))"
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert (proc.returncode, proc.stderr) == (2, "policyengine: -: standard input is closed\n")
+
+    def test_closed_pipe_ends_quietly(self) -> None:
+        """``policyengine packs | head -1``: no BrokenPipeError traceback."""
+        with subprocess.Popen(
+            [*CLI, "packs"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        ) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            proc.stdout.readline()
+            proc.stdout.close()
+            stderr = proc.stderr.read().decode()
+            proc.wait(timeout=60)
+        assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+        assert proc.returncode in (0, 141)
+
+
+def hooked_pack(tmp_path: Path, hooks: str, rules: str = "") -> Path:
+    folder = tmp_path / "hooked"
+    shutil.copytree(FIXTURE_PACKS / "conditions", folder)
+    toml = folder / "pack.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        'region = "测试"', 'region = "测试"\nhooks = "hooks.py"'
+    )
+    toml.write_text(text + rules, encoding="utf-8")
+    (folder / "hooks.py").write_text(
+        "import sys\nfrom policyengine import hookimpl, RuleDecision\n\n" + hooks, encoding="utf-8"
+    )
+    return folder
+
+
+HOOK_RULE = (
+    '\n[[rules]]\nid = "by.hook"\ntitle = "t"\nclause = "九"\nquote = "测试。"\nkind = "hook"\n'
+)
+DERIVED = '\n[[derived]]\npath = "derived.size"\ntype = "number"\ntitle = "t"\n'
+
+
+class TestHooks:
+    @pytest.mark.parametrize(
+        ("hooks", "rules", "message"),
+        [
+            (
+                "@hookimpl\ndef pack_outputs(context, findings):\n    raise ValueError('x')\n",
+                "",
+                "hook pack_outputs failed: ValueError: x",
+            ),
+            (
+                "@hookimpl\ndef pack_outputs(context, findings):\n    return 5\n",
+                "",
+                "hook pack_outputs returned 5, not a table of outputs",
+            ),
+            (
+                "@hookimpl\ndef pack_outputs(context, findings):\n    return {'a': object()}\n",
+                "",
+                "hook pack_outputs a: a value of type object is not a value a pack can give",
+            ),
+            (
+                "def f(n):\n    return f(n + 1)\n\n"
+                "@hookimpl\ndef pack_outputs(context, findings):\n    return f(0)\n",
+                "",
+                "hook pack_outputs recursed without end",
+            ),
+            (
+                "@hookimpl\ndef pack_outputs(context, findings):\n    sys.exit(3)\n",
+                "",
+                "hook pack_outputs failed: it called sys.exit(3)",
+            ),
+            (
+                "@hookimpl\ndef pack_evaluate_rule(rule, context):\n"
+                "    return RuleDecision('maybe', 'm')\n",
+                HOOK_RULE,
+                "hook pack_evaluate_rule outcome \"maybe\" is not one of:",
+            ),
+            (
+                "@hookimpl\ndef pack_evaluate_rule(rule, context):\n    return 'pass'\n",
+                HOOK_RULE,
+                "hook pack_evaluate_rule returned \"pass\", not a RuleDecision",
+            ),
+            (
+                "@hookimpl\ndef pack_derive_facts(context):\n    return {'derived.size': '99'}\n",
+                DERIVED,
+                'hook pack_derive_facts derived.size: "99" is not a number',
+            ),
+            (
+                "@hookimpl\ndef pack_derive_facts(context):\n"
+                "    return {'community.households': 2.5}\n",
+                "",
+                "hook pack_derive_facts community.households: 2.5 is not a whole number",
+            ),
+        ],
+    )
+    def test_hook_failures_name_the_file_and_the_hook(
+        self, tmp_path: Path, hooks: str, rules: str, message: str
+    ) -> None:
+        folder = hooked_pack(tmp_path, hooks, rules)
+        with pytest.raises(PackError) as info:
+            policyengine.evaluate({"community": {"id": "x"}}, folder)
+        assert f"{folder / 'hooks.py'}: {message}" in str(info.value)
+        code, _, err = run(["evaluate", "-", "--pack", str(folder)], '{"community": {"id": "x"}}')
+        assert code == 2 and message in err and "Traceback" not in err
+
+    def test_sys_exit_while_loading_is_not_an_unknown_pack(self, tmp_path: Path) -> None:
+        """``sys.exit()`` in hooks.py exited 3, "unknown pack"."""
+        folder = hooked_pack(tmp_path, "sys.exit(3)\n")
+        code, _, err = run(["evaluate", "-", "--pack", str(folder)], '{"community": {"id": "x"}}')
+        assert code == 2
+        assert f"{folder / 'hooks.py'}: the pack's hooks failed to load: sys.exit(3)" in err
+
+
+class TestBadPackFiles:
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ("a = " + "[" * 50_000 + "]" * 50_000 + "\n", "nest too deeply"),
+            ("a = " + "9" * 4400 + "\n", "more than 4,300 digits"),
+            (b"\xc9\xe7", "cannot read the file"),
+        ],
+    )
+    def test_unreadable_pack_file_is_a_pack_error(
+        self, tmp_path: Path, data: str | bytes, message: str
+    ) -> None:
+        write(tmp_path / "pack.toml", data)
+        with pytest.raises(PackError, match=message):
+            policyengine.load_pack(tmp_path)
+
+    def test_pack_file_with_byte_order_mark_is_read(self, tmp_path: Path) -> None:
+        shutil.copytree(FIXTURE_PACKS / "conditions", tmp_path / "p")
+        toml = tmp_path / "p" / "pack.toml"
+        toml.write_bytes(b"\xef\xbb\xbf" + toml.read_bytes())
+        assert policyengine.load_pack(tmp_path / "p").id == "fixture-conditions"
+
+    @pytest.mark.parametrize("path", [None, 3, "a\0b"])
+    def test_pack_path_not_a_path(self, path: object) -> None:
+        with pytest.raises(PackError):
+            policyengine.load_pack(path)  # type: ignore[arg-type]
+
+
+class TestNamedFiles:
+    def test_device_named_on_the_command_line_is_refused(self) -> None:
+        """``policyengine validate /dev/zero`` read until memory ran out."""
+        code, _, err = run(["validate", "/dev/zero"])
+        assert (code, err) == (
+            2,
+            "policyengine: /dev/zero: is a device, not a file (use - for standard input)\n",
+        )
+
+    def test_folder_named_on_the_command_line(self, tmp_path: Path) -> None:
+        code, _, err = run(["validate", str(tmp_path)])
+        assert code == 2 and f"{tmp_path}: cannot read the file: Is a directory" in err
+
+
+class TestOutputErrors:
+    def test_output_folder_is_a_message(self, tmp_path: Path) -> None:
+        """``--output`` naming a folder: a message with exit 2, not a traceback."""
+        doc = write(tmp_path / "c.json", '{"community": {"id": "x"}}')
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating",
+                            "--output", str(tmp_path)])
+        assert code == 2 and err.startswith("policyengine: ") and "Traceback" not in err
