@@ -487,7 +487,7 @@ class TestCommand:
         monkeypatch.setattr(policyengine.api, "installed_packs", lambda: {wuma.id: wuma})
         code, out, _ = run_cli("test", "--min-coverage", "100")
         assert code == 0
-        assert out.splitlines()[-1] == "coverage 100.0% (68/68 items)"
+        assert out.splitlines()[-1] == "coverage 100.0% (113/113 items)"
 
 
 class TestPytestPlugin:

@@ -37,8 +37,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "packs"
 
 
 def _without_hooks(pack: Pack) -> Pack:
-    """A bundled pack less its Python hooks and hook rules: every declarative part kept."""
+    """A bundled pack less its Python hooks, hook rules, territory and pilot (which only the
+    row path decides): every other declarative part kept."""
     changes: dict[str, Any] = {
+        "info": attrs.evolve(pack.info, scope=None, pilot=None),
         "hooks": None,
         "rules": tuple(r for r in pack.rules if r.kind != "hook"),
         "digest": f"{pack.digest}-without-hooks",
@@ -189,6 +191,16 @@ def test_columnar_equals_row_path(pack, data):
     cols = columnar.FactColumns.from_subjects(communities, compile_pack(pack).read_paths)
     actual = columnar.evaluate_columns(pack, cols, as_of).rows()
     assert [_typed(r) for r in expected] == [_typed(r) for r in actual]
+
+
+def test_pack_with_territory_or_pilot_is_refused_with_a_reason():
+    """A pack with [pack.scope] or [pack.pilot] runs on the row path; the reason names them."""
+    scoped = [p for p in api.installed_packs().values() if p.info.scope or p.info.pilot]
+    assert scoped
+    for pack in scoped:
+        assert "[pack.scope]" in (columnar.unsupported(pack) or "")
+        with pytest.raises(ValueError, match="territory"):
+            columnar.evaluate_columns(pack, columnar.FactColumns(0, [], [], {}), dt.date.today())
 
 
 def test_pack_with_hooks_is_refused_with_a_reason():

@@ -90,7 +90,7 @@ class TestRecord:
         """A vetoed community: the veto rule is among the failing rules."""
         log = DecisionLog(tmp_path / "log.jsonl")
         facts = {
-            "community": {"id": "v"},
+            "community": {"id": "v", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
             "happiness": {
                 "objective_score": 600,
                 "survey_score": 250,
@@ -134,7 +134,7 @@ class TestRecord:
             "--log-facts",
             "--mask-names",
         )
-        assert 1 == code
+        assert 0 == code  # the street's own duties pass (policies.md §6); a community fails
         [entry] = lines(log)
         assert (MASK, True) == (entry["facts"]["jurisdiction"]["name"], entry["names_masked"])
         assert {MASK} == {c["community"]["name"] for c in entry["facts"]["communities"]}
@@ -193,7 +193,7 @@ class TestReplay:
             str(path),
             "--log-facts",
         )
-        assert 1 == code
+        assert 0 == code  # no verdict fails: other packs' territories are not_applicable
         assert 10 == len(lines(path))  # two subjects × five packs
         return path
 

@@ -64,3 +64,24 @@ class TestReadme:
         assert len(shown) >= 2
         for expr, value in shown:
             assert int(value) == eval(expr, namespace)
+
+
+class TestShippedExamples:
+    """The packs' cases use copies of the examples shipped inside each pack (so installed packs
+    test from any folder); the copies must stay identical to examples/."""
+
+    def test_copies_match_the_examples(self) -> None:
+        root = Path(__file__).parent.parent
+        copies = [
+            f
+            for f in root.glob("policy_packs/*/*/cases/facts/**/*.toml")
+            if (root / "examples" / f.relative_to(_facts_folder(f))).is_file()
+        ]
+        assert len(copies) >= 12
+        for copy in copies:
+            original = root / "examples" / copy.relative_to(_facts_folder(copy))
+            assert copy.read_bytes() == original.read_bytes(), copy
+
+
+def _facts_folder(path: Path) -> Path:
+    return next(p for p in path.parents if p.name == "facts")

@@ -45,7 +45,7 @@ def wuma_doc(cid: str, total: float, *, vetoes: tuple[str, ...] = (), previous: 
     """A Wuma community whose total score is ``total`` (objective up to 700, survey the rest)."""
     objective = min(700.0, total)
     return {
-        "community": {"id": cid},
+        "community": {"id": cid, "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
         "happiness": {"objective_score": objective, "survey_score": total - objective,
                       "vetoes": list(vetoes), "previous_stars": previous},
     }

@@ -217,13 +217,16 @@ class TestFixtures:
         assert clean["problems"] == []
 
     def test_seed_not_found(self, in_fixtures: Path, tmp_path: Path) -> None:
-        """Without the seed, quotes are not checked, and the summary says so."""
+        """Without the seed no quote can be checked: lint fails and says what to supply."""
         code, out, _ = run_lint("quote-not-in-seed", "--seeds", str(tmp_path))
-        assert code == 0
-        assert out.splitlines() == [
-            "lint-quote-not-in-seed: 0 errors, 0 warnings; seed quote-not-in-seed.txt not "
+        assert code == 1
+        lines = out.splitlines()
+        assert any("pack.source: error: the source document's text (quote-not-in-seed.txt)"
+                   in line and "[quote-in-source]" in line for line in lines)
+        assert lines[-1] == (
+            "lint-quote-not-in-seed: 1 error, 0 warnings; seed quote-not-in-seed.txt not "
             "found: quotes not checked (--seeds DIR)"
-        ]
+        )
 
     def test_seed_in_the_pack_folder(self, tmp_path: Path) -> None:
         """The seed is also looked for in the pack folder."""
@@ -627,3 +630,31 @@ def test_bundled_packs_have_no_errors(folder: str) -> None:
     errors = [p.line() for p in report.problems if p.severity == "error"]
     assert report.loaded, errors
     assert errors == []
+
+
+class TestShippedSourceText:
+    """A pack ships its document's text (``[pack.source] text``): lint checks every quote
+    against it wherever the pack is installed, and fails when the text is missing."""
+
+    def test_bundled_pack_checks_its_own_text(self, tmp_path: Path) -> None:
+        """A copy of a bundled pack, away from the repository, checks its quotes."""
+        import shutil
+
+        src = Path(__file__).parent.parent / "policy_packs" / "wuma-star-rating"
+        folder = tmp_path / "pack"
+        shutil.copytree(src / "policyengine_pack_wuma_star_rating", folder)
+        report = lint.lint_path(folder, seeds=[])
+        assert report.seed == folder / "source.txt"
+        assert not [p for p in report.problems if p.severity == "error"]
+
+    def test_missing_text_fails(self, tmp_path: Path) -> None:
+        """Without its text the pack cannot be checked: an error, not a silent pass."""
+        import shutil
+
+        src = Path(__file__).parent.parent / "policy_packs" / "wuma-star-rating"
+        folder = tmp_path / "pack"
+        shutil.copytree(src / "policyengine_pack_wuma_star_rating", folder)
+        (folder / "source.txt").unlink()
+        report = lint.lint_path(folder, seeds=[])
+        errors = [p for p in report.problems if p.severity == "error"]
+        assert [(p.item, p.check) for p in errors] == [("pack.source", "quote-in-source")]

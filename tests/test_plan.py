@@ -122,8 +122,8 @@ class TestMessages:
         result = policyengine.evaluate(
             {"community": {"id": "x"}}, pack=WUMA, as_of=dt.date(2014, 12, 31))
         with pytest.raises(ValueError, match="zh"):
-            result.findings[0].message_in("fr")
-        assert result.findings[0].message_in("en")
+            result.finding("eligibility.no-veto").message_in("fr")
+        assert result.finding("eligibility.no-veto").message_in("en")
         assert result.to_dict("zh") == result.to_dict()
 
 

@@ -27,12 +27,14 @@ openpyxl = pytest.importorskip("openpyxl")
 
 WUMA = ("--pack", "wuma-star-rating", "--as-of", "2014-12-31")
 HEADER = ["community.id", "happiness.objective_score", "happiness.survey_score",
-          "happiness.vetoes", "happiness.previous_stars"]
+          "happiness.vetoes", "happiness.previous_stars", "community.jurisdiction"]
+# 五马街道 is the pack's territory ([pack.scope]): without it every result is incomplete.
+WUMA_STREET = '["浙江省", "温州市", "鹿城区", "五马街道"]'
 # 五马: ★★★★★ from 900 (四(二)); a veto makes the community ineligible (四(一)).
 ROWS = [
-    ["five", "650", "250", "[]", "4"],        # 900: ★★★★★, eligible
-    ["veto", "700", "300", '["leadership"]', "0"],  # vetoed: fail
-    ["gap", "", "250", "[]", ""],             # objective score missing: incomplete
+    ["five", "650", "250", "[]", "4", WUMA_STREET],        # 900: ★★★★★, eligible
+    ["veto", "700", "300", '["leadership"]', "0", WUMA_STREET],  # vetoed: fail
+    ["gap", "", "250", "[]", "", WUMA_STREET],             # objective score missing: incomplete
 ]
 
 
@@ -81,7 +83,7 @@ def test_same_results_from_every_table_format(tmp_path):
     sheet.append(HEADER)
     for row in ROWS:  # typed cells, as an official's spreadsheet holds them
         sheet.append([row[0], float(row[1]) if row[1] else None, int(row[2]), row[3],
-                      int(row[4]) if row[4] else None])
+                      int(row[4]) if row[4] else None, row[5]])
     book.save(tmp_path / "c.xlsx")
     table = pa.table({
         "community.id": [r[0] for r in ROWS],
@@ -89,13 +91,15 @@ def test_same_results_from_every_table_format(tmp_path):
         "happiness.survey_score": [int(r[2]) for r in ROWS],
         "happiness.vetoes": [json.loads(r[3]) for r in ROWS],  # a real list column
         "happiness.previous_stars": [int(r[4]) if r[4] else None for r in ROWS],
+        "community.jurisdiction": [json.loads(r[5]) for r in ROWS],
     })
     pq.write_table(table, tmp_path / "c.parquet")
     folder = tmp_path / "docs"
     folder.mkdir()
     lines = []
     for row in ROWS:
-        doc: dict = {"community": {"id": row[0]}, "happiness": {"survey_score": int(row[2]),
+        doc: dict = {"community": {"id": row[0], "jurisdiction": json.loads(row[5])},
+                     "happiness": {"survey_score": int(row[2]),
                                                                 "vetoes": json.loads(row[3])}}
         if row[1]:
             doc["happiness"]["objective_score"] = float(row[1])
@@ -128,7 +132,7 @@ def test_unknown_column_is_an_error_before_any_row(tmp_path):
 
 def test_bad_row_named_by_row_and_field(tmp_path):
     """A bad cell is reported with the file, the spreadsheet row and the field path."""
-    rows = [ROWS[0], ["bad", "650", "250", "[]", "seven"], ROWS[2]]
+    rows = [ROWS[0], ["bad", "650", "250", "[]", "seven", WUMA_STREET], ROWS[2]]
     path = write_csv(tmp_path / "c.csv", HEADER, rows)
     out = tmp_path / "out.jsonl"
     run = cli("evaluate", str(path), *WUMA, "--format", "jsonl", "--output", str(out))
@@ -140,7 +144,8 @@ def test_bad_row_named_by_row_and_field(tmp_path):
 
 def test_skip_writes_good_rows_and_lists_bad_ones(tmp_path):
     """``--on-bad-record skip``: every good row is written, each bad one listed; exit 2."""
-    rows = [ROWS[0], ["bad", "750", "250", "[]", "0"], ROWS[1], ["worse", "1", "1", "[x", "0"]]
+    rows = [ROWS[0], ["bad", "750", "250", "[]", "0", WUMA_STREET], ROWS[1],
+            ["worse", "1", "1", "[x", "0", WUMA_STREET]]
     path = write_csv(tmp_path / "c.csv", HEADER, rows)
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     run = cli("evaluate", str(path), *WUMA, "--format", "jsonl", "--output", str(out),

@@ -21,13 +21,13 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pluggy
 
+from policyengine import duties, relative_time, scope
 from policyengine import expressions as ex
-from policyengine import relative_time
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
@@ -35,6 +35,7 @@ from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
 from policyengine.plan.common import CONTEXT_FACTS
 from policyengine.plan.condition_rule import RuleItem
@@ -43,6 +44,7 @@ from policyengine.plan.ids import ValueSource
 from policyengine.plan.scale import ScaleItem
 from policyengine.plan.table import TableAnswer
 from policyengine.plugins import pack_plugin_manager
+from policyengine.programme import standard_year
 from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
 
 __all__ = [
@@ -558,14 +560,14 @@ def prepare(
     plugins, hooks = _plugins(pack)
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
-    year = pack.programme_year(as_of, parameters)
+    standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
     facts = flatten(community, plan.read_paths)
-    facts.update(_context_facts(pack, as_of, year))
+    facts.update(_context_facts(pack, as_of, standard))
     facts.update(relative_time.window_counts(pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
             facts[d.path] = ex.evaluate(d.expression, facts, params)
-    ctx = EvaluationContext(pack, community, as_of, params, facts, year)
+    ctx = EvaluationContext(pack, community, as_of, params, facts, standard)
     if hooks.derive_facts:
         for extra in plugins.hook.pack_derive_facts(context=ctx):
             if extra:
@@ -582,11 +584,22 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     applicable: bool | None = True
     reason: Reason | None = None
     app = plan.applicability
-    if not pack.in_force(as_of):
+    community = ctx.subject
+    where = (
+        None
+        if pack.info.scope is None
+        else scope.check_community(pack.info.scope, community.community.jurisdiction)
+    )
+    if not pack.in_force(as_of, ctx.params):
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
+    elif where is not None and where.inside is False:
+        # the scope's own sentence (it names the place and the territory)
+        applicable, reason = False, cast(Reason, where.message.removeprefix("不适用："))
     elif app is not None:
         applicable = None if _missing(app.sources, values) else app.when_id in matched
         reason = Reason("pack_not_applicable", {"condition": _render(app.when)})
+    if applicable is True and where is not None and where.inside is None:
+        applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
     ctx = EvaluationContext(
         pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
@@ -599,7 +612,15 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)
-    _dated_outputs(pack, outputs, ctx.programme_year, ctx.facts["as_of.phase"])
+    year = pack.programme_year(as_of, ctx.params)
+    _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
+    findings = duties.finish(findings, pack, as_of, ctx.programme_year)
+    if applicable is not False:
+        findings = apply_pilot(pack, community, findings)
+    if where is not None and pack.info.scope is not None:
+        findings = scope.with_scope(
+            pack.info.scope, where, findings, applies=applicable is not False
+        )
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -667,6 +688,7 @@ def evaluate_jurisdiction_rules(
     parameters: Mapping[str, Any] | None,
     aggregates: Mapping[str, float | int | None],
     details: Mapping[str, Mapping[str, Any]],
+    where: scope.ScopeCheck | None = None,
 ) -> tuple[list[Finding], dict[str, Any]]:
     """The jurisdiction's own rules and deadlines, given its aggregates over communities.
 
@@ -678,15 +700,20 @@ def evaluate_jurisdiction_rules(
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
     year = pack.programme_year(as_of, parameters)
+    standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
     facts = flatten(jurisdiction, plan.read_paths)
-    facts.update(_context_facts(pack, as_of, year))
+    facts.update(_context_facts(pack, as_of, standard))
     facts.update(aggregates)
-    ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, year)
+    ctx = EvaluationContext(pack, jurisdiction, as_of, params, facts, standard)
     values = plan.values(facts, params)
     matched = plan.matching(values)
-    in_force = pack.in_force(as_of)
-    reason = None if in_force else Reason("not_in_force", {"date": as_of.isoformat()})
-    findings, outputs = _decide(plan, ctx, plugins, values, matched, in_force, reason)
+    applicable: bool | None = pack.in_force(as_of, parameters)
+    reason = None if applicable else Reason("not_in_force", {"date": as_of.isoformat()})
+    if applicable and where is not None and where.inside is not True:
+        applicable = where.inside
+        reason = cast(Reason, where.message.removeprefix("不适用："))
+    findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    findings = duties.finish(findings, pack, as_of, standard)
     return findings, outputs

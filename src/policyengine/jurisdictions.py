@@ -3,8 +3,11 @@
 A jurisdiction's aggregates (``[[aggregates]]`` of the pack: shares and counts) are taken
 over every community of its subtree (its own and its child jurisdictions'). A share is
 computed over the communities whose answer is known, and the finding says how many were
-unknown. The jurisdiction's verdict comes from its own binding rules; a pack without
-jurisdiction rules rolls its communities' and children's verdicts up instead.
+unknown. The jurisdiction's verdict answers one question (policies.md §6): does it meet the
+duties the document puts on it — its own rules, including the targets over its communities?
+Its communities' verdicts are nested and counted in the output ``communities``; a
+jurisdiction on which the document puts no duty (none of its own binding rules applies) is
+``not_applicable``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from typing import Any
 import attrs
 
 from policyengine import expressions as ex
+from policyengine import scope
 from policyengine.engine import (
     ENGINE_VERSION,
-    compile_pack,
     evaluate_community,
     evaluate_jurisdiction_rules,
 )
@@ -31,15 +34,58 @@ from policyengine.results import Finding, Result, Verdict, verdict_of
 __all__ = ["evaluate_jurisdiction"]
 
 
-def _roll_up(results: list[Result]) -> Verdict:
-    verdicts = {r.verdict for r in results}
-    if not verdicts or verdicts == {"not_applicable"}:
+_LEVEL_OF_DEPTH = ("province", "city", "district", "street")
+
+
+def _own_verdict(findings: list[Finding], applicable: bool | None) -> Verdict:
+    """The verdict on the jurisdiction's own duties (not its communities')."""
+    if applicable is False:
         return "not_applicable"
-    if "fail" in verdicts:
-        return "fail"
-    if "incomplete" in verdicts:
-        return "incomplete"
-    return "pass"
+    if not any(f.binding and f.outcome != "not_applicable" for f in findings):
+        return "not_applicable" if applicable else "incomplete"
+    return verdict_of(findings, applicable)
+
+
+def _above(j: Jurisdiction) -> tuple[tuple[str | None, str | None], ...]:
+    """Where a top-level jurisdiction lies, from the place its communities give above it."""
+    name = j.name
+    if name is None:
+        return ()
+    stack = [j]
+    while stack:
+        current = stack.pop()
+        for c in current.communities:
+            place = c.community.jurisdiction or ()
+            if name in place:
+                i = list(place).index(name)
+                return tuple(
+                    (place[k], _LEVEL_OF_DEPTH[k]) for k in range(min(i, len(_LEVEL_OF_DEPTH)))
+                )
+        stack.extend(current.jurisdictions)
+    return ()
+
+
+def _placed(community: Community, chain: tuple[tuple[str | None, str | None], ...]) -> Community:
+    """A community listed in a jurisdiction document without its own place lies in that
+    jurisdiction: ``community.jurisdiction`` is taken from the names of the documents it is
+    nested in (widest first)."""
+    if community.community.jurisdiction:
+        return community
+    names = tuple(name for name, _ in chain if name)
+    if not names:
+        return community
+    return attrs.evolve(community, community=attrs.evolve(community.community, jurisdiction=names))
+
+
+def _scope_check(
+    pack: Pack, j: Jurisdiction, above: tuple[tuple[str | None, str | None], ...] | None
+) -> scope.ScopeCheck | None:
+    if pack.info.scope is None:
+        return None
+    info = j.jurisdiction
+    return scope.check_jurisdiction(
+        pack.info.scope, info.name, info.level, above if above is not None else _above(j)
+    )
 
 
 def _subtree(j: Jurisdiction, result: Result) -> Iterator[tuple[Community, Result]]:
@@ -118,16 +164,23 @@ def evaluate_jurisdiction(
     *,
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
+    within: tuple[tuple[str | None, str | None], ...] | None = None,
 ) -> Result:
-    """Evaluate every community of the jurisdiction, its own rules, and its children, nested."""
+    """Evaluate every community of the jurisdiction, its own rules, and its children, nested.
+
+    ``within`` names the jurisdictions it lies in, ``(name, level)`` widest first (children
+    are given their parents'); without it, the place its communities give above its name.
+    """
     as_of = as_of or dt.date.today()
     _conditions(pack)  # a bad aggregate condition fails before any community is evaluated
+    where = _scope_check(pack, jurisdiction, within)
+    here = (*(within or ()), (jurisdiction.name, jurisdiction.jurisdiction.level))
     communities = tuple(
-        evaluate_community(c, pack, as_of=as_of, parameters=parameters)
+        evaluate_community(_placed(c, here), pack, as_of=as_of, parameters=parameters)
         for c in jurisdiction.communities
     )
     children = tuple(
-        evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters)
+        evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters, within=here)
         for j in jurisdiction.jurisdictions
     )
     partial = Result(
@@ -152,7 +205,7 @@ def evaluate_jurisdiction(
     for agg in pack.aggregates:
         aggregates[agg.path], details[agg.path] = _aggregate(pack, agg, pairs, params)
     findings, outputs = evaluate_jurisdiction_rules(
-        jurisdiction, pack, as_of, parameters, aggregates, details
+        jurisdiction, pack, as_of, parameters, aggregates, details, where
     )
     # With unknown communities, a count lies between `met` and `met + unknown`, and a share
     # between met/all and (met + unknown)/all. The share reported is over the known ones;
@@ -170,10 +223,10 @@ def evaluate_jurisdiction(
             lower[agg.path], upper[agg.path] = d["met"] / total, (d["met"] + d["unknown"]) / total
     if upper:
         low, _ = evaluate_jurisdiction_rules(
-            jurisdiction, pack, as_of, parameters, {**aggregates, **lower}, details
+            jurisdiction, pack, as_of, parameters, {**aggregates, **lower}, details, where
         )
         high, _ = evaluate_jurisdiction_rules(
-            jurisdiction, pack, as_of, parameters, {**aggregates, **upper}, details
+            jurisdiction, pack, as_of, parameters, {**aggregates, **upper}, details, where
         )
         findings = [
             _bounded(f, lo, hi, upper) for f, lo, hi in zip(findings, low, high, strict=True)
@@ -188,8 +241,14 @@ def evaluate_jurisdiction(
             for v in ("pass", "fail", "incomplete", "not_applicable")
         },
     }
-    has_own = any(f.binding for f in findings) and compile_pack(pack, "jurisdiction").rules
-    verdict = verdict_of(findings, True) if has_own else _roll_up([*communities, *children])
+    applicable: bool | None = pack.in_force(as_of, parameters)
+    if applicable and where is not None:
+        applicable = where.inside
+    verdict = _own_verdict(findings, applicable)
+    if where is not None and pack.info.scope is not None:
+        findings = scope.with_scope(
+            pack.info.scope, where, findings, applies=applicable is not False
+        )
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,

@@ -25,6 +25,8 @@ from policyengine.exceptions import PackError
 from policyengine.invariants import pack_problems, unreadable_expressions
 from policyengine.pack_kinds import FactList, Summary, Table, TableRow, Tally
 from policyengine.packhooks import hooks_file, load_hooks
+from policyengine.programme import programme_start, standard_year
+from policyengine.scope import Pilot, Scope
 from policyengine.source import NOT_STATED, Output, SourceDocument, probe_day, source_problems
 
 __all__ = [
@@ -85,6 +87,8 @@ class PackInfo:
     effective_until: dt.date | None = None
     programme: Programme | None = None
     applicability: Applicability | None = None
+    scope: Scope | None = None
+    pilot: Pilot | None = None
     phase_output: str = "phase"
     """The output key that names the phase of ``as_of`` (when the pack has phases)."""
     notes: tuple[str, ...] = ()
@@ -197,6 +201,9 @@ class Rule:
     area: str | None = None
     """A group the rule belongs to (e.g. one of a document's task areas)."""
     note: str | None = None
+    due: dt.date | None = None
+    due_end_of_year: bool = False
+    """A target for the end of a period: due on ``due``, or 12-31 of the year (年终, 年内)."""
 
 
 @attrs.frozen
@@ -390,7 +397,7 @@ class Pack:
     def _parameters_at(
         self, as_of: dt.date, overrides: Mapping[str, Any]
     ) -> dict[str, ParamValue | None]:
-        year = self.programme_year(as_of, overrides)
+        year = standard_year(self.info.programme, self.parameters, as_of, overrides)
         values: dict[str, ParamValue | None] = {}
         for name, param in self.parameters.items():
             values[name] = overrides[name] if name in overrides else param.value_at(as_of, year)
@@ -411,10 +418,12 @@ class Pack:
             return containing[0].id
         return [p for p in ordered if p.start <= as_of][-1].id
 
-    def in_force(self, as_of: dt.date) -> bool:
-        """Whether the document is in force on ``as_of``."""
+    def in_force(self, as_of: dt.date, overrides: Mapping[str, Any] | None = None) -> bool:
+        """Whether the document is in force on ``as_of`` (a programme: from its first year)."""
         start, end = self.info.effective_from, self.info.effective_until
-        return (start is None or start <= as_of) and (end is None or as_of <= end)
+        first = programme_start(self.info.programme, self.parameters, overrides) or as_of.year
+        dated = (start is None or start <= as_of) and (end is None or as_of <= end)
+        return dated and as_of.year >= first
 
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

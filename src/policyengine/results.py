@@ -81,6 +81,8 @@ class Finding:
     area: str | None = None
     parameter_clauses: Mapping[str, str | None] = attrs.field(factory=dict, repr=False)
     """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
+    due: dt.date | None = None
+    """For a target set for the end of a period: the date it is due."""
 
     def _why(self) -> Text:
         m = self._message
@@ -137,6 +139,8 @@ class Finding:
         }
         if self.area is not None:
             out["area"] = self.area
+        if self.due is not None:
+            out["due"] = self.due.isoformat()
         return out
 
 

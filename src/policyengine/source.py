@@ -37,6 +37,7 @@ class SourceDocument:
     number: str | None = None
     """文号, e.g. 宝凤政办发〔2024〕22号; None where the document has none."""
     seed: str | None = None
+    text: str | None = None  # the document's text shipped in the pack, e.g. source.txt
     url: str | None = None
     notes: tuple[str, ...] = ()
     date_reading: str | None = None

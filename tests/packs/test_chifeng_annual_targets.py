@@ -44,6 +44,7 @@ BASE: dict[str, Any] = {
         "id": "cf-test",
         "name": "测试社区",
         "kind": "urban",
+        "jurisdiction": ["内蒙古自治区", "赤峰市", "红山区"],
         "households": 1600,
         "new_development": False,
         "key_community": True,
@@ -93,7 +94,7 @@ def community(changes: dict[str, Any] | None = None, cid: str = "cf-test") -> di
 
 def minimal(cid: str, **sections: dict[str, Any]) -> dict[str, Any]:
     """An urban community with only the given sections (everything else unknown)."""
-    data: dict[str, Any] = {"community": {"id": cid, "kind": "urban"}}
+    data: dict[str, Any] = {"community": {"id": cid, "kind": "urban", "jurisdiction": ["内蒙古自治区", "赤峰市", "红山区"]}}
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return data
@@ -165,14 +166,26 @@ class TestCitations:
         assert param.source or param.clause or all(e.clause and e.quote for e in param.values)
 
     def test_guidelines_are_advisory(self) -> None:
-        """Rules quoting 原则上, 力争 or 争取 are non-binding, except the two the product reading
-        (policies.md §2) makes requirements: the 50 m² centre and one worker per 400 households."""
-        required_by_spec = {"service.one-stop-key", "staff.per-400-households"}
+        """Rules quoting 原则上, 力争, 争取 or 积极 are non-binding (policies.md §6), and a binding
+        rule never quotes them: its quote stops where the wording changes kind."""
         for rule in PACK.rules:
-            if rule.id in required_by_spec:
-                assert rule.binding is True, rule.id
-            elif any(word in rule.quote for word in ("原则上", "力争", "争取")):
+            if any(word in rule.quote for word in ("原则上", "力争", "争取", "积极")):
                 assert rule.binding is False, rule.id
+
+    def test_settled_readings(self) -> None:
+        """policies.md §6: 400 households per worker advisory; 三(五)2, 三(一)2 binding."""
+        binding = {r.id: r.binding for r in PACK.rules}
+        assert binding["staff.per-400-households"] is False
+        assert binding["service.one-stop-area"] is False
+        assert binding["activities.legal-publicity"] is True
+        assert binding["org.democratic-election"] is True
+        assert binding["service.one-stop-key"] is True
+
+    @pytest.mark.parametrize("rule", PACK.rules, ids=lambda r: r.id)
+    def test_responsible_lead_first(self, rule: Any) -> None:
+        """四(二): 责任主体 (各旗县区 or the three districts' 党委、政府) first, then 民政部门."""
+        assert rule.responsible[0].endswith("党委、政府"), rule.id
+        assert rule.responsible[1] == "民政部门", rule.id
 
     def test_pack_is_installed(self) -> None:
         """`policyengine packs` lists the pack once it is installed."""
@@ -211,7 +224,6 @@ class TestProgrammeYear:
             "program_year"
         ] == 3
 
-    @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
     @pytest.mark.parametrize(
         "rule",
         [
@@ -228,17 +240,41 @@ class TestProgrammeYear:
             "standard.key-community",
         ],
     )
-    def test_year_bound_rules_outside_programme(self, rule: str, as_of: dt.date) -> None:
-        """Outside years 1–3 a year-bound rule is not applicable."""
-        assert outcome(community(), rule, as_of) == "not_applicable"
+    def test_nothing_before_the_programme(self, rule: str) -> None:
+        """Before year 1 the plan is not in force (policies.md §6): every rule not applicable."""
+        assert outcome(community(), rule, BEFORE) == "not_applicable"
+        assert evaluate(community(), BEFORE).verdict == "not_applicable"
 
-    @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
-    def test_standing_rules_outside_programme(self, as_of: dt.date) -> None:
+    @pytest.mark.parametrize(
+        ("rule", "after"),
+        [
+            ("org.party-org-and-committee", "pass"),
+            ("staff.income", "pass"),
+            ("service.one-stop-all", "pass"),
+            ("org.leadership-education", "pass"),
+            ("service.one-stop-key", "not_applicable"),
+            ("standard.key-community", "not_applicable"),
+        ],
+    )
+    def test_year_three_standard_stays_after_the_programme(self, rule: str, after: str) -> None:
+        """After year 3 the year-3 standard stays in force; year-1 and year-2 rules do not."""
+        assert outcome(community(), rule, AFTER) == after
+        assert outcome(community(), rule, dt.date(2010, 12, 31)) == after
+
+    def test_year_three_quote_after_the_programme(self) -> None:
+        """A finding quotes the text of the value in force: the year-3 income text in 2012."""
+        finding = evaluate(community({"staff.avg_annual_income_yuan": 16000}), dt.date(2012, 6, 1)
+                           ).finding("staff.income")
+        assert finding.outcome == "fail"
+        assert finding.quote == PACK.parameters["income_ratio"].values[2].quote
+        assert finding.clause == "二(二)3(3)"
+
+    def test_standing_rules_after_programme(self) -> None:
         """The standing norms (400 households per worker, new developments) still apply."""
         facts = community({"staff.count": 3, "staff.trained_this_year": 3, "community.new_development": True,
                            "spaces.service_area_m2": 300})
-        result = evaluate(facts, as_of)
-        assert result.finding("staff.per-400-households").outcome == "fail"
+        result = evaluate(facts, AFTER)
+        assert result.finding("staff.per-400-households").outcome == "advisory"
         assert result.finding("spaces.new-development").outcome == "fail"
 
 
@@ -332,7 +368,7 @@ CASES: list[tuple[str, dt.date, dict[str, Any], dict[str, Any], dict[str, Any], 
      {"services.retirees": MISSING}, "fail"),
     ("staff.per-400-households", Y2, {}, {"staff.count": 3, "staff.trained_this_year": 3},
      {"community.households": MISSING},
-     "fail"),
+     "advisory"),
     ("spaces.new-development", Y2,
      {"community.new_development": True, "spaces.service_area_m2": 320},
      {"community.new_development": True, "spaces.service_area_m2": 300},
@@ -346,9 +382,9 @@ CASES: list[tuple[str, dt.date, dict[str, Any], dict[str, Any], dict[str, Any], 
     ("activities.civility", Y2, {}, {"activities.civility": False}, {"activities.civility": MISSING},
      "advisory"),
     ("activities.legal-publicity", Y3, {}, {"activities.legal_publicity": False},
-     {"activities.legal_publicity": MISSING}, "advisory"),
+     {"activities.legal_publicity": MISSING}, "fail"),
     ("org.democratic-election", Y1, {}, {"organization.democratic_systems": ["decision"]},
-     {"organization.democratic_systems": MISSING}, "advisory"),
+     {"organization.democratic_systems": MISSING}, "fail"),
     ("standard.key-community", Y1, {}, {"spaces.own_office": False},
      {"staff.avg_annual_income_yuan": MISSING}, "fail"),
 ]
@@ -427,10 +463,13 @@ class TestBoundaries:
             ("service.one-stop-area", Y1, {"spaces.one_stop_center_area_m2": 50},
              {"spaces.one_stop_center_area_m2": 49.99}, "advisory"),
             # every community has a centre of 50 m² or more (policies.md §2)
-            ("service.one-stop-all", Y3, {"spaces.one_stop_center_area_m2": 50},
-             {"spaces.one_stop_center_area_m2": 49.99}, "fail"),
-            ("service.one-stop-key", Y1, {"spaces.one_stop_center_area_m2": 50},
-             {"spaces.one_stop_center_area_m2": 49.99}, "fail"),
+            # a centre (area > 0) is binding; its 50 m² is 原则上 (policies.md §6)
+            ("service.one-stop-all", Y3, {"spaces.one_stop_center_area_m2": 0.5},
+             {"spaces.one_stop_center_area_m2": 0}, "fail"),
+            ("service.one-stop-key", Y1, {"spaces.one_stop_center_area_m2": 0.5},
+             {"spaces.one_stop_center_area_m2": 0}, "fail"),
+            ("service.one-stop-area", Y3, {"spaces.one_stop_center_area_m2": 50},
+             {"spaces.one_stop_center_area_m2": 49.99}, "advisory"),
             # 大中专以上 80%以上
             ("org.leadership-education", Y3, {"organization.leadership_college_educated": 8},
              {"organization.leadership_college_educated": 7}, "fail"),
@@ -452,7 +491,7 @@ class TestBoundaries:
              {"staff.trained_this_year": 0}, "fail"),
             # 每400户 1名: 4 workers serve 1,600 households, not 1,601
             ("staff.per-400-households", Y1, {"staff.count": 4, "staff.trained_this_year": 4, "community.households": 1600},
-             {"staff.count": 4, "staff.trained_this_year": 4, "community.households": 1601}, "fail"),
+             {"staff.count": 4, "staff.trained_this_year": 4, "community.households": 1601}, "advisory"),
             # 每百户20平米: 1,000 households need 200 m²
             ("spaces.new-development", Y1,
              {"community.new_development": True, "community.households": 1000,
@@ -521,10 +560,15 @@ class TestBasicStandard:
         assert evaluate(facts, Y1).outputs["meets_basic_standard"] is True
         assert evaluate(facts, Y2).outputs["meets_basic_standard"] is False
 
-    @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
-    def test_outside_programme(self, as_of: dt.date) -> None:
-        """Outside the three years there is no yearly standard: null."""
-        assert evaluate(community(), as_of).outputs["meets_basic_standard"] is None
+    def test_before_programme(self) -> None:
+        """Before year 1 the plan is not in force: no standard, null."""
+        assert evaluate(community(), BEFORE).outputs["meets_basic_standard"] is None
+
+    def test_after_programme(self) -> None:
+        """After year 3 the year-3 standard stays in force (policies.md §6)."""
+        result = evaluate(community(), AFTER)
+        assert result.outputs["meets_basic_standard"] is True
+        assert result.outputs["program_year"] is None
 
     def test_key_rule_mirrors_output(self) -> None:
         """standard.key-community passes, fails or is unknown with the output."""
@@ -796,11 +840,32 @@ class TestJurisdictionRules:
         result = evaluate(district([minimal("c0")], name="哈达街道", level="street", leading_group=False), Y2)
         assert share_rule(result, "district.leading-group") == "not_applicable"
 
-    @pytest.mark.parametrize("as_of", [BEFORE, AFTER])
-    def test_outside_programme(self, as_of: dt.date) -> None:
-        """Outside the three years, every jurisdiction target is not applicable."""
-        result = evaluate(district(area_communities(1, 10), leading_group=False), as_of)
-        assert {f.outcome for f in result.findings} == {"not_applicable"}
+    def test_before_programme(self) -> None:
+        """Before year 1 every jurisdiction target is not applicable (the scope still shows)."""
+        result = evaluate(district(area_communities(1, 10), leading_group=False), BEFORE)
+        assert {f.outcome for f in result.findings if f.rule != "scope"} == {"not_applicable"}
+        assert result.verdict == "not_applicable"
+
+    def test_after_programme(self) -> None:
+        """After year 3 the year-3 targets stay in force: the share of 200 m² is still 80%."""
+        result = evaluate(district(area_communities(1, 10), leading_group=False), AFTER)
+        assert share_rule(result, "district.service-area-share") == "fail"
+        assert share_rule(result, "district.leading-group") == "fail"
+        assert result.verdict == "fail"
+
+    def test_shares_not_at_street_level(self) -> None:
+        """The shares are targets of a 旗县区 or the city, not of a street (policies.md §6)."""
+        result = evaluate(district(area_communities(1, 10), name="哈达街道", level="street"), Y3)
+        assert share_rule(result, "district.service-area-share") == "not_applicable"
+        assert share_rule(result, "district.one-stop-all") == "not_applicable"
+
+    def test_communities_summarised(self) -> None:
+        """The district's verdict is its own; its communities are counted in the output."""
+        result = evaluate(district(area_communities(1, 10), leading_group=True, plan=True,
+                                   funds_in_budget=True), Y3)
+        counts = result.outputs["communities"]
+        assert counts["total"] == 10
+        assert sum(counts[v] for v in ("pass", "fail", "incomplete", "not_applicable")) == 10
 
 
 # ----------------------------------------------------------------------- examples

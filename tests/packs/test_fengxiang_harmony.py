@@ -153,10 +153,25 @@ class TestPackStructure:
             assert {r.clause for r in rules} == {CLAUSES[area]}
 
     def test_every_rule_names_responsible_units(self, pack: policyengine.Pack) -> None:
-        """Every rule and the deadline say who must act, and 区住建局 (the lead unit) is among them."""
+        """Every community rule and the deadline say who must act, with 区住建局 (the lead unit);
+        the towns' plan names the town itself, from its place (policies.md §6)."""
         for item in [*pack.rules, *pack.deadlines]:
+            if item.id == "town.annual-plan":
+                continue
             assert item.responsible, item.id
             assert "区住建局" in item.responsible, item.id
+
+    @pytest.mark.parametrize(("place", "towns"), [
+        (["陕西省", "宝鸡市", "凤翔区", "城关镇"], ["城关镇"]),
+        (["陕西省", "宝鸡市", "凤翔区", "柳林镇"], ["柳林镇"]),
+        (["陕西省", "宝鸡市", "凤翔区"], ["城关镇", "柳林镇"]),
+    ])
+    def test_community_names_its_own_town(self, pack: policyengine.Pack, place: list[str],
+                                         towns: list[str]) -> None:
+        """区住建局 leads; 区住房保障服务中心 and the community's own town (both when not known)."""
+        doc = with_fact(full_community(), "community.jurisdiction", place)
+        finding = evaluate(pack, doc).finding("org.democratic-systems")
+        assert finding.responsible == ("区住建局", "区住房保障服务中心", *towns)
 
     @pytest.mark.parametrize(("rule_id", "unit"), [
         ("org.party-org", "区民政局"),
@@ -170,16 +185,28 @@ class TestPackStructure:
         ("culture.regular-activities", "区文旅局"),
         ("culture.community-education", "区教育局"),
         ("environment.garbage-sorting", "区供销合作联社"),
-        ("org.democratic-systems", "城关镇"),
-        ("org.democratic-systems", "柳林镇"),
+        ("duty.kindergarten", "区教育局"),
+        ("duty.elderly-care", "区民政局"),
+        ("duty.convenience-commerce", "区商务局"),
+        ("duty.supply-coop", "区供销合作联社"),
+        ("duty.smart-security", "市公安局凤翔分局"),
+        ("duty.health-service", "区卫健局"),
     ])
     def test_annex_one_duties(self, pack: policyengine.Pack, rule_id: str, unit: str) -> None:
         """The units of 附件1 whose duty covers the requirement are named on its rule."""
         assert unit in pack.rule(rule_id).responsible
 
-    def test_only_satisfaction_is_advisory(self, pack: policyengine.Pack) -> None:
-        """The satisfaction item (no level stated) is the only non-binding rule."""
-        assert [r.id for r in pack.rules if not r.binding] == ["services.resident-satisfaction-tracked"]
+    def test_advisory_rules(self, pack: policyengine.Pack) -> None:
+        """Non-binding: the satisfaction item (no level stated), 鼓励 and 积极 (policies.md §6),
+        and the 附件1 department duties; a binding rule never quotes 鼓励 or 积极."""
+        assert [r.id for r in pack.rules if not r.binding] == [
+            "services.resident-satisfaction-tracked", "environment.residents-green",
+            "civility.activities", "duty.kindergarten", "duty.elderly-care",
+            "duty.convenience-commerce", "duty.supply-coop", "duty.smart-security",
+            "duty.health-service"]
+        for rule in pack.rules:
+            if rule.binding:
+                assert not any(w in rule.quote for w in ("鼓励", "积极", "提倡", "倡导")), rule.id
 
     def test_silences_are_parameters_without_value(self, pack: policyengine.Pack) -> None:
         """The satisfaction level and the report day are not stated in the document."""
@@ -218,7 +245,7 @@ class TestApplicability:
         doc["organization"]["party_org"] = False
         result = evaluate(pack, doc)
         assert result.verdict == "not_applicable"
-        assert {f.outcome for f in result.findings} == {"not_applicable"}
+        assert {f.outcome for f in result.findings if f.rule != "scope"} == {"not_applicable"}
 
     def test_kind_missing_incomplete(self, pack: policyengine.Pack) -> None:
         """Without community.kind the applicability is unknown: verdict incomplete."""
@@ -261,8 +288,11 @@ BOOL_RULES = [
     ("environment.noise-control", "environment.noise_control"),
     ("environment.energy", "environment.energy_compliant"),
     ("environment.campaigns", "activities.environmental_campaigns"),
-    ("civility.activities", "activities.civility"),
     ("stage.publicity-mobilisation", "activities.publicity_mobilisation"),
+]
+ADVISORY_RULES = [
+    ("civility.activities", "activities.civility"),                       # 积极开展
+    ("environment.residents-green", "activities.environmental_campaigns"),  # 鼓励
 ]
 SERVICE_RULES = [
     ("services.employment", "employment"),
@@ -299,6 +329,25 @@ class TestYesNoRules:
         result = evaluate(pack, with_fact(full_community(), fact, None))
         assert result.finding(rule_id).outcome == "unknown"
         assert result.verdict == "incomplete"
+
+
+class TestAdvisoryRules:
+    """积极 and 鼓励 (policies.md §6): not met is advisory and never changes the verdict."""
+
+    @pytest.mark.parametrize(("rule_id", "fact"), ADVISORY_RULES, ids=[r for r, _ in ADVISORY_RULES])
+    def test_not_met_is_advisory(self, pack: policyengine.Pack, rule_id: str, fact: str) -> None:
+        """The fact false: advisory; the fact missing: unknown; neither fails the verdict."""
+        result = evaluate(pack, with_fact(full_community(), fact, False))
+        assert result.finding(rule_id).outcome == "advisory"
+        missing = evaluate(pack, with_fact(full_community(), fact, None))
+        assert missing.finding(rule_id).outcome == "unknown"
+        if rule_id == "civility.activities":
+            assert (result.verdict, missing.verdict) == ("pass", "pass")
+
+    def test_campaigns_quote_stops_before_encouragement(self, pack: policyengine.Pack) -> None:
+        """The binding campaigns rule quotes only the 加强 clause; 鼓励 has its own finding."""
+        assert pack.rule("environment.campaigns").quote == "加强社区环保宣传教育和爱国卫生活动"
+        assert pack.rule("environment.residents-green").quote.startswith("鼓励")
 
 
 class TestPublicServices:
@@ -526,7 +575,8 @@ class TestExample:
         fails = [f.rule for f in result.findings if f.outcome == "fail"]
         assert fails == ["org.democratic-systems", "services.medical", "culture.community-education",
                          "environment.lit"]
-        unknown = [f.rule for f in result.findings if f.outcome == "unknown"]
+        unknown = [f.rule for f in result.findings
+                   if f.outcome == "unknown" and not f.rule.startswith("duty.")]
         assert unknown == ["services.resident-satisfaction-tracked", "order.mediation-committee"]
         assert result.finding("report.self-check").outcome == "due"
         assert result.outputs["self_check_report_due"] is True
@@ -542,11 +592,14 @@ class TestExample:
         assert code == 1, err.getvalue()
         assert "医疗卫生服务覆盖社区" in out.getvalue()
 
-    def test_jurisdiction_rolls_up(self, pack: policyengine.Pack) -> None:
-        """A town with one passing and one failing community (and no jurisdiction rules) fails."""
+    def test_town_verdict_is_its_own_duty(self, pack: policyengine.Pack) -> None:
+        """A town's verdict is its yearly plan (附件1); its communities are nested and counted."""
         bad = with_fact(full_community("fx-002"), "environment.lit", False)
-        town = {"jurisdiction": {"id": "cgz", "name": "城关镇", "level": "town"},
+        town = {"jurisdiction": {"id": "cgz", "name": "城关镇", "level": "town", "plan": True},
                 "communities": [full_community("fx-001"), bad]}
         result = policyengine.evaluate(town, pack=pack, as_of=AS_OF)
         assert [c.verdict for c in result.communities] == ["pass", "fail"]
-        assert result.verdict == "fail"
+        assert result.verdict == "pass"
+        assert result.outputs["communities"] == {
+            "total": 2, "pass": 1, "fail": 1, "incomplete": 0, "not_applicable": 0}
+        assert result.finding("town.annual-plan").responsible == ("城关镇",)

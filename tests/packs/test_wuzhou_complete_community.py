@@ -159,7 +159,7 @@ def _squash(text: str) -> str:
 
 def _all_quotes() -> list[tuple[str, str]]:
     data = tomllib.loads(PACK_TOML.read_text(encoding="utf-8"))
-    quotes = [("pack.applicability", data["pack"]["applicability"]["quote"])]
+    quotes = [(f"pack.{key}", data["pack"][key]["quote"]) for key in ("scope", "pilot")]
     for table in ("rules", "deadlines", "phases", "derived", "scales", "aggregates"):
         for i, item in enumerate(data.get(table, [])):
             if "quote" in item:
@@ -550,11 +550,30 @@ class TestApplicability:
         """The pilot meeting everything passes."""
         assert evaluate(complete()).verdict == "pass"
 
-    def test_other_wuzhou_community_applies(self) -> None:
-        """A non-pilot Wuzhou community is assessed against the same standards."""
+    def test_other_wuzhou_community_is_a_gap_analysis(self) -> None:
+        """A non-pilot Wuzhou community is measured against the pilot standard: advisory
+        findings that never change the verdict (policies.md §6, Wuzhou's pilot)."""
         result = evaluate(complete(name="新兴社区", facilities__canteen=False))
+        assert result.verdict == "pass"
+        canteen = result.finding("service-facilities.canteen")
+        assert (canteen.outcome, canteen.binding) == ("advisory", False)
+        assert result.finding("pilot").outcome == "not_applicable"
+
+    def test_pilot_is_bound(self) -> None:
+        """The pilot 长洲区神冠社区 is bound: a missing canteen fails."""
+        result = evaluate(complete(facilities__canteen=False))
         assert result.verdict == "fail"
         assert result.finding("service-facilities.canteen").outcome == "fail"
+        assert result.finding("pilot").outcome == "pass"
+
+    def test_pilot_unknown_without_name(self) -> None:
+        """Without the name it cannot be told whether the pilot binds: incomplete, never fail."""
+        doc = complete(facilities__canteen=False)
+        del doc["community"]["name"]
+        result = evaluate(doc)
+        assert result.verdict == "incomplete"
+        assert result.finding("pilot").outcome == "unknown"
+        assert result.finding("service-facilities.canteen").outcome == "advisory"
 
     def test_community_outside_wuzhou(self) -> None:
         """A community in 温州市 is not applicable, every finding not_applicable."""
@@ -665,10 +684,10 @@ class TestVerdict:
 
 
 class TestJurisdictionRollUp:
-    """No jurisdiction targets: a district rolls up its communities' verdicts."""
+    """No duty of a district: its verdict is not_applicable; its communities are counted."""
 
     def test_roll_up(self) -> None:
-        """长洲区 with a passing pilot and a failing community fails; counts are given."""
+        """长洲区 with a passing pilot and a community short of the standard: counts given."""
         other = complete(name="新兴社区", facilities__nursery=False)
         other["community"]["id"] = "wz-other"
         doc = {
@@ -676,12 +695,12 @@ class TestJurisdictionRollUp:
             "communities": [complete(), other],
         }
         result = evaluate(doc)
-        assert result.verdict == "fail"
-        assert result.findings == ()
+        assert result.verdict == "not_applicable"
+        assert [f.rule for f in result.findings] == ["scope"]
         assert result.outputs["communities"] == {
             "total": 2,
-            "pass": 1,
-            "fail": 1,
+            "pass": 2,
+            "fail": 0,
             "incomplete": 0,
             "not_applicable": 0,
         }

@@ -37,7 +37,7 @@ ALL_SIGNS = ["party_org", "residents_committee", "jiangsu_community"]
 def complete_community(cid: str = "yx-test", kind: str = "urban") -> dict[str, Any]:
     """A community meeting every requirement of 三 and 五(二)."""
     return {
-        "community": {"id": cid, "name": "测试社区", "kind": kind},
+        "community": {"id": cid, "name": "测试社区", "kind": kind, "jurisdiction": ["江苏省", "无锡市", "宜兴市", "宜城街道"]},
         "organization": {
             "party_org": True,
             "residents_committee": True,
@@ -188,7 +188,12 @@ def town(level: Any = "town", **facts: Any) -> dict[str, Any]:
         "plan": True,
     }
     info.update(facts)
-    return {"jurisdiction": {k: v for k, v in info.items() if v is not ...}}
+    place = ["江苏省", "无锡市", "宜兴市", str(info["name"])]
+    return {
+        "jurisdiction": {k: v for k, v in info.items() if v is not ...},
+        # a community of the town gives its place (宜兴市), so the territory is known
+        "communities": [{"community": {"id": f"yx-{level}-c1", "jurisdiction": place}}],
+    }
 
 
 def city(**facts: Any) -> dict[str, Any]:
@@ -371,18 +376,29 @@ class TestSatisfaction:
 
 
 class TestApplicability:
-    """The pack applies from the mobilisation stage (2012-09-01) on, with no end date."""
+    """In force from 2012-10-08, the date in the text (policies.md §6), with no end date;
+    the stages are reported for any date."""
 
-    def test_before_mobilisation_not_applicable(self) -> None:
-        """On 2012-08-31 every finding is not_applicable."""
-        result = evaluate(complete_community(), as_of=dt.date(2012, 8, 31))
+    @pytest.mark.parametrize(("day", "stage"), [(dt.date(2012, 8, 31), "before"),
+                                                (dt.date(2012, 9, 30), "mobilisation"),
+                                                (dt.date(2012, 10, 7), "implementation")])
+    def test_before_the_date_in_the_text(self, day: dt.date, stage: str) -> None:
+        """Before 2012-10-08 every rule is not_applicable, and the stage is still reported."""
+        result = evaluate(complete_community(), as_of=day)
         assert result.verdict == "not_applicable"
-        assert {f.outcome for f in result.findings} == {"not_applicable"}
-        assert result.outputs["stage"] == "before"
+        assert {f.outcome for f in result.findings if f.rule != "scope"} == {"not_applicable"}
+        assert result.outputs["stage"] == stage
 
-    def test_first_day_of_mobilisation_applies(self) -> None:
-        """On 2012-09-01 the rules apply."""
-        assert evaluate(complete_community(), as_of=dt.date(2012, 9, 1)).verdict == "pass"
+    def test_from_the_date_in_the_text(self) -> None:
+        """On 2012-10-08 the rules apply."""
+        assert evaluate(complete_community(), as_of=dt.date(2012, 10, 8)).verdict == "pass"
+
+    def test_community_elsewhere_not_applicable(self) -> None:
+        """A community of 无锡市江阴市 is outside the territory (宜兴市)."""
+        doc = with_fact(complete_community(), "community.jurisdiction", ["江苏省", "无锡市", "江阴市"])
+        result = evaluate(doc)
+        assert result.verdict == "not_applicable"
+        assert result.finding("scope").outcome == "not_applicable"
 
     def test_after_the_campaign_still_applies(self) -> None:
         """After 2012 the community standards can still be checked (stage ended)."""
@@ -579,75 +595,62 @@ class TestCityDeadlines:
     @pytest.mark.parametrize(
         ("day", "done", "expected"),
         [
-            (dt.date(2012, 9, 15), True, "pass"),
+            (dt.date(2012, 9, 15), False, "not_applicable"),
+            (dt.date(2012, 10, 7), False, "not_applicable"),
+            (dt.date(2012, 10, 8), True, "pass"),
             (dt.date(2012, 12, 1), True, "pass"),
-            (dt.date(2012, 9, 15), False, "due"),
-            (dt.date(2012, 9, 30), False, "due"),
-            (dt.date(2012, 10, 1), False, "overdue"),
-            (dt.date(2012, 9, 30), ..., "unknown"),
-            (dt.date(2012, 10, 1), ..., "unknown"),
+            (dt.date(2012, 10, 8), False, "overdue"),
+            (dt.date(2013, 1, 1), False, "overdue"),
+            (dt.date(2012, 10, 8), ..., "unknown"),
         ],
     )
     def test_deadline(
         self, deadline: str, fact: str, day: dt.date, done: Any, expected: str
     ) -> None:
-        """Done passes; not done is due through the 30th (inclusive) and overdue on the 1st."""
+        """Before 2012-10-08 not in force; from then on, done passes and not done is overdue
+        (the 9月底 deadline has passed when the plan comes into force)."""
         result = evaluate(city(**{fact: done}), as_of=day)
         assert outcome(result, deadline) == expected
 
     def test_overdue_names_the_city(self) -> None:
         """An overdue leading group names the city government."""
-        finding = evaluate(city(leading_group=False), as_of=dt.date(2012, 10, 1)).finding(
+        finding = evaluate(city(leading_group=False), as_of=dt.date(2012, 10, 8)).finding(
             "deadline.city-leading-group"
         )
         assert "宜兴市人民政府" in finding.message
 
-    def test_due_does_not_fail_the_deadline(self) -> None:
-        """A deadline still due is not a failure (the rule itself fails on the missing act)."""
-        result = evaluate(city(plan=False), as_of=dt.date(2012, 9, 30))
-        assert outcome(result, "deadline.city-plan") == "due"
+    def test_overdue_fails_the_city(self) -> None:
+        """An overdue plan fails the city, as does the rule itself."""
+        result = evaluate(city(plan=False), as_of=dt.date(2012, 10, 8))
+        assert outcome(result, "deadline.city-plan") == "overdue"
         assert outcome(result, "city.plan") == "fail"
+        assert result.verdict == "fail"
 
     def test_not_applicable_to_towns(self) -> None:
         """The city's deadlines do not apply to a town."""
-        result = evaluate(town(leading_group=False), as_of=dt.date(2012, 10, 1))
+        result = evaluate(town(leading_group=False), as_of=dt.date(2012, 10, 8))
         assert outcome(result, "deadline.city-leading-group") == "not_applicable"
 
 
-class TestTownDeadlines:
-    """四(二): towns' leading groups and plans by the end of implementation (2012-11-15)."""
+class TestTownDuties:
+    """五(一) gives the towns no date: their leading group and plan bind from 2012-10-08 with
+    no deadline (policies.md §6, no invented dates)."""
 
-    @pytest.mark.parametrize(
-        ("deadline", "fact"),
-        [("deadline.town-leading-group", "leading_group"), ("deadline.town-plan", "plan")],
-    )
-    @pytest.mark.parametrize(
-        ("day", "done", "expected"),
-        [
-            (dt.date(2012, 10, 8), True, "pass"),
-            (dt.date(2012, 12, 20), True, "pass"),
-            (dt.date(2012, 11, 15), False, "due"),
-            (dt.date(2012, 11, 16), False, "overdue"),
-            (dt.date(2012, 11, 16), ..., "unknown"),
-        ],
-    )
-    def test_deadline(
-        self, deadline: str, fact: str, day: dt.date, done: Any, expected: str
-    ) -> None:
-        """Due through the 15th (inclusive), overdue on the 16th."""
-        result = evaluate(town(**{fact: done}), as_of=day)
-        assert outcome(result, deadline) == expected
+    def test_no_town_deadline(self) -> None:
+        """The pack has no deadline for towns; their rules carry no due date."""
+        assert [d.id for d in PACK.deadlines if d.subject == "jurisdiction"] == [
+            "deadline.city-leading-group", "deadline.city-plan"]
+        for rule, _ in TOWN_RULES:
+            assert PACK.rule(rule).due is None and not PACK.rule(rule).due_end_of_year
 
-    def test_street_too(self) -> None:
-        """A street has the same deadline."""
-        result = evaluate(town("street", plan=False), as_of=dt.date(2012, 11, 16))
-        assert outcome(result, "deadline.town-plan") == "overdue"
+    @pytest.mark.parametrize("day", [dt.date(2012, 10, 8), dt.date(2012, 11, 15),
+                                     dt.date(2012, 11, 16)])
+    def test_binding_from_the_date_in_force(self, day: dt.date) -> None:
+        """Without a plan the town fails on any day from 2012-10-08, with no due date."""
+        result = evaluate(town(plan=False), as_of=day)
+        assert outcome(result, "town.plan") == "fail"
+        assert result.finding("town.plan").due is None
         assert result.verdict == "fail"
-
-    def test_not_applicable_to_the_city(self) -> None:
-        """The towns' deadlines do not apply to the city."""
-        result = evaluate(city(), as_of=dt.date(2012, 11, 16))
-        assert outcome(result, "deadline.town-plan") == "not_applicable"
 
 
 # ------------------------------------------------------------------------ aggregates
@@ -743,7 +746,7 @@ class TestExamples:
         assert result.outputs["stage"] == "inspection"
 
     def test_jurisdiction_example(self) -> None:
-        """宜兴市 passes its own rules; 丁蜀镇 has no plan and is overdue after 2012-11-15."""
+        """宜兴市 passes its own rules; 丁蜀镇 has no plan and fails its own duty (no deadline)."""
         result = policyengine.evaluate(
             EXAMPLES / "yixing-demonstration-city-jurisdiction.toml",
             pack=PACK,
@@ -754,18 +757,19 @@ class TestExamples:
         assert by_name["宜城街道"].verdict == "pass"
         dingshu = by_name["丁蜀镇"]
         assert dingshu.verdict == "fail"
-        assert outcome(dingshu, "deadline.town-plan") == "overdue"
+        assert outcome(dingshu, "town.plan") == "fail"
         # 5 communities: 人民路 and 蜀山 meet everything, 东虹 and 西望 fail, 丁山 unknown
         assert result.outputs["share_communities_meeting_all_requirements"] == pytest.approx(2 / 4)
         assert result.outputs["communities"]["total"] == 5
 
     def test_jurisdiction_example_during_implementation(self) -> None:
-        """On 2012-11-10 丁蜀镇's plan is still due, though its plan rule fails."""
+        """On 2012-11-10 丁蜀镇's missing plan already fails: 五(一) gives no date to wait for."""
         result = policyengine.evaluate(
             EXAMPLES / "yixing-demonstration-city-jurisdiction.toml",
             pack=PACK,
             as_of=dt.date(2012, 11, 10),
         )
         dingshu = {j.subject_name: j for j in result.jurisdictions}["丁蜀镇"]
-        assert outcome(dingshu, "deadline.town-plan") == "due"
+        assert outcome(dingshu, "town.plan") == "fail"
+        assert dingshu.verdict == "fail"
         assert result.outputs["stage"] == "implementation"

@@ -74,6 +74,8 @@ def _rules(rules: list[Rule]) -> list[str]:
                 out.append(f"* repeats the summary `{r.summary}`")
             if r.responsible:
                 out.append(f"* responsible: {'、'.join(r.responsible)}")
+            if r.due or r.due_end_of_year:
+                out.append(f"* due: {r.due.isoformat() if r.due else '12-31 of the year'}")
             if r.note:
                 out.append(f"* note: {r.note}")
             out.append("")
@@ -121,6 +123,19 @@ def describe_pack(pack: Pack) -> str:
         )
     lines += [*(f"* {n}" for n in src.notes), ""]
     scope = []
+    if info.scope:
+        t = info.scope
+        scope.append(
+            f"* Territory: {t.territory} ({t.clause}: “{t.quote}”), checked against "
+            "`community.jurisdiction` or a jurisdiction's name and level; elsewhere not "
+            "applicable, not known: incomplete."
+        )
+    if info.pilot:
+        pl = info.pilot
+        scope.append(
+            f"* Binding for the pilot unit {pl.unit} (`{pl.when}`; {pl.clause}: “{pl.quote}”); "
+            "elsewhere in the territory a gap analysis (advisory)."
+        )
     if info.effective_from or info.effective_until:
         scope.append(f"* In force: {info.effective_from or '…'} to {info.effective_until or '…'}.")
     if info.applicability:

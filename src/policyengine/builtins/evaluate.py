@@ -147,7 +147,7 @@ def _note_fallbacks(packs: list[Pack], err: TextIO) -> None:
     for pack in packs:
         reason = unsupported(pack)
         if reason is not None:
-            print(f"提示：{pack.id} 含 Python 扩展（hooks），逐个社区计算：{reason}", file=err)
+            print(f"提示：{pack.id} 不能按列计算，逐个社区计算：{reason}", file=err)
 
 
 def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:

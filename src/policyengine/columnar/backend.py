@@ -16,8 +16,8 @@ parsed expressions, the same conditions in normal form) and deciding exactly as
 
 It gives what tables need: per community and pack the verdict, every output and every
 rule's outcome. Sentences are not rendered: formats that show them use the row path. A
-pack with Python hooks cannot run here: :func:`unsupported` says why, and callers fall
-back to the row path.
+pack with Python hooks, a territory (``[pack.scope]``) or a pilot (``[pack.pilot]``) cannot
+run here yet: :func:`unsupported` says why, and callers fall back to the row path.
 """
 
 from __future__ import annotations
@@ -52,11 +52,13 @@ def unsupported(pack: Pack) -> str | None:
     """Why the pack cannot run on columns (None when it can)."""
     if pack.hooks is not None:
         return f"{pack.id} has Python hooks ({pack.info.hooks})"
+    if pack.info.scope is not None or pack.info.pilot is not None:
+        return f"{pack.id} declares a territory or a pilot ([pack.scope], [pack.pilot])"
     return None
 
 
 def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarResult:
-    """Evaluate a pack (without hooks) over communities given as columns."""
+    """Evaluate a pack (one :func:`unsupported` accepts) over communities given as columns."""
     reason = unsupported(pack)
     if reason is not None:
         raise ValueError(f"the columnar backend cannot run this pack: {reason}")

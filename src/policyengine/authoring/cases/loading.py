@@ -30,6 +30,8 @@ from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import DocumentError, FactsError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.pack import Pack, Parameter
+from policyengine.pilot import PILOT_RULE
+from policyengine.scope import SCOPE_RULE
 
 
 @attrs.frozen(kw_only=True)
@@ -57,6 +59,10 @@ def _levels(pack: Pack) -> dict[str, str]:
     levels: dict[str, str] = {r.id: r.subject for r in pack.rules}
     levels.update({s.id: "community" for s in pack.scales})
     levels.update({d.id: d.subject for d in pack.deadlines})
+    if pack.info.scope is not None:
+        levels[SCOPE_RULE] = "any"  # the scope finding of every subject
+    if pack.info.pilot is not None:
+        levels[PILOT_RULE] = "community"
     return levels
 
 
@@ -74,7 +80,7 @@ def _check_subject_expect(
             problems.append(
                 (where, f"{rule_id!r} is not a rule, scale or deadline of pack {pack.id}")
             )
-        elif levels[rule_id] != level:
+        elif levels[rule_id] not in (level, "any"):
             hint = " (expect it under communities)" if level == "jurisdiction" else ""
             problems.append(
                 (where, f"{rule_id!r} is a {levels[rule_id]} rule, not a {level} one{hint}")

@@ -291,7 +291,15 @@ class PackLint:
     # -- files
 
     def seed_file(self) -> Path | None:
-        """The source document's text file, if the pack names one and it can be found."""
+        """The source document's text file, if the pack names one and it can be found:
+        ``[pack.source] text`` (a file shipped in the pack), else ``seed`` in the ``--seeds``
+        folders or the pack folder."""
+        text = self.pack.info.source.text
+        if text:
+            candidate = self.pack.path / text
+            inside = candidate.resolve().is_relative_to(self.pack.path.resolve())
+            if candidate.is_file() and inside:
+                return candidate
         seed = self.pack.info.source.seed
         if not seed:
             return None

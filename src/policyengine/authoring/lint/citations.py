@@ -127,6 +127,10 @@ def _quotes(pack: Pack) -> Iterator[tuple[str, str]]:
     for i, agg in enumerate(pack.aggregates):
         if agg.quote:
             yield rule_item(i, agg.path, "aggregates"), agg.quote
+    if pack.info.scope is not None:
+        yield "pack.scope", pack.info.scope.quote
+    if pack.info.pilot is not None:
+        yield "pack.pilot", pack.info.pilot.quote
     if pack.info.applicability is not None:
         yield "pack.applicability", pack.info.applicability.quote
     for name, out in pack.cited_outputs.items():
@@ -153,6 +157,14 @@ def check_quotes_in_source(lint: PackLint) -> Iterator[Issue]:
     """Every quote is in the seed document, whitespace ignored (``…`` may elide text)."""
     seed = lint.seed_file()
     if seed is None:
+        src = lint.pack.info.source
+        if src.text or src.seed:
+            yield error(
+                "pack.source",
+                f"the source document's text ({src.text or src.seed}) cannot be found, so no "
+                "quote can be checked: ship it in the pack folder (pack.source.text) or give "
+                "the folder holding it with --seeds DIR",
+            )
         return
     source = _squeeze(seed.read_text(encoding="utf-8", errors="replace"))
     for item, quote in _quotes(lint.pack):

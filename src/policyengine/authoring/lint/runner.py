@@ -116,7 +116,7 @@ def lint_path(
             Problem(i.file or file, i.item, i.severity, name, i.message) for i in issues
         )
     seed = lint.seed_file()
-    missing = pack.info.source.seed if seed is None else None
+    missing = (pack.info.source.text or pack.info.source.seed) if seed is None else None
     return LintReport(label, file, pack.id, tuple(problems), seed, missing)
 
 

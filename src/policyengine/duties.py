@@ -1,0 +1,98 @@
+"""What a finding owes its document besides the outcome: the quote of the value in force and
+the date a target is due (policies.md §6).
+
+* A rule that reads a parameter whose value in force carries its own clause and quote
+  (a dated or programme-year entry) quotes that entry: a year-3 finding quotes the year-3
+  text, not the rule's general quote.
+* A target the document sets for the end of a period (``due`` on the rule) names the date in
+  the finding, and its message says by when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from policyengine.pack import Pack, Rule
+from policyengine.results import Finding
+
+__all__ = ["due_date", "finish"]
+
+
+def due_date(rule: Rule, pack: Pack, as_of: dt.date, standard_year: int | None) -> dt.date | None:
+    """The date the rule's target is due on ``as_of`` (None: no date in the text)."""
+    if rule.due is not None:
+        return rule.due
+    if not rule.due_end_of_year:
+        return None
+    prog = pack.info.programme
+    if prog is not None and standard_year is not None and pack.programme_year(as_of) is None:
+        # after the programme: the last year's target, due at its end
+        return dt.date(_first_year(pack, as_of) + prog.years - 1, 12, 31)
+    return dt.date(as_of.year, 12, 31)
+
+
+def _first_year(pack: Pack, as_of: dt.date) -> int:
+    prog = pack.info.programme
+    assert prog is not None
+    first = pack.parameters[prog.start_parameter].value
+    return first if isinstance(first, int) and not isinstance(first, bool) else as_of.year
+
+
+def _cited(finding: Finding, pack: Pack, as_of: dt.date, year: int | None) -> Finding:
+    quotes: list[str] = []
+    clauses: list[str] = []
+    for name in finding.parameters:
+        param = pack.parameters.get(name)
+        if param is None or not param.values:
+            continue
+        entry = param.entry_at(as_of, year)
+        if entry is None or entry.quote is None:
+            continue
+        if entry.quote not in quotes:
+            quotes.append(entry.quote)
+        if entry.clause and entry.clause not in clauses:
+            clauses.append(entry.clause)
+    if not quotes:
+        return finding
+    return attrs.evolve(
+        finding,
+        quote="……".join(quotes),
+        clause="; ".join(clauses) if clauses else finding.clause,
+    )
+
+
+def _dated(finding: Finding, due: dt.date, as_of: dt.date) -> Finding:
+    when = due.isoformat()
+    if finding.outcome == "pass":
+        note = f"（期限 {when}）"
+    elif finding.outcome in ("fail", "advisory"):
+        note = (
+            f"尚未达到，应于 {when} 前达到。" if as_of <= due else f"已过 {when} 的期限，仍未达到。"
+        )
+    elif finding.outcome == "unknown":
+        note = f"应于 {when} 前达到。"
+    else:
+        return attrs.evolve(finding, due=due)
+    return attrs.evolve(finding, due=due, message=f"{finding.message}{note}")
+
+
+def finish(
+    findings: list[Finding],
+    pack: Pack,
+    as_of: dt.date,
+    standard_year: int | None,
+) -> list[Finding]:
+    """Each rule's finding quoting the value in force, and dated where its target is due."""
+    out: list[Finding] = []
+    rules = {r.id: r for r in pack.rules}
+    for f in findings:
+        f = _cited(f, pack, as_of, standard_year)
+        rule = rules.get(f.rule)
+        if rule is not None:
+            due = due_date(rule, pack, as_of, standard_year)
+            if due is not None:
+                f = _dated(f, due, as_of)
+        out.append(f)
+    return out

@@ -1,0 +1,288 @@
+"""The territory a pack's document governs, checked against where a subject lies.
+
+A pack states its territory in ``[pack.scope]`` (``docs/reference/pack-format.md``): the
+administrative units from the widest it names down to the most specific, each with its
+level and the name (or alternative names) the document gives it. A community is placed by
+``community.jurisdiction`` (province → city → district/county → street/town); a
+jurisdiction by its own name and level, with the names of the jurisdictions it is nested in
+(or, failing those, the places its communities give above its own name).
+
+The answer is three-valued:
+
+* ``True``: the subject lies in the territory (a jurisdiction also when it contains part of
+  it, e.g. the district around the street the document governs);
+* ``False``: the subject is stated to be elsewhere: the pack does not apply;
+* ``None``: the place given is not precise enough (or not given): the pack may apply, so
+  the verdict is ``incomplete``, never ``fail``, and a ``scope`` finding names what to supply.
+
+Names match when they are equal, or when one is the other without its administrative
+suffix (``内蒙古`` / ``内蒙古自治区``, ``宜兴`` / ``宜兴市``). A level the subject's place
+skips is passed over when a more specific level of the territory is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import attrs
+
+from policyengine.results import Finding
+
+__all__ = ["DEPTH", "Pilot", "Scope", "ScopeCheck", "ScopeLevel", "check_place", "scope_finding"]
+
+ScopeLevelName = Literal["province", "city", "district", "county", "street", "town"]
+
+DEPTH: dict[str, int] = {
+    "province": 0,
+    "city": 1,
+    "district": 2,
+    "county": 2,
+    "street": 3,
+    "town": 3,
+}
+"""Where each level stands in ``community.jurisdiction`` (0: the province)."""
+
+_SUFFIXES = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "自治区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "旗",
+    "街道",
+    "镇",
+    "乡",
+)
+
+SCOPE_RULE = "scope"
+"""The rule id of the scope finding."""
+
+
+@attrs.frozen
+class ScopeLevel:
+    """One administrative level of the territory: its level and the name(s) it may have."""
+
+    level: ScopeLevelName
+    names: tuple[str, ...]
+    responsible: bool = False
+    """The unit of this level the subject lies in is named responsible on every finding
+    (all of ``names`` when it is not known which)."""
+
+
+@attrs.frozen
+class Scope:
+    """``[pack.scope]``: the territory the document governs, with the words that say so."""
+
+    territory: str
+    levels: tuple[ScopeLevel, ...]
+    clause: str
+    quote: str
+    parts: tuple[str, ...] = ()
+    """Units the document itself names as parts of its territory (e.g. the districts it
+    lists): a jurisdiction of that name lies in the territory without saying where."""
+
+
+@attrs.frozen
+class Pilot:
+    """``[pack.pilot]``: the unit the rules bind; elsewhere they are a gap analysis."""
+
+    unit: str
+    when: str
+    clause: str
+    quote: str
+
+
+@attrs.frozen
+class ScopeCheck:
+    """Whether a subject lies in the territory, why, and the units of a responsible level."""
+
+    inside: bool | None
+    message: str
+    inputs: dict[str, object]
+    units: tuple[str, ...] = ()
+
+
+def _bare(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = a.strip(), b.strip()
+    return a == b or _bare(a) == _bare(b)
+
+
+def _find(names: Sequence[str], place: Sequence[str | None]) -> str | None:
+    """The name of ``names`` that the place holds (at any depth), or None."""
+    for given in place:
+        if given is None:
+            continue
+        for name in names:
+            if _same(name, given):
+                return name
+    return None
+
+
+def check_place(
+    scope: Scope,
+    place: Sequence[str | None],
+    *,
+    own_depth: int | None = None,
+) -> tuple[bool | None, ScopeLevel | None, tuple[str, ...]]:
+    """``(inside, the first level that decided, units of the responsible level)``.
+
+    ``place[i]`` is the unit at depth ``i`` (None where not known). ``own_depth`` is the
+    depth of a jurisdiction itself (None for a community, whose place goes down to its
+    street or town): levels of the territory below it are inside the jurisdiction.
+    """
+    units: tuple[str, ...] = ()
+    for i, level in enumerate(scope.levels):
+        depth = DEPTH[level.level]
+        found = _find(level.names, place)
+        if found is not None:
+            if level.responsible:
+                units = (found,)
+            continue
+        if level.responsible:
+            units = level.names
+        if own_depth is not None and own_depth < depth:
+            return True, None, units  # the jurisdiction contains this part of the territory
+        rest = scope.levels[i + 1 :]
+        given = place[depth] if depth < len(place) else None
+        if given is not None and _find([n for lv in rest for n in lv.names], [given]) is None:
+            return False, level, units  # another unit at this level
+        if any(_find(lv.names, place) is not None for lv in rest):
+            continue  # the place skips this level
+        return None, level, units
+    return True, None, units
+
+
+_LEVEL_WORDS = {
+    "province": "省（自治区）",
+    "city": "市",
+    "district": "区（县）",
+    "county": "县（市）",
+    "street": "街道",
+    "town": "镇（街道）",
+}
+
+
+def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCheck:
+    """Whether a community with this ``community.jurisdiction`` lies in the territory."""
+    given = list(jurisdiction) if jurisdiction else None
+    inputs: dict[str, object] = {"community.jurisdiction": given}
+    if not jurisdiction:
+        units = next((lv.names for lv in scope.levels if lv.responsible), ())
+        message = (
+            f"缺少数据：未提供社区所在地（省、市、区县、街道或乡镇），"
+            f"无法判断是否位于本文件适用的{scope.territory}。"
+        )
+        return ScopeCheck(None, message, inputs, units)
+    inside, level, units = check_place(scope, list(jurisdiction))
+    where = "".join(jurisdiction)
+    if inside:
+        message = f"该社区位于{where}，在本文件适用的{scope.territory}范围内。"
+    elif inside is False:
+        message = f"不适用：该社区位于{where}，不在本文件适用的{scope.territory}范围内。"
+    else:
+        assert level is not None
+        message = (
+            f"缺少数据：社区所在地（{where}）未写明所在{_LEVEL_WORDS[level.level]}，"
+            f"无法判断是否位于{scope.territory}；请补充社区所在地。"
+        )
+    return ScopeCheck(inside, message, inputs, units)
+
+
+def check_jurisdiction(
+    scope: Scope,
+    name: str | None,
+    level: str | None,
+    above: Sequence[tuple[str | None, str | None]],
+) -> ScopeCheck:
+    """Whether a jurisdiction (by its name and level, and those it lies in) is in scope.
+
+    ``above`` lists ``(name, level)`` of the jurisdictions it lies in, widest first.
+    """
+    inputs: dict[str, object] = {"jurisdiction.name": name, "jurisdiction.level": level}
+    if name is None:
+        message = f"缺少数据：未提供辖区名称，无法判断是否位于{scope.territory}。"
+        return ScopeCheck(None, message, inputs)
+    if not above and any(_same(name, part) for part in scope.parts):
+        above = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
+    place: list[str | None] = [None] * 4
+    for above_name, above_level in above:
+        if above_name is not None and above_level in DEPTH:
+            place[DEPTH[above_level]] = above_name
+    own_depth = DEPTH.get(level) if level is not None else None
+    if own_depth is not None:
+        place[own_depth] = name
+        place = place[: own_depth + 1]
+    else:
+        place.append(name)
+    inside, decided, units = check_place(scope, place, own_depth=own_depth)
+    named = [DEPTH[lv.level] for lv in scope.levels if lv.responsible]
+    if named and (own_depth is None or own_depth < named[0]):
+        units = ()  # a wider jurisdiction is not the unit of the responsible level
+    if inside:
+        message = f"{name}在本文件适用的{scope.territory}范围内（或包含其一部分）。"
+    elif inside is False:
+        message = f"不适用：{name}不在本文件适用的{scope.territory}范围内。"
+    else:
+        assert decided is not None
+        message = (
+            f"缺少数据：无法判断{name}是否位于{scope.territory}"
+            f"（未知所在{_LEVEL_WORDS[decided.level]}；"
+            "请提供其所属辖区或辖区级别）。"
+        )
+    return ScopeCheck(inside, message, inputs, units)
+
+
+def scope_finding(scope: Scope, check: ScopeCheck, applies: bool = True) -> Finding:
+    """The ``scope`` finding: pass inside, not_applicable elsewhere, unknown when not known.
+
+    Where the pack does not apply for another reason (``applies`` false: not in force, or its
+    applicability condition is false) the finding is ``not_applicable`` too, as every other.
+    """
+    outcome = {True: "pass", False: "not_applicable", None: "unknown"}[check.inside]
+    message = check.message
+    if not applies and outcome != "not_applicable":
+        outcome = "not_applicable"
+        if check.inside is None:
+            message = f"本文件在此不适用，无需判断是否位于{scope.territory}。"
+    return Finding(
+        rule=SCOPE_RULE,
+        outcome=outcome,  # type: ignore[arg-type]
+        title=f"适用地域：{scope.territory}",
+        clause=scope.clause,
+        quote=scope.quote,
+        responsible=(),
+        inputs=check.inputs,
+        expected=f"位于{scope.territory}",
+        actual="; ".join(f"{k} = {'未知' if v is None else v}" for k, v in check.inputs.items()),
+        message=message,
+        binding=True,
+    )
+
+
+def with_units(finding: Finding, units: Sequence[str]) -> Finding:
+    """The finding with ``units`` added to its responsible units (after the rule's own)."""
+    if not units:
+        return finding
+    extra = tuple(u for u in units if u not in finding.responsible)
+    if not extra:
+        return finding
+    return attrs.evolve(finding, responsible=(*finding.responsible, *extra))
+
+
+def with_scope(
+    scope: Scope, check: ScopeCheck, findings: Sequence[Finding], applies: bool = True
+) -> list[Finding]:
+    """The scope finding first, then the findings, each naming the responsible level's unit."""
+    first = scope_finding(scope, check, applies)
+    return [first, *(with_units(f, check.units) for f in findings)]
