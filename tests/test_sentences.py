@@ -107,3 +107,15 @@ def test_pickled_results_say_the_same():
     r = policyengine.evaluate(ROOT / "examples" / "wuma-street.toml", "wuma-star-rating",
                               as_of=DATES["wuma"], lang="en")
     assert r.to_dict() == pickle.loads(pickle.dumps(r)).to_dict()
+
+
+def test_a_pack_for_another_place_says_so_on_every_finding() -> None:
+    """policies.md §6 Scope: a community of 五马街道 is not governed by Chifeng's plan. Each
+    finding says where the community lies and which territory the document governs — not
+    each rule's own condition, which an official would read as a data problem."""
+    pack = policyengine.installed_packs()["chifeng-annual-targets"]
+    result = policyengine.evaluate(ROOT / "examples" / "wuma-community.toml", pack,
+                                   as_of=dt.date(2010, 6, 30))
+    assert "not_applicable" == result.verdict
+    said = {finding_sentence(f, pack, "zh", result.as_of) for f in result.findings}
+    assert {"不适用：该社区位于浙江省温州市鹿城区五马街道，不在本文件适用的赤峰市范围内。"} == said

@@ -308,6 +308,15 @@ def finding_sentence(
             )
             return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
     if f.outcome == "not_applicable":
+        reason = getattr(f, "reason", None)
+        message_in = getattr(f, "message_in", None)
+        whole_pack = getattr(reason, "code", None) == "not_applicable" or f.rule == "scope"
+        if whole_pack and callable(message_in):
+            # the whole pack does not apply (elsewhere, not yet in force): say why once,
+            # not each rule's own condition
+            said = message_in(lang)
+            if isinstance(said, str) and said:
+                return said
         unset = [n for n, v in f.parameters.items() if v is None]
         if unset and pack is not None:
             names = text("sep.list", lang).join(
