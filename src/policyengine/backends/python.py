@@ -22,6 +22,7 @@ from policyengine.expressions import (
     NAnd,
     Normal,
     Param,
+    compare_values,
     key_of,
 )
 
@@ -68,17 +69,7 @@ def _compare(op: str, a: Any, b: Any) -> bool:
             return False
     elif type(a) is not type(b):
         return False
-    if op == "==":
-        return bool(a == b)
-    if op == "!=":
-        return bool(a != b)
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
+    return compare_values(op, a, b)
 
 
 def holds(condition: Normal, values: Mapping[str, Any]) -> bool:
