@@ -617,8 +617,12 @@ def test_wuma_lints_clean() -> None:
     report = lint.lint_path(PACKS / "wuma-star-rating", seeds=[SHARED_SEEDS])
     assert report.loaded
     assert [p.line() for p in report.problems] == []
+    # the pack's own copy of its document, identical to the seed it was read from
+    own = PACKS / "wuma-star-rating" / "policyengine_pack_wuma_star_rating" / "source.txt"
+    assert report.seed == own
     if SHARED_SEEDS.is_dir():
-        assert report.seed == SHARED_SEEDS / "002_54cc09fc7a9f31d5.txt"
+        seed = SHARED_SEEDS / "002_54cc09fc7a9f31d5.txt"
+        assert own.read_text(encoding="utf-8") == seed.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

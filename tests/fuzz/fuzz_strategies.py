@@ -225,6 +225,9 @@ def check_verdict(result: Result, scoped: bool) -> None:
             else "pass"
         )
         assert result.verdict == expected, (result.verdict, verdicts)
+    elif any(f.rule == "scope" and f.outcome == "unknown" for f in result.findings):
+        # policies.md §6: where the pack applies is unknown → incomplete, never fail
+        assert result.verdict == "incomplete", result.verdict
     elif result.verdict == "not_applicable":
         assert outcomes <= {"not_applicable"}, (result.verdict, outcomes)
     elif result.verdict == "fail":
@@ -234,7 +237,11 @@ def check_verdict(result: Result, scoped: bool) -> None:
         assert not binding or outcomes != {"not_applicable"}, outcomes
     else:
         assert result.verdict == "incomplete", result.verdict
-        unknown_scope = scoped and result.subject_level == "community"
+        # results.md: whether the pack applies is unknown (its scope or pilot finding says
+        # which fact is missing) → incomplete, whatever the other findings are
+        unknown_scope = (scoped and result.subject_level == "community") or any(
+            f.rule in ("scope", "pilot") and f.outcome == "unknown" for f in result.findings
+        )
         assert unknown_scope or ("unknown" in outcomes and not outcomes & BLOCKING), outcomes
     for each in nested:
         check_verdict(each, scoped)

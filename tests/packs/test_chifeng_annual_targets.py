@@ -27,7 +27,7 @@ ROOT = Path(__file__).parents[2]
 PACK_DIR = ROOT / "policy_packs" / "chifeng-annual-targets"
 PACK = policyengine.load_pack(PACK_DIR)
 PACK_TOML = PACK_DIR / "policyengine_pack_chifeng_annual_targets" / "pack.toml"
-SEED = Path("/work/shared/seeds/001_0e878ca4e256485b.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "001_0e878ca4e256485b.txt"  # the seed beside the checkout
 EXAMPLES = ROOT / "examples"
 
 Y1 = dt.date(2008, 12, 31)

@@ -25,7 +25,7 @@ from policyengine import Finding
 ROOT = Path(__file__).parents[2]
 PACK_DIR = ROOT / "policy_packs" / "fengxiang-harmony"
 PACK_TOML = PACK_DIR / "policyengine_pack_fengxiang_harmony" / "pack.toml"
-SEED = Path("/work/shared/seeds/000_5f1e950e0d135b16.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "000_5f1e950e0d135b16.txt"  # the seed beside the checkout
 EXAMPLE = ROOT / "examples" / "fengxiang-harmony-community.toml"
 
 ISSUED = dt.date(2024, 7, 15)

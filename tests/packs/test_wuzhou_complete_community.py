@@ -24,7 +24,7 @@ from policyengine.pack import Deadline, Rule
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policy_packs" / "wuzhou-complete-community"
 PACK_TOML = PACK_DIR / "policyengine_pack_wuzhou_complete_community" / "pack.toml"
-SEED = Path("/work/shared/seeds/003_6cd4825d377b19dc.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "003_6cd4825d377b19dc.txt"  # the seed beside the checkout
 EXAMPLE = ROOT / "examples" / "wuzhou-complete-community-community.toml"
 
 PACK = policyengine.load_pack(PACK_DIR)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).parents[2]
 PACK_DIR = ROOT / "policy_packs" / "yixing-demonstration-city"
 PACK = policyengine.load_pack(PACK_DIR)
 PACK_TOML = PACK_DIR / "policyengine_pack_yixing_demonstration_city" / "pack.toml"
-SEED = Path("/work/shared/seeds/004_72db98e2c1ec845e.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "004_72db98e2c1ec845e.txt"  # the seed beside the checkout
 EXAMPLES = ROOT / "examples"
 
 INSPECTION_DAY = dt.date(2012, 11, 20)
