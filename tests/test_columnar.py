@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from policyengine.engine import compile_pack, evaluate_community
 from policyengine.exceptions import FactsError
 from policyengine.facts import fact_catalogue
 from policyengine.pack import Pack, load_pack
+from policyengine.scope import DEPTH
 from policyengine.sinks import flat_rows
 
 np = pytest.importorskip("numpy")
@@ -37,10 +39,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "packs"
 
 
 def _without_hooks(pack: Pack) -> Pack:
-    """A bundled pack less its Python hooks, hook rules, territory and pilot (which only the
-    row path decides): every other declarative part kept."""
+    """A bundled pack less its Python hooks and hook rules: every declarative part kept."""
     changes: dict[str, Any] = {
-        "info": attrs.evolve(pack.info, scope=None, pilot=None),
         "hooks": None,
         "rules": tuple(r for r in pack.rules if r.kind != "hook"),
         "digest": f"{pack.digest}-without-hooks",
@@ -86,8 +86,10 @@ def _numbers(pack: Pack) -> list[float]:
         stack = [expr]
         while stack:
             e = stack.pop()
-            if isinstance(e, ex.Const) and isinstance(e.value, int | float) and not isinstance(
-                e.value, bool
+            if (
+                isinstance(e, ex.Const)
+                and isinstance(e.value, int | float)
+                and not isinstance(e.value, bool)
             ):
                 found.add(float(e.value))
             if isinstance(e, ex.Arith | ex.Compare):
@@ -115,8 +117,27 @@ def _dates(pack: Pack) -> list[dt.date]:
     return sorted(out)
 
 
-def _fact_value(path: str, numbers: list[float], dates: list[dt.date]) -> st.SearchStrategy[Any]:
+def _places(pack: Pack) -> st.SearchStrategy[list[str]]:
+    """Places from the province down: the territory's own names (any of them), another unit
+    at some level, or a level skipped."""
+    by_depth: list[list[str]] = [["浙江省"], ["温州市"], [], []]
+    scope = pack.info.scope
+    for lv in scope.levels if scope else ():
+        by_depth[DEPTH[lv.level]] += list(lv.names)
+    if pack.info.pilot is not None:
+        by_depth[2] += re.findall(r'"([^"]*区)"', pack.info.pilot.when)
+    choices = [st.sampled_from([*names, "别处", ""]) for names in by_depth]
+    return st.tuples(*choices, st.integers(0, 4)).map(
+        lambda t: [x for x in t[: t[-1]] if isinstance(x, str) and x]
+    )
+
+
+def _fact_value(
+    path: str, numbers: list[float], dates: list[dt.date], pack: Pack
+) -> st.SearchStrategy[Any]:
     ft = fact_catalogue("community")[path]
+    if path == "community.jurisdiction":
+        return _places(pack)
     if ft.kind == "bool":
         return st.booleans()
     if ft.kind in ("int", "number"):
@@ -133,7 +154,9 @@ def _fact_value(path: str, numbers: list[float], dates: list[dt.date]) -> st.Sea
     if ft.kind == "text":
         if ft.choices:
             return st.sampled_from(ft.choices)
-        return st.sampled_from(["神冠社区", "墨池社区", "x"])
+        pilot = pack.info.pilot
+        named = re.findall(r'"([^"]*社区)"', pilot.when) if pilot else []
+        return st.sampled_from(["神冠社区", "墨池社区", "x", *named])
     if ft.kind == "date_list":
         return st.lists(st.sampled_from(dates), max_size=4).map(
             lambda ds: [d.isoformat() for d in ds]
@@ -149,7 +172,7 @@ def documents(pack: Pack) -> st.SearchStrategy[dict[str, Any]]:
     numbers, dates = _numbers(pack), _dates(pack)
     catalogue = fact_catalogue("community")
     paths = [p for p in cp.read_paths if p in catalogue and p != "community.id"]
-    fields = {p: st.none() | _fact_value(p, numbers, dates) for p in paths}
+    fields = {p: st.none() | _fact_value(p, numbers, dates, pack) for p in paths}
 
     def build(values: dict[str, Any]) -> dict[str, Any]:
         doc: dict[str, Any] = {"community": {"id": "c"}}
@@ -193,14 +216,15 @@ def test_columnar_equals_row_path(pack, data):
     assert [_typed(r) for r in expected] == [_typed(r) for r in actual]
 
 
-def test_pack_with_territory_or_pilot_is_refused_with_a_reason():
-    """A pack with [pack.scope] or [pack.pilot] runs on the row path; the reason names them."""
+def test_pack_with_territory_or_pilot_runs_on_columns_and_reads_the_place():
+    """A pack with [pack.scope] or [pack.pilot] runs on columns, which read where it lies."""
     scoped = [p for p in api.installed_packs().values() if p.info.scope or p.info.pilot]
     assert scoped
     for pack in scoped:
-        assert "[pack.scope]" in (columnar.unsupported(pack) or "")
-        with pytest.raises(ValueError, match="territory"):
-            columnar.evaluate_columns(pack, columnar.FactColumns(0, [], [], {}), dt.date.today())
+        if pack.hooks is None:
+            assert columnar.unsupported(pack) is None
+        if pack.info.scope is not None:
+            assert "community.jurisdiction" in compile_pack(pack).read_paths
 
 
 def test_pack_with_hooks_is_refused_with_a_reason():
@@ -212,9 +236,15 @@ def test_pack_with_hooks_is_refused_with_a_reason():
             columnar.evaluate_columns(pack, columnar.FactColumns(0, [], [], {}), dt.date.today())
 
 
-@given(st.lists(st.floats(-2e6, 2e6, allow_nan=False) | st.integers(-10**6, 10**6).map(
-    lambda k: k / 100) | st.sampled_from([0.5e-9, 2.5e-9, 1e6 + 0.1, 649.9999999999999]),
-    min_size=1, max_size=50))
+@given(
+    st.lists(
+        st.floats(-2e6, 2e6, allow_nan=False)
+        | st.integers(-(10**6), 10**6).map(lambda k: k / 100)
+        | st.sampled_from([0.5e-9, 2.5e-9, 1e6 + 0.1, 649.9999999999999]),
+        min_size=1,
+        max_size=50,
+    )
+)
 def test_rounding_equals_python_round(xs):
     """Arithmetic on columns rounds to 9 decimals exactly as the row path's round(x, 9)."""
     from policyengine.columnar.vector import _round9

@@ -10,14 +10,15 @@ parsed expressions, the same conditions in normal form) and deciding exactly as
    ``unknown`` where a fact it reads is missing, else its normalised condition
    (:func:`vector.holds`) decides ``pass``, ``fail`` or ``advisory``;
 4. scales take the highest band reached; deadlines are assessed once per distinct
-   evidence (the row path's own :func:`deadlines.assess`);
+   evidence (the row path's own :func:`deadlines.assess`); the territory and the pilot
+   unit once per distinct place (:mod:`.places`, the row path's own functions);
 5. summaries, tables, tallies, fact lists (:mod:`.kinds`), outputs and verdicts are array
    operations.
 
 It gives what tables need: per community and pack the verdict, every output and every
 rule's outcome. Sentences are not rendered: formats that show them use the row path. A
-pack with Python hooks, a territory (``[pack.scope]``) or a pilot (``[pack.pilot]``) cannot
-run here yet: :func:`unsupported` says why, and callers fall back to the row path.
+pack with Python hooks cannot run here: :func:`unsupported` says why, and callers fall back
+to the row path.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from policyengine import expressions as ex
-from policyengine.columnar import kinds
+from policyengine.columnar import kinds, places
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.result import OUTCOMES, ColumnarResult, Encoded
 from policyengine.columnar.run import Run
@@ -37,8 +38,10 @@ from policyengine.columnar.vector import Array, Vec, value
 from policyengine.deadlines import assess
 from policyengine.facts import fact_catalogue
 from policyengine.pack import Pack
+from policyengine.pilot import PILOT_RULE
 from policyengine.plan import plan_for
 from policyengine.results import jsonable
+from policyengine.scope import SCOPE_RULE
 
 __all__ = ["evaluate_columns", "unsupported"]
 
@@ -52,8 +55,6 @@ def unsupported(pack: Pack) -> str | None:
     """Why the pack cannot run on columns (None when it can)."""
     if pack.hooks is not None:
         return f"{pack.id} has Python hooks ({pack.info.hooks})"
-    if pack.info.scope is not None or pack.info.pilot is not None:
-        return f"{pack.id} declares a territory or a pilot ([pack.scope], [pack.pilot])"
     return None
 
 
@@ -73,6 +74,11 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         applicable = run.holds(app.when_id) & applicable_known
     else:
         applicable, applicable_known = np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+    inside = places.scope_codes(pack, run)  # 1 inside, 0 elsewhere, -1 not known
+    if inside is not None and pack.in_force(as_of):
+        applicable_known = applicable_known | (inside == 0)
+        applicable = applicable & (inside != 0)
+        applicable_known = applicable_known & ~((inside == -1) & applicable)
     off = applicable_known & ~applicable  # the pack does not apply: all not_applicable
     any_off = bool(off.any())
 
@@ -131,11 +137,29 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         outputs.setdefault("program_year", [run.year] * n)
     if pack.phases:
         outputs.setdefault(pack.info.phase_output, [run.phase] * n)
-    binding = {r.rule.id: r.rule.binding for r in plan.rules}
+    binding: dict[str, bool | Array] = {r.rule.id: r.rule.binding for r in plan.rules}
     binding.update({s.scale.id: s.scale.binding for s in plan.scales})
     binding.update({d.deadline.id: d.deadline.binding for d in plan.deadlines})
+    first: dict[str, Array] = {}
+    absent: dict[str, Array] = {}
+    if inside is not None:
+        scope_code = np.where(inside == 1, PASS, np.where(inside == 0, NA, UNKNOWN))
+        first[SCOPE_RULE] = np.where(off, NA, scope_code).astype(np.int8)
+    pilot = places.pilot_codes(pack, run)  # 1 the pilot unit, 0 another, -1 not known
+    if pilot is not None:
+        first[PILOT_RULE] = np.where(pilot == 1, PASS, np.where(pilot == 0, NA, UNKNOWN)).astype(
+            np.int8
+        )
+        absent[PILOT_RULE] = off
+        gap = (pilot != 1) & ~off  # elsewhere: the gap analysis, never binding
+        for rid, code in outcomes.items():
+            if binding[rid] is True:
+                code[gap & BLOCKING[code]] = ADVISORY
+                binding[rid] = ~gap
+    binding.update(dict.fromkeys(first, True))
+    outcomes = {**first, **outcomes}
     verdicts = _verdicts(outcomes, binding, applicable, applicable_known, n)
-    return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs)
+    return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs, absent)
 
 
 def _null_where(col: Vec | list[Any] | Encoded, where: Array) -> list[Any]:
@@ -218,20 +242,24 @@ def _deadline(run: Run, d: Any) -> tuple[Array, list[Any]]:
 
 def _verdicts(
     outcomes: Mapping[str, Array],
-    binding: Mapping[str, bool],
+    binding: Mapping[str, bool | Array],
     applicable: Array,
     applicable_known: Array,
     n: int,
 ) -> Array:
-    """``results.verdict_of`` over columns."""
-    bound = [outcomes[r] for r in outcomes if binding[r]]
-    if bound:
-        stack = np.vstack(bound)
-        blocking = BLOCKING[stack].any(axis=0)
-        unknown = (stack == UNKNOWN).any(axis=0)
-        all_na = (stack == NA).all(axis=0)
-    else:
-        blocking = unknown = all_na = np.zeros(n, dtype=bool)
+    """``results.verdict_of`` over columns (a rule binding everywhere, nowhere or by row)."""
+    blocking, unknown = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    any_bound, any_other = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for rid, code in outcomes.items():
+        b = binding[rid]
+        if b is False:
+            continue
+        mask = np.ones(n, dtype=bool) if b is True else np.asarray(b, dtype=bool)
+        blocking |= BLOCKING[code] & mask
+        unknown |= (code == UNKNOWN) & mask
+        any_bound |= mask
+        any_other |= (code != NA) & mask
+    all_na = any_bound & ~any_other
     verdict = np.zeros(n, dtype=np.int8)  # pass
     verdict[all_na] = 3
     verdict[unknown] = 2

@@ -47,6 +47,9 @@ class ColumnarResult:
     """Rule id → codes into :data:`OUTCOMES`, in the row path's finding order."""
     outputs: dict[str, Vec | list[Any] | Encoded]
     """Output key → a column, one JSON-ready value per community, or encoded cells."""
+    absent: dict[str, Array] = attrs.field(factory=dict)
+    """Rule id → where the row path gives no such finding (the ``pilot`` finding where the
+    pack does not apply): no ``rules.<id>`` cell there."""
 
     def output_values(self, key: str) -> list[Any]:
         """One output as the JSON values ``Result.outputs`` holds (None where unknown)."""
@@ -76,6 +79,7 @@ class ColumnarResult:
         verdicts = [VERDICTS[v] for v in self.verdicts.tolist()]
         outcomes = {k: [OUTCOMES[c] for c in v.tolist()] for k, v in self.outcomes.items()}
         outputs = {k: self._cells(k) for k in self.outputs}
+        gone = {k: v.tolist() for k, v in self.absent.items()}
         fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
         out = []
         for i in range(n):
@@ -90,7 +94,8 @@ class ColumnarResult:
             for key, col in outputs.items():
                 row[f"outputs.{key}"] = col[i]
             for rid, oc in outcomes.items():
-                row[f"rules.{rid}"] = oc[i]
+                if rid not in gone or not gone[rid][i]:
+                    row[f"rules.{rid}"] = oc[i]
             out.append(row)
         return out
 
@@ -127,5 +132,7 @@ class ColumnarResult:
             arrays.append(pa.array([convert(v) for v in values], kind))
         for rid, codes in self.outcomes.items():
             names.append(f"rules.{rid}")
-            arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes), outcomes))
+            mask = self.absent.get(rid)
+            indices = pa.array(codes, mask=mask) if mask is not None else pa.array(codes)
+            arrays.append(pa.DictionaryArray.from_arrays(indices, outcomes))
         return pa.Table.from_arrays(arrays, names=names)

@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 
 from policyengine.backends import DEFAULT, Matcher, backend
-from policyengine.expressions import Normal
+from policyengine.expressions import Normal, fields_of, parse
 from policyengine.pack import Pack, ParamValue
 from policyengine.plan import (
     aggregate,
@@ -165,7 +165,9 @@ def compile_plan(pack: Pack, level: Level = "community", backend_name: str = DEF
         fact_lists=b.items["fact_lists"],
         aggregates=b.items["aggregates"],
         finishers=tuple(b.finishers),
-        read_paths=tuple(p for p in b.paths if p not in derived_paths and p not in CONTEXT_FACTS),
+        read_paths=_with_place(
+            pack, level, [p for p in b.paths if p not in derived_paths and p not in CONTEXT_FACTS]
+        ),
         sources=tuple(sources.values()),
         condition_ids=tuple(cid for cid, _ in b.conditions),
         normals=normals,
@@ -194,3 +196,13 @@ def plan_for(pack: Pack, level: Level = "community", backend_name: str = DEFAULT
                 del _PLANS[next(iter(_PLANS))]
             _PLANS[key] = found
         return found
+
+
+def _with_place(pack: Pack, level: str, paths: list[str]) -> tuple[str, ...]:
+    """The paths, with those ``[pack.scope]`` and ``[pack.pilot]`` read for a community."""
+    if level == "community":
+        if pack.info.scope is not None:
+            paths.append("community.jurisdiction")
+        if pack.info.pilot is not None:
+            paths.extend(fields_of(parse(pack.info.pilot.when)))
+    return tuple(dict.fromkeys(paths))
