@@ -27,7 +27,10 @@ ROOT = Path(__file__).parents[2]
 PACK_DIR = ROOT / "policy_packs" / "chifeng-annual-targets"
 PACK = policyengine.load_pack(PACK_DIR)
 PACK_TOML = PACK_DIR / "policyengine_pack_chifeng_annual_targets" / "pack.toml"
-SEED = ROOT.parent / "shared" / "seeds" / "001_0e878ca4e256485b.txt"  # the seed beside the checkout
+_BESIDE = ROOT.parent / "shared" / "seeds" / "001_0e878ca4e256485b.txt"
+# the seed beside the checkout, else the pack's own copy of it (tests/test_lint.py: identical)
+_OWN = PACK_DIR / f"policyengine_pack_{PACK_DIR.name.replace('-', '_')}" / "source.txt"
+SEED = _BESIDE if _BESIDE.is_file() else _OWN
 EXAMPLES = ROOT / "examples"
 
 Y1 = dt.date(2008, 12, 31)

@@ -25,7 +25,10 @@ from policyengine import Finding
 ROOT = Path(__file__).parents[2]
 PACK_DIR = ROOT / "policy_packs" / "fengxiang-harmony"
 PACK_TOML = PACK_DIR / "policyengine_pack_fengxiang_harmony" / "pack.toml"
-SEED = ROOT.parent / "shared" / "seeds" / "000_5f1e950e0d135b16.txt"  # the seed beside the checkout
+_BESIDE = ROOT.parent / "shared" / "seeds" / "000_5f1e950e0d135b16.txt"
+# the seed beside the checkout, else the pack's own copy of it (tests/test_lint.py: identical)
+_OWN = PACK_DIR / f"policyengine_pack_{PACK_DIR.name.replace('-', '_')}" / "source.txt"
+SEED = _BESIDE if _BESIDE.is_file() else _OWN
 EXAMPLE = ROOT / "examples" / "fengxiang-harmony-community.toml"
 
 ISSUED = dt.date(2024, 7, 15)

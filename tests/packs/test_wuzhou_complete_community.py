@@ -24,7 +24,10 @@ from policyengine.pack import Deadline, Rule
 ROOT = Path(__file__).resolve().parents[2]
 PACK_DIR = ROOT / "policy_packs" / "wuzhou-complete-community"
 PACK_TOML = PACK_DIR / "policyengine_pack_wuzhou_complete_community" / "pack.toml"
-SEED = ROOT.parent / "shared" / "seeds" / "003_6cd4825d377b19dc.txt"  # the seed beside the checkout
+_BESIDE = ROOT.parent / "shared" / "seeds" / "003_6cd4825d377b19dc.txt"
+# the seed beside the checkout, else the pack's own copy of it (tests/test_lint.py: identical)
+_OWN = PACK_DIR / f"policyengine_pack_{PACK_DIR.name.replace('-', '_')}" / "source.txt"
+SEED = _BESIDE if _BESIDE.is_file() else _OWN
 EXAMPLE = ROOT / "examples" / "wuzhou-complete-community-community.toml"
 
 PACK = policyengine.load_pack(PACK_DIR)
