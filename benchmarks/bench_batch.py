@@ -70,6 +70,17 @@ AS_OF = {
 """A date on which each pack is in force (the middle of its programme)."""
 
 
+PLACES = (
+    ["浙江省", "温州市", "鹿城区", "五马街道"],
+    ["内蒙古自治区", "赤峰市", "红山区"],
+    ["陕西省", "宝鸡市", "凤翔区", "城关镇"],
+    ["广西壮族自治区", "梧州市", "长洲区"],
+    ["江苏省", "无锡市", "宜兴市"],
+)
+"""Where the synthetic communities lie: each pack's territory gets about a fifth of them
+(policies.md §6 Scope); the others are ``not_applicable`` for that pack."""
+
+
 def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
     """N communities with every given fact, about 10 % of each missing."""
     rng = np.random.default_rng(seed)
@@ -78,6 +89,8 @@ def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
     for path in paths:
         if path == "community.id" or path not in catalogue:
             continue
+        if path.startswith("happiness.objective_by_type."):
+            continue  # the objective score is given whole (its parts go by the row path)
         ft = catalogue[path]
         missing = rng.random(n) < 0.1
         if ft.kind == "bool":
@@ -117,6 +130,10 @@ def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
                 for _ in range(n)
             ]
             cols[path] = pa.array(lists, pa.list_(pa.string()), mask=missing)
+        elif path == "community.jurisdiction":  # spread over the five packs' territories
+            picks = rng.integers(0, len(PLACES), n)
+            cols[path] = pa.array([PLACES[i] for i in picks], pa.list_(pa.string()),
+                                  mask=missing)
         else:
             choices = list(ft.choices) or ["浙江省", "温州市"]
             picks = rng.random((n, len(choices))) < 0.5

@@ -255,12 +255,12 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
     vecs: dict[str, Vec] = {}
     names = list(batch.schema.names)
     for name in names:
-        if name.startswith("happiness.objective_by_type."):
-            doubtful[:] = True  # the score is computed from its parts: by the book
         column = batch.column(name)
         vec, bad = _typed(pa, pc, column, catalogue[name])
         vecs[name] = vec
         doubtful |= bad
+        if name.startswith("happiness.objective_by_type."):
+            doubtful |= vec.known  # the score is computed from its parts: by the book
         blank &= ~vec.known & ~bad
         if pa.types.is_string(column.type):
             filled = pc.fill_null(column, _k(pa).empty)
