@@ -175,14 +175,10 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
-class CsvSink:
-    """A CSV table: one row per subject × pack (UTF-8, header first)."""
+class _SpooledTable:
+    """A table written at the end: rows (one per subject × pack) are spooled until then."""
 
-    binary = False
-
-    def __init__(self, fh: IO[str]) -> None:
-        self.fh = fh
-        self.spool = _Spool()
+    spool: _Spool
 
     def write(self, result: Result) -> None:
         for row in flat_rows(result):
@@ -192,6 +188,16 @@ class CsvSink:
         """Add table rows computed elsewhere (the columnar backend)."""
         for row in rows:
             self.spool.add(row)
+
+
+class CsvSink(_SpooledTable):
+    """A CSV table: one row per subject × pack (UTF-8, header first)."""
+
+    binary = False
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.spool = _Spool()
 
     def close(self) -> None:
         writer = csv.writer(self.fh, lineterminator="\n")
@@ -284,7 +290,7 @@ def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:
     return _arrow_batch(pa, schema, convs, rows)
 
 
-class ParquetSink:
+class ParquetSink(_SpooledTable):
     """A Parquet table: the same columns as CSV, with types (bool, int64, float64, string)."""
 
     binary = True
@@ -296,15 +302,6 @@ class ParquetSink:
         self.pq = require("pyarrow.parquet", "writing Parquet")
         self.fh = fh
         self.spool = _Spool()
-
-    def write(self, result: Result) -> None:
-        for row in flat_rows(result):
-            self.spool.add(row)
-
-    def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Add table rows computed elsewhere (the columnar backend)."""
-        for row in rows:
-            self.spool.add(row)
 
     def close(self) -> None:
         pa = self.pa

@@ -32,6 +32,7 @@ from policyengine.reports.view import (
     reading,
     rule_title,
     verdict_label,
+    verdicts_sentence,
     walk,
 )
 from policyengine.results import Finding, Result
@@ -194,15 +195,7 @@ def render_html(results: Sequence[Result], options: RenderOptions | None = None)
     env = _environment()
     views = [result_view(r, options) for r in results]
     verdicts = [r.verdict for r in results]
-    overall = text(
-        "summary.packs",
-        lang,
-        n=len(verdicts),
-        pass_=verdicts.count("pass"),
-        fail=verdicts.count("fail"),
-        incomplete=verdicts.count("incomplete"),
-        not_applicable=verdicts.count("not_applicable"),
-    )
+    overall = verdicts_sentence(verdicts, lang)
     first = views[0] if views else None
     title = f"{first['pack'].title} · {first['name']}" if first else "policyengine"
     return str(

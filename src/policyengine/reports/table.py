@@ -37,6 +37,7 @@ from policyengine.reports.view import (
     pack_view,
     rule_title,
     verdict_label,
+    verdicts_sentence,
     walk,
 )
 from policyengine.results import Result
@@ -105,16 +106,7 @@ def _shown(results: Sequence[Result]) -> list[Result]:
 
 
 def _summary_line(results: Sequence[Result], lang: str) -> str:
-    verdicts = [r.verdict for r in _shown(results)]
-    return text(
-        "summary.packs",
-        lang,
-        n=len(verdicts),
-        pass_=verdicts.count("pass"),
-        fail=verdicts.count("fail"),
-        incomplete=verdicts.count("incomplete"),
-        not_applicable=verdicts.count("not_applicable"),
-    )
+    return verdicts_sentence([r.verdict for r in _shown(results)], lang)
 
 
 def render_table(results: Sequence[Result], options: RenderOptions | None = None) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "reading",
     "rule_title",
     "verdict_label",
+    "verdicts_sentence",
     "walk",
 ]
 
@@ -64,6 +65,19 @@ def walk(results: Sequence[Result]) -> Iterator[tuple[int, Result]]:
 
     for r in results:
         yield from go(r, 0)
+
+
+def verdicts_sentence(verdicts: Sequence[str], lang: str = "zh") -> str:
+    """How many results there are and how many of each verdict, as a sentence."""
+    return text(
+        "summary.packs",
+        lang,
+        n=len(verdicts),
+        pass_=verdicts.count("pass"),
+        fail=verdicts.count("fail"),
+        incomplete=verdicts.count("incomplete"),
+        not_applicable=verdicts.count("not_applicable"),
+    )
 
 
 def outcome_label(outcome: str, lang: str = "zh") -> str:
