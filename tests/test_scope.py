@@ -56,8 +56,8 @@ class TestCommunity:
     def test_unknown_names_the_fact(self) -> None:
         check = check_community(WUMA, None)
         # the sentence names it in words; the fact path only in the machine field
-        assert "未提供社区所在地" in check.message
-        assert "community.jurisdiction" not in check.message
+        assert "未提供社区所在地" in check.message.render("zh")
+        assert "community.jurisdiction" not in check.message.render("zh")
         assert check.inputs == {"community.jurisdiction": None}
 
     @pytest.mark.parametrize(

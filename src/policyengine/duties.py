@@ -14,6 +14,7 @@ import datetime as dt
 
 import attrs
 
+from policyengine.messages import Reason
 from policyengine.pack import Pack, Rule
 from policyengine.results import Finding
 
@@ -64,18 +65,17 @@ def _cited(finding: Finding, pack: Pack, as_of: dt.date, year: int | None) -> Fi
 
 
 def _dated(finding: Finding, due: dt.date, as_of: dt.date) -> Finding:
-    when = due.isoformat()
+    when = {"when": due.isoformat()}
     if finding.outcome == "pass":
-        note = f"（期限 {when}）"
+        note = Reason("due_met", when)
     elif finding.outcome in ("fail", "advisory"):
-        note = (
-            f"尚未达到，应于 {when} 前达到。" if as_of <= due else f"已过 {when} 的期限，仍未达到。"
-        )
+        note = Reason("due_not_yet" if as_of <= due else "due_passed", when)
     elif finding.outcome == "unknown":
-        note = f"应于 {when} 前达到。"
+        note = Reason("due_by", when)
     else:
         return attrs.evolve(finding, due=due)
-    return attrs.evolve(finding, due=due, message=f"{finding.message}{note}")
+    said = finding.reason or finding.message
+    return attrs.evolve(finding, due=due, message=Reason("dated", {"message": said, "note": note}))
 
 
 def finish(

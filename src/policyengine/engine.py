@@ -21,7 +21,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import attrs
 import pluggy
@@ -181,6 +181,7 @@ def _finding(
         parameters={p: params.get(p) for p in param_names},
         area=area,
         parameter_clauses=clauses,
+        title_en=rule.title_en,
     )
 
 
@@ -594,7 +595,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
     elif where is not None and where.inside is False:
         # the scope's own sentence (it names the place and the territory)
-        applicable, reason = False, cast(Reason, where.message.removeprefix("不适用："))
+        applicable, reason = False, where.reason
     elif app is not None:
         applicable = None if _missing(app.sources, values) else app.when_id in matched
         reason = Reason("pack_not_applicable", {"condition": _render(app.when)})
@@ -711,7 +712,7 @@ def evaluate_jurisdiction_rules(
     reason = None if applicable else Reason("not_in_force", {"date": as_of.isoformat()})
     if applicable and where is not None and where.inside is not True:
         applicable = where.inside
-        reason = cast(Reason, where.message.removeprefix("不适用："))
+        reason = where.reason
     findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])

@@ -32,6 +32,7 @@ __all__ = [
     "FactValues",
     "Reason",
     "Text",
+    "Words",
     "render",
     "text",
     "value",
@@ -86,13 +87,25 @@ class FactValues(NamedTuple):
         return "; ".join(out)
 
 
+class Words(NamedTuple):
+    """Words the pack or the data give in Chinese and, where known, in English (a name,
+    a label); rendered in the language asked for, Chinese where English is not given."""
+
+    zh: str
+    en: str | None = None
+
+    def render(self, lang: str = "zh") -> str:
+        """The words in ``lang``."""
+        return self.en if lang == "en" and self.en else self.zh
+
+
 PASSED = Reason("pass")
 """A condition rule's pass, whose sentence names its expected text (filled in when read)."""
 
 FROM_INPUTS = FactValues(())
 """A finding's actual values are its inputs (rendered from them when read)."""
 
-Text = str | Reason | FactValues
+Text = str | Reason | FactValues | Words
 """What a finding's message, expected or actual holds until it is read."""
 
 
@@ -119,7 +132,7 @@ def _arg(item: Any, lang: str) -> str:
         return item  # type: ignore[no-any-return]
     if kind is Reason:
         return render(item, lang)
-    if kind is FactValues:
+    if kind is FactValues or kind is Words:
         return item.render(lang)  # type: ignore[no-any-return]
     if item is None:
         return value(None, lang)

@@ -18,6 +18,8 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, fact_catalogue, flatten
+from policyengine.i18n import fact_label, text
+from policyengine.messages import FROM_INPUTS, Reason, Words
 from policyengine.pack import Pack
 from policyengine.results import Finding
 from policyengine.scope import Pilot
@@ -56,7 +58,7 @@ def _gap(finding: Finding) -> Finding:
     if not finding.binding:
         return finding
     outcome = "advisory" if finding.outcome in _GAP else finding.outcome
-    message = f"对照试点标准（差距分析，不影响结论）：{finding.message}"
+    message = Reason("pilot_gap", {"message": finding.reason or finding.message})
     return attrs.evolve(finding, binding=False, outcome=outcome, message=message)
 
 
@@ -69,33 +71,31 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
     facts = flatten(community, ex.fields_of(expr))
     value = ex.evaluate(expr, facts, {})
     is_pilot = None if value is None else bool(value)
+    unit = {"unit": pilot.unit}
     if is_pilot:
-        outcome, message = "pass", f"该社区是试点单元（{pilot.unit}）：各项要求均为约束性要求。"
+        outcome, message = "pass", Reason("pilot_is", unit)
     elif is_pilot is False:
-        outcome = "not_applicable"
-        message = (
-            f"该社区不是试点单元（{pilot.unit}）：各项要求作为对照试点标准的差距分析"
-            "（建议），不影响结论。"
-        )
+        outcome, message = "not_applicable", Reason("pilot_not", unit)
     else:
-        missing = "、".join(p for p in ex.fields_of(expr) if facts.get(p) is None)
-        outcome = "unknown"
-        message = (
-            f"缺少数据：{missing}，无法判断该社区是否为试点单元（{pilot.unit}）；"
-            "各项要求暂作差距分析列出。"
-        )
+        missing = [
+            Words(fact_label(p, "zh"), fact_label(p, "en"))
+            for p in ex.fields_of(expr)
+            if facts.get(p) is None
+        ]
+        outcome, message = "unknown", Reason("pilot_unknown", {**unit, "facts": missing})
     finding = Finding(
         rule=PILOT_RULE,
         outcome=outcome,  # type: ignore[arg-type]
-        title=f"试点单元：{pilot.unit}",
+        title=text("title.pilot", "zh", **unit),
         clause=pilot.clause,
         quote=pilot.quote,
         responsible=(),
         inputs=dict(facts),
         expected=pilot.when,
-        actual="; ".join(f"{k} = {'未知' if v is None else v}" for k, v in facts.items()),
+        actual=FROM_INPUTS,
         message=message,
         binding=True,
+        title_en=text("title.pilot", "en", **unit),
     )
     rest = list(findings) if is_pilot else [_gap(f) for f in findings]
     return [finding, *rest]

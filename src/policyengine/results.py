@@ -83,6 +83,12 @@ class Finding:
     """The clause each parameter in ``parameters`` comes from (not in the result JSON)."""
     due: dt.date | None = None
     """For a target set for the end of a period: the date it is due."""
+    title_en: str | None = attrs.field(default=None, repr=False)
+    """The title in English, where the pack (or the catalogue) gives one."""
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (the Chinese title where no English one is given)."""
+        return self.title_en if lang == "en" and self.title_en else self.title
 
     def _why(self) -> Text:
         m = self._message
@@ -126,7 +132,7 @@ class Finding:
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
-            "title": self.title,
+            "title": self.title_in(lang),
             "clause": self.clause,
             "quote": self.quote,
             "responsible": list(self.responsible),

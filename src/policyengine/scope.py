@@ -27,6 +27,8 @@ from typing import Literal
 
 import attrs
 
+from policyengine.i18n import text
+from policyengine.messages import FROM_INPUTS, Reason
 from policyengine.results import Finding
 
 __all__ = ["DEPTH", "Pilot", "Scope", "ScopeCheck", "ScopeLevel", "check_place", "scope_finding"]
@@ -101,9 +103,19 @@ class ScopeCheck:
     """Whether a subject lies in the territory, why, and the units of a responsible level."""
 
     inside: bool | None
-    message: str
+    message: Reason
+    """The scope finding's sentence (a catalogue entry, rendered in any language)."""
     inputs: dict[str, object]
     units: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> Reason:
+        """Why the pack does not apply, without the leading "不适用" (for the other findings)."""
+        if self.message.code == "not_applicable":
+            inner = self.message.args["reason"]
+            assert isinstance(inner, Reason)
+            return inner
+        return self.message
 
 
 def _bare(name: str) -> str:
@@ -163,14 +175,9 @@ def check_place(
     return True, None, units
 
 
-_LEVEL_WORDS = {
-    "province": "省（自治区）",
-    "city": "市",
-    "district": "区（县）",
-    "county": "县（市）",
-    "street": "街道",
-    "town": "镇（街道）",
-}
+def _level(level: str) -> Reason:
+    """The name of an administrative level (省（自治区）, 街道, …) in any language."""
+    return Reason(f"_level_{level}")
 
 
 def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCheck:
@@ -179,23 +186,18 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
     inputs: dict[str, object] = {"community.jurisdiction": given}
     if not jurisdiction:
         units = next((lv.names for lv in scope.levels if lv.responsible), ())
-        message = (
-            f"缺少数据：未提供社区所在地（省、市、区县、街道或乡镇），"
-            f"无法判断是否位于本文件适用的{scope.territory}。"
-        )
+        message = Reason("scope_no_place", {"territory": scope.territory})
         return ScopeCheck(None, message, inputs, units)
     inside, level, units = check_place(scope, list(jurisdiction))
     where = "".join(jurisdiction)
+    said = {"where": where, "territory": scope.territory}
     if inside:
-        message = f"该社区位于{where}，在本文件适用的{scope.territory}范围内。"
+        message = Reason("scope_inside", said)
     elif inside is False:
-        message = f"不适用：该社区位于{where}，不在本文件适用的{scope.territory}范围内。"
+        message = Reason("not_applicable", {"reason": Reason("scope_outside", said)})
     else:
         assert level is not None
-        message = (
-            f"缺少数据：社区所在地（{where}）未写明所在{_LEVEL_WORDS[level.level]}，"
-            f"无法判断是否位于{scope.territory}；请补充社区所在地。"
-        )
+        message = Reason("scope_level_unknown", {**said, "level": _level(level.level)})
     return ScopeCheck(inside, message, inputs, units)
 
 
@@ -211,8 +213,7 @@ def check_jurisdiction(
     """
     inputs: dict[str, object] = {"jurisdiction.name": name, "jurisdiction.level": level}
     if name is None:
-        message = f"缺少数据：未提供辖区名称，无法判断是否位于{scope.territory}。"
-        return ScopeCheck(None, message, inputs)
+        return ScopeCheck(None, Reason("scope_no_name", {"territory": scope.territory}), inputs)
     if not above and any(_same(name, part) for part in scope.parts):
         above = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
     place: list[str | None] = [None] * 4
@@ -229,17 +230,14 @@ def check_jurisdiction(
     named = [DEPTH[lv.level] for lv in scope.levels if lv.responsible]
     if named and (own_depth is None or own_depth < named[0]):
         units = ()  # a wider jurisdiction is not the unit of the responsible level
+    said = {"name": name, "territory": scope.territory}
     if inside:
-        message = f"{name}在本文件适用的{scope.territory}范围内（或包含其一部分）。"
+        message = Reason("scope_name_inside", said)
     elif inside is False:
-        message = f"不适用：{name}不在本文件适用的{scope.territory}范围内。"
+        message = Reason("not_applicable", {"reason": Reason("scope_name_outside", said)})
     else:
         assert decided is not None
-        message = (
-            f"缺少数据：无法判断{name}是否位于{scope.territory}"
-            f"（未知所在{_LEVEL_WORDS[decided.level]}；"
-            "请提供其所属辖区或辖区级别）。"
-        )
+        message = Reason("scope_name_unknown", {**said, "level": _level(decided.level)})
     return ScopeCheck(inside, message, inputs, units)
 
 
@@ -254,19 +252,21 @@ def scope_finding(scope: Scope, check: ScopeCheck, applies: bool = True) -> Find
     if not applies and outcome != "not_applicable":
         outcome = "not_applicable"
         if check.inside is None:
-            message = f"本文件在此不适用，无需判断是否位于{scope.territory}。"
+            message = Reason("scope_not_needed", {"territory": scope.territory})
+    said = {"territory": scope.territory}
     return Finding(
         rule=SCOPE_RULE,
         outcome=outcome,  # type: ignore[arg-type]
-        title=f"适用地域：{scope.territory}",
+        title=text("title.scope", "zh", **said),
         clause=scope.clause,
         quote=scope.quote,
         responsible=(),
         inputs=check.inputs,
-        expected=f"位于{scope.territory}",
-        actual="; ".join(f"{k} = {'未知' if v is None else v}" for k, v in check.inputs.items()),
+        expected=Reason("scope_expected", said),
+        actual=FROM_INPUTS,
         message=message,
         binding=True,
+        title_en=text("title.scope", "en", **said),
     )
 
 

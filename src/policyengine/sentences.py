@@ -221,7 +221,7 @@ def _requirement(
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
     if lang == "en" and item is not None and item.title_en:
         return item.title_en
-    return f.title
+    return f.title_in(lang)
 
 
 def _who(f: Finding, lang: str) -> str:

@@ -150,7 +150,7 @@ def rule_title(f: Finding, pack: Pack | None, lang: str = "zh") -> str:
         for item in items:
             if item.id == f.rule and item.title_en:
                 return item.title_en
-    return f.title
+    return f.title_in(lang)
 
 
 def finding_message(
