@@ -33,7 +33,7 @@ from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, Words, render, value
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
@@ -257,7 +257,11 @@ def _decide_late(
         return make(answer.outcome, answer.reason, answer.expected, answer.actual)
     if rule.kind == "summary":
         meets, reason, summary = late[rule.summary or ""]
-        expected: Text = summary.expected or Reason("summary_expected", {"title": summary.title})
+        expected: Text = (
+            Words(summary.expected, summary.expected_en)
+            if summary.expected
+            else Reason("summary_expected", {"title": Words(summary.title, summary.title_en)})
+        )
         actual = Reason("summary_actual", {"output": rule.summary, "value": meets})
         return make(_SUMMARY_OUTCOME[meets], reason, expected, actual)
     decision = plugins.hook.pack_evaluate_rule(rule=rule, context=ctx)
@@ -652,14 +656,15 @@ def evaluate_community(
     return decide(prepared, prepared.plan.matching(prepared.values))
 
 
-def _aggregate_text(path: str, d: Mapping[str, Any]) -> str:
+def _aggregate_text(path: str, d: Mapping[str, Any], lang: str = "zh") -> str:
     found = d["value"]
     extra = Reason("aggregate_unknown_extra", {"n": d["unknown"]}) if d["unknown"] else ""
     if isinstance(found, float):
         share = f"{found:.1%}"
         args = {"path": path, "share": share, "met": d["met"], "known": d["known"]}
-        return render(Reason("aggregate_share", {**args, "extra": extra}))
-    return render(Reason("aggregate_value", {"path": path, "value": found, "extra": extra}))
+        return render(Reason("aggregate_share", {**args, "extra": extra}), lang)
+    reason = Reason("aggregate_value", {"path": path, "value": found, "extra": extra})
+    return render(reason, lang)
 
 
 def _explain_aggregates(f: Finding, details: Mapping[str, Mapping[str, Any]]) -> Finding:
@@ -667,13 +672,22 @@ def _explain_aggregates(f: Finding, details: Mapping[str, Mapping[str, Any]]) ->
     used = [p for p in f.inputs if p in details]
     if not used:
         return f
-    actual = "; ".join(
-        _aggregate_text(p, details[p]) if p in details else f"{p} = {value(f.inputs[p])}"
-        for p in f.inputs
-    )
-    message = f.message
-    if f.actual and f.actual in message:
-        message = message.replace(f.actual, actual)
+    said = [
+        "; ".join(
+            _aggregate_text(p, details[p], lang)
+            if p in details
+            else f"{p} = {value(f.inputs[p], lang)}"
+            for p in f.inputs
+        )
+        for lang in ("zh", "en")
+    ]
+    actual = Words(*said)
+    why = f.reason
+    message: Text = f.message if why is None else why
+    if why is not None and "actual" in why.args:
+        message = Reason(why.code, {**why.args, "actual": actual})
+    elif why is None and f.actual and f.actual in f.message:
+        message = f.message.replace(f.actual, said[0])
     return attrs.evolve(
         f,
         inputs={k: details.get(k, v) for k, v in f.inputs.items()},

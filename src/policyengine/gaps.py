@@ -187,11 +187,13 @@ def _item(pack: Pack, rule_id: str) -> Rule | Scale | Deadline | None:
     return next((item for item in items if item.id == rule_id), None)
 
 
-def titles_of(pack: Pack) -> dict[str, str]:
-    """Names of the facts a pack declares itself (derived facts, aggregates), by path."""
+def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
+    """Names of the facts a pack declares itself (derived facts, aggregates), by path, in
+    ``lang`` where the pack gives a ``title_en``."""
+    en = lang == "en"
     return {
-        **{d.path: d.title for d in pack.derived},
-        **{a.path: a.title for a in pack.aggregates},
+        **{d.path: (d.title_en if en and d.title_en else d.title) for d in pack.derived},
+        **{a.path: (a.title_en if en and a.title_en else a.title) for a in pack.aggregates},
     }
 
 
@@ -405,7 +407,7 @@ def gaps_of(
     if result.verdict == "not_applicable":
         return ()
     params = pack.parameters_at(result.as_of, parameters)
-    titles = titles_of(pack)
+    titles = titles_of(pack, lang)
     out: list[RuleGap | BandGap] = []
     band_gaps: list[BandGap] = []
     for f in result.findings:

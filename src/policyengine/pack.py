@@ -123,6 +123,7 @@ class Parameter:
     """Where the value comes from if not a clause: e.g. ``not stated in the document``."""
     note: str | None = None
     name: str = ""
+    title_en: str | None = None
 
     def value_at(self, as_of: dt.date, programme_year: int | None = None) -> ParamValue | None:
         """The value in force on ``as_of`` (or in ``programme_year``); None if none is."""
@@ -168,6 +169,7 @@ class Derived:
     within_months: int | None = None
     before: str | None = None
     """The date fact the window ends on (included), or ``as_of`` (the default)."""
+    title_en: str | None = None
 
 
 @attrs.frozen
@@ -307,6 +309,7 @@ class Aggregate:
     """A jurisdiction output key receiving the value."""
     clause: str | None = None
     quote: str | None = None
+    title_en: str | None = None
 
 
 @attrs.frozen

@@ -52,6 +52,14 @@ class Table:
     words: dict[str, str] = attrs.Factory(dict)
     """Words for messages: ``amount`` (奖励), ``level`` (等级), ``lowered`` (降级),
     ``level_unit`` (after a level number, e.g. " 星")."""
+    level_names_en: dict[str, str] = attrs.Factory(dict)
+    """The levels' names in English (``{"3": "three stars"}``), for ``--lang en``."""
+    words_en: dict[str, str] = attrs.Factory(dict)
+    """``words`` in English, for ``--lang en``."""
+    payer_names_en: dict[str, str] = attrs.Factory(dict)
+    """The payers (the keys of the ``payers`` parameters) in English, for ``--lang en``."""
+    unit_en: str | None = None
+    """``unit`` in English (e.g. ``yuan``), for ``--lang en``."""
 
 
 @attrs.frozen
@@ -70,6 +78,10 @@ class Summary:
     when: str | None = None
     expected: str | None = None
     """What the summary rule's finding shows as required (default: from ``title``)."""
+    title_en: str | None = None
+    """``title`` in English, for ``--lang en``."""
+    expected_en: str | None = None
+    """``expected`` in English, for ``--lang en``."""
     with_area: bool = False
     requires_a_pass: bool = False
 

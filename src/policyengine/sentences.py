@@ -58,6 +58,10 @@ def param_value(param: Parameter | None, value: Any, lang: str = "zh") -> str:
     return str(value)
 
 
+def _param_title(param: Parameter, lang: str) -> str:
+    return param.title_en if lang == "en" and param.title_en else param.title
+
+
 def _item(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     if pack is None:
         return None
@@ -70,10 +74,11 @@ def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
     the catalogue names the output an aggregate feeds."""
     if pack is None:
         return {}
-    titles = {d.path: d.title for d in pack.derived}
+    en = lang == "en"
+    titles = {d.path: d.title_en if en and d.title_en else d.title for d in pack.derived}
     for a in pack.aggregates:
         named = catalogue_text(f"output.{a.result_output}", lang) if a.result_output else None
-        titles[a.path] = named or a.title
+        titles[a.path] = named or (a.title_en if en and a.title_en else a.title)
     return titles
 
 
@@ -178,7 +183,8 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
                 else fmt_value(path, v["value"], lang)
             )
             if "known" in v:
-                shown += f"（{v.get('met', 0)}/{v.get('known', 0)}）"
+                counts = f"{v.get('met', 0)}/{v.get('known', 0)}"
+                shown += f"（{counts}）" if lang == "zh" else f" ({counts})"
         else:
             shown = fmt_value(path, v, lang)
         parts.append(text("say.value", lang, label=label, value=shown))
@@ -319,10 +325,15 @@ def finding_sentence(
                 return said
         unset = [n for n, v in f.parameters.items() if v is None]
         if unset and pack is not None:
-            names = text("sep.list", lang).join(
-                pack.parameters[n].title if n in pack.parameters else n for n in unset
-            )
             date = as_of.isoformat() if as_of else ""
+            params = [pack.parameters.get(n) for n in unset]
+            if lang != "zh" and not all(p is not None and p.title_en for p in params):
+                # no English name for the parameter: name the rule it serves instead
+                return text("say.na_param_rule", lang, date=date, title=title)
+            names = text("sep.list", lang).join(
+                _param_title(p, lang) if p is not None else n
+                for n, p in zip(unset, params, strict=True)
+            )
             return text("say.na_param", lang, date=date, params=names)
         if isinstance(item, Rule) and item.when is not None:
             return text("say.na_when", lang, title=title, values=seen_values(f, lang, pack))

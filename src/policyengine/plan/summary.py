@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from policyengine import expressions as ex
-from policyengine.messages import Reason
+from policyengine.messages import Reason, Words
 from policyengine.pack import Summary
 from policyengine.plan.common import Build, compile_expr
 from policyengine.results import BLOCKING, Finding
@@ -37,7 +37,7 @@ class SummaryPlan:
     ) -> tuple[bool | None, Reason]:
         """``(meets, reason)`` over the findings of condition rules, scales and deadlines."""
         s = self.summary
-        title = s.title
+        title = Words(s.title, s.title_en)
         if self.when is not None and ex.evaluate(self.when, facts, params) is not True:
             return None, Reason("summary_when", {"condition": ex.render(self.when), "title": title})
         if applicable is not True:

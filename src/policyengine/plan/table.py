@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from policyengine.exceptions import PackError
-from policyengine.messages import FactValues, Reason, Text
+from policyengine.messages import FactValues, Reason, Text, Words
 from policyengine.pack import Table, TableRow
 from policyengine.plan.common import Build
 from policyengine.results import Outcome
@@ -35,7 +35,7 @@ class TableAnswer:
     payers: dict[str, int] | None
     outcome: Outcome
     reason: Reason
-    expected: str | None = None
+    expected: Text | None = None
     actual: Text | None = None
     """None: the finding shows the facts it read."""
     row: TableRow | None = None
@@ -63,8 +63,12 @@ class TablePlan:
                     names.setdefault(name)
         return tuple(names)
 
-    def _name(self, level: int) -> str:
-        return self.table.level_names.get(str(level), str(level))
+    def _name(self, level: int) -> Words:
+        t = self.table
+        return Words(t.level_names.get(str(level), str(level)), t.level_names_en.get(str(level)))
+
+    def _payer(self, payer: str) -> Words:
+        return Words(payer, self.table.payer_names_en.get(payer))
 
     def _row(self, level: int) -> TableRow | None:
         rows = self.table.rows
@@ -73,9 +77,9 @@ class TablePlan:
     @cached_property
     def _words(self) -> dict[str, Any]:
         """The pack's words for messages, else the catalogue's (rendered in any language)."""
-        given = self.table.words
+        given, english = self.table.words, self.table.words_en
         return {
-            key: given[name] if name in given else Reason(f"_table_{key}")
+            key: Words(given[name], english.get(name)) if name in given else Reason(f"_table_{key}")
             for key, name in (
                 ("amount", "amount"),
                 ("kind", "level"),
@@ -154,16 +158,16 @@ class TablePlan:
             if shares:
                 for payer, part in split(int(amount), shares).items():
                     payers[payer] = payers.get(payer, 0) + part
-        currency = t.unit
+        currency = Words(t.unit, t.unit_en)
         parts = [
-            Reason("table_share", {"payer": p, "amount": v, "currency": currency})
+            Reason("table_share", {"payer": self._payer(p), "amount": v, "currency": currency})
             for p, v in payers.items()
         ]
         reason = Reason(
             "table_split" if parts else "table_amount",
             {**words, "how": how, "total": total, "currency": currency, "split": parts},
         )
-        expected = f"{total} {currency}"
+        expected = Reason("table_expected", {"amount": total, "unit": currency})
         return TableAnswer(total, payers, "pass", reason, expected, actual, row=row)
 
     def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:
