@@ -33,7 +33,16 @@ from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, Words, render, value
+from policyengine.messages import (
+    FROM_INPUTS,
+    PASSED,
+    FactValues,
+    Reason,
+    Text,
+    Words,
+    render,
+    value,
+)
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
