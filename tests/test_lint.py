@@ -662,3 +662,33 @@ class TestShippedSourceText:
         report = lint.lint_path(folder, seeds=[])
         errors = [p for p in report.problems if p.severity == "error"]
         assert [(p.item, p.check) for p in errors] == [("pack.source", "quote-in-source")]
+
+
+def test_english_titles_given_to_some_items_only(tmp_path: Path) -> None:
+    """A pack that gives English titles gives one to every rule and scale: the one left
+    without is named; a pack whose items have none is not warned."""
+    rules = """\
+        [[rules]]
+        id = "staff.enough"
+        title = "社区专职工作人员不少于3人"
+        {en}clause = "一"
+        quote = "测试。"
+        require = "staff.count >= 3"
+
+        [[rules]]
+        id = "staff.trained"
+        title = "专职工作人员培训"
+        clause = "一"
+        quote = "测试。"
+        require = "staff.trained_this_year >= 1"
+        """
+    some = write_pack(tmp_path / "some", rules.replace("{en}", 'title_en = "Enough staff"\n'))
+    none = write_pack(tmp_path / "none", rules.replace("{en}", ""))
+    found = [
+        (p.item, p.severity) for p in lint.lint_path(some, seeds=[]).problems
+        if p.check == "english-titles"
+    ]
+    assert [("rules[1] (staff.trained)", "warning")] == found
+    assert [] == [
+        p for p in lint.lint_path(none, seeds=[]).problems if p.check == "english-titles"
+    ]

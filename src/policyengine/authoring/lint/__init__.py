@@ -52,6 +52,8 @@ check                  severity  finds
 ``hooks``              error     a hook rule or an expression-less derived fact without
                                  the hooks module implementing it
 ``phases``             warning   phases that overlap or leave a gap
+``english-titles``     warning   a rule, scale, deadline, phase or summary without
+                                 ``title_en`` where others of the pack have one
 ``deadline-dates``     error     a deadline whose ``start`` is after its ``end``
 ``distribution``       error     a distribution (``pyproject.toml`` beside the package)
                                  whose ``policyengine`` entry point does not name the

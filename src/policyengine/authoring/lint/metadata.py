@@ -12,6 +12,7 @@ from policyengine.authoring.lint.base import (
     ADVISORY_WORDS,
     Issue,
     PackLint,
+    blank,
     error,
     register_check,
     rule_item,
@@ -155,3 +156,31 @@ def check_distribution(lint: PackLint) -> Iterator[Issue]:
     if project.get("version") not in (None, pack.version):
         message = f"version {project.get('version')!r} is not the pack's {pack.version!r}"
         yield Issue("project.version", "warning", message, pyproject)
+
+
+@register_check("english-titles")
+def check_english_titles(lint: PackLint) -> Iterator[Issue]:
+    """A pack that gives English titles (``title_en``) to its rules, scales, deadlines,
+    phases or summaries gives one to each of them: ``--lang en`` shows them (a warning: the
+    Chinese title is shown instead). Every pack has an English title of its own
+    (``[pack] title_en``); a pack whose items have none yet is shown in Chinese."""
+    pack = lint.pack
+    items: list[tuple[str, str | None]] = [
+        *((rule_item(i, r.id), r.title_en) for i, r in enumerate(pack.rules)),
+        *((rule_item(i, s.id, "scales"), s.title_en) for i, s in enumerate(pack.scales)),
+        *((rule_item(i, d.id, "deadlines"), d.title_en) for i, d in enumerate(pack.deadlines)),
+        *((rule_item(i, p.id, "phases"), p.title_en) for i, p in enumerate(pack.phases)),
+        *(
+            (rule_item(i, s.output, "summaries"), s.title_en)
+            for i, s in enumerate(pack.summaries)
+        ),
+    ]
+    if blank(pack.info.title_en) or all(blank(t) for _, t in items):
+        return
+    for item, title_en in items:
+        if blank(title_en):
+            yield warning(
+                item,
+                "no title_en, though the pack has an English title: "
+                "with --lang en its Chinese title is shown",
+            )
