@@ -109,11 +109,18 @@ class TestEvaluate:
         """Each problem names the file, the field path and the value; --output is not created."""
         bad = FIXTURE_FACTS / "bad.toml"
         output = tmp_path / "out.json"
-        run = evaluate(str(bad), "--format", "json", "--output", str(output))
+        run = evaluate(str(bad), "--format", "json", "--output", str(output), "--lang", "en")
         assert 2 == run.code
         assert [
             f"{bad}: happiness.objective_score: 720 is above the maximum 700",
             f'{bad}: happiness.survey_score: "12" is not a number',
+        ] == run.err.splitlines()
+        # without --lang, in Chinese (results.md "Language": zh by default)
+        run = evaluate(str(bad), "--format", "json", "--output", str(output))
+        assert 2 == run.code
+        assert [
+            f"{bad}: happiness.objective_score：720 超过上限 700",
+            f'{bad}: happiness.survey_score："12" 不是数字',
         ] == run.err.splitlines()
         assert not output.exists()
         assert [] == list(tmp_path.iterdir())
@@ -169,7 +176,7 @@ class TestEvaluate:
     def test_stdin_batch_with_one_bad_record(self):
         """In a JSON list the bad record is reported at ``[1]``; by default the run fails: exit 2."""
         text = (FIXTURE_FACTS / "batch.json").read_text(encoding="utf-8")
-        run = evaluate("-", "--format", "json", stdin=text)
+        run = evaluate("-", "--format", "json", "--lang", "en", stdin=text)
         assert 2 == run.code
         assert "<stdin>[1]: community.households: -5 is below the minimum 0" == (
             run.err.splitlines()[0])
@@ -177,7 +184,8 @@ class TestEvaluate:
     def test_stdin_batch_skipping_the_bad_record(self):
         """With ``--on-bad-record skip`` the others are evaluated and written; exit still 2."""
         text = (FIXTURE_FACTS / "batch.json").read_text(encoding="utf-8")
-        run = evaluate("-", "--format", "json", "--on-bad-record", "skip", stdin=text)
+        run = evaluate("-", "--format", "json", "--on-bad-record", "skip", "--lang", "en",
+                       stdin=text)
         assert 2 == run.code
         assert "<stdin>[1]: community.households: -5 is below the minimum 0" == (
             run.err.splitlines()[0])
@@ -190,7 +198,7 @@ class TestEvaluate:
         path = FIXTURE_FACTS / "batch.json"
         run = evaluate(str(path), "--format", "json")
         assert 2 == run.code
-        assert run.err.startswith(f"{path}[1]: community.households:")
+        assert run.err.startswith(f"{path}[1]: community.households：")
 
     def test_batch_with_bad_record_writes_nothing(self, tmp_path):
         """A partly bad batch fails as a whole by default: exit 2 and no --output file."""
@@ -288,11 +296,21 @@ class TestValidate:
     def test_bad_document_exits_2_listing_every_problem(self):
         """Every problem of a bad document is listed, the good one still reported ok."""
         bad = FIXTURE_FACTS / "bad.toml"
-        run = cli("validate", str(bad), EXAMPLE)
+        run = cli("validate", str(bad), EXAMPLE, "--lang", "en")
         assert (2, ["ok: community wm-001"]) == (run.code, run.out.splitlines())
         assert [
             f"{bad}: happiness.objective_score: 720 is above the maximum 700",
             f'{bad}: happiness.survey_score: "12" is not a number',
+        ] == run.err.splitlines()
+
+    def test_problems_in_chinese_by_default(self):
+        """Without --lang the problems are in Chinese, the field path as written."""
+        bad = FIXTURE_FACTS / "bad.toml"
+        run = cli("validate", str(bad), EXAMPLE)
+        assert (2, ["ok: community wm-001"]) == (run.code, run.out.splitlines())
+        assert [
+            f"{bad}: happiness.objective_score：720 超过上限 700",
+            f'{bad}: happiness.survey_score："12" 不是数字',
         ] == run.err.splitlines()
 
     def test_jurisdiction(self):
@@ -303,7 +321,7 @@ class TestValidate:
     def test_bad_inline_community_in_a_jurisdiction(self):
         """A jurisdiction's bad community is reported at ``communities[1].…``."""
         path = FIXTURE_FACTS / "jurisdiction-bad.toml"
-        run = cli("validate", str(path))
+        run = cli("validate", str(path), "--lang", "en")
         assert 2 == run.code
         assert sorted([
             f"{path}: communities[1].community.households: -3 is below the minimum 0",

@@ -59,7 +59,7 @@ class TestBadDocuments:
 
     def test_lone_surrogate_in_community_id(self, tmp_path: Path) -> None:
         doc = write(tmp_path / "s.json", '{"community": {"id": "\\ud800"}}')
-        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating"])
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--lang", "en"])
         assert code == 2 and f"{doc}: community.id: text with an unpaired surrogate" in err
 
     @pytest.mark.parametrize(

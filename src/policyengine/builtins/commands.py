@@ -63,7 +63,10 @@ def _run_packs(args: argparse.Namespace, streams: Streams) -> int:
 def _configure_validate(va: argparse.ArgumentParser) -> None:
     va.add_argument("facts", nargs="+", metavar="FACTS")
     va.add_argument(
-        "--lang", choices=["zh", "en"], default=None, help="language of the problems found"
+        "--lang",
+        choices=["zh", "en"],
+        default=None,
+        help="language of the problems found (default: zh)",
     )
 
 

@@ -198,7 +198,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         nonlocal bad
         bad += 1
         for problem in problems:
-            shown = problem if args.lang is None else problem_text_of(problem, args.lang)
+            shown = problem_text_of(problem, args.lang or "zh")
             print(f"{position}: {shown}", file=err)
             if errors_fh is not None:
                 line = {"record": position, "path": problem.path, "message": problem.message}

@@ -77,7 +77,7 @@ def read_subjects(
     names: Sequence[str], stdin: TextIO, err: TextIO, lang: str | None = None
 ) -> tuple[list[Community | Jurisdiction], bool]:
     """Every subject in FACTS, and whether any document was bad (each problem is printed,
-    in ``lang`` when one is given: ``--lang``)."""
+    in ``lang``: ``--lang``, Chinese by default)."""
     subjects: list[Community | Jurisdiction] = []
     bad = False
     for name in names:
@@ -87,7 +87,7 @@ def read_subjects(
             except FactsError as exc:
                 bad = True
                 for problem in exc.problems:
-                    shown = problem if lang is None else problem_text_of(problem, lang)
+                    shown = problem_text_of(problem, lang or "zh")
                     print(f"{position}: {shown}", file=err)
     return subjects, bad
 
@@ -98,8 +98,7 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
         "--lang",
         choices=list(LANGUAGES),
         default=None,
-        help="language of titles, messages and problems in the facts (default: zh; "
-        "problems are then shown as written)",
+        help="language of titles, messages and problems in the facts (default: zh)",
     )
     p.add_argument(
         "--only",
