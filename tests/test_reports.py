@@ -82,6 +82,43 @@ class TestTable:
         assert f"共评估 {len(results)} 项" in out
         assert "汇总" in out
 
+    @pytest.mark.parametrize("rich", [True, False])
+    def test_a_pack_that_does_not_apply_takes_one_line(self, rich, monkeypatch):
+        """Out of its territory, a pack is one line (the scope's sentence), not every rule."""
+        if not rich:
+            real = builtins.__import__
+
+            def no_rich(name, *args, **kwargs):
+                if name == "rich" or name.startswith("rich."):
+                    raise ImportError(name)
+                return real(name, *args, **kwargs)
+
+            monkeypatch.setattr(builtins, "__import__", no_rich)
+        results = policyengine.evaluate_all(EXAMPLES / "wuma-community.toml", as_of=WUMA)
+        installed = policyengine.installed_packs()
+        out = render_table(results, RenderOptions(width=200, packs=installed))
+        elsewhere = [r for r in results if r.verdict == "not_applicable"]
+        assert 4 == len(elsewhere)
+        for r in elsewhere:
+            territory = installed[r.pack_id].info.scope.territory
+            said = (f"不适用：该社区位于浙江省温州市鹿城区五马街道，"
+                    f"不在本文件适用的{territory}范围内。")
+            assert 1 == out.count(said)
+            others = [f.title for f in r.findings if f.rule != "scope"]
+            assert [] == [t for t in others if t in out]
+        english = render_table(results, RenderOptions(width=200, lang="en", packs=installed))
+        assert ("Not applicable: the community lies in 浙江省温州市鹿城区五马街道, outside 赤峰市, "
+                "where the document applies.") in english
+
+    def test_readme_shows_the_table_as_printed(self):
+        """The README's example lines are what the table prints for its main example."""
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        block = re.search(r"```text\n(.*?)```", readme, re.S).group(1)
+        results = policyengine.evaluate_all(EXAMPLES / "wuma-community.toml", as_of=WUMA)
+        out = render_table(results, RenderOptions(width=200, packs=policyengine.installed_packs()))
+        assert [line for line in block.splitlines() if line not in out.splitlines()] == []
+        assert len(out.splitlines()) < 100
+
     def test_english(self, fengxiang):
         out = render_table([fengxiang], RenderOptions(width=120, lang="en",
                                                       packs=packs("fengxiang-harmony")))

@@ -4,7 +4,8 @@ With the ``[reports]`` extra it is drawn with rich: columns wrap to the terminal
 titles and clauses are shown whole, CJK characters take two columns. Without the extra it
 falls back to plain text, one block per finding. Both put failures first, show the
 responsible units, the outputs as labelled values and the gaps, and end with a summary
-across packs.
+across packs. A pack that does not apply to the subject (out of its territory, not for its
+level, not in force) takes one line: the sentence that says why, not every rule with it.
 
 Terminals disagree on the width of East Asian "ambiguous" punctuation (“ ” ‘ ’ … — ·): a
 CJK terminal draws them two columns wide, others one. The table shows them as their
@@ -42,7 +43,7 @@ from policyengine.reports.view import (
 )
 from policyengine.results import Result
 
-__all__ = ["render_table", "terminal_safe"]
+__all__ = ["not_applicable_line", "render_table", "terminal_safe"]
 
 _AMBIGUOUS = str.maketrans(
     {"“": "「", "”": "」", "‘": "『", "’": "』", "…": "⋯", "—": "－", "·": "・"}
@@ -80,6 +81,22 @@ def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
         "summary.counts", lang, **c
     )
     return terminal_safe(head, lang), terminal_safe(f"{doc}\n{line}" if doc else line, lang)
+
+
+def not_applicable_line(r: Result, pack: Pack | None, lang: str) -> str | None:
+    """The one sentence that says why a whole pack does not apply (out of its territory, not
+    for this level, not in force), or None where the pack applies or its rules do not apply
+    each for a reason of its own (then each is listed)."""
+    if r.verdict != "not_applicable" or not r.findings:
+        return None
+    for f in r.findings:
+        reason = f.reason
+        if f.outcome == "not_applicable" and (
+            f.rule == "scope" or (reason is not None and reason.code == "not_applicable")
+        ):
+            return finding_message(f, lang, pack, r.as_of)
+    said = {finding_message(f, lang, pack, r.as_of) for f in r.findings}
+    return said.pop() if len(said) == 1 else None
 
 
 def _summary_rows(results: Sequence[Result], lang: str) -> list[tuple[str, ...]]:
@@ -144,6 +161,11 @@ def _rich(results: Sequence[Result], options: RenderOptions) -> str:
         pack = options.packs.get(r.pack_id)
         head, sub = _header(r, pack, lang)
         line(head)
+        why = not_applicable_line(r, pack, lang)
+        if why is not None:  # the pack does not apply: one line, not every rule
+            console.print(terminal_safe("  " + why, lang), markup=False, highlight=False)
+            line("")
+            continue
         line(sub)
         if options.only_failing:
             line(text("summary.only_failing", lang))
@@ -265,6 +287,11 @@ def _plain(results: Sequence[Result], options: RenderOptions) -> str:
             continue
         head, sub = _header(r, pack, lang)
         lines += _wrap(head, width, pad)
+        why = not_applicable_line(r, pack, lang)
+        if why is not None:  # the pack does not apply: one line, not every rule
+            lines += _wrap(terminal_safe(why, lang), width, pad + "  ")
+            lines.append("")
+            continue
         for part in sub.split("\n"):
             lines += _wrap(part, width, pad)
         for f in failures_first(r.findings, options.only_failing):

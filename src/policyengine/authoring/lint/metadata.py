@@ -170,10 +170,7 @@ def check_english_titles(lint: PackLint) -> Iterator[Issue]:
         *((rule_item(i, s.id, "scales"), s.title_en) for i, s in enumerate(pack.scales)),
         *((rule_item(i, d.id, "deadlines"), d.title_en) for i, d in enumerate(pack.deadlines)),
         *((rule_item(i, p.id, "phases"), p.title_en) for i, p in enumerate(pack.phases)),
-        *(
-            (rule_item(i, s.output, "summaries"), s.title_en)
-            for i, s in enumerate(pack.summaries)
-        ),
+        *((rule_item(i, s.output, "summaries"), s.title_en) for i, s in enumerate(pack.summaries)),
     ]
     if blank(pack.info.title_en) or all(blank(t) for _, t in items):
         return
