@@ -5,7 +5,8 @@ results.md "Tables in and out": ``--format jsonl`` writes one result JSON a line
 ``parquet`` one row per subject × pack with the columns ``subject_id``, ``pack``,
 ``pack_version``, ``digest``, ``as_of``, ``verdict``, ``outputs.<key>`` for every output
 (scalars as they are, lists and tables JSON-encoded) and ``rules.<rule id>`` holding each
-rule's outcome. A jurisdiction gives its own row followed by one per community.
+rule's outcome; with gaps asked for (``--gaps``), ``gaps`` holding the result's gaps as
+JSON. A jurisdiction gives its own row followed by one per community.
 
 Memory does not grow with the number of results: JSON is written at once; CSV and
 Parquet rows go to a temporary spool file on disk (the set of columns is known only
@@ -26,6 +27,7 @@ from policyengine.results import Result, jsonable
 
 __all__ = [
     "FIXED_COLUMNS",
+    "GAPS_COLUMN",
     "STREAMED_FORMATS",
     "ArrowSink",
     "ReportSink",
@@ -66,8 +68,14 @@ def cell(value: Any) -> Any:
     return value
 
 
-def flat_rows(result: Result) -> Iterator[dict[str, Any]]:
-    """One table row per subject: the result's own, then its communities' and children's."""
+GAPS_COLUMN = "gaps"
+"""With gaps asked for (``--gaps``): the result's gaps (results.md "Gaps"), as a JSON array
+of the gap objects, their sentences in the result's language."""
+
+
+def flat_rows(result: Result, gaps: bool = False) -> Iterator[dict[str, Any]]:
+    """One table row per subject: the result's own, then its communities' and children's;
+    with ``gaps``, each row also has the :data:`GAPS_COLUMN`."""
     row: dict[str, Any] = {
         "subject_id": result.subject_id,
         "pack": result.pack_id,
@@ -80,9 +88,11 @@ def flat_rows(result: Result) -> Iterator[dict[str, Any]]:
         row[f"outputs.{key}"] = cell(value)
     for finding in result.findings:
         row[f"rules.{finding.rule}"] = finding.outcome
+    if gaps:
+        row[GAPS_COLUMN] = cell([g.to_dict() for g in result.gaps])
     yield row
     for child in (*result.communities, *result.jurisdictions):
-        yield from flat_rows(child)
+        yield from flat_rows(child, gaps)
 
 
 class JsonLinesSink:
@@ -179,9 +189,10 @@ class _SpooledTable:
     """A table written at the end: rows (one per subject × pack) are spooled until then."""
 
     spool: _Spool
+    gaps: bool = False
 
     def write(self, result: Result) -> None:
-        for row in flat_rows(result):
+        for row in flat_rows(result, self.gaps):
             self.spool.add(row)
 
     def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -195,9 +206,10 @@ class CsvSink(_SpooledTable):
 
     binary = False
 
-    def __init__(self, fh: IO[str]) -> None:
+    def __init__(self, fh: IO[str], gaps: bool = False) -> None:
         self.fh = fh
         self.spool = _Spool()
+        self.gaps = gaps
 
     def close(self) -> None:
         writer = csv.writer(self.fh, lineterminator="\n")
@@ -295,13 +307,14 @@ class ParquetSink(_SpooledTable):
 
     binary = True
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], gaps: bool = False) -> None:
         from policyengine.tables import require
 
         self.pa = require("pyarrow", "writing Parquet")
         self.pq = require("pyarrow.parquet", "writing Parquet")
         self.fh = fh
         self.spool = _Spool()
+        self.gaps = gaps
 
     def close(self) -> None:
         pa = self.pa
@@ -402,14 +415,15 @@ class ReportSink:
             self.fh.write(self.render(self.results))
 
 
-def make_sink(fmt: str, fh: IO[Any]) -> Sink:
-    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`)."""
+def make_sink(fmt: str, fh: IO[Any], gaps: bool = False) -> Sink:
+    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`); ``gaps`` adds the
+    :data:`GAPS_COLUMN` to CSV and Parquet rows (JSON always has the gaps)."""
     if fmt == "jsonl":
         return JsonLinesSink(fh)
     if fmt == "json":
         return JsonArraySink(fh)
     if fmt == "csv":
-        return CsvSink(fh)
+        return CsvSink(fh, gaps)
     if fmt == "parquet":
-        return ParquetSink(fh)
+        return ParquetSink(fh, gaps)
     raise ValueError(f"not a streamed format: {fmt!r}")

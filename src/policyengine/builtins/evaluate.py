@@ -84,6 +84,12 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
         "skip: write every good record, list the bad ones (the exit code is still 2)",
     )
     ev.add_argument("--errors", type=Path, help="also list the bad records here, as JSON Lines")
+    ev.add_argument(
+        "--gaps",
+        action="store_true",
+        help="csv, parquet: add a 'gaps' column (what it takes to pass, as JSON); every "
+        "community then goes by the row path",
+    )
     add_decision_log_options(ev)
     add_view_options(ev)
 
@@ -184,7 +190,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     options = view_options(args, packs)
     dates = _dates(args, packs)
-    fast = fmt in ("csv", "parquet") and _fast_path(args.facts, packs)
+    gaps = bool(getattr(args, "gaps", False))  # gaps are worked out by the row path only
+    fast = fmt in ("csv", "parquet") and not gaps and _fast_path(args.facts, packs)
     if not fast:
         records = open_records(args.facts, streams.stdin)
         first = next(records, None)  # opens every table and checks its columns
@@ -216,14 +223,14 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     if fast:
         sink = arrow_sink = ArrowSink(fmt, out)
     elif fmt in STREAMED_FORMATS:
-        sink = make_sink(fmt, out)
+        sink = make_sink(fmt, out, gaps)
     else:
         reporter = formats[fmt]
         sink = ReportSink(out, lambda results: reporter.output(results, options))
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
-    tabular = fmt in ("csv", "parquet")
+    tabular = fmt in ("csv", "parquet") and not gaps
     if tabular and not fast:
         _note_fallbacks(packs, err)
     chunk: list[Community] = []

@@ -1,12 +1,13 @@
 """The ``xlsx`` format: the results table of results.md in an Excel workbook (openpyxl).
 
 Sheet ``results``: one row per subject × pack (a jurisdiction's communities are subjects
-too), columns ``subject_id``, ``pack``, ``pack_version``, ``digest``,
-``as_of``, ``verdict``, ``outputs.<key>`` for every output (scalars as they are, lists and
-tables JSON-encoded) and ``rules.<rule id>`` holding each rule's outcome — the columns of
-the CSV table. Sheet ``summary``: per pack, how many subjects have each verdict, and per
-rule how many subjects pass, fail or lack data. Sheet ``gaps``: every gap of every subject
-(what it takes to pass), with the responsible units and the sentence.
+too), columns ``subject_id``, ``pack``, ``pack_version``, ``digest``, ``as_of``,
+``verdict``, ``outputs.<key>`` for every output (scalars as they are, lists and tables
+JSON-encoded), ``rules.<rule id>`` holding each rule's outcome and ``gaps`` (the result's
+gaps as JSON): the columns of the CSV table with ``--gaps``. Sheet ``summary``: per pack,
+how many subjects have each verdict, and per rule how many subjects pass, fail or lack
+data. Sheet ``gaps``: every gap of every subject (what it takes to pass), with the
+responsible units and the sentence.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from policyengine.contracts import RenderOptions
 from policyengine.i18n import join_units, text
 from policyengine.reports.view import pack_view, rule_title, verdict_label, walk
 from policyengine.results import Result
-from policyengine.sinks import FIXED_COLUMNS, flat_rows
+from policyengine.sinks import FIXED_COLUMNS, GAPS_COLUMN, flat_rows
 
 __all__ = ["HEAD", "render_xlsx", "table_columns"]
 
@@ -36,13 +37,13 @@ def _cell(value: Any) -> Any:
 def _rows(results: Sequence[Result]) -> Iterator[dict[str, Any]]:
     """The rows of the results table, built by the table writers' own row builder."""
     for r in results:
-        yield from flat_rows(r)
+        yield from flat_rows(r, gaps=True)
 
 
 def table_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The columns: the fixed head, then outputs and rules in order of first appearance."""
     seen: dict[str, None] = dict.fromkeys(HEAD)
-    for prefix in ("outputs.", "rules."):
+    for prefix in ("outputs.", "rules.", GAPS_COLUMN):
         for row in rows:
             for key in row:
                 if key.startswith(prefix):
