@@ -168,3 +168,30 @@ def test_rule_titles_in_english(pack_id: str) -> None:
     pack = api.installed_packs()[pack_id]
     items = (*pack.rules, *pack.scales, *pack.deadlines, *pack.phases, *pack.summaries)
     assert [] == [getattr(i, "id", None) or i.output for i in items if not i.title_en]
+
+
+def test_batch_summary_in_english(tmp_path) -> None:
+    """The counts on standard error after a table are in the language asked for."""
+    import io
+
+    from policyengine.cli import main
+
+    table = tmp_path / "c.csv"
+    street = '"[""浙江省"", ""温州市"", ""鹿城区"", ""五马街道""]"'
+    table.write_text(
+        "community.id,happiness.objective_score,happiness.survey_score,happiness.vetoes,"
+        "happiness.previous_stars,community.jurisdiction\n"
+        f"five,650,250,[],4,{street}\n"
+        f'veto,700,300,"[""leadership""]",0,{street}\n'
+        f"gap,,250,[],,{street}\n",
+        encoding="utf-8",
+    )
+    for lang, line in (
+        ("en", "wuma-star-rating: 3 in all: pass 1, fail 1, incomplete 1, not applicable 0"),
+        ("zh", "wuma-star-rating：共 3 个，通过 1，未通过 1，数据不全 1，不适用 0"),
+    ):
+        err = io.StringIO()
+        argv = ["evaluate", str(table), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+                "--format", "csv", "--lang", lang]
+        assert 1 == main(argv, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err)
+        assert line in err.getvalue().splitlines()

@@ -34,18 +34,14 @@ from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
+from policyengine.i18n import text
 from policyengine.pack import Pack
 from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
 from policyengine.tables import Record, count_rows, open_records
 
 __all__ = ["register_commands"]
 
-VERDICTS_ZH = (
-    ("pass", "通过"),
-    ("fail", "未通过"),
-    ("incomplete", "数据不全"),
-    ("not_applicable", "不适用"),
-)
+VERDICTS = ("pass", "fail", "incomplete", "not_applicable")
 
 
 def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
@@ -137,23 +133,27 @@ def _progress(total: int | None, err: TextIO) -> Any:
     return tqdm(total=total, file=err, unit="row", leave=False, dynamic_ncols=True)
 
 
-def _summary(counts: dict[str, collections.Counter[str]], err: TextIO) -> None:
+def _summary(counts: dict[str, collections.Counter[str]], err: TextIO, lang: str) -> None:
     for pack_id, counter in counts.items():
-        parts = "，".join(f"{zh} {counter.get(v, 0)}" for v, zh in VERDICTS_ZH)
-        print(f"{pack_id}：共 {sum(counter.values())} 个，{parts}", file=err)
+        parts = text("run.part_sep", lang).join(
+            text("run.part", lang, label=text(f"verdict.{v}", lang), n=counter.get(v, 0))
+            for v in VERDICTS
+        )
+        total = sum(counter.values())
+        print(text("run.count", lang, pack=pack_id, total=total, parts=parts), file=err)
 
 
-def _note_fallbacks(packs: list[Pack], err: TextIO) -> None:
+def _note_fallbacks(packs: list[Pack], err: TextIO, lang: str) -> None:
     """Say which packs cannot use the columnar backend, and so run one row at a time."""
     try:
         from policyengine.columnar import unsupported
     except ImportError:
-        print("提示：未安装 [batch] 扩展（numpy），逐个社区计算。", file=err)
+        print(text("run.no_batch", lang), file=err)
         return
     for pack in packs:
         reason = unsupported(pack)
         if reason is not None:
-            print(f"提示：{pack.id} 不能按列计算，逐个社区计算：{reason}", file=err)
+            print(text("run.fallback", lang, pack=pack.id, reason=reason), file=err)
 
 
 def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
@@ -232,7 +232,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     subjects = 0
     tabular = fmt in ("csv", "parquet") and not gaps
     if tabular and not fast:
-        _note_fallbacks(packs, err)
+        _note_fallbacks(packs, err, options.lang)
     chunk: list[Community] = []
 
     def write_rows(rows: list[dict[str, Any]]) -> None:
@@ -296,9 +296,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         else:
             dest.commit()
     if subjects + bad > 1 and (skip or not bad):
-        _summary(counts, err)
+        _summary(counts, err, options.lang)
         if bad:
-            print(f"有误的记录 {bad} 条，未评估", file=err)
+            print(text("run.bad_records", options.lang, n=bad), file=err)
     if bad:
         return EXIT_INPUT
     failing = any(c["fail"] or c["incomplete"] for c in counts.values())
