@@ -195,3 +195,20 @@ def test_batch_summary_in_english(tmp_path) -> None:
                 "--format", "csv", "--lang", lang]
         assert 1 == main(argv, stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err)
         assert line in err.getvalue().splitlines()
+
+
+def test_plain_html_page_in_english() -> None:
+    """The page without the [reports] extra speaks the language asked for."""
+    import datetime as dt
+
+    from policyengine.builtins.reporters import render_html
+
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "wuma-community.toml"
+    result = api.evaluate(example, "wuma-star-rating",
+                          as_of=dt.date(2014, 12, 31), lang="en")
+    page = render_html([result], "en")
+    assert "<th>Outcome</th>" in page and "Verdict: <strong>pass</strong>" in page
+    assert "<td>Star rating</td>" in page and "结论" not in page
+    assert "<th>结果</th>" in render_html([result])

@@ -14,6 +14,7 @@ from typing import Any
 
 from policyengine.contracts import RenderOptions, Reporter
 from policyengine.hookspecs import hookimpl
+from policyengine.i18n import join_units, text
 from policyengine.reports import markdown, table
 from policyengine.results import Finding, Result
 
@@ -107,39 +108,46 @@ def render_markdown(results: Sequence[Result]) -> str:
     return "\n".join(out)
 
 
-def render_html(results: Sequence[Result]) -> str:
-    """A standalone HTML page with one table per subject."""
+def render_html(results: Sequence[Result], lang: str = "zh") -> str:
+    """A standalone HTML page with one table per subject (without the ``[reports]`` extra),
+    its words from the catalogues in ``lang``."""
     e = html.escape
+    colon = text("sep.colon", lang)
     parts = [
-        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>policyengine</title>',
+        f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else lang}"><meta charset="utf-8">'
+        "<title>policyengine</title>",
         "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
         "table{border-collapse:collapse}.fail,.overdue,.met_late{background:#fdd}"
         ".unknown{background:#ffd}.pass{background:#dfd}</style><body>",
     ]
+    heads = ("head.result", "head.clause", "head.rule", "head.quote", "head.message")
     for depth, r in _all(results):
         level = min(6, depth + 1)
         parts.append(
-            f"<h{level}>{e(r.subject_name or r.subject_id)}（{e(r.subject_id)}）· "
+            f"<h{level}>{e(r.subject_name or r.subject_id)} ({e(r.subject_id)}) · "
             f"{e(r.pack_id)} {e(r.pack_version)}</h{level}>"
         )
         parts.append(
-            f"<p>结论：<strong>{e(VERDICT_ZH[r.verdict])}</strong>（{e(r.verdict)}），"
-            f"评估日期 {e(r.as_of.isoformat())}</p>"
+            f"<p>{e(text('head.verdict', lang))}{colon}"
+            f"<strong>{e(text(f'verdict.{r.verdict}', lang))}</strong> ({e(r.verdict)}), "
+            f"{e(text('head.as_of', lang))} {e(r.as_of.isoformat())}</p>"
         )
         parts.append(
-            "<table><tr><th>结果</th><th>条款</th><th>规则</th><th>原文</th><th>说明</th>"
-            "<th>责任单位</th></tr>"
+            "<table><tr>"
+            + "".join(f"<th>{e(text(h, lang))}</th>" for h in (*heads, "head.responsible"))
+            + "</tr>"
         )
         for f in r.findings:
             parts.append(
-                f'<tr class="{e(f.outcome)}"><td>{e(OUTCOME_ZH[f.outcome])}</td>'
+                f'<tr class="{e(f.outcome)}"><td>{e(text(f"outcome.{f.outcome}", lang))}</td>'
                 f"<td>{e(f.clause)}</td>"
-                f"<td>{e(f.title)}</td><td>{e(f.quote)}</td><td>{e(f.message)}</td>"
-                f"<td>{e('、'.join(f.responsible))}</td></tr>"
+                f"<td>{e(f.title_in(lang))}</td><td>{e(f.quote)}</td>"
+                f"<td>{e(r.message_of(f, lang))}</td>"
+                f"<td>{e(join_units(f.responsible, lang))}</td></tr>"
             )
         parts.append("</table>")
         if r.outputs:
-            parts.append(f"<p>输出：{e(_outputs_line(r))}</p>")
+            parts.append(f"<p>{e(text('head.outputs', lang))}{colon}{e(_outputs_line(r))}</p>")
         parts.append(f"<p><small>{e(r.pack_digest)}</small></p>")
     parts.append("</body></html>\n")
     return "".join(parts)
@@ -150,7 +158,7 @@ def _html(results: Sequence[Result], options: RenderOptions) -> str:
     try:
         import jinja2  # noqa: F401
     except ImportError:
-        return render_html(results)
+        return render_html(results, options.lang)
     from policyengine.reports.html import render_html as render_page
 
     return render_page(results, options)
