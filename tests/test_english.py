@@ -200,10 +200,9 @@ def test_batch_summary_in_english(tmp_path) -> None:
 def test_plain_html_page_in_english() -> None:
     """The page without the [reports] extra speaks the language asked for."""
     import datetime as dt
+    from pathlib import Path
 
     from policyengine.builtins.reporters import render_html
-
-    from pathlib import Path
 
     example = Path(__file__).resolve().parent.parent / "examples" / "wuma-community.toml"
     result = api.evaluate(example, "wuma-star-rating",
