@@ -216,7 +216,8 @@ def _requirement(
             clause = (entry.clause if entry is not None else None) or param.clause
             if clause and clause not in clauses:
                 clauses.append(clause)
-    source = text("say.source", lang, clause="、".join(clauses) if clauses else item.clause)
+    joined = text("sep.units", lang).join(clauses)
+    source = text("say.source", lang, clause=joined if clauses else item.clause)
     due = getattr(f, "due", None)
     if isinstance(due, dt.date | str) and due:
         shown = due.isoformat() if isinstance(due, dt.date) else due

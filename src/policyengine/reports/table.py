@@ -71,7 +71,12 @@ def _width(options: RenderOptions) -> int:
 
 def _header(r: Result, pack: Pack | None, lang: str) -> tuple[str, str]:
     pv = pack_view(pack, r.pack_id, lang)
-    name = f"{r.subject_name}（{r.subject_id}）" if r.subject_name else r.subject_id
+    named = (
+        f"{r.subject_name}（{r.subject_id}）"
+        if lang == "zh"
+        else f"{r.subject_name} ({r.subject_id})"
+    )
+    name = named if r.subject_name else r.subject_id
     level = text(f"level.{r.subject_level}", lang)
     head = f"{level} {name} · {pv.title} {pv.version} · {text('head.as_of', lang)} {r.as_of}"
     c = counts(r.findings)
@@ -274,14 +279,17 @@ def _plain(results: Sequence[Result], options: RenderOptions) -> str:
         pad = "  " * min(depth, 4)
         if depth > 0 and r.subject_level == "community":
             n = counts(r.findings)
-            shown = "，".join(
+            zh = lang == "zh"
+            comma, semi, open_, close = ("，", "；", "（", "）") if zh else (", ", "; ", " (", ")")
+            shown = comma.join(
                 f"{output_label(k, pack, lang)} {output_value(k, r.outputs.get(k), pack, lang)}"
                 for k in key_outputs([r])
             )
             row = (
                 f"- {r.subject_name or r.subject_id}{text('sep.colon', lang)}"
-                f"{verdict_label(r.verdict, lang)}（{shown}；{outcome_label('fail', lang)} "
-                f"{n['fail']}，{outcome_label('unknown', lang)} {n['unknown']}）"
+                f"{verdict_label(r.verdict, lang)}{open_}{shown}{semi}"
+                f"{outcome_label('fail', lang)} {n['fail']}{comma}"
+                f"{outcome_label('unknown', lang)} {n['unknown']}{close}"
             )
             lines += _wrap(terminal_safe(row, lang), width, pad)
             continue
