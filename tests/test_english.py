@@ -211,3 +211,19 @@ def test_plain_html_page_in_english() -> None:
     assert "<th>Outcome</th>" in page and "Verdict: <strong>pass</strong>" in page
     assert "<td>Star rating</td>" in page and "结论" not in page
     assert "<th>结果</th>" in render_html([result])
+
+
+def test_plain_markdown_in_english() -> None:
+    """The built-in Markdown (a reporter called without options) speaks the catalogues'
+    words too."""
+    import datetime as dt
+    from pathlib import Path
+
+    from policyengine.builtins.reporters import render_markdown
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "wuma-community.toml"
+    result = api.evaluate(example, "wuma-star-rating", as_of=dt.date(2014, 12, 31), lang="en")
+    page = render_markdown([result], "en")
+    assert "| Outcome | Clause | Requirement | Details | Responsible |" in page
+    assert "| met | 四(四) | Star rating |" in page
+    assert "| 结果 | 条款 | 要求 | 说明 | 责任单位 |" in render_markdown([result])

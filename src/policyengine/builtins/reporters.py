@@ -1,5 +1,6 @@
-"""The built-in output formats: ``table`` (for people, in Chinese), ``json``, ``markdown``,
-``html``.
+"""The built-in output formats: ``table`` (for people, in Chinese or English), ``json``,
+``markdown``, ``html``; without the ``[reports]`` extra, plain Markdown and HTML with the
+words of the catalogues.
 
 Registered as a plugin through :func:`policyengine.hookspecs.register_reporters`, the same
 way a third-party format would be.
@@ -19,24 +20,6 @@ from policyengine.reports import markdown, table
 from policyengine.results import Finding, Result
 
 __all__ = ["render_json", "render_markdown", "render_table"]
-
-
-OUTCOME_ZH = {
-    "pass": "符合",
-    "fail": "不符合",
-    "unknown": "待补数据",
-    "not_applicable": "不适用",
-    "advisory": "建议",
-    "due": "待办",
-    "overdue": "逾期",
-    "met_late": "逾期完成",
-}
-VERDICT_ZH = {
-    "pass": "通过",
-    "fail": "未通过",
-    "incomplete": "数据不全",
-    "not_applicable": "不适用",
-}
 
 
 def _all(results: Sequence[Result]) -> Iterable[tuple[int, Result]]:
@@ -61,7 +44,7 @@ def render_json(results: Sequence[Result]) -> str:
 
 def _outputs_line(r: Result) -> str:
     parts = [f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in r.outputs.items()]
-    return "，".join(parts)
+    return "; ".join(parts)
 
 
 def render_table(results: Sequence[Result]) -> str:
@@ -69,42 +52,48 @@ def render_table(results: Sequence[Result]) -> str:
     return table.render_table(results)
 
 
-def _md_finding(f: Finding) -> str:
-    responsible = "、".join(f.responsible)
-    cells = [OUTCOME_ZH[f.outcome], f.clause, f.title, f.message, responsible]
+def _md_finding(r: Result, f: Finding, lang: str) -> str:
+    responsible = join_units(f.responsible, lang)
+    outcome = text(f"outcome.{f.outcome}", lang)
+    cells = [outcome, f.clause, f.title_in(lang), r.message_of(f, lang), responsible]
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
-def render_markdown(results: Sequence[Result]) -> str:
-    """Markdown: a heading per subject, a table of findings with the quoted clauses."""
+def render_markdown(results: Sequence[Result], lang: str = "zh") -> str:
+    """Markdown: a heading per subject, a table of findings with the quoted clauses (the
+    words of the catalogues in ``lang``)."""
+    colon = text("sep.colon", lang)
+    heads = ("head.result", "head.clause", "head.rule", "head.message", "head.responsible")
     out: list[str] = []
     for depth, r in _all(results):
         hashes = "#" * min(6, depth + 2)
         name = r.subject_name or r.subject_id
-        out.append(f"{hashes} {name}（{r.subject_id}）— {r.pack_id} {r.pack_version}\n")
+        out.append(f"{hashes} {name} ({r.subject_id}) — {r.pack_id} {r.pack_version}\n")
+        verdict = text(f"verdict.{r.verdict}", lang)
         out.append(
-            f"结论：**{VERDICT_ZH[r.verdict]}**（{r.verdict}），评估日期 {r.as_of.isoformat()}\n"
+            f"{text('head.verdict', lang)}{colon}**{verdict}** ({r.verdict}), "
+            f"{text('head.as_of', lang)} {r.as_of.isoformat()}\n"
         )
-        out.append("| 结果 | 条款 | 规则 | 说明 | 责任单位 |")
+        out.append("| " + " | ".join(text(h, lang) for h in heads) + " |")
         out.append("|---|---|---|---|---|")
-        out.extend(_md_finding(f) for f in r.findings)
+        out.extend(_md_finding(r, f, lang) for f in r.findings)
         out.append("")
         if r.outputs:
-            out.append("输出：" + _outputs_line(r) + "\n")
+            out.append(text("head.outputs", lang) + colon + _outputs_line(r) + "\n")
         if r.gaps:
-            out.append("达标差距：\n")
-            out.extend(f"- {g.message}" for g in r.gaps)
+            out.append(text("head.gaps", lang) + colon + "\n")
+            out.extend(f"- {g.message}" for g in r.gaps_in(lang))
             out.append("")
         quotes = [
-            f"- {f.clause}：“{f.quote}”"
+            f"- {f.clause}{colon}“{f.quote}”"
             for f in r.findings
             if f.outcome in ("fail", "overdue", "met_late")
         ]
         if quotes:
-            out.append("未符合条款原文：\n")
+            out.append(text("head.quote", lang) + colon + "\n")
             out.extend(quotes)
             out.append("")
-        out.append(f"政策包内容摘要：`{r.pack_digest}`\n")
+        out.append(f"{text('head.digest', lang)}{colon}`{r.pack_digest}`\n")
     return "\n".join(out)
 
 
