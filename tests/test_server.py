@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -177,6 +178,36 @@ def test_openapi_is_served(client):
         doc["paths"]["/v1/evaluate"]["post"]["responses"]
     )
     assert 200 == client.get("/docs").status_code
+
+
+def go_structs() -> dict[str, tuple[str, list[str]]]:
+    """The Go snippet of the serve how-to: each struct's OpenAPI schema (from its comment,
+    ``// Name is the OpenAPI's Schema[.property]``) and its ``json:"…"`` field names."""
+    text = (ROOT / "docs" / "how-to" / "serve.md").read_text(encoding="utf-8")
+    code = re.search(r"```go\n(.*?)```", text, re.S)
+    assert code is not None, "no Go snippet"
+    found = {}
+    pattern = r"// (\w+) is the OpenAPI's (\w+(?:\.\w+)?)[^\n]*\ntype \1 struct \{(.*?)\n\}"
+    for name, schema, body in re.findall(pattern, code.group(1), re.S):
+        found[name] = (schema, re.findall(r'json:"([^",]+)', body))
+    return found
+
+
+def test_the_go_snippet_names_the_openapi_fields(client):
+    """Every JSON field name of the Go client's structs is a property of the OpenAPI schema
+    it says it reads, and the request carries the required fields."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    structs = go_structs()
+    assert {"EvaluateRequest", "Result", "Finding", "Problem", "ErrorAnswer"} <= set(structs)
+    for name, (where, fields) in structs.items():
+        component, _, prop = where.partition(".")
+        schema = schemas[component]
+        if prop:
+            schema = schema["properties"][prop]
+        assert fields, name
+        assert set(fields) <= set(schema["properties"]), (name, where)
+    request_fields = structs["EvaluateRequest"][1]
+    assert set(schemas["EvaluateRequest"]["required"]) <= set(request_fields)
 
 
 @pytest.mark.parametrize(
