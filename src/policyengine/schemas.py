@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from policyengine import limits
 from policyengine.facts import (
     DATE_PATTERN,
     Community,
@@ -32,14 +33,13 @@ from policyengine.facts import (
     JurisdictionInfo,
     fact_type_of,
 )
-from policyengine.limits import MAX_EXACT_INT, MAX_TEXT_BYTES
 from policyengine.results import Outcome, Verdict
 
 __all__ = ["DIALECT", "facts_schema", "result_schema", "with_refs_under"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_TEXT: dict[str, Any] = {"type": "string", "maxLength": MAX_TEXT_BYTES}
-"""Text as the validator takes it: at most ``MAX_TEXT_BYTES`` bytes of UTF-8, which JSON
+_TEXT: dict[str, Any] = {"type": "string", "maxLength": limits.MAX_TEXT_BYTES}
+"""Text as the validator takes it: at most ``limits.MAX_TEXT_BYTES`` bytes of UTF-8, which JSON
 Schema can only bound in characters (the same number: never fewer characters than bytes)."""
 
 _CROSS_FIELD = (
@@ -48,7 +48,7 @@ _CROSS_FIELD = (
     "staff.trained_this_year ≤ staff.count; services.retirees_socialized ≤ services.retirees; "
     "the five happiness.objective_by_type sub-scores add up to at most 700 and, when "
     "happiness.objective_score is also given, to that score. Text is at most "
-    f"{MAX_TEXT_BYTES:,} bytes of UTF-8 (the schema bounds characters: text outside ASCII "
+    f"{limits.MAX_TEXT_BYTES:,} bytes of UTF-8 (the schema bounds characters: text outside ASCII "
     "reaches the byte limit first)."
 )
 
@@ -61,8 +61,8 @@ def fact_schema(ftype: FactType) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "integer" if ftype.kind == "int" else "number"}
         rng = ftype.range
         # Numbers are compared as 64-bit floats: the validator refuses any beyond 2^53.
-        low = -MAX_EXACT_INT if rng is None or rng.min is None else max(rng.min, -MAX_EXACT_INT)
-        high = MAX_EXACT_INT if rng is None or rng.max is None else min(rng.max, MAX_EXACT_INT)
+        low = -limits.MAX_EXACT_INT if rng is None or rng.min is None else max(rng.min, -limits.MAX_EXACT_INT)
+        high = limits.MAX_EXACT_INT if rng is None or rng.max is None else min(rng.max, limits.MAX_EXACT_INT)
         key = "exclusiveMinimum" if rng is not None and rng.exclusive_min else "minimum"
         out[key] = _number(low)
         out["maximum"] = _number(high)
