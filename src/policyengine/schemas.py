@@ -39,7 +39,7 @@ __all__ = ["DIALECT", "facts_schema", "result_schema", "with_refs_under"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": limits.MAX_TEXT_BYTES}
-"""Text as the validator takes it: at most ``limits.MAX_TEXT_BYTES`` bytes of UTF-8, which JSON
+"""Text as the validator takes it: at most ``MAX_TEXT_BYTES`` bytes of UTF-8, which JSON
 Schema can only bound in characters (the same number: never fewer characters than bytes)."""
 
 _CROSS_FIELD = (
@@ -61,8 +61,9 @@ def fact_schema(ftype: FactType) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "integer" if ftype.kind == "int" else "number"}
         rng = ftype.range
         # Numbers are compared as 64-bit floats: the validator refuses any beyond 2^53.
-        low = -limits.MAX_EXACT_INT if rng is None or rng.min is None else max(rng.min, -limits.MAX_EXACT_INT)
-        high = limits.MAX_EXACT_INT if rng is None or rng.max is None else min(rng.max, limits.MAX_EXACT_INT)
+        exact = limits.MAX_EXACT_INT
+        low = -exact if rng is None or rng.min is None else max(rng.min, -exact)
+        high = exact if rng is None or rng.max is None else min(rng.max, exact)
         key = "exclusiveMinimum" if rng is not None and rng.exclusive_min else "minimum"
         out[key] = _number(low)
         out["maximum"] = _number(high)
