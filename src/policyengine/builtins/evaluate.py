@@ -170,6 +170,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     if fmt == "parquet" and args.output is None:
         raise InputError("--format parquet writes a file: give --output FILE.parquet")
     log = decision_log_of(args)
+    if log is not None and fmt in ("csv", "parquet"):  # one result per decision: the row path
+        note = "提示：记录决定日志（--decision-log）时逐个社区计算，每个决定一行"
+        print(note, file=streams.stderr)
     binary_report = fmt in formats and formats[fmt].render_bytes is not None
     if binary_report and args.output is None:
         raise InputError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
@@ -179,7 +182,6 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     options = view_options(args, packs)
     dates = _dates(args, packs)
-    # A decision log needs one result per decision: the row path, not columns.
     fast = fmt in ("csv", "parquet") and log is None and _fast_path(args.facts, packs)
     if not fast:
         records = open_records(args.facts, streams.stdin)
@@ -219,10 +221,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
-    tabular = fmt in ("csv", "parquet")
-    if tabular and log is not None:
-        print("提示：记录决定日志（--decision-log）时逐个社区计算，每个决定一行", file=err)
-    elif tabular and not fast:
+    tabular = fmt in ("csv", "parquet") and log is None
+    if tabular and not fast:
         _note_fallbacks(packs, err)
     chunk: list[Community] = []
 
@@ -253,7 +253,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                 if subject is None or (bad and not skip):
                     continue  # after a bad record the run fails: only check the rest
                 subjects += 1
-                if tabular and isinstance(subject, Community) and log is None:
+                if tabular and isinstance(subject, Community):
                     chunk.append(subject)
                     if len(chunk) >= CHUNK:
                         flush()
