@@ -20,8 +20,13 @@ the namespace (``[civility_rating]`` with ``score = 85``), checked like the shar
 vocabulary, with the same messages: an undeclared field is "unknown field (not in the
 facts vocabulary)", a value of the wrong type or out of range names its path.
 
+A fact may belong to a street, district or city rather than a community
+(``level = "jurisdiction"``): a jurisdiction document gives it in the namespace's table
+beside ``[jurisdiction]``, and the pack's jurisdiction-level rules read it.
+
 Each pack loaded in the process registers its facts (:func:`register`), so that reading a
-facts document knows every namespace of the packs it may be evaluated against.
+facts document (or a table's columns, :func:`column_types`) knows every namespace of the
+packs it may be evaluated against.
 """
 
 from __future__ import annotations
@@ -39,9 +44,17 @@ from policyengine._converter import describe
 from policyengine.exceptions import FactProblem
 from policyengine.facts import FactType, Range, fact_catalogue
 
-__all__ = ["PackFact", "check_declarations", "namespace_of", "read_facts", "register"]
+__all__ = [
+    "PackFact",
+    "check_declarations",
+    "column_types",
+    "namespace_of",
+    "read_facts",
+    "register",
+]
 
 FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list"]
+FactLevel = Literal["community", "jurisdiction"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -62,6 +75,8 @@ class PackFact:
     clause: str | None = None
     quote: str | None = None
     note: str | None = None
+    level: FactLevel = "community"
+    """Whose fact it is: a community's, or a jurisdiction's (a street, district, city)."""
 
     def fact_type(self) -> FactType:
         """The fact's type as the shared vocabulary describes its own."""
@@ -110,7 +125,7 @@ def check_declarations(pack_id: str, declared: Mapping[str, PackFact]) -> list[s
     return problems
 
 
-_registry: dict[str, dict[str, FactType]] = {}
+_registry: dict[FactLevel, dict[str, dict[str, FactType]]] = {"community": {}, "jurisdiction": {}}
 _lock = threading.Lock()
 
 
@@ -118,14 +133,27 @@ def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
     """Make a loaded pack's facts known to facts documents read from now on."""
     if not declared:
         return
+    namespace = namespace_of(pack_id)
     with _lock:
-        _registry[namespace_of(pack_id)] = {p: f.fact_type() for p, f in declared.items()}
+        for level, facts in _registry.items():
+            own = {p: f.fact_type() for p, f in declared.items() if f.level == level}
+            if own:
+                facts[namespace] = own
+            else:
+                facts.pop(namespace, None)
 
 
-def known_namespaces() -> frozenset[str]:
-    """The namespaces of every pack loaded so far that declares facts."""
+def known_namespaces(level: FactLevel = "community") -> frozenset[str]:
+    """The namespaces of every pack loaded so far that declares facts at ``level``."""
     with _lock:
-        return frozenset(_registry)
+        return frozenset(_registry[level])
+
+
+def column_types() -> dict[str, FactType]:
+    """The community facts of every pack loaded so far, by path: the columns a table may
+    have besides the shared vocabulary's."""
+    with _lock:
+        return {p: t for facts in _registry["community"].values() for p, t in facts.items()}
 
 
 def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
@@ -173,14 +201,14 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
 
 
 def read_facts(
-    namespace: str, table: Any, prefix: str = ""
+    namespace: str, table: Any, prefix: str = "", level: FactLevel = "community"
 ) -> tuple[dict[str, Any], list[FactProblem]]:
     """A namespace's table of a facts document: ``({path: value}, problems)``.
 
     Problems are named by ``prefix`` + the fact path, like the shared vocabulary's.
     """
     with _lock:
-        declared = dict(_registry.get(namespace, {}))
+        declared = dict(_registry[level].get(namespace, {}))
     if not isinstance(table, Mapping):
         return {}, [FactProblem(f"{prefix}{namespace}", f"{describe(table)} is not a table")]
     values: dict[str, Any] = {}
