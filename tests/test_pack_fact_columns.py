@@ -174,3 +174,25 @@ def test_an_undeclared_pack_column_is_an_error_before_any_row(tmp_path: Path) ->
                        "--format", "jsonl")
     assert 2 == code
     assert "'civility_rating.colour' is not a fact path" in err
+
+
+DISTRICT = CIVILITY.parent / "district"
+
+
+def test_jurisdiction_facts_are_in_the_jurisdiction_document_schema() -> None:
+    district = policyengine.load_pack(DISTRICT)
+    schema = packs_facts_schema([district])
+    defs = schema["$defs"]
+    own = defs["JurisdictionDocument"]["properties"]["district_civility"]["properties"]
+    assert ["inspections", "volunteer_share"] == sorted(own)
+    assert ["score"] == sorted(defs["Community"]["properties"]["district_civility"]["properties"])
+    validator = jsonschema.Draft202012Validator(schema)
+    for own_facts, valid in (({"inspections": 4}, True), ({"inspections": -1}, False),
+                             ({"inspections": 2.5}, False), ({"score": 90}, False)):
+        doc = {"jurisdiction": {"id": "d"}, "district_civility": own_facts}
+        try:
+            structure_subject(doc)
+            accepted = True
+        except FactsError:
+            accepted = False
+        assert (valid, valid) == (accepted, validator.is_valid(doc)), own_facts

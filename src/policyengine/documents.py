@@ -217,6 +217,8 @@ def _own_facts_as_tables(data: dict[str, Any]) -> None:
             node = node.setdefault(part, {})
         node[name] = list(value) if isinstance(value, tuple) else value
     for key in ("communities", "jurisdictions"):
+        if isinstance(data.get(key), tuple):
+            data[key] = list(data[key])  # a document's lists (attrs.asdict keeps tuples)
         for child in data.get(key) or ():
             if isinstance(child, dict):
                 _own_facts_as_tables(child)
