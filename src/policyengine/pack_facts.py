@@ -42,9 +42,10 @@ import attrs
 
 from policyengine._converter import describe
 from policyengine.exceptions import FactProblem
-from policyengine.facts import FactType, Range, fact_catalogue
+from policyengine.facts import DATE_PATTERN, FactType, Range, fact_catalogue
 
 __all__ = [
+    "Event",
     "PackFact",
     "check_declarations",
     "column_types",
@@ -53,10 +54,19 @@ __all__ = [
     "register",
 ]
 
-FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list"]
+FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list", "events"]
 FactLevel = Literal["community", "jurisdiction"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@attrs.frozen
+class Event:
+    """One dated event of an event-record fact: its kind, its date, and a note."""
+
+    kind: str
+    date: dt.date
+    note: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -71,7 +81,8 @@ class PackFact:
     min: float | None = None
     max: float | None = None
     values: tuple[str, ...] = ()
-    """The allowed values of a ``text`` fact or of a ``list``'s items (empty: any text)."""
+    """The allowed values of a ``text`` fact, of a ``list``'s items or of the ``kind`` of an
+    ``events`` fact's records (empty: any text)."""
     clause: str | None = None
     quote: str | None = None
     note: str | None = None
@@ -83,6 +94,8 @@ class PackFact:
         bounds = None
         if self.min is not None or self.max is not None:
             bounds = Range(self.min, self.max)
+        if self.type == "events":  # read by window counts only, never by a condition
+            return FactType("list", choices=self.values)
         return FactType(self.type, choices=self.values, range=bounds)
 
 
@@ -120,12 +133,12 @@ def check_declarations(pack_id: str, declared: Mapping[str, PackFact]) -> list[s
             problems.append(f"{where}: min and max are for int and number facts")
         if fact.min is not None and fact.max is not None and fact.min > fact.max:
             problems.append(f"{where}: min {fact.min:g} is above max {fact.max:g}")
-        if fact.values and fact.type not in ("text", "list"):
-            problems.append(f"{where}.values: allowed values are for text and list facts")
+        if fact.values and fact.type not in ("text", "list", "events"):
+            problems.append(f"{where}.values: allowed values are for text, list and events facts")
     return problems
 
 
-_registry: dict[FactLevel, dict[str, dict[str, FactType]]] = {"community": {}, "jurisdiction": {}}
+_registry: dict[FactLevel, dict[str, dict[str, PackFact]]] = {"community": {}, "jurisdiction": {}}
 _lock = threading.Lock()
 
 
@@ -136,7 +149,7 @@ def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
     namespace = namespace_of(pack_id)
     with _lock:
         for level, facts in _registry.items():
-            own = {p: f.fact_type() for p, f in declared.items() if f.level == level}
+            own = {p: f for p, f in declared.items() if f.level == level}
             if own:
                 facts[namespace] = own
             else:
@@ -151,9 +164,79 @@ def known_namespaces(level: FactLevel = "community") -> frozenset[str]:
 
 def column_types() -> dict[str, FactType]:
     """The community facts of every pack loaded so far, by path: the columns a table may
-    have besides the shared vocabulary's."""
+    have besides the shared vocabulary's (event records are given in documents only)."""
     with _lock:
-        return {p: t for facts in _registry["community"].values() for p, t in facts.items()}
+        return {
+            p: f.fact_type()
+            for facts in _registry["community"].values()
+            for p, f in facts.items()
+            if f.type != "events"
+        }
+
+
+def _day(value: Any) -> Any:
+    """A date as JSON gives it (``"2016-05-20"``) read as a date, like the shared facts'."""
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _dated(value: Any, kind: str) -> Any:
+    if kind == "date":
+        return _day(value)
+    if kind == "date_list" and isinstance(value, list | tuple):
+        return [_day(v) for v in value]
+    if kind == "events" and isinstance(value, list | tuple):
+        return [
+            {**v, "date": _day(v["date"])} if isinstance(v, Mapping) and "date" in v else v
+            for v in value
+        ]
+    return value
+
+
+def _events(path: str, value: Any, fact: PackFact) -> tuple[list[Event], list[FactProblem]]:
+    """The records of an ``events`` fact: each a table with a kind, a date and a note."""
+    if not isinstance(value, list | tuple):
+        return [], [FactProblem(path, f"{describe(value)} is not a list of events")]
+    found: list[Event] = []
+    problems: list[FactProblem] = []
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        if isinstance(item, Event):
+            item = attrs.asdict(item)
+        if not isinstance(item, Mapping):
+            problems.append(FactProblem(where, f"{describe(item)} is not a table (kind, date)"))
+            continue
+        kind, day, note = item.get("kind"), item.get("date"), item.get("note")
+        bad = len(problems)
+        for key in sorted(set(item) - {"kind", "date", "note"}):
+            problems.append(
+                FactProblem(f"{where}.{key}", "unknown field (an event has kind, date, note)")
+            )
+        if kind is None:
+            problems.append(FactProblem(f"{where}.kind", "is required (the kind of event)"))
+        elif not isinstance(kind, str):
+            problems.append(FactProblem(f"{where}.kind", f"{describe(kind)} is not text"))
+        elif fact.values and kind not in fact.values:
+            problems.append(
+                FactProblem(f"{where}.kind", f"{kind!r} is not one of: {', '.join(fact.values)}")
+            )
+        if day is None:
+            problems.append(FactProblem(f"{where}.date", "is required (YYYY-MM-DD)"))
+        elif not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            problems.append(
+                FactProblem(f"{where}.date", f"{describe(day)} is not a date (YYYY-MM-DD)")
+            )
+        if note is not None and not isinstance(note, str):
+            problems.append(FactProblem(f"{where}.note", f"{describe(note)} is not text"))
+        if len(problems) == bad:
+            assert isinstance(kind, str)
+            assert isinstance(day, dt.date)
+            found.append(Event(kind, day, note))
+    return found, problems
 
 
 def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
@@ -217,8 +300,16 @@ def read_facts(
     def walk(data: Mapping[str, Any], base: str) -> None:
         for key, value in data.items():
             path = f"{base}.{key}"
-            if path in declared:
-                found = list(_check_value(f"{prefix}{path}", value, declared[path]))
+            fact = declared.get(path)
+            if fact is not None:
+                value = _dated(value, fact.type)
+            if fact is not None and fact.type == "events":
+                events, found = _events(f"{prefix}{path}", value, fact)
+                problems.extend(found)
+                if not found:
+                    values[path] = tuple(events)
+            elif fact is not None:
+                found = list(_check_value(f"{prefix}{path}", value, fact.fact_type()))
                 problems.extend(found)
                 if not found:
                     values[path] = tuple(value) if isinstance(value, list) else value

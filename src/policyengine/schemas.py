@@ -204,7 +204,24 @@ def facts_schema(declared: Mapping[str, FactType] | None = None) -> dict[str, An
 def _pack_fact_schema(fact: PackFact) -> dict[str, Any]:
     """One declared fact: its value's schema (from the type the validator checks against)
     with its labels, unit and citation as annotations."""
-    out = {"title": fact.title, **fact_schema(fact.fact_type())}
+    if fact.type == "events":
+        kind: dict[str, Any] = {"type": "string"}
+        if fact.values:
+            kind["enum"] = list(fact.values)
+        event = {
+            "type": "object",
+            "properties": {
+                "kind": kind,
+                "date": fact_schema(FactType("date")),
+                "note": {"type": "string"},
+            },
+            "required": ["kind", "date"],
+            "additionalProperties": False,
+        }
+        value: dict[str, Any] = {"type": "array", "items": event}
+    else:
+        value = fact_schema(fact.fact_type())
+    out = {"title": fact.title, **value}
     if fact.title_en:
         out["description"] = fact.title_en
     for key in ("unit", "clause", "quote"):

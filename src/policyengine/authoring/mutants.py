@@ -34,7 +34,7 @@ NUMBER_FIELDS = frozenset(
     {"value", "min", "below", "day", "month", "years", "months", "within_years", "within_months"}
 )
 """Numeric fields moved by one unit either way."""
-LIST_FIELDS = frozenset({"bands", "values"})
+LIST_FIELDS = frozenset({"bands", "values", "kinds"})
 """Lists a mutant drops one member of."""
 SKIPPED_FIELDS = frozenset(
     {"cache", "hooks", "path", "digest", "id", "title", "title_en", "clause", "quote", "note"}

@@ -55,6 +55,9 @@ def unsupported(pack: Pack) -> str | None:
     """Why the pack cannot run on columns (None when it can)."""
     if pack.hooks is not None:
         return f"{pack.id} has Python hooks ({pack.info.hooks})"
+    windows = [d.path for d in pack.derived if d.count_dates or d.count_events]
+    if windows or any(dl.after is not None for dl in pack.deadlines):
+        return f"{pack.id} reads dates relative to facts ({', '.join(windows) or 'after'})"
     return None
 
 

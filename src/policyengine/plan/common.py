@@ -48,7 +48,11 @@ TypeEnv = tuple[FieldType, ParamType]
 def type_env(pack: Pack, level: Level = "community") -> TypeEnv:
     """``(field_type, param_type)`` for type-checking the pack's expressions at ``level``."""
     catalogue = fact_catalogue(level)
-    derived = {path: f.fact_type() for path, f in pack.facts.items() if f.level == level}
+    derived = {
+        path: f.fact_type()
+        for path, f in pack.facts.items()
+        if f.level == level and f.type != "events"  # events: read by window counts only
+    }
     if level == "community":
         derived.update({d.path: FactType(d.type) for d in pack.derived})
     else:
