@@ -207,3 +207,12 @@ def test_schema_and_validator_agree_on_event_records(pack: policyengine.Pack,
     except FactsError:
         accepted = False
     assert accepted == validator.is_valid(doc)
+
+
+def test_describe_says_what_a_window_counts(pack: policyengine.Pack) -> None:
+    from policyengine.authoring.packdoc import describe_pack
+
+    page = describe_pack(pack)
+    assert ("count of `event_records.vetoes` of kinds safety, petition within 2 years up to "
+            "`event_records.applied_on` (both included)") in page
+    assert "within 1 year up to the evaluation date (both included)" in page

@@ -230,3 +230,8 @@ def test_typed_jurisdiction_facts_are_validated_again(district: policyengine.Pac
     wrong = attrs.evolve(built, pack_facts={"district_civility.inspections": -2})
     with pytest.raises(FactsError, match="below the minimum"):
         validated(wrong)
+
+
+def test_describe_marks_jurisdiction_facts(district: policyengine.Pack) -> None:
+    page = describe_pack(district)
+    assert "| `district_civility.inspections` | 年度督查次数 (Inspections this year) | int, of a jurisdiction |" in page
