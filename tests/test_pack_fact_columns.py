@@ -196,3 +196,29 @@ def test_jurisdiction_facts_are_in_the_jurisdiction_document_schema() -> None:
         except FactsError:
             accepted = False
         assert (valid, valid) == (accepted, validator.is_valid(doc)), own_facts
+
+
+@pytest.mark.parametrize(
+    ("own", "shared"),
+    [
+        ({"score": 2**53 + 1}, {"happiness": {"objective_score": 2**53 + 1}}),
+        ({"level": "x" * 65_536}, {"community": {"id": "c", "name": "x" * 65_536}}),
+        ({"vetoes": ["x" * 65_536]}, None),
+    ],
+)
+def test_limits_are_those_of_the_shared_vocabulary(
+    civility: policyengine.Pack, own: dict[str, Any], shared: dict[str, Any] | None
+) -> None:
+    """A number beyond 2^53 or text over 64 KiB: refused with the shared facts' messages,
+    and by the schema."""
+    validator = jsonschema.Draft202012Validator(packs_facts_schema([civility]))
+    doc = {"community": {"id": "c"}, "civility_rating": own}
+    with pytest.raises(FactsError) as mine:
+        structure_subject(doc)
+    (problem,) = mine.value.problems
+    if shared is not None:
+        with pytest.raises(FactsError) as theirs:
+            structure_subject({"community": {"id": "c"}, **shared})
+        assert theirs.value.problems[0].message.split(" ", 1)[1] == (
+            problem.message.split(" ", 1)[1])
+    assert not validator.is_valid(doc)

@@ -40,9 +40,10 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine._converter import describe
+from policyengine._converter import check_text, describe
 from policyengine.exceptions import FactProblem
 from policyengine.facts import DATE_PATTERN, FactType, Range, fact_catalogue
+from policyengine.limits import MAX_EXACT_INT
 
 __all__ = [
     "Event",
@@ -220,6 +221,8 @@ def _events(path: str, value: Any, fact: PackFact) -> tuple[list[Event], list[Fa
             problems.append(FactProblem(f"{where}.kind", "is required (the kind of event)"))
         elif not isinstance(kind, str):
             problems.append(FactProblem(f"{where}.kind", f"{describe(kind)} is not text"))
+        elif (long := _text_problem(kind)) is not None:
+            problems.append(FactProblem(f"{where}.kind", long))
         elif fact.values and kind not in fact.values:
             problems.append(
                 FactProblem(f"{where}.kind", f"{kind!r} is not one of: {', '.join(fact.values)}")
@@ -232,11 +235,22 @@ def _events(path: str, value: Any, fact: PackFact) -> tuple[list[Event], list[Fa
             )
         if note is not None and not isinstance(note, str):
             problems.append(FactProblem(f"{where}.note", f"{describe(note)} is not text"))
+        elif note is not None and (long := _text_problem(note)) is not None:
+            problems.append(FactProblem(f"{where}.note", long))
         if len(problems) == bad:
             assert isinstance(kind, str)
             assert isinstance(day, dt.date)
             found.append(Event(kind, day, note))
     return found, problems
+
+
+def _text_problem(value: str) -> str | None:
+    """Why text is refused, as for the shared vocabulary (too long, not valid Unicode)."""
+    try:
+        check_text(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
@@ -253,6 +267,16 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
             word = "a whole number" if kind == "int" else "a number"
             yield FactProblem(path, f"{describe(value)} is not {word}")
             return
+        if abs(value) > MAX_EXACT_INT:  # as the shared vocabulary: compared as 64-bit floats
+            shown = (
+                str(value) if isinstance(value, int) and value.bit_length() < 200 else "a number"
+            )
+            yield FactProblem(
+                path,
+                f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared "
+                "exactly",
+            )
+            return
         rng = ft.range
         if rng is not None and rng.min is not None and value < rng.min:
             yield FactProblem(path, f"{value:g} is below the minimum {rng.min:g}")
@@ -266,6 +290,8 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
     if kind == "text":
         if not isinstance(value, str):
             yield FactProblem(path, f"{describe(value)} is not text")
+        elif (long := _text_problem(value)) is not None:
+            yield FactProblem(path, long)
         elif ft.choices and value not in ft.choices:
             yield FactProblem(path, f"{value!r} is not one of: {', '.join(ft.choices)}")
         return
@@ -279,6 +305,8 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
                 yield FactProblem(where, f"{describe(item)} is not a date (YYYY-MM-DD)")
         elif not isinstance(item, str):
             yield FactProblem(where, f"{describe(item)} is not text")
+        elif (long := _text_problem(item)) is not None:
+            yield FactProblem(where, long)
         elif ft.choices and item not in ft.choices:
             yield FactProblem(where, f"{item!r} is not one of: {', '.join(ft.choices)}")
 

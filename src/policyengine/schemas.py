@@ -204,15 +204,15 @@ def _pack_fact_schema(fact: PackFact) -> dict[str, Any]:
     """One declared fact: its value's schema (from the type the validator checks against)
     with its labels, unit and citation as annotations."""
     if fact.type == "events":
-        kind: dict[str, Any] = {"type": "string"}
-        if fact.values:
-            kind["enum"] = list(fact.values)
+        kind: dict[str, Any] = {"type": "string", "enum": list(fact.values)}
+        if not fact.values:
+            kind = dict(_TEXT)
         event = {
             "type": "object",
             "properties": {
                 "kind": kind,
                 "date": fact_schema(FactType("date")),
-                "note": {"type": "string"},
+                "note": dict(_TEXT),
             },
             "required": ["kind", "date"],
             "additionalProperties": False,
