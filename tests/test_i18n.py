@@ -109,6 +109,7 @@ class TestProblems:
         ("is required", "必须填写"),
         ("12 is more than staff.count (10)", "12 大于 staff.count（10）"),
         ('"2024-13-01" is not a date (YYYY-MM-DD)', '"2024-13-01" 不是日期（YYYY-MM-DD）'),
+        ("'town' is not one of: city, province", "'town' 不是以下取值之一：city, province"),
     ])
     def test_in_chinese(self, message, zh):
         assert zh == problem_text(message, "zh")

@@ -160,10 +160,16 @@ def test_a_bad_pack_fact_cell_is_named_like_a_shared_one(tmp_path: Path) -> None
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([HEADER, ["a", "121", "[]", "city"], ["b", "90", "[]", "town"]])
     code, _, err = cli("evaluate", str(path), "--pack", str(CIVILITY), "--as-of", "2016-06-01",
-                       "--format", "jsonl")
+                       "--format", "jsonl", "--lang", "en")
     assert 2 == code
     assert f"{path}, row 2: civility_rating.score: 121 is above the maximum 120" in err
     assert f"{path}, row 3: civility_rating.level: 'town' is not one of: city, province" in err
+    # without --lang, in Chinese (the field path as written)
+    code, _, err = cli("evaluate", str(path), "--pack", str(CIVILITY), "--as-of", "2016-06-01",
+                       "--format", "jsonl")
+    assert 2 == code
+    assert f"{path}, row 2: civility_rating.score：121 超过上限 120" in err
+    assert f"{path}, row 3: civility_rating.level：'town' 不是以下取值之一：city, province" in err
 
 
 def test_an_undeclared_pack_column_is_an_error_before_any_row(tmp_path: Path) -> None:

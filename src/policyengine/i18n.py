@@ -201,6 +201,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the document has neither .*$", "problem.no_subject"),
         (r"^(?P<pattern>.+) matches no file$", "problem.no_match"),
         (r"^is not a list of paths or globs$", "problem.not_globs"),
+        (r"^(?P<value>.+) is not one of: (?P<choices>.+)$", "problem.not_one_of"),
         (r"^(?P<value>.+) is not a date \(YYYY-MM-DD\)$", "problem.not_date"),
         (r"^(?P<value>.+) is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.not_a"),
         (r"^is not (?:a |an )?(?P<kind>[\w ]+)$", "problem.is_not_a"),
