@@ -35,6 +35,9 @@ __all__ = ["evaluate_dask", "result_schema", "write_parquet"]
 
 INSTALL = "pip install 'community-policyengine[dask]'"
 
+CHUNK_ROWS = 65536
+"""Rows per partition when a pandas DataFrame in memory is split for the workers."""
+
 Packs = str | Pack | Sequence[str | Pack]
 
 
@@ -204,7 +207,8 @@ def evaluate_dask(
     """The results of ``facts`` against ``packs`` as a lazy ``dask.dataframe.DataFrame``.
 
     ``facts`` is a Dask DataFrame whose columns are fact paths (one result partition per
-    partition), or a Parquet dataset: a folder, a glob pattern, a file or a list of them
+    partition; a pandas DataFrame is split into partitions of :data:`CHUNK_ROWS`), or a
+    Parquet dataset: a folder, a glob pattern, a file or a list of them
     (one partition per file, read by the workers). Nothing runs until the result is
     computed (``.compute()``, :func:`write_parquet`); it runs on the current Dask client
     (``distributed.Client(address)``) or Dask's default scheduler. Unknown packs fail
@@ -217,6 +221,8 @@ def evaluate_dask(
     dates = _dates(loaded, as_of)
     schema = result_schema(loaded, dates)
     meta, refs = _meta(schema), _refs(loaded)
+    if isinstance(facts, _require("pandas").DataFrame):  # in memory: split into partitions
+        facts = dd.from_pandas(facts, chunksize=CHUNK_ROWS, sort=False)
     if isinstance(facts, dd.DataFrame):
         return facts.map_partitions(
             _evaluate_frame, refs, dates, errors, schema, meta=meta, enforce_metadata=False
