@@ -53,9 +53,14 @@ def _require(module: str) -> Any:
 
 
 def _resolve(packs: Packs) -> list[Pack]:
-    from policyengine.batch import _packs
+    """Packs by id (``all`` for every installed one) or as given, on the client."""
+    from policyengine.api import default_registry
 
-    return _packs(packs)
+    items: Sequence[str | Pack] = [packs] if isinstance(packs, str | Pack) else packs
+    out: list[Pack] = []
+    for p in items:
+        out.extend([p] if isinstance(p, Pack) else default_registry().resolve(p))
+    return out
 
 
 def _dates(packs: Sequence[Pack], as_of: AsOf) -> dict[str, dt.date]:
