@@ -124,6 +124,9 @@ def test_parquet_dataset_equals_evaluate_arrow_for_every_pack(client, dataset, f
     results = evaluate_dask(dataset, PACKS, as_of=AS_OF)
     assert FILES == results.npartitions
     got = results.compute()
+    # the columns and types Dask was told up front are those the partitions have
+    assert list(results.columns) == list(got.columns)
+    assert list(results.dtypes) == list(got.dtypes)
     assert len(facts) * len(PACKS) == len(got)
     assert _expected(facts, PACKS) == _rows(got)
     # every verdict occurs somewhere: the comparison covers passes, fails and unknowns
@@ -140,17 +143,16 @@ def test_dask_dataframe_equals_evaluate_arrow(client, dataset, facts):
     assert _expected(facts, ["wuma-star-rating"]) == _rows(got)
 
 
-def test_declared_schema_is_the_computed_one(client, dataset):
-    """Dask is told the columns and types up front, and the partitions have exactly them;
-    a star level is an integer (Wuma's bands are 1 to 5), the total score a number."""
-    results = evaluate_dask(dataset, PACKS, as_of=AS_OF)
-    computed = results.partitions[0].compute()
-    assert list(results.columns) == list(computed.columns)
-    assert list(results.dtypes) == list(computed.dtypes)
+def test_declared_schema_types():
+    """The schema comes from the packs alone: a star level is an integer (Wuma's bands are
+    1 to 5), the total score a number, verdicts and outcomes text."""
     schema = result_schema(PACKS, AS_OF)
     assert pa.int64() == schema.field("outputs.stars").type
     assert pa.float64() == schema.field("outputs.total_score").type
+    assert pa.bool_() == schema.field("outputs.eligible").type
     assert pa.string() == schema.field("verdict").type
+    assert pa.string() == schema.field("rules.eligibility.no-veto").type
+    assert ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"] == schema.names[:6]
 
 
 def test_bad_row_names_file_row_and_field_or_is_skipped(client, facts, tmp_path):
@@ -169,6 +171,17 @@ def test_bad_row_names_file_row_and_field_or_is_skipped(client, facts, tmp_path)
     assert len(facts) - 1 == len(got)
     assert _expected(bad, ["wuma-star-rating"], errors="skip") == _rows(got)
     assert facts["community.id"][ROWS + 4].as_py() not in set(got["subject_id"])
+
+
+def test_bad_row_of_a_dataframe_names_its_partition(client):
+    """In a Dask DataFrame the bad row is named by partition and row within it."""
+    frame = pa.table({"community.id": ["a", "b", "c", "d"],
+                      "community.households": [10, 20, 30, -1]}).to_pandas()
+    facts = dd.from_pandas(frame, npartitions=2, sort=False)
+    with pytest.raises(FactsError, match=r"partition 1, row 2: community\.households"):
+        evaluate_dask(facts, ["wuma-star-rating"], as_of=AS_OF).compute()
+    got = evaluate_dask(frame, ["wuma-star-rating"], as_of=AS_OF, errors="skip").compute()
+    assert ["a", "b", "c"] == list(got["subject_id"])
 
 
 def test_write_parquet_writes_all_or_nothing(client, dataset, facts, tmp_path):
