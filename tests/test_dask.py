@@ -135,6 +135,37 @@ def test_parquet_dataset_equals_evaluate_arrow_for_every_pack(client, dataset, f
     assert 2 == len(client.scheduler_info()["workers"])
 
 
+def test_plans_compile_once_per_worker_not_per_partition(client, dataset):
+    """Packs travel as ids and each worker process keeps the compiled plan: four
+    partitions on two workers compile Wuma's plan at most once in each worker."""
+    def count_compiles() -> None:  # in each worker: empty the plan cache, count compiles
+        import policyengine.plan as plan
+
+        plan._PLANS.clear()
+        compile_plan = getattr(plan, "_original_compile_plan", plan.compile_plan)
+        plan._original_compile_plan = compile_plan
+        plan.compiled = 0
+
+        def counted(*args, **kwargs):
+            plan.compiled += 1
+            return compile_plan(*args, **kwargs)
+
+        plan.compile_plan = counted
+
+    def compiled() -> int:
+        import policyengine.plan as plan
+
+        plan.compile_plan = plan._original_compile_plan
+        return plan.compiled
+
+    client.run(count_compiles)
+    evaluate_dask(dataset, ["wuma-star-rating"], as_of=AS_OF).compute()
+    counts = client.run(compiled)
+    assert 2 == len(counts)
+    assert set(counts.values()) <= {0, 1}
+    assert sum(counts.values()) >= 1
+
+
 def test_dask_dataframe_equals_evaluate_arrow(client, dataset, facts):
     """A Dask DataFrame read from the dataset (pandas partitions, missing values as NaN
     or None) gives the same rows as the Arrow table in one process."""

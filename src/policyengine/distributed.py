@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from policyengine.batch import AsOf, evaluate_arrow
-from policyengine.exceptions import InputError
+from policyengine.exceptions import EngineError, InputError
 from policyengine.pack import Pack
 from policyengine.sinks import FIXED_COLUMNS
 
@@ -123,8 +123,11 @@ def _conform(table: Any, schema: Any) -> Any:
     pa = _require("pyarrow")
     pc = _require("pyarrow.compute")
     extra = [c for c in table.column_names if c not in schema.names]
-    if extra:  # the declared schema comes from the same packs: this is a library bug
-        raise InputError(f"result columns not in the declared schema: {', '.join(extra)}")
+    if extra:  # the schema comes from the same packs: a pack whose columns depend on data
+        raise EngineError(
+            f"the results have columns the packs did not declare: {', '.join(extra)}; "
+            "evaluate this pack with evaluate_arrow instead"
+        )
     arrays = []
     for field in schema:
         if field.name not in table.column_names:
