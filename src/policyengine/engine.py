@@ -153,35 +153,170 @@ def _responsible(units: Sequence[str]) -> Reason | str:
     return Reason("responsible", {"units": units}) if units else ""
 
 
+class _Static:
+    """What a finding of one rule, scale or deadline says whatever the facts: its title,
+    clause and quote (citing the parameter entries in force, :func:`duties.finish`), its
+    responsible units (the rule's, then the scope's), parameters and their clauses."""
+
+    __slots__ = (
+        "area",
+        "binding",
+        "clause",
+        "clauses",
+        "dated",
+        "expected",
+        "id",
+        "parameters",
+        "quote",
+        "responsible",
+        "title",
+        "unset",
+    )
+
+    def __init__(
+        self,
+        rule: Rule | Scale | Deadline,
+        params: Mapping[str, Any],
+        param_names: Sequence[str],
+        clauses: Mapping[str, str | None],
+        cite: tuple[str, str] | None,
+        dated: bool,
+        units: Sequence[str],
+        expected: Text | None = None,
+    ) -> None:
+        self.id = rule.id
+        self.title = rule.title
+        self.clause, self.quote = cite if cite is not None else (rule.clause, rule.quote)
+        own = rule.responsible
+        extra = tuple(u for u in units if u not in own)  # as scope.with_units adds them
+        self.responsible = (*own, *extra) if extra else own
+        self.binding = rule.binding
+        self.parameters = {p: params.get(p) for p in param_names}
+        self.area = rule.area if isinstance(rule, Rule | Deadline) else None
+        self.clauses = clauses
+        self.dated = dated
+        self.expected = expected
+        self.unset = _unset_params(param_names, params)
+
+
 def _finding(
-    rule: Rule | Scale | Deadline,
+    st: _Static,
     outcome: Outcome,
     facts: Mapping[str, Any],
     paths: Sequence[str],
-    params: Mapping[str, Any],
-    param_names: Sequence[str],
     expected: Text | None,
     message: Text,
     actual: Text | None = None,
-    clauses: Mapping[str, str | None] = _NO_CLAUSES,
+    clauses: Mapping[str, str | None] | None = None,
 ) -> Finding:
-    area = rule.area if isinstance(rule, Rule | Deadline) else None
     return Finding(
-        rule=rule.id,
-        outcome=outcome,
-        title=rule.title,
-        clause=rule.clause,
-        quote=rule.quote,
-        responsible=rule.responsible,
-        inputs={p: facts.get(p) for p in paths},
-        expected=expected,
-        actual=actual if actual is not None else FROM_INPUTS,
-        message=message,
-        binding=rule.binding,
-        parameters={p: params.get(p) for p in param_names},
-        area=area,
-        parameter_clauses=clauses,
+        st.id,
+        outcome,
+        st.title,
+        st.clause,
+        st.quote,
+        st.responsible,
+        {p: facts.get(p) for p in paths},
+        expected,
+        actual if actual is not None else FROM_INPUTS,
+        message,
+        st.binding,
+        st.parameters,
+        st.area,
+        st.clauses if clauses is None else clauses,
     )
+
+
+@attrs.frozen(eq=False)
+class _Statics:
+    """The :class:`_Static` of every rule, scale and deadline of a plan, for one date,
+    parameter mapping and scope units (computed once, reused for every subject)."""
+
+    plan: Plan
+    params: Mapping[str, Any]
+    rules: tuple[_Static, ...]
+    scales: tuple[_Static, ...]
+    deadlines: tuple[_Static, ...]
+    dated: frozenset[str]
+    """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
+
+
+def _citation(
+    pack: Pack, rule: Rule | Scale | Deadline, names: Sequence[str], as_of: dt.date, year: Any
+) -> tuple[str, str] | None:
+    if not names:
+        return None
+    probe = Finding(
+        "", "not_applicable", rule.title, rule.clause, rule.quote, (), {}, None, None, "",
+        parameters=dict.fromkeys(names),
+    )  # fmt: skip
+    cited = duties.finish([probe], pack, as_of, year)[0]
+    return (cited.clause, cited.quote) if cited is not probe else None
+
+
+def _build_statics(
+    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
+) -> _Statics:
+    pack = plan.pack
+    by_id = {r.id: r for r in pack.rules}
+    dated = {
+        rid
+        for rid in [r.rule.id for r in plan.rules]
+        + [s.scale.id for s in plan.scales]
+        + [d.deadline.id for d in plan.deadlines]
+        if rid in by_id and duties.due_date(by_id[rid], pack, as_of, year) is not None
+    }
+
+    def static(
+        rule: Rule | Scale | Deadline,
+        names: Sequence[str],
+        clauses: Mapping[str, str | None],
+        expected: Text | None = None,
+    ) -> _Static:
+        cite = _citation(pack, rule, names, as_of, year)
+        return _Static(rule, params, names, clauses, cite, rule.id in dated, units, expected)
+
+    rules = tuple(
+        static(
+            r.rule,
+            r.params,
+            r.clauses,
+            _render(r.require, params) if r.require is not None else None,
+        )
+        for r in plan.rules
+    )
+    scales = tuple(static(sc.scale, sc.params, sc.clauses) for sc in plan.scales)
+    deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
+    return _Statics(plan, params, rules, scales, deadlines, frozenset(dated))
+
+
+_STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], _Statics] = {}
+
+
+def _statics(
+    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
+) -> _Statics:
+    """The plan's :class:`_Statics` for this date, parameter mapping and units, cached
+    (parameter mappings are cached per date by :meth:`Plan.parameters_at`)."""
+    key = (id(plan), id(params), as_of, year, tuple(units))
+    found = _STATICS.get(key)
+    if found is not None and found.plan is plan and found.params is params:
+        return found
+    if len(_STATICS) > 2_000:
+        _STATICS.clear()
+    found = _STATICS[key] = _build_statics(plan, params, as_of, year, units)
+    return found
+
+
+def _finish(findings: list[Finding], st: _Statics, as_of: dt.date, year: Any) -> list[Finding]:
+    """:func:`duties.finish` where it changes something: citations are already in the
+    findings (:class:`_Static`), so only findings due on a date are dated."""
+    if not st.dated:
+        return findings
+    pack = st.plan.pack
+    return [
+        duties.finish([f], pack, as_of, year)[0] if f.rule in st.dated else f for f in findings
+    ]
 
 
 def _missing(sources: Sequence[ValueSource], values: Mapping[str, Any]) -> list[str]:
@@ -224,12 +359,13 @@ _SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", Non
 
 def _decide_late(
     item: RuleItem,
+    st: _Static,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any],
 ) -> Finding:
     """A hook, table or summary rule, once its ``when`` holds."""
-    rule, facts, params = item.rule, ctx.facts, ctx.params
+    rule, facts = item.rule, ctx.facts
 
     def make(
         outcome: Outcome,
@@ -237,18 +373,7 @@ def _decide_late(
         expected: Text | None,
         actual: Text | None,
     ) -> Finding:
-        return _finding(
-            rule,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            actual,
-            item.clauses,
-        )
+        return _finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     if rule.kind == "table":
         answer = late[rule.table or ""]
@@ -267,6 +392,7 @@ def _decide_late(
 
 def _decide_rule(
     item: RuleItem,
+    st: _Static,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -274,22 +400,12 @@ def _decide_rule(
     late: Mapping[str, Any] | None = None,
 ) -> Finding:
     rule, facts, params = item.rule, ctx.facts, ctx.params
-    expected = _render(item.require, params) if item.require is not None else None
+    expected = st.expected
 
     def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(
-            rule,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            clauses=item.clauses,
-        )
+        return _finding(st, outcome, facts, item.fact_paths, expected, message)
 
-    unset = _unset_params(item.params, params)
+    unset = st.unset
     if unset:
         return make("not_applicable", _unset(ctx.as_of, unset))
     missing_when = _missing(item.when_sources, values)
@@ -300,7 +416,7 @@ def _decide_rule(
             "not_applicable", Reason("when_false", {"condition": _render(item.when, params)})
         )
     if item.late:
-        return _decide_late(item, ctx, plugins, late or {})
+        return _decide_late(item, st, ctx, plugins, late or {})
     missing = _missing(item.require_sources, values)
     if missing:
         return make("unknown", Reason("require_unknown", {"paths": missing}))
@@ -316,7 +432,11 @@ def _decide_rule(
 
 
 def _decide_scale(
-    item: ScaleItem, values: Mapping[str, Any], matched: frozenset[int], ctx: EvaluationContext
+    item: ScaleItem,
+    st: _Static,
+    values: Mapping[str, Any],
+    matched: frozenset[int],
+    ctx: EvaluationContext,
 ) -> tuple[Finding, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
     lowest = item.bands[0]
@@ -327,19 +447,9 @@ def _decide_scale(
     )
 
     def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(
-            scale,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            clauses=item.clauses,
-        )
+        return _finding(st, outcome, facts, item.fact_paths, expected, message)
 
-    unset = _unset_params(item.params, params)
+    unset = st.unset
     if unset:
         return make("not_applicable", _unset(ctx.as_of, unset)), None
     missing_when = _missing(item.when_sources, values)
@@ -379,6 +489,7 @@ def _decide_scale(
 
 def _decide_deadline(
     item: DeadlineItem,
+    st: _Static,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -391,7 +502,7 @@ def _decide_deadline(
         expected: Text | None = None,
         actual: Text | None = None,
     ) -> Finding:
-        return _finding(dl, outcome, facts, item.fact_paths, params, (), expected, message, actual)
+        return _finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
@@ -440,27 +551,27 @@ def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, An
     }
 
 
-def _not_applicable(plan: Plan, ctx: EvaluationContext, reason: Reason) -> dict[str, Finding]:
-    facts, params = ctx.facts, ctx.params
+def _not_applicable(
+    plan: Plan, st: _Statics, ctx: EvaluationContext, reason: Reason
+) -> dict[str, Finding]:
+    facts = ctx.facts
     message = Reason("not_applicable", {"reason": reason})
     by_rule: dict[str, Finding] = {}
-    for r in plan.rules:
-        by_rule[r.rule.id] = _finding(
-            r.rule, "not_applicable", facts, r.fact_paths, params, r.params, None, message
-        )
-    for sc in plan.scales:
-        by_rule[sc.scale.id] = _finding(
-            sc.scale, "not_applicable", facts, sc.fact_paths, params, sc.params, None, message
-        )
-    for d in plan.deadlines:
-        by_rule[d.deadline.id] = _finding(
-            d.deadline, "not_applicable", facts, d.fact_paths, params, (), None, message
+    items = [
+        *zip([r.fact_paths for r in plan.rules], st.rules, strict=True),
+        *zip([sc.fact_paths for sc in plan.scales], st.scales, strict=True),
+        *zip([d.fact_paths for d in plan.deadlines], st.deadlines, strict=True),
+    ]
+    for paths, static in items:
+        by_rule[static.id] = _finding(
+            static, "not_applicable", facts, paths, None, message, clauses=_NO_CLAUSES
         )
     return by_rule
 
 
 def _decide(
     plan: Plan,
+    st: _Statics,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     values: Mapping[str, Any],
@@ -473,7 +584,7 @@ def _decide(
     outputs: dict[str, Any] = {}
     if applicable is False:
         assert reason is not None
-        by_rule = _not_applicable(plan, ctx, reason)
+        by_rule = _not_applicable(plan, st, ctx, reason)
         for sc in plan.scales:
             outputs[sc.scale.output] = None
         for d in plan.deadlines:
@@ -481,13 +592,15 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r in plan.rules:
+        for r, rst in zip(plan.rules, st.rules, strict=True):
             if not r.late:
-                by_rule[r.rule.id] = _decide_rule(r, values, matched, ctx, plugins)
-        for sc in plan.scales:
-            by_rule[sc.scale.id], outputs[sc.scale.output] = _decide_scale(sc, values, matched, ctx)
-        for d in plan.deadlines:
-            by_rule[d.deadline.id], next_due = _decide_deadline(d, values, matched, ctx)
+                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins)
+        for sc, sst in zip(plan.scales, st.scales, strict=True):
+            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(
+                sc, sst, values, matched, ctx
+            )
+        for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
+            by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
     scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
@@ -511,9 +624,9 @@ def _decide(
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
             ctx = _with_results(ctx, dict(by_rule), dict(outputs))
-        for r in plan.rules:
+        for r, rst in zip(plan.rules, st.rules, strict=True):
             if r.late:
-                by_rule[r.rule.id] = _decide_rule(r, values, matched, ctx, plugins, late)
+                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
     findings = (
         [by_rule[r.rule.id] for r in plan.rules]
         + [by_rule[sc.scale.id] for sc in plan.scales]
@@ -575,6 +688,22 @@ def prepare(
     return Prepared(plan, ctx, plan.values(facts, params))
 
 
+_WHERE: dict[tuple[int, tuple[str, ...] | None], tuple[scope.Scope, scope.ScopeCheck]] = {}
+
+
+def _where(territory: scope.Scope, jurisdiction: Sequence[str] | None) -> scope.ScopeCheck:
+    """:func:`scope.check_community`, remembered per territory and place."""
+    key = (id(territory), None if jurisdiction is None else tuple(jurisdiction))
+    hit = _WHERE.get(key)
+    if hit is not None and hit[0] is territory:
+        return hit[1]
+    if len(_WHERE) > 4_096:
+        _WHERE.clear()
+    found = scope.check_community(territory, jurisdiction)
+    _WHERE[key] = (territory, found)
+    return found
+
+
 def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     """Findings, outputs and verdict of a prepared community, given which conditions hold."""
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
@@ -586,9 +715,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     app = plan.applicability
     community = ctx.subject
     where = (
-        None
-        if pack.info.scope is None
-        else scope.check_community(pack.info.scope, community.community.jurisdiction)
+        None if pack.info.scope is None else _where(pack.info.scope, community.community.jurisdiction)
     )
     if not pack.in_force(as_of, ctx.params):
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
@@ -604,7 +731,9 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     ctx = EvaluationContext(
         pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
     )
-    findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
+    units = where.units if where is not None else ()
+    st = _statics(plan, ctx.params, as_of, ctx.programme_year, units)
+    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     if hooks.outputs:
         by_rule = {f.rule: f for f in findings}
         hook_ctx = _with_results(ctx, by_rule, dict(outputs))
@@ -614,7 +743,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
     _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
-    findings = duties.finish(findings, pack, as_of, ctx.programme_year)
+    findings = _finish(findings, st, as_of, ctx.programme_year)
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
@@ -712,8 +841,9 @@ def evaluate_jurisdiction_rules(
     if applicable and where is not None and where.inside is not True:
         applicable = where.inside
         reason = cast(Reason, where.message.removeprefix("不适用："))
-    findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
+    st = _statics(plan, params, as_of, standard, ())
+    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
-    findings = duties.finish(findings, pack, as_of, standard)
+    findings = _finish(findings, st, as_of, standard)
     return findings, outputs
