@@ -227,6 +227,24 @@ def make_converter() -> cattrs.Converter:
 
     conv.register_structure_hook_factory(is_scalar_union, scalar_union)
 
+    def is_optional(tp: Any) -> bool:  # ``X | None`` not handled as a scalar union above
+        if typing.get_origin(tp) not in (typing.Union, types.UnionType) or is_scalar_union(tp):
+            return False
+        args = typing.get_args(tp)
+        return len(args) == 2 and type(None) in args
+
+    def optional(tp: Any) -> Callable[[Any, Any], Any]:
+        # the inner hook once, not cattrs' dispatch on every value (as _structure_optional)
+        inner = next(a for a in typing.get_args(tp) if a is not type(None))
+        hook = conv.get_structure_hook(inner)
+
+        def structure(v: Any, _: Any) -> Any:
+            return None if v is None else hook(v, inner)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_optional, optional)
+
     def is_record(tp: Any) -> bool:
         return attrs.has(tp)
 
