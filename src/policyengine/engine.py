@@ -30,7 +30,7 @@ from policyengine import duties, relative_time, scope
 from policyengine import expressions as ex
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
-from policyengine.deadlines import assess
+from policyengine.deadlines import Assessment, assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
@@ -519,7 +519,7 @@ def _decide_deadline(
         if due is None:
             return make("unknown", Reason("require_unknown", {"paths": [dl.after]})), None
         dl = attrs.evolve(dl, due=due)
-    a = assess(dl, ctx.as_of, evidence)
+    a = _assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
     message: Text = a.message
     if outcome in ("overdue", "met_late") and not dl.binding:
@@ -527,6 +527,28 @@ def _decide_deadline(
     if outcome in ("overdue", "met_late", "advisory") and dl.responsible:
         message = Reason("then", {"first": a.message, "then": _responsible(dl.responsible)})
     return make(outcome, message, a.expected, a.actual), a.next_due
+
+
+_ASSESSED: dict[tuple[int, dt.date, type, Any], tuple[Deadline, Assessment]] = {}
+
+
+def _assess(dl: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    """:func:`deadlines.assess` (pure date arithmetic), remembered per deadline, date and
+    evidence (a term running from a date fact is a new deadline each time: not kept)."""
+    if dl.after is not None:
+        return assess(dl, as_of, evidence)
+    try:
+        key = (id(dl), as_of, type(evidence), evidence)
+        hit = _ASSESSED.get(key)
+    except TypeError:  # evidence that cannot be a key
+        return assess(dl, as_of, evidence)
+    if hit is not None and hit[0] is dl:
+        return hit[1]
+    if len(_ASSESSED) > 4_096:
+        _ASSESSED.clear()
+    found = assess(dl, as_of, evidence)
+    _ASSESSED[key] = (dl, found)
+    return found
 
 
 def _today() -> dt.date:
