@@ -171,6 +171,7 @@ class _Static:
         "responsible",
         "title",
         "unset",
+        "unset_reason",
     )
 
     def __init__(
@@ -181,6 +182,7 @@ class _Static:
         clauses: Mapping[str, str | None],
         cite: tuple[str, str] | None,
         dated: bool,
+        as_of: dt.date,
         units: Sequence[str],
         expected: Text | None = None,
     ) -> None:
@@ -197,6 +199,7 @@ class _Static:
         self.dated = dated
         self.expected = expected
         self.unset = _unset_params(param_names, params)
+        self.unset_reason = _unset(as_of, self.unset) if self.unset else None
 
 
 def _finding(
@@ -274,7 +277,9 @@ def _build_statics(
         expected: Text | None = None,
     ) -> _Static:
         cite = _citation(pack, rule, names, as_of, year)
-        return _Static(rule, params, names, clauses, cite, rule.id in dated, units, expected)
+        return _Static(
+            rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected
+        )
 
     rules = tuple(
         static(
@@ -311,12 +316,14 @@ def _statics(
 def _finish(findings: list[Finding], st: _Statics, as_of: dt.date, year: Any) -> list[Finding]:
     """:func:`duties.finish` where it changes something: citations are already in the
     findings (:class:`_Static`), so only findings due on a date are dated."""
-    if not st.dated:
+    due = [i for i, f in enumerate(findings) if f.rule in st.dated]
+    if not due:
         return findings
-    pack = st.plan.pack
-    return [
-        duties.finish([f], pack, as_of, year)[0] if f.rule in st.dated else f for f in findings
-    ]
+    dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year)
+    out = list(findings)
+    for i, f in zip(due, dated, strict=True):
+        out[i] = f
+    return out
 
 
 def _missing(sources: Sequence[ValueSource], values: Mapping[str, Any]) -> list[str]:
@@ -405,9 +412,8 @@ def _decide_rule(
     def make(outcome: Outcome, message: Reason) -> Finding:
         return _finding(st, outcome, facts, item.fact_paths, expected, message)
 
-    unset = st.unset
-    if unset:
-        return make("not_applicable", _unset(ctx.as_of, unset))
+    if st.unset_reason is not None:
+        return make("not_applicable", st.unset_reason)
     missing_when = _missing(item.when_sources, values)
     if missing_when:
         return make("unknown", Reason("when_unknown", {"paths": missing_when}))
@@ -449,9 +455,8 @@ def _decide_scale(
     def make(outcome: Outcome, message: Reason) -> Finding:
         return _finding(st, outcome, facts, item.fact_paths, expected, message)
 
-    unset = st.unset
-    if unset:
-        return make("not_applicable", _unset(ctx.as_of, unset)), None
+    if st.unset_reason is not None:
+        return make("not_applicable", st.unset_reason), None
     missing_when = _missing(item.when_sources, values)
     if missing_when:
         return make("unknown", Reason("scale_unknown", {"paths": missing_when})), None
