@@ -408,26 +408,29 @@ def _decide_rule(
 ) -> Finding:
     rule, facts, params = item.rule, ctx.facts, ctx.params
     expected = st.expected
-
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(st, outcome, facts, item.fact_paths, expected, message)
-
+    paths = item.fact_paths
     if st.unset_reason is not None:
-        return make("not_applicable", st.unset_reason)
-    missing_when = _missing(item.when_sources, values)
-    if missing_when:
-        return make("unknown", Reason("when_unknown", {"paths": missing_when}))
-    if item.when is not None and item.when_id not in matched:
-        return make(
-            "not_applicable", Reason("when_false", {"condition": _render(item.when, params)})
-        )
+        return _finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
+    if item.when is not None:  # (a rule without ``when`` reads no values for it)
+        missing_when = _missing(item.when_sources, values)
+        if missing_when:
+            reason = Reason("when_unknown", {"paths": missing_when})
+            return _finding(st, "unknown", facts, paths, expected, reason)
+        if item.when_id not in matched:
+            reason = Reason("when_false", {"condition": _render(item.when, params)})
+            return _finding(st, "not_applicable", facts, paths, expected, reason)
     if item.late:
         return _decide_late(item, st, ctx, plugins, late or {})
     missing = _missing(item.require_sources, values)
     if missing:
-        return make("unknown", Reason("require_unknown", {"paths": missing}))
+        reason = Reason("require_unknown", {"paths": missing})
+        return _finding(st, "unknown", facts, paths, expected, reason)
     if item.require_id in matched:
-        return make("pass", PASSED)
+        return _finding(st, "pass", facts, paths, expected, PASSED)
+
+    def make(outcome: Outcome, message: Reason) -> Finding:
+        return _finding(st, outcome, facts, paths, expected, message)
+
     actual = _actual(item.fact_paths, facts)
     if not rule.binding:
         return make("advisory", Reason("advisory", {"expected": expected, "actual": actual}))
