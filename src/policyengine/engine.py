@@ -581,6 +581,30 @@ def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, An
     }
 
 
+_CONTEXTS: dict[tuple[int, dt.date], tuple[Plan, int | None, dict[str, Any]]] = {}
+
+
+def _dated_context(
+    plan: Plan, as_of: dt.date, parameters: Mapping[str, Any] | None
+) -> tuple[int | None, Mapping[str, Any]]:
+    """The standard's programme year and the context facts on ``as_of`` (kept per plan and
+    date without overrides)."""
+    pack = plan.pack
+    if parameters:
+        standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
+        return standard, _context_facts(pack, as_of, standard)
+    key = (id(plan), as_of)
+    hit = _CONTEXTS.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1], hit[2]
+    if len(_CONTEXTS) > 4_096:
+        _CONTEXTS.clear()
+    standard = standard_year(pack.info.programme, pack.parameters, as_of, None)
+    context = _context_facts(pack, as_of, standard)
+    _CONTEXTS[key] = (plan, standard, context)
+    return standard, context
+
+
 def _not_applicable(
     plan: Plan, st: _Statics, ctx: EvaluationContext, reason: Reason
 ) -> dict[str, Finding]:
@@ -703,9 +727,9 @@ def prepare(
     plugins, hooks = _plugins(pack)
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
-    standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
+    standard, context = _dated_context(plan, as_of, parameters)
     facts = flatten(community, plan.read_paths)
-    facts.update(_context_facts(pack, as_of, standard))
+    facts.update(context)
     facts.update(relative_time.window_counts(pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
