@@ -257,6 +257,16 @@ def _citation(
     return (cited.clause, cited.quote) if cited is not probe else None
 
 
+def _scale_expected(item: ScaleItem, params: Mapping[str, Any]) -> Reason:
+    lowest = item.bands[0]
+    args = {
+        "input": _render(item.input),
+        "lowest": _render(lowest.threshold, params),
+        "label": lowest.label,
+    }
+    return Reason("scale_expected", args)
+
+
 def _build_statics(
     plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
 ) -> _Statics:
@@ -290,7 +300,9 @@ def _build_statics(
         )
         for r in plan.rules
     )
-    scales = tuple(static(sc.scale, sc.params, sc.clauses) for sc in plan.scales)
+    scales = tuple(
+        static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
+    )
     deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
     return _Statics(plan, params, rules, scales, deadlines, frozenset(dated))
 
@@ -448,12 +460,9 @@ def _decide_scale(
     ctx: EvaluationContext,
 ) -> tuple[Finding, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
-    lowest = item.bands[0]
     input_text = _render(item.input)
-    lowest_text = _render(lowest.threshold, params)
-    expected = Reason(
-        "scale_expected", {"input": input_text, "lowest": lowest_text, "label": lowest.label}
-    )
+    lowest_text = _render(item.bands[0].threshold, params)
+    expected = st.expected
 
     def make(outcome: Outcome, message: Reason) -> Finding:
         return _finding(st, outcome, facts, item.fact_paths, expected, message)
