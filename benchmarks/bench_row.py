@@ -3,10 +3,10 @@
 Usage::
 
     python benchmarks/bench_row.py [--before main] [--n 200] [--rounds 15] [--warmup 300]
-                                   [--pack ID ...]
+                                   [--chunk 25] [--pack ID ...]
 
-For each bundled pack it times, **in one process and interleaved** (chunks of ``--n``
-evaluations taking turns):
+For each bundled pack it times, **in one process and interleaved** (``--n`` of each per
+round, the two sides taking turns every ``--chunk`` evaluations):
 
 * ``evaluate``: ``policyengine.evaluate(doc, pack=pack, as_of=…)`` on a full facts document
   (the pack's example community with every fact the pack reads filled in, as in
@@ -28,8 +28,12 @@ and the results' JSON (``to_dict()``) of both trees must be identical.
 
 The timer is the thread's CPU time (``time.thread_time_ns``), which other processes
 disturb less than the wall clock. Per round, each process reports the median of each
-side; a tree's figures are its lowest medians over the rounds, its ratio the median of
-the per-round ratios. This is a plain script, not a test; see docs/performance.md.
+side; a tree's figures are its lowest medians over the rounds (the quietest), and its
+ratio the median over the rounds of the per-round ratios (the sides take turns within a
+round, so a burst of load from other processes hits both alike). The sides do not
+alternate call by call: each would then run with caches cold from the other, which slows
+the raw side most and flatters the ratio. This is a plain script, not a test; see
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -113,14 +117,20 @@ for _ in range(warmup):
 gc.collect()
 clock = time.thread_time_ns
 
-def times(fn, n):
-    out = []
+def turn(fn, n, out):
     for _ in range(n):
         t0 = clock()
         fn()
         out.append((clock() - t0) / 1000)
-    out.sort()
-    return out
+
+def times(n, chunk):
+    a, b = [], []
+    for start in range(0, n, chunk):  # the sides take turns, chunk by chunk
+        turn(only, min(chunk, n - start), a)
+        turn(raw, min(chunk, n - start), b)
+    a.sort()
+    b.sort()
+    return a, b
 
 print("ready", flush=True)
 for line in sys.stdin:
@@ -130,8 +140,7 @@ for line in sys.stdin:
                          sort_keys=True), flush=True)
         continue
     n = int(n)
-    a = times(only, n)
-    b = times(raw, n)
+    a, b = times(n, int(spec["chunk"]))
     print(json.dumps([a[n // 2], a[min(n - 1, int(n * 0.9))], b[n // 2]]), flush=True)
 """
 
@@ -178,9 +187,7 @@ def raw_inputs(pack_id: str, doc: dict[str, Any]) -> tuple[list[str], list[dict[
     from policyengine.engine import prepare
 
     pack = policyengine.load_pack(ROOT / "policy_packs" / pack_id)
-    prepared = prepare(
-        policyengine.load_facts(doc), pack, dt.date.fromisoformat(AS_OF[pack_id])
-    )
+    prepared = prepare(policyengine.load_facts(doc), pack, dt.date.fromisoformat(AS_OF[pack_id]))
     matcher: Any = prepared.plan.matcher
     compiled = matcher.compiled
     rows: list[dict[str, Any]] = []
@@ -202,6 +209,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=200, help="evaluations per chunk and side")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument(
+        "--chunk", type=int, default=25, help="evaluations per turn within a round (25)"
+    )
     parser.add_argument("--pack", action="append", choices=sorted(AS_OF), default=None)
     args = parser.parse_args()
     packs = args.pack or sorted(AS_OF)
@@ -242,6 +252,7 @@ def main() -> int:
                         "rulesets": rulesets,
                         "rows": rows,
                         "warmup": args.warmup,
+                        "chunk": args.chunk,
                     },
                     ensure_ascii=False,
                     default=str,

@@ -242,6 +242,8 @@ class _Statics:
     deadlines: tuple[_Static, ...]
     dated: frozenset[str]
     """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
+    ids: frozenset[str]
+    """The rules, scales and deadlines whose findings are built from these statics."""
 
 
 def _citation(
@@ -304,7 +306,8 @@ def _build_statics(
         static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
     )
     deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
-    return _Statics(plan, params, rules, scales, deadlines, frozenset(dated))
+    ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
+    return _Statics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
 
 
 _STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], _Statics] = {}
@@ -810,9 +813,12 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
-        findings = scope.with_scope(
-            pack.info.scope, where, findings, applies=applicable is not False
-        )
+        # as scope.with_scope: the findings built here name the units already (_Static)
+        first = scope.scope_finding(pack.info.scope, where, applies=applicable is not False)
+        findings = [
+            first,
+            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
+        ]
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
