@@ -79,9 +79,10 @@ def check_text(value: str) -> str:
 
 def _number(value: Any, base: type, rng: Range | None) -> Any:
     kind = type(value)
-    if kind is not int and kind is not float:  # the exact types first: no abc checks
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError(f"{describe(value)} is not a number")
+    if (kind is not int and kind is not float) and (  # the exact types first: no abc checks
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        raise TypeError(f"{describe(value)} is not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{describe(value)} is not a finite number")
     if abs(value) > MAX_EXACT_INT:

@@ -289,9 +289,7 @@ def _build_statics(
         expected: Text | None = None,
     ) -> _Static:
         cite = _citation(pack, rule, names, as_of, year)
-        return _Static(
-            rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected
-        )
+        return _Static(rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected)
 
     rules = tuple(
         static(
@@ -662,9 +660,7 @@ def _decide(
             if not r.late:
                 by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins)
         for sc, sst in zip(plan.scales, st.scales, strict=True):
-            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(
-                sc, sst, values, matched, ctx
-            )
+            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched, ctx)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
@@ -780,9 +776,8 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     reason: Reason | None = None
     app = plan.applicability
     community = ctx.subject
-    where = (
-        None if pack.info.scope is None else _where(pack.info.scope, community.community.jurisdiction)
-    )
+    territory = pack.info.scope
+    where = None if territory is None else _where(territory, community.community.jurisdiction)
     if not pack.in_force(as_of, ctx.params):
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
     elif where is not None and where.inside is False:
