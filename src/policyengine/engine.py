@@ -339,13 +339,20 @@ def _finish(findings: list[Finding], st: _Statics, as_of: dt.date, year: Any) ->
     return out
 
 
+_NONE_MISSING: list[str] = []  # shared, never changed: callers only test and read it
+
+
 def _missing(sources: Sequence[ValueSource], values: Mapping[str, Any]) -> list[str]:
     """The facts (each once) whose values the sources need and do not have."""
-    out: list[str] = []
+    out: list[str] | None = None
     for s in sources:
-        if s.path is not None and values.get(s.key) is None and s.path not in out:
-            out.append(s.path)
-    return out
+        path = s.path
+        if path is not None and values.get(s.key) is None:
+            if out is None:
+                out = [path]
+            elif path not in out:
+                out.append(path)
+    return _NONE_MISSING if out is None else out
 
 
 def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
