@@ -167,6 +167,7 @@ class _Static:
         "expected",
         "id",
         "parameters",
+        "passed_dated",
         "quote",
         "responsible",
         "title",
@@ -200,6 +201,8 @@ class _Static:
         self.expected = expected
         self.unset = _unset_params(param_names, params)
         self.unset_reason = _unset(as_of, self.unset) if self.unset else None
+        self.passed_dated: tuple[str, dt.date | None] | None = None
+        """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
 
 
 def _finding(
@@ -211,6 +214,7 @@ def _finding(
     message: Text,
     actual: Text | None = None,
     clauses: Mapping[str, str | None] | None = None,
+    due: dt.date | None = None,
 ) -> Finding:
     return Finding(
         st.id,
@@ -227,6 +231,7 @@ def _finding(
         st.parameters,
         st.area,
         st.clauses if clauses is None else clauses,
+        due,
     )
 
 
@@ -304,6 +309,11 @@ def _build_statics(
         static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
     )
     deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
+    for r, rst in zip(plan.rules, rules, strict=True):
+        if rst.dated:  # a pass says the same whatever the facts: dated once
+            probe = _finding(rst, "pass", {}, (), rst.expected, PASSED)
+            done = duties.finish([probe], pack, as_of, year)[0]
+            rst.passed_dated = (done.message, done.due)
     ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
     return _Statics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
 
@@ -329,7 +339,7 @@ def _statics(
 def _finish(findings: list[Finding], st: _Statics, as_of: dt.date, year: Any) -> list[Finding]:
     """:func:`duties.finish` where it changes something: citations are already in the
     findings (:class:`_Static`), so only findings due on a date are dated."""
-    due = [i for i, f in enumerate(findings) if f.rule in st.dated]
+    due = [i for i, f in enumerate(findings) if f.rule in st.dated and f.due is None]
     if not due:
         return findings
     dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year)
@@ -446,6 +456,9 @@ def _decide_rule(
         reason = Reason("require_unknown", {"paths": missing})
         return _finding(st, "unknown", facts, paths, expected, reason)
     if item.require_id in matched:
+        if st.passed_dated is not None:
+            message, due = st.passed_dated
+            return _finding(st, "pass", facts, paths, expected, message, due=due)
         return _finding(st, "pass", facts, paths, expected, PASSED)
 
     def make(outcome: Outcome, message: Reason) -> Finding:
