@@ -786,6 +786,22 @@ def _where(territory: scope.Scope, jurisdiction: Sequence[str] | None) -> scope.
     return found
 
 
+_SCOPE_FINDINGS: dict[tuple[int, int, bool], tuple[scope.Scope, scope.ScopeCheck, Finding]] = {}
+
+
+def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: bool) -> Finding:
+    """:func:`scope.scope_finding`, remembered per territory, check and ``applies``."""
+    key = (id(territory), id(where), applies)
+    hit = _SCOPE_FINDINGS.get(key)
+    if hit is not None and hit[0] is territory and hit[1] is where:
+        return hit[2]
+    if len(_SCOPE_FINDINGS) > 4_096:
+        _SCOPE_FINDINGS.clear()
+    found = scope.scope_finding(territory, where, applies)
+    _SCOPE_FINDINGS[key] = (territory, where, found)
+    return found
+
+
 def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     """Findings, outputs and verdict of a prepared community, given which conditions hold."""
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
@@ -829,7 +845,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
         # as scope.with_scope: the findings built here name the units already (_Static)
-        first = scope.scope_finding(pack.info.scope, where, applies=applicable is not False)
+        first = _scope_finding(pack.info.scope, where, applicable is not False)
         findings = [
             first,
             *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
