@@ -52,6 +52,7 @@ __all__ = [
     "EvaluationContext",
     "Prepared",
     "RuleDecision",
+    "clear_caches",
     "compile_pack",
     "decide",
     "evaluate_community",
@@ -587,6 +588,14 @@ def _assess(dl: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     found = assess(dl, as_of, evidence)
     _ASSESSED[key] = (dl, found)
     return found
+
+
+def clear_caches() -> None:
+    """Forget what the row path remembers between evaluations (renderings, finding statics,
+    scope checks, deadline assessments, context facts). Results never depend on it: this
+    is for tests and for memory."""
+    for cache in (_RENDERED, _STATICS, _WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
+        cache.clear()
 
 
 def _today() -> dt.date:
