@@ -310,7 +310,7 @@ def _build_statics(
         static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
     )
     deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
-    for r, rst in zip(plan.rules, rules, strict=True):
+    for rst in rules:
         if rst.dated:  # a pass says the same whatever the facts: dated once
             probe = _finding(rst, "pass", {}, (), rst.expected, PASSED)
             done = duties.finish([probe], pack, as_of, year)[0]
