@@ -26,15 +26,16 @@ from typing import Any, cast
 import attrs
 import pluggy
 
-from policyengine import duties, relative_time, scope
 from policyengine import expressions as ex
+from policyengine import finding_parts as fp
+from policyengine import relative_time, scope
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
 from policyengine.deadlines import Assessment, assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
-from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.messages import PASSED, FactValues, Reason, Text, render, value
+from policyengine.pack import Deadline, Pack
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
 from policyengine.plan.common import CONTEXT_FACTS
@@ -111,39 +112,6 @@ def compile_pack(pack: Pack, level: Level = "community") -> Plan:
 # ------------------------------------------------------------------------- evaluating
 
 
-_RENDERED: dict[tuple[str, int, int], tuple[ex.Expr, Mapping[str, Any], Any]] = {}
-
-
-def _cached(kind: str, expr: ex.Expr, params: Mapping[str, Any], compute: Any) -> Any:
-    """``compute(expr, params)``, remembered for this expression and parameter mapping.
-
-    Parameter mappings are cached per date (:meth:`Plan.parameters_at`), so renderings of
-    conditions and band thresholds are computed once per pack and date. The cache keeps
-    both objects alive, so their ids cannot be reused while an entry exists.
-    """
-    key = (kind, id(expr), id(params))
-    hit = _RENDERED.get(key)
-    if hit is not None and hit[0] is expr and hit[1] is params:
-        return hit[2]
-    if len(_RENDERED) > 20_000:
-        _RENDERED.clear()
-    found = compute(expr, params)
-    _RENDERED[key] = (expr, params, found)
-    return found
-
-
-def _render(expr: ex.Expr, params: Mapping[str, Any] | None = None) -> str:
-    return str(_cached("render", expr, params or _NO_PARAMS, ex.render))
-
-
-def _threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
-    return _cached("value", expr, params, lambda e, p: ex.evaluate(e, {}, p))
-
-
-_NO_PARAMS: Mapping[str, Any] = {}
-_NO_CLAUSES: Mapping[str, str | None] = {}
-
-
 def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None:
     if not paths:
         return None
@@ -152,202 +120,6 @@ def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None
 
 def _responsible(units: Sequence[str]) -> Reason | str:
     return Reason("responsible", {"units": units}) if units else ""
-
-
-class _Static:
-    """What a finding of one rule, scale or deadline says whatever the facts: its title,
-    clause and quote (citing the parameter entries in force, :func:`duties.finish`), its
-    responsible units (the rule's, then the scope's), parameters and their clauses."""
-
-    __slots__ = (
-        "area",
-        "binding",
-        "clause",
-        "clauses",
-        "dated",
-        "expected",
-        "id",
-        "parameters",
-        "passed_dated",
-        "quote",
-        "responsible",
-        "title",
-        "unset",
-        "unset_reason",
-    )
-
-    def __init__(
-        self,
-        rule: Rule | Scale | Deadline,
-        params: Mapping[str, Any],
-        param_names: Sequence[str],
-        clauses: Mapping[str, str | None],
-        cite: tuple[str, str] | None,
-        dated: bool,
-        as_of: dt.date,
-        units: Sequence[str],
-        expected: Text | None = None,
-    ) -> None:
-        self.id = rule.id
-        self.title = rule.title
-        self.clause, self.quote = cite if cite is not None else (rule.clause, rule.quote)
-        own = rule.responsible
-        extra = tuple(u for u in units if u not in own)  # as scope.with_units adds them
-        self.responsible = (*own, *extra) if extra else own
-        self.binding = rule.binding
-        self.parameters = {p: params.get(p) for p in param_names}
-        self.area = rule.area if isinstance(rule, Rule | Deadline) else None
-        self.clauses = clauses
-        self.dated = dated
-        self.expected = expected
-        self.unset = _unset_params(param_names, params)
-        self.unset_reason = _unset(as_of, self.unset) if self.unset else None
-        self.passed_dated: tuple[str, dt.date | None] | None = None
-        """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
-
-
-def _finding(
-    st: _Static,
-    outcome: Outcome,
-    facts: Mapping[str, Any],
-    paths: Sequence[str],
-    expected: Text | None,
-    message: Text,
-    actual: Text | None = None,
-    clauses: Mapping[str, str | None] | None = None,
-    due: dt.date | None = None,
-) -> Finding:
-    return Finding(
-        st.id,
-        outcome,
-        st.title,
-        st.clause,
-        st.quote,
-        st.responsible,
-        {p: facts.get(p) for p in paths},
-        expected,
-        actual if actual is not None else FROM_INPUTS,
-        message,
-        st.binding,
-        st.parameters,
-        st.area,
-        st.clauses if clauses is None else clauses,
-        due,
-    )
-
-
-@attrs.frozen(eq=False)
-class _Statics:
-    """The :class:`_Static` of every rule, scale and deadline of a plan, for one date,
-    parameter mapping and scope units (computed once, reused for every subject)."""
-
-    plan: Plan
-    params: Mapping[str, Any]
-    rules: tuple[_Static, ...]
-    scales: tuple[_Static, ...]
-    deadlines: tuple[_Static, ...]
-    dated: frozenset[str]
-    """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
-    ids: frozenset[str]
-    """The rules, scales and deadlines whose findings are built from these statics."""
-
-
-def _citation(
-    pack: Pack, rule: Rule | Scale | Deadline, names: Sequence[str], as_of: dt.date, year: Any
-) -> tuple[str, str] | None:
-    if not names:
-        return None
-    probe = Finding(
-        "", "not_applicable", rule.title, rule.clause, rule.quote, (), {}, None, None, "",
-        parameters=dict.fromkeys(names),
-    )  # fmt: skip
-    cited = duties.finish([probe], pack, as_of, year)[0]
-    return (cited.clause, cited.quote) if cited is not probe else None
-
-
-def _scale_expected(item: ScaleItem, params: Mapping[str, Any]) -> Reason:
-    lowest = item.bands[0]
-    args = {
-        "input": _render(item.input),
-        "lowest": _render(lowest.threshold, params),
-        "label": lowest.label,
-    }
-    return Reason("scale_expected", args)
-
-
-def _build_statics(
-    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
-) -> _Statics:
-    pack = plan.pack
-    by_id = {r.id: r for r in pack.rules}
-    dated = {
-        rid
-        for rid in [r.rule.id for r in plan.rules]
-        + [s.scale.id for s in plan.scales]
-        + [d.deadline.id for d in plan.deadlines]
-        if rid in by_id and duties.due_date(by_id[rid], pack, as_of, year) is not None
-    }
-
-    def static(
-        rule: Rule | Scale | Deadline,
-        names: Sequence[str],
-        clauses: Mapping[str, str | None],
-        expected: Text | None = None,
-    ) -> _Static:
-        cite = _citation(pack, rule, names, as_of, year)
-        return _Static(rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected)
-
-    rules = tuple(
-        static(
-            r.rule,
-            r.params,
-            r.clauses,
-            _render(r.require, params) if r.require is not None else None,
-        )
-        for r in plan.rules
-    )
-    scales = tuple(
-        static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
-    )
-    deadlines = tuple(static(d.deadline, (), _NO_CLAUSES) for d in plan.deadlines)
-    for rst in rules:
-        if rst.dated:  # a pass says the same whatever the facts: dated once
-            probe = _finding(rst, "pass", {}, (), rst.expected, PASSED)
-            done = duties.finish([probe], pack, as_of, year)[0]
-            rst.passed_dated = (done.message, done.due)
-    ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
-    return _Statics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
-
-
-_STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], _Statics] = {}
-
-
-def _statics(
-    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
-) -> _Statics:
-    """The plan's :class:`_Statics` for this date, parameter mapping and units, cached
-    (parameter mappings are cached per date by :meth:`Plan.parameters_at`)."""
-    key = (id(plan), id(params), as_of, year, tuple(units))
-    found = _STATICS.get(key)
-    if found is not None and found.plan is plan and found.params is params:
-        return found
-    if len(_STATICS) > 2_000:
-        _STATICS.clear()
-    found = _STATICS[key] = _build_statics(plan, params, as_of, year, units)
-    return found
-
-
-def _finish(findings: list[Finding], st: _Statics, as_of: dt.date, year: Any) -> list[Finding]:
-    """:func:`duties.finish` where it changes something: citations are already in the
-    findings (:class:`_Static`), so only findings due on a date are dated."""
-    due = [i for i, f in enumerate(findings) if f.rule in st.dated and f.due is None]
-    if not due:
-        return findings
-    dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year)
-    out = list(findings)
-    for i, f in zip(due, dated, strict=True):
-        out[i] = f
-    return out
 
 
 _NONE_MISSING: list[str] = []  # shared, never changed: callers only test and read it
@@ -364,16 +136,6 @@ def _missing(sources: Sequence[ValueSource], values: Mapping[str, Any]) -> list[
             elif path not in out:
                 out.append(path)
     return _NONE_MISSING if out is None else out
-
-
-def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
-    return [n for n in names if params.get(n) is None]
-
-
-def _unset(as_of: dt.date, unset: Sequence[str]) -> Reason:
-    return Reason(
-        "param_unset", {"date": as_of.isoformat(), "names": [f"params.{n}" for n in unset]}
-    )
 
 
 def _with_results(
@@ -397,7 +159,7 @@ _SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", Non
 
 def _decide_late(
     item: RuleItem,
-    st: _Static,
+    st: fp.FindingStatic,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any],
@@ -411,7 +173,7 @@ def _decide_late(
         expected: Text | None,
         actual: Text | None,
     ) -> Finding:
-        return _finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     if rule.kind == "table":
         answer = late[rule.table or ""]
@@ -430,7 +192,7 @@ def _decide_late(
 
 def _decide_rule(
     item: RuleItem,
-    st: _Static,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -441,29 +203,29 @@ def _decide_rule(
     expected = st.expected
     paths = item.fact_paths
     if st.unset_reason is not None:
-        return _finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
+        return fp.finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
     if item.when is not None:  # (a rule without ``when`` reads no values for it)
         missing_when = _missing(item.when_sources, values)
         if missing_when:
             reason = Reason("when_unknown", {"paths": missing_when})
-            return _finding(st, "unknown", facts, paths, expected, reason)
+            return fp.finding(st, "unknown", facts, paths, expected, reason)
         if item.when_id not in matched:
-            reason = Reason("when_false", {"condition": _render(item.when, params)})
-            return _finding(st, "not_applicable", facts, paths, expected, reason)
+            reason = Reason("when_false", {"condition": fp.render(item.when, params)})
+            return fp.finding(st, "not_applicable", facts, paths, expected, reason)
     if item.late:
         return _decide_late(item, st, ctx, plugins, late or {})
     missing = _missing(item.require_sources, values)
     if missing:
         reason = Reason("require_unknown", {"paths": missing})
-        return _finding(st, "unknown", facts, paths, expected, reason)
+        return fp.finding(st, "unknown", facts, paths, expected, reason)
     if item.require_id in matched:
         if st.passed_dated is not None:
             message, due = st.passed_dated
-            return _finding(st, "pass", facts, paths, expected, message, due=due)
-        return _finding(st, "pass", facts, paths, expected, PASSED)
+            return fp.finding(st, "pass", facts, paths, expected, message, due=due)
+        return fp.finding(st, "pass", facts, paths, expected, PASSED)
 
     def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(st, outcome, facts, paths, expected, message)
+        return fp.finding(st, outcome, facts, paths, expected, message)
 
     actual = _actual(item.fact_paths, facts)
     if not rule.binding:
@@ -476,18 +238,18 @@ def _decide_rule(
 
 def _decide_scale(
     item: ScaleItem,
-    st: _Static,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
 ) -> tuple[Finding, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
-    input_text = _render(item.input)
-    lowest_text = _render(item.bands[0].threshold, params)
+    input_text = fp.render(item.input)
+    lowest_text = fp.render(item.bands[0].threshold, params)
     expected = st.expected
 
     def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(st, outcome, facts, item.fact_paths, expected, message)
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message)
 
     if st.unset_reason is not None:
         return make("not_applicable", st.unset_reason), None
@@ -495,7 +257,7 @@ def _decide_scale(
     if missing_when:
         return make("unknown", Reason("scale_unknown", {"paths": missing_when})), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("scale_when_false", {"condition": _render(item.when, params)})
+        reason = Reason("scale_when_false", {"condition": fp.render(item.when, params)})
         return make("not_applicable", reason), scale.below
     missing = _missing(item.input_sources, values)
     if missing:
@@ -513,13 +275,13 @@ def _decide_scale(
             },
         )
         return make("fail" if scale.binding else "advisory", reason), scale.below
-    band = max(reached, key=lambda b: _threshold(b.threshold, params))
+    band = max(reached, key=lambda b: fp.threshold(b.threshold, params))
     reason = Reason(
         "scale_band",
         {
             "input": input_text,
             "value": input_value,
-            "threshold": _render(band.threshold, params),
+            "threshold": fp.render(band.threshold, params),
             "label": band.label,
         },
     )
@@ -528,7 +290,7 @@ def _decide_scale(
 
 def _decide_deadline(
     item: DeadlineItem,
-    st: _Static,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -541,13 +303,13 @@ def _decide_deadline(
         expected: Text | None = None,
         actual: Text | None = None,
     ) -> Finding:
-        return _finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
         return make("unknown", Reason("when_unknown", {"paths": missing_when})), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("when_false", {"condition": _render(item.when, params)})
+        reason = Reason("when_false", {"condition": fp.render(item.when, params)})
         return make("not_applicable", reason), None
     if item.evidence_is_value:
         evidence = facts.get(item.fact_paths[0])
@@ -594,7 +356,8 @@ def clear_caches() -> None:
     """Forget what the row path remembers between evaluations (renderings, finding statics,
     scope checks, deadline assessments, context facts). Results never depend on it: this
     is for tests and for memory."""
-    for cache in (_RENDERED, _STATICS, _WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
+    fp.clear()
+    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
         cache.clear()
 
 
@@ -645,7 +408,7 @@ def _dated_context(
 
 
 def _not_applicable(
-    plan: Plan, st: _Statics, ctx: EvaluationContext, reason: Reason
+    plan: Plan, st: fp.PlanStatics, ctx: EvaluationContext, reason: Reason
 ) -> dict[str, Finding]:
     facts = ctx.facts
     message = Reason("not_applicable", {"reason": reason})
@@ -656,15 +419,15 @@ def _not_applicable(
         *zip([d.fact_paths for d in plan.deadlines], st.deadlines, strict=True),
     ]
     for paths, static in items:
-        by_rule[static.id] = _finding(
-            static, "not_applicable", facts, paths, None, message, clauses=_NO_CLAUSES
+        by_rule[static.id] = fp.finding(
+            static, "not_applicable", facts, paths, None, message, clauses=fp.NO_CLAUSES
         )
     return by_rule
 
 
 def _decide(
     plan: Plan,
-    st: _Statics,
+    st: fp.PlanStatics,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     values: Mapping[str, Any],
@@ -830,7 +593,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         applicable, reason = False, cast(Reason, where.message.removeprefix("不适用："))
     elif app is not None:
         applicable = None if _missing(app.sources, values) else app.when_id in matched
-        reason = Reason("pack_not_applicable", {"condition": _render(app.when)})
+        reason = Reason("pack_not_applicable", {"condition": fp.render(app.when)})
     if applicable is True and where is not None and where.inside is None:
         applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
@@ -838,7 +601,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
     )
     units = where.units if where is not None else ()
-    st = _statics(plan, ctx.params, as_of, ctx.programme_year, units)
+    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
     findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     if hooks.outputs:
         by_rule = {f.rule: f for f in findings}
@@ -849,11 +612,11 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
     _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
-    findings = _finish(findings, st, as_of, ctx.programme_year)
+    findings = fp.finish(findings, st, as_of, ctx.programme_year)
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
-        # as scope.with_scope: the findings built here name the units already (_Static)
+        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
         first = _scope_finding(pack.info.scope, where, applicable is not False)
         findings = [
             first,
@@ -950,9 +713,9 @@ def evaluate_jurisdiction_rules(
     if applicable and where is not None and where.inside is not True:
         applicable = where.inside
         reason = cast(Reason, where.message.removeprefix("不适用："))
-    st = _statics(plan, params, as_of, standard, ())
+    st = fp.statics_for(plan, params, as_of, standard, ())
     findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
-    findings = _finish(findings, st, as_of, standard)
+    findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs
