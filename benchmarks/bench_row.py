@@ -15,7 +15,8 @@ round, the two sides taking turns every ``--chunk`` evaluations):
   the durable backend compiles) created once with ``create_ruleset``; per evaluation the
   row of values the pack compares (computed beforehand) is written with ``json.dumps``
   under a fresh sid, asserted, every action drained, and the session deleted
-  (``delete_state``): the "raw C API + delete_state" of the durable-rules notes; p50.
+  (``delete_state``): the "raw C API + delete_state" of the durable-rules notes; p50. Its
+  matches are checked first against the conditions the engine finds to hold.
 
 plus Wuma's **four-fact document** (objective score, survey score, vetoes, previous stars).
 The ratio evaluate p50 / raw p50 is checked against the targets: ≤ 8× for every pack,
@@ -111,6 +112,9 @@ def raw():
 def only():
     evaluate(doc, pack=pack, as_of=as_of)
 
+seen = sorted(set(raw()) - {"__seen__"})
+if seen != spec["expect"]:  # the baseline must decide what the engine decides
+    sys.exit(f"raw durable-rules matched {seen}, the engine {spec['expect']}")
 warmup = int(spec["warmup"])
 for _ in range(warmup):
     only()
@@ -181,8 +185,11 @@ class Child:
         self.proc.wait()
 
 
-def raw_inputs(pack_id: str, doc: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """The pack's durable rulesets (JSON) and, per ruleset, the flat fact of ``doc``'s row."""
+def raw_inputs(
+    pack_id: str, doc: dict[str, Any]
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """The pack's durable rulesets (JSON), per ruleset the flat fact of ``doc``'s row, and
+    the names of the conditions that hold for it (as the engine decides)."""
     import policyengine
     from policyengine.backends.durable import dump
     from policyengine.engine import prepare
@@ -201,7 +208,8 @@ def raw_inputs(pack_id: str, doc: dict[str, Any]) -> tuple[list[str], list[dict[
                 continue
             row[field] = float(v) if type(v) is int else v
         rows.append(row)
-    return [dump(r) for r in compiled.rulesets], rows
+    expect = sorted(f"c{i}" for i in prepared.plan.matching(prepared.values))
+    return [dump(r) for r in compiled.rulesets], rows, expect
 
 
 def main() -> int:
@@ -242,7 +250,7 @@ def main() -> int:
             f"{'ratio':>6} {'quiet':>6} {'target':>6}"
         )
         for label, pack_id, doc in docs:
-            rulesets, rows = raw_inputs(pack_id, doc)
+            rulesets, rows, expect = raw_inputs(pack_id, doc)
             spec = Path(tmp) / f"{pack_id}{'-four' if label == FOUR else ''}.json"
             spec.write_text(
                 json.dumps(
@@ -252,6 +260,7 @@ def main() -> int:
                         "as_of": AS_OF[pack_id],
                         "rulesets": rulesets,
                         "rows": rows,
+                        "expect": expect,
                         "warmup": args.warmup,
                         "chunk": args.chunk,
                     },
