@@ -85,7 +85,11 @@ _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
 
 
 def _structure_jurisdiction(
-    data: Mapping[str, Any], prefix: str, base: Path | None, problems: list[FactProblem]
+    data: Mapping[str, Any],
+    prefix: str,
+    base: Path | None,
+    problems: list[FactProblem],
+    positions: dict[int, str],
 ) -> Jurisdiction | None:
     for key in sorted(set(data) - _JURISDICTION_KEYS):
         problems.append(
@@ -97,11 +101,20 @@ def _structure_jurisdiction(
     except FactsError as exc:
         problems.extend(exc.problems)
     communities: list[Community] = []
-    for position, entry in _community_entries(data.get("communities", []), prefix, base, problems):
+    for position, entry, found in _community_entries(
+        data.get("communities", []), prefix, base, problems
+    ):
+        if found:  # cells of a table row that are not of their fact's type
+            problems.extend(found)
+            continue
         try:
-            communities.append(structure_community(entry, position))
+            community = structure_community(entry, position)
         except FactsError as exc:
             problems.extend(exc.problems)
+            continue
+        communities.append(community)
+        if position.endswith(": "):  # from an included file: name it, not its index
+            positions[id(community)] = position
     children: list[Jurisdiction] = []
     raw_children = data.get("jurisdictions", [])
     if not isinstance(raw_children, list):
@@ -111,7 +124,9 @@ def _structure_jurisdiction(
         if not isinstance(child, Mapping):
             problems.append(FactProblem(f"{prefix}jurisdictions[{i}]", "is not a table"))
             continue
-        sub = _structure_jurisdiction(child, f"{prefix}jurisdictions[{i}].", base, problems)
+        sub = _structure_jurisdiction(
+            child, f"{prefix}jurisdictions[{i}].", base, problems, positions
+        )
         if sub is not None:
             children.append(sub)
     if info is None:
@@ -121,8 +136,12 @@ def _structure_jurisdiction(
 
 def _community_entries(
     raw: Any, prefix: str, base: Path | None, problems: list[FactProblem]
-) -> Iterator[tuple[str, Any]]:
-    """``(path prefix, community dict)`` for inline communities and ``include`` globs."""
+) -> Iterator[tuple[str, Any, list[FactProblem]]]:
+    """``(path prefix, community dict, problems of its cells)`` for inline communities and
+    ``include`` globs: a matched document is one community, a matched table
+    (:mod:`policyengine.table_includes`) one community a row."""
+    from policyengine.table_includes import is_table, table_rows
+
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list):
@@ -135,23 +154,38 @@ def _community_entries(
             for file, data in included(
                 entry["include"], where + ".include", base, budget, problems
             ):
+                if is_table(file):
+                    yield from table_rows(file, data, where + ".include", problems)
+                    continue
                 try:
-                    yield f"{file}: ", parse_document(file, data)
+                    yield f"{file}: ", parse_document(file, data), []
                 except DocumentError as exc:
                     problems.append(FactProblem(where + ".include", str(exc)))
         else:
-            yield f"{where}.", entry
+            yield f"{where}.", entry, []
 
 
-def _duplicate_ids(subject: Jurisdiction, problems: list[FactProblem]) -> None:
-    """A community or jurisdiction id given twice would be counted twice: an error."""
+def _duplicate_ids(
+    subject: Jurisdiction, problems: list[FactProblem], positions: dict[int, str]
+) -> None:
+    """A community or jurisdiction id given twice would be counted twice: an error.
+
+    ``positions``: where communities from an included file or table row came from
+    (``FILE, row N: ``, by ``id()``), named instead of their index.
+    """
     seen: dict[str, str] = {}
+
+    def _where(c: Community, prefix: str, i: int) -> str:
+        found = positions.get(id(c))
+        if found is not None:
+            return f"{found}community.id"
+        return f"{prefix}communities[{i}].community.id"
 
     def visit(j: Jurisdiction, prefix: str) -> None:
         for kind, key, item_id in (
             ("jurisdiction", prefix + "jurisdiction.id", j.id),
             *(
-                ("community", f"{prefix}communities[{i}].community.id", c.id)
+                ("community", _where(c, prefix, i), c.id)
                 for i, c in enumerate(j.communities)
             ),
         ):
@@ -238,9 +272,10 @@ def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisd
 def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction:
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
-        subject = _structure_jurisdiction(data, "", base, problems)
+        positions: dict[int, str] = {}
+        subject = _structure_jurisdiction(data, "", base, problems, positions)
         if subject is not None:
-            _duplicate_ids(subject, problems)
+            _duplicate_ids(subject, problems, positions)
         if problems or subject is None:
             raise FactsError(problems)
         return subject
