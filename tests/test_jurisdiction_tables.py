@@ -403,8 +403,8 @@ def test_cli_csv_counts_the_jurisdiction_verdict(tmp_path):
     path = district(tmp_path, "c.csv")
     code_json, out_json, _ = run("evaluate", str(path), "--pack", "chifeng-annual-targets",
                                  "--as-of", "2008-12-31", "--format", "json")
-    code, out, err = run("evaluate", str(path), "--pack", "chifeng-annual-targets",
-                         "--as-of", "2008-12-31", "--format", "csv")
+    code, out, _ = run("evaluate", str(path), "--pack", "chifeng-annual-targets",
+                       "--as-of", "2008-12-31", "--format", "csv")
     table = list(csv.DictReader(io.StringIO(out)))
     assert ["j1", "c000", "c001", "c002"] == [r["subject_id"] for r in table]
     assert json.loads(out_json)["verdict"] == table[0]["verdict"]

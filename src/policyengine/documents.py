@@ -107,8 +107,10 @@ def _structure_jurisdiction(
         if found:  # cells of a table row that are not of their fact's type
             problems.extend(found)
             continue
-        try:
-            community = structure_community(entry, position)
+        try:  # a table row the columnar screen vouched for comes typed and checked
+            community = (
+                entry if isinstance(entry, Community) else structure_community(entry, position)
+            )
         except FactsError as exc:
             problems.extend(exc.problems)
             continue
@@ -184,10 +186,7 @@ def _duplicate_ids(
     def visit(j: Jurisdiction, prefix: str) -> None:
         for kind, key, item_id in (
             ("jurisdiction", prefix + "jurisdiction.id", j.id),
-            *(
-                ("community", _where(c, prefix, i), c.id)
-                for i, c in enumerate(j.communities)
-            ),
+            *(("community", _where(c, prefix, i), c.id) for i, c in enumerate(j.communities)),
         ):
             label = f"{kind} {item_id}"
             if label in seen:

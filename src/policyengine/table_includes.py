@@ -26,7 +26,9 @@ from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_docu
 __all__ = ["is_table", "table_rows"]
 
 Row = tuple[str, Any, list[FactProblem]]
-"""``(prefix of field paths, community document, problems of its cells)``."""
+"""``(prefix of field paths, community document or typed community, problems of its
+cells)``: rows the columnar screen vouches for come typed (:mod:`policyengine.columnar.
+communities`), the others as documents for the converter."""
 
 
 def is_table(file: Path) -> bool:
@@ -94,26 +96,50 @@ def _csv(file: Path, data: bytes) -> Iterator[Row]:
         return
     columns = [c.strip() for c in header]
     check_columns(columns, str(file))
+    lines: list[int] = []
+    rows: list[list[str]] = []
     line = 1
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
             raise _TableError(f"row {line + 1}: not valid CSV: {exc}") from None
         line += 1
-        if not any(cells):
-            continue
+        if any(cells):
+            lines.append(line)
+            rows.append(cells)
+    built = _built(columns, rows)
+    for j, (number, cells) in enumerate(zip(lines, rows, strict=True)):
+        prefix = f"{file}, row {number}: "
         if len(cells) != len(columns):
-            prefix = f"{file}, row {line}: "
             problem = FactProblem(
                 prefix.removesuffix(": "),
                 f"has {len(cells)} cells where the header has {len(columns)} columns",
             )
             yield prefix, {}, [problem]
-            continue
-        yield _row(file, f"row {line}", dict(zip(columns, cells, strict=True)))
+        elif built is not None and built[j] is not None:
+            yield prefix, built[j], []
+        else:
+            yield _row(file, f"row {number}", dict(zip(columns, cells, strict=True)))
+
+
+def _built(columns: list[str], rows: list[list[str]]) -> list[Any] | None:
+    """Typed communities of the rows the columnar screen vouches for (None: by the book)."""
+    try:
+        import pyarrow as pa
+
+        from policyengine.columnar.communities import communities_of
+    except ImportError:  # without the [batch] extra: every row by the book
+        return None
+    width = len(columns)
+    good = [r if len(r) == width else [""] * width for r in rows]
+    batch = pa.RecordBatch.from_pydict(
+        {c: pa.array([r[k] for r in good], pa.string()) for k, c in enumerate(columns)}
+    )
+    out: list[Any] = communities_of(batch)
+    return out
 
 
 def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
@@ -143,6 +169,10 @@ def _parquet(file: Path, data: bytes) -> Iterator[Row]:
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
         raise _TableError(f"not a Parquet file: {exc}") from None
     check_columns(columns, str(file))
+    try:
+        from policyengine.columnar.communities import communities_of
+    except ImportError:  # numpy missing: every row by the book
+        communities_of = None  # type: ignore[assignment]
     number = 0
     while True:
         try:
@@ -151,9 +181,13 @@ def _parquet(file: Path, data: bytes) -> Iterator[Row]:
             raise _TableError(f"not a Parquet file: {exc}") from None
         if batch is None:
             return
-        for cells in batch.to_pylist():
+        built = communities_of(batch) if communities_of is not None else [None] * batch.num_rows
+        for j, community in enumerate(built):
             number += 1
-            yield _row(file, f"row {number}", cells)
+            if community is not None:
+                yield f"{file}, row {number}: ", community, []
+            else:
+                yield _row(file, f"row {number}", batch.slice(j, 1).to_pylist()[0])
 
 
 def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
