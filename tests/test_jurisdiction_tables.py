@@ -409,3 +409,17 @@ def test_cli_csv_counts_the_jurisdiction_verdict(tmp_path):
     assert ["j1", "c000", "c001", "c002"] == [r["subject_id"] for r in table]
     assert json.loads(out_json)["verdict"] == table[0]["verdict"]
     assert code_json == code
+
+
+@pytest.mark.parametrize("as_of", PACKS["chifeng-annual-targets"]["dates"])
+def test_the_table_example_equals_the_documents_example(as_of):
+    """examples/chifeng-annual-targets-table.toml holds, in a CSV, the six communities that
+    examples/chifeng-annual-targets-jurisdiction.toml includes as documents."""
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    pack = default_registry().resolve("chifeng-annual-targets")[0]
+    table = evaluate(examples / "chifeng-annual-targets-table.toml", pack, as_of=as_of)
+    docs = evaluate(examples / "chifeng-annual-targets-jurisdiction.toml", pack, as_of=as_of)
+    assert 6 == table.outputs["communities"]["total"]
+    assert docs.to_dict() == table.to_dict()
+    subject = load_document(examples / "chifeng-annual-targets-table.toml")
+    assert list(flat_rows(docs)) == rows_of_jurisdiction(subject, pack, as_of)
