@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/bench_jurisdiction.py [--n 10000] [--packs chifeng-annual-targets,wuma-star-rating]
-                                            [--seed 1] [--skip-documents]
+    python benchmarks/bench_jurisdiction.py [--n 10000] [--seed 1] [--skip-documents]
+        [--packs chifeng-annual-targets,wuma-star-rating]
 
 For each pack it builds one jurisdiction (Chifeng: the district 红山区; Wuma: the street
 五马街道) of N synthetic communities (every fact the pack reads, about 10 % of each
@@ -45,17 +45,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import synthetic  # noqa: E402
+from bench_batch import synthetic
 
-from policyengine import api  # noqa: E402
-from policyengine import expressions as ex  # noqa: E402
-from policyengine.columnar.jurisdiction import rows_of_jurisdiction  # noqa: E402
-from policyengine.documents import load_document  # noqa: E402
-from policyengine.facts import Jurisdiction  # noqa: E402
-from policyengine.jurisdictions import evaluate_jurisdiction  # noqa: E402
-from policyengine.plan import plan_for  # noqa: E402
-from policyengine.sinks import flat_rows  # noqa: E402
-from policyengine.tables import row_document  # noqa: E402
+from policyengine import api
+from policyengine import expressions as ex
+from policyengine.columnar.jurisdiction import rows_of_jurisdiction
+from policyengine.documents import load_document
+from policyengine.facts import Jurisdiction
+from policyengine.jurisdictions import evaluate_jurisdiction
+from policyengine.plan import plan_for
+from policyengine.sinks import flat_rows
+from policyengine.tables import row_document
 
 SETUP = {
     "chifeng-annual-targets": (

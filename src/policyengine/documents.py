@@ -13,7 +13,7 @@ import stat
 import tomllib
 import typing
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "load_document",
     "parse_document",
     "read_stdin",
+    "read_tables_with",
     "structure_community",
     "structure_subject",
     "validated",
@@ -136,13 +137,31 @@ def _structure_jurisdiction(
     return Jurisdiction(info, tuple(communities), tuple(children))
 
 
+TableReader = Callable[
+    [Path, bytes, str, list[FactProblem]], Iterator[tuple[str, Any, list[FactProblem]]] | None
+]
+"""Reads an included file as a table of communities (None: the file is not a table)."""
+
+
+def _no_tables(file: Path, data: bytes, where: str, problems: list[FactProblem]) -> None:
+    return None
+
+
+_TABLE_READER: list[TableReader] = [_no_tables]
+
+
+def read_tables_with(reader: TableReader) -> None:
+    """Read included tables with ``reader`` (:mod:`policyengine.table_includes` registers
+    itself when imported, as the API does: this module stays below the table readers)."""
+    _TABLE_READER[0] = reader
+
+
 def _community_entries(
     raw: Any, prefix: str, base: Path | None, problems: list[FactProblem]
 ) -> Iterator[tuple[str, Any, list[FactProblem]]]:
     """``(path prefix, community dict, problems of its cells)`` for inline communities and
     ``include`` globs: a matched document is one community, a matched table
     (:mod:`policyengine.table_includes`) one community a row."""
-    from policyengine.table_includes import is_table, table_rows
 
     if isinstance(raw, Mapping):
         raw = [raw]
@@ -156,8 +175,9 @@ def _community_entries(
             for file, data in included(
                 entry["include"], where + ".include", base, budget, problems
             ):
-                if is_table(file):
-                    yield from table_rows(file, data, where + ".include", problems)
+                rows = _TABLE_READER[0](file, data, where + ".include", problems)
+                if rows is not None:
+                    yield from rows
                     continue
                 try:
                     yield f"{file}: ", parse_document(file, data), []

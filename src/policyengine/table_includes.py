@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from policyengine.documents import read_tables_with
 from policyengine.exceptions import FactProblem, InputError
 from policyengine.limits import MAX_INCLUDE_ROWS
 from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_document
 
-__all__ = ["is_table", "table_rows"]
+__all__ = ["included_table", "is_table", "table_rows"]
 
 Row = tuple[str, Any, list[FactProblem]]
 """``(prefix of field paths, community document or typed community, problems of its
@@ -128,11 +129,10 @@ def _csv(file: Path, data: bytes) -> Iterator[Row]:
 def _built(columns: list[str], rows: list[list[str]]) -> list[Any] | None:
     """Typed communities of the rows the columnar screen vouches for (None: by the book)."""
     try:
-        import pyarrow as pa
-
         from policyengine.columnar.communities import communities_of
     except ImportError:  # without the [batch] extra: every row by the book
         return None
+    pa = require("pyarrow", "including a CSV table")
     width = len(columns)
     good = [r if len(r) == width else [""] * width for r in rows]
     batch = pa.RecordBatch.from_pydict(
@@ -213,3 +213,13 @@ def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
             yield _row(file, f"row {number}", dict(zip(columns, values, strict=True)))
     finally:
         book.close()
+
+
+def included_table(
+    file: Path, data: bytes, where: str, problems: list[FactProblem]
+) -> Iterator[Row] | None:
+    """The rows of an included file that is a table; None for a community document."""
+    return table_rows(file, data, where, problems) if is_table(file) else None
+
+
+read_tables_with(included_table)

@@ -66,9 +66,7 @@ def communities_of(batch: Any) -> list[Community | None]:
         for section, field, values, known in typed:
             if known[i]:
                 given.setdefault(section, {})[field] = values[i]
-        community = Community(
-            **{s: sections[s](**fields) for s, fields in given.items()}  # type: ignore[arg-type]
-        )
+        community = Community(**{s: sections[s](**fields) for s, fields in given.items()})
         if check_community(community, ""):
             continue  # a problem between facts: the book names it
         out[row] = community
