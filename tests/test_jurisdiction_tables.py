@@ -477,3 +477,23 @@ def test_rows_on_columns_equal_the_row_path_for_every_pack(pack_id, example):
     for as_of in dates:
         expected = list(flat_rows(evaluate_jurisdiction(subject, pack, as_of=as_of)))
         assert expected == rows_of_jurisdiction(subject, pack, as_of)
+
+
+def test_evaluate_table_of_a_jurisdiction_document(tmp_path):
+    """``policyengine.evaluate_table`` on a jurisdiction document that includes a table: its
+    row, then its communities' (aggregates on columns), as the row path gives them."""
+    from policyengine import evaluate_table
+
+    rows = _fixed([{"community.jurisdiction": WUMA, "happiness.objective_score": 650,
+                    "happiness.survey_score": 280, "happiness.vetoes": [],
+                    "happiness.previous_stars": 4}] * 2)
+    write_parquet(tmp_path / "c.parquet", rows)
+    path = tmp_path / "street.json"
+    path.write_text(jurisdiction_doc("wuma-star-rating", {"leading_group": True}, "c.parquet"),
+                    "utf-8")
+    as_of = dt.date(2014, 12, 31)
+    table = evaluate_table([path], "wuma-star-rating", as_of=as_of)
+    pack = default_registry().resolve("wuma-star-rating")[0]
+    expected = list(flat_rows(evaluate_jurisdiction(load_document(path), pack, as_of=as_of)))
+    assert [r["subject_id"] for r in expected] == table.column("subject_id").to_pylist()
+    assert [r["verdict"] for r in expected] == table.column("verdict").to_pylist()
