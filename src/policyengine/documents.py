@@ -162,7 +162,6 @@ def _community_entries(
     """``(path prefix, community dict, problems of its cells)`` for inline communities and
     ``include`` globs: a matched document is one community, a matched table
     (:mod:`policyengine.table_includes`) one community a row."""
-
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list):
