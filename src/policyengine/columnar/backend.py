@@ -88,22 +88,27 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     late: list[tuple[Any, Array, Array]] = []  # (rule item, its codes, rows still to decide)
     for item in plan.rules:
         rule = item.rule
-        code = np.full(n, NA, dtype=np.int8)
-        outcomes[rule.id] = code
         if run.unset(item.params):
+            outcomes[rule.id] = np.full(n, NA, dtype=np.int8)
             continue
         miss_when = run.missing(item.when_sources)
-        code[miss_when] = UNKNOWN
-        decided = miss_when | ~run.holds(item.when_id)  # when false: stays not_applicable
         if item.late:
+            code = np.where(miss_when, UNKNOWN, NA)
+            outcomes[rule.id] = code
+            decided = miss_when | ~run.holds(item.when_id)  # when false: not_applicable
             late.append((item, code, ~decided))
             continue
-        miss = run.missing(item.require_sources) & ~decided
-        code[miss] = UNKNOWN
-        decided |= miss
+        # unknown where the condition's facts are missing; else not applicable where it
+        # does not hold; else unknown where the requirement's facts are missing; else
+        # pass or fail (advisory) by the requirement
         ok = run.holds(item.require_id) if item.require_id is not None else np.zeros(n, bool)
-        code[~decided & ok] = PASS
-        code[~decided & ~ok] = FAIL if rule.binding else ADVISORY
+        code = np.where(ok, PASS, FAIL if rule.binding else ADVISORY)
+        unknown = miss_when | run.missing(item.require_sources)
+        if item.when_id is not None:
+            na = ~run.holds(item.when_id) & ~miss_when
+            unknown &= ~na
+            code = np.where(na, NA, code)
+        outcomes[rule.id] = np.where(unknown, UNKNOWN, code)
     for sc in plan.scales:
         outcomes[sc.scale.id], outputs[sc.scale.output] = _scale(run, sc)
     for d in plan.deadlines:
@@ -258,11 +263,18 @@ def _verdicts(
     """``results.verdict_of`` over columns (a rule binding everywhere, nowhere or by row)."""
     blocking, unknown = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     any_bound, any_other = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    everywhere = [code for rid, code in outcomes.items() if binding[rid] is True]
+    if everywhere:  # rules binding on every row: one stack, reduced at once
+        stack = np.vstack(everywhere)
+        blocking |= BLOCKING[stack].any(axis=0)
+        unknown |= (stack == UNKNOWN).any(axis=0)
+        any_bound[:] = True
+        any_other |= (stack != NA).any(axis=0)
     for rid, code in outcomes.items():
         b = binding[rid]
-        if b is False:
+        if b is False or b is True:
             continue
-        mask = np.ones(n, dtype=bool) if b is True else np.asarray(b, dtype=bool)
+        mask = np.asarray(b, dtype=bool)
         blocking |= BLOCKING[code] & mask
         unknown |= (code == UNKNOWN) & mask
         any_bound |= mask

@@ -21,7 +21,7 @@ from policyengine.pack import Deadline
 
 __all__ = ["MAX_MONTHS", "monthly_keys"]
 
-MAX_MONTHS = 62
+MAX_MONTHS = 31
 """Months of a span held as bits of one integer (longer spans are assessed list by list)."""
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -52,13 +52,19 @@ def monthly_keys(deadline: Deadline, as_of: dt.date, col: Vec) -> tuple[Array, A
     inside = done & (index >= 0) & (index < len(months))
     bit = np.left_shift(np.int64(1), np.where(inside, index, 0))
     on_time = inside & (days <= due[np.clip(index, 0, len(months) - 1)])
-    in_month = np.zeros(k, dtype=np.int64)
-    timely = np.zeros(k, dtype=np.int64)
-    np.bitwise_or.at(in_month, owner[inside], bit[inside])
-    np.bitwise_or.at(timely, owner[on_time], bit[on_time])
-    any_done = np.zeros(k, dtype=np.int64)
-    any_done[owner[done]] = 1
-    keys = np.column_stack([in_month, timely, any_done])
-    _, rep, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    per_list = np.append(inverse.reshape(-1), -1)  # code -1 (not known): the last
-    return per_list[codes], rep
+    # per distinct list (its dates are consecutive in the flat arrays): months with a
+    # report, months with one on time, any report at all, as one integer
+    lengths = np.bincount(owner, minlength=k)
+    starts = np.zeros(k, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+
+    def per_list(values: Array) -> Array:  # a sentinel after the last date: no list is cut
+        return np.bitwise_or.reduceat(np.append(values, 0), starts) if k else values[:0]
+
+    in_month = per_list(np.where(inside, bit, 0))
+    timely = per_list(np.where(on_time, bit, 0))
+    any_done = per_list(done.astype(np.int64))
+    key = np.where(lengths > 0, (in_month << 32) | (timely << 1) | any_done, 0)
+    _, rep, inverse = np.unique(key, return_index=True, return_inverse=True)
+    answer = np.append(inverse.reshape(-1), -1)  # code -1 (not known): the last
+    return answer[codes], rep

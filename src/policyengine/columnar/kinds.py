@@ -145,21 +145,30 @@ def _dictionary(inverse: Array, cells: list[str]) -> Encoded:
 
 
 def _path_lists(columns: list[Array], paths: tuple[str, ...], n: int) -> Encoded:
-    """Each row's list of the paths whose column is true, as JSON (``json.dumps`` spelling:
-    ``["a", "b"]``), joined by Arrow with no Python per row."""
+    """Each row's list of the paths whose column is true, as JSON in ``json.dumps``'s
+    spelling (``["a", "b"]``), written once per distinct row by Arrow (list, join)."""
     pa = require("pyarrow", "result tables")
     pc = require("pyarrow.compute", "result tables")
-    if not paths:
-        return _dictionary(np.zeros(n, dtype=np.int32), [cell([])])
-    # each path present as '"path", ', absent as '', joined, the last separator trimmed (a
-    # quoted path ends with a quote); null_handling="skip" is not used: it drops rows
-    none = pa.scalar("", pa.string())
-    parts = [
-        pc.if_else(pa.array(col), pa.scalar(json.dumps(p, ensure_ascii=False) + ", "), none)
-        for col, p in zip(columns, paths, strict=True)
-    ]
-    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=", ")
-    return Encoded(pc.binary_join_element_wise("[", joined, "]", ""))
+    if not paths or n == 0:
+        return _dictionary(np.zeros(n, dtype=np.int32), [cell([])] if n else [])
+    if len(paths) < 63:  # each row's paths as the bits of one integer: distinct rows
+        key = np.zeros(n, dtype=np.int64)
+        for j, col in enumerate(columns):
+            key |= col.astype(np.int64) << j
+        encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
+        indices = encoded.indices
+        distinct = np.asarray(encoded.dictionary.to_numpy(), dtype=np.int64)
+        matrix = ((distinct[:, None] >> np.arange(len(paths), dtype=np.int64)) & 1).astype(bool)
+    else:
+        indices = pa.array(np.arange(n, dtype=np.int32))
+        matrix = np.column_stack(columns)
+    _, items = np.nonzero(matrix)  # row by row, in path order
+    offsets = np.zeros(len(matrix) + 1, dtype=np.int32)
+    np.cumsum(matrix.sum(axis=1), out=offsets[1:])
+    quoted = pa.array([json.dumps(p, ensure_ascii=False) for p in paths], pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(offsets), quoted.take(pa.array(items)))
+    cells = pc.binary_join_element_wise("[", pc.binary_join(lists, ", "), "]", "")
+    return Encoded(pa.DictionaryArray.from_arrays(indices, cells))
 
 
 def tally(plan: Plan, tp: Any, outcomes: Mapping[str, Array]) -> Encoded:
@@ -234,10 +243,12 @@ def concat_texts(pa: Any, tables: list[list[str]], codes: list[Array]) -> Any:
     n = len(codes[0])
     blocks = []
     for table, c in zip(tables, codes, strict=True):
-        encoded = np.array([t.encode() for t in table], dtype=bytes)
-        width = encoded.dtype.itemsize
-        blocks.append(encoded.view(np.uint8).reshape(len(table), width)[c])
-    matrix = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0), dtype=np.uint8)
+        raws = [t.encode() for t in table]
+        matrix = np.zeros((len(table), max(1, *map(len, raws))), dtype=np.uint8)
+        for i, raw in enumerate(raws):  # few texts per table
+            matrix[i, : len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        blocks.append(matrix[c])
+    matrix = np.concatenate(blocks, axis=1)
     keep = matrix != 0
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(keep.sum(axis=1), out=offsets[1:])
