@@ -190,5 +190,6 @@ def _batch_rows(
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)
     whole = concat_results(pa, tables)
-    interleaved = [k + p * m for k in range(m) for p in range(len(tables))]
+    # row k of pack p is at k + p * m: each subject's packs together, in the order given
+    interleaved = (np.arange(m)[:, None] + m * np.arange(len(tables))[None, :]).reshape(-1)
     return BatchResult(whole.take(pa.array(interleaved, pa.int64())), counts, m)
