@@ -32,12 +32,13 @@ np = pytest.importorskip("numpy")
 pa = pytest.importorskip("pyarrow")
 columnar = pytest.importorskip("policyengine.columnar")
 
+from test_columnar import _dates, documents, packs  # noqa: E402
+
 from policyengine.columnar import kinds  # noqa: E402
-from policyengine.columnar.fast import batch_results  # noqa: E402
 from policyengine.columnar.dates import monthly_keys  # noqa: E402
+from policyengine.columnar.fast import batch_results  # noqa: E402
 from policyengine.columnar.result import OUTCOMES  # noqa: E402
 from policyengine.columnar.vector import Vec  # noqa: E402
-from test_columnar import _dates, documents, packs  # noqa: E402
 
 
 @st.composite
@@ -79,9 +80,9 @@ def test_monthly_deadline_answer_per_list_equals_assess(case):
     col = Vec(values, np.array([v is not None for v in lists], dtype=bool))
     codes, rep = monthly_keys(dl, as_of, col)
     _, distinct = col.groups()
-    for code, given in zip(codes.tolist(), lists, strict=True):
-        expected = assess(dl, as_of, given)
-        if given is None:
+    for code, listed in zip(codes.tolist(), lists, strict=True):
+        expected = assess(dl, as_of, listed)
+        if listed is None:
             assert -1 == code
             continue
         actual = assess(dl, as_of, distinct[rep[code]])

@@ -93,8 +93,8 @@ def _coded(col: Any, n: int) -> tuple[Array, list[Any]]:
         known = col.known
         codes = np.full(n, -1, dtype=np.int64)
         if col.values.dtype == object:
-            codes, distinct = col.groups()
-            return codes, [jsonable(v) for v in distinct]
+            grouped, kept = col.groups()
+            return grouped, [jsonable(v) for v in kept]
         uniq, inverse = np.unique(col.values[known], return_inverse=True)
         codes[known] = inverse.reshape(-1)
         return codes, [jsonable(v) for v in uniq.tolist()]
@@ -220,10 +220,10 @@ def tally(plan: Plan, tp: Any, outcomes: Mapping[str, Array]) -> Encoded:
             codes = codes * size + c
         encoded = pc.dictionary_encode(pa.array(codes, pa.int64()))
         indices = encoded.indices
-        k = np.asarray(encoded.dictionary.to_numpy(), dtype=np.int64)
+        rest = np.asarray(encoded.dictionary.to_numpy(), dtype=np.int64)
         combos = []
         for size in sizes:
-            k, c = np.divmod(k, size)
+            rest, c = np.divmod(rest, size)
             combos.append(c)
     else:
         uniq, inverse = np.unique(np.column_stack(group_codes), axis=0, return_inverse=True)
