@@ -148,9 +148,13 @@ class ColumnarResult:
                 continue
             if isinstance(col, Encoded):
                 cells = col.cells
-                arrays.append(
-                    cells if not isinstance(cells, list) else pa.array(cells, pa.string())
-                )
+                if isinstance(cells, list):
+                    cells = pa.array(cells, pa.string())
+                elif isinstance(cells, pa.DictionaryArray):
+                    # written once per distinct value; plain text in the table (tables of
+                    # several batches and packs are concatenated, their dictionaries differ)
+                    cells = cells.dictionary_decode()
+                arrays.append(cells)
                 continue
             if isinstance(col, Coded):
                 arrays.append(_coded_array(pa, col))
@@ -172,7 +176,7 @@ class ColumnarResult:
 
 def _coded_array(pa: Any, col: Coded) -> Any:
     """A coded output as an Arrow column: the distinct values converted once, then taken
-    by code (texts and JSON cells as a dictionary)."""
+    by code."""
     from policyengine.sinks import cell, column_type
 
     distinct = list(col.distinct)
@@ -185,7 +189,4 @@ def _coded_array(pa: Any, col: Coded) -> Any:
         return pa.nulls(len(col.codes))
     codes = np.asarray(col.codes)
     indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-    dictionary = pa.array([convert(v) for v in distinct], kind)
-    if kind == pa.string():
-        return pa.DictionaryArray.from_arrays(indices, dictionary)
-    return dictionary.take(indices)
+    return pa.array([convert(v) for v in distinct], kind).take(indices)
