@@ -86,6 +86,7 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     outcomes: dict[str, Array] = {}
     outputs: dict[str, Output] = {}
     late: list[tuple[Any, Array, Array]] = []  # (rule item, its codes, rows still to decide)
+    settled: set[str] = set()  # rules whose codes are already not applicable where off
     for item in plan.rules:
         rule = item.rule
         if run.unset(item.params):
@@ -104,11 +105,15 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         ok = run.holds(item.require_id) if item.require_id is not None else np.zeros(n, bool)
         code = np.where(ok, PASS, FAIL if rule.binding else ADVISORY)
         unknown = miss_when | run.missing(item.require_sources)
+        na = off if any_off else None  # where the pack does not apply: not applicable
         if item.when_id is not None:
-            na = ~run.holds(item.when_id) & ~miss_when
+            na_when = ~run.holds(item.when_id) & ~miss_when
+            na = na_when if na is None else na | na_when
+        if na is not None:
             unknown &= ~na
             code = np.where(na, NA, code)
         outcomes[rule.id] = np.where(unknown, UNKNOWN, code)
+        settled.add(rule.id)
     for sc in plan.scales:
         outcomes[sc.scale.id], outputs[sc.scale.output] = _scale(run, sc)
     for d in plan.deadlines:
@@ -117,8 +122,9 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         if d.deadline.output:
             outputs[d.deadline.output] = nxt
     if any_off:  # where the pack does not apply: every finding not applicable, outputs null
-        for code in outcomes.values():
-            code[off] = NA
+        for rid, code in outcomes.items():
+            if rid not in settled:
+                code[off] = NA
         for sc in plan.scales:
             outputs[sc.scale.output] = _null_where(outputs[sc.scale.output], off)
         for d in plan.deadlines:
