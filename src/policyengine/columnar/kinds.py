@@ -238,22 +238,16 @@ def tally(plan: Plan, tp: Any, outcomes: Mapping[str, Array]) -> Encoded:
 
 def concat_texts(pa: Any, tables: list[list[str]], codes: list[Array]) -> Any:
     """Row ``i`` is ``tables[0][codes[0][i]] + tables[1][codes[1][i]] + …``, as an Arrow
-    string array built with numpy: each table's texts as fixed-width UTF-8 rows gathered by
-    code, side by side, and the padding (NUL bytes, which no text holds) squeezed out."""
+    string array: every row's texts as one list (taken by code from all the tables' texts
+    in one array), joined by Arrow with no separator."""
     n = len(codes[0])
-    blocks = []
-    for table, c in zip(tables, codes, strict=True):
-        raws = [t.encode() for t in table]
-        matrix = np.zeros((len(table), max(1, *map(len, raws))), dtype=np.uint8)
-        for i, raw in enumerate(raws):  # few texts per table
-            matrix[i, : len(raw)] = np.frombuffer(raw, dtype=np.uint8)
-        blocks.append(matrix[c])
-    matrix = np.concatenate(blocks, axis=1)
-    keep = matrix != 0
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(keep.sum(axis=1), out=offsets[1:])
-    data = matrix[keep]
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    starts = np.cumsum([0, *(len(t) for t in tables[:-1])])
+    texts = pa.array([t for table in tables for t in table], pa.string())
+    taken = np.column_stack([c + s for c, s in zip(codes, starts.tolist(), strict=True)])
+    offsets = np.arange(0, n * len(tables) + 1, len(tables), dtype=np.int32)
+    lists = pa.ListArray.from_arrays(pa.array(offsets), texts.take(pa.array(taken.reshape(-1))))
+    pc = require("pyarrow.compute", "result tables")
+    return pc.binary_join(lists, "")
 
 
 def fact_list(run: Run, fl: Any) -> dict[str, Encoded]:
