@@ -15,6 +15,7 @@ from policyengine.api import check_facts, evaluate, evaluate_all, installed_pack
 from policyengine.batch import evaluate_arrow, evaluate_many, evaluate_table
 from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
 from policyengine.decisionlog import DecisionLog
+from policyengine.distributed import evaluate_dask
 from policyengine.exceptions import (
     DocumentError,
     EngineError,
@@ -55,6 +56,7 @@ __all__ = [
     "evaluate",
     "evaluate_all",
     "evaluate_arrow",
+    "evaluate_dask",
     "evaluate_many",
     "evaluate_table",
     "hookimpl",
