@@ -181,6 +181,8 @@ def test_declared_schema_types():
     assert pa.int64() == schema.field("outputs.stars").type
     assert pa.float64() == schema.field("outputs.total_score").type
     assert pa.bool_() == schema.field("outputs.eligible").type
+    # 四(六)'s rewards are whole yuan in every parameter of the table: an integer, not text
+    assert pa.int64() == schema.field("outputs.reward_yuan").type
     assert pa.string() == schema.field("verdict").type
     assert pa.string() == schema.field("rules.eligibility.no-veto").type
     assert ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"] == schema.names[:6]

@@ -86,7 +86,8 @@ def result_schema(packs: Packs, as_of: AsOf = None) -> Any:
     fixed ones, then each pack's ``outputs.<key>`` and ``rules.<id>``. Verdicts and
     outcomes are text. An output takes the type the pack fixes (a computed number, a
     yes/no, dates and lists as text; a scale's level from its bands); an output whose
-    type only its values tell (a table's amount) is text, as in CSV.
+    type only its values tell is text, as in CSV; a table's amount takes its parameters'
+    type (whole yuan are int64).
     """
     pa = _require("pyarrow")
     loaded = _resolve(packs)
@@ -95,6 +96,7 @@ def result_schema(packs: Packs, as_of: AsOf = None) -> Any:
     probe = pa.table({"community.id": pa.array(["probe"], pa.string())})
     table = evaluate_arrow(probe, loaded, as_of=dates)
     levels = {f"outputs.{s.output}": _level_type(pa, s) for p in loaded for s in p.scales}
+    levels.update((f"outputs.{t.output}", _amount_type(pa, p, t)) for p in loaded for t in p.tables)
     fields = [pa.field(c, pa.string()) for c in FIXED_COLUMNS]
     for field in table.schema:
         name, kind = field.name, field.type
@@ -111,9 +113,24 @@ def result_schema(packs: Packs, as_of: AsOf = None) -> Any:
 def _level_type(pa: Any, scale: Any) -> Any:
     """A scale's output: the type of its band values and ``below``."""
     values = [b.value for b in scale.bands] + ([] if scale.below is None else [scale.below])
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    return _number_type(pa, values)
+
+
+def _amount_type(pa: Any, pack: Pack, table: Any) -> Any:
+    """A table's amount: the type of every value its ``first`` and ``step`` parameters hold."""
+    names = [n for row in table.rows for n in (row.first, row.step) if n is not None]
+    values: list[Any] = []
+    for name in names:
+        param = pack.parameters[name]
+        values.extend([param.value, *(entry.value for entry in param.values)])
+    # a value not stated in the document (None) gives a null amount, not another type
+    return _number_type(pa, [v for v in values if v is not None])
+
+
+def _number_type(pa: Any, values: list[Any]) -> Any:
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
         return pa.int64()
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return pa.float64()
     return pa.string()
 
