@@ -296,7 +296,7 @@ def district(folder: Path, include: Any) -> Path:
 
 
 def refused(path: Path) -> str:
-    code, out, err = run("evaluate", str(path), "--pack", "chifeng-annual-targets")
+    code, out, err = run("evaluate", str(path), "--pack", "chifeng-annual-targets", "--lang", "en")
     assert (2, "") == (code, out)
     assert "Traceback" not in err
     return err

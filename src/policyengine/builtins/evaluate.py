@@ -177,8 +177,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         raise InputError("--format parquet writes a file: give --output FILE.parquet")
     log = decision_log_of(args)
     if log is not None and fmt in ("csv", "parquet"):  # one result per decision: the row path
-        note = "提示：记录决定日志（--decision-log）时逐个社区计算，每个决定一行"
-        print(note, file=streams.stderr)
+        print(text("run.decision_log", args.lang or "zh"), file=streams.stderr)
     binary_report = fmt in formats and formats[fmt].render_bytes is not None
     if binary_report and args.output is None:
         raise InputError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
