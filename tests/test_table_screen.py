@@ -29,9 +29,11 @@ pytest.importorskip("numpy")
 SUM_SCALE = str(Path(__file__).resolve().parent / "fixtures" / "packs" / "sum-scale")
 
 NUMBER = ["", " ", "650", "649.5", "-1", "701", "1e2", "+5", " 300 ", "٣", "abc", "nan", "0",
-          "700", "300.25", "1_000", "0.1", "inf"]
-INT = ["", "0", "5", "6", "3.0", "-0", "+2", " 4 ", "x", "٣"]
-BOOL = ["", "true", "false", "TRUE", "False", "yes", "1", " true "]
+          "700", "300.25", "1_000", "0.1", "inf", "1e400", "12345678901234567890", "00650",
+          ".5", "650.", "-0.0", "1E2", "Infinity", "NaN", "650.0000000000000001"]
+INT = ["", "0", "5", "6", "3.0", "-0", "+2", " 4 ", "x", "٣", "9007199254740993", "+0", "005",
+       "1e0", "-"]
+BOOL = ["", "true", "false", "TRUE", "False", "yes", "1", " true ", "\u3000true", "tRuE", "\t"]
 LIST = ["", "[]", '["leadership"]', '["leadership", "leadership"]', '["x"]', "[1]", "x",
         '{"a": 1}', ' [] ']
 KIND = ["", "urban", "rural", "Urban", "other", " urban"]
