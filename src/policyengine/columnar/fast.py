@@ -35,8 +35,8 @@ __all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_r
 BATCH_ROWS = 65536
 """Rows read and evaluated together (memory is bounded by this, not by the table)."""
 
-CSV_BLOCK_BYTES = 1 << 24
-"""Bytes of CSV text read at a time: a batch of some 30,000–100,000 rows of facts."""
+CSV_BLOCK_BYTES = 1 << 22
+"""Bytes of CSV text read at a time: some 10,000 rows of a few dozen facts."""
 
 Report = Callable[[str, Sequence[FactProblem]], None]
 
