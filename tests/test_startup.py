@@ -1,8 +1,10 @@
-"""Finding packs (issue 10): only the pack asked for is parsed.
+"""Start-up (issue 10): only the pack asked for is parsed, only the modules needed imported.
 
 The registry reads each registered ``pack.toml`` for its declared id only; the pack named
 by ``--pack`` (or ``get``) is parsed and checked, the others are not. So a broken pack
-installed beside the bundled ones stops only the runs that name it, or ``all``.
+installed beside the bundled ones stops only the runs that name it, or ``all``. The
+optional libraries (Arrow, numpy, the report and service libraries) are imported only by
+the formats and commands that use them.
 """
 
 # House style: `assert expected == actual`.
@@ -10,6 +12,8 @@ installed beside the bundled ones stops only the runs that name it, or ``all``.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +162,31 @@ class TestCommandLine:
         )
         assert 2 == code
         assert "pack.toml: not valid TOML" in err
+
+
+OPTIONAL = ("numpy", "pyarrow", "jinja2", "rich", "docx", "fastapi", "uvicorn", "openpyxl",
+            "tqdm", "babel", "opencc")
+
+
+def imported_after(*argv: str) -> set[str]:
+    """The optional libraries imported by one command-line run in a fresh interpreter."""
+    code = (
+        "import io, sys\n"
+        "from policyengine.cli import main\n"
+        "main(sys.argv[1:], stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          check=True)
+    return set(done.stdout.split()) & set(OPTIONAL)
+
+
+class TestImports:
+    def test_evaluating_to_json_imports_no_optional_library(self) -> None:
+        assert set() == imported_after(
+            "evaluate", str(EXAMPLE), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+            "--format", "json",
+        )
+
+    def test_validating_imports_no_optional_library(self) -> None:
+        assert set() == imported_after("validate", str(EXAMPLE))
