@@ -6,8 +6,14 @@ to ``POST /v1/evaluate`` for D seconds. Reports errors, p50/p99 latency and requ
 baseline, measured in the same run just before and just after the load, is the library's
 single-process throughput: ``policyengine.evaluate(dict, pack)`` in a loop.
 
+The load comes from ``wrk`` (a compiled load generator: ``apt-get install wrk``) when it is
+on the PATH, so that the client takes little of the CPU the server needs; otherwise (or with
+``--client python``) from an asyncio client in this process, which takes a good part of a
+core and so lowers the figures on a small machine.
+
     python benchmarks/bench_service.py                      # 32 clients, 20 s, wuma-star-rating
-    python benchmarks/bench_service.py --clients 8 --seconds 5 --serve-arg=--threads=2
+    python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools
+    python benchmarks/bench_service.py --clients 8 --seconds 5 --client python
 
 Targets: zero errors, p99 ≤ 50 ms, and at least half the baseline's
 throughput. The exit code is 1 when there was any error. Needs the ``[server]`` extra.
@@ -21,10 +27,13 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -56,9 +65,33 @@ def start_server(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not become ready in 60 s")
 
 
-def baseline(facts: dict[str, object], pack: str, seconds: float, as_json: bool = False) -> float:
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by a process and its descendants (Linux ``/proc``), else None."""
+    try:
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    text = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                fields = text[text.rindex(")") + 2 :].split()
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return None
+    tree, total, grew = {pid}, 0, True
+    while grew:
+        more = {p for p, (ppid, _) in stats.items() if ppid in tree} - tree
+        grew, tree = bool(more), tree | more
+    total = sum(stats[p][1] for p in tree if p in stats)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def baseline(
+    facts: dict[str, object], pack: str, seconds: float, as_json: bool = False
+) -> tuple[float, float]:
     """Evaluations per second of the library in this process (``as_json``: and the result
-    JSON written, as the service must)."""
+    JSON written, as the service must), and CPU seconds per evaluation."""
     import policyengine
 
     as_of = dt.date.fromisoformat(AS_OF)
@@ -70,12 +103,12 @@ def baseline(facts: dict[str, object], pack: str, seconds: float, as_json: bool 
 
     for _ in range(200):  # warm-up: compile the pack, fill caches
         one()
-    count, start = 0, time.perf_counter()
+    count, start, cpu = 0, time.perf_counter(), time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
         for _ in range(50):
             one()
         count += 50
-    return count / elapsed
+    return count / elapsed, (time.process_time() - cpu) / count
 
 
 async def client(
@@ -120,6 +153,81 @@ async def load(
     return latencies, errors, time.perf_counter() - start
 
 
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def _seconds(text: str) -> float:
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise SystemExit(f"wrk gave a time I cannot read: {text!r}")
+    return float(found[1]) * _UNITS[found[2]]
+
+
+def load_wrk(port: int, body: bytes, clients: int, seconds: float) -> dict[str, float]:
+    """The load from ``wrk`` (one thread, ``clients`` connections): its own figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "body.json").write_bytes(body)
+        script = Path(tmp) / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'local f = io.open("{Path(tmp) / "body.json"}", "rb")\n'
+            'wrk.body = f:read("*a")\nf:close()\n'
+        )
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--latency", "-s", str(script)]
+        out = subprocess.run(
+            [*command, f"http://127.0.0.1:{port}/v1/evaluate"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def find(pattern: str) -> str:
+        found = re.search(pattern, out)
+        if found is None:
+            raise SystemExit(f"wrk said something unexpected:\n{out}")
+        return found.group(1)
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.findall(r"(?:connect|read|write|timeout) (\d+)", out)
+    return {
+        "requests": float(find(r"(\d+) requests in")),
+        "rate": float(find(r"Requests/sec:\s+([\d.]+)")),
+        "errors": float(sum(map(int, socket_errors)) + (int(non_2xx[1]) if non_2xx else 0)),
+        "p50": _seconds(find(r"\s50%\s+(\S+)")),
+        "p99": _seconds(find(r"\s99%\s+(\S+)")),
+        "max": _seconds(find(r"Latency\s+\S+\s+\S+\s+(\S+)")),
+    }
+
+
+def load_python(port: int, body: bytes, clients: int, seconds: float) -> dict[str, float]:
+    """The load from the asyncio client in this process."""
+    latencies, errors, elapsed = asyncio.run(load(port, body, clients, seconds))
+    for error in errors[:5]:
+        print("  error:", error)
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {
+        "requests": float(len(latencies)),
+        "rate": len(latencies) / elapsed,
+        "errors": float(len(errors)),
+        "p50": cuts[49],
+        "p99": cuts[98],
+        "max": max(latencies, default=0.0),
+    }
+
+
+def check_answer(port: int, body: bytes) -> None:
+    """One request first: the answer must be a result (wrk counts statuses only)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/evaluate",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        if not answer.read().startswith(b'{"pack"'):
+            raise SystemExit("the service did not answer with a result")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--clients", type=int, default=32)
@@ -130,42 +238,68 @@ def main() -> int:
     p.add_argument(
         "--serve-arg", action="append", default=[], help="passed to `policyengine serve`"
     )
+    p.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="load generator: wrk (default when installed) or the asyncio client",
+    )
     args = p.parse_args()
 
     facts = tomllib.loads(args.facts.read_text(encoding="utf-8"))
     body = json.dumps(
         {"facts": facts, "pack": args.pack, "as_of": AS_OF}, ensure_ascii=False
     ).encode()
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
-    before = baseline(facts, args.pack, args.baseline_seconds)
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}; client {args.client}; "
+        f"serve {' '.join(args.serve_arg) or '(defaults)'}"
+    )
+    before, cpu_lib_before = baseline(facts, args.pack, args.baseline_seconds)
     port = free_port()
     server = start_server(port, args.serve_arg)
+    run = load_wrk if args.client == "wrk" else load_python
     try:
-        asyncio.run(load(port, body, 4, 1.0))  # warm-up
-        latencies, errors, elapsed = asyncio.run(load(port, body, args.clients, args.seconds))
+        check_answer(port, body)
+        run(port, body, 4, 2.0)  # warm-up
+        cpu_before = tree_cpu_seconds(server.pid)
+        got = run(port, body, args.clients, args.seconds)
+        cpu_after = tree_cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(10)
-    after = baseline(facts, args.pack, args.baseline_seconds)
-    with_json = baseline(facts, args.pack, args.baseline_seconds, as_json=True)
+    after, cpu_lib_after = baseline(facts, args.pack, args.baseline_seconds)
+    with_json, cpu_json = baseline(facts, args.pack, args.baseline_seconds, as_json=True)
+    cpu_lib = (cpu_lib_before + cpu_lib_after) / 2
 
     library = (before + after) / 2
-    served = len(latencies) / elapsed
-    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    served = got["rate"]
     print(f"library evaluate(dict): {before:,.0f}/s before, {after:,.0f}/s after the load")
     print(f"library evaluate(dict) + result JSON: {with_json:,.0f}/s after the load")
     print(
-        f"service: {args.clients} clients × {args.seconds:g} s, {len(latencies):,} requests, "
-        f"{len(errors)} errors"
+        f"service: {args.clients} clients × {args.seconds:g} s, {got['requests']:,.0f} requests, "
+        f"{got['errors']:.0f} errors"
     )
     print(
-        f"  requests/s {served:,.0f} ({served / library:.0%} of the library's); "
-        f"p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms, "
-        f"max {max(latencies, default=0) * 1000:.1f} ms"
+        f"  requests/s {served:,.0f} ({served / library:.0%} of the library's evaluate, "
+        f"{served / with_json:.0%} of evaluate + JSON); "
+        f"p50 {got['p50'] * 1000:.1f} ms, p99 {got['p99'] * 1000:.1f} ms, "
+        f"max {got['max'] * 1000:.1f} ms"
     )
-    for error in errors[:5]:
-        print("  error:", error)
-    return 1 if errors else 0
+    print(
+        f"  targets: zero errors {'met' if not got['errors'] else 'MISSED'}; "
+        f"p99 ≤ 50 ms {'met' if got['p99'] <= 0.050 else 'MISSED'}; "
+        f"≥ half the library's {'met' if served >= library / 2 else 'MISSED'}"
+    )
+    if cpu_before is not None and cpu_after is not None and got["requests"]:
+        cpu_served = (cpu_after - cpu_before) / got["requests"]
+        print(
+            f"  CPU per request in the server: {cpu_served * 1e6:,.0f} µs; per library "
+            f"evaluate {cpu_lib * 1e6:,.0f} µs, evaluate + JSON {cpu_json * 1e6:,.0f} µs "
+            f"(service/library {cpu_served / cpu_lib:.1f}×; what noise on a busy machine "
+            "changes least)"
+        )
+    return 1 if got["errors"] else 0
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -272,11 +273,113 @@ class TestReplay:
         assert (2, True) == (code, "not replayed: the pack 'gone' is not installed" in out)
 
 
-def test_bulk_formats_refuse_the_decision_log(tmp_path):
-    """csv and parquet evaluate rows in bulk, without one result per decision: exit 2 with a
-    sentence saying which formats log, and no log written."""
+# ------------------------------------------------------------------ tables: csv and parquet
+
+TABLE_HEADER = ["community.id", "community.name", "happiness.objective_score",
+                "happiness.survey_score", "happiness.vetoes", "community.jurisdiction"]
+WUMA_STREET = '["浙江省", "温州市", "鹿城区", "五马街道"]'
+# 五马: ★★★★★ from 900 (四(二)); a veto makes the community ineligible (四(一)); a missing
+# score leaves the community incomplete.
+TABLE_ROWS = [
+    ["five", "甲社区", "650", "250", "[]", WUMA_STREET],
+    ["veto", "乙社区", "700", "300", '["leadership"]', WUMA_STREET],
+    ["gap", "丙社区", "", "250", "[]", WUMA_STREET],
+]
+TABLE_PACKS = ("--pack", "wuma-star-rating", "--pack", "chifeng-annual-targets")
+
+
+def write_table(path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([TABLE_HEADER, *TABLE_ROWS])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_tables_log_one_line_per_decision(tmp_path, fmt):
+    """csv and parquet output with --decision-log: one line per row × pack, each naming the
+    row's verdict and outputs as the table gives them; the table itself is unchanged."""
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    table = write_table(tmp_path / "communities.csv")
+    log, plain, logged = tmp_path / "log.jsonl", tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
+    common = ("evaluate", str(table), *TABLE_PACKS, "--as-of", "2014-12-31", "--format", fmt)
+    code_plain, _, _ = run(*common, "--output", str(plain))
+    code, _, err = run(*common, "--output", str(logged), "--decision-log", str(log))
+    assert (1, 1) == (code_plain, code)  # a vetoed community fails
+    assert "决定日志" in err
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(logged.read_text(encoding="utf-8"))))
+        assert list(csv.DictReader(io.StringIO(plain.read_text(encoding="utf-8")))) == rows
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(logged).to_pylist()
+        assert pq.read_table(plain).to_pylist() == rows
+    entries = lines(log)
+    assert [(r["subject_id"], r["pack"]) for r in rows] == [
+        (e["subject"]["id"], e["pack"]["id"]) for e in entries
+    ]
+    for row, entry in zip(rows, entries, strict=True):
+        assert row["verdict"] == entry["verdict"]
+        stars = row.get("outputs.stars")
+        if entry["pack"]["id"] == "wuma-star-rating" and stars not in (None, ""):
+            assert int(stars) == entry["outputs"]["stars"]
+        failing = {k[len("rules."):] for k, v in row.items()
+                   if k.startswith("rules.") and v in ("fail", "overdue")}
+        assert failing <= set(entry["failing_rules"])
+    by_subject = {e["subject"]["id"]: e for e in entries if e["pack"]["id"] == "wuma-star-rating"}
+    assert ("pass", "fail", "incomplete") == tuple(
+        by_subject[i]["verdict"] for i in ("five", "veto", "gap"))
+    assert 5 == by_subject["five"]["outputs"]["stars"]
+
+
+def test_a_table_log_replays_from_the_table(tmp_path):
+    """Decisions logged from a table (facts not logged) replay with --facts TABLE; the same
+    table replays the same, a changed row is named by its facts' SHA-256."""
+    table = write_table(tmp_path / "communities.csv")
     log = tmp_path / "log.jsonl"
-    code, _, err = run("evaluate", str(WUMA), "--pack", "wuma-star-rating", "--format", "csv",
-                       "--decision-log", str(log))
-    assert (2, False) == (code, log.exists())
-    assert "--decision-log logs one result at a time" in err
+    run("evaluate", str(table), *TABLE_PACKS, "--as-of", "2014-12-31", "--format", "csv",
+        "--output", str(tmp_path / "out.csv"), "--decision-log", str(log))
+    assert 6 == len(lines(log))
+    code, out, _ = run("replay", str(log), "--facts", str(table))
+    assert 0 == code, out
+    changed = [list(r) for r in TABLE_ROWS]
+    changed[0][2] = "600"  # 850: ★★★★ instead of ★★★★★
+    with (tmp_path / "changed.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([TABLE_HEADER, *changed])
+    code, out, _ = run("replay", str(log), "--facts", str(tmp_path / "changed.csv"),
+                       "--format", "json")
+    replayed = json.loads(out)
+    differing = [r for r in replayed if r["differs"]]
+    assert (1, ["five"]) == (code, [r["subject"] for r in differing])
+    assert "output stars: 5 → 4" in differing[0]["changes"]
+    assert any(reason.startswith("facts differ") for reason in differing[0]["reasons"])
+
+
+def test_a_table_log_with_facts_replays_alone(tmp_path):
+    """With --log-facts each line carries the row's facts: replay needs nothing else."""
+    table = write_table(tmp_path / "communities.csv")
+    log = tmp_path / "log.jsonl"
+    run("evaluate", str(table), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+        "--format", "csv", "--output", str(tmp_path / "out.csv"), "--decision-log", str(log),
+        "--log-facts", "--mask-names")
+    entries = lines(log)
+    assert [MASK] * 3 == [e["facts"]["community"]["name"] for e in entries]
+    assert 650 == entries[0]["facts"]["happiness"]["objective_score"]
+    code, out, _ = run("replay", str(log), "--format", "json")
+    assert (0, [False] * 3) == (code, [r["differs"] for r in json.loads(out)])
+
+
+def test_a_bad_facts_table_for_replay_is_named(tmp_path):
+    """A row of the --facts table with a bad value: exit 2 naming the row and the field."""
+    table = write_table(tmp_path / "communities.csv")
+    log = tmp_path / "log.jsonl"
+    run("evaluate", str(table), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+        "--format", "csv", "--output", str(tmp_path / "out.csv"), "--decision-log", str(log))
+    bad = [list(r) for r in TABLE_ROWS]
+    bad[1][2] = "720"
+    with (tmp_path / "bad.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([TABLE_HEADER, *bad])
+    code, _, err = run("replay", str(log), "--facts", str(tmp_path / "bad.csv"))
+    assert 2 == code
+    assert "happiness.objective_score" in err and "720" in err

@@ -25,6 +25,7 @@ import policyengine
 from policyengine import api
 from policyengine.documents import structure_subject
 from policyengine.facts import FactType, Range, fact_catalogue
+from policyengine.limits import MAX_EXACT_INT, MAX_TEXT_BYTES
 from policyengine.schemas import facts_schema, result_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,6 +191,27 @@ def test_case_files_were_found():
         ),
         ({"neither": {}}, ""),
         ([{"community": {"id": "a"}}], ""),
+        # the limits: numbers beyond 2^53, text beyond 65,535 bytes
+        ({"community": {"id": "a", "households": MAX_EXACT_INT + 1}}, "community.households"),
+        ({"community": {"id": "a"}, "staff": {"count": MAX_EXACT_INT + 1}}, "staff.count"),
+        (
+            {"community": {"id": "a"}, "finance": {"operating_funds_yuan": 2.0**53 * 2}},
+            "finance.operating_funds_yuan",
+        ),
+        (
+            {"community": {"id": "a"}, "spaces": {"service_area_m2": MAX_EXACT_INT + 1}},
+            "spaces.service_area_m2",
+        ),
+        ({"community": {"id": "a", "name": "x" * (MAX_TEXT_BYTES + 1)}}, "community.name"),
+        ({"community": {"id": "x" * (MAX_TEXT_BYTES + 1)}}, "community.id"),
+        (
+            {"community": {"id": "a", "jurisdiction": ["x" * (MAX_TEXT_BYTES + 1)]}},
+            "community.jurisdiction[0]",
+        ),
+        (
+            {"jurisdiction": {"id": "j", "name": "x" * (MAX_TEXT_BYTES + 1)}},
+            "jurisdiction.name",
+        ),
     ],
 )
 def test_hand_made_broken_documents_are_refused_by_both(document, bad_path):
@@ -215,6 +237,12 @@ def test_hand_made_broken_documents_are_refused_by_both(document, bad_path):
             "communities": [],
             "jurisdictions": [{"jurisdiction": {"id": "k"}}],
         },
+        # at the limits: 2^53 and 65,535 bytes are still taken
+        {"community": {"id": "a", "households": MAX_EXACT_INT}},
+        {"community": {"id": "a"}, "finance": {"operating_funds_yuan": float(MAX_EXACT_INT)}},
+        {"community": {"id": "a", "name": "x" * MAX_TEXT_BYTES}},
+        {"community": {"id": "a", "name": "社" * (MAX_TEXT_BYTES // 3)}},  # 3 bytes each
+        {"community": {"id": "a", "jurisdiction": ["x" * MAX_TEXT_BYTES]}},
     ],
 )
 def test_hand_made_valid_documents_are_accepted_by_both(document):
@@ -231,6 +259,29 @@ def test_cross_field_checks_are_the_only_known_disagreement():
     assert "staff.trained_this_year ≤ staff.count" in facts_schema()["description"]
 
 
+def test_text_bytes_beyond_the_characters_are_the_validators_alone():
+    """JSON Schema bounds text in characters: Chinese text of 21,846 characters (65,538
+    bytes) passes the schema's maxLength and not the validator's byte limit, and the
+    schema's description says so."""
+    document = {"community": {"id": "a", "name": "社" * (MAX_TEXT_BYTES // 3 + 1)}}
+    assert schema_accepts(document)
+    assert ["community.name"] == [p.path for p in validator_problems(document)]
+    assert f"{MAX_TEXT_BYTES:,} bytes of UTF-8" in facts_schema()["description"]
+
+
+def test_the_schema_states_the_validators_limits():
+    """Every number is bounded by ±2^53 (or the fact's own range) and every free text by
+    65,535, as the validator bounds them."""
+    defs = facts_schema()["$defs"]
+    households = defs["CommunityInfo"]["properties"]["households"]["anyOf"][0]
+    assert (0, MAX_EXACT_INT) == (households["minimum"], households["maximum"])
+    satisfaction = defs["Services"]["properties"]["resident_satisfaction"]["anyOf"][0]
+    assert 1 == satisfaction["maximum"]
+    assert MAX_TEXT_BYTES == defs["CommunityInfo"]["properties"]["id"]["maxLength"]
+    name = defs["JurisdictionInfo"]["properties"]["name"]["anyOf"][0]
+    assert MAX_TEXT_BYTES == name["maxLength"]
+
+
 # --------------------------------------------------------------------------- generated corpus
 
 
@@ -242,6 +293,9 @@ def value_for(ftype: FactType) -> st.SearchStrategy[Any]:
     rng = ftype.range or Range()
     low = -5 if rng.min is None else rng.min - 5
     high = 10_000 if rng.max is None else rng.max + 5
+    beyond = st.sampled_from([MAX_EXACT_INT, MAX_EXACT_INT + 1, -MAX_EXACT_INT - 1])
+    long_text = st.sampled_from(["x" * MAX_TEXT_BYTES, "x" * (MAX_TEXT_BYTES + 1)])
+    wrong = st.one_of(wrong, beyond, long_text)
     if ftype.kind == "bool":
         good: st.SearchStrategy[Any] = st.booleans()
     elif ftype.kind == "int":

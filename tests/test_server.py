@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -177,6 +178,36 @@ def test_openapi_is_served(client):
         doc["paths"]["/v1/evaluate"]["post"]["responses"]
     )
     assert 200 == client.get("/docs").status_code
+
+
+def go_structs() -> dict[str, tuple[str, list[str]]]:
+    """The Go snippet of the serve how-to: each struct's OpenAPI schema (from its comment,
+    ``// Name is the OpenAPI's Schema[.property]``) and its ``json:"…"`` field names."""
+    text = (ROOT / "docs" / "how-to" / "serve.md").read_text(encoding="utf-8")
+    code = re.search(r"```go\n(.*?)```", text, re.S)
+    assert code is not None, "no Go snippet"
+    found = {}
+    pattern = r"// (\w+) is the OpenAPI's (\w+(?:\.\w+)?)[^\n]*\ntype \1 struct \{(.*?)\n\}"
+    for name, schema, body in re.findall(pattern, code.group(1), re.S):
+        found[name] = (schema, re.findall(r'json:"([^",]+)', body))
+    return found
+
+
+def test_the_go_snippet_names_the_openapi_fields(client):
+    """Every JSON field name of the Go client's structs is a property of the OpenAPI schema
+    it says it reads, and the request carries the required fields."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    structs = go_structs()
+    assert {"EvaluateRequest", "Result", "Finding", "Problem", "ErrorAnswer"} <= set(structs)
+    for name, (where, fields) in structs.items():
+        component, _, prop = where.partition(".")
+        schema = schemas[component]
+        if prop:
+            schema = schema["properties"][prop]
+        assert fields, name
+        assert set(fields) <= set(schema["properties"]), (name, where)
+    request_fields = structs["EvaluateRequest"][1]
+    assert set(schemas["EvaluateRequest"]["required"]) <= set(request_fields)
 
 
 @pytest.mark.parametrize(
@@ -609,3 +640,49 @@ def test_openapi_conformance(served):
             case.call_and_validate(base_url=served.url)
 
         check()
+
+
+# --------------------------------------------------------------------------- the lean route
+
+
+def test_the_lean_route_answers_as_the_fastapi_route():
+    """Differential: ``POST /v1/evaluate`` answered from the ASGI messages (the hot path)
+    and by the FastAPI route it stands in front of give the same status and body, for a
+    result, several packs, bad facts, an unknown pack, malformed JSON, a bad field and a
+    body over the limit; other paths go on to FastAPI."""
+    import asyncio
+
+    from policyengine.server.lean import LeanEvaluate
+
+    settings = Settings(max_body_bytes=2048)
+    lean = create_app(settings)
+    plain = create_app(settings)
+    plain.user_middleware = [m for m in plain.user_middleware if m.cls is not LeanEvaluate]
+    assert len(plain.user_middleware) == len(lean.user_middleware) - 1
+    community = {"community": {"id": "c", "households": 120}}
+    bodies = [
+        json.dumps({"facts": community, "pack": "wuma-star-rating", "as_of": "2014-12-31"}),
+        json.dumps({"facts": community, "pack": ["wuma-star-rating", "fengxiang-harmony"]}),
+        json.dumps({"facts": {"community": {"id": "c", "households": -1}}, "pack": "all"}),
+        json.dumps({"facts": community, "pack": "no-such-pack"}),
+        '{"facts": ',
+        json.dumps({"facts": community, "pack": "wuma-star-rating", "as_of": "2014-13-01"}),
+        json.dumps({"facts": community, "pack": "wuma-star-rating", "extra": 1}),
+        json.dumps({"facts": {"community": {"id": "x" * 4000}}, "pack": "wuma-star-rating"}),
+    ]
+
+    async def answers(app) -> list[tuple[int, object]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            out = []
+            for body in bodies:
+                r = await c.post(
+                    "/v1/evaluate", content=body, headers={"Content-Type": "application/json"}
+                )
+                out.append((r.status_code, r.json()))
+            out.append(((await c.get("/healthz")).status_code, None))
+            return out
+
+    got_lean, got_plain = asyncio.run(answers(lean)), asyncio.run(answers(plain))
+    assert [200, 200, 422, 404, 400, 422, 422, 413] == [s for s, _ in got_lean[:-1]]
+    assert got_plain == got_lean

@@ -86,9 +86,24 @@ def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
-    """Every facts document directly in ``folder`` (``*.toml``, ``*.json``), by subject id."""
+    """Every facts document directly in ``folder`` (``*.toml``, ``*.json``), or every row of
+    a table (``.csv``, ``.parquet``, ``.xlsx``, ``.jsonl``: the input of a bulk evaluation),
+    by subject id."""
+    from policyengine.tables import TABLE_SUFFIXES, open_records
+
+    if folder.is_file() and folder.suffix.lower() in TABLE_SUFFIXES:
+        rows: dict[str, Community | Jurisdiction] = {}
+        for record in open_records([str(folder)]):
+            try:
+                if record.problems:
+                    raise FactsError(record.problems)
+                subject = structure_subject(record.data, record.base)
+            except FactsError as exc:
+                raise FactsError(exc.problems, source=f"--facts {record.position}") from None
+            rows.setdefault(subject.id, subject)
+        return rows
     if not folder.is_dir():
-        raise InputError(f"--facts {folder}: not a folder")
+        raise InputError(f"--facts {folder}: not a folder or a table")
     found: dict[str, Community | Jurisdiction] = {}
     for path in sorted([*folder.glob("*.toml"), *folder.glob("*.json")]):
         subject = load_document(path)
@@ -171,6 +186,7 @@ def _replay_one(
 
 
 def replay(log: Path, facts: Path | None = None) -> list[Replayed]:
-    """Replay every decision of ``log``; ``facts``: a folder of documents to use instead."""
+    """Replay every decision of ``log``; ``facts``: a folder of documents (or a table) to
+    use instead of the logged facts."""
     given = subjects_in(facts) if facts is not None else {}
     return [_replay_one(number, entry, given) for number, entry in read_log(log)]

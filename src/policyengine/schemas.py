@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from policyengine import limits
 from policyengine.facts import (
     DATE_PATTERN,
     Community,
@@ -37,15 +38,18 @@ from policyengine.results import Outcome, Verdict
 __all__ = ["DIALECT", "facts_schema", "result_schema", "with_refs_under"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-"""The converter's bounds of a whole number (a signed 64-bit integer)."""
+_TEXT: dict[str, Any] = {"type": "string", "maxLength": limits.MAX_TEXT_BYTES}
+"""Text as the validator takes it: at most ``MAX_TEXT_BYTES`` bytes of UTF-8, which JSON
+Schema can only bound in characters (the same number: never fewer characters than bytes)."""
 
 _CROSS_FIELD = (
     "Checked by the validator, not expressible in JSON Schema: "
     "organization.leadership_college_educated ≤ organization.leadership_members; "
     "staff.trained_this_year ≤ staff.count; services.retirees_socialized ≤ services.retirees; "
     "the five happiness.objective_by_type sub-scores add up to at most 700 and, when "
-    "happiness.objective_score is also given, to that score."
+    "happiness.objective_score is also given, to that score. Text is at most "
+    f"{limits.MAX_TEXT_BYTES:,} bytes of UTF-8 (the schema bounds characters: text outside ASCII "
+    "reaches the byte limit first)."
 )
 
 
@@ -56,28 +60,23 @@ def fact_schema(ftype: FactType) -> dict[str, Any]:
     if ftype.kind in ("int", "number"):
         out: dict[str, Any] = {"type": "integer" if ftype.kind == "int" else "number"}
         rng = ftype.range
-        low = rng.min if rng is not None else None
-        high = rng.max if rng is not None else None
-        if ftype.kind == "int":
-            low = _INT_MIN if low is None else low
-            high = _INT_MAX if high is None else high
-        if low is not None:
-            key = "exclusiveMinimum" if rng is not None and rng.exclusive_min else "minimum"
-            out[key] = _number(low)
-        if high is not None:
-            out["maximum"] = _number(high)
+        # Numbers are compared as 64-bit floats: the validator refuses any beyond 2^53.
+        exact = limits.MAX_EXACT_INT
+        low = -exact if rng is None or rng.min is None else max(rng.min, -exact)
+        high = exact if rng is None or rng.max is None else min(rng.max, exact)
+        key = "exclusiveMinimum" if rng is not None and rng.exclusive_min else "minimum"
+        out[key] = _number(low)
+        out["maximum"] = _number(high)
         return out
     if ftype.kind == "text":
-        return (
-            {"type": "string", "enum": list(ftype.choices)} if ftype.choices else {"type": "string"}
-        )
+        return {"type": "string", "enum": list(ftype.choices)} if ftype.choices else dict(_TEXT)
     if ftype.kind == "date":
         return {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     if ftype.kind == "date_list":
         return {"type": "array", "items": fact_schema(FactType("date"))}
-    item: dict[str, Any] = {"type": "string"}
-    if ftype.choices:
-        item["enum"] = list(ftype.choices)
+    item: dict[str, Any] = (
+        {"type": "string", "enum": list(ftype.choices)} if ftype.choices else dict(_TEXT)
+    )
     return {"type": "array", "items": item}
 
 

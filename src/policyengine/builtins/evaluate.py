@@ -170,11 +170,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     if fmt == "parquet" and args.output is None:
         raise InputError("--format parquet writes a file: give --output FILE.parquet")
     log = decision_log_of(args)
-    if log is not None and fmt in ("csv", "parquet"):
-        raise InputError(
-            "--decision-log logs one result at a time: use it with --format table, json, "
-            "jsonl, markdown or html, not csv or parquet (evaluated in bulk)"
-        )
+    if log is not None and fmt in ("csv", "parquet"):  # one result per decision: the row path
+        note = "提示：记录决定日志（--decision-log）时逐个社区计算，每个决定一行"
+        print(note, file=streams.stderr)
     binary_report = fmt in formats and formats[fmt].render_bytes is not None
     if binary_report and args.output is None:
         raise InputError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
@@ -184,7 +182,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     options = view_options(args, packs)
     dates = _dates(args, packs)
-    fast = fmt in ("csv", "parquet") and _fast_path(args.facts, packs)
+    fast = fmt in ("csv", "parquet") and log is None and _fast_path(args.facts, packs)
     if not fast:
         records = open_records(args.facts, streams.stdin)
         first = next(records, None)  # opens every table and checks its columns
@@ -223,7 +221,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
     bar = _progress(count_rows(args.facts), err)
     subjects = 0
-    tabular = fmt in ("csv", "parquet")
+    tabular = fmt in ("csv", "parquet") and log is None
     if tabular and not fast:
         _note_fallbacks(packs, err)
     chunk: list[Community] = []

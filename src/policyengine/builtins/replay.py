@@ -24,7 +24,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
         "--facts",
         type=Path,
         metavar="DIR",
-        help="a folder of facts documents to use, by subject id, instead of the logged facts",
+        help="a folder of facts documents, or a table (csv, parquet, xlsx, jsonl), to use by "
+        "subject id instead of the logged facts",
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
 

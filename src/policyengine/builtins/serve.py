@@ -76,6 +76,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="processes answering on the same port (1); evaluation is CPU-bound, so up to "
         "one per core",
     )
+    p.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log one line per request on standard error (off: a reverse proxy logs them)",
+    )
     add_decision_log_options(p)
 
 
@@ -99,7 +104,8 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         "host": args.host,
         "port": args.port,
         "http": args.http,
-        "log_level": "warning",
+        "log_level": "info" if args.access_log else "warning",
+        "access_log": args.access_log,
     }
     try:
         if args.workers > 1:  # each worker process builds the app from the environment

@@ -277,8 +277,23 @@ def _list_path(left: Expr, op: str, source: str) -> str:
     return left.path
 
 
+_PARSED: dict[str, Expr] = {}
+"""Parsed expressions by text: nodes are frozen and parsing is pure, so one parse serves
+every caller (sentences and gaps parse a pack's conditions for each result)."""
+
+
 def parse(text: str) -> Expr:
-    """Parse a condition or a value expression."""
+    """Parse a condition or a value expression (once per text; a bounded cache)."""
+    found = _PARSED.get(text) if isinstance(text, str) else None
+    if found is None:
+        found = _parse(text)
+        if len(_PARSED) >= 4096:
+            _PARSED.clear()
+        _PARSED[text] = found
+    return found
+
+
+def _parse(text: str) -> Expr:
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("an expression must be non-empty text")
     if len(text) > MAX_CONDITION_TEXT:

@@ -45,6 +45,8 @@ from policyengine.pack import Pack
 from policyengine.results import Result
 from policyengine.schemas import facts_schema, result_schema
 from policyengine.server.describe import pack_description, pack_summary
+from policyengine.server.errors import UPGRADE_LOST, ServiceError
+from policyengine.server.lean import LeanEvaluate
 from policyengine.server.openapi import openapi_document
 from policyengine.server.settings import Settings
 
@@ -89,15 +91,6 @@ def app_from_environment() -> FastAPI:
     data = json.loads(os.environ.get(SETTINGS_VARIABLE, "{}"))
     log = data.pop("decision_log", None)
     return create_app(Settings(**data, decision_log=DecisionLog(**log) if log else None))
-
-
-class ServiceError(Exception):
-    """An answer other than 200: a status and a JSON body."""
-
-    def __init__(self, status: int, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.status = status
-        self.body = {"error": error, **extra}
 
 
 def _problem(path: str, value: Any, message: str) -> dict[str, Any]:
@@ -194,7 +187,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
     if size == 0 and length.isdigit() and int(length) > 0 and "upgrade" in request.headers:
-        raise ServiceError(400, _UPGRADE_LOST)
+        raise ServiceError(400, UPGRADE_LOST)
     return b"".join(chunks)
 
 
@@ -242,11 +235,6 @@ def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> lis
 
 
 _REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
-_UPGRADE_LOST = (
-    "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
-    "dropped its body: send plain HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1), or run the "
-    "service with --http h11, or behind a proxy"
-)
 
 
 def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
@@ -361,10 +349,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONResponse({"error": "bad request", "problems": problems}, status_code=422)
 
-    @app.post("/v1/evaluate", operation_id="evaluate")
-    async def evaluate(request: Request) -> Response:
-        """Evaluate one facts document against one pack, several, or all."""
-        data = _parse_json(await _read_body(request, settings.max_body_bytes), "the body")
+    async def evaluate_body(body: bytes) -> bytes:
+        """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError)."""
+        data = _parse_json(body, "the body")
         facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
         as_of, lang = _as_of(as_of_value), _lang(lang_value)
         packs = _packs(pack_value, installed())
@@ -375,7 +362,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             single = isinstance(pack_value, str) and pack_value != "all"
             return _dumps(results[0] if single else results)
 
-        return Response(await evaluator.run(work), media_type=_JSON)
+        return await evaluator.run(work)
+
+    @app.post("/v1/evaluate", operation_id="evaluate")
+    async def evaluate(request: Request) -> Response:
+        """Evaluate one facts document against one pack, several, or all."""
+        body = await _read_body(request, settings.max_body_bytes)
+        return Response(await evaluate_body(body), media_type=_JSON)
 
     @app.post("/v1/evaluate/batch", operation_id="evaluateBatch")
     async def evaluate_batch(
@@ -457,4 +450,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(LeanEvaluate, answer=evaluate_body, limit=settings.max_body_bytes)
     return app

@@ -1,0 +1,86 @@
+"""``POST /v1/evaluate`` answered straight from ASGI messages: the service's hot path.
+
+The route FastAPI declares (and documents in the OpenAPI) answers the same way, but through
+Starlette's routing, request object and exception middleware, which cost more per request
+than the evaluation itself. This middleware reads the body from the ASGI messages, checks
+it with the library's own validator (so problems name their field paths, as everywhere),
+and sends the bytes the evaluation wrote. Every other request goes on to FastAPI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from policyengine.server.errors import UPGRADE_LOST, ServiceError
+
+__all__ = ["LeanEvaluate"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_PATH = "/v1/evaluate"
+
+
+class LeanEvaluate:
+    """ASGI middleware answering ``POST /v1/evaluate`` with ``answer(body)``."""
+
+    def __init__(
+        self, app: ASGIApp, answer: Callable[[bytes], Awaitable[bytes]], limit: int
+    ) -> None:
+        self.app = app
+        self.answer = answer
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != _PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._body(scope, receive)
+            if not body and _offered_upgrade(scope):
+                raise ServiceError(400, UPGRADE_LOST)
+            status, answer = 200, await self.answer(body)
+        except ServiceError as exc:
+            status = exc.status
+            answer = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":")).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(answer)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+    async def _body(self, scope: Scope, receive: Receive) -> bytes:
+        too_big = ServiceError(413, f"the body is larger than the limit of {self.limit} bytes")
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                raise ServiceError(400, "the client closed the connection")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                raise too_big
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _offered_upgrade(scope: Scope) -> bool:
+    headers = dict(scope["headers"])
+    length = headers.get(b"content-length", b"")
+    return b"upgrade" in headers and length.isdigit() and int(length) > 0
