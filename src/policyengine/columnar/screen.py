@@ -180,8 +180,9 @@ def _cast_numbers(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]
         return None
     known = np.asarray(typed.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     values = np.asarray(
-        pc.cast(typed, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-    )
+        pc.cast(typed, pa.float64(), safe=False).to_numpy(zero_copy_only=False),
+        dtype=np.float64,
+    )  # an int64 beyond 2^53 is rounded here, and doubtful below
     with np.errstate(invalid="ignore"):
         doubtful = known & ~(np.abs(values) < _LARGEST)  # NaN and infinities too
     known &= ~doubtful
