@@ -45,11 +45,13 @@ def test_each_kind_of_mistake_is_planted(pack: policyengine.Pack) -> None:
         "rule space.service-area require",
         "spaces.service_area_m2 >= 300 → spaces.service_area_m2 >= 299",
     ) in changes
-    # a condition removed, binding flipped, a date one day off
+    # a condition removed, binding flipped, a date one day off and one year off
     assert ("rule space.service-area when", 'community.kind == "urban" → (removed)') in changes
     assert ("rule size.households binding", "binding = true → false") in changes
     assert ("pack effective_from", "2021-01-01 → 2020-12-31") in changes
-    assert len(changes) == len(mutants(pack)) == 12
+    assert ("pack effective_from", "2021-01-01 → 2020-01-01") in changes
+    assert ("pack effective_from", "2021-01-01 → 2022-01-01") in changes
+    assert len(changes) == len(mutants(pack)) == 14
 
 
 def test_mutants_are_in_memory_and_leave_the_pack_alone(pack: policyengine.Pack) -> None:
@@ -83,18 +85,22 @@ def test_cases_far_from_thresholds_let_mistakes_through(pack: policyengine.Pack)
 def test_boundary_cases_kill_every_mutant(pack: policyengine.Pack) -> None:
     report = run_mutants(pack, [STRONG])
     assert report.survivors == []
-    assert (report.killed, report.total) == (12, 12)
+    assert (report.killed, report.total) == (14, 14)
     # each mutant names the case that noticed it
     killers = {r.mutant.change: r.killed_by for r in report.results}
     assert killers["500 → 501"] == "二、三 恰为500户、300平方米，实施首日：符合"
     assert killers["2021-01-01 → 2020-12-31"] == "实施前一日：不适用"
+    # a year typed wrong: in force a year early is noticed on the day before, a year late
+    # on the first day
+    assert killers["2021-01-01 → 2020-01-01"] == "实施前一日：不适用"
+    assert killers["2021-01-01 → 2022-01-01"] == "二、三 恰为500户、300平方米，实施首日：符合"
 
 
 def test_command_lists_survivors_with_clause_and_ends_with_the_count() -> None:
     code, out = run("test", "--mutate", str(WEAK))
     lines = out.strip().splitlines()
     assert code == 0
-    assert lines[-1] == "mutants: 1/12 killed"
+    assert lines[-1] == "mutants: 2/14 killed"
     assert any(
         line.strip().startswith("#") and "rule size.households require [二]" in line
         for line in lines
@@ -105,14 +111,14 @@ def test_min_killed_fails_below_the_percentage() -> None:
     assert run("test", "--mutate", str(WEAK), "--min-killed", "50")[0] == 1
     code, out = run("test", "--mutate", str(MUTATE), "--min-killed", "100")
     assert code == 0
-    assert out.strip().splitlines()[-1] == "mutants: 12/12 killed"
+    assert out.strip().splitlines()[-1] == "mutants: 14/14 killed"
 
 
 def test_json_lists_every_mutant() -> None:
     code, out = run("test", "--mutate", str(WEAK), "--format", "json")
     data = json.loads(out)
     assert code == 0
-    assert (data["killed"], data["total"]) == (1, 12)
+    assert (data["killed"], data["total"]) == (2, 14)
     statuses = {m["status"] for m in data["packs"][0]["mutants"]}
     assert statuses == {"killed", "survived"}
 

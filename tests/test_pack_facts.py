@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import attrs
 import pytest
 
 import policyengine
@@ -147,3 +148,90 @@ def test_describe_lists_them(civility: policyengine.Pack) -> None:
         "| `civility_rating.score` | 文明社区考评得分 (Civility score) | number | 分 | 0 to 120 | 三 |"
         in page
     )
+
+
+DISTRICT = FIXTURES / "district"
+
+
+@pytest.fixture(scope="module")
+def district() -> policyengine.Pack:
+    """A pack with facts of a district (level = "jurisdiction") and of its communities."""
+    return policyengine.load_pack(DISTRICT)
+
+
+def test_a_jurisdiction_gives_its_own_facts_beside_its_table(district: policyengine.Pack) -> None:
+    subject = structure_subject(
+        {
+            "jurisdiction": {"id": "d", "level": "district"},
+            "district_civility": {"inspections": 4, "volunteer_share": 9.5},
+            "communities": [{"community": {"id": "c"}, "district_civility": {"score": 80}}],
+        }
+    )
+    assert {
+        "district_civility.inspections": 4,
+        "district_civility.volunteer_share": 9.5,
+    } == subject.pack_facts
+    result = policyengine.evaluate(subject, district, as_of=dt.date(2016, 6, 1))
+    # 二: 不少于4次 includes 4; 三: 10%以上 includes 10, 9.5 is below
+    assert {"district.inspections": "pass", "district.volunteers": "fail"} == {
+        f.rule: f.outcome for f in result.findings
+    }
+    (community,) = result.communities
+    assert {"community.score": "pass"} == {f.rule: f.outcome for f in community.findings}
+    unknown = structure_subject({"jurisdiction": {"id": "d"}})
+    result = policyengine.evaluate(unknown, district, as_of=dt.date(2016, 6, 1))
+    assert {"district.inspections": "unknown", "district.volunteers": "unknown"} == {
+        f.rule: f.outcome for f in result.findings
+    }
+
+
+def test_jurisdiction_facts_are_checked_like_community_facts(district: policyengine.Pack) -> None:
+    assert {
+        "district_civility.inspections": "-1 is below the minimum 0",
+        'district_civility.volunteer_share': '"a" is not a number',
+        "district_civility.score": "unknown field (not in the facts vocabulary)",
+        "jurisdictions[0].district_civility.inspections": "2.5 is not a whole number",
+        "communities[0].district_civility.inspections": "unknown field (not in the facts vocabulary)",
+    } == problems(
+        {
+            "jurisdiction": {"id": "d"},
+            "district_civility": {"inspections": -1, "volunteer_share": "a", "score": 90},
+            "jurisdictions": [
+                {"jurisdiction": {"id": "s"}, "district_civility": {"inspections": 2.5}}
+            ],
+            "communities": [{"community": {"id": "c"}, "district_civility": {"inspections": 4}}],
+        }
+    )
+
+
+def test_a_community_rule_cannot_read_a_jurisdiction_fact(tmp_path: Path) -> None:
+    text = (DISTRICT / "pack.toml").read_text("utf-8")
+    (tmp_path / "pack.toml").write_text(
+        text.replace(
+            'require = "district_civility.score >= 80"',
+            'require = "district_civility.inspections >= 80"',
+        ),
+        "utf-8",
+    )
+    with pytest.raises(PackError, match=r"'district_civility\.inspections' is not a known fact"):
+        compile_pack(policyengine.load_pack(tmp_path))
+
+
+def test_typed_jurisdiction_facts_are_validated_again(district: policyengine.Pack) -> None:
+    from policyengine.documents import validated
+    from policyengine.facts import CommunityInfo, Jurisdiction, JurisdictionInfo
+
+    built = Jurisdiction(
+        JurisdictionInfo(id="d"),
+        (Community(community=CommunityInfo(id="c"), pack_facts={"district_civility.score": 70}),),
+        pack_facts={"district_civility.inspections": 5},
+    )
+    assert built == validated(built)
+    wrong = attrs.evolve(built, pack_facts={"district_civility.inspections": -2})
+    with pytest.raises(FactsError, match="below the minimum"):
+        validated(wrong)
+
+
+def test_describe_marks_jurisdiction_facts(district: policyengine.Pack) -> None:
+    page = describe_pack(district)
+    assert "| `district_civility.inspections` | 年度督查次数 (Inspections this year) | int, of a jurisdiction |" in page

@@ -87,7 +87,14 @@ _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
 def _structure_jurisdiction(
     data: Mapping[str, Any], prefix: str, base: Path | None, problems: list[FactProblem]
 ) -> Jurisdiction | None:
+    namespaces = pack_facts.known_namespaces("jurisdiction")
+    own: dict[str, Any] = {}
     for key in sorted(set(data) - _JURISDICTION_KEYS):
+        if key in namespaces:  # a pack's own jurisdiction facts
+            values, found = pack_facts.read_facts(key, data[key], prefix, "jurisdiction")
+            own.update(values)
+            problems.extend(found)
+            continue
         problems.append(
             FactProblem(f"{prefix}{key}", "unknown field (not in the facts vocabulary)")
         )
@@ -116,7 +123,7 @@ def _structure_jurisdiction(
             children.append(sub)
     if info is None:
         return None
-    return Jurisdiction(info, tuple(communities), tuple(children))
+    return Jurisdiction(info, tuple(communities), tuple(children), pack_facts=own)
 
 
 def _community_entries(
@@ -194,12 +201,27 @@ def validated(subject: Community | Jurisdiction) -> Community | Jurisdiction:
         data = attrs.asdict(subject)
     except Exception as exc:  # attrs.asdict of a malformed object
         raise FactsError([FactProblem("", f"not facts: {exc}")]) from None
-    for path, value in dict(data.pop("pack_facts", None) or {}).items():
-        namespace, _, name = str(path).partition(".")  # read again from the namespace's table
-        data.setdefault(namespace, {})[name] = value
+    _own_facts_as_tables(data)
     checked = structure_subject(data)
     _VALIDATED[id(subject)] = subject if checked == subject else checked
     return checked
+
+
+def _own_facts_as_tables(data: dict[str, Any]) -> None:
+    """Packs' own facts of a subject turned back into data: each in its namespace's table,
+    where a document gives them (for the communities and jurisdictions inside too)."""
+    for path, value in dict(data.pop("pack_facts", None) or {}).items():
+        node = data
+        *parts, name = str(path).split(".")
+        for part in parts:
+            node = node.setdefault(part, {})
+        node[name] = list(value) if isinstance(value, tuple) else value
+    for key in ("communities", "jurisdictions"):
+        if isinstance(data.get(key), tuple):
+            data[key] = list(data[key])  # a document's lists (attrs.asdict keeps tuples)
+        for child in data.get(key) or ():
+            if isinstance(child, dict):
+                _own_facts_as_tables(child)
 
 
 def _untyped(value: Any, prefix: str) -> Iterator[FactProblem]:

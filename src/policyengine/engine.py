@@ -41,6 +41,7 @@ from policyengine.plan.common import CONTEXT_FACTS
 from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.deadline import DeadlineItem
 from policyengine.plan.ids import ValueSource
+from policyengine.plan.output import late_values
 from policyengine.plan.scale import ScaleItem
 from policyengine.plan.table import TableAnswer
 from policyengine.plugins import pack_plugin_manager
@@ -492,6 +493,9 @@ def _decide(
                 outputs[d.deadline.output] = next_due
     scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
     for out in plan.outputs:
+        if out.late:  # reads a table or a tally: below, once they are known
+            outputs[out.name] = None
+            continue
         # where the pack does not apply, its outputs say nothing: null
         outputs[out.name] = (
             ex.evaluate(out.expression, scope, params) if applicable is not False else None
@@ -521,6 +525,7 @@ def _decide(
     )
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))
+    outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
     return findings, outputs
 
 

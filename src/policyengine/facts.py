@@ -324,6 +324,10 @@ class Jurisdiction:
     jurisdiction: JurisdictionInfo
     communities: tuple[Community, ...] = ()
     jurisdictions: tuple[Jurisdiction, ...] = ()
+    pack_facts: Mapping[str, Any] = attrs.field(
+        factory=dict, hash=False, kw_only=True, metadata={"vocabulary": False}
+    )
+    """Facts packs declare for a jurisdiction (``level = "jurisdiction"``), by path."""
 
     @property
     def id(self) -> str:
@@ -460,7 +464,7 @@ def flatten(
             fact_catalogue("community" if isinstance(subject, Community) else "jurisdiction")
         )
     out: dict[str, Any] = {}
-    own = subject.pack_facts if isinstance(subject, Community) else {}
+    own = subject.pack_facts
     for path in paths:
         get = _GETTERS.get(path)
         out[path] = own.get(path) if get is None else get(subject)

@@ -168,6 +168,11 @@ class Derived:
     within_months: int | None = None
     before: str | None = None
     """The date fact the window ends on (included), or ``as_of`` (the default)."""
+    count_events: str | None = None
+    """An event-record fact (``type = "events"``): the derived fact counts its events of
+    the ``kinds`` listed that fall in the window (relative_time)."""
+    kinds: tuple[str, ...] = ()
+    """With ``count_events``: the kinds of event counted (empty: every kind)."""
 
 
 @attrs.frozen

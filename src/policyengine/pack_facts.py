@@ -20,8 +20,13 @@ the namespace (``[civility_rating]`` with ``score = 85``), checked like the shar
 vocabulary, with the same messages: an undeclared field is "unknown field (not in the
 facts vocabulary)", a value of the wrong type or out of range names its path.
 
+A fact may belong to a street, district or city rather than a community
+(``level = "jurisdiction"``): a jurisdiction document gives it in the namespace's table
+beside ``[jurisdiction]``, and the pack's jurisdiction-level rules read it.
+
 Each pack loaded in the process registers its facts (:func:`register`), so that reading a
-facts document knows every namespace of the packs it may be evaluated against.
+facts document (or a table's columns, :func:`column_types`) knows every namespace of the
+packs it may be evaluated against.
 """
 
 from __future__ import annotations
@@ -35,15 +40,34 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine._converter import describe
+from policyengine._converter import check_text, describe
 from policyengine.exceptions import FactProblem
-from policyengine.facts import FactType, Range, fact_catalogue
+from policyengine.facts import DATE_PATTERN, FactType, Range, fact_catalogue
+from policyengine.limits import MAX_EXACT_INT
 
-__all__ = ["PackFact", "check_declarations", "namespace_of", "read_facts", "register"]
+__all__ = [
+    "Event",
+    "PackFact",
+    "check_declarations",
+    "column_types",
+    "namespace_of",
+    "read_facts",
+    "register",
+]
 
-FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list"]
+FactKind = Literal["bool", "int", "number", "text", "date", "list", "date_list", "events"]
+FactLevel = Literal["community", "jurisdiction"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@attrs.frozen
+class Event:
+    """One dated event of an event-record fact: its kind, its date, and a note."""
+
+    kind: str
+    date: dt.date
+    note: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -58,16 +82,21 @@ class PackFact:
     min: float | None = None
     max: float | None = None
     values: tuple[str, ...] = ()
-    """The allowed values of a ``text`` fact or of a ``list``'s items (empty: any text)."""
+    """The allowed values of a ``text`` fact, of a ``list``'s items or of the ``kind`` of an
+    ``events`` fact's records (empty: any text)."""
     clause: str | None = None
     quote: str | None = None
     note: str | None = None
+    level: FactLevel = "community"
+    """Whose fact it is: a community's, or a jurisdiction's (a street, district, city)."""
 
     def fact_type(self) -> FactType:
         """The fact's type as the shared vocabulary describes its own."""
         bounds = None
         if self.min is not None or self.max is not None:
             bounds = Range(self.min, self.max)
+        if self.type == "events":  # read by window counts only, never by a condition
+            return FactType("list", choices=self.values)
         return FactType(self.type, choices=self.values, range=bounds)
 
 
@@ -105,12 +134,12 @@ def check_declarations(pack_id: str, declared: Mapping[str, PackFact]) -> list[s
             problems.append(f"{where}: min and max are for int and number facts")
         if fact.min is not None and fact.max is not None and fact.min > fact.max:
             problems.append(f"{where}: min {fact.min:g} is above max {fact.max:g}")
-        if fact.values and fact.type not in ("text", "list"):
-            problems.append(f"{where}.values: allowed values are for text and list facts")
+        if fact.values and fact.type not in ("text", "list", "events"):
+            problems.append(f"{where}.values: allowed values are for text, list and events facts")
     return problems
 
 
-_registry: dict[str, dict[str, FactType]] = {}
+_registry: dict[FactLevel, dict[str, dict[str, PackFact]]] = {"community": {}, "jurisdiction": {}}
 _lock = threading.Lock()
 
 
@@ -118,14 +147,110 @@ def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
     """Make a loaded pack's facts known to facts documents read from now on."""
     if not declared:
         return
+    namespace = namespace_of(pack_id)
     with _lock:
-        _registry[namespace_of(pack_id)] = {p: f.fact_type() for p, f in declared.items()}
+        for level, facts in _registry.items():
+            own = {p: f for p, f in declared.items() if f.level == level}
+            if own:
+                facts[namespace] = own
+            else:
+                facts.pop(namespace, None)
 
 
-def known_namespaces() -> frozenset[str]:
-    """The namespaces of every pack loaded so far that declares facts."""
+def known_namespaces(level: FactLevel = "community") -> frozenset[str]:
+    """The namespaces of every pack loaded so far that declares facts at ``level``."""
     with _lock:
-        return frozenset(_registry)
+        return frozenset(_registry[level])
+
+
+def column_types() -> dict[str, FactType]:
+    """The community facts of every pack loaded so far, by path: the columns a table may
+    have besides the shared vocabulary's (event records are given in documents only)."""
+    with _lock:
+        return {
+            p: f.fact_type()
+            for facts in _registry["community"].values()
+            for p, f in facts.items()
+            if f.type != "events"
+        }
+
+
+def _day(value: Any) -> Any:
+    """A date as JSON gives it (``"2016-05-20"``) read as a date, like the shared facts'."""
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _dated(value: Any, kind: str) -> Any:
+    if kind == "date":
+        return _day(value)
+    if kind == "date_list" and isinstance(value, list | tuple):
+        return [_day(v) for v in value]
+    if kind == "events" and isinstance(value, list | tuple):
+        return [
+            {**v, "date": _day(v["date"])} if isinstance(v, Mapping) and "date" in v else v
+            for v in value
+        ]
+    return value
+
+
+def _events(path: str, value: Any, fact: PackFact) -> tuple[list[Event], list[FactProblem]]:
+    """The records of an ``events`` fact: each a table with a kind, a date and a note."""
+    if not isinstance(value, list | tuple):
+        return [], [FactProblem(path, f"{describe(value)} is not a list of events")]
+    found: list[Event] = []
+    problems: list[FactProblem] = []
+    for i, item in enumerate(value):
+        where = f"{path}[{i}]"
+        if isinstance(item, Event):
+            item = attrs.asdict(item)
+        if not isinstance(item, Mapping):
+            problems.append(FactProblem(where, f"{describe(item)} is not a table (kind, date)"))
+            continue
+        kind, day, note = item.get("kind"), item.get("date"), item.get("note")
+        bad = len(problems)
+        for key in sorted(set(item) - {"kind", "date", "note"}):
+            problems.append(
+                FactProblem(f"{where}.{key}", "unknown field (an event has kind, date, note)")
+            )
+        if kind is None:
+            problems.append(FactProblem(f"{where}.kind", "is required (the kind of event)"))
+        elif not isinstance(kind, str):
+            problems.append(FactProblem(f"{where}.kind", f"{describe(kind)} is not text"))
+        elif (long := _text_problem(kind)) is not None:
+            problems.append(FactProblem(f"{where}.kind", long))
+        elif fact.values and kind not in fact.values:
+            problems.append(
+                FactProblem(f"{where}.kind", f"{kind!r} is not one of: {', '.join(fact.values)}")
+            )
+        if day is None:
+            problems.append(FactProblem(f"{where}.date", "is required (YYYY-MM-DD)"))
+        elif not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+            problems.append(
+                FactProblem(f"{where}.date", f"{describe(day)} is not a date (YYYY-MM-DD)")
+            )
+        if note is not None and not isinstance(note, str):
+            problems.append(FactProblem(f"{where}.note", f"{describe(note)} is not text"))
+        elif note is not None and (long := _text_problem(note)) is not None:
+            problems.append(FactProblem(f"{where}.note", long))
+        if len(problems) == bad:
+            assert isinstance(kind, str)
+            assert isinstance(day, dt.date)
+            found.append(Event(kind, day, note))
+    return found, problems
+
+
+def _text_problem(value: str) -> str | None:
+    """Why text is refused, as for the shared vocabulary (too long, not valid Unicode)."""
+    try:
+        check_text(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
@@ -142,6 +267,16 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
             word = "a whole number" if kind == "int" else "a number"
             yield FactProblem(path, f"{describe(value)} is not {word}")
             return
+        if abs(value) > MAX_EXACT_INT:  # as the shared vocabulary: compared as 64-bit floats
+            shown = (
+                str(value) if isinstance(value, int) and value.bit_length() < 200 else "a number"
+            )
+            yield FactProblem(
+                path,
+                f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared "
+                "exactly",
+            )
+            return
         rng = ft.range
         if rng is not None and rng.min is not None and value < rng.min:
             yield FactProblem(path, f"{value:g} is below the minimum {rng.min:g}")
@@ -155,6 +290,8 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
     if kind == "text":
         if not isinstance(value, str):
             yield FactProblem(path, f"{describe(value)} is not text")
+        elif (long := _text_problem(value)) is not None:
+            yield FactProblem(path, long)
         elif ft.choices and value not in ft.choices:
             yield FactProblem(path, f"{value!r} is not one of: {', '.join(ft.choices)}")
         return
@@ -168,19 +305,21 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
                 yield FactProblem(where, f"{describe(item)} is not a date (YYYY-MM-DD)")
         elif not isinstance(item, str):
             yield FactProblem(where, f"{describe(item)} is not text")
+        elif (long := _text_problem(item)) is not None:
+            yield FactProblem(where, long)
         elif ft.choices and item not in ft.choices:
             yield FactProblem(where, f"{item!r} is not one of: {', '.join(ft.choices)}")
 
 
 def read_facts(
-    namespace: str, table: Any, prefix: str = ""
+    namespace: str, table: Any, prefix: str = "", level: FactLevel = "community"
 ) -> tuple[dict[str, Any], list[FactProblem]]:
     """A namespace's table of a facts document: ``({path: value}, problems)``.
 
     Problems are named by ``prefix`` + the fact path, like the shared vocabulary's.
     """
     with _lock:
-        declared = dict(_registry.get(namespace, {}))
+        declared = dict(_registry[level].get(namespace, {}))
     if not isinstance(table, Mapping):
         return {}, [FactProblem(f"{prefix}{namespace}", f"{describe(table)} is not a table")]
     values: dict[str, Any] = {}
@@ -189,8 +328,16 @@ def read_facts(
     def walk(data: Mapping[str, Any], base: str) -> None:
         for key, value in data.items():
             path = f"{base}.{key}"
-            if path in declared:
-                found = list(_check_value(f"{prefix}{path}", value, declared[path]))
+            fact = declared.get(path)
+            if fact is not None:
+                value = _dated(value, fact.type)
+            if fact is not None and fact.type == "events":
+                events, found = _events(f"{prefix}{path}", value, fact)
+                problems.extend(found)
+                if not found:
+                    values[path] = tuple(events)
+            elif fact is not None:
+                found = list(_check_value(f"{prefix}{path}", value, fact.fact_type()))
                 problems.extend(found)
                 if not found:
                     values[path] = tuple(value) if isinstance(value, list) else value

@@ -11,8 +11,14 @@ Two forms, both in ``pack.toml`` (docs/reference/pack-format.md):
 * a derived fact counting the dates of a date-list fact that fall in a window of N years
   (or months) ending on a date fact or on the evaluation date (``count_dates``,
   ``within_years``, ``before``): "no veto in the two years before applying" is
-  ``civility_rating.vetoes_in_window == 0``. The window includes both ends (以内). A kind
-  of event is a date-list fact of its own (one per kind of veto, say).
+  ``civility_rating.vetoes_in_window == 0``. The window includes both ends (以内);
+* the same count over an event-record fact (a pack fact of ``type = "events"``: a list of
+  ``{kind, date, note}``), of the ``kinds`` listed only (``count_events``, ``kinds``): one
+  fact holds the vetoes of every kind, and "no safety or petition veto in the two years
+  before applying" counts those two kinds.
+
+A count is unknown (so is a condition on it) when the dates, the events or the date the
+window ends on are not given: missing is never "none".
 
 Dates after the evaluation date are left out of a window: they had not happened yet.
 """
@@ -25,8 +31,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from policyengine.pack import Deadline, Derived, Pack
+from policyengine.pack_facts import Event
 
-__all__ = ["add_period", "check", "due_of", "reads", "window_counts"]
+__all__ = ["add_period", "check", "due_of", "is_window", "reads", "window_count", "window_counts"]
 
 AS_OF = "as_of"
 """``before = "as_of"``: the window ends on the evaluation date."""
@@ -49,8 +56,9 @@ def due_of(deadline: Deadline, facts: Mapping[str, Any]) -> dt.date | None:
     return add_period(start, deadline.years or 0, deadline.months or 0)
 
 
-def _window(d: Derived) -> bool:
-    return d.count_dates is not None
+def is_window(d: Derived) -> bool:
+    """Whether a derived fact counts dates or events in a window."""
+    return d.count_dates is not None or d.count_events is not None
 
 
 def reads(pack: Pack, level: str = "community") -> Iterator[str]:
@@ -60,8 +68,8 @@ def reads(pack: Pack, level: str = "community") -> Iterator[str]:
         if dl.after is not None and dl.subject == level:
             yield dl.after
     for d in pack.derived if level == "community" else ():
-        if d.count_dates is not None:
-            yield d.count_dates
+        if is_window(d):
+            yield str(d.count_dates or d.count_events)
             if d.before not in (None, AS_OF):
                 assert d.before is not None
                 yield d.before
@@ -78,11 +86,25 @@ def check(
                 f"{file}: deadlines[{i}] ({dl.id}).after: {dl.after!r} is not a date fact"
             )
     for i, d in enumerate(pack.derived if level == "community" else ()):
-        if d.count_dates is None:
+        if not is_window(d):
             continue
         where = f"{file}: derived[{i}] ({d.path})"
-        if fact_kind(d.count_dates) != "date_list":
+        if d.count_dates is not None and fact_kind(d.count_dates) != "date_list":
             problems.append(f"{where}.count_dates: {d.count_dates!r} is not a date-list fact")
+        if d.count_events is not None:
+            fact = pack.facts.get(d.count_events)
+            if fact is None or fact.type != "events" or fact.level != "community":
+                problems.append(
+                    f"{where}.count_events: {d.count_events!r} is not an events fact the "
+                    "pack declares for communities"
+                )
+            elif fact.values:
+                problems.extend(
+                    f"{where}.kinds: {k!r} is not a kind of {d.count_events} "
+                    f"({', '.join(fact.values)})"
+                    for k in d.kinds
+                    if k not in fact.values
+                )
         if d.before not in (None, AS_OF) and fact_kind(str(d.before)) != "date":
             problems.append(f"{where}.before: {d.before!r} is not a date fact (or as_of)")
     return problems
@@ -93,13 +115,30 @@ def window_counts(pack: Pack, facts: Mapping[str, Any], as_of: dt.date) -> dict[
     given)."""
     out: dict[str, Any] = {}
     for d in pack.derived:
-        if d.count_dates is None:
-            continue
-        dates = facts.get(d.count_dates)
-        end = as_of if d.before in (None, AS_OF) else facts.get(str(d.before))
-        if dates is None or not isinstance(end, dt.date):
-            out[d.path] = None
-            continue
-        start = add_period(end, -(d.within_years or 0), -(d.within_months or 0))
-        out[d.path] = sum(1 for day in dates if start <= day <= end and day <= as_of)
+        if is_window(d):
+            out[d.path] = window_count(d, facts, as_of)
     return out
+
+
+def window_count(d: Derived, facts: Mapping[str, Any], as_of: dt.date) -> int | None:
+    """How many of the dates (or events of the kinds) of a window-counting derived fact fall
+    in its window, both ends included; None when what it reads is not given."""
+    end = as_of if d.before in (None, AS_OF) else facts.get(str(d.before))
+    if not isinstance(end, dt.date):
+        return None
+    if d.count_events is not None:
+        events = facts.get(d.count_events)
+        if events is None:
+            return None
+        dates = [e.date for e in events if isinstance(e, Event) and _counted(d, e.kind)]
+    else:
+        found = facts.get(str(d.count_dates))
+        if found is None:
+            return None
+        dates = list(found)
+    start = add_period(end, -(d.within_years or 0), -(d.within_months or 0))
+    return sum(1 for day in dates if start <= day <= end and day <= as_of)
+
+
+def _counted(d: Derived, kind: str) -> bool:
+    return not d.kinds or kind in d.kinds

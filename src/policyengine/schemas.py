@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -33,9 +33,11 @@ from policyengine.facts import (
     JurisdictionInfo,
     fact_type_of,
 )
+from policyengine.pack import Pack
+from policyengine.pack_facts import PackFact, namespace_of
 from policyengine.results import Outcome, Verdict
 
-__all__ = ["DIALECT", "facts_schema", "result_schema", "with_refs_under"]
+__all__ = ["DIALECT", "facts_schema", "packs_facts_schema", "result_schema", "with_refs_under"]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _TEXT: dict[str, Any] = {"type": "string", "maxLength": limits.MAX_TEXT_BYTES}
@@ -196,6 +198,69 @@ def facts_schema(declared: Mapping[str, FactType] | None = None) -> dict[str, An
         "oneOf": [community_ref, {"$ref": "#/$defs/JurisdictionDocument"}],
         "$defs": defs,
     }
+
+
+def _pack_fact_schema(fact: PackFact) -> dict[str, Any]:
+    """One declared fact: its value's schema (from the type the validator checks against)
+    with its labels, unit and citation as annotations."""
+    if fact.type == "events":
+        kind: dict[str, Any] = {"type": "string", "enum": list(fact.values)}
+        if not fact.values:
+            kind = dict(_TEXT)
+        event = {
+            "type": "object",
+            "properties": {
+                "kind": kind,
+                "date": fact_schema(FactType("date")),
+                "note": dict(_TEXT),
+            },
+            "required": ["kind", "date"],
+            "additionalProperties": False,
+        }
+        value: dict[str, Any] = {"type": "array", "items": event}
+    else:
+        value = fact_schema(fact.fact_type())
+    out = {"title": fact.title, **value}
+    if fact.title_en:
+        out["description"] = fact.title_en
+    for key in ("unit", "clause", "quote"):
+        value = getattr(fact, key)
+        if value is not None:
+            out[f"x-{key}"] = value
+    return _nullable(out)
+
+
+def packs_facts_schema(packs: Sequence[Pack]) -> dict[str, Any]:
+    """:func:`facts_schema` with the facts the packs declare for themselves: each pack's
+    namespace (``civility_rating``) is a table of the community document, or of the
+    jurisdiction document for ``level = "jurisdiction"`` facts, built from the same
+    declarations the validator reads (:mod:`policyengine.pack_facts`)."""
+    schema = facts_schema()
+    defs = schema["$defs"]
+    targets = {"community": defs["Community"], "jurisdiction": defs["JurisdictionDocument"]}
+    for pack in packs:
+        namespace = namespace_of(pack.id)
+        for level, target in targets.items():
+            own = {p: f for p, f in pack.facts.items() if f.level == level}
+            if not own:
+                continue
+            table: dict[str, Any] = {
+                "type": "object",
+                "title": pack.info.title,
+                "description": f"The facts pack {pack.id} declares for itself.",
+                "properties": {},
+                "additionalProperties": False,
+            }
+            for path, fact in sorted(own.items()):
+                node = table
+                *parts, name = path.split(".")[1:]
+                for part in parts:
+                    node = node["properties"].setdefault(
+                        part, {"type": "object", "properties": {}, "additionalProperties": False}
+                    )
+                node["properties"][name] = _pack_fact_schema(fact)
+            target["properties"][namespace] = table
+    return schema
 
 
 def _enum(alias: Any) -> list[str]:

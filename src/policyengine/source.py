@@ -126,15 +126,19 @@ def source_problems(
             "in pack.source.date_reading"
         )
     for i, d in enumerate(derived):
-        if d.count_dates is not None and (
+        key = "count_dates" if d.count_dates is not None else "count_events"
+        if (d.count_dates is not None or d.count_events is not None) and (
             d.expression is not None
             or d.type != "number"
             or not (d.within_years or d.within_months)
+            or (d.count_dates is not None and d.count_events is not None)
         ):
             problems.append(
-                f"derived[{i}].count_dates: a window count is a number with within_years "
-                "or within_months, and no expression"
+                f"derived[{i}].{key}: a window count is a number with within_years "
+                "or within_months, no expression, and counts dates or events (not both)"
             )
+        if d.kinds and d.count_events is None:
+            problems.append(f"derived[{i}].kinds: kinds are for count_events")
     for i, dl in enumerate(deadlines):
         if dl.kind == "once" and dl.due is not None and dl.after is not None:
             problems.append(

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 import attrs
 
+from policyengine import pack_facts
 from policyengine.documents import parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
@@ -37,6 +38,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "Record",
     "check_columns",
+    "column_types",
     "count_rows",
     "open_records",
     "records_of_arrow",
@@ -73,9 +75,17 @@ def require(module: str, what: str) -> Any:
         ) from None
 
 
+def column_types() -> Mapping[str, FactType]:
+    """The columns a table may have, with their types: the shared vocabulary's community
+    facts, and the community facts of every pack loaded (``civility_rating.score``)."""
+    own = pack_facts.column_types()
+    catalogue = fact_catalogue("community")
+    return {**catalogue, **own} if own else catalogue
+
+
 def check_columns(columns: Sequence[str], source: str) -> None:
     """Every column must be a community fact path; else an error naming the column."""
-    catalogue = fact_catalogue("community")
+    catalogue = column_types()
     unknown = [c for c in columns if c not in catalogue]
     if unknown:
         names = ", ".join(repr(c) for c in unknown)
@@ -155,7 +165,7 @@ def _cell(raw: Any, ftype: FactType) -> Any:
 
 def row_document(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[FactProblem]]:
     """A facts document from one row ``{fact path: cell}``, and the cells that were wrong."""
-    catalogue = fact_catalogue("community")
+    catalogue = column_types()
     doc: dict[str, Any] = {}
     problems: list[FactProblem] = []
     for path, raw in row.items():

@@ -34,7 +34,7 @@ NUMBER_FIELDS = frozenset(
     {"value", "min", "below", "day", "month", "years", "months", "within_years", "within_months"}
 )
 """Numeric fields moved by one unit either way."""
-LIST_FIELDS = frozenset({"bands", "values"})
+LIST_FIELDS = frozenset({"bands", "values", "kinds"})
 """Lists a mutant drops one member of."""
 SKIPPED_FIELDS = frozenset(
     {"cache", "hooks", "path", "digest", "id", "title", "title_en", "clause", "quote", "note"}
@@ -324,6 +324,8 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                 for new in _dates(value, site.owner):
                     if site.name == "since" and _outside_force(pack, min(value, new)):
                         continue  # the day it changes is one the pack is not in force
+                    if site.name == "due" and _outside_force(pack, max(value, new)):
+                        continue  # past before the pack is in force, either way: overdue
                     yield _Plan(
                         label,
                         f"{_show(value)} → {_show(new)}",
@@ -412,13 +414,19 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
 
 
 def _dates(value: dt.date, owner: Any) -> list[dt.date]:
-    """One day either way; one period for the first and last period of a repeated deadline
-    (a monthly deadline reads only the month of its start and end, a yearly one the year)."""
+    """One day and one year either way (a date typed with the wrong day, or the wrong
+    year); one period for the first and last period of a repeated deadline (a monthly
+    deadline reads only the month of its start and end, a yearly one the year)."""
     kind = getattr(owner, "kind", None) if isinstance(owner, Deadline) else None
     if kind in ("monthly", "yearly"):
         months = 1 if kind == "monthly" else 12
         return [_add_months(value, -months), _add_months(value, months)]
-    return [value - dt.timedelta(days=1), value + dt.timedelta(days=1)]
+    return [
+        value - dt.timedelta(days=1),
+        value + dt.timedelta(days=1),
+        _add_months(value, -12),
+        _add_months(value, 12),
+    ]
 
 
 def _add_months(value: dt.date, months: int) -> dt.date:

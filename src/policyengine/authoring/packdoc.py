@@ -15,7 +15,7 @@ from pathlib import Path
 from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
-from policyengine.pack import Pack, Parameter, Rule
+from policyengine.pack import Derived, Pack, Parameter, Rule
 from policyengine.pack_facts import PackFact
 
 __all__ = ["describe_pack"]
@@ -88,6 +88,20 @@ def _output_line(pack: Pack, key: str, expression: str) -> str:
         return f"`{key}` = `{expression}`"
     unit = f", {cited.unit}" if cited.unit else ""
     return f"`{key}` — {cited.title}{unit} = `{expression}` ({cited.clause}: “{cited.quote}”)"
+
+
+def _computed(d: Derived) -> str:
+    """How a derived fact is computed, as ``describe`` shows it."""
+    if d.expression:
+        return f"`{d.expression}`"
+    counted = d.count_events or d.count_dates
+    if counted is None:
+        return "hook"
+    n, unit = (d.within_years, "year") if d.within_years else (d.within_months, "month")
+    span = f"{n} {unit}" + ("" if n == 1 else "s")
+    kinds = f" of kinds {', '.join(d.kinds)}" if d.kinds else ""
+    end = f"`{d.before}`" if d.before not in (None, "as_of") else "the evaluation date"
+    return f"count of `{counted}`{kinds} within {span} up to {end} (both included)"
 
 
 def _allowed(fact: PackFact) -> str:
@@ -179,7 +193,7 @@ def describe_pack(pack: Pack) -> str:
                 (
                     f"`{path}`",
                     f.title + (f" ({f.title_en})" if f.title_en else ""),
-                    f.type,
+                    f.type if f.level == "community" else f"{f.type}, of a jurisdiction",
                     f.unit or "",
                     _allowed(f),
                     f.clause or "",
@@ -195,7 +209,7 @@ def describe_pack(pack: Pack) -> str:
                 (
                     f"`{d.path}`",
                     d.title,
-                    f"`{d.expression}`" if d.expression else "hook",
+                    _computed(d),
                     d.clause or "",
                 )
                 for d in pack.derived

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from policyengine import api
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
-from policyengine.schemas import facts_schema, result_schema
+from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 
 __all__ = ["register_commands"]
 
@@ -18,10 +19,24 @@ def _configure(p: argparse.ArgumentParser) -> None:
         choices=["facts", "result"],
         help="facts: the input document; result: one evaluation's result JSON",
     )
+    p.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="PACK",
+        help="facts: add the facts this pack declares for itself (an id or a pack folder; "
+        "repeatable)",
+    )
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
-    schema = facts_schema() if args.document == "facts" else result_schema()
+    if args.document == "result":
+        schema = result_schema()
+    elif args.pack:
+        packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
+        schema = packs_facts_schema(packs)
+    else:
+        schema = facts_schema()
     streams.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
 

@@ -40,6 +40,7 @@ from policyengine.facts import fact_catalogue
 from policyengine.pack import Pack
 from policyengine.pilot import PILOT_RULE
 from policyengine.plan import plan_for
+from policyengine.plan.output import has_late_outputs
 from policyengine.results import jsonable
 from policyengine.scope import SCOPE_RULE
 
@@ -55,6 +56,11 @@ def unsupported(pack: Pack) -> str | None:
     """Why the pack cannot run on columns (None when it can)."""
     if pack.hooks is not None:
         return f"{pack.id} has Python hooks ({pack.info.hooks})"
+    if has_late_outputs(pack):
+        return f"{pack.id} has outputs that read a table or a tally"
+    windows = [d.path for d in pack.derived if d.count_dates or d.count_events]
+    if windows or any(dl.after is not None for dl in pack.deadlines):
+        return f"{pack.id} reads dates relative to facts ({', '.join(windows) or 'after'})"
     return None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from policyengine import pack_facts
 from policyengine.columnar.vector import Array, Vec
 from policyengine.facts import Community, fact_catalogue, flatten
 
@@ -47,7 +48,7 @@ class FactColumns:
     @classmethod
     def from_subjects(cls, subjects: Sequence[Community], paths: Sequence[str]) -> FactColumns:
         """Columns of the given fact paths, read through ``flatten`` (the row path's reader)."""
-        catalogue = fact_catalogue("community")
+        catalogue = {**fact_catalogue("community"), **pack_facts.column_types()}
         rows = [flatten(s, tuple(paths)) for s in subjects]
         facts: dict[str, Vec] = {}
         for path in paths:

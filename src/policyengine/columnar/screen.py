@@ -23,8 +23,8 @@ import numpy as np
 
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.vector import Array, Vec
-from policyengine.facts import FactType, fact_catalogue
-from policyengine.tables import require
+from policyengine.facts import FactType
+from policyengine.tables import column_types, require
 
 __all__ = ["Screened", "screen"]
 
@@ -313,7 +313,7 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
     """
     pa = require("pyarrow", "reading tables")
     pc = require("pyarrow.compute", "reading tables")
-    catalogue = fact_catalogue("community")
+    catalogue = column_types()
     n = batch.num_rows
     doubtful = np.zeros(n, dtype=bool)
     blank = np.ones(n, dtype=bool)

@@ -48,11 +48,15 @@ TypeEnv = tuple[FieldType, ParamType]
 def type_env(pack: Pack, level: Level = "community") -> TypeEnv:
     """``(field_type, param_type)`` for type-checking the pack's expressions at ``level``."""
     catalogue = fact_catalogue(level)
+    derived = {
+        path: f.fact_type()
+        for path, f in pack.facts.items()
+        if f.level == level and f.type != "events"  # events: read by window counts only
+    }
     if level == "community":
-        derived = {path: fact.fact_type() for path, fact in pack.facts.items()}
         derived.update({d.path: FactType(d.type) for d in pack.derived})
     else:
-        derived = {a.path: FactType("number") for a in pack.aggregates}
+        derived.update({a.path: FactType("number") for a in pack.aggregates})
 
     phases = (*(p.id for p in pack.phases), "before", "ended")
     derived["as_of.phase"] = FactType("text", choices=phases)

@@ -188,6 +188,9 @@ def output_label(key: str, pack: Pack | None, lang: str = "zh") -> str:
 
 
 def _output_label(key: str, pack: Pack | None, lang: str) -> str:
+    cited = pack.cited_outputs.get(key) if pack is not None else None
+    if cited is not None:  # the document's own words for it
+        return cited.title_en if lang == "en" and cited.title_en else cited.title
     try:
         return text(f"output.{key}", lang)
     except KeyError:
@@ -247,11 +250,20 @@ def output_value(key: str, value: Any, pack: Pack | None, lang: str = "zh") -> s
 
 
 def output_rows(result: Result, pack: Pack | None, lang: str = "zh") -> list[tuple[str, str]]:
-    """``(label, value)`` for each output of the result, in the pack's order."""
+    """``(label, value)`` for each output of the result, in the pack's order; an output the
+    pack cites is followed by its clause and the document's words."""
     return [
-        (_output_label(k, pack, lang), output_value(k, v, pack, lang))
+        (_output_label(k, pack, lang), _cited_value(k, output_value(k, v, pack, lang), pack, lang))
         for k, v in result.outputs.items()
     ]
+
+
+def _cited_value(key: str, shown: str, pack: Pack | None, lang: str) -> str:
+    cited = pack.cited_outputs.get(key) if pack is not None else None
+    if cited is None:
+        return shown
+    space = " " if lang == "en" else ""
+    return f"{shown}{text('say.source', lang, clause=cited.clause)}{space}“{cited.quote}”"
 
 
 # ------------------------------------------------------------------ readings of corrupt copies

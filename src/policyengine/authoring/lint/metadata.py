@@ -93,6 +93,7 @@ def check_hooks(lint: PackLint) -> Iterator[Issue]:
             )
     for i, d in enumerate(lint.pack.derived):
         computed = d.expression is not None or d.count_dates is not None
+        computed = computed or d.count_events is not None
         if not computed and (hooks is None or not hasattr(hooks, "pack_derive_facts")):
             yield error(
                 rule_item(i, d.path, "derived"),
