@@ -39,7 +39,7 @@ def typing(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite, against the installed library and packs."""
-    session.install(".[test,batch,server,reports]", *PACKS)
+    session.install(".[test,batch,server,reports,dask]", *PACKS)
     session.run("pytest", *session.posargs)
 
 

@@ -221,6 +221,7 @@ def test_all_is_pinned() -> None:
         "evaluate",
         "evaluate_all",
         "evaluate_arrow",
+        "evaluate_dask",
         "evaluate_many",
         "evaluate_table",
         "hookimpl",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from policyengine.batch import evaluate_arrow, evaluate_many, evaluate_table
     from policyengine.contracts import EvaluationContext, PackSource, RuleDecision
     from policyengine.decisionlog import DecisionLog
+    from policyengine.distributed import evaluate_dask
     from policyengine.exceptions import (
         DocumentError,
         EngineError,
@@ -47,6 +48,7 @@ _HOME = {
     "PackSource": "contracts",
     "RuleDecision": "contracts",
     "DecisionLog": "decisionlog",
+    "evaluate_dask": "distributed",
     "DocumentError": "exceptions",
     "EngineError": "exceptions",
     "FactProblem": "exceptions",
@@ -105,6 +107,7 @@ __all__ = [
     "evaluate",
     "evaluate_all",
     "evaluate_arrow",
+    "evaluate_dask",
     "evaluate_many",
     "evaluate_table",
     "hookimpl",

@@ -73,16 +73,16 @@ def _is_arrow(facts: Any) -> bool:
     return hasattr(facts, "schema") and hasattr(facts, "to_pylist")
 
 
-def _records(facts: Any) -> Iterator[Record]:
+def _records(facts: Any, source: str = "table") -> Iterator[Record]:
     if _is_arrow(facts):
-        yield from records_of_arrow([facts])
+        yield from records_of_arrow([facts], source)
         return
     items = iter(facts)
     first = next(items, None)
     if first is None:
         return
     if _is_arrow(first):  # an iterable of record batches
-        yield from records_of_arrow(_chain(first, items))
+        yield from records_of_arrow(_chain(first, items), source)
         return
     for i, item in enumerate(_chain(first, items)):
         if isinstance(item, str | Path):
@@ -97,10 +97,11 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 
 def subjects_of(
-    facts: Any, *, errors: str = "raise", on_bad: OnBad | None = None
+    facts: Any, *, errors: str = "raise", on_bad: OnBad | None = None, source: str = "table"
 ) -> Iterator[Community | Jurisdiction]:
-    """Checked subjects from documents, dicts, typed facts or Arrow tables, one at a time."""
-    for record in _records(facts):
+    """Checked subjects from documents, dicts, typed facts or Arrow tables, one at a time
+    (an Arrow table's rows are named ``"{source}, row N"`` in errors)."""
+    for record in _records(facts, source):
         if isinstance(record.data, Community | Jurisdiction):
             yield record.data
             continue
@@ -178,16 +179,18 @@ def evaluate_table(
     as_of: AsOf = None,
     errors: str = "raise",
     on_bad: OnBad | None = None,
+    source: str = "table",
 ) -> Any:
-    """The results table (``pyarrow.Table``) for documents, dicts or Arrow tables."""
+    """The results table (``pyarrow.Table``) for documents, dicts or Arrow tables (an
+    Arrow table's bad rows are named ``"{source}, row N"``)."""
     from policyengine.sinks import rows_to_arrow
 
     loaded = _packs(packs)
     if _is_arrow(facts) and _columnar(loaded):
-        return _arrow_table(facts, loaded, as_of, errors, on_bad)
+        return _arrow_table(facts, loaded, as_of, errors, on_bad, source)
     rows: list[dict[str, Any]] = []
     chunk: list[Community | Jurisdiction] = []
-    for subject in subjects_of(facts, errors=errors, on_bad=on_bad):
+    for subject in subjects_of(facts, errors=errors, on_bad=on_bad, source=source):
         chunk.append(subject)
         if len(chunk) == CHUNK:
             rows.extend(evaluate_rows(chunk, loaded, as_of))
@@ -206,14 +209,19 @@ def _columnar(packs: Sequence[Pack]) -> bool:
 
 
 def _arrow_table(
-    facts: Any, packs: Sequence[Pack], as_of: AsOf, errors: str, on_bad: OnBad | None
+    facts: Any,
+    packs: Sequence[Pack],
+    as_of: AsOf,
+    errors: str,
+    on_bad: OnBad | None,
+    source: str = "table",
 ) -> Any:
     """An Arrow table of facts straight to columns (cells screened as arrays)."""
     from policyengine.columnar.fast import BATCH_ROWS, batch_results
     from policyengine.tables import check_columns
 
     pa = require("pyarrow", "Arrow tables")
-    check_columns(list(facts.schema.names), "table")
+    check_columns(list(facts.schema.names), source)
     dates = {p.id: _date(as_of, p) for p in packs}
 
     def report(position: str, problems: Sequence[FactProblem]) -> None:
@@ -227,7 +235,7 @@ def _arrow_table(
     )
     tables, first = [], 1
     for batch in batches:
-        tables.append(batch_results(batch, first, "table", packs, dates, report).table)
+        tables.append(batch_results(batch, first, source, packs, dates, report).table)
         first += batch.num_rows
     if not tables:
         return _empty(pa)
@@ -243,9 +251,15 @@ def _empty(pa: Any) -> Any:
 
 
 def evaluate_arrow(
-    batch: Any, packs: str | Pack | Sequence[str | Pack], as_of: AsOf = None, errors: str = "raise"
+    batch: Any,
+    packs: str | Pack | Sequence[str | Pack],
+    as_of: AsOf = None,
+    errors: str = "raise",
+    *,
+    source: str = "table",
 ) -> Any:
     """Arrow in (columns are fact paths), Arrow out (the results table): map it over
-    partitions. Picklable arguments only: pack ids and dates."""
+    partitions. Picklable arguments only: pack ids and dates. A bad row is named
+    ``"{source}, row N"`` (N from 1 in ``batch``), e.g. a partition's file."""
     require("pyarrow", "evaluate_arrow")
-    return evaluate_table(batch, packs, as_of=as_of, errors=errors)
+    return evaluate_table(batch, packs, as_of=as_of, errors=errors, source=source)

@@ -18,6 +18,7 @@ Messages name the file, the field path and the value, e.g.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -66,6 +67,10 @@ class FactsError(InputError):
         self.source = source
         prefix = f"{source}: " if source else ""
         super().__init__("\n".join(f"{prefix}{p}" for p in self.problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (problems and source), so it crosses process boundaries (Dask)."""
+        return (type(self), (self.problems, self.source))
 
 
 class PackError(PolicyEngineError):
