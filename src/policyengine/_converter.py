@@ -78,7 +78,10 @@ def check_text(value: str) -> str:
 
 
 def _number(value: Any, base: type, rng: Range | None) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = type(value)
+    if (kind is not int and kind is not float) and (  # the exact types first: no abc checks
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
         raise TypeError(f"{describe(value)} is not a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{describe(value)} is not a finite number")
@@ -198,10 +201,20 @@ def make_converter() -> cattrs.Converter:
         allowed = tuple(a for a in args if a in _scalars and a is not type(None))
         tables = any(typing.get_origin(a) is dict for a in args)
 
+        none_ok = type(None) in args
+        exact = frozenset(a for a in allowed if a is not bool)  # str, int, float as given
+
         def structure(v: Any, _: Any) -> Any:
-            if v is None and type(None) in args:
+            if v is None and none_ok:
                 return None
-            if isinstance(v, Mapping) and tables:
+            kind = type(v)
+            if kind in exact:  # the common case, as the general path below decides it
+                if kind is str:
+                    check_text(v)
+                else:
+                    _number(v, kind, None)
+                return v
+            if tables and isinstance(v, Mapping):
                 for key, item in v.items():
                     if not isinstance(key, str):
                         raise TypeError(f"{describe(key)} is not text")
@@ -227,6 +240,24 @@ def make_converter() -> cattrs.Converter:
 
     conv.register_structure_hook_factory(is_scalar_union, scalar_union)
 
+    def is_optional(tp: Any) -> bool:  # ``X | None`` not handled as a scalar union above
+        if typing.get_origin(tp) not in (typing.Union, types.UnionType) or is_scalar_union(tp):
+            return False
+        args = typing.get_args(tp)
+        return len(args) == 2 and type(None) in args
+
+    def optional(tp: Any) -> Callable[[Any, Any], Any]:
+        # the inner hook once, not cattrs' dispatch on every value (as _structure_optional)
+        inner = next(a for a in typing.get_args(tp) if a is not type(None))
+        hook = conv.get_structure_hook(inner)
+
+        def structure(v: Any, _: Any) -> Any:
+            return None if v is None else hook(v, inner)
+
+        return structure
+
+    conv.register_structure_hook_factory(is_optional, optional)
+
     def is_record(tp: Any) -> bool:
         return attrs.has(tp)
 
@@ -234,6 +265,8 @@ def make_converter() -> cattrs.Converter:
         generated = make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True)
 
         def structure(v: Any, t: Any) -> Any:
+            if type(v) is dict:
+                return generated(v, t)
             if not isinstance(v, Mapping):
                 raise TypeError(f"{describe(v)} is not a table")
             return generated(v if isinstance(v, dict) else dict(v), t)

@@ -119,12 +119,12 @@ def _level_type(pa: Any, scale: Any) -> Any:
 def _amount_type(pa: Any, pack: Pack, table: Any) -> Any:
     """A table's amount: the type of every value its ``first`` and ``step`` parameters hold."""
     names = [n for row in table.rows for n in (row.first, row.step) if n is not None]
-    values = []
+    values: list[Any] = []
     for name in names:
         param = pack.parameters[name]
-        values.extend([param.value] if param.value is not None else [])
-        values.extend(entry.value for entry in param.values)
-    return _number_type(pa, values)
+        values.extend([param.value, *(entry.value for entry in param.values)])
+    # a value not stated in the document (None) gives a null amount, not another type
+    return _number_type(pa, [v for v in values if v is not None])
 
 
 def _number_type(pa: Any, values: list[Any]) -> Any:

@@ -26,15 +26,16 @@ from typing import Any, cast
 import attrs
 import pluggy
 
-from policyengine import duties, relative_time, scope
 from policyengine import expressions as ex
+from policyengine import finding_parts as fp
+from policyengine import relative_time, scope
 from policyengine.backends import DEFAULT
 from policyengine.contracts import EvaluationContext, RuleDecision
-from policyengine.deadlines import assess
+from policyengine.deadlines import Assessment, assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
-from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, render, value
-from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.messages import PASSED, FactValues, Reason, Text, render, value
+from policyengine.pack import Deadline, Pack
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
 from policyengine.plan.common import CONTEXT_FACTS
@@ -53,6 +54,7 @@ __all__ = [
     "EvaluationContext",
     "Prepared",
     "RuleDecision",
+    "clear_caches",
     "compile_pack",
     "decide",
     "evaluate_community",
@@ -111,39 +113,6 @@ def compile_pack(pack: Pack, level: Level = "community") -> Plan:
 # ------------------------------------------------------------------------- evaluating
 
 
-_RENDERED: dict[tuple[str, int, int], tuple[ex.Expr, Mapping[str, Any], Any]] = {}
-
-
-def _cached(kind: str, expr: ex.Expr, params: Mapping[str, Any], compute: Any) -> Any:
-    """``compute(expr, params)``, remembered for this expression and parameter mapping.
-
-    Parameter mappings are cached per date (:meth:`Plan.parameters_at`), so renderings of
-    conditions and band thresholds are computed once per pack and date. The cache keeps
-    both objects alive, so their ids cannot be reused while an entry exists.
-    """
-    key = (kind, id(expr), id(params))
-    hit = _RENDERED.get(key)
-    if hit is not None and hit[0] is expr and hit[1] is params:
-        return hit[2]
-    if len(_RENDERED) > 20_000:
-        _RENDERED.clear()
-    found = compute(expr, params)
-    _RENDERED[key] = (expr, params, found)
-    return found
-
-
-def _render(expr: ex.Expr, params: Mapping[str, Any] | None = None) -> str:
-    return str(_cached("render", expr, params or _NO_PARAMS, ex.render))
-
-
-def _threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
-    return _cached("value", expr, params, lambda e, p: ex.evaluate(e, {}, p))
-
-
-_NO_PARAMS: Mapping[str, Any] = {}
-_NO_CLAUSES: Mapping[str, str | None] = {}
-
-
 def _actual(paths: Sequence[str], facts: Mapping[str, Any]) -> FactValues | None:
     if not paths:
         return None
@@ -154,54 +123,20 @@ def _responsible(units: Sequence[str]) -> Reason | str:
     return Reason("responsible", {"units": units}) if units else ""
 
 
-def _finding(
-    rule: Rule | Scale | Deadline,
-    outcome: Outcome,
-    facts: Mapping[str, Any],
-    paths: Sequence[str],
-    params: Mapping[str, Any],
-    param_names: Sequence[str],
-    expected: Text | None,
-    message: Text,
-    actual: Text | None = None,
-    clauses: Mapping[str, str | None] = _NO_CLAUSES,
-) -> Finding:
-    area = rule.area if isinstance(rule, Rule | Deadline) else None
-    return Finding(
-        rule=rule.id,
-        outcome=outcome,
-        title=rule.title,
-        clause=rule.clause,
-        quote=rule.quote,
-        responsible=rule.responsible,
-        inputs={p: facts.get(p) for p in paths},
-        expected=expected,
-        actual=actual if actual is not None else FROM_INPUTS,
-        message=message,
-        binding=rule.binding,
-        parameters={p: params.get(p) for p in param_names},
-        area=area,
-        parameter_clauses=clauses,
-    )
+_NONE_MISSING: list[str] = []  # shared, never changed: callers only test and read it
 
 
 def _missing(sources: Sequence[ValueSource], values: Mapping[str, Any]) -> list[str]:
     """The facts (each once) whose values the sources need and do not have."""
-    out: list[str] = []
+    out: list[str] | None = None
     for s in sources:
-        if s.path is not None and values.get(s.key) is None and s.path not in out:
-            out.append(s.path)
-    return out
-
-
-def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
-    return [n for n in names if params.get(n) is None]
-
-
-def _unset(as_of: dt.date, unset: Sequence[str]) -> Reason:
-    return Reason(
-        "param_unset", {"date": as_of.isoformat(), "names": [f"params.{n}" for n in unset]}
-    )
+        path = s.path
+        if path is not None and values.get(s.key) is None:
+            if out is None:
+                out = [path]
+            elif path not in out:
+                out.append(path)
+    return _NONE_MISSING if out is None else out
 
 
 def _with_results(
@@ -225,12 +160,13 @@ _SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", Non
 
 def _decide_late(
     item: RuleItem,
+    st: fp.FindingStatic,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any],
 ) -> Finding:
     """A hook, table or summary rule, once its ``when`` holds."""
-    rule, facts, params = item.rule, ctx.facts, ctx.params
+    rule, facts = item.rule, ctx.facts
 
     def make(
         outcome: Outcome,
@@ -238,18 +174,7 @@ def _decide_late(
         expected: Text | None,
         actual: Text | None,
     ) -> Finding:
-        return _finding(
-            rule,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            actual,
-            item.clauses,
-        )
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     if rule.kind == "table":
         answer = late[rule.table or ""]
@@ -268,6 +193,7 @@ def _decide_late(
 
 def _decide_rule(
     item: RuleItem,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -275,38 +201,33 @@ def _decide_rule(
     late: Mapping[str, Any] | None = None,
 ) -> Finding:
     rule, facts, params = item.rule, ctx.facts, ctx.params
-    expected = _render(item.require, params) if item.require is not None else None
-
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(
-            rule,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            clauses=item.clauses,
-        )
-
-    unset = _unset_params(item.params, params)
-    if unset:
-        return make("not_applicable", _unset(ctx.as_of, unset))
-    missing_when = _missing(item.when_sources, values)
-    if missing_when:
-        return make("unknown", Reason("when_unknown", {"paths": missing_when}))
-    if item.when is not None and item.when_id not in matched:
-        return make(
-            "not_applicable", Reason("when_false", {"condition": _render(item.when, params)})
-        )
+    expected = st.expected
+    paths = item.fact_paths
+    if st.unset_reason is not None:
+        return fp.finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
+    if item.when is not None:  # (a rule without ``when`` reads no values for it)
+        missing_when = _missing(item.when_sources, values)
+        if missing_when:
+            reason = Reason("when_unknown", {"paths": missing_when})
+            return fp.finding(st, "unknown", facts, paths, expected, reason)
+        if item.when_id not in matched:
+            reason = Reason("when_false", {"condition": fp.render(item.when, params)})
+            return fp.finding(st, "not_applicable", facts, paths, expected, reason)
     if item.late:
-        return _decide_late(item, ctx, plugins, late or {})
+        return _decide_late(item, st, ctx, plugins, late or {})
     missing = _missing(item.require_sources, values)
     if missing:
-        return make("unknown", Reason("require_unknown", {"paths": missing}))
+        reason = Reason("require_unknown", {"paths": missing})
+        return fp.finding(st, "unknown", facts, paths, expected, reason)
     if item.require_id in matched:
-        return make("pass", PASSED)
+        if st.passed_dated is not None:
+            message, due = st.passed_dated
+            return fp.finding(st, "pass", facts, paths, expected, message, due=due)
+        return fp.finding(st, "pass", facts, paths, expected, PASSED)
+
+    def make(outcome: Outcome, message: Reason) -> Finding:
+        return fp.finding(st, outcome, facts, paths, expected, message)
+
     actual = _actual(item.fact_paths, facts)
     if not rule.binding:
         return make("advisory", Reason("advisory", {"expected": expected, "actual": actual}))
@@ -317,37 +238,27 @@ def _decide_rule(
 
 
 def _decide_scale(
-    item: ScaleItem, values: Mapping[str, Any], matched: frozenset[int], ctx: EvaluationContext
+    item: ScaleItem,
+    st: fp.FindingStatic,
+    values: Mapping[str, Any],
+    matched: frozenset[int],
+    ctx: EvaluationContext,
 ) -> tuple[Finding, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
-    lowest = item.bands[0]
-    input_text = _render(item.input)
-    lowest_text = _render(lowest.threshold, params)
-    expected = Reason(
-        "scale_expected", {"input": input_text, "lowest": lowest_text, "label": lowest.label}
-    )
+    input_text = fp.render(item.input)
+    lowest_text = fp.render(item.bands[0].threshold, params)
+    expected = st.expected
 
     def make(outcome: Outcome, message: Reason) -> Finding:
-        return _finding(
-            scale,
-            outcome,
-            facts,
-            item.fact_paths,
-            params,
-            item.params,
-            expected,
-            message,
-            clauses=item.clauses,
-        )
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message)
 
-    unset = _unset_params(item.params, params)
-    if unset:
-        return make("not_applicable", _unset(ctx.as_of, unset)), None
+    if st.unset_reason is not None:
+        return make("not_applicable", st.unset_reason), None
     missing_when = _missing(item.when_sources, values)
     if missing_when:
         return make("unknown", Reason("scale_unknown", {"paths": missing_when})), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("scale_when_false", {"condition": _render(item.when, params)})
+        reason = Reason("scale_when_false", {"condition": fp.render(item.when, params)})
         return make("not_applicable", reason), scale.below
     missing = _missing(item.input_sources, values)
     if missing:
@@ -365,13 +276,13 @@ def _decide_scale(
             },
         )
         return make("fail" if scale.binding else "advisory", reason), scale.below
-    band = max(reached, key=lambda b: _threshold(b.threshold, params))
+    band = max(reached, key=lambda b: fp.threshold(b.threshold, params))
     reason = Reason(
         "scale_band",
         {
             "input": input_text,
             "value": input_value,
-            "threshold": _render(band.threshold, params),
+            "threshold": fp.render(band.threshold, params),
             "label": band.label,
         },
     )
@@ -380,6 +291,7 @@ def _decide_scale(
 
 def _decide_deadline(
     item: DeadlineItem,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
@@ -392,13 +304,13 @@ def _decide_deadline(
         expected: Text | None = None,
         actual: Text | None = None,
     ) -> Finding:
-        return _finding(dl, outcome, facts, item.fact_paths, params, (), expected, message, actual)
+        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
         return make("unknown", Reason("when_unknown", {"paths": missing_when})), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("when_false", {"condition": _render(item.when, params)})
+        reason = Reason("when_false", {"condition": fp.render(item.when, params)})
         return make("not_applicable", reason), None
     if item.evidence_is_value:
         evidence = facts.get(item.fact_paths[0])
@@ -409,7 +321,7 @@ def _decide_deadline(
         if due is None:
             return make("unknown", Reason("require_unknown", {"paths": [dl.after]})), None
         dl = attrs.evolve(dl, due=due)
-    a = assess(dl, ctx.as_of, evidence)
+    a = _assess(dl, ctx.as_of, evidence)
     outcome = a.outcome
     message: Text = a.message
     if outcome in ("overdue", "met_late") and not dl.binding:
@@ -417,6 +329,37 @@ def _decide_deadline(
     if outcome in ("overdue", "met_late", "advisory") and dl.responsible:
         message = Reason("then", {"first": a.message, "then": _responsible(dl.responsible)})
     return make(outcome, message, a.expected, a.actual), a.next_due
+
+
+_ASSESSED: dict[tuple[int, dt.date, type, Any], tuple[Deadline, Assessment]] = {}
+
+
+def _assess(dl: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
+    """:func:`deadlines.assess` (pure date arithmetic), remembered per deadline, date and
+    evidence (a term running from a date fact is a new deadline each time: not kept)."""
+    if dl.after is not None:
+        return assess(dl, as_of, evidence)
+    try:
+        key = (id(dl), as_of, type(evidence), evidence)
+        hit = _ASSESSED.get(key)
+    except TypeError:  # evidence that cannot be a key
+        return assess(dl, as_of, evidence)
+    if hit is not None and hit[0] is dl:
+        return hit[1]
+    if len(_ASSESSED) > 4_096:
+        _ASSESSED.clear()
+    found = assess(dl, as_of, evidence)
+    _ASSESSED[key] = (dl, found)
+    return found
+
+
+def clear_caches() -> None:
+    """Forget what the row path remembers between evaluations (renderings, finding statics,
+    scope checks, deadline assessments, context facts). Results never depend on it: this
+    is for tests and for memory."""
+    fp.clear()
+    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
+        cache.clear()
 
 
 def _today() -> dt.date:
@@ -441,27 +384,51 @@ def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, An
     }
 
 
-def _not_applicable(plan: Plan, ctx: EvaluationContext, reason: Reason) -> dict[str, Finding]:
-    facts, params = ctx.facts, ctx.params
+_CONTEXTS: dict[tuple[int, dt.date], tuple[Plan, int | None, dict[str, Any]]] = {}
+
+
+def _dated_context(
+    plan: Plan, as_of: dt.date, parameters: Mapping[str, Any] | None
+) -> tuple[int | None, Mapping[str, Any]]:
+    """The standard's programme year and the context facts on ``as_of`` (kept per plan and
+    date without overrides)."""
+    pack = plan.pack
+    if parameters:
+        standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
+        return standard, _context_facts(pack, as_of, standard)
+    key = (id(plan), as_of)
+    hit = _CONTEXTS.get(key)
+    if hit is not None and hit[0] is plan:
+        return hit[1], hit[2]
+    if len(_CONTEXTS) > 4_096:
+        _CONTEXTS.clear()
+    standard = standard_year(pack.info.programme, pack.parameters, as_of, None)
+    context = _context_facts(pack, as_of, standard)
+    _CONTEXTS[key] = (plan, standard, context)
+    return standard, context
+
+
+def _not_applicable(
+    plan: Plan, st: fp.PlanStatics, ctx: EvaluationContext, reason: Reason
+) -> dict[str, Finding]:
+    facts = ctx.facts
     message = Reason("not_applicable", {"reason": reason})
     by_rule: dict[str, Finding] = {}
-    for r in plan.rules:
-        by_rule[r.rule.id] = _finding(
-            r.rule, "not_applicable", facts, r.fact_paths, params, r.params, None, message
-        )
-    for sc in plan.scales:
-        by_rule[sc.scale.id] = _finding(
-            sc.scale, "not_applicable", facts, sc.fact_paths, params, sc.params, None, message
-        )
-    for d in plan.deadlines:
-        by_rule[d.deadline.id] = _finding(
-            d.deadline, "not_applicable", facts, d.fact_paths, params, (), None, message
+    items = [
+        *zip([r.fact_paths for r in plan.rules], st.rules, strict=True),
+        *zip([sc.fact_paths for sc in plan.scales], st.scales, strict=True),
+        *zip([d.fact_paths for d in plan.deadlines], st.deadlines, strict=True),
+    ]
+    for paths, static in items:
+        by_rule[static.id] = fp.finding(
+            static, "not_applicable", facts, paths, None, message, clauses=fp.NO_CLAUSES
         )
     return by_rule
 
 
 def _decide(
     plan: Plan,
+    st: fp.PlanStatics,
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     values: Mapping[str, Any],
@@ -474,7 +441,7 @@ def _decide(
     outputs: dict[str, Any] = {}
     if applicable is False:
         assert reason is not None
-        by_rule = _not_applicable(plan, ctx, reason)
+        by_rule = _not_applicable(plan, st, ctx, reason)
         for sc in plan.scales:
             outputs[sc.scale.output] = None
         for d in plan.deadlines:
@@ -482,13 +449,13 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r in plan.rules:
+        for r, rst in zip(plan.rules, st.rules, strict=True):
             if not r.late:
-                by_rule[r.rule.id] = _decide_rule(r, values, matched, ctx, plugins)
-        for sc in plan.scales:
-            by_rule[sc.scale.id], outputs[sc.scale.output] = _decide_scale(sc, values, matched, ctx)
-        for d in plan.deadlines:
-            by_rule[d.deadline.id], next_due = _decide_deadline(d, values, matched, ctx)
+                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins)
+        for sc, sst in zip(plan.scales, st.scales, strict=True):
+            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched, ctx)
+        for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
+            by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
     scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
@@ -515,9 +482,9 @@ def _decide(
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
             ctx = _with_results(ctx, dict(by_rule), dict(outputs))
-        for r in plan.rules:
+        for r, rst in zip(plan.rules, st.rules, strict=True):
             if r.late:
-                by_rule[r.rule.id] = _decide_rule(r, values, matched, ctx, plugins, late)
+                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
     findings = (
         [by_rule[r.rule.id] for r in plan.rules]
         + [by_rule[sc.scale.id] for sc in plan.scales]
@@ -565,9 +532,9 @@ def prepare(
     plugins, hooks = _plugins(pack)
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
-    standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
+    standard, context = _dated_context(plan, as_of, parameters)
     facts = flatten(community, plan.read_paths)
-    facts.update(_context_facts(pack, as_of, standard))
+    facts.update(context)
     facts.update(relative_time.window_counts(pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
@@ -580,6 +547,38 @@ def prepare(
     return Prepared(plan, ctx, plan.values(facts, params))
 
 
+_WHERE: dict[tuple[int, tuple[str, ...] | None], tuple[scope.Scope, scope.ScopeCheck]] = {}
+
+
+def _where(territory: scope.Scope, jurisdiction: Sequence[str] | None) -> scope.ScopeCheck:
+    """:func:`scope.check_community`, remembered per territory and place."""
+    key = (id(territory), None if jurisdiction is None else tuple(jurisdiction))
+    hit = _WHERE.get(key)
+    if hit is not None and hit[0] is territory:
+        return hit[1]
+    if len(_WHERE) > 4_096:
+        _WHERE.clear()
+    found = scope.check_community(territory, jurisdiction)
+    _WHERE[key] = (territory, found)
+    return found
+
+
+_SCOPE_FINDINGS: dict[tuple[int, int, bool], tuple[scope.Scope, scope.ScopeCheck, Finding]] = {}
+
+
+def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: bool) -> Finding:
+    """:func:`scope.scope_finding`, remembered per territory, check and ``applies``."""
+    key = (id(territory), id(where), applies)
+    hit = _SCOPE_FINDINGS.get(key)
+    if hit is not None and hit[0] is territory and hit[1] is where:
+        return hit[2]
+    if len(_SCOPE_FINDINGS) > 4_096:
+        _SCOPE_FINDINGS.clear()
+    found = scope.scope_finding(territory, where, applies)
+    _SCOPE_FINDINGS[key] = (territory, where, found)
+    return found
+
+
 def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     """Findings, outputs and verdict of a prepared community, given which conditions hold."""
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
@@ -590,11 +589,8 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     reason: Reason | None = None
     app = plan.applicability
     community = ctx.subject
-    where = (
-        None
-        if pack.info.scope is None
-        else scope.check_community(pack.info.scope, community.community.jurisdiction)
-    )
+    territory = pack.info.scope
+    where = None if territory is None else _where(territory, community.community.jurisdiction)
     if not pack.in_force(as_of, ctx.params):
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
     elif where is not None and where.inside is False:
@@ -602,14 +598,16 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         applicable, reason = False, cast(Reason, where.message.removeprefix("不适用："))
     elif app is not None:
         applicable = None if _missing(app.sources, values) else app.when_id in matched
-        reason = Reason("pack_not_applicable", {"condition": _render(app.when)})
+        reason = Reason("pack_not_applicable", {"condition": fp.render(app.when)})
     if applicable is True and where is not None and where.inside is None:
         applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
     ctx = EvaluationContext(
         pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
     )
-    findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
+    units = where.units if where is not None else ()
+    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
+    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     if hooks.outputs:
         by_rule = {f.rule: f for f in findings}
         hook_ctx = _with_results(ctx, by_rule, dict(outputs))
@@ -619,13 +617,16 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
     _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
-    findings = duties.finish(findings, pack, as_of, ctx.programme_year)
+    findings = fp.finish(findings, st, as_of, ctx.programme_year)
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
-        findings = scope.with_scope(
-            pack.info.scope, where, findings, applies=applicable is not False
-        )
+        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
+        first = _scope_finding(pack.info.scope, where, applicable is not False)
+        findings = [
+            first,
+            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
+        ]
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -717,8 +718,9 @@ def evaluate_jurisdiction_rules(
     if applicable and where is not None and where.inside is not True:
         applicable = where.inside
         reason = cast(Reason, where.message.removeprefix("不适用："))
-    findings, outputs = _decide(plan, ctx, plugins, values, matched, applicable, reason)
+    st = fp.statics_for(plan, params, as_of, standard, ())
+    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     findings = [_explain_aggregates(f, details) for f in findings]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
-    findings = duties.finish(findings, pack, as_of, standard)
+    findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs

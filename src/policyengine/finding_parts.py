@@ -1,0 +1,289 @@
+"""What a finding says whatever the facts, computed once per plan, date and place.
+
+A finding's title, clause and quote (citing the parameter entries in force), its
+responsible units (the rule's, then the scope's), the parameters it used and their values,
+the rule's expected text, the unset-parameter reason and a dated rule's pass do not depend
+on the subject's facts: :func:`statics_for` computes them once per plan, parameter mapping,
+date and scope units, and :func:`finding` adds what does (outcome, inputs, sentences). Also
+the renderings of conditions and thresholds the engine shows (:func:`render`), remembered
+per parameter mapping. Every cache here is bounded and keyed by identity (the key objects
+are kept alive with their entry); :func:`clear` empties them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from policyengine import duties
+from policyengine import expressions as ex
+from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text
+from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.plan import Plan
+from policyengine.plan.scale import ScaleItem
+from policyengine.results import Finding, Outcome
+
+__all__ = [
+    "NO_CLAUSES",
+    "FindingStatic",
+    "PlanStatics",
+    "clear",
+    "finding",
+    "finish",
+    "render",
+    "statics_for",
+    "threshold",
+]
+
+
+_RENDERED: dict[tuple[str, int, int], tuple[ex.Expr, Mapping[str, Any], Any]] = {}
+
+
+def _cached(kind: str, expr: ex.Expr, params: Mapping[str, Any], compute: Any) -> Any:
+    """``compute(expr, params)``, remembered for this expression and parameter mapping.
+
+    Parameter mappings are cached per date (:meth:`Plan.parameters_at`), so renderings of
+    conditions and band thresholds are computed once per pack and date. The cache keeps
+    both objects alive, so their ids cannot be reused while an entry exists.
+    """
+    key = (kind, id(expr), id(params))
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is expr and hit[1] is params:
+        return hit[2]
+    if len(_RENDERED) > 20_000:
+        _RENDERED.clear()
+    found = compute(expr, params)
+    _RENDERED[key] = (expr, params, found)
+    return found
+
+
+def render(expr: ex.Expr, params: Mapping[str, Any] | None = None) -> str:
+    """The expression as the engine shows it, with parameter values (remembered)."""
+    return str(_cached("render", expr, params or _NO_PARAMS, ex.render))
+
+
+def threshold(expr: ex.Expr, params: Mapping[str, Any]) -> Any:
+    """The value of a constant expression such as a band threshold (remembered)."""
+    return _cached("value", expr, params, lambda e, p: ex.evaluate(e, {}, p))
+
+
+_NO_PARAMS: Mapping[str, Any] = {}
+NO_CLAUSES: Mapping[str, str | None] = {}
+
+
+def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
+    return [n for n in names if params.get(n) is None]
+
+
+def _unset(as_of: dt.date, unset: Sequence[str]) -> Reason:
+    return Reason(
+        "param_unset", {"date": as_of.isoformat(), "names": [f"params.{n}" for n in unset]}
+    )
+
+
+class FindingStatic:
+    """What a finding of one rule, scale or deadline says whatever the facts: its title,
+    clause and quote (citing the parameter entries in force, :func:`duties.finish`), its
+    responsible units (the rule's, then the scope's), parameters and their clauses."""
+
+    __slots__ = (
+        "area",
+        "binding",
+        "clause",
+        "clauses",
+        "dated",
+        "expected",
+        "id",
+        "parameters",
+        "passed_dated",
+        "quote",
+        "responsible",
+        "title",
+        "unset",
+        "unset_reason",
+    )
+
+    def __init__(
+        self,
+        rule: Rule | Scale | Deadline,
+        params: Mapping[str, Any],
+        param_names: Sequence[str],
+        clauses: Mapping[str, str | None],
+        cite: tuple[str, str] | None,
+        dated: bool,
+        as_of: dt.date,
+        units: Sequence[str],
+        expected: Text | None = None,
+    ) -> None:
+        self.id = rule.id
+        self.title = rule.title
+        self.clause, self.quote = cite if cite is not None else (rule.clause, rule.quote)
+        own = rule.responsible
+        extra = tuple(u for u in units if u not in own)  # as scope.with_units adds them
+        self.responsible = (*own, *extra) if extra else own
+        self.binding = rule.binding
+        self.parameters = {p: params.get(p) for p in param_names}
+        self.area = rule.area if isinstance(rule, Rule | Deadline) else None
+        self.clauses = clauses
+        self.dated = dated
+        self.expected = expected
+        self.unset = _unset_params(param_names, params)
+        self.unset_reason = _unset(as_of, self.unset) if self.unset else None
+        self.passed_dated: tuple[str, dt.date | None] | None = None
+        """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
+
+
+def finding(
+    st: FindingStatic,
+    outcome: Outcome,
+    facts: Mapping[str, Any],
+    paths: Sequence[str],
+    expected: Text | None,
+    message: Text,
+    actual: Text | None = None,
+    clauses: Mapping[str, str | None] | None = None,
+    due: dt.date | None = None,
+) -> Finding:
+    """The finding of one subject: its statics, with the outcome, the facts it read and why."""
+    return Finding(
+        st.id,
+        outcome,
+        st.title,
+        st.clause,
+        st.quote,
+        st.responsible,
+        {p: facts.get(p) for p in paths},
+        expected,
+        actual if actual is not None else FROM_INPUTS,
+        message,
+        st.binding,
+        st.parameters,
+        st.area,
+        st.clauses if clauses is None else clauses,
+        due,
+    )
+
+
+@attrs.frozen(eq=False)
+class PlanStatics:
+    """The :class:`FindingStatic` of every rule, scale and deadline of a plan, for one date,
+    parameter mapping and scope units (computed once, reused for every subject)."""
+
+    plan: Plan
+    params: Mapping[str, Any]
+    rules: tuple[FindingStatic, ...]
+    scales: tuple[FindingStatic, ...]
+    deadlines: tuple[FindingStatic, ...]
+    dated: frozenset[str]
+    """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
+    ids: frozenset[str]
+    """The rules, scales and deadlines whose findings are built from these statics."""
+
+
+def _citation(
+    pack: Pack, rule: Rule | Scale | Deadline, names: Sequence[str], as_of: dt.date, year: Any
+) -> tuple[str, str] | None:
+    if not names:
+        return None
+    probe = Finding(
+        "", "not_applicable", rule.title, rule.clause, rule.quote, (), {}, None, None, "",
+        parameters=dict.fromkeys(names),
+    )  # fmt: skip
+    cited = duties.finish([probe], pack, as_of, year)[0]
+    return (cited.clause, cited.quote) if cited is not probe else None
+
+
+def _scale_expected(item: ScaleItem, params: Mapping[str, Any]) -> Reason:
+    lowest = item.bands[0]
+    args = {
+        "input": render(item.input),
+        "lowest": render(lowest.threshold, params),
+        "label": lowest.label,
+    }
+    return Reason("scale_expected", args)
+
+
+def _build_statics(
+    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
+) -> PlanStatics:
+    pack = plan.pack
+    by_id = {r.id: r for r in pack.rules}
+    dated = {
+        rid
+        for rid in [r.rule.id for r in plan.rules]
+        + [s.scale.id for s in plan.scales]
+        + [d.deadline.id for d in plan.deadlines]
+        if rid in by_id and duties.due_date(by_id[rid], pack, as_of, year) is not None
+    }
+
+    def static(
+        rule: Rule | Scale | Deadline,
+        names: Sequence[str],
+        clauses: Mapping[str, str | None],
+        expected: Text | None = None,
+    ) -> FindingStatic:
+        cite = _citation(pack, rule, names, as_of, year)
+        return FindingStatic(
+            rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected
+        )
+
+    rules = tuple(
+        static(
+            r.rule,
+            r.params,
+            r.clauses,
+            render(r.require, params) if r.require is not None else None,
+        )
+        for r in plan.rules
+    )
+    scales = tuple(
+        static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
+    )
+    deadlines = tuple(static(d.deadline, (), NO_CLAUSES) for d in plan.deadlines)
+    for rst in rules:
+        if rst.dated:  # a pass says the same whatever the facts: dated once
+            probe = finding(rst, "pass", {}, (), rst.expected, PASSED)
+            done = duties.finish([probe], pack, as_of, year)[0]
+            rst.passed_dated = (done.message, done.due)
+    ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
+    return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
+
+
+_STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], PlanStatics] = {}
+
+
+def statics_for(
+    plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
+) -> PlanStatics:
+    """The plan's :class:`PlanStatics` for this date, parameter mapping and units, cached
+    (parameter mappings are cached per date by :meth:`Plan.parameters_at`)."""
+    key = (id(plan), id(params), as_of, year, tuple(units))
+    found = _STATICS.get(key)
+    if found is not None and found.plan is plan and found.params is params:
+        return found
+    if len(_STATICS) > 2_000:
+        _STATICS.clear()
+    found = _STATICS[key] = _build_statics(plan, params, as_of, year, units)
+    return found
+
+
+def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) -> list[Finding]:
+    """:func:`duties.finish` where it changes something: citations are already in the
+    findings (:class:`FindingStatic`), so only findings due on a date are dated."""
+    due = [i for i, f in enumerate(findings) if f.rule in st.dated and f.due is None]
+    if not due:
+        return findings
+    dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year)
+    out = list(findings)
+    for i, f in zip(due, dated, strict=True):
+        out[i] = f
+    return out
+
+
+def clear() -> None:
+    """Forget every rendering and every plan's statics."""
+    _RENDERED.clear()
+    _STATICS.clear()
