@@ -32,7 +32,8 @@ import numpy as np
 from policyengine import expressions as ex
 from policyengine.columnar import kinds, places
 from policyengine.columnar.columns import FactColumns
-from policyengine.columnar.result import OUTCOMES, ColumnarResult, Encoded
+from policyengine.columnar.dates import monthly_keys
+from policyengine.columnar.result import OUTCOMES, Coded, ColumnarResult, Output
 from policyengine.columnar.run import Run
 from policyengine.columnar.vector import Array, Vec, value
 from policyengine.deadlines import assess
@@ -89,26 +90,36 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     any_off = bool(off.any())
 
     outcomes: dict[str, Array] = {}
-    outputs: dict[str, Vec | list[Any] | Encoded] = {}
+    outputs: dict[str, Output] = {}
     late: list[tuple[Any, Array, Array]] = []  # (rule item, its codes, rows still to decide)
+    settled: set[str] = set()  # rules whose codes are already not applicable where off
     for item in plan.rules:
         rule = item.rule
-        code = np.full(n, NA, dtype=np.int8)
-        outcomes[rule.id] = code
         if run.unset(item.params):
+            outcomes[rule.id] = np.full(n, NA, dtype=np.int8)
             continue
         miss_when = run.missing(item.when_sources)
-        code[miss_when] = UNKNOWN
-        decided = miss_when | ~run.holds(item.when_id)  # when false: stays not_applicable
         if item.late:
+            code = np.where(miss_when, UNKNOWN, NA)
+            outcomes[rule.id] = code
+            decided = miss_when | ~run.holds(item.when_id)  # when false: not_applicable
             late.append((item, code, ~decided))
             continue
-        miss = run.missing(item.require_sources) & ~decided
-        code[miss] = UNKNOWN
-        decided |= miss
+        # unknown where the condition's facts are missing; else not applicable where it
+        # does not hold; else unknown where the requirement's facts are missing; else
+        # pass or fail (advisory) by the requirement
         ok = run.holds(item.require_id) if item.require_id is not None else np.zeros(n, bool)
-        code[~decided & ok] = PASS
-        code[~decided & ~ok] = FAIL if rule.binding else ADVISORY
+        code = np.where(ok, PASS, FAIL if rule.binding else ADVISORY)
+        unknown = miss_when | run.missing(item.require_sources)
+        na = off if any_off else None  # where the pack does not apply: not applicable
+        if item.when_id is not None:
+            na_when = ~run.holds(item.when_id) & ~miss_when
+            na = na_when if na is None else na | na_when
+        if na is not None:
+            unknown &= ~na
+            code = np.where(na, NA, code)
+        outcomes[rule.id] = np.where(unknown, UNKNOWN, code)
+        settled.add(rule.id)
     for sc in plan.scales:
         outcomes[sc.scale.id], outputs[sc.scale.output] = _scale(run, sc)
     for d in plan.deadlines:
@@ -117,8 +128,9 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         if d.deadline.output:
             outputs[d.deadline.output] = nxt
     if any_off:  # where the pack does not apply: every finding not applicable, outputs null
-        for code in outcomes.values():
-            code[off] = NA
+        for rid, code in outcomes.items():
+            if rid not in settled:
+                code[off] = NA
         for sc in plan.scales:
             outputs[sc.scale.output] = _null_where(outputs[sc.scale.output], off)
         for d in plan.deadlines:
@@ -140,9 +152,9 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     for fl in plan.fact_lists:
         outputs.update(kinds.fact_list(run, fl))
     if pack.info.programme is not None:
-        outputs.setdefault("program_year", [run.year] * n)
+        outputs.setdefault("program_year", Coded(np.zeros(n, dtype=np.int64), [run.year]))
     if pack.phases:
-        outputs.setdefault(pack.info.phase_output, [run.phase] * n)
+        outputs.setdefault(pack.info.phase_output, Coded(np.zeros(n, dtype=np.int64), [run.phase]))
     binding: dict[str, bool | Array] = {r.rule.id: r.rule.binding for r in plan.rules}
     binding.update({s.scale.id: s.scale.binding for s in plan.scales})
     binding.update({d.deadline.id: d.deadline.binding for d in plan.deadlines})
@@ -168,19 +180,22 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs, absent)
 
 
-def _null_where(col: Vec | list[Any] | Encoded, where: Array) -> list[Any]:
+def _null_where(col: Output, where: Array) -> Output:
+    if isinstance(col, Coded):
+        return Coded(np.where(where, -1, col.codes), col.distinct)
     values = col if isinstance(col, list) else []
     return [None if w else v for v, w in zip(values, where.tolist(), strict=True)]
 
 
-def _scale(run: Run, sc: Any) -> tuple[Array, list[Any]]:
+def _scale(run: Run, sc: Any) -> tuple[Array, Coded]:
     """A scale's outcomes and its output (the band value reached, or ``below``)."""
     n, scale = run.n, sc.scale
     code = np.full(n, NA, dtype=np.int8)
+    level = np.full(n, -1, dtype=np.int64)  # codes into: below, then each band's value
+    values = [jsonable(scale.below), *(jsonable(b.value) for b in sc.bands)]
     if run.unset(sc.params):
-        return code, [None] * n
-    below = jsonable(scale.below)
-    level = np.empty(n, dtype=object)
+        return code, Coded(level, values)
+    below = 0
     miss_when = run.missing(sc.when_sources)
     not_when = ~miss_when & ~run.holds(sc.when_id)
     miss = run.missing(sc.input_sources) & ~miss_when & ~not_when
@@ -192,15 +207,15 @@ def _scale(run: Run, sc: Any) -> tuple[Array, list[Any]]:
     # the highest threshold reached wins; on a tie the first band (as Python's max)
     for _, j in sorted(thresholds, key=lambda t: (t[0], -t[1])):
         hit = rated & run.holds(sc.bands[j].reached_id)
-        level[hit] = jsonable(sc.bands[j].value)
+        level[hit] = j + 1
         reached_any |= hit
     code[rated & reached_any] = PASS
     code[rated & ~reached_any] = FAIL if scale.binding else ADVISORY
     level[rated & ~reached_any] = below
-    return code, level.tolist()
+    return code, Coded(level, values)
 
 
-def _deadline(run: Run, d: Any) -> tuple[Array, list[Any]]:
+def _deadline(run: Run, d: Any) -> tuple[Array, Coded]:
     """A deadline, assessed once per distinct evidence (the row path's own function)."""
     dl, n = d.deadline, run.n
     code = np.full(n, NA, dtype=np.int8)
@@ -213,17 +228,8 @@ def _deadline(run: Run, d: Any) -> tuple[Array, list[Any]]:
         codes = np.full(n, -1, dtype=np.int64)
         use = active & col.known
         ft = fact_catalogue("community").get(d.fact_paths[0])
-        if ft is not None and ft.kind == "date_list":  # only the lists of rows it applies to
-            index: dict[Any, int] = {}
-            distinct = []
-            values = col.values
-            for i in np.flatnonzero(use).tolist():
-                key = tuple(values[i])
-                c = index.get(key)
-                if c is None:
-                    c = index[key] = len(distinct)
-                    distinct.append(values[i])
-                codes[i] = c
+        if ft is not None and ft.kind == "date_list":
+            codes, distinct = _date_lists(run, dl, col, use)
         else:  # a year
             uniq, inverse = np.unique(col.values[use], return_inverse=True)
             codes[use] = inverse.reshape(-1)
@@ -241,9 +247,22 @@ def _deadline(run: Run, d: Any) -> tuple[Array, list[Any]]:
         decided.append((int(CODE[outcome]), jsonable(a.next_due)))
     by_code = np.array([c for c, _ in decided], dtype=np.int8)
     code[active] = by_code[codes[active]]
-    due_of = [due for _, due in decided]
-    nxt = [due_of[c] if a else None for c, a in zip(codes.tolist(), active.tolist(), strict=True)]
+    evidence = np.where(codes < 0, len(decided) - 1, codes)  # not known: the last
+    nxt = Coded(np.where(active, evidence, -1), [due for _, due in decided])
     return code, nxt
+
+
+def _date_lists(run: Run, dl: Any, col: Vec, use: Array) -> tuple[Array, list[Any]]:
+    """Each row's evidence code (-1: not used) and a list of dates for each code: one per
+    distinct answer of a monthly deadline (:mod:`.dates`), else one per distinct list."""
+    if dl.kind == "monthly":
+        found = monthly_keys(dl, run.as_of, col)
+        if found is not None:
+            per_row, rep = found
+            _, lists = col.groups()
+            return np.where(use, per_row, -1), [lists[i] for i in rep.tolist()]
+    codes, lists = col.groups()
+    return np.where(use, codes, -1), list(lists)
 
 
 def _verdicts(
@@ -256,11 +275,18 @@ def _verdicts(
     """``results.verdict_of`` over columns (a rule binding everywhere, nowhere or by row)."""
     blocking, unknown = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     any_bound, any_other = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    everywhere = [code for rid, code in outcomes.items() if binding[rid] is True]
+    if everywhere:  # rules binding on every row: one stack, reduced at once
+        stack = np.vstack(everywhere)
+        blocking |= BLOCKING[stack].any(axis=0)
+        unknown |= (stack == UNKNOWN).any(axis=0)
+        any_bound[:] = True
+        any_other |= (stack != NA).any(axis=0)
     for rid, code in outcomes.items():
         b = binding[rid]
-        if b is False:
+        if b is False or b is True:
             continue
-        mask = np.ones(n, dtype=bool) if b is True else np.asarray(b, dtype=bool)
+        mask = np.asarray(b, dtype=bool)
         blocking |= BLOCKING[code] & mask
         unknown |= (code == UNKNOWN) & mask
         any_bound |= mask

@@ -102,9 +102,12 @@ def _parquet_batches(path: Path) -> Iterator[tuple[Any, int]]:
         raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
     check_columns(list(pf.schema_arrow.names), str(path))
     first = 1
-    for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-        yield batch, first
-        first += batch.num_rows
+    # one row group at a time: a reader over the whole file keeps buffers of the row groups
+    # it has read, so its memory grew with the number of rows
+    for group in range(pf.num_row_groups):
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+            yield batch, first
+            first += batch.num_rows
 
 
 @attrs.frozen(eq=False)
@@ -196,5 +199,6 @@ def _batch_rows(
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)
     whole = concat_results(pa, tables)
-    interleaved = (np.arange(m)[:, None] + np.arange(len(tables)) * m).ravel()
+    # row k of pack p is at k + p * m: each subject's packs together, in the order given
+    interleaved = (np.arange(m)[:, None] + m * np.arange(len(tables))[None, :]).reshape(-1)
     return BatchResult(whole.take(pa.array(interleaved, pa.int64())), counts, m)

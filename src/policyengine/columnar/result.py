@@ -14,7 +14,7 @@ from policyengine.columnar.vector import Array, Vec
 from policyengine.pack import Pack
 from policyengine.results import jsonable
 
-__all__ = ["OUTCOMES", "VERDICTS", "ColumnarResult", "Encoded"]
+__all__ = ["OUTCOMES", "VERDICTS", "Coded", "ColumnarResult", "Encoded", "Output"]
 
 OUTCOMES = ("pass", "fail", "unknown", "not_applicable", "advisory", "due", "overdue", "met_late")
 VERDICTS = ("pass", "fail", "incomplete", "not_applicable")
@@ -35,6 +35,32 @@ class Encoded:
 
 
 @attrs.frozen(eq=False)
+class Coded:
+    """An output column of few distinct values: row ``i`` holds ``distinct[codes[i]]``
+    (null where the code is -1). Tables, bands, dates and the programme year repeat a lot:
+    each distinct value is converted once, the rows are one array of codes."""
+
+    codes: Array
+    distinct: Sequence[Any]
+    """JSON-ready values (as ``Result.outputs`` holds them)."""
+
+    def values(self) -> list[Any]:
+        """One value per row."""
+        table = [*self.distinct, None]  # code -1: the last
+        return [table[c] for c in self.codes.tolist()]
+
+    def used(self) -> list[Any]:
+        """The distinct values some row holds."""
+        seen = np.zeros(len(self.distinct) + 1, dtype=bool)
+        seen[self.codes] = True
+        return [v for v, s in zip(self.distinct, seen[:-1].tolist(), strict=True) if s]
+
+
+Output = Vec | list[Any] | Encoded | Coded
+"""An output column: numbers and booleans, JSON values, JSON cells or codes of values."""
+
+
+@attrs.frozen(eq=False)
 class ColumnarResult:
     """One pack over ``n`` communities: verdicts, outcomes by rule, outputs by key."""
 
@@ -45,8 +71,8 @@ class ColumnarResult:
     """Codes into :data:`VERDICTS`."""
     outcomes: dict[str, Array]
     """Rule id → codes into :data:`OUTCOMES`, in the row path's finding order."""
-    outputs: dict[str, Vec | list[Any] | Encoded]
-    """Output key → a column, one JSON-ready value per community, or encoded cells."""
+    outputs: dict[str, Output]
+    """Output key → a column, one JSON-ready value per community, encoded cells or codes."""
     absent: dict[str, Array] = attrs.field(factory=dict)
     """Rule id → where the row path gives no such finding (the ``pilot`` finding where the
     pack does not apply): no ``rules.<id>`` cell there."""
@@ -58,6 +84,8 @@ class ColumnarResult:
             return col
         if isinstance(col, Encoded):
             return [None if c is None else json.loads(c) for c in col.texts()]
+        if isinstance(col, Coded):
+            return col.values()
         known = col.known.tolist()
         return [jsonable(x) if k else None for x, k in zip(col.values.tolist(), known, strict=True)]
 
@@ -108,7 +136,8 @@ class ColumnarResult:
         n = len(self.ids)
         fixed = (self.pack.id, self.pack.version, self.pack.digest, self.as_of.isoformat())
         names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
-        arrays = [pa.array(list(self.ids), pa.string())]
+        ids = self.ids
+        arrays = [ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())]
         arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
         verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
         arrays.append(pa.DictionaryArray.from_arrays(pa.array(self.verdicts), verdicts))
@@ -119,9 +148,16 @@ class ColumnarResult:
                 continue
             if isinstance(col, Encoded):
                 cells = col.cells
-                arrays.append(
-                    cells if not isinstance(cells, list) else pa.array(cells, pa.string())
-                )
+                if isinstance(cells, list):
+                    cells = pa.array(cells, pa.string())
+                elif isinstance(cells, pa.DictionaryArray):
+                    # written once per distinct value; plain text in the table (tables of
+                    # several batches and packs are concatenated, their dictionaries differ)
+                    cells = cells.dictionary_decode()
+                arrays.append(cells)
+                continue
+            if isinstance(col, Coded):
+                arrays.append(_coded_array(pa, col))
                 continue
             values = col if isinstance(col, list) else self.output_values(key)
             kinds = set(map(type, values))
@@ -136,3 +172,21 @@ class ColumnarResult:
             indices = pa.array(codes, mask=mask) if mask is not None else pa.array(codes)
             arrays.append(pa.DictionaryArray.from_arrays(indices, outcomes))
         return pa.Table.from_arrays(arrays, names=names)
+
+
+def _coded_array(pa: Any, col: Coded) -> Any:
+    """A coded output as an Arrow column: the distinct values converted once, then taken
+    by code."""
+    from policyengine.sinks import cell, column_type
+
+    distinct = list(col.distinct)
+    kinds = set(map(type, col.used()))
+    if not kinds <= {int, str, bool, type(None)}:  # floats, lists, tables: as cells
+        distinct = [cell(v) for v in distinct]
+        kinds = {type(v) for v in (cell(v) for v in col.used())}
+    kind, convert = column_type(pa, kinds)
+    if kind == pa.null():
+        return pa.nulls(len(col.codes))
+    codes = np.asarray(col.codes)
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    return pa.array([convert(v) for v in distinct], kind).take(indices)

@@ -51,17 +51,38 @@ class Vec:
     values: Array
     known: Array
     _groups: tuple[Array, list[Any]] | None = None
+    _flat: tuple[Array, Array] | None = None
 
     def set_groups(self, codes: Array, distinct: list[Any]) -> None:
         """Give the distinct values and each row's code, when the reader knows them."""
         self._groups = (codes, distinct)
+        self._flat = None
 
     def take(self, rows: Array) -> Vec:
         """The column of the given rows (distinct values kept)."""
         out = Vec(self.values[rows], self.known[rows])
         if self._groups is not None:
             out.set_groups(self._groups[0][rows], self._groups[1])
+            out._flat = self._flat
         return out
+
+    def flat(self) -> tuple[Array, Array]:
+        """The dates of a column of date lists, flat: ``(owner, days)``, each date's distinct
+        list (its index in :meth:`groups`' values) and its proleptic ordinal. Readers call
+        it once (a pass over the distinct lists); array kernels then read dates as numbers."""
+        if self._flat is None:
+            _, distinct = self.groups()
+            lengths = np.fromiter(
+                (0 if v is None else len(v) for v in distinct), dtype=np.int64, count=len(distinct)
+            )
+            days = np.fromiter(
+                (d.toordinal() for v in distinct if v is not None for d in v),
+                dtype=np.int64,
+                count=int(lengths.sum()),
+            )
+            owner = np.repeat(np.arange(len(distinct), dtype=np.int64), lengths)
+            self._flat = (owner, days)
+        return self._flat
 
     def groups(self) -> tuple[Array, list[Any]]:
         """``(codes, distinct values)`` of an object column: ``values[i] == distinct[codes[i]]``
@@ -192,6 +213,9 @@ def _value(
 
 
 def _compare(op: str, a: Array, b: Array, known: Array) -> Array:
+    if (a.dtype == object or b.dtype == object) and op in ("==", "!="):
+        same = np.asarray(np.equal(a, b, dtype=bool), dtype=bool)  # Python's == per element
+        return same if op == "==" else ~same
     if a.dtype == object or b.dtype == object:
         out = np.zeros(len(known), dtype=bool)
         idx = np.flatnonzero(known)
