@@ -24,8 +24,11 @@ from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
 from policyengine.plugins import PackRegistry
 from policyengine.results import Result
+from policyengine.table_includes import included_table
 
 __all__ = ["check_facts", "evaluate", "evaluate_all", "installed_packs", "load_facts"]
+
+assert included_table is not None  # ``documents`` reads included tables with it (on import)
 
 _registry: PackRegistry | None = None
 

@@ -164,12 +164,23 @@ def evaluate_rows(
             cols = FactColumns.from_subjects(communities, plan_for(pack).read_paths)
             per_pack.append(evaluate_columns(pack, cols, date).rows())
         else:
-            per_pack.append([row for s in subjects for row in flat_rows(_evaluate(s, pack, date))])
+            per_pack.append([row for s in subjects for row in _rows(s, pack, date, columnar)])
     if len(per_pack) == 1:
         return per_pack[0]
     if all(len(rows) == len(subjects) for rows in per_pack):
         return [rows[i] for i in range(len(subjects)) for rows in per_pack]
     return [row for rows in per_pack for row in rows]  # jurisdictions: several rows each
+
+
+def _rows(
+    subject: Community | Jurisdiction, pack: Pack, as_of: dt.date, columnar: bool
+) -> list[dict[str, Any]]:
+    """One subject's table rows; a jurisdiction's communities and aggregates on columns."""
+    if columnar and isinstance(subject, Jurisdiction):
+        from policyengine.columnar.jurisdiction import rows_of_jurisdiction
+
+        return rows_of_jurisdiction(subject, pack, as_of)
+    return list(flat_rows(_evaluate(subject, pack, as_of)))
 
 
 def evaluate_table(

@@ -13,7 +13,7 @@ import stat
 import tomllib
 import typing
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "load_document",
     "parse_document",
     "read_stdin",
+    "read_tables_with",
     "structure_community",
     "structure_subject",
     "validated",
@@ -85,7 +86,11 @@ _JURISDICTION_KEYS = frozenset({"jurisdiction", "communities", "jurisdictions"})
 
 
 def _structure_jurisdiction(
-    data: Mapping[str, Any], prefix: str, base: Path | None, problems: list[FactProblem]
+    data: Mapping[str, Any],
+    prefix: str,
+    base: Path | None,
+    problems: list[FactProblem],
+    positions: dict[int, str],
 ) -> Jurisdiction | None:
     namespaces = pack_facts.known_namespaces("jurisdiction")
     own: dict[str, Any] = {}
@@ -104,11 +109,22 @@ def _structure_jurisdiction(
     except FactsError as exc:
         problems.extend(exc.problems)
     communities: list[Community] = []
-    for position, entry in _community_entries(data.get("communities", []), prefix, base, problems):
-        try:
-            communities.append(structure_community(entry, position))
+    for position, entry, found in _community_entries(
+        data.get("communities", []), prefix, base, problems
+    ):
+        if found:  # cells of a table row that are not of their fact's type
+            problems.extend(found)
+            continue
+        try:  # a table row the columnar screen vouched for comes typed and checked
+            community = (
+                entry if isinstance(entry, Community) else structure_community(entry, position)
+            )
         except FactsError as exc:
             problems.extend(exc.problems)
+            continue
+        communities.append(community)
+        if position.endswith(": "):  # from an included file: name it, not its index
+            positions[id(community)] = position
     children: list[Jurisdiction] = []
     raw_children = data.get("jurisdictions", [])
     if not isinstance(raw_children, list):
@@ -118,7 +134,9 @@ def _structure_jurisdiction(
         if not isinstance(child, Mapping):
             problems.append(FactProblem(f"{prefix}jurisdictions[{i}]", "is not a table"))
             continue
-        sub = _structure_jurisdiction(child, f"{prefix}jurisdictions[{i}].", base, problems)
+        sub = _structure_jurisdiction(
+            child, f"{prefix}jurisdictions[{i}].", base, problems, positions
+        )
         if sub is not None:
             children.append(sub)
     if info is None:
@@ -126,10 +144,31 @@ def _structure_jurisdiction(
     return Jurisdiction(info, tuple(communities), tuple(children), pack_facts=own)
 
 
+TableReader = Callable[
+    [Path, bytes, str, list[FactProblem]], Iterator[tuple[str, Any, list[FactProblem]]] | None
+]
+"""Reads an included file as a table of communities (None: the file is not a table)."""
+
+
+def _no_tables(file: Path, data: bytes, where: str, problems: list[FactProblem]) -> None:
+    return None
+
+
+_TABLE_READER: list[TableReader] = [_no_tables]
+
+
+def read_tables_with(reader: TableReader) -> None:
+    """Read included tables with ``reader`` (:mod:`policyengine.table_includes` registers
+    itself when imported, as the API does: this module stays below the table readers)."""
+    _TABLE_READER[0] = reader
+
+
 def _community_entries(
     raw: Any, prefix: str, base: Path | None, problems: list[FactProblem]
-) -> Iterator[tuple[str, Any]]:
-    """``(path prefix, community dict)`` for inline communities and ``include`` globs."""
+) -> Iterator[tuple[str, Any, list[FactProblem]]]:
+    """``(path prefix, community dict, problems of its cells)`` for inline communities and
+    ``include`` globs: a matched document is one community, a matched table
+    (:mod:`policyengine.table_includes`) one community a row."""
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list):
@@ -142,25 +181,38 @@ def _community_entries(
             for file, data in included(
                 entry["include"], where + ".include", base, budget, problems
             ):
+                rows = _TABLE_READER[0](file, data, where + ".include", problems)
+                if rows is not None:
+                    yield from rows
+                    continue
                 try:
-                    yield f"{file}: ", parse_document(file, data)
+                    yield f"{file}: ", parse_document(file, data), []
                 except DocumentError as exc:
                     problems.append(FactProblem(where + ".include", str(exc)))
         else:
-            yield f"{where}.", entry
+            yield f"{where}.", entry, []
 
 
-def _duplicate_ids(subject: Jurisdiction, problems: list[FactProblem]) -> None:
-    """A community or jurisdiction id given twice would be counted twice: an error."""
+def _duplicate_ids(
+    subject: Jurisdiction, problems: list[FactProblem], positions: dict[int, str]
+) -> None:
+    """A community or jurisdiction id given twice would be counted twice: an error.
+
+    ``positions``: where communities from an included file or table row came from
+    (``FILE, row N: ``, by ``id()``), named instead of their index.
+    """
     seen: dict[str, str] = {}
+
+    def _where(c: Community, prefix: str, i: int) -> str:
+        found = positions.get(id(c))
+        if found is not None:
+            return f"{found}community.id"
+        return f"{prefix}communities[{i}].community.id"
 
     def visit(j: Jurisdiction, prefix: str) -> None:
         for kind, key, item_id in (
             ("jurisdiction", prefix + "jurisdiction.id", j.id),
-            *(
-                ("community", f"{prefix}communities[{i}].community.id", c.id)
-                for i, c in enumerate(j.communities)
-            ),
+            *(("community", _where(c, prefix, i), c.id) for i, c in enumerate(j.communities)),
         ):
             label = f"{kind} {item_id}"
             if label in seen:
@@ -260,9 +312,10 @@ def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisd
 def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction:
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
-        subject = _structure_jurisdiction(data, "", base, problems)
+        positions: dict[int, str] = {}
+        subject = _structure_jurisdiction(data, "", base, problems, positions)
         if subject is not None:
-            _duplicate_ids(subject, problems)
+            _duplicate_ids(subject, problems, positions)
         if problems or subject is None:
             raise FactsError(problems)
         return subject

@@ -31,7 +31,7 @@ from policyengine.pack import Aggregate, Pack
 from policyengine.plan import plan_for
 from policyengine.results import Finding, Result, Verdict, verdict_of
 
-__all__ = ["evaluate_jurisdiction"]
+__all__ = ["evaluate_jurisdiction", "judge", "placed", "scope_of"]
 
 
 _LEVEL_OF_DEPTH = ("province", "city", "district", "street")
@@ -65,7 +65,7 @@ def _above(j: Jurisdiction) -> tuple[tuple[str | None, str | None], ...]:
     return ()
 
 
-def _placed(community: Community, chain: tuple[tuple[str | None, str | None], ...]) -> Community:
+def placed(community: Community, chain: tuple[tuple[str | None, str | None], ...]) -> Community:
     """A community listed in a jurisdiction document without its own place lies in that
     jurisdiction: ``community.jurisdiction`` is taken from the names of the documents it is
     nested in (widest first)."""
@@ -77,7 +77,7 @@ def _placed(community: Community, chain: tuple[tuple[str | None, str | None], ..
     return attrs.evolve(community, community=attrs.evolve(community.community, jurisdiction=names))
 
 
-def _scope_check(
+def scope_of(
     pack: Pack, j: Jurisdiction, above: tuple[tuple[str | None, str | None], ...] | None
 ) -> scope.ScopeCheck | None:
     if pack.info.scope is None:
@@ -173,10 +173,10 @@ def evaluate_jurisdiction(
     """
     as_of = as_of or dt.date.today()
     _conditions(pack)  # a bad aggregate condition fails before any community is evaluated
-    where = _scope_check(pack, jurisdiction, within)
+    where = scope_of(pack, jurisdiction, within)
     here = (*(within or ()), (jurisdiction.name, jurisdiction.jurisdiction.level))
     communities = tuple(
-        evaluate_community(_placed(c, here), pack, as_of=as_of, parameters=parameters)
+        evaluate_community(placed(c, here), pack, as_of=as_of, parameters=parameters)
         for c in jurisdiction.communities
     )
     children = tuple(
@@ -200,10 +200,47 @@ def evaluate_jurisdiction(
     )
     pairs = list(_subtree(jurisdiction, partial))
     params = plan_for(pack, "jurisdiction").parameters_at(as_of, parameters)
-    aggregates: dict[str, float | int | None] = {}
-    details: dict[str, dict[str, Any]] = {}
-    for agg in pack.aggregates:
-        aggregates[agg.path], details[agg.path] = _aggregate(pack, agg, pairs, params)
+    details = {agg.path: _aggregate(pack, agg, pairs, params)[1] for agg in pack.aggregates}
+    counts = {
+        "total": len(pairs),
+        **{
+            v: sum(1 for _, r in pairs if r.verdict == v)
+            for v in ("pass", "fail", "incomplete", "not_applicable")
+        },
+    }
+    return judge(
+        jurisdiction,
+        pack,
+        as_of,
+        parameters,
+        where,
+        details,
+        counts,
+        communities=communities,
+        children=children,
+    )
+
+
+def judge(
+    jurisdiction: Jurisdiction,
+    pack: Pack,
+    as_of: dt.date,
+    parameters: Mapping[str, Any] | None,
+    where: scope.ScopeCheck | None,
+    details: Mapping[str, Mapping[str, Any]],
+    counts: Mapping[str, int],
+    *,
+    communities: tuple[Result, ...] = (),
+    children: tuple[Result, ...] = (),
+) -> Result:
+    """The jurisdiction's own result from its aggregates over its subtree's communities.
+
+    ``details``: per aggregate path, ``value``, ``met``, ``known``, ``unknown`` and
+    ``not_applicable`` (however they were counted: per result, or on columns);
+    ``counts``: the output ``communities`` (total and count per verdict).
+    """
+    aggregates: dict[str, float | int | None] = {p: d["value"] for p, d in details.items()}
+    details = {p: dict(d) for p, d in details.items()}
     findings, outputs = evaluate_jurisdiction_rules(
         jurisdiction, pack, as_of, parameters, aggregates, details, where
     )
@@ -234,13 +271,7 @@ def evaluate_jurisdiction(
     for agg in pack.aggregates:
         if agg.result_output:
             outputs[agg.result_output] = aggregates[agg.path]
-    outputs["communities"] = {
-        "total": len(pairs),
-        **{
-            v: sum(1 for _, r in pairs if r.verdict == v)
-            for v in ("pass", "fail", "incomplete", "not_applicable")
-        },
-    }
+    outputs["communities"] = dict(counts)
     applicable: bool | None = pack.in_force(as_of, parameters)
     if applicable and where is not None:
         applicable = where.inside

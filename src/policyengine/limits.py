@@ -12,6 +12,7 @@ __all__ = [
     "MAX_EXACT_INT",
     "MAX_INCLUDE_BYTES",
     "MAX_INCLUDE_FILES",
+    "MAX_INCLUDE_ROWS",
     "MAX_NESTING",
     "MAX_TEXT_BYTES",
 ]
@@ -30,6 +31,10 @@ MAX_INCLUDE_FILES = 10_000
 
 MAX_INCLUDE_BYTES = 64 * 2**20
 """Most bytes all the files one jurisdiction document includes may hold together."""
+
+MAX_INCLUDE_ROWS = 1_000_000
+"""Most rows (communities) one included table may hold (a compressed Parquet file can hold
+many more rows than its bytes suggest)."""
 
 MAX_CONDITION_DEPTH = 64
 """Deepest nesting of a pack expression (parentheses, ``not``, terms of a sum)."""

@@ -260,6 +260,12 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                     continue
                 if chunk:
                     flush()
+                if tabular:  # a jurisdiction: its communities and aggregates on columns
+                    for pack in packs:
+                        rows = evaluate_rows([subject], [pack], dates)
+                        counts[pack.id][rows[0]["verdict"]] += 1  # its own verdict
+                        sink.write_rows(rows)  # type: ignore[attr-defined]
+                    continue
                 for pack in packs:
                     result = api.evaluate(
                         subject, pack, as_of=dates[pack.id], decision_log=log, lang=options.lang

@@ -1,0 +1,225 @@
+"""A jurisdiction's ``include`` of a table: one community a row, read from bytes already read.
+
+``communities = [{include = "communities.parquet"}]`` (facts.md "Jurisdiction document",
+``include = ["glob", …]``) names community documents *or* tables: a matched file ending in
+``.csv``, ``.xlsx``, ``.parquet`` or ``.jsonl`` is read as a table exactly as
+``policyengine evaluate`` reads one (facts.md "Tables": one column a fact path, an empty
+cell a missing fact). The bytes come from :func:`policyengine.includes.included`, so the
+confinement of includes applies unchanged (the document's folder, links, the byte budget),
+and the file is never opened again by name. A problem names the table file, the row (as a
+spreadsheet shows it: the header is row 1) and the field path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from policyengine.documents import read_tables_with
+from policyengine.exceptions import FactProblem, InputError
+from policyengine.limits import MAX_INCLUDE_ROWS
+from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_document
+
+__all__ = ["included_table", "is_table", "table_rows"]
+
+Row = tuple[str, Any, list[FactProblem]]
+"""``(prefix of field paths, community document or typed community, problems of its
+cells)``: rows the columnar screen vouches for come typed (:mod:`policyengine.columnar.
+communities`), the others as documents for the converter."""
+
+
+def is_table(file: Path) -> bool:
+    """Whether an included file is read as a table (by its suffix)."""
+    return file.suffix.lower() in TABLE_SUFFIXES
+
+
+class _TableError(Exception):
+    """The table as a whole cannot be read (its header, its format)."""
+
+
+def table_rows(file: Path, data: bytes, where: str, problems: list[FactProblem]) -> Iterator[Row]:
+    """The rows of an included table as community documents, each with its position.
+
+    A problem with the whole table (not a table, a column that is not a fact path, no row,
+    too many rows) is added to ``problems`` under ``where`` (the include's path).
+    """
+    suffix = file.suffix.lower()
+    reader = {".csv": _csv, ".jsonl": _jsonl, ".parquet": _parquet, ".xlsx": _xlsx}[suffix]
+    count = 0
+    try:
+        for row in reader(file, data):
+            count += 1
+            if count > MAX_INCLUDE_ROWS:
+                problems.append(
+                    FactProblem(where, f"{file}: holds more than {MAX_INCLUDE_ROWS:,} rows")
+                )
+                return
+            yield row
+    except _TableError as exc:
+        problems.append(FactProblem(where, f"{file}: {exc}"))
+        return
+    except InputError as exc:  # a bad column, or the [batch] extra missing
+        problems.append(FactProblem(where, str(exc)))
+        return
+    if count == 0:
+        problems.append(
+            FactProblem(where, f"{file}: the table holds no community (no row below its header)")
+        )
+
+
+def _row(file: Path, label: str, cells: dict[str, Any]) -> Row:
+    prefix = f"{file}, {label}: "
+    doc, found = row_document(cells)
+    return prefix, doc, [FactProblem(f"{prefix}{p.path}", p.message) for p in found]
+
+
+def _text(file: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _TableError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _csv(file: Path, data: bytes) -> Iterator[Row]:
+    reader = csv.reader(io.StringIO(_text(file, data), newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _TableError(f"not valid CSV: {exc}") from None
+    if header is None:
+        return
+    columns = [c.strip() for c in header]
+    check_columns(columns, str(file))
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _TableError(f"row {line + 1}: not valid CSV: {exc}") from None
+        line += 1
+        if any(cells):
+            lines.append(line)
+            rows.append(cells)
+    built = _built(columns, rows)
+    for j, (number, cells) in enumerate(zip(lines, rows, strict=True)):
+        prefix = f"{file}, row {number}: "
+        if len(cells) != len(columns):
+            problem = FactProblem(
+                prefix.removesuffix(": "),
+                f"has {len(cells)} cells where the header has {len(columns)} columns",
+            )
+            yield prefix, {}, [problem]
+        elif built is not None and built[j] is not None:
+            yield prefix, built[j], []
+        else:
+            yield _row(file, f"row {number}", dict(zip(columns, cells, strict=True)))
+
+
+def _built(columns: list[str], rows: list[list[str]]) -> list[Any] | None:
+    """Typed communities of the rows the columnar screen vouches for (None: by the book)."""
+    try:
+        from policyengine.columnar.communities import communities_of
+    except ImportError:  # without the [batch] extra: every row by the book
+        return None
+    pa = require("pyarrow", "including a CSV table")
+    width = len(columns)
+    good = [r if len(r) == width else [""] * width for r in rows]
+    batch = pa.RecordBatch.from_pydict(
+        {c: pa.array([r[k] for r in good], pa.string()) for k, c in enumerate(columns)}
+    )
+    out: list[Any] = communities_of(batch)
+    return out
+
+
+def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
+    for number, line in enumerate(_text(file, data).splitlines(), start=1):
+        if not line.strip():
+            continue
+        prefix = f"{file}, line {number}: "
+        try:
+            doc = json.loads(line, parse_constant=_reject_constant)
+        except ValueError as exc:
+            yield prefix, {}, [FactProblem(prefix.removesuffix(": "), f"not valid JSON: {exc}")]
+            continue
+        yield prefix, doc, []
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _parquet(file: Path, data: bytes) -> Iterator[Row]:
+    pa = require("pyarrow", "including a Parquet table")
+    pq = require("pyarrow.parquet", "including a Parquet table")
+    try:
+        pf = pq.ParquetFile(pa.BufferReader(data))
+        batches = pf.iter_batches(batch_size=4096)
+        columns = list(pf.schema_arrow.names)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
+        raise _TableError(f"not a Parquet file: {exc}") from None
+    check_columns(columns, str(file))
+    try:
+        from policyengine.columnar.communities import communities_of
+    except ImportError:  # numpy missing: every row by the book
+        communities_of = None  # type: ignore[assignment]
+    number = 0
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged row group
+            raise _TableError(f"not a Parquet file: {exc}") from None
+        if batch is None:
+            return
+        built = communities_of(batch) if communities_of is not None else [None] * batch.num_rows
+        for j, community in enumerate(built):
+            number += 1
+            if community is not None:
+                yield f"{file}, row {number}: ", community, []
+            else:
+                yield _row(file, f"row {number}", batch.slice(j, 1).to_pylist()[0])
+
+
+def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
+    openpyxl = require("openpyxl", "including an Excel table (.xlsx)")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _TableError(f"not an Excel workbook: {exc}") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return
+        columns = ["" if c is None else str(c).strip() for c in header]
+        while columns and columns[-1] == "":
+            columns.pop()
+        check_columns(columns, str(file))
+        for number, cells in enumerate(rows, start=2):
+            values = list(cells[: len(columns)])
+            if all(v is None or v == "" for v in values):
+                continue
+            values += [None] * (len(columns) - len(values))
+            yield _row(file, f"row {number}", dict(zip(columns, values, strict=True)))
+    finally:
+        book.close()
+
+
+def included_table(
+    file: Path, data: bytes, where: str, problems: list[FactProblem]
+) -> Iterator[Row] | None:
+    """The rows of an included file that is a table; None for a community document."""
+    return table_rows(file, data, where, problems) if is_table(file) else None
+
+
+read_tables_with(included_table)
