@@ -28,7 +28,9 @@ End to end, through the command line (wall time and peak RSS of the child proces
   national  ``policyengine evaluate DATA.parquet --pack all --format parquet`` on
             --national rows (every pack; `--national 0` skips it)
 
-This is a plain script, not a test. Figures go to docs/performance.md.
+This is a plain script, not a test. Figures go to docs/performance.md. For the command
+line side by side with another installation (wall, CPU, peak RSS, ratios), see
+``bench_cli.py``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from policyengine.engine import compile_pack, evaluate_community
 from policyengine.exceptions import FactsError
 from policyengine.facts import fact_catalogue
 from policyengine.pack import Pack, load_pack
+from policyengine.programme import programme_start
 from policyengine.scope import DEPTH
 from policyengine.sinks import flat_rows
 
@@ -113,6 +114,10 @@ def _dates(pack: Pack) -> list[dt.date]:
         named += [ph.start, ph.end]
     for dl in pack.deadlines:
         named += [d for d in (dl.due, dl.start, dl.end) if d]
+    programme = pack.info.programme
+    start = programme_start(programme, pack.parameters)
+    if programme is not None and start is not None:  # each programme year and two after it
+        named += [dt.date(start + k, 1, 1) for k in range(programme.years + 3)]
     out = {d + dt.timedelta(days=k) for d in named for k in (-1, 0, 1, 40)}
     return sorted(out)
 
@@ -251,3 +256,20 @@ def test_rounding_equals_python_round(xs):
 
     values = np.array(xs, dtype=np.float64)
     assert [round(x, 9) for x in values.tolist()] == _round9(values, True).tolist()
+
+
+@pytest.mark.parametrize("year", range(2007, 2014))
+def test_programme_years_and_after_equal_row_path(year):
+    """Chifeng's standard stays at year 3 after the three-year programme (its notes): the
+    summary ``meets_basic_standard`` (when programme.year >= 1) is decided after the
+    programme on columns exactly as on the row path, and program_year is null there."""
+    pack = next(p for p in packs() if p.id == "chifeng-annual-targets")
+    doc = api.load_facts(FIXTURES.parents[2] / "examples" / "chifeng-annual-targets-community.toml")
+    as_of = dt.date(year, 12, 31)
+    expected = next(flat_rows(evaluate_community(doc, pack, as_of)))
+    cols = columnar.FactColumns.from_subjects([doc], compile_pack(pack).read_paths)
+    actual = columnar.evaluate_columns(pack, cols, as_of).rows()[0]
+    assert _typed(expected) == _typed(actual)
+    if year >= 2011:  # after the programme (start year 2008 by default)
+        assert actual["outputs.program_year"] is None
+        assert actual["outputs.meets_basic_standard"] is not None

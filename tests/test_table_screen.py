@@ -29,9 +29,11 @@ pytest.importorskip("numpy")
 SUM_SCALE = str(Path(__file__).resolve().parent / "fixtures" / "packs" / "sum-scale")
 
 NUMBER = ["", " ", "650", "649.5", "-1", "701", "1e2", "+5", " 300 ", "٣", "abc", "nan", "0",
-          "700", "300.25", "1_000", "0.1", "inf"]
-INT = ["", "0", "5", "6", "3.0", "-0", "+2", " 4 ", "x", "٣"]
-BOOL = ["", "true", "false", "TRUE", "False", "yes", "1", " true "]
+          "700", "300.25", "1_000", "0.1", "inf", "1e400", "12345678901234567890", "00650",
+          ".5", "650.", "-0.0", "1E2", "Infinity", "NaN", "650.0000000000000001"]
+INT = ["", "0", "5", "6", "3.0", "-0", "+2", " 4 ", "x", "٣", "9007199254740993", "+0", "005",
+       "1e0", "-"]
+BOOL = ["", "true", "false", "TRUE", "False", "yes", "1", " true ", "\u3000true", "tRuE", "\t"]
 LIST = ["", "[]", '["leadership"]', '["leadership", "leadership"]', '["x"]', "[1]", "x",
         '{"a": 1}', ' [] ']
 KIND = ["", "urban", "rural", "Urban", "other", " urban"]
@@ -132,6 +134,33 @@ def test_typed_parquet_columns_equal_reading_row_by_row(tmp_path, rows):
     code_cols, out_cols, err_cols = run(*common, "--format", "csv")
     assert problems(err_rows) == problems(err_cols)
     assert code_rows == code_cols
+    expected = {r["subject"]["id"]: r["verdict"] for r in map(json.loads, out_rows.splitlines())}
+    actual = {r["subject_id"]: r["verdict"] for r in csv.DictReader(io.StringIO(out_cols))}
+    assert expected == actual
+
+
+@pytest.mark.parametrize(("column", "cells"), [
+    ("happiness.previous_stars", ["", "2", "9007199254740993", "-0", "005"]),
+    ("happiness.objective_score", ["650", "", "1e400", "nan", "12345678901234567890", ".5"]),
+    ("facilities.kindergarten", ["true", "\u3000false", "tRuE", "yes", ""]),
+])
+def test_columns_arrow_reads_whole_give_the_row_paths_values_and_problems(
+    tmp_path, column, cells
+):
+    """Every cell of the column in a form Arrow reads at once (so it is cast, not matched
+    by pattern): the values and the problems are still those of reading row by row."""
+    path = tmp_path / "t.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["community.id", column, "happiness.survey_score"])
+        for i, cell in enumerate(cells):
+            writer.writerow([f"c{i}", cell, "250"])
+    common = ("evaluate", str(path), "--pack", SUM_SCALE, "--as-of", "2014-12-31",
+              "--on-bad-record", "skip")
+    code_rows, out_rows, err_rows = run(*common, "--format", "jsonl")
+    code_cols, out_cols, err_cols = run(*common, "--format", "csv")
+    assert "internal error" not in err_cols
+    assert (code_rows, problems(err_rows)) == (code_cols, problems(err_cols))
     expected = {r["subject"]["id"]: r["verdict"] for r in map(json.loads, out_rows.splitlines())}
     actual = {r["subject_id"]: r["verdict"] for r in csv.DictReader(io.StringIO(out_cols))}
     assert expected == actual

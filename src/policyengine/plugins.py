@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+import re
 import sys
 import threading
 import weakref
@@ -28,19 +29,21 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import pluggy
 
 from policyengine import hookspecs
 from policyengine.contracts import Command, PackSource, Reporter
 from policyengine.exceptions import PackError, UnknownPackError
 from policyengine.hookguard import HookGuard
-from policyengine.pack import Pack, load_pack
+from policyengine.pack import Pack, find_pack_folder, load_pack
 
 __all__ = [
     "DEFAULT_PLUGINS",
     "PackRegistry",
     "PackSource",
     "by_name",
+    "declared_id",
     "make_plugin_manager",
     "pack_plugin_manager",
 ]
@@ -137,13 +140,52 @@ def _new_pack_plugin_manager(pack: Pack) -> pluggy.PluginManager:
     return pm
 
 
+_ID_LINE = re.compile(r"""\s*id\s*=\s*"([A-Za-z0-9._-]+)"\s*(?:#.*)?""")
+_TABLE_LINE = re.compile(r"\s*\[")
+
+
+def declared_id(folder: Path) -> str | None:
+    """The id a pack folder declares (``id = "…"`` in the ``[pack]`` table of its
+    ``pack.toml``), read without parsing the file; None when it cannot be read that way."""
+    try:
+        file = find_pack_folder(folder) / "pack.toml"
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError, PackError):
+        return None
+    in_pack = False
+    for line in text.splitlines():
+        if _TABLE_LINE.match(line):
+            if in_pack:
+                return None
+            in_pack = line.split("#", 1)[0].strip() == "[pack]"
+        elif in_pack and (m := _ID_LINE.fullmatch(line)):
+            return m.group(1)
+    return None
+
+
+@attrs.frozen
+class _Found:
+    """A pack folder some plugin registers, and the id it declares (None if unread)."""
+
+    folder: Path
+    plugin: str
+    id: str | None
+
+
 class PackRegistry:
-    """The packs installed in this environment, loaded once and looked up by id."""
+    """The packs installed in this environment, looked up by id.
+
+    Finding the packs reads only the id each ``pack.toml`` declares; a pack is parsed and
+    checked (:func:`load_pack`) when it is asked for, once. So evaluating one pack does not
+    parse the others, and a broken pack stops only the runs that use it.
+    """
 
     def __init__(self, plugin_manager: pluggy.PluginManager | None = None) -> None:
         self._pm = plugin_manager
+        self._found: list[_Found] | None = None
+        self._loaded: dict[Path, Pack] = {}
         self._packs: dict[str, Pack] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
@@ -153,33 +195,61 @@ class PackRegistry:
         return self._pm
 
     def packs(self) -> Mapping[str, Pack]:
-        """Every installed pack by id, in id order."""
+        """Every installed pack by id, in id order (every one is parsed)."""
         with self._lock:
             if self._packs is None:
-                self._packs = self._discover()
+                found: dict[str, tuple[Pack, str]] = {}
+                for entry in self._sources():
+                    pack = self._load(entry)
+                    if pack.id in found:
+                        raise _twice(pack.id, found[pack.id][1], entry.plugin)
+                    found[pack.id] = (pack, entry.plugin)
+                self._packs = {pid: found[pid][0] for pid in sorted(found)}
             return self._packs
 
-    def _discover(self) -> dict[str, Pack]:
-        found: dict[str, tuple[Pack, str]] = {}
-        pm = self.plugin_manager
-        for impl in pm.hook.register_packs.get_hookimpls():
-            plugin_name = pm.get_name(impl.plugin) or "?"
-            sources: Any = impl.function()
-            for source in sources or ():
-                folder = source.path() if isinstance(source, PackSource) else Path(str(source))
-                pack = load_pack(folder)
-                if pack.id in found:
-                    other = found[pack.id][1]
-                    raise PackError(
-                        f"two packs have the id {pack.id!r}: "
-                        f"from plugin {other!r} and {plugin_name!r}"
-                    )
-                found[pack.id] = (pack, plugin_name)
-        return {pid: found[pid][0] for pid in sorted(found)}
+    def _sources(self) -> list[_Found]:
+        """Every registered pack folder with its declared id (nothing parsed)."""
+        if self._found is None:
+            pm = self.plugin_manager
+            found = []
+            for impl in pm.hook.register_packs.get_hookimpls():
+                plugin_name = pm.get_name(impl.plugin) or "?"
+                sources: Any = impl.function()
+                for source in sources or ():
+                    folder = source.path() if isinstance(source, PackSource) else Path(str(source))
+                    found.append(_Found(folder, plugin_name, declared_id(folder)))
+            self._found = found
+        return self._found
+
+    def _load(self, entry: _Found) -> Pack:
+        pack = self._loaded.get(entry.folder)
+        if pack is None:
+            pack = self._loaded[entry.folder] = load_pack(entry.folder)
+        return pack
 
     def get(self, pack_id: str) -> Pack:
-        """The installed pack with that id, or :class:`UnknownPackError` listing the others."""
-        packs = self.packs()
+        """The installed pack with that id, or :class:`UnknownPackError` listing the others.
+
+        Only that pack is parsed, unless some pack's id cannot be read without parsing it.
+        """
+        with self._lock:
+            if self._packs is not None:
+                return self._known(self._packs, pack_id)
+            sources = self._sources()
+            if any(e.id is None for e in sources):
+                return self._known(self.packs(), pack_id)
+            named = [e for e in sources if e.id == pack_id]
+            if len(named) == 1:
+                pack = self._load(named[0])
+                if pack.id == pack_id:
+                    return pack
+            if named:  # two with that id, or not the id read: parse them all to tell
+                return self._known(self.packs(), pack_id)
+            known = ", ".join(sorted({e.id for e in sources if e.id is not None})) or "none"
+            raise UnknownPackError(f"unknown pack {pack_id!r}; installed packs: {known}")
+
+    @staticmethod
+    def _known(packs: Mapping[str, Pack], pack_id: str) -> Pack:
         if pack_id in packs:
             return packs[pack_id]
         known = ", ".join(packs) or "none"
@@ -195,3 +265,7 @@ class PackRegistry:
         if name == "all":
             return list(self.packs().values())
         return [self.get(name)]
+
+
+def _twice(pack_id: str, one: str, other: str) -> PackError:
+    return PackError(f"two packs have the id {pack_id!r}: from plugin {one!r} and {other!r}")

@@ -330,11 +330,15 @@ class ParquetSink(_SpooledTable):
 class ArrowSink:
     """CSV or Parquet from Arrow tables (the columnar backend's output), spooled on disk.
 
-    Each table is kept in a temporary Arrow file; on close their schemas are unified (a
-    column that is all null in one batch takes the type of the others) and written out.
-    CSV cells are as for :class:`CsvSink` (``true``/``false``, empty for null, lists and
-    tables as JSON); text is quoted.
+    The first tables are kept in memory, up to :attr:`in_memory` bytes; the rest each go
+    to a temporary Arrow file. On close their schemas are unified (a column that is all
+    null in one batch takes the type of the others) and they are written out in order by
+    Arrow's writers. CSV cells are as for :class:`CsvSink` (``true``/``false``, empty for
+    null, lists and tables as JSON); text is quoted.
     """
+
+    in_memory = 64 << 20
+    """Bytes of result tables kept in memory before spooling the rest to disk."""
 
     def __init__(self, fmt: str, fh: IO[Any]) -> None:
         from policyengine.tables import require
@@ -343,7 +347,9 @@ class ArrowSink:
         self.fmt = fmt
         self.binary = True
         self.fh = fh
-        self.dir = tempfile.TemporaryDirectory(prefix="policyengine-")
+        self.dir: tempfile.TemporaryDirectory[str] | None = None
+        self.held: list[Any] = []
+        self.held_bytes = 0
         self.files: list[str] = []
         self.schemas: list[Any] = []
 
@@ -356,14 +362,22 @@ class ArrowSink:
 
     def write_table(self, table: Any) -> None:
         """Add one Arrow table of result rows."""
+        self.schemas.append(table.schema)
+        if not self.files and self.held_bytes + table.nbytes <= self.in_memory:
+            self.held.append(table)
+            self.held_bytes += table.nbytes
+            return
+        if self.dir is None:
+            self.dir = tempfile.TemporaryDirectory(prefix="policyengine-")
         name = f"{self.dir.name}/{len(self.files)}.arrow"
         with self.pa.OSFile(name, "wb") as sink, self.pa.ipc.new_file(sink, table.schema) as w:
             w.write_table(table)
         self.files.append(name)
-        self.schemas.append(table.schema)
 
     def _tables(self, schema: Any) -> Iterator[Any]:
         pa = self.pa
+        while self.held:
+            yield conform(pa, self.held.pop(0), schema)
         for name in self.files:
             with pa.memory_map(name) as source:
                 table = pa.ipc.open_file(source).read_all()
@@ -381,9 +395,10 @@ class ArrowSink:
 
                 pq = require("pyarrow.parquet", "writing Parquet")
                 with pq.ParquetWriter(self.fh, schema) as writer:
+                    empty = not self.schemas
                     for table in self._tables(schema):
                         writer.write_table(table)
-                    if not self.files:
+                    if empty:
                         writer.write_table(schema.empty_table())
             else:
                 from policyengine.tables import require
@@ -394,7 +409,9 @@ class ArrowSink:
                     for table in self._tables(schema):
                         writer.write_table(table)
         finally:
-            self.dir.cleanup()
+            self.held.clear()
+            if self.dir is not None:
+                self.dir.cleanup()
 
 
 class ReportSink:

@@ -35,6 +35,9 @@ __all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_r
 BATCH_ROWS = 65536
 """Rows read and evaluated together (memory is bounded by this, not by the table)."""
 
+CSV_BLOCK_BYTES = 1 << 22
+"""Bytes of CSV text read at a time: some 10,000 rows of a few dozen facts."""
+
 Report = Callable[[str, Sequence[FactProblem]], None]
 
 
@@ -67,12 +70,15 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, int]]:
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1, block_size=1 << 22),
+            read_options=pacsv.ReadOptions(
+                column_names=columns, skip_rows=1, block_size=CSV_BLOCK_BYTES
+            ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(
+            convert_options=pacsv.ConvertOptions(  # text cells; an empty one is missing
                 column_types={c: pa.string() for c in columns},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
         first = 2
@@ -189,7 +195,7 @@ def _batch_rows(
             {v: int(c) for v, c in zip(VERDICTS, np.asarray(tallies).tolist(), strict=True)}
         )
         table = concat_results(pa, [r.to_arrow() for r in parts])
-        tables.append(table.take(pa.array(order)))
+        tables.append(table.take(pa.array(order)) if at else table)  # else in order already
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)
     whole = concat_results(pa, tables)

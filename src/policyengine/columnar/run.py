@@ -16,6 +16,7 @@ from policyengine import expressions as ex
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.vector import Array, Vec, holds, scalar, value
 from policyengine.plan import Plan, ValueSource
+from policyengine.programme import standard_year
 
 __all__ = ["Run"]
 
@@ -70,7 +71,8 @@ class Run:
             "as_of.year": as_of.year,
             "as_of.month": as_of.month,
             "as_of.day": as_of.day,
-            "programme.year": self.year,
+            # the standard's year, as the row path reads it: year 3 stays after the programme
+            "programme.year": standard_year(pack.info.programme, pack.parameters, as_of),
             "as_of.phase": self.phase,
         }
         for path, v in context.items():

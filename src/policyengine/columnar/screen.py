@@ -104,13 +104,14 @@ def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
             inside = pc.is_in(filled, value_set=_k(pa).choices(ft.choices))
             doubtful |= known & ~np.asarray(inside.to_numpy(zero_copy_only=False), dtype=bool)
         return Vec(values, known), doubtful
+    if ft.kind == "bool":
+        return _bool_cells(pa, pc, arr)
+    if ft.kind in ("int", "number"):
+        cast = _cast_numbers(pa, pc, arr, ft)
+        if cast is not None:
+            return cast
     trimmed = pc.ascii_trim_whitespace(pc.fill_null(arr, _k(pa).empty))
     empty = np.asarray(pc.equal(trimmed, _k(pa).empty).to_numpy(zero_copy_only=False), dtype=bool)
-    if ft.kind == "bool":
-        low = pc.ascii_lower(trimmed)
-        true = np.asarray(pc.equal(low, _k(pa).true).to_numpy(zero_copy_only=False), dtype=bool)
-        false = np.asarray(pc.equal(low, _k(pa).false).to_numpy(zero_copy_only=False), dtype=bool)
-        return Vec(true, true | false), ~(true | false | empty)
     if ft.kind in ("int", "number"):
         pattern = _INT if ft.kind == "int" else _NUMBER
         ok = np.asarray(
@@ -123,6 +124,70 @@ def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         values = np.where(ok, values, np.nan)
         return Vec(values, ok), ~(ok | empty) | _out_of_range(values, ok, ft)
     return _list_cells(pa, pc, trimmed, empty, ft)
+
+
+def _codes(pa: Any, pc: Any, arr: Any) -> tuple[Array, list[Any]]:
+    """Each cell's index among the distinct cells (-1 for a null), and the distinct cells."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    indices = np.asarray(
+        pc.fill_null(encoded.indices, _k(pa).minus_one(encoded.indices.type)).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=np.int64,
+    )
+    return indices, encoded.dictionary.to_pylist()
+
+
+_FALSE, _TRUE, _EMPTY, _DOUBTFUL = 0, 1, 2, 3
+
+
+def _bool_word(cell: str) -> int:
+    """A boolean text cell read exactly as the row path reads it (``tables._cell``)."""
+    stripped = cell.strip()
+    if not stripped:
+        return _EMPTY
+    low = stripped.lower()
+    return _TRUE if low == "true" else _FALSE if low == "false" else _DOUBTFUL
+
+
+def _bool_cells(pa: Any, pc: Any, arr: Any) -> tuple[Vec, Array]:
+    """A column of boolean text cells: each distinct cell read once (there are few)."""
+    indices, words = _codes(pa, pc, arr)
+    kinds = np.array([_bool_word(w) for w in words] + [_EMPTY], dtype=np.int8)  # last: null
+    k = kinds[indices]
+    true = k == _TRUE
+    return Vec(true, true | (k == _FALSE)), k == _DOUBTFUL
+
+
+_LARGEST = 1e15
+"""Numbers read as arrays are below this in size (15 digits): exact as a float64, as the
+row path's Python ``int`` would be."""
+
+
+def _cast_numbers(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array] | None:
+    """A column of number text cells cast by Arrow at once, or None when some cell is not
+    in a form Arrow reads (spaces, an empty text…): then each is checked by pattern.
+
+    Arrow reads a subset of what the row path reads (``int``/``float``), to the same value;
+    what it reads that the row path would refuse or keep otherwise (``nan``, ``inf``, a
+    number too long for a float64) is doubtful.
+    """
+    try:
+        typed = pc.cast(arr, pa.int64() if ft.kind == "int" else pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    known = np.asarray(typed.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(
+        pc.cast(typed, pa.float64(), safe=False).to_numpy(zero_copy_only=False),
+        dtype=np.float64,
+    )  # an int64 beyond 2^53 is rounded here, and doubtful below
+    with np.errstate(invalid="ignore"):
+        doubtful = known & ~(np.abs(values) < _LARGEST)  # NaN and infinities too
+    known &= ~doubtful
+    values = np.where(known, values, np.nan)
+    return Vec(values, known), doubtful | _out_of_range(values, known, ft)
 
 
 def _list_cells(pa: Any, pc: Any, trimmed: Any, empty: Array, ft: FactType) -> tuple[Vec, Array]:
