@@ -62,6 +62,9 @@ from policyengine.facts import fact_catalogue
 from policyengine.sinks import flat_rows
 from policyengine.tables import row_document
 
+# Parquet files as platforms write them: row groups of 65,536 rows, read one at a time
+# (a file of one 1,000,000-row group must be read whole)
+ROW_GROUP = 65_536
 AS_OF = {
     "wuma-star-rating": dt.date(2014, 12, 31),
     "chifeng-annual-targets": dt.date(2009, 6, 30),
@@ -122,20 +125,24 @@ def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
                 names[i] = "神冠社区"
             cols[path] = pa.array(names, pa.string(), mask=missing)
         elif ft.kind == "text":
-            cols[path] = pa.array(rng.choice(list(ft.choices), n).tolist(), pa.string(),
-                                  mask=missing)
+            cols[path] = pa.array(
+                rng.choice(list(ft.choices), n).tolist(), pa.string(), mask=missing
+            )
         elif ft.kind == "date_list":
             start = dt.date(2023, 12, 1).toordinal()
             lists = [
-                sorted({dt.date.fromordinal(start + int(d)).isoformat()
-                        for d in rng.integers(0, 200, rng.integers(0, 6))})
+                sorted(
+                    {
+                        dt.date.fromordinal(start + int(d)).isoformat()
+                        for d in rng.integers(0, 200, rng.integers(0, 6))
+                    }
+                )
                 for _ in range(n)
             ]
             cols[path] = pa.array(lists, pa.list_(pa.string()), mask=missing)
         elif path == "community.jurisdiction":  # spread over the five packs' territories
             picks = rng.integers(0, len(PLACES), n)
-            cols[path] = pa.array([PLACES[i] for i in picks], pa.list_(pa.string()),
-                                  mask=missing)
+            cols[path] = pa.array([PLACES[i] for i in picks], pa.list_(pa.string()), mask=missing)
         else:
             choices = list(ft.choices) or ["浙江省", "温州市"]
             picks = rng.random((n, len(choices))) < 0.5
@@ -145,15 +152,17 @@ def synthetic(n: int, paths: list[str], seed: int) -> pa.Table:
             lists = [[c for c, p in zip(choices, row, strict=True) if p] for row in picks]
             cols[path] = pa.array(lists, pa.list_(pa.string()), mask=missing)
     # a part is never more than its whole
-    for part, whole in (("staff.trained_this_year", "staff.count"),
-                        ("organization.leadership_college_educated",
-                         "organization.leadership_members"),
-                        ("services.retirees_socialized", "services.retirees")):
+    for part, whole in (
+        ("staff.trained_this_year", "staff.count"),
+        ("organization.leadership_college_educated", "organization.leadership_members"),
+        ("services.retirees_socialized", "services.retirees"),
+    ):
         if part in cols and whole in cols:
             w = cols[whole].to_numpy(zero_copy_only=False)
             p = np.floor(np.nan_to_num(w, nan=0) * 0.8).astype(np.int64)
-            cols[part] = pa.array(p, pa.int64(), mask=cols[part].is_null().to_numpy(
-                zero_copy_only=False))
+            cols[part] = pa.array(
+                p, pa.int64(), mask=cols[part].is_null().to_numpy(zero_copy_only=False)
+            )
     return pa.table(cols)
 
 
@@ -176,8 +185,11 @@ def wuma_floor(table: pa.Table) -> Callable[[], Any]:
     sur = table["happiness.survey_score"].to_numpy(zero_copy_only=False)
     vetoes = table["happiness.vetoes"]
     nveto = np.asarray(
-        __import__("pyarrow.compute").compute.list_value_length(vetoes).to_numpy(
-            zero_copy_only=False), dtype=np.float64)
+        __import__("pyarrow.compute")
+        .compute.list_value_length(vetoes)
+        .to_numpy(zero_copy_only=False),
+        dtype=np.float64,
+    )
 
     def run() -> Any:
         total = obj + sur
@@ -194,6 +206,7 @@ def wuma_floor(table: pa.Table) -> Callable[[], Any]:
 
 def wuma_python(docs: list[dict[str, Any]]) -> Callable[[], Any]:
     """Hand-written plain Python over dicts: the same rules."""
+
     def run() -> Any:
         out = []
         for d in docs:
@@ -222,13 +235,17 @@ def in_memory(args: argparse.Namespace, packs: list[Any]) -> None:
     paths = sorted({p for pack in packs for p in compile_pack(pack).read_paths})
     t = time.perf_counter()
     table = synthetic(args.n, paths, args.seed)
-    print(f"generated {args.n:,} communities × {table.num_columns} facts in "
-          f"{time.perf_counter() - t:.1f} s")
+    print(
+        f"generated {args.n:,} communities × {table.num_columns} facts in "
+        f"{time.perf_counter() - t:.1f} s"
+    )
     t = time.perf_counter()
     screened = screen(table.combine_chunks().to_batches()[0], paths)
     cols = screened.columns
-    print(f"screened into columns in {time.perf_counter() - t:.2f} s "
-          f"({len(screened.doubtful):,} doubtful rows left to the row path)")
+    print(
+        f"screened into columns in {time.perf_counter() - t:.2f} s "
+        f"({len(screened.doubtful):,} doubtful rows left to the row path)"
+    )
     sample_rows = table.slice(0, args.sample).to_pylist()
     docs = [row_document(r)[0] for r in sample_rows]
     communities = [structure_community(d) for d in docs]
@@ -277,8 +294,13 @@ _CHILD = (
 def run_cli(argv: list[str]) -> tuple[float, int, int]:
     """Wall seconds, exit code and peak RSS (MiB, the child's own VmHWM) of one run."""
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _CHILD, *argv], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t
     peak = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK ")]
     return wall, proc.returncode, int(peak[0]) // 1024 if peak else -1
@@ -288,39 +310,77 @@ def end_to_end(args: argparse.Namespace, packs: list[Any]) -> None:
     paths = sorted({p for pack in packs for p in compile_pack(pack).read_paths})
     with tempfile.TemporaryDirectory() as tmp:
         print()
-        print(f"end to end from CSV ({args.csv_rows:,} rows of the pack's facts, one call per "
-              "pack, --format csv)")
+        print(
+            f"end to end from CSV ({args.csv_rows:,} rows of the pack's facts, one call per "
+            "pack, --format csv)"
+        )
         for pack in packs:
             own = sorted(compile_pack(pack).read_paths)
             table = synthetic(args.csv_rows, own, args.seed)
             csv_path = Path(tmp) / f"{pack.id}.csv"
-            as_text = pa.table({
-                name: pa.array([None if v is None else
-                                (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else
-                                 ("true" if v is True else "false" if v is False else str(v)))
-                                for v in col.to_pylist()], pa.string())
-                for name, col in zip(table.column_names, table.columns, strict=True)
-            })
+            as_text = pa.table(
+                {
+                    name: pa.array(
+                        [
+                            None
+                            if v is None
+                            else (
+                                json.dumps(v, ensure_ascii=False)
+                                if isinstance(v, list)
+                                else ("true" if v is True else "false" if v is False else str(v))
+                            )
+                            for v in col.to_pylist()
+                        ],
+                        pa.string(),
+                    )
+                    for name, col in zip(table.column_names, table.columns, strict=True)
+                }
+            )
             pacsv.write_csv(as_text, csv_path)
             as_of = AS_OF.get(pack.id, dt.date.today()).isoformat()
-            wall, code, rss = run_cli(["evaluate", str(csv_path), "--pack", pack.id,
-                                       "--as-of", as_of, "--format", "csv",
-                                       "--output", str(Path(tmp) / "out.csv")])
-            print(f"{pack.id:28} {table.num_columns:3} facts {wall:6.1f} s "
-                  f"{rate(args.csv_rows, wall)}  peak RSS {rss:,} MiB  exit {code}")
+            wall, code, rss = run_cli(
+                [
+                    "evaluate",
+                    str(csv_path),
+                    "--pack",
+                    pack.id,
+                    "--as-of",
+                    as_of,
+                    "--format",
+                    "csv",
+                    "--output",
+                    str(Path(tmp) / "out.csv"),
+                ]
+            )
+            print(
+                f"{pack.id:28} {table.num_columns:3} facts {wall:6.1f} s "
+                f"{rate(args.csv_rows, wall)}  peak RSS {rss:,} MiB  exit {code}"
+            )
         if args.national:
             table = synthetic(args.national, paths, args.seed)
             pq_path = Path(tmp) / "national.parquet"
-            pq.write_table(table, pq_path)
+            pq.write_table(table, pq_path, row_group_size=ROW_GROUP)
             del table
             dates = [f"--as-of={p.id}={AS_OF[p.id].isoformat()}" for p in packs if p.id in AS_OF]
-            wall, code, rss = run_cli(["evaluate", str(pq_path), "--pack", "all", *dates,
-                                       "--format", "parquet",
-                                       "--output", str(Path(tmp) / "out.parquet")])
+            wall, code, rss = run_cli(
+                [
+                    "evaluate",
+                    str(pq_path),
+                    "--pack",
+                    "all",
+                    *dates,
+                    "--format",
+                    "parquet",
+                    "--output",
+                    str(Path(tmp) / "out.parquet"),
+                ]
+            )
             evals = args.national * len(packs)
-            print(f"\nnational: {args.national:,} communities × {len(packs)} packs from Parquet "
-                  f"to Parquet: {wall:.1f} s ({rate(evals, wall).strip()}), "
-                  f"peak RSS {rss:,} MiB, exit {code}")
+            print(
+                f"\nnational: {args.national:,} communities × {len(packs)} packs from Parquet "
+                f"to Parquet: {wall:.1f} s ({rate(evals, wall).strip()}), "
+                f"peak RSS {rss:,} MiB, exit {code}"
+            )
 
 
 def main() -> None:
@@ -334,10 +394,15 @@ def main() -> None:
     parser.add_argument("--skip-e2e", action="store_true")
     args = parser.parse_args()
     installed = api.installed_packs()
-    packs = list(installed.values()) if args.packs == "all" else [
-        installed[p] for p in args.packs.split(",")]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, pyarrow "
-          f"{pa.__version__}, {os.cpu_count()} cores, {platform.platform()}")
+    packs = (
+        list(installed.values())
+        if args.packs == "all"
+        else [installed[p] for p in args.packs.split(",")]
+    )
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pyarrow "
+        f"{pa.__version__}, {os.cpu_count()} cores, {platform.platform()}"
+    )
     in_memory(args, packs)
     if not args.skip_e2e:
         end_to_end(args, packs)

@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import AS_OF, synthetic
+from bench_batch import AS_OF, ROW_GROUP, synthetic
 
 from policyengine import api
 from policyengine.plan import plan_for
@@ -207,7 +207,7 @@ def main() -> None:
             paths = sorted({p for pack in packs for p in plan_for(pack).read_paths})
             table = synthetic(args.national, paths, args.seed)
             data = folder / "national.parquet"
-            pq.write_table(table, data)
+            pq.write_table(table, data, row_group_size=ROW_GROUP)
             del table
             dates = [f"--as-of={p.id}={AS_OF[p.id].isoformat()}" for p in packs if p.id in AS_OF]
             argv = [

@@ -49,8 +49,9 @@ from policyengine.plan import plan_for
 AS_OF = bench_batch.AS_OF
 
 
-def build_dataset(folder: Path, rows: int, files: int, row_group: int, packs: list[str],
-                  seed: int) -> None:
+def build_dataset(
+    folder: Path, rows: int, files: int, row_group: int, packs: list[str], seed: int
+) -> None:
     """``files`` Parquet files of ``rows // files`` communities each (ids unique)."""
     loaded = [policyengine.installed_packs()[p] for p in packs]
     paths = sorted({p for pack in loaded for p in plan_for(pack).read_paths})
@@ -59,8 +60,11 @@ def build_dataset(folder: Path, rows: int, files: int, row_group: int, packs: li
     at = base.column_names.index("community.id")
     for k in range(files):
         ids = pa.array([f"f{k}-c{i}" for i in range(per_file)], pa.string())
-        pq.write_table(base.set_column(at, "community.id", ids), folder / f"part-{k:03}.parquet",
-                       row_group_size=row_group)
+        pq.write_table(
+            base.set_column(at, "community.id", ids),
+            folder / f"part-{k:03}.parquet",
+            row_group_size=row_group,
+        )
 
 
 @dataclasses.dataclass
@@ -105,8 +109,13 @@ def _cpu() -> float:
 def on_dask(folder: Path, out: Path, packs: list[str], workers: int) -> Run:
     """The run on ``workers`` local processes (one thread each)."""
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
     with cluster, Client(cluster) as client:
         client.run(_warm, packs)
         startup = time.perf_counter() - t0
@@ -126,17 +135,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--row-group", type=int, default=10_000)
-    parser.add_argument("--packs", default="wuma-star-rating",
-                        help="comma-separated pack ids, or 'all' (the five bundled packs)")
+    parser.add_argument(
+        "--packs",
+        default="wuma-star-rating",
+        help="comma-separated pack ids, or 'all' (the five bundled packs)",
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-process", action="store_true", help="no one-process baseline")
     args = parser.parse_args(argv)
     packs = list(AS_OF) if args.packs == "all" else args.packs.split(",")
 
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
-          f"{args.rows:,} communities in {args.files} Parquet files × {len(packs)} pack(s): "
-          f"{', '.join(packs)}")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{args.rows:,} communities in {args.files} Parquet files × {len(packs)} pack(s): "
+        f"{', '.join(packs)}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
         folder = Path(tmp) / "communities"
         folder.mkdir()
@@ -152,16 +166,22 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(on_dask(folder, Path(tmp) / f"out-{workers}", packs, workers))
 
     one = next((r.seconds for r in runs if r.name == "dask, 1 worker"), None)
-    print(f"{'run':<20} {'start-up s':>10} {'wall s':>8} {'CPU s':>8} {'rows/s':>12} "
-          f"{'evals/s':>12} {'vs 1 worker':>12}")
+    print(
+        f"{'run':<20} {'start-up s':>10} {'wall s':>8} {'CPU s':>8} {'rows/s':>12} "
+        f"{'evals/s':>12} {'vs 1 worker':>12}"
+    )
     for r in runs:
         assert r.results == rows * len(packs), f"{r.name}: {r.results} results"
         speedup = f"{one / r.seconds:.2f}×" if one else "-"
-        print(f"{r.name:<20} {r.startup:>10.1f} {r.seconds:>8.1f} {r.cpu:>8.1f} "
-              f"{rows / r.seconds:>12,.0f} {r.results / r.seconds:>12,.0f} {speedup:>12}")
-    print("\nrows/s: communities per second; evals/s: community·pack results per second; "
-          "CPU s: CPU time of the evaluating processes (the workers, or this process); "
-          "start-up (cluster, warm workers) is not in the wall time.")
+        print(
+            f"{r.name:<20} {r.startup:>10.1f} {r.seconds:>8.1f} {r.cpu:>8.1f} "
+            f"{rows / r.seconds:>12,.0f} {r.results / r.seconds:>12,.0f} {speedup:>12}"
+        )
+    print(
+        "\nrows/s: communities per second; evals/s: community·pack results per second; "
+        "CPU s: CPU time of the evaluating processes (the workers, or this process); "
+        "start-up (cluster, warm workers) is not in the wall time."
+    )
     return 0
 
 

@@ -155,9 +155,21 @@ def bench(pack: Any, n: int, seed: int, skip_documents: bool) -> None:
         columns("parquet")
         columns("csv")
         out = folder / "out.parquet"
-        argv = [sys.executable, "-m", "policyengine", "evaluate", str(folder / "parquet.json"),
-                "--pack", pack.id, "--as-of", as_of.isoformat(), "--format", "parquet",
-                "--output", str(out)]
+        argv = [
+            sys.executable,
+            "-m",
+            "policyengine",
+            "evaluate",
+            str(folder / "parquet.json"),
+            "--pack",
+            pack.id,
+            "--as-of",
+            as_of.isoformat(),
+            "--format",
+            "parquet",
+            "--output",
+            str(out),
+        ]
         t = time.perf_counter()
         code = subprocess.run(argv, capture_output=True, check=False).returncode
         wall = time.perf_counter() - t
@@ -167,13 +179,17 @@ def bench(pack: Any, n: int, seed: int, skip_documents: bool) -> None:
     base = results[0][1] + results[0][2]
     expected = results[0][3]
     print(f"\n{pack.id}: one {SETUP[pack.id][0]['level']} of {n:,} communities, as of {as_of}")
-    print(f"{'way':<26}{'load s':>9}{'evaluate s':>12}{'total s':>10}{'communities/s':>16}"
-          f"{'× documents':>13}  same rows")
+    print(
+        f"{'way':<26}{'load s':>9}{'evaluate s':>12}{'total s':>10}{'communities/s':>16}"
+        f"{'× documents':>13}  same rows"
+    )
     for name, t_load, t_eval, rows in results:
         total = t_load + t_eval
         same = "—" if rows is None or expected is None else ("yes" if rows == expected else "NO")
-        print(f"{name:<26}{t_load:>9.2f}{t_eval:>12.2f}{total:>10.2f}{n / total:>16,.0f}"
-              f"{base / total:>12.1f}×  {same}")
+        print(
+            f"{name:<26}{t_load:>9.2f}{t_eval:>12.2f}{total:>10.2f}{n / total:>16,.0f}"
+            f"{base / total:>12.1f}×  {same}"
+        )
         if same == "NO":
             raise SystemExit(f"{name}: the rows differ from the documents'")
 
@@ -183,8 +199,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--packs", default="chifeng-annual-targets,wuma-star-rating")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--skip-documents", action="store_true",
-                    help="skip the row path (the ratio is then against the first way timed)")
+    ap.add_argument(
+        "--skip-documents",
+        action="store_true",
+        help="skip the row path (the ratio is then against the first way timed)",
+    )
     args = ap.parse_args()
     print(f"python {platform.python_version()}, {platform.machine()}, n={args.n:,}")
     for pack_id in args.packs.split(","):
