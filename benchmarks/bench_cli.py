@@ -189,7 +189,7 @@ def main() -> None:
                 args.rounds,
             )
         print()
-        for pack in packs:
+        for pack in packs if args.csv_rows else []:  # --csv-rows 0: the national run only
             own = sorted(plan_for(pack).read_paths)
             as_of = AS_OF.get(pack.id, dt.date.today()).isoformat()
             data = folder / f"{pack.id}.csv"
