@@ -109,3 +109,29 @@ def test_empty_batch_writes_an_empty_json_array(tmp_path):
     code, _ = run(str(facts), "--format", "json", "--output", str(tmp_path / "out.json"))
     assert 0 == code
     assert [] == json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_failed_table_run_leaves_no_spooled_results(tmp_path, monkeypatch, fmt):
+    """A bad record fails a table run: the results spooled so far (Arrow files in a temporary
+    folder) are removed at once, not left for the garbage collector, and --output is kept."""
+    pytest.importorskip("pyarrow")
+    from policyengine.sinks import ArrowSink
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spool))
+    monkeypatch.setattr(ArrowSink, "in_memory", 0)  # spool every table to disk
+    monkeypatch.setattr("policyengine.columnar.fast.CSV_BLOCK_BYTES", 1024)  # many batches
+    rows = ["community.id,community.households"]
+    rows += [f"c{i},{600 + i}" for i in range(300)] + ["bad,-1"]
+    facts = tmp_path / "communities.csv"
+    facts.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / f"out.{fmt}"
+    out.write_bytes(b"previous results")
+    code, err = run(str(facts), "--format", fmt, "--output", str(out))
+    assert 2 == code
+    assert "row 302" in err and "households" in err
+    assert b"previous results" == out.read_bytes()
+    assert [] == list(spool.iterdir())
+    assert ["communities.csv", f"out.{fmt}", "spool"] == sorted(p.name for p in tmp_path.iterdir())

@@ -59,6 +59,9 @@ class Sink(Protocol):
     def close(self) -> None:
         """Finish the output (closing brackets, table footers); the stream stays open."""
 
+    def discard(self) -> None:
+        """Drop what was kept (the run failed): temporary files go, nothing is written."""
+
 
 def cell(value: Any) -> Any:
     """An output value in a table cell: scalars as they are, lists and tables as JSON."""
@@ -109,6 +112,9 @@ class JsonLinesSink:
     def close(self) -> None:
         pass
 
+    def discard(self) -> None:
+        pass
+
 
 class JsonArraySink:
     """A JSON array written as results come; exactly one result stays a single object."""
@@ -139,6 +145,9 @@ class JsonArraySink:
             self.fh.write(json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2) + "\n")
         else:
             self.fh.write("\n]\n")
+
+    def discard(self) -> None:
+        self.first = None
 
 
 class _Spool:
@@ -199,6 +208,9 @@ class _SpooledTable:
         """Add table rows computed elsewhere (the columnar backend)."""
         for row in rows:
             self.spool.add(row)
+
+    def discard(self) -> None:
+        self.spool.close()
 
 
 class CsvSink(_SpooledTable):
@@ -409,9 +421,13 @@ class ArrowSink:
                     for table in self._tables(schema):
                         writer.write_table(table)
         finally:
-            self.held.clear()
-            if self.dir is not None:
-                self.dir.cleanup()
+            self.discard()
+
+    def discard(self) -> None:
+        self.held.clear()
+        if self.dir is not None:
+            self.dir.cleanup()
+            self.dir = None
 
 
 class ReportSink:
@@ -430,6 +446,9 @@ class ReportSink:
     def close(self) -> None:
         if self.results:
             self.fh.write(self.render(self.results))
+
+    def discard(self) -> None:
+        self.results.clear()
 
 
 def make_sink(fmt: str, fh: IO[Any], gaps: bool = False) -> Sink:

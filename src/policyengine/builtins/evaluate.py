@@ -283,7 +283,10 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             flush()
         if not bad or skip:
             sink.close()
+        else:
+            sink.discard()
     except BaseException:
+        sink.discard()
         if dest is not None:
             dest.abort()
         if errors_dest is not None:
