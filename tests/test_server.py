@@ -32,7 +32,7 @@ from policyengine import api
 from policyengine.builtins import serve
 from policyengine.cli import main
 from policyengine.decisionlog import DecisionLog, canonical_facts
-from policyengine.schemas import facts_schema, result_schema
+from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.app import LANGUAGES, Settings, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,6 +156,19 @@ def test_schemas_are_served(client):
     """The same schemas ``policyengine schema`` prints."""
     assert facts_schema() == client.get("/v1/schema/facts").json()
     assert result_schema() == client.get("/v1/schema/result").json()
+
+
+def test_facts_schema_with_the_packs_own_facts(client):
+    """``?pack=`` adds the facts those packs declare, as ``policyengine schema facts --pack``
+    does; an unknown pack is a 404 naming it."""
+    installed = api.installed_packs()
+    wuma = installed["wuma-star-rating"]
+    answer = client.get("/v1/schema/facts", params={"pack": "wuma-star-rating"})
+    assert (200, packs_facts_schema([wuma])) == (answer.status_code, answer.json())
+    every = client.get("/v1/schema/facts", params={"pack": "all"}).json()
+    assert packs_facts_schema(list(installed.values())) == every
+    missing = client.get("/v1/schema/facts", params={"pack": "wuma-star-rating,nope"})
+    assert (404, ["nope"]) == (missing.status_code, missing.json()["unknown"])
 
 
 def test_openapi_is_served(client):
@@ -322,7 +335,8 @@ def test_bad_facts_are_422_with_every_problem(client):
         "happiness": {"objective_score": 720},
         "staff": {"pets": 2},
     }
-    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    body = {"facts": facts, "pack": "wuma-star-rating", "lang": "en"}
+    answer = client.post("/v1/evaluate", json=body)
     assert 422 == answer.status_code
     assert [
         {
@@ -444,6 +458,16 @@ def test_evaluation_over_the_time_limit_is_503(strict):
     answer = strict.post("/v1/evaluate", json={"facts": facts_of(STREET), "pack": "all"})
     assert (503, True) == (answer.status_code, "the limit of 1e-06 s" in answer.json()["error"])
     assert 200 == strict.get("/healthz").status_code
+
+
+def test_one_community_is_answered_without_the_time_limit(strict, client):
+    """One community is evaluated on the event loop (its cost is bounded by the body limit):
+    the time limit, which a jurisdiction meets above, does not apply, and the answer is the
+    one the default server gives."""
+    body = {"facts": facts_of(WUMA), "pack": "wuma-star-rating", "as_of": "2014-12-31"}
+    answer = strict.post("/v1/evaluate", json=body)
+    assert 200 == answer.status_code
+    assert client.post("/v1/evaluate", json=body).json() == answer.json()
 
 
 # --------------------------------------------------------------------------- batch
@@ -686,3 +710,17 @@ def test_the_lean_route_answers_as_the_fastapi_route():
     got_lean, got_plain = asyncio.run(answers(lean)), asyncio.run(answers(plain))
     assert [200, 200, 422, 404, 400, 422, 422, 413] == [s for s, _ in got_lean[:-1]]
     assert got_plain == got_lean
+
+
+@pytest.mark.parametrize(("lang", "message"), [(None, "-5 低于下限 0"), ("en", "-5 is below the minimum 0")])
+def test_problems_are_said_in_the_language_asked(client, lang, message):
+    """A 422's problems are sentences in the request's language, Chinese by default (as
+    results are); the path and the value stay as written."""
+    body = {"facts": {"community": {"id": "x", "households": -5}}, "pack": "wuma-star-rating"}
+    if lang is not None:
+        body["lang"] = lang
+    answer = client.post("/v1/evaluate", json=body)
+    assert 422 == answer.status_code
+    assert [{"path": "facts.community.households", "value": -5, "message": message}] == (
+        answer.json()["problems"]
+    )

@@ -72,7 +72,9 @@ def entries(prefix: str, lang: str) -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=16_384)
 def _lookup(key: str, lang: str) -> str | None:
+    # the catalogues never change while the process runs: each key is looked up once
     found = _catalogue(lang).gettext(key)
     if found != key:
         return found

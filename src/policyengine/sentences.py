@@ -69,11 +69,25 @@ def _item(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     return next((i for i in items if i.id == rule_id), None)
 
 
+_TITLES: dict[tuple[int, str], tuple[Pack, dict[str, str]]] = {}
+
+
 def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
     """Names of the facts the pack declares (derived facts, aggregates), in ``lang`` where
-    the catalogue names the output an aggregate feeds."""
+    the catalogue names the output an aggregate feeds (kept per pack and language)."""
     if pack is None:
         return {}
+    hit = _TITLES.get((id(pack), lang))
+    if hit is not None and hit[0] is pack:
+        return hit[1]
+    if len(_TITLES) > 256:
+        _TITLES.clear()
+    titles = _pack_titles(pack, lang)
+    _TITLES[(id(pack), lang)] = (pack, titles)
+    return titles
+
+
+def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
     en = lang == "en"
     titles = {d.path: d.title_en if en and d.title_en else d.title for d in pack.derived}
     for a in pack.aggregates:

@@ -141,6 +141,9 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         paths[f"/v1/schema/{name}"]["get"]["responses"] = {
             "200": _answer("a JSON Schema (2020-12)", {"type": "object"})
         }
+    paths["/v1/schema/facts"]["get"]["responses"].update(
+        {"404": errors["404"], "422": errors["422"]}
+    )
     paths["/healthz"]["get"]["responses"] = {
         "200": _answer("ready", {"type": "object"}),
         "503": _answer("starting", {"type": "object"}),
