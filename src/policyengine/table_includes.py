@@ -22,7 +22,7 @@ from typing import Any
 from policyengine.documents import read_tables_with
 from policyengine.exceptions import FactProblem, InputError
 from policyengine.limits import MAX_INCLUDE_ROWS
-from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_document
+from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_document, workbook_rows
 
 __all__ = ["included_table", "is_table", "table_rows"]
 
@@ -196,23 +196,8 @@ def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _TableError(f"not an Excel workbook: {exc}") from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return
-        columns = ["" if c is None else str(c).strip() for c in header]
-        while columns and columns[-1] == "":
-            columns.pop()
-        check_columns(columns, str(file))
-        for number, cells in enumerate(rows, start=2):
-            values = list(cells[: len(columns)])
-            if all(v is None or v == "" for v in values):
-                continue
-            values += [None] * (len(columns) - len(values))
-            yield _row(file, f"row {number}", dict(zip(columns, values, strict=True)))
-    finally:
-        book.close()
+    for number, cells in workbook_rows(book, str(file)):
+        yield _row(file, f"row {number}", cells)
 
 
 def included_table(

@@ -44,6 +44,7 @@ __all__ = [
     "records_of_arrow",
     "require",
     "row_document",
+    "workbook_rows",
 ]
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
@@ -231,6 +232,13 @@ def _read_xlsx(path: Path) -> Iterator[Record]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise DocumentError(f"{path}: not an Excel workbook: {exc}") from None
+    for number, cells in workbook_rows(book, str(path)):
+        yield _record(f"{path}, row {number}", cells)
+
+
+def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(row number, {column: cell})`` of the first sheet's rows that are not blank, the
+    header's columns checked as fact paths; the workbook is closed at the end."""
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)
@@ -239,13 +247,13 @@ def _read_xlsx(path: Path) -> Iterator[Record]:
         columns = ["" if c is None else str(c).strip() for c in header]
         while columns and columns[-1] == "":
             columns.pop()
-        check_columns(columns, str(path))
+        check_columns(columns, name)
         for number, cells in enumerate(rows, start=2):
             values = list(cells[: len(columns)])
             if all(v is None or v == "" for v in values):
                 continue
             values += [None] * (len(columns) - len(values))
-            yield _record(f"{path}, row {number}", dict(zip(columns, values, strict=True)))
+            yield number, dict(zip(columns, values, strict=True))
     finally:
         book.close()
 
