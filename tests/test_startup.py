@@ -154,7 +154,8 @@ class TestCommandLine:
         )
         assert (0, "") == (code, err)
         assert '"verdict": "pass"' in out
-        assert [WUMA_FOLDER.resolve()] == [p.resolve() for p in parses]
+        # only Wuma was parsed: the installed copy (editable or not) of its package
+        assert [WUMA_FOLDER.name] == [p.name for p in parses]
 
     def test_naming_the_broken_pack_exits_2(self) -> None:
         code, _, err = run(
