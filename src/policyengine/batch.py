@@ -191,12 +191,30 @@ def evaluate_table(
     errors: str = "raise",
     on_bad: OnBad | None = None,
     source: str = "table",
+    gaps: bool = False,
+    lang: str = "zh",
 ) -> Any:
     """The results table (``pyarrow.Table``) for documents, dicts or Arrow tables (an
-    Arrow table's bad rows are named ``"{source}, row N"``)."""
+    Arrow table's bad rows are named ``"{source}, row N"``).
+
+    ``gaps``: each row also has the ``gaps`` column of ``evaluate --gaps`` (the result's
+    gaps as JSON, in ``lang``); every row then goes by the row path.
+    """
     from policyengine.sinks import rows_to_arrow
 
     loaded = _packs(packs)
+    if gaps:
+        from policyengine import api
+
+        said = [
+            row
+            for subject in subjects_of(facts, errors=errors, on_bad=on_bad, source=source)
+            for pack in loaded
+            for row in flat_rows(
+                api.evaluate(subject, pack, as_of=_date(as_of, pack), lang=lang), gaps=True
+            )
+        ]
+        return rows_to_arrow(said)
     if _is_arrow(facts) and _columnar(loaded):
         return _arrow_table(facts, loaded, as_of, errors, on_bad, source)
     rows: list[dict[str, Any]] = []
