@@ -24,7 +24,7 @@ from policyengine.pack import Pack
 from policyengine.results import Finding
 from policyengine.scope import Pilot
 
-__all__ = ["PILOT_RULE", "apply_pilot"]
+__all__ = ["PILOT_RULE", "apply_pilot", "pilot_condition"]
 
 PILOT_RULE = "pilot"
 """The rule id of the pilot finding."""
@@ -34,6 +34,13 @@ _GAP = frozenset({"fail", "overdue", "met_late"})
 
 _CONDITIONS: dict[str, ex.Expr] = {}
 """Each pilot condition parsed and checked once (by its text)."""
+
+
+def pilot_condition(pack: Pack) -> ex.Expr | None:
+    """The pack's ``[pack.pilot] when``, parsed and checked against the community facts
+    once (None: the pack has no pilot); a bad one is a PackError naming pack.toml."""
+    pilot = pack.info.pilot
+    return None if pilot is None else _condition(pack, pilot)
 
 
 def _condition(pack: Pack, pilot: Pilot) -> ex.Expr:

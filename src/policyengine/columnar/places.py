@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from policyengine import expressions as ex
 from policyengine.columnar.run import Run
 from policyengine.columnar.vector import Array, value
 from policyengine.pack import Pack
+from policyengine.pilot import pilot_condition
 from policyengine.scope import check_community
 
 __all__ = ["pilot_codes", "scope_codes"]
@@ -38,9 +38,9 @@ def scope_codes(pack: Pack, run: Run) -> Array | None:
 
 def pilot_codes(pack: Pack, run: Run) -> Array | None:
     """Whether each community is the pilot unit (None: the pack has no pilot)."""
-    pilot = pack.info.pilot
+    pilot = pilot_condition(pack)
     if pilot is None:
         return None
-    v = value(ex.parse(pilot.when), run.facts, {}, run.n)
+    v = value(pilot, run.facts, {}, run.n)
     out: Array = np.where(v.known, v.values.astype(bool).astype(np.int8), np.int8(-1))
     return out.astype(np.int8)

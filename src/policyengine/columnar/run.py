@@ -8,7 +8,7 @@ key, as the row path's backends receive it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,20 +19,6 @@ from policyengine.plan import Plan, ValueSource
 from policyengine.programme import standard_year
 
 __all__ = ["Run"]
-
-
-def _nodes(expr: ex.Expr | None) -> Iterable[ex.Expr]:
-    if expr is None:
-        return
-    yield expr
-    if isinstance(expr, ex.Arith | ex.Compare):
-        yield from _nodes(expr.left)
-        yield from _nodes(expr.right)
-    elif isinstance(expr, ex.And | ex.Or):
-        for item in expr.items:
-            yield from _nodes(item)
-    elif isinstance(expr, ex.Not):
-        yield from _nodes(expr.item)
 
 
 def _value_nodes(plan: Plan) -> dict[str, ex.Expr]:
@@ -48,7 +34,7 @@ def _value_nodes(plan: Plan) -> dict[str, ex.Expr]:
         exprs.append(plan.applicability.when)
     found: dict[str, ex.Expr] = {}
     for expr in exprs:
-        for node in _nodes(expr):
+        for node in ex.walk(expr) if expr is not None else ():
             if isinstance(node, ex.Field | ex.Param | ex.Count | ex.Contains):
                 found.setdefault(ex.key_of(node), node)
     return found

@@ -26,8 +26,9 @@ from typing import Any
 import attrs
 
 from policyengine.backends import DEFAULT, Matcher, backend
-from policyengine.expressions import Normal, fields_of, parse
+from policyengine.expressions import Normal, fields_of
 from policyengine.pack import Pack, ParamValue
+from policyengine.pilot import pilot_condition
 from policyengine.plan import (
     aggregate,
     applicability,
@@ -203,6 +204,7 @@ def _with_place(pack: Pack, level: str, paths: list[str]) -> tuple[str, ...]:
     if level == "community":
         if pack.info.scope is not None:
             paths.append("community.jurisdiction")
-        if pack.info.pilot is not None:
-            paths.extend(fields_of(parse(pack.info.pilot.when)))
+        pilot = pilot_condition(pack)
+        if pilot is not None:
+            paths.extend(fields_of(pilot))
     return tuple(dict.fromkeys(paths))

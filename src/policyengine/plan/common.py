@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -24,7 +24,6 @@ __all__ = [
     "check_engine_limits",
     "clauses_of",
     "compile_expr",
-    "nodes",
     "sources_of",
     "type_env",
 ]
@@ -119,25 +118,12 @@ def check_engine_limits(normal: ex.Normal) -> None:
         )
 
 
-def nodes(expr: ex.Expr) -> Iterator[ex.Expr]:
-    """Every node of an expression, depth first."""
-    yield expr
-    if isinstance(expr, ex.Arith | ex.Compare):
-        yield from nodes(expr.left)
-        yield from nodes(expr.right)
-    elif isinstance(expr, ex.And | ex.Or):
-        for item in expr.items:
-            yield from nodes(item)
-    elif isinstance(expr, ex.Not):
-        yield from nodes(expr.item)
-
-
 def sources_of(expr: ex.Expr | None) -> tuple[ValueSource, ...]:
     """The values an expression compares, each once, in order."""
     if expr is None:
         return ()
     found: dict[str, ValueSource] = {}
-    for node in nodes(expr):
+    for node in ex.walk(expr):
         if isinstance(node, ex.Field | ex.Param | ex.Count | ex.Contains):
             key = ex.key_of(node)
             if key not in found:
