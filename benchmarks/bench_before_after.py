@@ -133,22 +133,14 @@ def full_document(pack_id: str) -> dict[str, Any]:
 
 
 class Child:
-    """One tree's process evaluating one pack, timing chunks of evaluations on request."""
+    """One tree's process running a benchmark's child ``code`` (its first argument is the
+    tree's ``src``), answering each request with one line (JSON)."""
 
-    def __init__(self, tree: Path, pack_id: str, facts: Path, warmup: int) -> None:
+    def __init__(self, tree: Path, name: str, code: str, *args: str) -> None:
         env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-        self.name = f"{pack_id} in {tree}"
+        self.name = f"{name} in {tree}"
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                CHILD,
-                str(tree / "src"),
-                str(tree / "policy_packs" / pack_id),
-                str(facts),
-                AS_OF[pack_id],
-                str(warmup),
-            ],
+            [sys.executable, "-c", code, str(tree / "src"), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -165,11 +157,15 @@ class Child:
             raise SystemExit(f"{self.name}: {err.strip()[-2000:]}")
         return line
 
-    def ask(self, what: str, n: int = 0) -> Any:
+    def line(self, what: str, n: int = 0) -> str:
+        """The answer to one request, as the child wrote it."""
         assert self.proc.stdin is not None
         self.proc.stdin.write(f"{what} {n}\n")
         self.proc.stdin.flush()
-        return json.loads(self._expect(""))
+        return self._expect("")
+
+    def ask(self, what: str, n: int = 0) -> Any:
+        return json.loads(self.line(what, n))
 
     def close(self) -> None:
         self.proc.kill()
@@ -228,7 +224,16 @@ def main() -> int:
             doc = full_document(pack_id)
             facts.write_text(json.dumps(doc, ensure_ascii=False, default=str), "utf-8")
             children = {
-                name: Child(tree, pack_id, facts, args.warmup) for name, tree in trees.items()
+                name: Child(
+                    tree,
+                    pack_id,
+                    CHILD,
+                    str(tree / "policy_packs" / pack_id),
+                    str(facts),
+                    AS_OF[pack_id],
+                    str(args.warmup),
+                )
+                for name, tree in trees.items()
             }
             best: dict[str, dict[str, list[float]]] = {n: {} for n in trees}
             try:

@@ -45,7 +45,6 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -55,7 +54,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_before_after import AS_OF, extract, full_document  # noqa: E402
+from bench_before_after import AS_OF, Child, extract, full_document  # noqa: E402
 
 TARGET_PACK = 8.0
 TARGET_FOUR = 3.0
@@ -150,41 +149,6 @@ for line in sys.stdin:
 """
 
 
-class Child:
-    """One tree's process timing one document, chunk by chunk on request."""
-
-    def __init__(self, tree: Path, spec: Path) -> None:
-        env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-        self.name = f"{spec.stem} in {tree}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(tree / "src"), str(spec)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self._line("ready")
-
-    def _line(self, word: str = "") -> str:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line or (word and not line.startswith(word)):
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            raise SystemExit(f"{self.name}: {err.strip()[-2000:]}")
-        return line
-
-    def ask(self, what: str, n: int = 0) -> str:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(f"{what} {n}\n")
-        self.proc.stdin.flush()
-        return self._line()
-
-    def close(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-
-
 def raw_inputs(
     pack_id: str, doc: dict[str, Any]
 ) -> tuple[list[str], list[dict[str, Any]], list[str]]:
@@ -276,12 +240,12 @@ def main() -> int:
                     data = json.loads(spec.read_text("utf-8"))
                     data["pack_dir"] = str(tree / "policy_packs" / pack_id)
                     tree_spec.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-                    children[name] = Child(tree, tree_spec)
+                    children[name] = Child(tree, spec.stem, CHILD, str(tree_spec))
                 per: dict[str, list[list[float]]] = {name: [] for name in trees}
                 for _ in range(args.rounds):
                     for name, child in children.items():
-                        per[name].append(json.loads(child.ask("time", args.n)))
-                results = {name: child.ask("result") for name, child in children.items()}
+                        per[name].append(child.ask("time", args.n))
+                results = {name: child.line("result") for name, child in children.items()}
             finally:
                 for child in children.values():
                     child.close()
