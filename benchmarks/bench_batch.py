@@ -383,6 +383,14 @@ def end_to_end(args: argparse.Namespace, packs: list[Any]) -> None:
             )
 
 
+def packs_named(text: str) -> list[Any]:
+    """The installed packs ``--packs`` names: ids separated by commas, or ``all``."""
+    installed = api.installed_packs()
+    if text == "all":
+        return list(installed.values())
+    return [installed[p] for p in text.split(",")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
@@ -393,12 +401,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-e2e", action="store_true")
     args = parser.parse_args()
-    installed = api.installed_packs()
-    packs = (
-        list(installed.values())
-        if args.packs == "all"
-        else [installed[p] for p in args.packs.split(",")]
-    )
+    packs = packs_named(args.packs)
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, pyarrow "
         f"{pa.__version__}, {os.cpu_count()} cores, {platform.platform()}"

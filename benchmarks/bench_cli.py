@@ -44,9 +44,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import AS_OF, ROW_GROUP, synthetic
+from bench_batch import AS_OF, ROW_GROUP, packs_named, synthetic
 
-from policyengine import api
 from policyengine.plan import plan_for
 
 _CHILD = (
@@ -149,12 +148,7 @@ def main() -> None:
         "--baseline-python", help="the interpreter of another installation, run side by side"
     )
     args = parser.parse_args()
-    installed = api.installed_packs()
-    packs = (
-        list(installed.values())
-        if args.packs == "all"
-        else [installed[p] for p in args.packs.split(",")]
-    )
+    packs = packs_named(args.packs)
     pythons = {"this": sys.executable}
     if args.baseline_python:
         pythons["baseline"] = args.baseline_python
