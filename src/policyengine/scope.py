@@ -22,7 +22,7 @@ skips is passed over when a more specific level of the territory is found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -191,14 +191,8 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
     inside, level, units = check_place(scope, list(jurisdiction))
     where = "".join(jurisdiction)
     said = {"where": where, "territory": scope.territory}
-    if inside:
-        message = Reason("scope_inside", said)
-    elif inside is False:
-        message = Reason("not_applicable", {"reason": Reason("scope_outside", said)})
-    else:
-        assert level is not None
-        message = Reason("scope_level_unknown", {**said, "level": _level(level.level)})
-    return ScopeCheck(inside, message, inputs, units)
+    codes = ("scope_inside", "scope_outside", "scope_level_unknown")
+    return ScopeCheck(inside, _said(inside, level, codes, said), inputs, units)
 
 
 def check_jurisdiction(
@@ -231,14 +225,24 @@ def check_jurisdiction(
     if named and (own_depth is None or own_depth < named[0]):
         units = ()  # a wider jurisdiction is not the unit of the responsible level
     said = {"name": name, "territory": scope.territory}
+    codes = ("scope_name_inside", "scope_name_outside", "scope_name_unknown")
+    return ScopeCheck(inside, _said(inside, decided, codes, said), inputs, units)
+
+
+def _said(
+    inside: bool | None,
+    undecided: ScopeLevel | None,
+    codes: tuple[str, str, str],
+    said: Mapping[str, object],
+) -> Reason:
+    """The scope check's message: inside, outside (not applicable), or not known at the
+    level ``undecided`` (``codes``: the three message codes, in that order)."""
     if inside:
-        message = Reason("scope_name_inside", said)
-    elif inside is False:
-        message = Reason("not_applicable", {"reason": Reason("scope_name_outside", said)})
-    else:
-        assert decided is not None
-        message = Reason("scope_name_unknown", {**said, "level": _level(decided.level)})
-    return ScopeCheck(inside, message, inputs, units)
+        return Reason(codes[0], said)
+    if inside is False:
+        return Reason("not_applicable", {"reason": Reason(codes[1], said)})
+    assert undecided is not None
+    return Reason(codes[2], {**said, "level": _level(undecided.level)})
 
 
 def scope_finding(scope: Scope, check: ScopeCheck, applies: bool = True) -> Finding:
