@@ -386,27 +386,16 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
                     "condition removed",
                     setter(top, site.path, None),
                 )
-            if (
-                site.path[-1][0] == "index"
-                and site.name in LIST_FIELDS
-                and len(_get(root, site.path[:-1])) > 1
-            ):
+            member: object = None  # a list's item, or a table's numeric entry, of several
+            kind = site.path[-1][0]
+            if kind == "index" and site.name in LIST_FIELDS:
+                member = _member_text(value)
+            elif kind == "key" and site.name == "value" and isinstance(value, int | float):
+                member = site.path[-1][1]
+            if member is not None and len(_get(root, site.path[:-1])) > 1:
                 yield _Plan(
                     label,
-                    f"member {_member_text(value)} dropped",
-                    clause,
-                    "list member",
-                    remover(top, site.path),
-                )
-            elif (
-                site.path[-1][0] == "key"
-                and site.name == "value"
-                and isinstance(value, int | float)
-                and len(_get(root, site.path[:-1])) > 1
-            ):
-                yield _Plan(
-                    label,
-                    f"member {site.path[-1][1]} dropped",
+                    f"member {member} dropped",
                     clause,
                     "list member",
                     remover(top, site.path),
