@@ -17,7 +17,7 @@ from policyengine.exceptions import InputError, PackError
 from policyengine.limits import MAX_EXACT_INT
 from policyengine.pack import Pack, Parameter
 
-__all__ = ["LAST_DATE", "check_as_of", "check_parameters", "parameter_kind"]
+__all__ = ["LAST_DATE", "check_as_of", "check_parameters", "parameter_kind", "value_kind"]
 
 LAST_DATE = dt.date(9998, 12, 31)
 """The last evaluation date: due dates of the following year must still be dates."""
@@ -40,18 +40,27 @@ def check_as_of(as_of: Any) -> dt.date | None:
     return as_of
 
 
+def value_kind(value: Any) -> str | None:
+    """``bool``, ``number``, ``text`` or ``table``: the kind of a parameter's value (None:
+    not one a parameter holds)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "table"
+    return None
+
+
 def parameter_kind(param: Parameter) -> str:
     """``bool``, ``number``, ``text`` or ``table``: the type of the values the document gives."""
     samples = [param.value] if param.value is not None else [v.value for v in param.values]
     for value in samples:
-        if isinstance(value, bool):
-            return "bool"
-        if isinstance(value, int | float):
-            return "number"
-        if isinstance(value, str):
-            return "text"
-        if isinstance(value, Mapping):
-            return "table"
+        kind = value_kind(value)
+        if kind is not None:
+            return kind
     return "number"  # "not stated in the document": a number the user may supply
 
 

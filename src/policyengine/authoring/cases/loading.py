@@ -26,6 +26,7 @@ from policyengine.authoring.cases.locating import (
     path_text,
     structure_problems,
 )
+from policyengine.boundaries import value_kind
 from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import DocumentError, FactsError
 from policyengine.facts import Community, Jurisdiction
@@ -141,16 +142,12 @@ def _load_facts(
     return None, None, [(base, f"{describe(raw)} is neither a table of facts nor a path")]
 
 
+_KIND_WORDS = {"bool": "flag (true or false)", "number": "number", "text": "text", "table": "table"}
+
+
 def _value_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "flag (true or false)"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "table"
-    return type(value).__name__
+    kind = value_kind(value)
+    return type(value).__name__ if kind is None else _KIND_WORDS[kind]
 
 
 def _param_kind(param: Parameter) -> str | None:
