@@ -33,15 +33,22 @@ def _commands() -> dict[str, Command]:
     return by_name(api.default_registry().plugin_manager.hook.register_commands())
 
 
-def parser(commands: dict[str, Command] | None = None) -> argparse.ArgumentParser:
-    """The argument parser (separate so the docs can show it)."""
+def parser(
+    commands: dict[str, Command] | None = None, only: str | None = None
+) -> argparse.ArgumentParser:
+    """The argument parser (separate so the docs can show it).
+
+    ``only``: the command being run; the others are listed (name and help) but their
+    arguments are not configured, so their code is not imported."""
     p = argparse.ArgumentParser(
         prog="policyengine",
         description="Evaluate facts about communities (社区) against policy packs.",
     )
     sub = p.add_subparsers(dest="command", required=True)
     for command in (_commands() if commands is None else commands).values():
-        command.configure(sub.add_parser(command.name, help=command.help))
+        each = sub.add_parser(command.name, help=command.help)
+        if only is None or command.name == only:
+            command.configure(each)
     return p
 
 
@@ -65,7 +72,9 @@ def main(
     try:
         try:
             commands = _commands()
-            args = parser(commands).parse_args(argv)
+            words = list(sys.argv[1:] if argv is None else argv)
+            chosen = words[0] if words and words[0] in commands else None
+            args = parser(commands, chosen).parse_args(words)
         except SystemExit as exc:
             return EXIT_INPUT if exc.code else EXIT_OK
         return commands[args.command].run(args, Streams(stdin, out, err))

@@ -52,17 +52,15 @@ DEFAULT_PLUGINS = (
     "policyengine.builtins.commands",
     "policyengine.builtins.evaluate",
     "policyengine.builtins.reporters",
-    "policyengine.authoring.cases",
-    "policyengine.authoring.lint",
-    "policyengine.authoring.diff",
-    "policyengine.authoring.scaffold",
-    "policyengine.authoring.packdoc",
+    "policyengine.builtins.authoring",
     "policyengine.builtins.schema",
     "policyengine.builtins.replay",
     "policyengine.builtins.serve",
     "policyengine.reports.plugin",
 )
-"""Built-in features, registered through the same hooks as third-party plugins."""
+"""Built-in features, registered through the same hooks as third-party plugins. These
+modules declare hooks only: a command's code is imported when it is used
+(:mod:`policyengine.builtins.lazy`)."""
 
 
 T = TypeVar("T", Command, Reporter)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
-from policyengine.replay import replay
 
 __all__ = ["register_commands"]
 
@@ -31,6 +30,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
+    from policyengine.replay import replay  # imported when the command runs
+
     replayed = replay(args.log, args.facts)
     differ = [r for r in replayed if r.differs]
     failed = [r for r in replayed if r.error]

@@ -16,7 +16,6 @@ from typing import Any
 from policyengine.contracts import RenderOptions, Reporter
 from policyengine.hookspecs import hookimpl
 from policyengine.i18n import join_units, text
-from policyengine.reports import markdown, table
 from policyengine.results import Finding, Result
 
 __all__ = ["render_json", "render_markdown", "render_table"]
@@ -49,7 +48,9 @@ def _outputs_line(r: Result) -> str:
 
 def render_table(results: Sequence[Result]) -> str:
     """A terminal table a person reads (see :mod:`policyengine.reports.table`)."""
-    return table.render_table(results)
+    from policyengine.reports.table import render_table as render  # imported when used
+
+    return render(results)
 
 
 def _md_finding(r: Result, f: Finding, lang: str) -> str:
@@ -153,6 +154,18 @@ def _html(results: Sequence[Result], options: RenderOptions) -> str:
     return render_page(results, options)
 
 
+def _table(results: Sequence[Result], options: RenderOptions) -> str:
+    from policyengine.reports.table import render_table as render  # imported when used
+
+    return render(results, options)
+
+
+def _markdown(results: Sequence[Result], options: RenderOptions) -> str:
+    from policyengine.reports.markdown import render_markdown as render  # imported when used
+
+    return render(results, options)
+
+
 @hookimpl
 def register_reporters() -> list[Reporter]:
     """The built-in formats."""
@@ -161,14 +174,14 @@ def register_reporters() -> list[Reporter]:
             "table",
             "a table for the terminal (zh or en), failures first, with a summary",
             render_table,
-            render_with=table.render_table,
+            render_with=_table,
         ),
         Reporter("json", "the result JSON of results.md", render_json),
         Reporter(
             "markdown",
             "Markdown with quoted clauses",
             render_markdown,
-            render_with=markdown.render_markdown,
+            render_with=_markdown,
         ),
         Reporter("html", "a standalone HTML page", render_html, render_with=_html),
     ]

@@ -8,7 +8,6 @@ import json
 from policyengine import api
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.hookspecs import hookimpl
-from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 
 __all__ = ["register_commands"]
 
@@ -30,6 +29,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
+    from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
+
     if args.document == "result":
         schema = result_schema()
     elif args.pack:

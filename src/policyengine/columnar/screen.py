@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 
 from policyengine.columnar.columns import FactColumns
+from policyengine.columnar.datelists import plain_date_lists
 from policyengine.columnar.vector import Array, Vec
 from policyengine.facts import FactType
 from policyengine.tables import column_types, require
@@ -103,7 +104,9 @@ def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         if ft.choices:
             inside = pc.is_in(filled, value_set=_k(pa).choices(ft.choices))
             doubtful |= known & ~np.asarray(inside.to_numpy(zero_copy_only=False), dtype=bool)
-        return Vec(values, known), doubtful
+        vec = Vec(values, known)
+        vec.groups_by(lambda: _text_groups(pa, pc, arr, known))
+        return vec, doubtful
     if ft.kind == "bool":
         return _bool_cells(pa, pc, arr)
     if ft.kind in ("int", "number"):
@@ -138,6 +141,18 @@ def _codes(pa: Any, pc: Any, arr: Any) -> tuple[Array, list[Any]]:
         dtype=np.int64,
     )
     return indices, encoded.dictionary.to_pylist()
+
+
+def _text_groups(pa: Any, pc: Any, arr: Any, known: Array) -> tuple[Array, list[Any]]:
+    """:meth:`.Vec.groups` of a text column, by Arrow: the distinct texts of the known
+    cells in the order they first appear, and each row's code (-1 where not known)."""
+    indices, words = _codes(pa, pc, arr)
+    indices = np.where(known, indices, -1)
+    used = np.zeros(len(words) + 1, dtype=bool)  # the last: code -1
+    used[indices] = True
+    used = used[:-1]
+    renumber = np.append(np.cumsum(used) - 1, -1)
+    return renumber[indices], [w for w, u in zip(words, used.tolist(), strict=True) if u]
 
 
 _FALSE, _TRUE, _EMPTY, _DOUBTFUL = 0, 1, 2, 3
@@ -199,7 +214,18 @@ def _list_cells(pa: Any, pc: Any, trimmed: Any, empty: Array, ft: FactType) -> t
         ),
         dtype=np.int64,
     )
-    parsed = [_parse_list(cell, ft) for cell in encoded.dictionary.to_pylist()]
+    flat = None
+    if ft.kind == "date_list":  # plain lists of dates as arrays, the others one by one
+        dates = plain_date_lists(pa, pc, encoded.dictionary)
+        parsed = dates.lists
+        others = np.flatnonzero(~dates.plain)
+        cells = encoded.dictionary.take(pa.array(others.astype(np.int64))).to_pylist()
+        for i, cell in zip(others.tolist(), cells, strict=True):
+            parsed[i] = _parse_list(cell, ft)
+        if all(parsed[i] is None for i in others.tolist()):  # the plain ones hold every date
+            flat = (dates.owner, dates.days)
+    else:
+        parsed = [_parse_list(cell, ft) for cell in encoded.dictionary.to_pylist()]
     table = np.empty(len(parsed) + 1, dtype=object)  # the last: no value
     for i, item in enumerate(parsed):
         table[i] = item
@@ -210,6 +236,8 @@ def _list_cells(pa: Any, pc: Any, trimmed: Any, empty: Array, ft: FactType) -> t
     known = ~empty & ~doubtful
     vec = Vec(values, known)
     vec.set_groups(np.where(known, codes, -1), parsed)
+    if flat is not None:
+        vec.set_flat(*flat)
     return vec, doubtful
 
 
@@ -343,7 +371,7 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
             with np.errstate(invalid="ignore"):
                 doubtful |= p.known & w.known & (p.values > w.values)
     keep = np.flatnonzero(~doubtful & ~blank)
-    facts = {p: Vec(vecs[p].values[keep], vecs[p].known[keep]) for p in paths if p in vecs}
+    facts = {p: vecs[p].take(keep) for p in paths if p in vecs}  # distinct values kept
     name_col = vecs.get("community.name")
     ids = ident.values[keep].tolist()
     shown = (

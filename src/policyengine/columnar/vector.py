@@ -52,15 +52,27 @@ class Vec:
     known: Array
     _groups: tuple[Array, list[Any]] | None = None
     _flat: tuple[Array, Array] | None = None
+    _make_groups: Callable[[], tuple[Array, list[Any]]] | None = None
 
     def set_groups(self, codes: Array, distinct: list[Any]) -> None:
         """Give the distinct values and each row's code, when the reader knows them."""
         self._groups = (codes, distinct)
         self._flat = None
 
+    def groups_by(self, make: Callable[[], tuple[Array, list[Any]]]) -> None:
+        """Give a way to compute :meth:`groups`, used if they are asked for."""
+        self._make_groups = make
+
+    def set_flat(self, owner: Array, days: Array) -> None:
+        """Give :meth:`flat`'s answer, when the reader has read the dates as numbers."""
+        self._flat = (owner, days)
+
     def take(self, rows: Array) -> Vec:
         """The column of the given rows (distinct values kept)."""
         out = Vec(self.values[rows], self.known[rows])
+        if self._groups is None and self._make_groups is not None:
+            make = self._make_groups
+            out.groups_by(lambda: _taken(make(), rows))
         if self._groups is not None:
             out.set_groups(self._groups[0][rows], self._groups[1])
             out._flat = self._flat
@@ -87,6 +99,8 @@ class Vec:
     def groups(self) -> tuple[Array, list[Any]]:
         """``(codes, distinct values)`` of an object column: ``values[i] == distinct[codes[i]]``
         where known (code -1 where not). Lists repeat a lot: each is looked at once."""
+        if self._groups is None and self._make_groups is not None:
+            self._groups = self._make_groups()
         if self._groups is None:
             index: dict[Any, int] = {}
             distinct: list[Any] = []
@@ -101,6 +115,21 @@ class Vec:
                 codes[i] = c
             self._groups = (codes, distinct)
         return self._groups
+
+
+def _taken(groups: tuple[Array, list[Any]], rows: Array) -> tuple[Array, list[Any]]:
+    """The groups of some rows: their codes, and the distinct values they hold, in the
+    order they first appear (as :meth:`Vec.groups` would find them)."""
+    codes, distinct = groups
+    codes = codes[rows]
+    used = np.zeros(len(distinct) + 1, dtype=bool)  # the last: code -1
+    used[codes] = True
+    first = np.full(len(distinct) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
+    order = np.argsort(first[:-1], kind="stable")[: int(used[:-1].sum())]
+    renumber = np.full(len(distinct) + 1, -1, dtype=np.int64)
+    renumber[order] = np.arange(len(order), dtype=np.int64)
+    return renumber[codes], [distinct[i] for i in order.tolist()]
 
 
 def scalar(v: Any, n: int) -> Vec:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from policyengine.builtins.lazy import lazy_command
 from policyengine.contracts import Command, RenderOptions, Reporter
 from policyengine.exceptions import InputError
 from policyengine.hookspecs import hookimpl
-from policyengine.reports import gapview, reportcmd
 from policyengine.results import Result
 
 NEEDS_EXTRA = "{what} needs the reports extra: pip install 'community-policyengine[reports]'"
@@ -22,7 +22,20 @@ __all__ = ["register_commands", "register_reporters"]
 @hookimpl
 def register_commands() -> list[Command]:
     """``gap`` and ``report``."""
-    return [gapview.command(), reportcmd.command()]
+    return [
+        lazy_command(
+            "gap",
+            "what it takes to pass, grouped by responsible unit",
+            "policyengine.reports.gapview",
+            "command",
+        ),
+        lazy_command(
+            "report",
+            "draft a report: Fengxiang's 自查报告 (--kind self-check) or a summary, as docx/html/md",
+            "policyengine.reports.reportcmd",
+            "command",
+        ),
+    ]
 
 
 def _xlsx(results: Sequence[Result], options: RenderOptions) -> bytes:
