@@ -25,9 +25,7 @@ def resolve(name: str, module: str, factory: str) -> Command:
     raise LookupError(f"{module}.{factory}() gives no command {name!r}")
 
 
-def lazy_command(
-    name: str, help: str, module: str, factory: str = "register_commands"
-) -> Command:
+def lazy_command(name: str, help: str, module: str, factory: str = "register_commands") -> Command:
     """A command whose arguments and run come from ``module.factory()``, imported when the
     command is configured or run."""
 

@@ -41,7 +41,6 @@ class PlainDates:
 
 def plain_date_lists(pa: Any, pc: Any, cells: Any) -> PlainDates:
     """Read the plain cells of a string array (no nulls) of JSON date lists."""
-    n = len(cells)
     plain = np.asarray(
         pc.match_substring_regex(cells, PLAIN).to_numpy(zero_copy_only=False), dtype=bool
     )
@@ -69,18 +68,22 @@ def plain_date_lists(pa: Any, pc: Any, cells: Any) -> PlainDates:
     owner = np.repeat(np.arange(len(where), dtype=np.int64), counts)
     bad_list = np.zeros(len(where), dtype=bool)
     bad_list[owner[~ok]] = True  # a date the calendar has not: read by the book
-    plain[where[bad_list]] = False
     keep = ~bad_list[owner]
-    # the lists as tuples of dates, each distinct date made once
-    distinct, inverse = np.unique(days[keep], return_inverse=True)
-    made = [dt.date.fromordinal(int(d)) for d in distinct.tolist()]
-    dates = [made[i] for i in inverse.reshape(-1).tolist()]
-    lists: list[tuple[dt.date, ...] | None] = [None] * n
-    at = 0
-    for cell, count, bad in zip(where.tolist(), counts.tolist(), bad_list.tolist(), strict=True):
-        if not bad:
-            lists[cell] = tuple(dates[at : at + count])
-            at += count
+    # the lists as tuples of dates, each distinct date made once; a list is a slice of
+    # the dates in order (C-level maps: no Python step per list)
+    distinct, inverse = np.unique(days[ok], return_inverse=True)
+    made = np.empty(len(distinct), dtype=object)
+    made[:] = [dt.date.fromordinal(d) for d in distinct.tolist()]
+    objects = np.full(len(days), None, dtype=object)
+    objects[ok] = made[inverse.reshape(-1)]
+    dates = objects.tolist()
+    ends = np.cumsum(counts)
+    slices = map(slice, (ends - counts).tolist(), ends.tolist())
+    tuples = iter(list(map(tuple, map(dates.__getitem__, slices))))
+    lists: list[tuple[dt.date, ...] | None] = [next(tuples) if p else None for p in plain.tolist()]
+    for cell in where[bad_list].tolist():
+        lists[cell] = None
+    plain[where[bad_list]] = False
     return PlainDates(plain, lists, where[owner[keep]], days[keep])
 
 

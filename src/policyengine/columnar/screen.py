@@ -168,12 +168,50 @@ def _bool_word(cell: str) -> int:
 
 
 def _bool_cells(pa: Any, pc: Any, arr: Any) -> tuple[Vec, Array]:
-    """A column of boolean text cells: each distinct cell read once (there are few)."""
-    indices, words = _codes(pa, pc, arr)
-    kinds = np.array([_bool_word(w) for w in words] + [_EMPTY], dtype=np.int8)  # last: null
-    k = kinds[indices]
-    true = k == _TRUE
-    return Vec(true, true | (k == _FALSE)), k == _DOUBTFUL
+    """A column of boolean text cells: ``true`` and ``false`` found by comparing texts,
+    any other cell read on its own (there are few)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    true, false = _cells_equal(arr, b"true"), _cells_equal(arr, b"false")
+    doubtful = np.zeros(len(true), dtype=bool)
+    other = np.flatnonzero(~(true | false) & _valid(arr))
+    if len(other):
+        words = arr.take(pa.array(other)).to_pylist()
+        kinds = np.array([_bool_word(w) for w in words], dtype=np.int8)
+        true[other], false[other], doubtful[other] = (kinds == k for k in _WORDS)
+    return Vec(true, true | false), doubtful
+
+
+_WORDS = (_TRUE, _FALSE, _DOUBTFUL)
+
+
+def _valid(arr: Any) -> Array:
+    """Where an Arrow array's cells are not null."""
+    validity = arr.buffers()[0]
+    if validity is None or arr.null_count == 0:
+        return np.ones(len(arr), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + len(arr)].astype(bool)
+
+
+def _cells_equal(arr: Any, word: bytes) -> Array:
+    """Where the cells of an Arrow string array are exactly ``word`` (a null is not), read
+    from its buffers: the cells of the word's length, compared byte by byte."""
+    _, offsets, data = arr.buffers()[:3]
+    n = len(arr)
+    at = np.frombuffer(offsets, dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    hit = np.diff(at) == len(word)
+    if data is None or not hit.any():
+        return np.zeros(n, dtype=bool)
+    chars = np.frombuffer(data, dtype=np.uint8)
+    rows = np.flatnonzero(hit)
+    starts = at[:-1][rows]
+    same = np.ones(len(rows), dtype=bool)
+    for j, byte in enumerate(word):
+        same &= chars[starts + j] == byte
+    hit[rows] = same
+    found: Array = hit & _valid(arr)
+    return found
 
 
 _LARGEST = 1e15
@@ -355,11 +393,9 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
         if name.startswith("happiness.objective_by_type."):
             doubtful |= vec.known  # the score is computed from its parts: by the book
         blank &= ~vec.known & ~bad
-        if pa.types.is_string(column.type):
-            filled = pc.fill_null(column, _k(pa).empty)
-            blank &= np.asarray(
-                pc.equal(filled, _k(pa).empty).to_numpy(zero_copy_only=False), dtype=bool
-            )
+        if pa.types.is_string(column.type) and blank.any():  # a null or an empty text
+            empty = pc.fill_null(pc.equal(column, _k(pa).empty), True)
+            blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
     ident = vecs["community.id"]
     doubtful |= ~ident.known
     if not skip_blank:

@@ -31,7 +31,8 @@ def register_commands() -> list[Command]:
         ),
         lazy_command(
             "report",
-            "draft a report: Fengxiang's 自查报告 (--kind self-check) or a summary, as docx/html/md",
+            "draft a report: Fengxiang's 自查报告 (--kind self-check) or a summary, "
+            "as docx/html/md",
             "policyengine.reports.reportcmd",
             "command",
         ),
