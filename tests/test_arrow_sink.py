@@ -74,3 +74,65 @@ def test_nothing_written_gives_the_fixed_columns() -> None:
     sink.close()
     names = pq.read_table(io.BytesIO(out.getvalue())).column_names
     assert ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"] == names
+
+
+class _Pipe(io.RawIOBase):
+    """An output that cannot seek (a pipe): the sink writes every row at close."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        self.data += bytes(b)
+        return len(b)
+
+
+def _column(kind: str, values: list[Any]) -> Any:
+    if kind == "null":
+        return pa.nulls(len(values))
+    if kind == "int":
+        return pa.array([None if v is None else int(v) for v in values], pa.int64())
+    if kind == "float":
+        return pa.array([None if v is None else v / 4 for v in values], pa.float64())
+    if kind == "bool":
+        return pa.array([None if v is None else v % 2 == 0 for v in values], pa.bool_())
+    texts = pa.array([None if v is None else f'"{v}",\n{v}' for v in values], pa.string())
+    return texts.dictionary_encode() if kind == "dict" else texts
+
+
+def test_rows_streamed_as_tables_come_equal_the_table_written_at_close() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    kinds = st.sampled_from(["null", "int", "float", "bool", "text", "dict"])
+    # the batches mostly share their columns (names and order), each batch its own types
+    batch = st.tuples(
+        st.integers(0, 4),  # rows
+        st.lists(kinds, min_size=3, max_size=3),
+        st.sampled_from([(0, 1, 2)] * 4 + [(0, 2), (2, 1, 0)]),
+        st.randoms(use_true_random=False),
+    )
+
+    @settings(max_examples=200, deadline=None)
+    @given(batches=st.lists(batch, max_size=4))
+    def check(batches: list[Any]) -> None:
+        made = []
+        for rows, types, order, rnd in batches:
+            cols = {"subject_id": pa.array([f"c{i}" for i in range(rows)], pa.string())}
+            for j in order:
+                values = [None if rnd.random() < 0.3 else rnd.randint(-(10**17), 10**17)
+                          for _ in range(rows)]
+                cols[f"outputs.{'abc'[j]}"] = _column(types[j], values)
+            made.append(pa.table(cols))
+        streamed, whole = io.BytesIO(), _Pipe()
+        for out in (streamed, whole):
+            sink = ArrowSink("csv", out)
+            for table in made:
+                sink.write_table(table)
+            sink.close()
+        assert bytes(whole.data) == streamed.getvalue()
+
+    check()

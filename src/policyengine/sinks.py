@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Protocol
 
+from policyengine.csv_stream import CsvStream, streamable
 from policyengine.results import Result, jsonable
 
 __all__ = [
@@ -364,6 +365,11 @@ class ArrowSink:
         self.held_bytes = 0
         self.files: list[str] = []
         self.schemas: list[Any] = []
+        # CSV: rows written by a background thread as tables come (rewritten at close in
+        # the rare case the batches' column types differ): see policyengine.csv_stream
+        self.stream: CsvStream | None = None
+        if fmt == "csv" and streamable(fh):
+            self.stream = CsvStream(fh)
 
     def write(self, result: Result) -> None:
         self.write_rows(list(flat_rows(result)))
@@ -375,6 +381,8 @@ class ArrowSink:
     def write_table(self, table: Any) -> None:
         """Add one Arrow table of result rows."""
         self.schemas.append(table.schema)
+        if self.stream is not None:
+            self.stream.put(table)
         if not self.files and self.held_bytes + table.nbytes <= self.in_memory:
             self.held.append(table)
             self.held_bytes += table.nbytes
@@ -412,9 +420,13 @@ class ArrowSink:
                         writer.write_table(table)
                     if empty:
                         writer.write_table(schema.empty_table())
+            elif self.stream is not None and self.stream.finish(schema):
+                pass  # every row is written already, as the unified table gives it
             else:
                 from policyengine.tables import require
 
+                if self.stream is not None:
+                    self.stream.rewind()
                 pacsv = require("pyarrow.csv", "writing CSV")
                 options = pacsv.WriteOptions(quoting_style="needed")
                 with pacsv.CSVWriter(self.fh, schema, write_options=options) as writer:
@@ -424,6 +436,8 @@ class ArrowSink:
             self.discard()
 
     def discard(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
         self.held.clear()
         if self.dir is not None:
             self.dir.cleanup()
