@@ -137,6 +137,18 @@ def tables(run: Run, plan: Plan, outputs: dict[str, Any]) -> dict[str, Array]:
     return answers
 
 
+_TEXTS: dict[str, Any] = {}
+
+
+def _texts(pa: Any, *texts: str) -> list[Any]:
+    """Arrow text scalars, made once: a Python value given to a compute function is
+    converted at every call, and pyarrow's conversion looks for optional modules each time."""
+    for text in texts:
+        if text not in _TEXTS:
+            _TEXTS[text] = pa.scalar(text, pa.string())
+    return [_TEXTS[text] for text in texts]
+
+
 def _dictionary(inverse: Array, cells: list[str]) -> Encoded:
     """Cells given once per distinct value and a code per row: an Arrow dictionary column."""
     pa = require("pyarrow", "result tables")
@@ -167,7 +179,8 @@ def _path_lists(columns: list[Array], paths: tuple[str, ...], n: int) -> Encoded
     np.cumsum(matrix.sum(axis=1), out=offsets[1:])
     quoted = pa.array([json.dumps(p, ensure_ascii=False) for p in paths], pa.string())
     lists = pa.ListArray.from_arrays(pa.array(offsets), quoted.take(pa.array(items)))
-    cells = pc.binary_join_element_wise("[", pc.binary_join(lists, ", "), "]", "")
+    t = _texts(pa, "[", ", ", "]", "")
+    cells = pc.binary_join_element_wise(t[0], pc.binary_join(lists, t[1]), t[2], t[3])
     return Encoded(pa.DictionaryArray.from_arrays(indices, cells))
 
 
@@ -247,7 +260,7 @@ def concat_texts(pa: Any, tables: list[list[str]], codes: list[Array]) -> Any:
     offsets = np.arange(0, n * len(tables) + 1, len(tables), dtype=np.int32)
     lists = pa.ListArray.from_arrays(pa.array(offsets), texts.take(pa.array(taken.reshape(-1))))
     pc = require("pyarrow.compute", "result tables")
-    return pc.binary_join(lists, "")
+    return pc.binary_join(lists, _texts(pa, "")[0])
 
 
 def fact_list(run: Run, fl: Any) -> dict[str, Encoded]:
