@@ -127,3 +127,25 @@ def test_a_date_the_calendar_has_not_leaves_its_list_to_the_row_paths_reading():
     assert [False, True, False] == doubtful.tolist()
     assert (dt.date(2024, 2, 29), dt.date(2024, 3, 1)) == vec.values[0]
     assert (dt.date(2024, 1, 5),) == vec.values[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dtype=st.sampled_from(["bool", "int8", "int16", "int32", "int64", "uint8", "float64"]),
+    values=st.lists(st.integers(-100, 100), max_size=40),
+    masked=st.one_of(st.none(), st.randoms(use_true_random=False)),
+    step=st.sampled_from([1, 2]),
+)
+def test_arrays_made_from_buffers_equal_arrows_conversion(dtype, values, masked, step):
+    from policyengine.columnar.arrays import arrow_array
+
+    data = np.array(values, dtype=np.int64).astype(dtype)[::step]  # strided too
+    if dtype == "float64" and len(data):
+        data[0] = np.nan  # NaN is a value, not a missing one
+    mask = None if masked is None else np.array([masked.random() < 0.3 for _ in data], bool)
+    expected = pa.array(data, mask=mask)
+    made = arrow_array(data, mask)
+    # (repr: a NaN is not equal to itself)
+    assert (expected.type, repr(expected.to_pylist()), expected.null_count) == (
+        made.type, repr(made.to_pylist()), made.null_count
+    )

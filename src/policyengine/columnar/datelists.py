@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from policyengine.columnar.arrays import arrow_array
 from policyengine.columnar.vector import Array
 
 __all__ = ["PlainDates", "plain_date_lists"]
@@ -47,7 +48,7 @@ def plain_date_lists(pa: Any, pc: Any, cells: Any) -> PlainDates:
     where = np.flatnonzero(plain)
     # in a plain cell every '"' opens or closes a date of ten ASCII characters: the dates
     # are found in the cells' bytes, each by its opening quote
-    taken = cells.take(pa.array(where.astype(np.int64)))
+    taken = cells.take(arrow_array(where.astype(np.int64)))
     _, offsets_buffer, data = taken.buffers()
     offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[
         taken.offset : taken.offset + len(taken) + 1

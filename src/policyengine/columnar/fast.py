@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from policyengine.columnar.arrays import arrow_array
 from policyengine.columnar.backend import evaluate_columns
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.result import VERDICTS
@@ -166,7 +167,7 @@ def _batch_rows(
     checked: list[Community] = []
     at: list[int] = []
     if len(s.doubtful):
-        rows = batch.take(pa.array(s.doubtful)).to_pylist()
+        rows = batch.take(arrow_array(s.doubtful)).to_pylist()
         for j, row in zip(s.doubtful.tolist(), rows, strict=True):
             doc, problems = row_document(row)
             community = None
@@ -195,10 +196,10 @@ def _batch_rows(
             {v: int(c) for v, c in zip(VERDICTS, np.asarray(tallies).tolist(), strict=True)}
         )
         table = concat_results(pa, [r.to_arrow() for r in parts])
-        tables.append(table.take(pa.array(order)) if at else table)  # else in order already
+        tables.append(table.take(arrow_array(order)) if at else table)  # else in order already
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)
     whole = concat_results(pa, tables)
     # row k of pack p is at k + p * m: each subject's packs together, in the order given
     interleaved = (np.arange(m)[:, None] + m * np.arange(len(tables))[None, :]).reshape(-1)
-    return BatchResult(whole.take(pa.array(interleaved, pa.int64())), counts, m)
+    return BatchResult(whole.take(arrow_array(interleaved, kind=pa.int64())), counts, m)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from policyengine.columnar.arrays import arrow_array
 from policyengine.columnar.result import OUTCOMES, Coded, Encoded
 from policyengine.columnar.run import Run
 from policyengine.columnar.vector import Array, Vec, value
@@ -152,7 +153,7 @@ def _texts(pa: Any, *texts: str) -> list[Any]:
 def _dictionary(inverse: Array, cells: list[str]) -> Encoded:
     """Cells given once per distinct value and a code per row: an Arrow dictionary column."""
     pa = require("pyarrow", "result tables")
-    indices = pa.array(np.asarray(inverse, dtype=np.int32).reshape(-1))
+    indices = arrow_array(np.asarray(inverse, dtype=np.int32).reshape(-1))
     return Encoded(pa.DictionaryArray.from_arrays(indices, pa.array(cells, pa.string())))
 
 
@@ -167,18 +168,18 @@ def _path_lists(columns: list[Array], paths: tuple[str, ...], n: int) -> Encoded
         key = np.zeros(n, dtype=np.int64)
         for j, col in enumerate(columns):
             key |= col.astype(np.int64) << j
-        encoded = pc.dictionary_encode(pa.array(key, pa.int64()))
+        encoded = pc.dictionary_encode(arrow_array(key, kind=pa.int64()))
         indices = encoded.indices
         distinct = np.asarray(encoded.dictionary.to_numpy(), dtype=np.int64)
         matrix = ((distinct[:, None] >> np.arange(len(paths), dtype=np.int64)) & 1).astype(bool)
     else:
-        indices = pa.array(np.arange(n, dtype=np.int32))
+        indices = arrow_array(np.arange(n, dtype=np.int32))
         matrix = np.column_stack(columns)
     _, items = np.nonzero(matrix)  # row by row, in path order
     offsets = np.zeros(len(matrix) + 1, dtype=np.int32)
     np.cumsum(matrix.sum(axis=1), out=offsets[1:])
     quoted = pa.array([json.dumps(p, ensure_ascii=False) for p in paths], pa.string())
-    lists = pa.ListArray.from_arrays(pa.array(offsets), quoted.take(pa.array(items)))
+    lists = pa.ListArray.from_arrays(arrow_array(offsets), quoted.take(arrow_array(items)))
     t = _texts(pa, "[", ", ", "]", "")
     cells = pc.binary_join_element_wise(t[0], pc.binary_join(lists, t[1]), t[2], t[3])
     return Encoded(pa.DictionaryArray.from_arrays(indices, cells))
@@ -231,7 +232,7 @@ def tally(plan: Plan, tp: Any, outcomes: Mapping[str, Array]) -> Encoded:
         codes = np.zeros(n, dtype=np.int64)
         for c, size in zip(reversed(group_codes), reversed(sizes), strict=True):
             codes = codes * size + c
-        encoded = pc.dictionary_encode(pa.array(codes, pa.int64()))
+        encoded = pc.dictionary_encode(arrow_array(codes, kind=pa.int64()))
         indices = encoded.indices
         rest = np.asarray(encoded.dictionary.to_numpy(), dtype=np.int64)
         combos = []
@@ -240,7 +241,7 @@ def tally(plan: Plan, tp: Any, outcomes: Mapping[str, Array]) -> Encoded:
             combos.append(c)
     else:
         uniq, inverse = np.unique(np.column_stack(group_codes), axis=0, return_inverse=True)
-        indices = pa.array(inverse.reshape(-1).astype(np.int32))
+        indices = arrow_array(inverse.reshape(-1).astype(np.int32))
         combos = list(uniq.T)
     # each group's text led by the text before it; the closing text after the last
     led = [[pieces[g * m] + t for t in own] for g, own in enumerate(texts)]
@@ -258,7 +259,9 @@ def concat_texts(pa: Any, tables: list[list[str]], codes: list[Array]) -> Any:
     texts = pa.array([t for table in tables for t in table], pa.string())
     taken = np.column_stack([c + s for c, s in zip(codes, starts.tolist(), strict=True)])
     offsets = np.arange(0, n * len(tables) + 1, len(tables), dtype=np.int32)
-    lists = pa.ListArray.from_arrays(pa.array(offsets), texts.take(pa.array(taken.reshape(-1))))
+    lists = pa.ListArray.from_arrays(
+        arrow_array(offsets), texts.take(arrow_array(taken.reshape(-1)))
+    )
     pc = require("pyarrow.compute", "result tables")
     return pc.binary_join(lists, _texts(pa, "")[0])
 

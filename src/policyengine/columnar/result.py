@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from policyengine.columnar.arrays import arrow_array
 from policyengine.columnar.vector import Array, Vec
 from policyengine.pack import Pack
 from policyengine.results import jsonable
@@ -140,11 +141,11 @@ class ColumnarResult:
         arrays = [ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())]
         arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
         verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
-        arrays.append(pa.DictionaryArray.from_arrays(pa.array(self.verdicts), verdicts))
+        arrays.append(pa.DictionaryArray.from_arrays(arrow_array(self.verdicts), verdicts))
         for key, col in self.outputs.items():
             names.append(f"outputs.{key}")
             if isinstance(col, Vec) and col.values.dtype in (np.float64, np.bool_):
-                arrays.append(pa.array(col.values, mask=~col.known))
+                arrays.append(arrow_array(col.values, ~col.known))
                 continue
             if isinstance(col, Encoded):
                 cells = col.cells
@@ -169,7 +170,7 @@ class ColumnarResult:
         for rid, codes in self.outcomes.items():
             names.append(f"rules.{rid}")
             mask = self.absent.get(rid)
-            indices = pa.array(codes, mask=mask) if mask is not None else pa.array(codes)
+            indices = arrow_array(codes, mask)
             arrays.append(pa.DictionaryArray.from_arrays(indices, outcomes))
         return pa.Table.from_arrays(arrays, names=names)
 
@@ -188,5 +189,5 @@ def _coded_array(pa: Any, col: Coded) -> Any:
     if kind == pa.null():
         return pa.nulls(len(col.codes))
     codes = np.asarray(col.codes)
-    indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+    indices = arrow_array(codes.astype(np.int32), codes < 0)
     return pa.array([convert(v) for v in distinct], kind).take(indices)

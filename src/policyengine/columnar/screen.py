@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from policyengine.columnar.arrays import arrow_array
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.datelists import plain_date_lists
 from policyengine.columnar.vector import Array, Vec
@@ -120,7 +121,7 @@ def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         ok = np.asarray(
             pc.match_substring_regex(trimmed, pattern).to_numpy(zero_copy_only=False), dtype=bool
         )
-        clean = pc.if_else(pa.array(ok), trimmed, _k(pa).null_text)
+        clean = pc.if_else(arrow_array(ok), trimmed, _k(pa).null_text)
         values = np.asarray(
             pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
         )
@@ -176,7 +177,7 @@ def _bool_cells(pa: Any, pc: Any, arr: Any) -> tuple[Vec, Array]:
     doubtful = np.zeros(len(true), dtype=bool)
     other = np.flatnonzero(~(true | false) & _valid(arr))
     if len(other):
-        words = arr.take(pa.array(other)).to_pylist()
+        words = arr.take(arrow_array(other)).to_pylist()
         kinds = np.array([_bool_word(w) for w in words], dtype=np.int8)
         true[other], false[other], doubtful[other] = (kinds == k for k in _WORDS)
     return Vec(true, true | false), doubtful
@@ -257,7 +258,7 @@ def _list_cells(pa: Any, pc: Any, trimmed: Any, empty: Array, ft: FactType) -> t
         dates = plain_date_lists(pa, pc, encoded.dictionary)
         parsed = dates.lists
         others = np.flatnonzero(~dates.plain)
-        cells = encoded.dictionary.take(pa.array(others.astype(np.int64))).to_pylist()
+        cells = encoded.dictionary.take(arrow_array(others.astype(np.int64))).to_pylist()
         for i, cell in zip(others.tolist(), cells, strict=True):
             parsed[i] = _parse_list(cell, ft)
         if all(parsed[i] is None for i in others.tolist()):  # the plain ones hold every date
