@@ -58,9 +58,11 @@ def _numeric_need(
     measured at two points and checked at a third; a non-linear comparison has no gap.
     """
     diff = ex.Arith("-", cmp.left, cmp.right)
+    trial = dict(facts)  # one copy, the fact set to each trial value in turn
 
     def g(x: float) -> float | None:
-        v = ex.evaluate(diff, {**facts, path: x}, params)
+        trial[path] = x
+        v = ex.evaluate(diff, trial, params)
         return None if v is None or isinstance(v, bool) else float(v)
 
     g0, g1, g2 = g(0.0), g(1.0), g(2.0)

@@ -95,7 +95,7 @@ parameters but not on the facts (a rule's requirement in words): said once per k
 
 def clear_caches() -> None:
     """Forget the sentence parts kept between results (results never depend on them)."""
-    for cache in (_ITEMS, _SAID, _THRESHOLDS, _TITLES):
+    for cache in (_ITEMS, _SAID, _THRESHOLDS, _TITLES, _PIECES):
         cache.clear()
 
 
@@ -238,6 +238,10 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     titles = _titles(pack, lang)
     parts = []
     for path, v in f.inputs.items():
+        kind = v.__class__
+        if v is None or kind is bool or kind is int or kind is float or kind is str:
+            parts.append(_seen_value(pack, titles, path, v, lang))
+            continue
         label = fact_label(path, lang, titles)
         if isinstance(v, Mapping) and "value" in v:
             shown = (
@@ -252,6 +256,27 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
             shown = fmt_value(path, v, lang)
         parts.append(text("say.value", lang, label=label, value=shown))
     return text("sep.list", lang).join(parts)
+
+
+_PIECES: dict[tuple[Any, ...], tuple[Pack | None, str]] = {}
+
+
+def _seen_value(
+    pack: Pack | None, titles: Mapping[str, str], path: str, value: Any, lang: str
+) -> str:
+    """ "label：value" for one plain value, said once per pack, fact, value and language
+    (fact values repeat across communities, as the columnar kernels' distinct values)."""
+    key = (id(pack), path, value.__class__, value, lang)
+    hit = _PIECES.get(key)
+    if hit is not None and hit[0] is pack:
+        return hit[1]
+    if len(_PIECES) > 16_384:
+        _PIECES.clear()
+    said = text(
+        "say.value", lang, label=fact_label(path, lang, titles), value=fmt_value(path, value, lang)
+    )
+    _PIECES[key] = (pack, said)
+    return said
 
 
 def _requirement(
