@@ -158,7 +158,7 @@ class RuleGap:
     ``needed`` is the least value of ``fact`` that satisfies the rule with the other facts
     held (a number, ``True``, a list member, ``[]``), or ``"provide"`` for a missing fact;
     ``relation`` says how ``needed`` bounds the fact (``>=``, ``<=``, ``>``, ``<``, ``==``,
-    ``contains``).
+    ``contains``; ``provide`` for a missing fact).
     """
 
     rule: str
