@@ -173,7 +173,7 @@ def _bool_cells(pa: Any, pc: Any, arr: Any) -> tuple[Vec, Array]:
     any other cell read on its own (there are few)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    true, false = _cells_equal(arr, b"true"), _cells_equal(arr, b"false")
+    true, false = _equal(pc, arr, _k(pa).true), _equal(pc, arr, _k(pa).false)
     doubtful = np.zeros(len(true), dtype=bool)
     other = np.flatnonzero(~(true | false) & _valid(arr))
     if len(other):
@@ -191,28 +191,28 @@ def _valid(arr: Any) -> Array:
     validity = arr.buffers()[0]
     if validity is None or arr.null_count == 0:
         return np.ones(len(arr), dtype=bool)
-    bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-    return bits[arr.offset : arr.offset + len(arr)].astype(bool)
+    return _bits(validity, arr.offset, len(arr))
 
 
-def _cells_equal(arr: Any, word: bytes) -> Array:
-    """Where the cells of an Arrow string array are exactly ``word`` (a null is not), read
-    from its buffers: the cells of the word's length, compared byte by byte."""
-    _, offsets, data = arr.buffers()[:3]
-    n = len(arr)
-    at = np.frombuffer(offsets, dtype=np.int32)[arr.offset : arr.offset + n + 1]
-    hit = np.diff(at) == len(word)
-    if data is None or not hit.any():
+def _bits(buffer: Any, offset: int, n: int) -> Array:
+    """``n`` bits of an Arrow bitmap from ``offset``, as booleans."""
+    bits = np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")
+    out: Array = bits[offset : offset + n].astype(bool)
+    return out
+
+
+def _equal(pc: Any, arr: Any, word: Any) -> Array:
+    """Where the cells of an Arrow string array equal ``word`` (a null does not), Arrow's
+    comparison read straight from its bitmaps."""
+    same = pc.equal(arr, word)
+    validity, data = same.buffers()[:2]
+    n = len(same)
+    if data is None:
         return np.zeros(n, dtype=bool)
-    chars = np.frombuffer(data, dtype=np.uint8)
-    rows = np.flatnonzero(hit)
-    starts = at[:-1][rows]
-    same = np.ones(len(rows), dtype=bool)
-    for j, byte in enumerate(word):
-        same &= chars[starts + j] == byte
-    hit[rows] = same
-    found: Array = hit & _valid(arr)
-    return found
+    hit = _bits(data, same.offset, n)
+    if validity is not None and same.null_count:
+        hit &= _bits(validity, same.offset, n)
+    return hit
 
 
 _LARGEST = 1e15
