@@ -191,3 +191,48 @@ class TestImports:
 
     def test_validating_imports_no_optional_library(self) -> None:
         assert set() == imported_after("validate", str(EXAMPLE))
+
+
+def modules_after(*argv: str) -> set[str]:
+    """Every module imported by one command-line run in a fresh interpreter."""
+    code = (
+        "import io, sys\n"
+        "from policyengine.cli import main\n"
+        "main(sys.argv[1:], stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          check=True)
+    return set(done.stdout.split())
+
+
+class TestCommandsImportedWhenUsed:
+    """The command line lists every command but imports the code of the one it runs."""
+
+    def test_evaluating_imports_no_authoring_tool_nor_report_command(self) -> None:
+        loaded = modules_after(
+            "evaluate", str(EXAMPLE), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+            "--format", "json",
+        )
+        unused = {m for m in loaded if m.startswith(("policyengine.authoring",
+                                                    "policyengine.reports.",
+                                                    "policyengine.replay",
+                                                    "policyengine.schemas"))}
+        unused.discard("policyengine.reports.plugin")  # the reports' registration
+        assert set() == unused
+
+    def test_a_command_runs_its_module_when_asked(self) -> None:
+        loaded = modules_after("describe", "wuma-star-rating")
+        assert "policyengine.authoring.packdoc" in loaded
+
+    def test_each_registered_name_and_help_is_the_commands_own(self) -> None:
+        from policyengine.builtins.lazy import SOURCES, resolve
+
+        pm = make_plugin_manager(load_entry_points=False)
+        listed = plugins.by_name(pm.hook.register_commands())
+        lazy = {"test", "lint", "diff", "new-pack", "describe", "gap", "report"}
+        assert lazy <= set(listed)
+        for name in sorted(lazy):
+            command = listed[name]
+            own = resolve(name, *SOURCES[name])
+            assert (name, own.help) == (command.name, command.help)

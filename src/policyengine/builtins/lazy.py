@@ -13,7 +13,10 @@ import importlib
 
 from policyengine.contracts import Command, Streams
 
-__all__ = ["lazy_command", "resolve"]
+__all__ = ["SOURCES", "lazy_command", "resolve"]
+
+SOURCES: dict[str, tuple[str, str]] = {}
+"""Each lazily registered command's module and factory, by command name."""
 
 
 def resolve(name: str, module: str, factory: str) -> Command:
@@ -28,6 +31,8 @@ def resolve(name: str, module: str, factory: str) -> Command:
 def lazy_command(name: str, help: str, module: str, factory: str = "register_commands") -> Command:
     """A command whose arguments and run come from ``module.factory()``, imported when the
     command is configured or run."""
+
+    SOURCES[name] = (module, factory)
 
     def configure(p: argparse.ArgumentParser) -> None:
         resolve(name, module, factory).configure(p)
