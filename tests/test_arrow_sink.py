@@ -117,8 +117,8 @@ def test_rows_streamed_as_tables_come_equal_the_table_written_at_close() -> None
     )
 
     @settings(max_examples=200, deadline=None)
-    @given(batches=st.lists(batch, max_size=4))
-    def check(batches: list[Any]) -> None:
+    @given(batches=st.lists(batch, max_size=4), spooled=st.booleans())
+    def check(batches: list[Any], spooled: bool) -> None:
         made = []
         for rows, types, order, rnd in batches:
             cols = {"subject_id": pa.array([f"c{i}" for i in range(rows)], pa.string())}
@@ -130,6 +130,7 @@ def test_rows_streamed_as_tables_come_equal_the_table_written_at_close() -> None
         streamed, whole = io.BytesIO(), _Pipe()
         for out in (streamed, whole):
             sink = ArrowSink("csv", out)
+            sink.in_memory = 0 if spooled else sink.in_memory  # tables kept on disk
             for table in made:
                 sink.write_table(table)
             sink.close()

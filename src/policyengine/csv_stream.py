@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from typing import IO, Any
 
 from policyengine.tables import require
@@ -43,28 +44,35 @@ class CsvStream:
         self.start = fh.tell()
         self.schemas: list[Any] = []
         self.error: BaseException | None = None
+        self.spool_error: BaseException | None = None
         self._first = True
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=self.backlog)
         self._thread = threading.Thread(target=self._write, name="policyengine-csv", daemon=True)
         self._thread.start()
 
-    def put(self, table: Any) -> None:
-        """Write one table's rows (the first with the header) after those before."""
+    def put(self, table: Any, then: Callable[[], None] | None = None) -> None:
+        """Write one table's rows (the first with the header) after those before; then call
+        ``then`` in the same thread (the sink keeping the table on disk)."""
         self.schemas.append(table.schema)
-        self._queue.put(table)
+        self._queue.put((table, then))
 
     def _write(self) -> None:
         pacsv = require("pyarrow.csv", "writing CSV")
-        while (table := self._queue.get()) is not _DONE:
-            if self.error is not None:
-                continue  # drain: the sink rewrites or discards
-            try:
-                options = pacsv.WriteOptions(quoting_style="needed", include_header=self._first)
-                with pacsv.CSVWriter(self.fh, table.schema, write_options=options) as writer:
-                    writer.write_table(table)
-                self._first = False
-            except BaseException as exc:  # reported by finish(): the sink writes again
-                self.error = exc
+        while (item := self._queue.get()) is not _DONE:
+            table, then = item
+            if self.error is None:
+                try:
+                    options = pacsv.WriteOptions(quoting_style="needed", include_header=self._first)
+                    with pacsv.CSVWriter(self.fh, table.schema, write_options=options) as writer:
+                        writer.write_table(table)
+                    self._first = False
+                except BaseException as exc:  # finish() says so: the sink writes again
+                    self.error = exc
+            if then is not None and self.spool_error is None:
+                try:
+                    then()
+                except BaseException as exc:  # raised if the sink needs the table again
+                    self.spool_error = exc
 
     def stop(self) -> None:
         """Wait for the thread to end."""

@@ -381,18 +381,24 @@ class ArrowSink:
     def write_table(self, table: Any) -> None:
         """Add one Arrow table of result rows."""
         self.schemas.append(table.schema)
-        if self.stream is not None:
-            self.stream.put(table)
         if not self.files and self.held_bytes + table.nbytes <= self.in_memory:
             self.held.append(table)
             self.held_bytes += table.nbytes
+            if self.stream is not None:
+                self.stream.put(table)
             return
         if self.dir is None:
             self.dir = tempfile.TemporaryDirectory(prefix="policyengine-")
         name = f"{self.dir.name}/{len(self.files)}.arrow"
+        self.files.append(name)
+        if self.stream is not None:  # spooled by the stream's thread too, after the rows
+            self.stream.put(table, lambda: self._spool(table, name))
+        else:
+            self._spool(table, name)
+
+    def _spool(self, table: Any, name: str) -> None:
         with self.pa.OSFile(name, "wb") as sink, self.pa.ipc.new_file(sink, table.schema) as w:
             w.write_table(table)
-        self.files.append(name)
 
     def _tables(self, schema: Any) -> Iterator[Any]:
         pa = self.pa
@@ -426,6 +432,8 @@ class ArrowSink:
                 from policyengine.tables import require
 
                 if self.stream is not None:
+                    if self.stream.spool_error is not None:
+                        raise self.stream.spool_error
                     self.stream.rewind()
                 pacsv = require("pyarrow.csv", "writing CSV")
                 options = pacsv.WriteOptions(quoting_style="needed")
