@@ -217,8 +217,20 @@ def test_columnar_equals_row_path(pack, data):
         return
     expected = [next(flat_rows(evaluate_community(c, pack, as_of))) for c in communities]
     cols = columnar.FactColumns.from_subjects(communities, compile_pack(pack).read_paths)
-    actual = columnar.evaluate_columns(pack, cols, as_of).rows()
+    result = columnar.evaluate_columns(pack, cols, as_of)
+    actual = result.rows()
     assert [_typed(r) for r in expected] == [_typed(r) for r in actual]
+    # the CSV table: text columns kept as dictionaries give the same bytes
+    assert _csv_bytes(result.to_arrow()) == _csv_bytes(result.to_arrow(dictionaries=True))
+
+
+def _csv_bytes(table: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return bytes(out.getvalue())
 
 
 def test_pack_with_territory_or_pilot_runs_on_columns_and_reads_the_place():

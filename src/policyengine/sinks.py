@@ -397,6 +397,7 @@ class ArrowSink:
             self._spool(table, name)
 
     def _spool(self, table: Any, name: str) -> None:
+        table = table.unify_dictionaries()  # an Arrow file holds one dictionary per column
         with self.pa.OSFile(name, "wb") as sink, self.pa.ipc.new_file(sink, table.schema) as w:
             w.write_table(table)
 

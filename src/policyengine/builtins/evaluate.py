@@ -247,7 +247,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             from policyengine.columnar.fast import table_rows
 
             progress = bar.update if bar is not None else None
-            for part in table_rows(args.facts, packs, dates, report_at, progress):
+            dictionaries = fmt == "csv"  # Arrow's CSV writer makes the text (same bytes)
+            for part in table_rows(args.facts, packs, dates, report_at, progress, dictionaries):
                 subjects += part.subjects
                 if not bad or skip:
                     arrow_sink.write_table(part.table)

@@ -126,15 +126,20 @@ def table_rows(
     dates: Mapping[str, dt.date | None],
     report: Report,
     progress: Callable[[int], None] | None = None,
+    dictionaries: bool = False,
 ) -> Iterator[BatchResult]:
-    """Result rows of each batch of each table, in input order."""
+    """Result rows of each batch of each table, in input order (``dictionaries``: text
+    columns of few distinct values dictionary-encoded, as :meth:`.ColumnarResult.to_arrow`
+    gives them for CSV)."""
     paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
     for name in names:
         path = Path(name)
         is_csv = path.suffix.lower() == ".csv"
         batches = _csv_batches(path, report) if is_csv else _parquet_batches(path)
         for batch, first in batches:
-            yield _batch_rows(batch, first, str(path), is_csv, paths, packs, dates, report)
+            yield _batch_rows(
+                batch, first, str(path), is_csv, paths, packs, dates, report, dictionaries
+            )
             if progress is not None:
                 progress(batch.num_rows)
 
@@ -161,6 +166,7 @@ def _batch_rows(
     packs: Sequence[Pack],
     dates: Mapping[str, dt.date | None],
     report: Report,
+    dictionaries: bool = False,
 ) -> BatchResult:
     pa = require("pyarrow", "reading tables")
     s = screen(batch, paths, skip_blank=is_csv)
@@ -195,7 +201,7 @@ def _batch_rows(
         counts[pack.id] = collections.Counter(
             {v: int(c) for v, c in zip(VERDICTS, np.asarray(tallies).tolist(), strict=True)}
         )
-        table = concat_results(pa, [r.to_arrow() for r in parts])
+        table = concat_results(pa, [r.to_arrow(dictionaries) for r in parts])
         tables.append(table.take(arrow_array(order)) if at else table)  # else in order already
     if len(tables) == 1:
         return BatchResult(tables[0], counts, m)

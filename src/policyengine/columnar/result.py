@@ -128,8 +128,12 @@ class ColumnarResult:
             out.append(row)
         return out
 
-    def to_arrow(self) -> Any:
-        """The table rows as a ``pyarrow.Table`` (verdicts and outcomes dictionary-encoded)."""
+    def to_arrow(self, dictionaries: bool = False) -> Any:
+        """The table rows as a ``pyarrow.Table`` (verdicts and outcomes dictionary-encoded).
+
+        ``dictionaries``: the pack's fixed columns and the cells of few distinct values
+        stay dictionary-encoded too, for CSV: Arrow's writer turns them into text as it
+        writes (in the writing thread, :mod:`policyengine.csv_stream`), the same text."""
         from policyengine.sinks import column_type
         from policyengine.tables import require
 
@@ -139,7 +143,13 @@ class ColumnarResult:
         names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
         ids = self.ids
         arrays = [ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())]
-        arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
+        if dictionaries:
+            zeros = arrow_array(np.zeros(n, dtype=np.int32))
+            arrays += [
+                pa.DictionaryArray.from_arrays(zeros, pa.array([v], pa.string())) for v in fixed
+            ]
+        else:
+            arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
         verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
         arrays.append(pa.DictionaryArray.from_arrays(arrow_array(self.verdicts), verdicts))
         for key, col in self.outputs.items():
@@ -151,14 +161,14 @@ class ColumnarResult:
                 cells = col.cells
                 if isinstance(cells, list):
                     cells = pa.array(cells, pa.string())
-                elif isinstance(cells, pa.DictionaryArray):
+                elif isinstance(cells, pa.DictionaryArray) and not dictionaries:
                     # written once per distinct value; plain text in the table (tables of
                     # several batches and packs are concatenated, their dictionaries differ)
                     cells = cells.dictionary_decode()
                 arrays.append(cells)
                 continue
             if isinstance(col, Coded):
-                arrays.append(_coded_array(pa, col))
+                arrays.append(_coded_array(pa, col, dictionaries))
                 continue
             values = col if isinstance(col, list) else self.output_values(key)
             kinds = set(map(type, values))
@@ -175,9 +185,9 @@ class ColumnarResult:
         return pa.Table.from_arrays(arrays, names=names)
 
 
-def _coded_array(pa: Any, col: Coded) -> Any:
+def _coded_array(pa: Any, col: Coded, dictionaries: bool = False) -> Any:
     """A coded output as an Arrow column: the distinct values converted once, then taken
-    by code."""
+    by code (``dictionaries``: text stays dictionary-encoded)."""
     from policyengine.sinks import cell, column_type
 
     distinct = list(col.distinct)
@@ -190,4 +200,7 @@ def _coded_array(pa: Any, col: Coded) -> Any:
         return pa.nulls(len(col.codes))
     codes = np.asarray(col.codes)
     indices = arrow_array(codes.astype(np.int32), codes < 0)
-    return pa.array([convert(v) for v in distinct], kind).take(indices)
+    values = pa.array([convert(v) for v in distinct], kind)
+    if dictionaries and kind == pa.string():
+        return pa.DictionaryArray.from_arrays(indices, values)
+    return values.take(indices)
