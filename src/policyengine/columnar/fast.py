@@ -11,6 +11,8 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as dt
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,16 +85,58 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, int]]:
             ),
         )
         first = 2
-        for batch in reader:
-            for row in bad_rows:
+        for batch, bad in _read_ahead(reader, bad_rows):
+            for row in bad:
                 where = f"{path}, row {row.number}" if row.number else str(path)
                 cells = f"has {row.actual_columns} cells where the header has {len(columns)}"
                 report(where, [FactProblem("", cells)])
-            bad_rows.clear()
             yield batch, first
             first += batch.num_rows
     except pa.ArrowInvalid as exc:
         raise DocumentError(f"{path}: not valid CSV in UTF-8: {exc}") from None
+
+
+def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
+    """The reader's batches, each with the bad rows met while reading it, read one batch
+    ahead by a thread: Arrow reads without holding the interpreter, so on two cores the
+    next batch is read while this one is evaluated. The reading thread stops when the
+    caller does; an error is raised where the caller would have met it."""
+    found: queue.Queue[tuple[str, Any, list[Any]]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def offer(item: tuple[str, Any, list[Any]]) -> bool:
+        while not stop.is_set():
+            try:
+                found.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in reader:
+                met = bad_rows[:]
+                bad_rows.clear()
+                if not offer(("batch", batch, met)):
+                    return
+            offer(("end", None, []))
+        except BaseException as exc:  # raised in the caller's thread
+            offer(("error", exc, []))
+
+    thread = threading.Thread(target=read, name="policyengine-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item, met = found.get()
+            if kind == "error":
+                raise item
+            if kind == "end":
+                return
+            yield item, met
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _parquet_batches(path: Path) -> Iterator[tuple[Any, int]]:

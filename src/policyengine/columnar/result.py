@@ -143,13 +143,12 @@ class ColumnarResult:
         names = ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
         ids = self.ids
         arrays = [ids if isinstance(ids, pa.Array) else pa.array(list(ids), pa.string())]
-        if dictionaries:
-            zeros = arrow_array(np.zeros(n, dtype=np.int32))
-            arrays += [
-                pa.DictionaryArray.from_arrays(zeros, pa.array([v], pa.string())) for v in fixed
-            ]
-        else:
-            arrays += [pa.repeat(pa.scalar(v, pa.string()), n) for v in fixed]
+        zeros = arrow_array(np.zeros(n, dtype=np.int32))
+        for v in fixed:
+            if dictionaries and v is not None:  # (Arrow unifies no dictionary holding a null)
+                arrays.append(pa.DictionaryArray.from_arrays(zeros, pa.array([v], pa.string())))
+            else:
+                arrays.append(pa.repeat(pa.scalar(v, pa.string()), n))
         verdicts, outcomes = pa.array(VERDICTS, pa.string()), pa.array(OUTCOMES, pa.string())
         arrays.append(pa.DictionaryArray.from_arrays(arrow_array(self.verdicts), verdicts))
         for key, col in self.outputs.items():
@@ -161,7 +160,9 @@ class ColumnarResult:
                 cells = col.cells
                 if isinstance(cells, list):
                     cells = pa.array(cells, pa.string())
-                elif isinstance(cells, pa.DictionaryArray) and not dictionaries:
+                elif isinstance(cells, pa.DictionaryArray) and (
+                    not dictionaries or cells.dictionary.null_count
+                ):
                     # written once per distinct value; plain text in the table (tables of
                     # several batches and packs are concatenated, their dictionaries differ)
                     cells = cells.dictionary_decode()
@@ -201,6 +202,6 @@ def _coded_array(pa: Any, col: Coded, dictionaries: bool = False) -> Any:
     codes = np.asarray(col.codes)
     indices = arrow_array(codes.astype(np.int32), codes < 0)
     values = pa.array([convert(v) for v in distinct], kind)
-    if dictionaries and kind == pa.string():
+    if dictionaries and kind == pa.string() and values.null_count == 0:
         return pa.DictionaryArray.from_arrays(indices, values)
     return values.take(indices)
