@@ -145,6 +145,15 @@ class TestEvaluate:
         assert (0, "") == (run.code, run.out)
         assert output.read_text(encoding="utf-8").startswith(starts)
 
+    def test_report_and_gap_take_the_format_from_the_output_extension(self, tmp_path):
+        """``report --output r.docx`` is a Word file, ``gap --output g.json`` is JSON."""
+        docx, gaps = tmp_path / "report.docx", tmp_path / "gaps.json"
+        args = ("--pack", "wuma-star-rating", "--as-of", "2014-12-31")
+        assert 0 == cli("report", EXAMPLE, *args, "--output", str(docx)).code
+        assert docx.read_bytes().startswith(b"PK\x03\x04")  # a zip: the Word package
+        cli("gap", EXAMPLE, *args, "--output", str(gaps))
+        assert {"区文明委", "市文明委"} <= set(json.loads(gaps.read_text(encoding="utf-8")))
+
     def test_output_that_is_an_input_is_refused(self, tmp_path):
         """Writing the results over an input would destroy it while it is read: exit 2, the
         input untouched."""
