@@ -18,6 +18,7 @@ their sentences are rendered only when read (:mod:`policyengine.messages`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -47,7 +48,16 @@ from policyengine.plan.scale import ScaleItem
 from policyengine.plan.table import TableAnswer
 from policyengine.plugins import pack_plugin_manager
 from policyengine.programme import standard_year
-from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
+from policyengine.results import (
+    Decided,
+    Finding,
+    Outcome,
+    PendingFindings,
+    Result,
+    Verdict,
+    jsonable,
+    verdict_of,
+)
 
 __all__ = [
     "CONTEXT_FACTS",
@@ -164,17 +174,17 @@ def _decide_late(
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any],
-) -> Finding:
+) -> fp.Part:
     """A hook, table or summary rule, once its ``when`` holds."""
-    rule, facts = item.rule, ctx.facts
+    rule = item.rule
 
     def make(
         outcome: Outcome,
         message: Text,
         expected: Text | None,
         actual: Text | None,
-    ) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+    ) -> fp.Part:
+        return fp.Part(st, outcome, item.fact_paths, expected, message, actual)
 
     if rule.kind == "table":
         answer = late[rule.table or ""]
@@ -203,34 +213,34 @@ def _decide_rule(
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any] | None = None,
-) -> Finding:
+) -> fp.Part:
     rule, facts, params = item.rule, ctx.facts, ctx.params
     expected = st.expected
     paths = item.fact_paths
     if st.unset_reason is not None:
-        return fp.finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
+        return fp.Part(st, "not_applicable", paths, expected, st.unset_reason)
     if item.when is not None:  # (a rule without ``when`` reads no values for it)
         missing_when = _missing(item.when_sources, values)
         if missing_when:
             reason = Reason("when_unknown", {"paths": missing_when})
-            return fp.finding(st, "unknown", facts, paths, expected, reason)
+            return fp.Part(st, "unknown", paths, expected, reason)
         if item.when_id not in matched:
             reason = Reason("when_false", {"condition": fp.render(item.when, params)})
-            return fp.finding(st, "not_applicable", facts, paths, expected, reason)
+            return fp.Part(st, "not_applicable", paths, expected, reason)
     if item.late:
         return _decide_late(item, st, ctx, plugins, late or {})
     missing = _missing(item.require_sources, values)
     if missing:
         reason = Reason("require_unknown", {"paths": missing})
-        return fp.finding(st, "unknown", facts, paths, expected, reason)
+        return fp.Part(st, "unknown", paths, expected, reason)
     if item.require_id in matched:
         if st.passed_dated is not None:
             message, due = st.passed_dated
-            return fp.finding(st, "pass", facts, paths, expected, message, due=due)
-        return fp.finding(st, "pass", facts, paths, expected, PASSED)
+            return fp.Part(st, "pass", paths, expected, message, due=due)
+        return fp.Part(st, "pass", paths, expected, PASSED)
 
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return fp.finding(st, outcome, facts, paths, expected, message)
+    def make(outcome: Outcome, message: Reason) -> fp.Part:
+        return fp.Part(st, outcome, paths, expected, message)
 
     actual = _actual(item.fact_paths, facts)
     if not rule.binding:
@@ -247,14 +257,14 @@ def _decide_scale(
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
-) -> tuple[Finding, Any]:
+) -> tuple[fp.Part, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
     input_text = fp.render(item.input)
     lowest_text = fp.render(item.bands[0].threshold, params)
     expected = st.expected
 
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message)
+    def make(outcome: Outcome, message: Reason) -> fp.Part:
+        return fp.Part(st, outcome, item.fact_paths, expected, message)
 
     if st.unset_reason is not None:
         return make("not_applicable", st.unset_reason), None
@@ -299,7 +309,7 @@ def _decide_deadline(
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
-) -> tuple[Finding, dt.date | None]:
+) -> tuple[fp.Part, dt.date | None]:
     dl, facts, params = item.deadline, ctx.facts, ctx.params
 
     def make(
@@ -307,8 +317,8 @@ def _decide_deadline(
         message: Text,
         expected: Text | None = None,
         actual: Text | None = None,
-    ) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+    ) -> fp.Part:
+        return fp.Part(st, outcome, item.fact_paths, expected, message, actual)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
@@ -412,20 +422,17 @@ def _dated_context(
     return standard, context
 
 
-def _not_applicable(
-    plan: Plan, st: fp.PlanStatics, ctx: EvaluationContext, reason: Reason
-) -> dict[str, Finding]:
-    facts = ctx.facts
+def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str, fp.Part]:
     message = Reason("not_applicable", {"reason": reason})
-    by_rule: dict[str, Finding] = {}
+    by_rule: dict[str, fp.Part] = {}
     items = [
         *zip([r.fact_paths for r in plan.rules], st.rules, strict=True),
         *zip([sc.fact_paths for sc in plan.scales], st.scales, strict=True),
         *zip([d.fact_paths for d in plan.deadlines], st.deadlines, strict=True),
     ]
     for paths, static in items:
-        by_rule[static.id] = fp.finding(
-            static, "not_applicable", facts, paths, None, message, clauses=fp.NO_CLAUSES
+        by_rule[static.id] = fp.Part(
+            static, "not_applicable", paths, None, message, clauses=fp.NO_CLAUSES
         )
     return by_rule
 
@@ -439,13 +446,14 @@ def _decide(
     matched: frozenset[int],
     applicable: bool | None,
     reason: Reason | None,
-) -> tuple[list[Finding], dict[str, Any]]:
-    """Findings in pack order (rules, scales, deadlines) and the outputs they give."""
+) -> tuple[list[fp.Part], dict[str, Any]]:
+    """Findings in pack order (rules, scales, deadlines), decided and not yet built, and
+    the outputs they give."""
     facts, params = ctx.facts, ctx.params
     outputs: dict[str, Any] = {}
     if applicable is False:
         assert reason is not None
-        by_rule = _not_applicable(plan, st, ctx, reason)
+        by_rule = _not_applicable(plan, st, reason)
         for sc in plan.scales:
             outputs[sc.scale.output] = None
         for d in plan.deadlines:
@@ -485,7 +493,8 @@ def _decide(
         late[tp.id] = answer
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
-            ctx = _with_results(ctx, dict(by_rule), dict(outputs))
+            so_far = {rule: part.build(facts) for rule, part in by_rule.items()}
+            ctx = _with_results(ctx, so_far, dict(outputs))
         for r, rst in zip(plan.rules, st.rules, strict=True):
             if r.late:
                 by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
@@ -496,7 +505,8 @@ def _decide(
     )
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))
-    outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
+    if any(out.late for out in plan.outputs):
+        outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
     return findings, outputs
 
 
@@ -611,26 +621,28 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     )
     units = where.units if where is not None else ()
     st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
-    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    facts = ctx.facts
     if hooks.outputs:
-        by_rule = {f.rule: f for f in findings}
-        hook_ctx = _with_results(ctx, by_rule, dict(outputs))
-        hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=tuple(findings))
+        decided = tuple(p.build(facts) for p in parts)
+        hook_ctx = _with_results(ctx, {f.rule: f for f in decided}, dict(outputs))
+        hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=decided)
         for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
-    _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
-    findings = fp.finish(findings, st, as_of, ctx.programme_year)
-    if applicable is not False:
-        findings = apply_pilot(pack, community, findings)
-    if where is not None and pack.info.scope is not None:
-        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
-        first = _scope_finding(pack.info.scope, where, applicable is not False)
-        findings = [
-            first,
-            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
-        ]
+    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    build = functools.partial(
+        _built, parts, facts, st, community, as_of, ctx.programme_year, applicable, where
+    )
+    findings: tuple[Finding, ...] | PendingFindings
+    if hooks.derive_facts or hooks.outputs or plan.hook_rules:
+        # a pack's hooks see the facts and findings: its findings are built at once
+        findings = tuple(build())
+        verdict = verdict_of(findings, applicable)
+    else:
+        findings = PendingFindings(build)
+        verdict = _verdict(parts, st, community, applicable, where)
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -640,10 +652,59 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         subject_name=ctx.subject.name,
         subject_level="community",
         as_of=as_of,
-        verdict=verdict_of(findings, applicable),
-        findings=tuple(findings),
+        verdict=verdict,
+        findings=findings,
         outputs={k: jsonable(v) for k, v in outputs.items()},
     )
+
+
+def _built(
+    parts: Sequence[fp.Part],
+    facts: Mapping[str, Any],
+    st: fp.PlanStatics,
+    community: Community,
+    as_of: dt.date,
+    year: int | None,
+    applicable: bool | None,
+    where: scope.ScopeCheck | None,
+) -> list[Finding]:
+    """A decided community's findings as its result shows them: built, dated where due,
+    binding only for the pilot unit, the scope finding first."""
+    pack = st.plan.pack
+    findings = fp.finish([p.build(facts) for p in parts], st, as_of, year)
+    if applicable is not False:
+        findings = apply_pilot(pack, community, findings)
+    if where is not None and pack.info.scope is not None:
+        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
+        first = _scope_finding(pack.info.scope, where, applicable is not False)
+        findings = [
+            first,
+            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
+        ]
+    return findings
+
+
+def _verdict(
+    parts: Sequence[fp.Part],
+    st: fp.PlanStatics,
+    community: Community,
+    applicable: bool | None,
+    where: scope.ScopeCheck | None,
+) -> Verdict:
+    """The verdict of :func:`_built`'s findings without building them: dating and the
+    scope's units change no outcome; the scope and pilot findings count; outside the pilot
+    unit no other finding binds (:func:`apply_pilot`)."""
+    pack = st.plan.pack
+    decided: list[Decided] = []
+    if where is not None and pack.info.scope is not None:
+        decided.append(_scope_finding(pack.info.scope, where, applicable is not False))
+    if applicable is not False and pack.info.pilot is not None:
+        pilot = apply_pilot(pack, community, ())[0]
+        decided.append(pilot)
+        if pilot.outcome != "pass":
+            return verdict_of(decided, applicable)
+    decided.extend(parts)
+    return verdict_of(decided, applicable)
 
 
 def evaluate_community(
@@ -733,8 +794,8 @@ def evaluate_jurisdiction_rules(
         applicable = where.inside
         reason = where.reason
     st = fp.statics_for(plan, params, as_of, standard, ())
-    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
-    findings = [_explain_aggregates(f, details) for f in findings]
+    parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    findings = [_explain_aggregates(p.build(facts), details) for p in parts]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
     findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs

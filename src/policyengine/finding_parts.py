@@ -4,7 +4,9 @@ A finding's title, clause and quote (citing the parameter entries in force), its
 responsible units (the rule's, then the scope's), the parameters it used and their values,
 the rule's expected text, the unset-parameter reason and a dated rule's pass do not depend
 on the subject's facts: :func:`statics_for` computes them once per plan, parameter mapping,
-date and scope units, and :func:`finding` adds what does (outcome, inputs, sentences). Also
+date and scope units, and :func:`finding` adds what does (outcome, inputs, sentences); a
+:class:`Part` is a finding decided and not yet built (the engine builds them when a result's
+findings are first read). Also
 the renderings of conditions and thresholds the engine shows (:func:`render`), remembered
 per parameter mapping. Every cache here is bounded and keyed by identity (the key objects
 are kept alive with their entry); :func:`clear` empties them.
@@ -29,6 +31,7 @@ from policyengine.results import Finding, Outcome
 __all__ = [
     "NO_CLAUSES",
     "FindingStatic",
+    "Part",
     "PlanStatics",
     "clear",
     "finding",
@@ -168,6 +171,66 @@ def finding(
         due,
         st.title_en,
     )
+
+
+class Part:
+    """A finding decided and not yet built: its statics, outcome and why.
+
+    It reads as a finding for what verdicts, summaries and tallies read (``rule``,
+    ``outcome``, ``binding``, ``area``: :class:`~policyengine.results.Decided`);
+    :meth:`build` makes the :class:`Finding` (:func:`finding`) with the facts it read.
+    """
+
+    __slots__ = ("actual", "clauses", "due", "expected", "message", "outcome", "paths", "st")
+
+    def __init__(
+        self,
+        st: FindingStatic,
+        outcome: Outcome,
+        paths: Sequence[str],
+        expected: Text | None,
+        message: Text,
+        actual: Text | None = None,
+        clauses: Mapping[str, str | None] | None = None,
+        due: dt.date | None = None,
+    ) -> None:
+        self.st = st
+        self.outcome = outcome
+        self.paths = paths
+        self.expected = expected
+        self.message = message
+        self.actual = actual
+        self.clauses = clauses
+        self.due = due
+
+    @property
+    def rule(self) -> str:
+        """The rule, scale or deadline id."""
+        return self.st.id
+
+    @property
+    def binding(self) -> bool:
+        """Whether the finding counts for the verdict."""
+        return self.st.binding
+
+    @property
+    def area(self) -> str | None:
+        """The rule's task area."""
+        return self.st.area
+
+    def build(self, facts: Mapping[str, Any]) -> Finding:
+        """The finding, reading its inputs from ``facts``."""
+        return finding(
+            self.st,
+            self.outcome,
+            facts,
+            self.paths,
+            self.expected,
+            self.message,
+            self.actual,
+            self.clauses,
+            self.due,
+        )
 
 
 @attrs.frozen(eq=False)
