@@ -593,8 +593,13 @@ def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: boo
     return found
 
 
-def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
-    """Findings, outputs and verdict of a prepared community, given which conditions hold."""
+def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = False) -> Result:
+    """Findings, outputs and verdict of a prepared community, given which conditions hold.
+
+    The verdict and outputs are taken from the decided findings; the findings themselves
+    are built when the result's ``findings`` are first read (:class:`PendingFindings`), or at
+    once with ``build_findings`` and for a pack with hooks.
+    """
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
     pack, as_of = ctx.pack, ctx.as_of
     assert isinstance(ctx.subject, Community)
@@ -636,7 +641,7 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         _built, parts, facts, st, community, as_of, ctx.programme_year, applicable, where
     )
     findings: tuple[Finding, ...] | PendingFindings
-    if hooks.derive_facts or hooks.outputs or plan.hook_rules:
+    if build_findings or hooks.derive_facts or hooks.outputs or plan.hook_rules:
         # a pack's hooks see the facts and findings: its findings are built at once
         findings = tuple(build())
         verdict = verdict_of(findings, applicable)
