@@ -44,7 +44,7 @@ from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.deadline import DeadlineItem
 from policyengine.plan.ids import ValueSource
 from policyengine.plan.output import late_values
-from policyengine.plan.scale import ScaleItem
+from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.plan.table import TableAnswer
 from policyengine.plugins import pack_plugin_manager
 from policyengine.programme import standard_year
@@ -259,8 +259,7 @@ def _decide_scale(
     ctx: EvaluationContext,
 ) -> tuple[fp.Part, Any]:
     scale, facts, params = item.scale, ctx.facts, ctx.params
-    input_text = fp.render(item.input)
-    lowest_text = fp.render(item.bands[0].threshold, params)
+    input_text, lowest_text = st.scale_texts
     expected = st.expected
 
     def make(outcome: Outcome, message: Reason) -> fp.Part:
@@ -277,9 +276,13 @@ def _decide_scale(
     missing = _missing(item.input_sources, values)
     if missing:
         return make("unknown", Reason("scale_unknown", {"paths": missing})), None
-    reached = [band for band in item.bands if band.reached_id in matched]
+    band: BandItem | None = None
+    highest: Any = None  # the highest threshold reached (the first band of equal ones)
+    for b, at in zip(item.bands, st.thresholds, strict=True):
+        if b.reached_id in matched and (band is None or at > highest):
+            band, highest = b, at
     input_value = ex.evaluate(item.input, facts, params)
-    if not reached:
+    if band is None:
         reason = Reason(
             "scale_below",
             {
@@ -290,7 +293,6 @@ def _decide_scale(
             },
         )
         return make("fail" if scale.binding else "advisory", reason), scale.below
-    band = max(reached, key=lambda b: fp.threshold(b.threshold, params))
     reason = Reason(
         "scale_band",
         {
@@ -621,9 +623,8 @@ def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = F
     if applicable is True and where is not None and where.inside is None:
         applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
-    ctx = EvaluationContext(
-        pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
-    )
+    if plan.hook_rules or hooks.outputs:  # what the hooks see
+        ctx = attrs.evolve(ctx, applicable=applicable)
     units = where.units if where is not None else ()
     st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
     parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)

@@ -104,6 +104,8 @@ class FindingStatic:
         "passed_dated",
         "quote",
         "responsible",
+        "scale_texts",
+        "thresholds",
         "title",
         "title_en",
         "unset",
@@ -139,6 +141,10 @@ class FindingStatic:
         self.unset_reason = _unset(as_of, self.unset) if self.unset else None
         self.passed_dated: tuple[Text, dt.date | None] | None = None
         """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
+        self.thresholds: tuple[Any, ...] = ()
+        """A scale's band thresholds on the date, in band order."""
+        self.scale_texts: tuple[str, str] = ("", "")
+        """A scale's input and lowest threshold as the engine shows them."""
 
 
 def finding(
@@ -308,6 +314,10 @@ def _build_statics(
     scales = tuple(
         static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
     )
+    for sc, sst in zip(plan.scales, scales, strict=True):
+        sst.scale_texts = (render(sc.input), render(sc.bands[0].threshold, params))
+        if not sst.unset:
+            sst.thresholds = tuple(threshold(b.threshold, params) for b in sc.bands)
     deadlines = tuple(static(d.deadline, (), NO_CLAUSES) for d in plan.deadlines)
     for rst in rules:
         if rst.dated:  # a pass says the same whatever the facts: dated once
