@@ -205,6 +205,65 @@ def _decide_late(
     return make(decision.outcome, decision.message, decision.expected, decision.actual)
 
 
+# Why a condition rule has its outcome (its sentence is said from it when the finding is built)
+_UNSET, _WHEN_UNKNOWN, _WHEN_FALSE, _LATE, _REQUIRE_UNKNOWN, _PASSED, _UNMET = range(7)
+
+
+def _rule_outcome(
+    item: RuleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
+) -> tuple[Outcome, int]:
+    """A condition rule's outcome and why (``_LATE``: decided after the others)."""
+    if st.unset_reason is not None:
+        return "not_applicable", _UNSET
+    if item.when is not None:  # (a rule without ``when`` reads no values for it)
+        for s in item.when_sources:
+            if s.path is not None and values.get(s.key) is None:
+                return "unknown", _WHEN_UNKNOWN
+        if item.when_id not in matched:
+            return "not_applicable", _WHEN_FALSE
+    if item.late:
+        return "unknown", _LATE
+    for s in item.require_sources:
+        if s.path is not None and values.get(s.key) is None:
+            return "unknown", _REQUIRE_UNKNOWN
+    if item.require_id in matched:
+        return "pass", _PASSED
+    return ("fail" if st.binding else "advisory"), _UNMET
+
+
+def _rule_part(
+    d: fp.Decision, values: Mapping[str, Any], facts: Mapping[str, Any], params: Mapping[str, Any]
+) -> fp.Part:
+    """A decided condition rule with its sentence."""
+    item, st, why = d.item, d.st, d.why
+    expected, paths = st.expected, item.fact_paths
+    if why == _UNSET:
+        assert st.unset_reason is not None
+        return fp.Part(st, "not_applicable", paths, expected, st.unset_reason)
+    if why == _WHEN_UNKNOWN:
+        reason = Reason("when_unknown", {"paths": _missing(item.when_sources, values)})
+        return fp.Part(st, "unknown", paths, expected, reason)
+    if why == _WHEN_FALSE:
+        assert item.when is not None
+        reason = Reason("when_false", {"condition": fp.render(item.when, params)})
+        return fp.Part(st, "not_applicable", paths, expected, reason)
+    if why == _REQUIRE_UNKNOWN:
+        reason = Reason("require_unknown", {"paths": _missing(item.require_sources, values)})
+        return fp.Part(st, "unknown", paths, expected, reason)
+    if why == _PASSED:
+        if st.passed_dated is not None:
+            message, due = st.passed_dated
+            return fp.Part(st, "pass", paths, expected, message, due=due)
+        return fp.Part(st, "pass", paths, expected, PASSED)
+    actual = _actual(item.fact_paths, facts)
+    if d.outcome == "advisory":
+        reason = Reason("advisory", {"expected": expected, "actual": actual})
+        return fp.Part(st, "advisory", paths, expected, reason)
+    responsible = _responsible(item.rule.responsible)
+    reason = Reason("fail", {"expected": expected, "actual": actual, "responsible": responsible})
+    return fp.Part(st, "fail", paths, expected, reason)
+
+
 def _decide_rule(
     item: RuleItem,
     st: fp.FindingStatic,
@@ -213,42 +272,22 @@ def _decide_rule(
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any] | None = None,
-) -> fp.Part:
-    rule, facts, params = item.rule, ctx.facts, ctx.params
-    expected = st.expected
-    paths = item.fact_paths
-    if st.unset_reason is not None:
-        return fp.Part(st, "not_applicable", paths, expected, st.unset_reason)
-    if item.when is not None:  # (a rule without ``when`` reads no values for it)
-        missing_when = _missing(item.when_sources, values)
-        if missing_when:
-            reason = Reason("when_unknown", {"paths": missing_when})
-            return fp.Part(st, "unknown", paths, expected, reason)
-        if item.when_id not in matched:
-            reason = Reason("when_false", {"condition": fp.render(item.when, params)})
-            return fp.Part(st, "not_applicable", paths, expected, reason)
-    if item.late:
+) -> fp.Part | fp.Decision:
+    """A rule decided: a table, summary or hook rule whose ``when`` holds with its sentence,
+    a condition rule with why (its sentence said when built, :func:`_rule_part`)."""
+    outcome, why = _rule_outcome(item, st, values, matched)
+    if why == _LATE:
         return _decide_late(item, st, ctx, plugins, late or {})
-    missing = _missing(item.require_sources, values)
-    if missing:
-        reason = Reason("require_unknown", {"paths": missing})
-        return fp.Part(st, "unknown", paths, expected, reason)
-    if item.require_id in matched:
-        if st.passed_dated is not None:
-            message, due = st.passed_dated
-            return fp.Part(st, "pass", paths, expected, message, due=due)
-        return fp.Part(st, "pass", paths, expected, PASSED)
+    return fp.Decision(item, st, outcome, why)
 
-    def make(outcome: Outcome, message: Reason) -> fp.Part:
-        return fp.Part(st, outcome, paths, expected, message)
 
-    actual = _actual(item.fact_paths, facts)
-    if not rule.binding:
-        return make("advisory", Reason("advisory", {"expected": expected, "actual": actual}))
-    responsible = _responsible(rule.responsible)
-    return make(
-        "fail", Reason("fail", {"expected": expected, "actual": actual, "responsible": responsible})
-    )
+def _part(
+    d: fp.Part | fp.Decision,
+    values: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    params: Mapping[str, Any],
+) -> fp.Part:
+    return d if isinstance(d, fp.Part) else _rule_part(d, values, facts, params)
 
 
 def _decide_scale(
@@ -424,9 +463,9 @@ def _dated_context(
     return standard, context
 
 
-def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str, fp.Part]:
+def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str, fp.AnyPart]:
     message = Reason("not_applicable", {"reason": reason})
-    by_rule: dict[str, fp.Part] = {}
+    by_rule: dict[str, fp.AnyPart] = {}
     items = [
         *zip([r.fact_paths for r in plan.rules], st.rules, strict=True),
         *zip([sc.fact_paths for sc in plan.scales], st.scales, strict=True),
@@ -448,7 +487,7 @@ def _decide(
     matched: frozenset[int],
     applicable: bool | None,
     reason: Reason | None,
-) -> tuple[list[fp.Part], dict[str, Any]]:
+) -> tuple[list[fp.AnyPart], dict[str, Any]]:
     """Findings in pack order (rules, scales, deadlines), decided and not yet built, and
     the outputs they give."""
     facts, params = ctx.facts, ctx.params
@@ -495,7 +534,9 @@ def _decide(
         late[tp.id] = answer
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
-            so_far = {rule: part.build(facts) for rule, part in by_rule.items()}
+            so_far = {
+                rule: _part(d, values, facts, params).build(facts) for rule, d in by_rule.items()
+            }
             ctx = _with_results(ctx, so_far, dict(outputs))
         for r, rst in zip(plan.rules, st.rules, strict=True):
             if r.late:
@@ -630,7 +671,7 @@ def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = F
     parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     facts = ctx.facts
     if hooks.outputs:
-        decided = tuple(p.build(facts) for p in parts)
+        decided = tuple(_part(d, values, facts, ctx.params).build(facts) for d in parts)
         hook_ctx = _with_results(ctx, {f.rule: f for f in decided}, dict(outputs))
         hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=decided)
         for extra in reversed(hook_outputs):
@@ -638,9 +679,7 @@ def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = F
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
-    build = functools.partial(
-        _built, parts, facts, st, community, as_of, ctx.programme_year, applicable, where
-    )
+    build = functools.partial(_built, parts, values, ctx, st, community, applicable, where)
     findings: tuple[Finding, ...] | PendingFindings
     if build_findings or hooks.derive_facts or hooks.outputs or plan.hook_rules:
         # a pack's hooks see the facts and findings: its findings are built at once
@@ -665,19 +704,19 @@ def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = F
 
 
 def _built(
-    parts: Sequence[fp.Part],
-    facts: Mapping[str, Any],
+    parts: Sequence[fp.AnyPart],
+    values: Mapping[str, Any],
+    ctx: EvaluationContext,
     st: fp.PlanStatics,
     community: Community,
-    as_of: dt.date,
-    year: int | None,
     applicable: bool | None,
     where: scope.ScopeCheck | None,
 ) -> list[Finding]:
     """A decided community's findings as its result shows them: built, dated where due,
     binding only for the pilot unit, the scope finding first."""
-    pack = st.plan.pack
-    findings = fp.finish([p.build(facts) for p in parts], st, as_of, year)
+    pack, facts, params = st.plan.pack, ctx.facts, ctx.params
+    built = [_part(d, values, facts, params).build(facts) for d in parts]
+    findings = fp.finish(built, st, ctx.as_of, ctx.programme_year)
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
     if where is not None and pack.info.scope is not None:
@@ -691,7 +730,7 @@ def _built(
 
 
 def _verdict(
-    parts: Sequence[fp.Part],
+    parts: Sequence[fp.AnyPart],
     st: fp.PlanStatics,
     community: Community,
     applicable: bool | None,
@@ -801,7 +840,9 @@ def evaluate_jurisdiction_rules(
         reason = where.reason
     st = fp.statics_for(plan, params, as_of, standard, ())
     parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
-    findings = [_explain_aggregates(p.build(facts), details) for p in parts]
+    findings = [
+        _explain_aggregates(_part(d, values, facts, params).build(facts), details) for d in parts
+    ]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
     findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs

@@ -25,11 +25,14 @@ from policyengine import expressions as ex
 from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Plan
+from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.scale import ScaleItem
 from policyengine.results import Finding, Outcome
 
 __all__ = [
     "NO_CLAUSES",
+    "AnyPart",
+    "Decision",
     "FindingStatic",
     "Part",
     "PlanStatics",
@@ -237,6 +240,39 @@ class Part:
             self.clauses,
             self.due,
         )
+
+
+class Decision:
+    """A condition rule decided, its sentence not yet said: the outcome and a code for why
+    (the engine says the sentence, as a :class:`Part`, when the finding is built). Reads as
+    a finding for verdicts, summaries and tallies, as :class:`Part` does."""
+
+    __slots__ = ("item", "outcome", "st", "why")
+
+    def __init__(self, item: RuleItem, st: FindingStatic, outcome: Outcome, why: int) -> None:
+        self.item = item
+        self.st = st
+        self.outcome = outcome
+        self.why = why
+
+    @property
+    def rule(self) -> str:
+        """The rule id."""
+        return self.st.id
+
+    @property
+    def binding(self) -> bool:
+        """Whether the finding counts for the verdict."""
+        return self.st.binding
+
+    @property
+    def area(self) -> str | None:
+        """The rule's task area."""
+        return self.st.area
+
+
+AnyPart = Part | Decision
+"""A finding decided and not yet built."""
 
 
 @attrs.frozen(eq=False)
