@@ -302,10 +302,17 @@ def _untyped(value: Any, prefix: str) -> Iterator[FactProblem]:
                 yield from _untyped(child, f"{where}[{i}].")
 
 
-def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
-    """A community or jurisdiction document (told apart by its top-level table)."""
+def structure_subject(
+    data: Any, base: Path | None = None, remember: bool = True
+) -> Community | Jurisdiction:
+    """A community or jurisdiction document (told apart by its top-level table).
+
+    ``remember``: the typed facts are remembered as checked (:func:`validated` returns them
+    as they are); not needed for facts that are not given back to the caller.
+    """
     subject = _structure_subject(data, base)
-    _VALIDATED[id(subject)] = subject
+    if remember:
+        _VALIDATED[id(subject)] = subject
     return subject
 
 

@@ -53,6 +53,7 @@ from policyengine.results import (
     Finding,
     Outcome,
     PendingFindings,
+    Reader,
     Result,
     Verdict,
     jsonable,
@@ -636,12 +637,19 @@ def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: boo
     return found
 
 
-def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = False) -> Result:
+def decide(
+    prepared: Prepared,
+    matched: frozenset[int],
+    build_findings: bool = False,
+    reader: Reader | None = None,
+    lang: str = "zh",
+) -> Result:
     """Findings, outputs and verdict of a prepared community, given which conditions hold.
 
     The verdict and outputs are taken from the decided findings; the findings themselves
     are built when the result's ``findings`` are first read (:class:`PendingFindings`), or at
-    once with ``build_findings`` and for a pack with hooks.
+    once with ``build_findings`` and for a pack with hooks. ``reader`` and ``lang`` say the
+    result for people (see :class:`Result`).
     """
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
     pack, as_of = ctx.pack, ctx.as_of
@@ -700,6 +708,8 @@ def decide(prepared: Prepared, matched: frozenset[int], build_findings: bool = F
         verdict=verdict,
         findings=findings,
         outputs={k: jsonable(v) for k, v in outputs.items()},
+        lang=lang,
+        reader=reader,
     )
 
 
@@ -758,13 +768,17 @@ def evaluate_community(
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
     backend: str = DEFAULT,
+    reader: Reader | None = None,
+    lang: str = "zh",
 ) -> Result:
     """Evaluate one community against one pack on ``as_of`` (default: today).
 
-    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions.
+    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions;
+    ``reader`` and ``lang`` say the result for people (see :class:`Result`).
     """
     prepared = prepare(community, pack, as_of, parameters, backend)
-    return decide(prepared, prepared.plan.matching(prepared.values))
+    matched = prepared.plan.matching(prepared.values)
+    return decide(prepared, matched, reader=reader, lang=lang)
 
 
 def _aggregate_text(path: str, d: Mapping[str, Any], lang: str = "zh") -> str:
