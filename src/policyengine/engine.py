@@ -237,6 +237,7 @@ def _rule_part(
 ) -> fp.Part:
     """A decided condition rule with its sentence."""
     item, st, why = d.item, d.st, d.why
+    assert isinstance(item, RuleItem)
     expected, paths = st.expected, item.fact_paths
     if why == _UNSET:
         assert st.unset_reason is not None
@@ -288,61 +289,80 @@ def _part(
     facts: Mapping[str, Any],
     params: Mapping[str, Any],
 ) -> fp.Part:
-    return d if isinstance(d, fp.Part) else _rule_part(d, values, facts, params)
+    if isinstance(d, fp.Part):
+        return d
+    if isinstance(d.item, ScaleItem):
+        return _scale_part(d, values, facts, params)
+    return _rule_part(d, values, facts, params)
 
 
 def _decide_scale(
-    item: ScaleItem,
-    st: fp.FindingStatic,
-    values: Mapping[str, Any],
-    matched: frozenset[int],
-    ctx: EvaluationContext,
-) -> tuple[fp.Part, Any]:
-    scale, facts, params = item.scale, ctx.facts, ctx.params
-    input_text, lowest_text = st.scale_texts
-    expected = st.expected
+    item: ScaleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
+) -> tuple[fp.Decision, Any]:
+    """A scale's outcome, why and band (its sentence said when built, :func:`_scale_part`),
+    and the scale's output."""
+    scale = item.scale
 
-    def make(outcome: Outcome, message: Reason) -> fp.Part:
-        return fp.Part(st, outcome, item.fact_paths, expected, message)
+    def decided(outcome: Outcome, why: int, band: BandItem | None = None) -> fp.Decision:
+        return fp.Decision(item, st, outcome, why, band)
 
     if st.unset_reason is not None:
-        return make("not_applicable", st.unset_reason), None
-    missing_when = _missing(item.when_sources, values)
-    if missing_when:
-        return make("unknown", Reason("scale_unknown", {"paths": missing_when})), None
+        return decided("not_applicable", _UNSET), None
+    if _missing(item.when_sources, values):
+        return decided("unknown", _WHEN_UNKNOWN), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("scale_when_false", {"condition": fp.render(item.when, params)})
-        return make("not_applicable", reason), scale.below
-    missing = _missing(item.input_sources, values)
-    if missing:
-        return make("unknown", Reason("scale_unknown", {"paths": missing})), None
+        return decided("not_applicable", _WHEN_FALSE), scale.below
+    if _missing(item.input_sources, values):
+        return decided("unknown", _REQUIRE_UNKNOWN), None
     band: BandItem | None = None
     highest: Any = None  # the highest threshold reached (the first band of equal ones)
     for b, at in zip(item.bands, st.thresholds, strict=True):
         if b.reached_id in matched and (band is None or at > highest):
             band, highest = b, at
-    input_value = ex.evaluate(item.input, facts, params)
     if band is None:
-        reason = Reason(
-            "scale_below",
-            {
-                "input": input_text,
-                "value": input_value,
-                "lowest": lowest_text,
-                "responsible": _responsible(scale.responsible),
-            },
-        )
-        return make("fail" if scale.binding else "advisory", reason), scale.below
-    reason = Reason(
-        "scale_band",
-        {
+        return decided("fail" if scale.binding else "advisory", _UNMET), scale.below
+    return decided("pass", _PASSED, band), band.value
+
+
+def _scale_part(
+    d: fp.Decision, values: Mapping[str, Any], facts: Mapping[str, Any], params: Mapping[str, Any]
+) -> fp.Part:
+    """A decided scale with its sentence."""
+    item, st, why = d.item, d.st, d.why
+    assert isinstance(item, ScaleItem)
+    scale = item.scale
+    input_text, lowest_text = st.scale_texts
+
+    def make(message: Reason) -> fp.Part:
+        return fp.Part(st, d.outcome, item.fact_paths, st.expected, message)
+
+    if why == _UNSET:
+        assert st.unset_reason is not None
+        return make(st.unset_reason)
+    if why == _WHEN_UNKNOWN:
+        return make(Reason("scale_unknown", {"paths": _missing(item.when_sources, values)}))
+    if why == _WHEN_FALSE:
+        assert item.when is not None
+        return make(Reason("scale_when_false", {"condition": fp.render(item.when, params)}))
+    if why == _REQUIRE_UNKNOWN:
+        return make(Reason("scale_unknown", {"paths": _missing(item.input_sources, values)}))
+    input_value = ex.evaluate(item.input, facts, params)
+    band = d.band
+    if band is None:
+        args = {
             "input": input_text,
             "value": input_value,
-            "threshold": fp.render(band.threshold, params),
-            "label": band.label,
-        },
-    )
-    return make("pass", reason), band.value
+            "lowest": lowest_text,
+            "responsible": _responsible(scale.responsible),
+        }
+        return make(Reason("scale_below", args))
+    args = {
+        "input": input_text,
+        "value": input_value,
+        "threshold": fp.render(band.threshold, params),
+        "label": band.label,
+    }
+    return make(Reason("scale_band", args))
 
 
 def _decide_deadline(
@@ -503,11 +523,11 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r, rst in zip(plan.rules, st.rules, strict=True):
-            if not r.late:
-                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins)
+        for r, rst in st.early_rules:
+            outcome, why = _rule_outcome(r, rst, values, matched)
+            by_rule[rst.id] = fp.Decision(r, rst, outcome, why)
         for sc, sst in zip(plan.scales, st.scales, strict=True):
-            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched, ctx)
+            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
@@ -526,9 +546,9 @@ def _decide(
     if plan.summaries:
         decided = list(by_rule.values())
         for sp in plan.summaries:
-            meets, why = sp.answer(decided, applicable, facts, params)
+            meets, said = sp.answer(decided, applicable, facts, params)
             outputs[sp.output] = meets
-            late[sp.output] = (meets, why, sp.summary)
+            late[sp.output] = (meets, said, sp.summary)
     for tp in plan.tables.values():
         answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
         outputs.update(tp.outputs(answer))
@@ -539,14 +559,9 @@ def _decide(
                 rule: _part(d, values, facts, params).build(facts) for rule, d in by_rule.items()
             }
             ctx = _with_results(ctx, so_far, dict(outputs))
-        for r, rst in zip(plan.rules, st.rules, strict=True):
-            if r.late:
-                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
-    findings = (
-        [by_rule[r.rule.id] for r in plan.rules]
-        + [by_rule[sc.scale.id] for sc in plan.scales]
-        + [by_rule[d.deadline.id] for d in plan.deadlines]
-    )
+        for r, rst in st.late_rules:
+            by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
+    findings = [by_rule[rule] for rule in st.order]
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))
     if any(out.late for out in plan.outputs):

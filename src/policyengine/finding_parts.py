@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import attrs
@@ -26,7 +27,7 @@ from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Plan
 from policyengine.plan.condition_rule import RuleItem
-from policyengine.plan.scale import ScaleItem
+from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.results import Finding, Outcome
 
 __all__ = [
@@ -243,17 +244,26 @@ class Part:
 
 
 class Decision:
-    """A condition rule decided, its sentence not yet said: the outcome and a code for why
-    (the engine says the sentence, as a :class:`Part`, when the finding is built). Reads as
-    a finding for verdicts, summaries and tallies, as :class:`Part` does."""
+    """A condition rule or a scale decided, its sentence not yet said: the outcome, a code
+    for why and a scale's band (the engine says the sentence, as a :class:`Part`, when the
+    finding is built). Reads as a finding for verdicts, summaries and tallies, as
+    :class:`Part` does."""
 
-    __slots__ = ("item", "outcome", "st", "why")
+    __slots__ = ("band", "item", "outcome", "st", "why")
 
-    def __init__(self, item: RuleItem, st: FindingStatic, outcome: Outcome, why: int) -> None:
+    def __init__(
+        self,
+        item: RuleItem | ScaleItem,
+        st: FindingStatic,
+        outcome: Outcome,
+        why: int,
+        band: BandItem | None = None,
+    ) -> None:
         self.item = item
         self.st = st
         self.outcome = outcome
         self.why = why
+        self.band = band
 
     @property
     def rule(self) -> str:
@@ -289,6 +299,21 @@ class PlanStatics:
     """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
     ids: frozenset[str]
     """The rules, scales and deadlines whose findings are built from these statics."""
+
+    @cached_property
+    def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
+        """The rules decided first (every one but table, summary and hook rules)."""
+        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if not r.late)
+
+    @cached_property
+    def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
+        """Table, summary and hook rules, decided once the others and the outputs are."""
+        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if r.late)
+
+    @cached_property
+    def order(self) -> tuple[str, ...]:
+        """The ids of the findings in pack order: rules, scales, deadlines."""
+        return tuple(s.id for s in (*self.rules, *self.scales, *self.deadlines))
 
 
 def _citation(
