@@ -320,16 +320,24 @@ def verdict_of(findings: Iterable[Decided], applicable: bool | None = True) -> V
     ``incomplete`` if one is unknown (or applicability is); else ``pass``."""
     if applicable is False:
         return "not_applicable"
-    binding = [f for f in findings if f.binding]
     if applicable is None:
         return "incomplete"
-    if any(f.outcome in BLOCKING for f in binding):
-        return "fail"
-    if any(f.outcome == "unknown" for f in binding):
+    unknown = False
+    binding = False  # a binding finding at all
+    applies = False  # a binding finding other than not_applicable
+    for f in findings:
+        if f.binding:
+            outcome = f.outcome
+            if outcome in BLOCKING:
+                return "fail"
+            binding = True
+            if outcome == "unknown":
+                unknown = True
+            elif outcome != "not_applicable":
+                applies = True
+    if unknown:
         return "incomplete"
-    if binding and all(f.outcome == "not_applicable" for f in binding):
-        return "not_applicable"
-    return "pass"
+    return "not_applicable" if binding and not applies else "pass"
 
 
 @attrs.frozen(repr=False)
