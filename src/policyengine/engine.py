@@ -211,27 +211,25 @@ _UNSET, _WHEN_UNKNOWN, _WHEN_FALSE, _LATE, _REQUIRE_UNKNOWN, _PASSED, _UNMET = r
 
 
 def _rule_outcome(
-    check: fp.RuleCheck, values: Mapping[str, Any], matched: frozenset[int]
+    item: RuleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
 ) -> tuple[Outcome, int]:
-    """A rule's outcome and why (``_LATE``: a table, summary or hook rule whose ``when``
-    holds, decided after the others)."""
-    _, _, unset, when, when_keys, when_id, late, require_keys, require_id, unmet = check
-    if unset:
+    """A condition rule's outcome and why (``_LATE``: decided after the others)."""
+    if st.unset_reason is not None:
         return "not_applicable", _UNSET
-    if when:  # (a rule without ``when`` reads no values for it)
-        for key in when_keys:
-            if values.get(key) is None:
+    if item.when is not None:  # (a rule without ``when`` reads no values for it)
+        for s in item.when_sources:
+            if s.path is not None and values.get(s.key) is None:
                 return "unknown", _WHEN_UNKNOWN
-        if when_id not in matched:
+        if item.when_id not in matched:
             return "not_applicable", _WHEN_FALSE
-    if late:
+    if item.late:
         return "unknown", _LATE
-    for key in require_keys:
-        if values.get(key) is None:
+    for s in item.require_sources:
+        if s.path is not None and values.get(s.key) is None:
             return "unknown", _REQUIRE_UNKNOWN
-    if require_id in matched:
+    if item.require_id in matched:
         return "pass", _PASSED
-    return unmet, _UNMET
+    return ("fail" if st.binding else "advisory"), _UNMET
 
 
 def _rule_part(
@@ -269,19 +267,20 @@ def _rule_part(
 
 
 def _decide_rule(
-    check: fp.RuleCheck,
+    item: RuleItem,
+    st: fp.FindingStatic,
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
-    late: Mapping[str, Any],
+    late: Mapping[str, Any] | None = None,
 ) -> fp.Part | fp.Decision:
-    """A table, summary or hook rule: with its sentence once its ``when`` holds, else as a
-    condition rule (its sentence said when built, :func:`_rule_part`)."""
-    outcome, why = _rule_outcome(check, values, matched)
+    """A rule decided: a table, summary or hook rule whose ``when`` holds with its sentence,
+    a condition rule with why (its sentence said when built, :func:`_rule_part`)."""
+    outcome, why = _rule_outcome(item, st, values, matched)
     if why == _LATE:
-        return _decide_late(check.item, check.st, ctx, plugins, late)
-    return fp.Decision(check.item, check.st, outcome, why)
+        return _decide_late(item, st, ctx, plugins, late or {})
+    return fp.Decision(item, st, outcome, why)
 
 
 def _part(
@@ -524,9 +523,9 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for check in st.early_rules:
-            outcome, why = _rule_outcome(check, values, matched)
-            by_rule[check.st.id] = fp.Decision(check.item, check.st, outcome, why)
+        for r, rst in st.early_rules:
+            outcome, why = _rule_outcome(r, rst, values, matched)
+            by_rule[rst.id] = fp.Decision(r, rst, outcome, why)
         for sc, sst in zip(plan.scales, st.scales, strict=True):
             by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
@@ -560,8 +559,8 @@ def _decide(
                 rule: _part(d, values, facts, params).build(facts) for rule, d in by_rule.items()
             }
             ctx = _with_results(ctx, so_far, dict(outputs))
-        for check in st.late_rules:
-            by_rule[check.st.id] = _decide_rule(check, values, matched, ctx, plugins, late)
+        for r, rst in st.late_rules:
+            by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
     findings = [by_rule[rule] for rule in st.order]
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))

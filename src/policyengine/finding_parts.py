@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 
@@ -37,7 +37,6 @@ __all__ = [
     "FindingStatic",
     "Part",
     "PlanStatics",
-    "RuleCheck",
     "clear",
     "finding",
     "finish",
@@ -286,40 +285,6 @@ AnyPart = Part | Decision
 """A finding decided and not yet built."""
 
 
-class RuleCheck(NamedTuple):
-    """What deciding a rule reads, flattened once per plan statics (the engine's
-    ``_rule_outcome``): the value keys of facts it needs, its conditions' positions."""
-
-    item: RuleItem
-    st: FindingStatic
-    unset: bool
-    """A parameter it reads has no value on the date."""
-    when: bool
-    when_keys: tuple[str, ...]
-    """The values of facts ``when`` needs (parameters are not counted as missing)."""
-    when_id: int | None
-    late: bool
-    require_keys: tuple[str, ...]
-    require_id: int | None
-    unmet: Outcome
-    """``fail``, or ``advisory`` for a rule that does not bind."""
-
-
-def _check(item: RuleItem, st: FindingStatic) -> RuleCheck:
-    return RuleCheck(
-        item,
-        st,
-        st.unset_reason is not None,
-        item.when is not None,
-        tuple(s.key for s in item.when_sources if s.path is not None),
-        item.when_id,
-        item.late,
-        tuple(s.key for s in item.require_sources if s.path is not None),
-        item.require_id,
-        "fail" if st.binding else "advisory",
-    )
-
-
 @attrs.frozen(eq=False)
 class PlanStatics:
     """The :class:`FindingStatic` of every rule, scale and deadline of a plan, for one date,
@@ -336,17 +301,14 @@ class PlanStatics:
     """The rules, scales and deadlines whose findings are built from these statics."""
 
     @cached_property
-    def early_rules(self) -> tuple[RuleCheck, ...]:
+    def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
         """The rules decided first (every one but table, summary and hook rules)."""
-        pairs = zip(self.plan.rules, self.rules, strict=True)
-        return tuple(_check(r, s) for r, s in pairs if not r.late)
+        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if not r.late)
 
     @cached_property
-    def late_rules(self) -> tuple[RuleCheck, ...]:
+    def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
         """Table, summary and hook rules, decided once the others and the outputs are."""
-        return tuple(
-            _check(r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if r.late
-        )
+        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if r.late)
 
     @cached_property
     def order(self) -> tuple[str, ...]:
