@@ -330,6 +330,28 @@ def test_a_lost_body_is_explained():
     assert "HttpClient.Version.HTTP_1_1" in answer.json()["error"]
 
 
+def test_lone_surrogates_are_a_422_that_names_them(client):
+    """Text with a lone surrogate (valid JSON escapes, not valid Unicode) gets its 422 with
+    the value escaped back as written, on the hot path and the batch route alike: not a
+    server error."""
+    body = (
+        b'{"facts": {"community": {"id": "a\\ud800", "name": "x\\udfff"}},'
+        b' "pack": "wuma-star-rating"}'
+    )
+    answer = client.post("/v1/evaluate", content=body)
+    assert 422 == answer.status_code
+    assert b'"value":"a\\ud800"' in answer.content
+    problems = {p["path"]: p["message"] for p in answer.json()["problems"]}
+    assert {"facts.community.id", "facts.community.name"} == set(problems)
+    assert "第 2 个字符是不成对的代理码位（U+DFFF）" in problems["facts.community.name"]
+    lines = client.post(
+        "/v1/evaluate/batch?pack=wuma-star-rating", content=b'{"community": {"id": "\\ud800"}}\n'
+    )
+    assert 200 == lines.status_code
+    (line,) = [json.loads(x) for x in lines.content.splitlines()]
+    assert (1, 422) == (line["line"], line["status"])
+
+
 def test_bad_facts_are_422_with_every_problem(client):
     """Each problem with its path in the body, the value found there and a message."""
     facts = {

@@ -32,7 +32,6 @@ from typing import Any
 
 import anyio
 import attrs
-import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
@@ -46,6 +45,7 @@ from policyengine.i18n import problem_text
 from policyengine.pack import Pack
 from policyengine.results import Result
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
+from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import UPGRADE_LOST, ServiceError
 from policyengine.server.lean import LeanEvaluate
@@ -310,16 +310,6 @@ def _one_community(facts: Any) -> bool:
     return isinstance(facts, dict) and "jurisdiction" not in facts and "include" not in facts
 
 
-def _dumps(data: Any) -> bytes:
-    """Compact UTF-8 JSON, as ``json.dumps(…, ensure_ascii=False)`` writes it (orjson, which
-    writes the same documents several times faster; the standard module for what orjson
-    refuses, such as integers beyond 64 bits, so that such answers do not change)."""
-    try:
-        return orjson.dumps(data)
-    except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def warm_up(installed: Mapping[str, Pack]) -> None:
     """Compile every pack for both levels once, before requests share them."""
     for pack in installed.values():
@@ -356,7 +346,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status)
+        return JSONAnswer(exc.body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -364,7 +354,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _problem(".".join(str(p) for p in e.get("loc", ())[1:]), e.get("input"), e["msg"])
             for e in exc.errors()
         ]
-        return JSONResponse({"error": "bad request", "problems": problems}, status_code=422)
+        return JSONAnswer({"error": "bad request", "problems": problems}, status_code=422)
 
     async def evaluate_body(body: bytes) -> bytes:
         """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError)."""
@@ -377,7 +367,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             subject = subject_of(facts, "facts.", lang)
             results = [r.to_dict() for r in evaluator.results(subject, packs, as_of, lang)]
             single = isinstance(pack_value, str) and pack_value != "all"
-            return _dumps(results[0] if single else results)
+            return json_bytes(results[0] if single else results)
 
         if _one_community(facts):
             # One community costs well under a millisecond a pack, bounded by the body limit:
@@ -413,15 +403,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 subject = subject_of(document, lang=language)
                 results = evaluator.results(subject, packs, day, language)
             except ServiceError as exc:
-                return _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                return json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
             except RecursionError:
                 problems = [_problem("", None, "is nested too deeply to evaluate")]
                 error = "the facts document has problems"
                 return (
-                    _dumps({"line": number, "status": 422, "error": error, "problems": problems})
+                    json_bytes(
+                        {"line": number, "status": 422, "error": error, "problems": problems}
+                    )
                     + b"\n"
                 )
-            return b"".join(_dumps(r.to_dict()) + b"\n" for r in results)
+            return b"".join(json_bytes(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
             for number, line in enumerate(body.split(b"\n"), start=1):
@@ -429,7 +421,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     try:
                         yield await evaluator.run(functools.partial(line_work, number, line))
                     except ServiceError as exc:  # over the time limit: say so, go on
-                        yield _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                        yield json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
 
         return StreamingResponse(lines(), media_type=_JSONL)
 
