@@ -499,6 +499,21 @@ def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str,
     return by_rule
 
 
+class _Scope(dict[str, Any]):
+    """What outputs read: the outputs so far (``outputs.KEY``), then the facts (not copied)."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: Mapping[str, Any], outputs: dict[str, Any]) -> None:
+        super().__init__(outputs)
+        self.facts = facts
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key.startswith("outputs."):
+            return dict.get(self, key, default)
+        return self.facts.get(key, default)
+
+
 def _decide(
     plan: Plan,
     st: fp.PlanStatics,
@@ -532,7 +547,7 @@ def _decide(
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
-    scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
+    scope = _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
     for out in plan.outputs:
         if out.late:  # reads a table or a tally: below, once they are known
             outputs[out.name] = None
@@ -561,10 +576,10 @@ def _decide(
             ctx = _with_results(ctx, so_far, dict(outputs))
         for r, rst in st.late_rules:
             by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
-    findings = [by_rule[rule] for rule in st.order]
+    findings = list(map(by_rule.__getitem__, st.order))
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))
-    if any(out.late for out in plan.outputs):
+    if st.late_outputs:
         outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
     return findings, outputs
 
@@ -590,6 +605,9 @@ class Prepared:
     context: EvaluationContext
     values: Mapping[str, Any]
     """The row the backend compares (:meth:`Plan.values`)."""
+    plugins: pluggy.PluginManager = attrs.field(repr=False)
+    hooks: _HookUse = attrs.field(repr=False)
+    """Which of the pack's hooks are implemented."""
 
 
 def prepare(
@@ -617,7 +635,7 @@ def prepare(
         for extra in plugins.hook.pack_derive_facts(context=ctx):
             if extra:
                 facts.update(extra)
-    return Prepared(plan, ctx, plan.values(facts, params))
+    return Prepared(plan, ctx, plan.values(facts, params), plugins, hooks)
 
 
 _WHERE: dict[tuple[int, tuple[str, ...] | None], tuple[scope.Scope, scope.ScopeCheck]] = {}
@@ -667,16 +685,18 @@ def decide(
     result for people (see :class:`Result`).
     """
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
+    plugins, hooks = prepared.plugins, prepared.hooks
     pack, as_of = ctx.pack, ctx.as_of
     assert isinstance(ctx.subject, Community)
-    plugins, hooks = _plugins(pack)
     applicable: bool | None = True
     reason: Reason | None = None
     app = plan.applicability
     community = ctx.subject
     territory = pack.info.scope
     where = None if territory is None else _where(territory, community.community.jurisdiction)
-    if not pack.in_force(as_of, ctx.params):
+    units = where.units if where is not None else ()
+    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
+    if not st.in_force:
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
     elif where is not None and where.inside is False:
         # the scope's own sentence (it names the place and the territory)
@@ -689,8 +709,6 @@ def decide(
 
     if plan.hook_rules or hooks.outputs:  # what the hooks see
         ctx = attrs.evolve(ctx, applicable=applicable)
-    units = where.units if where is not None else ()
-    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
     parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
     facts = ctx.facts
     if hooks.outputs:

@@ -299,6 +299,8 @@ class PlanStatics:
     """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
     ids: frozenset[str]
     """The rules, scales and deadlines whose findings are built from these statics."""
+    in_force: bool
+    """Whether the pack is in force on the date (:meth:`Pack.in_force`)."""
 
     @cached_property
     def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
@@ -309,6 +311,11 @@ class PlanStatics:
     def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
         """Table, summary and hook rules, decided once the others and the outputs are."""
         return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if r.late)
+
+    @cached_property
+    def late_outputs(self) -> bool:
+        """Whether an output reads a table or a tally (decided after the findings)."""
+        return any(out.late for out in self.plan.outputs)
 
     @cached_property
     def order(self) -> tuple[str, ...]:
@@ -386,7 +393,8 @@ def _build_statics(
             done = duties.finish([probe], pack, as_of, year)[0]
             rst.passed_dated = (done.reason or done.message, done.due)
     ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
-    return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
+    in_force = pack.in_force(as_of, params)
+    return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids, in_force)
 
 
 _STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], PlanStatics] = {}
