@@ -415,9 +415,17 @@ def test_include_is_refused(client):
     ],
 )
 def test_bad_request_fields_are_422(client, body, paths):
-    """A missing, unknown or ill-typed request field: 422 naming it."""
+    """A missing, unknown or ill-typed request field: 422 naming it, said in Chinese by
+    default and in English when the request asks for it (the path as written)."""
     answer = client.post("/v1/evaluate", json=body)
     assert (422, paths) == (answer.status_code, [p["path"] for p in answer.json()["problems"]])
+    for problem in answer.json()["problems"]:
+        assert re.search(r"[\u4e00-\u9fff]", problem["message"]), problem
+        assert not re.search(r"\b(is|not|field|body|required)\b", problem["message"]), problem
+    if isinstance(body, dict):
+        english = client.post("/v1/evaluate", json={**body, "lang": "en"}).json()["problems"]
+        assert paths == [p["path"] for p in english]
+        assert not any(re.search(r"[\u4e00-\u9fff]", p["message"]) for p in english)
 
 
 def test_unknown_pack_is_404(client):
@@ -450,7 +458,17 @@ def test_deep_nesting_is_refused_not_crashed(client):
     )
 
 
-@pytest.mark.parametrize("body", [b'{"facts": ', b"", b"\xff\xfe", b'{"facts": NaN}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"facts": ',
+        b"",
+        b"\xff\xfe",
+        b'{"facts": NaN}',
+        # a key given twice says two things: refused, not the last one kept
+        b'{"facts": {"community": {"id": "x", "households": 10, "households": 20}}, "pack": "all"}',
+    ],
+)
 def test_malformed_json_is_400(client, body):
     """A body that is not JSON: 400 saying so."""
     answer = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})

@@ -36,7 +36,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from policyengine import __version__, api
+from policyengine import __version__, api, json_input
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactsError
@@ -167,11 +167,8 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
 
 
 def _parse_json(body: bytes, what: str) -> Any:
-    def reject(name: str) -> Any:
-        raise ValueError(f"{name} is not a number")
-
     try:
-        return json.loads(body, parse_constant=reject)
+        return json_input.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
@@ -253,6 +250,22 @@ def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
     if problems:
         raise ServiceError(422, "bad request", problems=problems)
     return data["facts"], data["pack"], data.get("as_of"), data.get("lang")
+
+
+def _request_lang(data: Any) -> str:
+    """The language a request asks for, Chinese when it asks for none or an unknown one."""
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if isinstance(lang, str) and lang in LANGUAGES else "zh"
+
+
+def _said_in(exc: ServiceError, lang: str) -> ServiceError:
+    """The error with its problems' messages in ``lang`` (paths and values as written)."""
+    problems = exc.body.get("problems")
+    if isinstance(problems, list):
+        exc.body["problems"] = [
+            {**p, "message": problem_text(p["message"], lang)} for p in problems
+        ]
+    return exc
 
 
 class Evaluator:
@@ -359,9 +372,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def evaluate_body(body: bytes) -> bytes:
         """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError)."""
         data = _parse_json(body, "the body")
-        facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
-        as_of, lang = _as_of(as_of_value), _lang(lang_value)
-        packs = _packs(pack_value, installed())
+        try:
+            facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
+            as_of, lang = _as_of(as_of_value), _lang(lang_value)
+            packs = _packs(pack_value, installed())
+        except ServiceError as exc:
+            raise _said_in(exc, _request_lang(data)) from None
 
         def work() -> bytes:
             subject = subject_of(facts, "facts.", lang)
@@ -391,8 +407,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
-        packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
-        day, language = _as_of(as_of), _lang(lang)
+        try:
+            packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
+            day, language = _as_of(as_of), _lang(lang)
+        except ServiceError as exc:
+            raise _said_in(exc, _request_lang({"lang": lang})) from None
         # The body is read before answering: the answer streams while the client waits, and
         # a body over the limit is a 413 rather than a broken stream.
         body = await _read_body(request, settings.max_batch_bytes)
