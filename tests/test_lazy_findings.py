@@ -151,3 +151,18 @@ def test_a_pack_with_hooks_builds_its_findings_at_once() -> None:
     result = api.evaluate({"community": {"id": "c", "households": 10}}, pack)
     assert not _unread(result)
     assert "pass" == result.finding("reward.amount").outcome
+
+
+@pytest.mark.parametrize("pack", _packs(), ids=lambda p: p.id)
+def test_a_facts_dict_and_the_same_facts_typed_give_the_same_result(pack) -> None:
+    """``evaluate(dict)`` reads the dict for the call only; its result is the one the
+    same facts give typed (``load_facts``), findings and all."""
+    doc = {
+        "community": {"id": "c-1", "name": "墨池社区", "jurisdiction": ["浙江省", "温州市"]},
+        "happiness": {"objective_score": 560.0, "survey_score": 232.0, "vetoes": []},
+    }
+    as_of = dt.date(2014, 12, 31)
+    from_dict = api.evaluate(doc, pack, as_of=as_of)
+    typed = api.evaluate(api.load_facts(doc), pack, as_of=as_of)
+    assert _json(typed) == _json(from_dict)
+    assert _json(typed, "en") == _json(from_dict, "en")
