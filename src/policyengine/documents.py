@@ -62,7 +62,7 @@ def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     own: dict[str, Any] = {}
     problems: list[FactProblem] = []
     namespaces = pack_facts.known_namespaces()
-    if namespaces & set(data) or "pack_facts" in data:
+    if not namespaces.isdisjoint(data) or "pack_facts" in data:
         data = dict(data)
         if data.pop("pack_facts", None) is not None:  # given in namespace tables, not by name
             problems.append(
