@@ -207,29 +207,37 @@ def _decide_late(
 
 
 # Why a condition rule has its outcome (its sentence is said from it when the finding is built)
-_UNSET, _WHEN_UNKNOWN, _WHEN_FALSE, _LATE, _REQUIRE_UNKNOWN, _PASSED, _UNMET = range(7)
+_UNSET, _WHEN_UNKNOWN, _WHEN_FALSE = fp.WHY_UNSET, fp.WHY_WHEN_UNKNOWN, fp.WHY_WHEN_FALSE
+_LATE, _REQUIRE_UNKNOWN, _PASSED, _UNMET = (
+    fp.WHY_LATE,
+    fp.WHY_REQUIRE_UNKNOWN,
+    fp.WHY_PASSED,
+    fp.WHY_UNMET,
+)
 
 
-def _rule_outcome(
+def _rule_why(
     item: RuleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
-) -> tuple[Outcome, int]:
-    """A condition rule's outcome and why (``_LATE``: decided after the others)."""
+) -> int:
+    """Why a rule has its outcome (``_LATE``: a table, summary or hook rule whose ``when``
+    holds, decided after the others); the outcome is its decision's
+    (``PlanStatics.early_rules``)."""
     if st.unset_reason is not None:
-        return "not_applicable", _UNSET
+        return _UNSET
     if item.when is not None:  # (a rule without ``when`` reads no values for it)
         for s in item.when_sources:
             if s.path is not None and values.get(s.key) is None:
-                return "unknown", _WHEN_UNKNOWN
+                return _WHEN_UNKNOWN
         if item.when_id not in matched:
-            return "not_applicable", _WHEN_FALSE
+            return _WHEN_FALSE
     if item.late:
-        return "unknown", _LATE
+        return _LATE
     for s in item.require_sources:
         if s.path is not None and values.get(s.key) is None:
-            return "unknown", _REQUIRE_UNKNOWN
+            return _REQUIRE_UNKNOWN
     if item.require_id in matched:
-        return "pass", _PASSED
-    return ("fail" if st.binding else "advisory"), _UNMET
+        return _PASSED
+    return _UNMET
 
 
 def _rule_part(
@@ -266,21 +274,22 @@ def _rule_part(
     return fp.Part(st, "fail", paths, expected, reason)
 
 
-def _decide_rule(
+def _decide_late_rule(
     item: RuleItem,
     st: fp.FindingStatic,
+    decisions: tuple[fp.Decision, ...],
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
-    late: Mapping[str, Any] | None = None,
+    late: Mapping[str, Any],
 ) -> fp.Part | fp.Decision:
-    """A rule decided: a table, summary or hook rule whose ``when`` holds with its sentence,
-    a condition rule with why (its sentence said when built, :func:`_rule_part`)."""
-    outcome, why = _rule_outcome(item, st, values, matched)
+    """A table, summary or hook rule: with its sentence once its ``when`` holds, else
+    decided as a condition rule (its sentence said when built, :func:`_rule_part`)."""
+    why = _rule_why(item, st, values, matched)
     if why == _LATE:
-        return _decide_late(item, st, ctx, plugins, late or {})
-    return fp.Decision(item, st, outcome, why)
+        return _decide_late(item, st, ctx, plugins, late)
+    return decisions[why]
 
 
 def _part(
@@ -538,9 +547,8 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r, rst in st.early_rules:
-            outcome, why = _rule_outcome(r, rst, values, matched)
-            by_rule[rst.id] = fp.Decision(r, rst, outcome, why)
+        for r, rst, decisions in st.early_rules:
+            by_rule[rst.id] = decisions[_rule_why(r, rst, values, matched)]
         for sc, sst in zip(plan.scales, st.scales, strict=True):
             by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
@@ -574,8 +582,10 @@ def _decide(
                 rule: _part(d, values, facts, params).build(facts) for rule, d in by_rule.items()
             }
             ctx = _with_results(ctx, so_far, dict(outputs))
-        for r, rst in st.late_rules:
-            by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
+        for r, rst, decisions in st.late_rules:
+            by_rule[rst.id] = _decide_late_rule(
+                r, rst, decisions, values, matched, ctx, plugins, late
+            )
     findings = list(map(by_rule.__getitem__, st.order))
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))

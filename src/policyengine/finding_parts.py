@@ -32,6 +32,13 @@ from policyengine.results import Finding, Outcome
 
 __all__ = [
     "NO_CLAUSES",
+    "WHY_LATE",
+    "WHY_PASSED",
+    "WHY_REQUIRE_UNKNOWN",
+    "WHY_UNMET",
+    "WHY_UNSET",
+    "WHY_WHEN_FALSE",
+    "WHY_WHEN_UNKNOWN",
     "AnyPart",
     "Decision",
     "FindingStatic",
@@ -284,6 +291,28 @@ class Decision:
 AnyPart = Part | Decision
 """A finding decided and not yet built."""
 
+(
+    WHY_UNSET,
+    WHY_WHEN_UNKNOWN,
+    WHY_WHEN_FALSE,
+    WHY_LATE,
+    WHY_REQUIRE_UNKNOWN,
+    WHY_PASSED,
+    WHY_UNMET,
+) = range(7)
+"""Why a rule or a scale has its outcome (:attr:`Decision.why`): a parameter without a
+value, ``when`` unknown or false, decided late (table, summary, hook), ``require`` (or the
+scale's input) unknown, passed (a band reached), not met."""
+
+
+def _decisions(item: RuleItem, st: FindingStatic) -> tuple[Decision, ...]:
+    """A rule's decisions, one per why (made once: a decision holds no fact)."""
+    unmet: Outcome = "fail" if st.binding else "advisory"
+    outcomes: tuple[Outcome, ...] = (
+        "not_applicable", "unknown", "not_applicable", "unknown", "unknown", "pass", unmet,
+    )  # fmt: skip
+    return tuple(Decision(item, st, outcome, why) for why, outcome in enumerate(outcomes))
+
 
 @attrs.frozen(eq=False)
 class PlanStatics:
@@ -303,14 +332,17 @@ class PlanStatics:
     """Whether the pack is in force on the date (:meth:`Pack.in_force`)."""
 
     @cached_property
-    def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
-        """The rules decided first (every one but table, summary and hook rules)."""
-        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if not r.late)
+    def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic, tuple[Decision, ...]], ...]:
+        """The rules decided first (every one but table, summary and hook rules), each
+        with its decisions by why."""
+        pairs = zip(self.plan.rules, self.rules, strict=True)
+        return tuple((r, s, _decisions(r, s)) for r, s in pairs if not r.late)
 
     @cached_property
-    def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic], ...]:
+    def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic, tuple[Decision, ...]], ...]:
         """Table, summary and hook rules, decided once the others and the outputs are."""
-        return tuple((r, s) for r, s in zip(self.plan.rules, self.rules, strict=True) if r.late)
+        pairs = zip(self.plan.rules, self.rules, strict=True)
+        return tuple((r, s, _decisions(r, s)) for r, s in pairs if r.late)
 
     @cached_property
     def late_outputs(self) -> bool:
