@@ -440,10 +440,10 @@ def _assess(dl: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
 
 def clear_caches() -> None:
     """Forget what the row path remembers between evaluations (renderings, finding statics,
-    scope checks, deadline assessments, context facts). Results never depend on it: this
-    is for tests and for memory."""
+    scope checks, deadline assessments, context facts; what plans keep is not used again
+    and goes with them). Results never depend on it: this is for tests and for memory."""
     fp.clear()
-    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
+    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED):
         cache.clear()
 
 
@@ -469,28 +469,20 @@ def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, An
     }
 
 
-_CONTEXTS: dict[tuple[int, dt.date], tuple[Plan, int | None, dict[str, Any]]] = {}
-
-
 def _dated_context(
     plan: Plan, as_of: dt.date, parameters: Mapping[str, Any] | None
 ) -> tuple[int | None, Mapping[str, Any]]:
-    """The standard's programme year and the context facts on ``as_of`` (kept per plan and
-    date without overrides)."""
+    """The standard's programme year and the context facts on ``as_of`` (kept by the plan
+    per date without overrides)."""
     pack = plan.pack
-    if parameters:
+
+    def dated() -> tuple[int | None, dict[str, Any]]:
         standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
         return standard, _context_facts(pack, as_of, standard)
-    key = (id(plan), as_of)
-    hit = _CONTEXTS.get(key)
-    if hit is not None and hit[0] is plan:
-        return hit[1], hit[2]
-    if len(_CONTEXTS) > 4_096:
-        _CONTEXTS.clear()
-    standard = standard_year(pack.info.programme, pack.parameters, as_of, None)
-    context = _context_facts(pack, as_of, standard)
-    _CONTEXTS[key] = (plan, standard, context)
-    return standard, context
+
+    if parameters:
+        return dated()
+    return fp.kept_by_plan(plan, ("context", as_of), dated)
 
 
 def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str, fp.AnyPart]:

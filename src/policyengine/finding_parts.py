@@ -4,20 +4,21 @@ A finding's title, clause and quote (citing the parameter entries in force), its
 responsible units (the rule's, then the scope's), the parameters it used and their values,
 the rule's expected text, the unset-parameter reason and a dated rule's pass do not depend
 on the subject's facts: :func:`statics_for` computes them once per plan, parameter mapping,
-date and scope units, and :func:`finding` adds what does (outcome, inputs, sentences); a
-:class:`Part` is a finding decided and not yet built (the engine builds them when a result's
-findings are first read). Also
-the renderings of conditions and thresholds the engine shows (:func:`render`), remembered
-per parameter mapping. Every cache here is bounded and keyed by identity (the key objects
-are kept alive with their entry); :func:`clear` empties them.
+date and scope units (kept by the plan, so they go with it), and :func:`finding` adds what
+does (outcome, inputs, sentences). A :class:`Decision` is a rule or scale decided (outcome
+and why), a :class:`Part` a finding with its sentence not yet built: the engine builds
+findings when a result's findings are first read. Also the renderings of conditions and
+thresholds the engine shows (:func:`render`), remembered per parameter mapping. Every
+cache here is bounded and keyed by identity (the key objects are kept alive with their
+entry); :func:`clear` forgets them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -47,6 +48,7 @@ __all__ = [
     "clear",
     "finding",
     "finish",
+    "kept_by_plan",
     "render",
     "statics_for",
     "threshold",
@@ -429,22 +431,36 @@ def _build_statics(
     return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids, in_force)
 
 
-_STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], PlanStatics] = {}
+T = TypeVar("T")
+
+_GENERATION = [0]
+"""Bumped by :func:`clear`: statics kept by plans before it are not used again."""
+
+
+def kept_by_plan(plan: Plan, key: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered by the plan under ``key`` (at most 2,000 keys a plan; gone
+    with the plan; forgotten by :func:`clear`)."""
+    kept = plan.statics
+    hit = kept.get(key)
+    generation = _GENERATION[0]
+    if hit is not None and hit[0] == generation:
+        found: T = hit[1]
+        return found
+    if len(kept) > 2_000:
+        kept.clear()
+    found = compute()
+    kept[key] = (generation, found)
+    return found
 
 
 def statics_for(
     plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
 ) -> PlanStatics:
-    """The plan's :class:`PlanStatics` for this date, parameter mapping and units, cached
-    (parameter mappings are cached per date by :meth:`Plan.parameters_at`)."""
-    key = (id(plan), id(params), as_of, year, tuple(units))
-    found = _STATICS.get(key)
-    if found is not None and found.plan is plan and found.params is params:
-        return found
-    if len(_STATICS) > 2_000:
-        _STATICS.clear()
-    found = _STATICS[key] = _build_statics(plan, params, as_of, year, units)
-    return found
+    """The plan's :class:`PlanStatics` for this date, parameter mapping and units, kept by
+    the plan (parameter mappings are cached per date by :meth:`Plan.parameters_at`; the
+    statics keep theirs, so its id is not reused while they are kept)."""
+    key = ("statics", id(params), as_of, year, tuple(units))
+    return kept_by_plan(plan, key, lambda: _build_statics(plan, params, as_of, year, units))
 
 
 def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) -> list[Finding]:
@@ -463,4 +479,4 @@ def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) 
 def clear() -> None:
     """Forget every rendering and every plan's statics."""
     _RENDERED.clear()
-    _STATICS.clear()
+    _GENERATION[0] += 1
