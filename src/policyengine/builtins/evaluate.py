@@ -253,6 +253,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                     arrow_sink.write_table(part.table)
                     for pack_id, counted in part.counts.items():
                         counts[pack_id].update(counted)
+                del part  # not held while the next batch is evaluated
         else:
             for subject in _subjects(_chain(first, records), report):
                 if bar is not None:
