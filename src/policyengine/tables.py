@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "Record",
     "check_columns",
+    "choose_memory_pool",
     "column_types",
     "count_rows",
     "open_records",
@@ -74,6 +76,18 @@ def require(module: str, what: str) -> Any:
             f"{what} needs the optional package {module!r}: "
             "pip install 'community-policyengine[batch]'"
         ) from None
+
+
+def choose_memory_pool() -> None:
+    """Arrow's allocator for a process that is one run (the command line): the system's,
+    unless ``ARROW_DEFAULT_MEMORY_POOL`` names one. Arrow reads that variable once, when it
+    first allocates: it is set only before pyarrow is imported (a library's caller keeps its
+    own). Arrow's default, mimalloc, keeps pages it has freed: on the national run (five
+    packs, Parquet in and out, 100,000 rows) its peak RSS was 470-500 MiB, the system
+    allocator's 380 MiB, for the same CPU time.
+    """
+    if "pyarrow" not in sys.modules:
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def column_types() -> Mapping[str, FactType]:

@@ -37,7 +37,7 @@ from policyengine.hookspecs import hookimpl
 from policyengine.i18n import text
 from policyengine.pack import Pack
 from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
-from policyengine.tables import Record, count_rows, open_records
+from policyengine.tables import Record, choose_memory_pool, count_rows, open_records
 
 __all__ = ["register_commands"]
 
@@ -167,6 +167,7 @@ def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    choose_memory_pool()  # before tables are read
     fmt = args.format
     formats = reporters()
     if fmt not in STREAMED_FORMATS and fmt not in formats:
