@@ -1,10 +1,12 @@
 """Load test of the HTTP service, with the library's own throughput as the baseline.
 
 Starts ``policyengine serve`` on a free port of 127.0.0.1, then runs C concurrent clients
-(keep-alive connections, one request in flight each) posting one community against one pack
-to ``POST /v1/evaluate`` for D seconds. Reports errors, p50/p99 latency and requests/s. The
-baseline, measured in the same run just before and just after the load, is the library's
-single-process throughput: ``policyengine.evaluate(dict, pack)`` in a loop.
+(keep-alive connections, one request in flight each) posting one community at a time against
+one pack to ``POST /v1/evaluate`` for D seconds: 200 communities made from the example
+(``--variants``), in turn. Reports errors, p50/p99 latency and requests/s. The baseline,
+measured in the same run just before and just after the load on the same communities, is
+the library's single-process throughput: ``policyengine.evaluate(dict, pack)`` in a loop,
+and ``evaluate`` with the result JSON the service answers (sentences and gaps).
 
 The load comes from ``wrk`` (a compiled load generator: ``apt-get install wrk``) when it is
 on the PATH, so that the client takes little of the CPU the server needs; otherwise (or with
@@ -24,9 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import socket
@@ -38,6 +42,7 @@ import time
 import tomllib
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2014-12-31"
@@ -87,17 +92,51 @@ def tree_cpu_seconds(pid: int) -> float | None:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def variants(facts: dict[str, Any], pack: str, count: int, seed: int = 1) -> list[dict[str, Any]]:
+    """``count`` communities made from the example: each whole number moved by up to ±20 %
+    and each yes/no fact flipped one time in ten (only documents the library accepts are
+    kept), so that neither the service nor the library meets the same community twice in a
+    row, as neither would in use. The first is the example itself."""
+    import policyengine
+    from policyengine.exceptions import FactsError
+
+    rng = random.Random(seed)
+
+    def vary(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (v if k == "id" else vary(v)) for k, v in value.items()}
+        if isinstance(value, bool):
+            return (not value) if rng.random() < 0.1 else value
+        if isinstance(value, int) and value > 0:
+            return max(0, round(value * rng.uniform(0.8, 1.2)))
+        return value
+
+    out, tries = [facts], 0
+    while len(out) < count and tries < count * 20:
+        tries += 1
+        doc = vary(facts)
+        doc["community"] = {**doc["community"], "id": f"{facts['community']['id']}-{len(out)}"}
+        try:
+            policyengine.evaluate(doc, pack, as_of=dt.date.fromisoformat(AS_OF))
+        except FactsError:
+            continue
+        out.append(doc)
+    return out
+
+
 def baseline(
-    facts: dict[str, object], pack: str, seconds: float, as_json: bool = False
+    documents: list[dict[str, Any]], pack: str, seconds: float, as_json: bool = False
 ) -> tuple[float, float]:
-    """Evaluations per second of the library in this process (``as_json``: and the result
-    JSON written, as the service must), and CPU seconds per evaluation."""
+    """Evaluations per second of the library in this process, one document after another
+    (``as_json``: and the result JSON written, as the service must), and CPU seconds per
+    evaluation."""
     import policyengine
 
     as_of = dt.date.fromisoformat(AS_OF)
+    turn = itertools.cycle(documents)
 
     def one() -> None:
-        result = policyengine.evaluate(facts, pack, as_of=as_of)
+        result = policyengine.evaluate(next(turn), pack, as_of=as_of)
         if as_json:
             json.dumps(result.to_dict(), ensure_ascii=False)
 
@@ -112,14 +151,15 @@ def baseline(
 
 
 async def client(
-    port: int, request: bytes, stop: float, latencies: list[float], errors: list[str]
+    port: int, requests: list[bytes], stop: float, latencies: list[float], errors: list[str]
 ) -> None:
-    """One keep-alive connection sending the same request until ``stop``."""
+    """One keep-alive connection sending the requests in turn until ``stop``."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    turn = itertools.cycle(requests)
     try:
         while time.perf_counter() < stop:
             sent = time.perf_counter()
-            writer.write(request)
+            writer.write(next(turn))
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
             length = 0
@@ -138,18 +178,24 @@ async def client(
 
 
 async def load(
-    port: int, body: bytes, clients: int, seconds: float
+    port: int, bodies: list[bytes], clients: int, seconds: float
 ) -> tuple[list[float], list[str], float]:
-    request = (
+    requests = [
         b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
-    )
+        for body in bodies
+    ]
     latencies: list[float] = []
     errors: list[str] = []
     start = time.perf_counter()
     stop = start + seconds
-    await asyncio.gather(*(client(port, request, stop, latencies, errors) for _ in range(clients)))
+    await asyncio.gather(
+        *(
+            client(port, requests[i:] + requests[:i], stop, latencies, errors)
+            for i in range(clients)
+        )
+    )
     return latencies, errors, time.perf_counter() - start
 
 
@@ -163,16 +209,25 @@ def _seconds(text: str) -> float:
     return float(found[1]) * _UNITS[found[2]]
 
 
-def load_wrk(port: int, body: bytes, clients: int, seconds: float) -> dict[str, float]:
-    """The load from ``wrk`` (one thread, ``clients`` connections): its own figures."""
+def load_wrk(port: int, bodies: list[bytes], clients: int, seconds: float) -> dict[str, float]:
+    """The load from ``wrk`` (one thread, ``clients`` connections, the bodies in turn): its
+    own figures."""
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "body.json").write_bytes(body)
+        # one body a line (compact JSON has no line breaks)
+        (Path(tmp) / "bodies.jsonl").write_bytes(b"\n".join(bodies) + b"\n")
         script = Path(tmp) / "post.lua"
         script.write_text(
             'wrk.method = "POST"\n'
             'wrk.headers["Content-Type"] = "application/json"\n'
-            f'local f = io.open("{Path(tmp) / "body.json"}", "rb")\n'
-            'wrk.body = f:read("*a")\nf:close()\n'
+            "local bodies = {}\n"
+            f'for line in io.lines("{Path(tmp) / "bodies.jsonl"}") do\n'
+            "  bodies[#bodies + 1] = line\n"
+            "end\n"
+            "local i = 0\n"
+            "request = function()\n"
+            "  i = i % #bodies + 1\n"
+            "  return wrk.format(nil, nil, nil, bodies[i])\n"
+            "end\n"
         )
         command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--latency", "-s", str(script)]
         out = subprocess.run(
@@ -200,9 +255,9 @@ def load_wrk(port: int, body: bytes, clients: int, seconds: float) -> dict[str, 
     }
 
 
-def load_python(port: int, body: bytes, clients: int, seconds: float) -> dict[str, float]:
+def load_python(port: int, bodies: list[bytes], clients: int, seconds: float) -> dict[str, float]:
     """The load from the asyncio client in this process."""
-    latencies, errors, elapsed = asyncio.run(load(port, body, clients, seconds))
+    latencies, errors, elapsed = asyncio.run(load(port, bodies, clients, seconds))
     for error in errors[:5]:
         print("  error:", error)
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
@@ -236,6 +291,12 @@ def main() -> int:
     p.add_argument("--pack", default="wuma-star-rating")
     p.add_argument("--facts", type=Path, default=ROOT / "examples" / "wuma-community.toml")
     p.add_argument(
+        "--variants",
+        type=int,
+        default=200,
+        help="communities made from --facts, sent in turn (1: the example alone)",
+    )
+    p.add_argument(
         "--serve-arg", action="append", default=[], help="passed to `policyengine serve`"
     )
     p.add_argument(
@@ -247,29 +308,35 @@ def main() -> int:
     args = p.parse_args()
 
     facts = tomllib.loads(args.facts.read_text(encoding="utf-8"))
-    body = json.dumps(
-        {"facts": facts, "pack": args.pack, "as_of": AS_OF}, ensure_ascii=False
-    ).encode()
+    documents = variants(facts, args.pack, args.variants)
+    bodies = [
+        json.dumps(
+            {"facts": doc, "pack": args.pack, "as_of": AS_OF},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        for doc in documents
+    ]
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}; client {args.client}; "
-        f"serve {' '.join(args.serve_arg) or '(defaults)'}"
+        f"serve {' '.join(args.serve_arg) or '(defaults)'}; {len(documents)} communities in turn"
     )
-    before, cpu_lib_before = baseline(facts, args.pack, args.baseline_seconds)
+    before, cpu_lib_before = baseline(documents, args.pack, args.baseline_seconds)
     port = free_port()
     server = start_server(port, args.serve_arg)
     run = load_wrk if args.client == "wrk" else load_python
     try:
-        check_answer(port, body)
-        run(port, body, 4, 2.0)  # warm-up
+        check_answer(port, bodies[0])
+        run(port, bodies, 4, 2.0)  # warm-up
         cpu_before = tree_cpu_seconds(server.pid)
-        got = run(port, body, args.clients, args.seconds)
+        got = run(port, bodies, args.clients, args.seconds)
         cpu_after = tree_cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(10)
-    after, cpu_lib_after = baseline(facts, args.pack, args.baseline_seconds)
-    with_json, cpu_json = baseline(facts, args.pack, args.baseline_seconds, as_json=True)
+    after, cpu_lib_after = baseline(documents, args.pack, args.baseline_seconds)
+    with_json, cpu_json = baseline(documents, args.pack, args.baseline_seconds, as_json=True)
     cpu_lib = (cpu_lib_before + cpu_lib_after) / 2
 
     library = (before + after) / 2

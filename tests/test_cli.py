@@ -132,6 +132,40 @@ class TestEvaluate:
         assert (0, "") == (run.code, run.out)
         assert "wm-001" == json.loads(output.read_text(encoding="utf-8"))["subject"]["id"]
 
+    @pytest.mark.parametrize(
+        ("suffix", "starts"),
+        [(".json", "{"), (".jsonl", '{"pack"'), (".csv", "subject_id,pack,"), (".md", "#"),
+         (".html", "<!doctype html>"), (".txt", "社区 墨池社区（wm-001）")],
+    )
+    def test_without_format_the_output_extension_names_it(self, tmp_path, suffix, starts):
+        """``--output results.csv`` writes CSV, not the terminal table under a .csv name;
+        an extension that names no format gets the terminal table."""
+        output = tmp_path / f"results{suffix}"
+        run = evaluate(EXAMPLE, "--output", str(output))
+        assert (0, "") == (run.code, run.out)
+        assert output.read_text(encoding="utf-8").startswith(starts)
+
+    def test_report_and_gap_take_the_format_from_the_output_extension(self, tmp_path):
+        """``report --output r.docx`` is a Word file, ``gap --output g.json`` is JSON."""
+        docx, gaps = tmp_path / "report.docx", tmp_path / "gaps.json"
+        args = ("--pack", "wuma-star-rating", "--as-of", "2014-12-31")
+        assert 0 == cli("report", EXAMPLE, *args, "--output", str(docx)).code
+        assert docx.read_bytes().startswith(b"PK\x03\x04")  # a zip: the Word package
+        cli("gap", EXAMPLE, *args, "--output", str(gaps))
+        assert {"区文明委", "市文明委"} <= set(json.loads(gaps.read_text(encoding="utf-8")))
+
+    def test_output_that_is_an_input_is_refused(self, tmp_path):
+        """Writing the results over an input would destroy it while it is read: exit 2, the
+        input untouched."""
+        table = tmp_path / "communities.csv"
+        table.write_text("community.id,community.households\nc1,120\n", encoding="utf-8")
+        before = table.read_bytes()
+        for option in ("--output", "--errors"):
+            run = evaluate(str(table), option, str(table))
+            assert 2 == run.code
+            assert f"{option} {table}: is also an input" in run.err
+            assert before == table.read_bytes()
+
     @pytest.mark.parametrize("name", ["malformed.toml", "malformed.json"])
     def test_malformed_file_exits_2(self, name):
         """A syntax error exits 2 with a message naming the file."""

@@ -57,6 +57,22 @@ class TestBadDocuments:
             f"policyengine: {doc}: not valid TOML: a number has more than 4,300 digits",
         )
 
+    def test_a_key_given_twice(self, tmp_path: Path) -> None:
+        """JSON takes ``{"a": 1, "a": 2}`` silently (the last wins); a facts document that
+        says two things about one fact is refused, naming the key, in a document and in a
+        line of JSON Lines alike."""
+        doc = write(tmp_path / "twice.json", '{"community": {"id": "x", "households": 10, "households": 20}}')
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating"])
+        assert (code, err.strip()) == (
+            2,
+            f'policyengine: {doc}: not valid JSON: the key "households" is given twice',
+        )
+        lines = write(tmp_path / "twice.jsonl", '{"community": {"id": "y"}}\n{"community": {"id": "x", "id": "z"}}\n')
+        out = tmp_path / "out.jsonl"
+        code, _, err = run(["evaluate", str(lines), "--pack", "wuma-star-rating", "--output", str(out)])
+        assert code == 2 and not out.exists()
+        assert f"{lines}, line 2" in err and 'the key "id" is given twice' in err
+
     def test_lone_surrogate_in_community_id(self, tmp_path: Path) -> None:
         doc = write(tmp_path / "s.json", '{"community": {"id": "\\ud800"}}')
         code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--lang", "en"])

@@ -121,3 +121,29 @@ class TestProblems:
                        encoding="utf-8")
         assert 2 == main(["validate", str(bad), "--lang", "zh"])
         assert f"{bad}: happiness.objective_score：720 超过上限 700\n" == capsys.readouterr().err
+
+
+# every refusal of the facts converter is said in Chinese: hostile values of each kind
+_REFUSED = [
+    ({"community": {"id": "a\ud800"}}, "第 2 个字符是不成对的代理码位（U+D800）"),
+    ({"community": {"id": "x" * 70_000}}, "文本长 70,000 字节，超过 65,535 字节的上限"),
+    ({"community": {"id": "c", "households": 1.5}}, "1.5 不是整数"),
+    ({"community": {"id": "c", "households": 2**60}}, "超过 2^53（9,007,199,254,740,992）"),
+    ({"community": {"id": "c", "households": float("inf")}}, "inf 不是有限的数字"),
+    ({"community": {"id": "c", "households": {"a": 1}}}, "表 不是数字"),
+    ({"community": {"id": "c"}, "happiness": {"objective_score": "12"}}, '"12" 不是数字'),
+]
+
+
+@pytest.mark.parametrize(("document", "zh"), _REFUSED)
+def test_every_refusal_is_said_in_chinese(document, zh):
+    """The converter's messages (too long, not Unicode, not whole, beyond 2^53, not finite)
+    are sentences in Chinese, not English with a Chinese word in the middle; English
+    keeps the converter's own words."""
+    import policyengine
+
+    (problem,) = policyengine.check_facts(document)
+    said = problem_text(problem.message, "zh")
+    assert zh in said
+    assert not re.search(r"\b(is|not|than|of|the|text|bytes|number)\b", said), said
+    assert problem.message == problem_text(problem.message, "en")

@@ -4,8 +4,8 @@ place); a result must never depend on what was evaluated before it.
 Differential: every bundled pack's example community and variants of it (outside the
 territory, with no place, with facts missing), on dates before, inside and after the
 document's term, with and without a parameter override, evaluated one after another with
-warm caches, must give the same result JSON (both languages) as each evaluated alone after
-:func:`engine.clear_caches`.
+warm caches, must give the same result JSON (both languages, with sentences and gaps) as
+each evaluated alone after :func:`engine.clear_caches` and :func:`sentences.clear_caches`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import policyengine
-from policyengine import engine
+from policyengine import engine, sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = {
@@ -89,5 +89,6 @@ def test_results_do_not_depend_on_earlier_evaluations(pack_id: str) -> None:
     assert len(set(warm)) > len(dates)  # the variants and dates give different results
     for (doc, day, params), seen in zip(calls, warm, strict=True):
         engine.clear_caches()
+        sentences.clear_caches()
         alone = _said(policyengine.evaluate(doc, pack=pack, as_of=day, parameters=params))
         assert alone == seen, (pack_id, day, params, doc.get("community"))

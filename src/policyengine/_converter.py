@@ -68,7 +68,7 @@ def check_text(value: str) -> str:
     except UnicodeEncodeError as exc:
         raise ValueError(
             f"text with an unpaired surrogate (U+{ord(value[exc.start]):04X} at character "
-            f"{exc.start}) is not valid Unicode"
+            f"{exc.start + 1}) is not valid Unicode"
         ) from None
     if size > MAX_TEXT_BYTES:
         raise ValueError(

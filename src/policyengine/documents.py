@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from policyengine import pack_facts
+from policyengine import json_input, pack_facts
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError, InputError
 from policyengine.facts import (
@@ -368,14 +368,14 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     toml = path.suffix.lower() == ".toml"
     kind = "TOML" if toml else "JSON"
     try:
-        data = tomllib.loads(text) if toml else json.loads(text, parse_constant=_reject_constant)
+        data = tomllib.loads(text) if toml else json_input.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError(f"{name}: not valid {kind}: {exc}") from None
     except RecursionError:
         raise DocumentError(
             f"{name}: not valid {kind}: tables and lists nest deeper than {MAX_NESTING} levels"
         ) from None
-    except ValueError as exc:  # NaN/Infinity; integers of more than 4,300 digits
+    except ValueError as exc:  # NaN/Infinity, a key given twice, more than 4,300 digits
         detail = str(exc)
         if "digits" in detail:
             detail = "a number has more than 4,300 digits"
@@ -413,7 +413,3 @@ def load_document(path: str | Path, text: str | bytes | None = None) -> Communit
         return structure_subject(data, path.parent)
     except FactsError as exc:
         raise FactsError(exc.problems, source=str(path)) from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")

@@ -26,7 +26,7 @@ from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import describe_band, describe_gap, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import BandGap, Finding, Result, RuleGap
-from policyengine.sentences import finding_sentence
+from policyengine.sentences import finding_sentence, item_of
 
 __all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
 
@@ -58,9 +58,11 @@ def _numeric_need(
     measured at two points and checked at a third; a non-linear comparison has no gap.
     """
     diff = ex.Arith("-", cmp.left, cmp.right)
+    trial = dict(facts)  # one copy, the fact set to each trial value in turn
 
     def g(x: float) -> float | None:
-        v = ex.evaluate(diff, {**facts, path: x}, params)
+        trial[path] = x
+        v = ex.evaluate(diff, trial, params)
         return None if v is None or isinstance(v, bool) else float(v)
 
     g0, g1, g2 = g(0.0), g(1.0), g(2.0)
@@ -182,11 +184,6 @@ def _parse(pack: Pack, text: str) -> ex.Expr:
     return found
 
 
-def _item(pack: Pack, rule_id: str) -> Rule | Scale | Deadline | None:
-    items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
-    return next((item for item in items if item.id == rule_id), None)
-
-
 def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
     """Names of the facts a pack declares itself (derived facts, aggregates), by path, in
     ``lang`` where the pack gives a ``title_en``."""
@@ -295,19 +292,18 @@ def _what_if(
     params: Mapping[str, Any],
     as_of: dt.date,
     overrides: Mapping[str, Any] | None,
+    candidates: Sequence[tuple[str, Any, str]],
 ) -> Result | None:
     """The result with the scale's input raised to ``threshold`` through one input fact.
 
     A derived input is raised through the first fact of its expression that can carry it
     within the vocabulary's ranges (the objective score up to 700, then the survey score).
     Only the subject's facts change: the result answers "what if", it decides nothing.
+    ``candidates`` are the needs of the scale's input at the threshold (``needed_values``).
     """
     from policyengine.engine import evaluate_community
 
     derived = {d.path: d for d in pack.derived}
-    target = ex.Compare(">=", _parse(pack, scale.input), ex.Const(threshold))
-    expr_facts = dict(facts)
-    candidates = needed_values(target, expr_facts, params)
     for path, needed, _ in candidates:
         if path in derived and derived[path].expression:
             inner = ex.Compare(">=", _parse(pack, derived[path].expression or ""), ex.Const(needed))
@@ -359,17 +355,15 @@ def _band_gap(
         return None
     threshold, nxt = above[0]
     threshold = int(threshold) if float(threshold).is_integer() else threshold
-    needs = {
-        path: needed
-        for path, needed, _ in needed_values(
-            ex.Compare(">=", input_expr, ex.Const(threshold)), facts, params
-        )
-    }
+    candidates = needed_values(ex.Compare(">=", input_expr, ex.Const(threshold)), facts, params)
+    needs = {path: needed for path, needed, _ in candidates}
     short = round(threshold - current, 9)
     short_by = int(short) if float(short).is_integer() else short
     then: dict[str, Any] = {}
     if isinstance(subject, Community):
-        changed = _what_if(subject, pack, scale, threshold, facts, params, result.as_of, overrides)
+        changed = _what_if(
+            subject, pack, scale, threshold, facts, params, result.as_of, overrides, candidates
+        )
         if changed is not None and changed.outputs.get(scale.output) == nxt:
             then = {
                 k: v
@@ -411,7 +405,7 @@ def gaps_of(
     out: list[RuleGap | BandGap] = []
     band_gaps: list[BandGap] = []
     for f in result.findings:
-        item = _item(pack, f.rule)
+        item = item_of(pack, f.rule)
         if isinstance(item, Scale):
             band = _band_gap(f, item, result, pack, subject, params, parameters, lang)
             if band is not None:

@@ -193,6 +193,46 @@ def join_units(units: Sequence[str], lang: str = "zh") -> str:
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), key)
     for pattern, key in (
+        # the converter's own refusals first (the general "is not a …" comes last)
+        (
+            r"^text with an unpaired surrogate \(U\+(?P<code>[0-9A-F]{4,6}) "
+            r"at character (?P<at>\d+)\) is not valid Unicode$",
+            "problem.surrogate",
+        ),
+        (
+            r"^text of (?P<size>[\d,]+) bytes is longer than the limit of (?P<limit>[\d,]+) bytes$",
+            "problem.too_long",
+        ),
+        (
+            r"^(?P<value>.+) is not a finite number$",
+            "problem.not_finite",
+        ),
+        (
+            r"^(?P<value>.+) is beyond 2\^53 \(9,007,199,254,740,992\), "
+            r"the largest number compared exactly$",
+            "problem.beyond_exact",
+        ),
+        (
+            r"^(?P<value>.+) is not a whole number$",
+            "problem.not_whole",
+        ),
+        (
+            r"^(?P<value>.+) must be more than (?P<limit>.+)$",
+            "problem.not_more_than",
+        ),
+        (
+            r"^(?P<value>.+) is a date and time; give a date \(YYYY-MM-DD\)$",
+            "problem.date_time",
+        ),
+        (
+            r"^(?P<value>.+) is not true or false$",
+            "problem.not_bool",
+        ),
+        (r"^the body is not a JSON object$", "problem.not_object"),
+        (r"^unknown field \(expected (?P<fields>.+)\)$", "problem.unknown_request_field"),
+        (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
+        (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
+        (r"^is not one of: (?P<choices>.+)$", "problem.is_not_one_of"),
         (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),
         (r"^(?P<value>.+) is below the minimum (?P<limit>.+)$", "problem.below_min"),
         (r"^(?P<part>.+) is more than (?P<whole>[\w.]+) \((?P<value>.+)\)$", "problem.more_than"),

@@ -127,8 +127,9 @@ class Finding:
         """What the facts were, as text."""
         return text(self._seen())
 
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The finding as result JSON, its sentences in ``lang``."""
+    def to_dict(self, lang: str = "zh", message: str | None = None) -> dict[str, Any]:
+        """The finding as result JSON, its sentences in ``lang`` (``message``: its sentence
+        for people, when the result says it better than the finding alone)."""
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
@@ -139,7 +140,7 @@ class Finding:
             "inputs": jsonable(self.inputs),
             "expected": text(self._expected, lang),
             "actual": text(self._seen(), lang),
-            "message": self.message_in(lang),
+            "message": self.message_in(lang) if message is None else message,
             "binding": self.binding,
             "parameters": jsonable(self.parameters),
         }
@@ -157,7 +158,7 @@ class RuleGap:
     ``needed`` is the least value of ``fact`` that satisfies the rule with the other facts
     held (a number, ``True``, a list member, ``[]``), or ``"provide"`` for a missing fact;
     ``relation`` says how ``needed`` bounds the fact (``>=``, ``<=``, ``>``, ``<``, ``==``,
-    ``contains``).
+    ``contains``; ``provide`` for a missing fact).
     """
 
     rule: str
@@ -340,11 +341,7 @@ class Result:
         """The result as the JSON of results.md, its sentences in ``lang`` (default: the
         result's language)."""
         lang = lang or self.lang
-        findings = []
-        for f in self.findings:
-            d = f.to_dict(lang)
-            d["message"] = self.message_of(f, lang)
-            findings.append(d)
+        findings = [f.to_dict(lang, self.message_of(f, lang)) for f in self.findings]
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},

@@ -286,6 +286,7 @@ def result_schema() -> dict[str, Any]:
             "binding": {"type": "boolean"},
             "parameters": {"type": "object"},
             "area": {"type": "string"},
+            "due": {"type": "string", "format": "date"},
         },
         "required": [
             "rule",
@@ -297,6 +298,61 @@ def result_schema() -> dict[str, Any]:
             "inputs",
             "expected",
             "actual",
+            "message",
+        ],
+    }
+    responsible = {"type": "array", "items": {"type": "string"}}
+    rule_gap = {
+        "type": "object",
+        "description": "What would make a failing or unknown binding rule pass, one fact at a "
+        'time with the others held ("provide" for a missing fact).',
+        "properties": {
+            "rule": {"type": "string"},
+            "fact": {"type": "string"},
+            "now": {},
+            "needed": {},
+            "relation": {"enum": [">=", "<=", ">", "<", "==", "contains", "provide"]},
+            "responsible": responsible,
+            "clause": {"type": "string"},
+            "message": {"type": "string"},
+            "communities_needed": {"type": "integer", "minimum": 0},
+        },
+        "required": [
+            "rule",
+            "fact",
+            "now",
+            "needed",
+            "relation",
+            "responsible",
+            "clause",
+            "message",
+        ],
+    }
+    band_gap = {
+        "type": "object",
+        "description": "The next band of a scale output below its top band and what it needs.",
+        "properties": {
+            "output": {"type": "string"},
+            "rule": {"type": "string"},
+            "now": {},
+            "next": {},
+            "needs": {"type": "object"},
+            "short_by": {"type": "number"},
+            "responsible": responsible,
+            "clause": {"type": "string"},
+            "message": {"type": "string"},
+            "reward_yuan": {"type": ["integer", "null"]},
+            "then": {"type": "object", "description": "other outputs at the next band"},
+        },
+        "required": [
+            "output",
+            "rule",
+            "now",
+            "next",
+            "needs",
+            "short_by",
+            "responsible",
+            "clause",
             "message",
         ],
     }
@@ -330,10 +386,23 @@ def result_schema() -> dict[str, Any]:
             "verdict": {"enum": _enum(Verdict)},
             "findings": {"type": "array", "items": {"$ref": "#/$defs/Finding"}},
             "outputs": {"type": "object"},
+            "gaps": {
+                "type": "array",
+                "items": {"anyOf": [{"$ref": "#/$defs/RuleGap"}, {"$ref": "#/$defs/BandGap"}]},
+            },
             "communities": {"type": "array", "items": {"$ref": "#/$defs/Result"}},
             "jurisdictions": {"type": "array", "items": {"$ref": "#/$defs/Result"}},
         },
-        "required": ["pack", "engine", "subject", "as_of", "verdict", "findings", "outputs"],
+        "required": [
+            "pack",
+            "engine",
+            "subject",
+            "as_of",
+            "verdict",
+            "findings",
+            "outputs",
+            "gaps",
+        ],
         "description": "Fields may be added over time, none renamed: extra fields are allowed.",
     }
     return {
@@ -342,7 +411,7 @@ def result_schema() -> dict[str, Any]:
         "title": "policyengine result",
         "description": "The evaluation of one subject against one pack on one date.",
         "$ref": "#/$defs/Result",
-        "$defs": {"Result": result, "Finding": finding},
+        "$defs": {"Result": result, "Finding": finding, "RuleGap": rule_gap, "BandGap": band_gap},
     }
 
 

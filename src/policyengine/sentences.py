@@ -10,7 +10,7 @@ act. Fact paths and expressions never appear: they stay in ``expected``, ``actua
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from policyengine import expressions as ex
@@ -19,7 +19,14 @@ from policyengine.i18n import lookup as catalogue_text
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
 
-__all__ = ["condition_words", "finding_sentence", "param_value", "seen_values"]
+__all__ = [
+    "clear_caches",
+    "condition_words",
+    "finding_sentence",
+    "item_of",
+    "param_value",
+    "seen_values",
+]
 
 _PARAM_UNITS = {
     "元": "yuan",
@@ -62,11 +69,53 @@ def _param_title(param: Parameter, lang: str) -> str:
     return param.title_en if lang == "en" and param.title_en else param.title
 
 
-def _item(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
+_ITEMS: dict[int, tuple[Pack, dict[str, Rule | Scale | Deadline]]] = {}
+
+
+def item_of(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
+    """The pack's rule, scale or deadline with that id (the index kept per pack)."""
     if pack is None:
         return None
-    items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
-    return next((i for i in items if i.id == rule_id), None)
+    hit = _ITEMS.get(id(pack))
+    if hit is None or hit[0] is not pack:
+        if len(_ITEMS) > 256:
+            _ITEMS.clear()
+        items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
+        index: dict[str, Rule | Scale | Deadline] = {}
+        for i in items:
+            index.setdefault(i.id, i)
+        hit = _ITEMS[id(pack)] = (pack, index)
+    return hit[1].get(rule_id)
+
+
+_SAID: dict[tuple[Any, ...], tuple[Pack, str]] = {}
+"""Sentence parts that depend on the pack, the rule, the language, the date and the
+parameters but not on the facts (a rule's requirement in words): said once per key."""
+
+
+def clear_caches() -> None:
+    """Forget the sentence parts kept between results (results never depend on them)."""
+    for cache in (_ITEMS, _SAID, _THRESHOLDS, _TITLES, _PIECES):
+        cache.clear()
+
+
+def _values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    # the type too: True == 1 == 1.0 as keys, but they are said differently
+    return tuple((k, v.__class__, v) for k, v in values.items())
+
+
+def _said(pack: Pack, key: tuple[Any, ...], say: Callable[[], str]) -> str:
+    try:
+        hit = _SAID.get(key)
+    except TypeError:  # a parameter value that cannot be a key (a list): said each time
+        return say()
+    if hit is not None and hit[0] is pack:
+        return hit[1]
+    if len(_SAID) > 8192:
+        _SAID.clear()
+    said = say()
+    _SAID[key] = (pack, said)
+    return said
 
 
 _TITLES: dict[tuple[int, str], tuple[Pack, dict[str, str]]] = {}
@@ -189,6 +238,10 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     titles = _titles(pack, lang)
     parts = []
     for path, v in f.inputs.items():
+        kind = v.__class__
+        if v is None or kind is bool or kind is int or kind is float or kind is str:
+            parts.append(_seen_value(pack, titles, path, v, lang))
+            continue
         label = fact_label(path, lang, titles)
         if isinstance(v, Mapping) and "value" in v:
             shown = (
@@ -205,6 +258,27 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     return text("sep.list", lang).join(parts)
 
 
+_PIECES: dict[tuple[Any, ...], tuple[Pack | None, str]] = {}
+
+
+def _seen_value(
+    pack: Pack | None, titles: Mapping[str, str], path: str, value: Any, lang: str
+) -> str:
+    """ "label：value" for one plain value, said once per pack, fact, value and language
+    (fact values repeat across communities, as the columnar kernels' distinct values)."""
+    key = (id(pack), path, value.__class__, value, lang)
+    hit = _PIECES.get(key)
+    if hit is not None and hit[0] is pack:
+        return hit[1]
+    if len(_PIECES) > 16_384:
+        _PIECES.clear()
+    said = text(
+        "say.value", lang, label=fact_label(path, lang, titles), value=fmt_value(path, value, lang)
+    )
+    _PIECES[key] = (pack, said)
+    return said
+
+
 def _requirement(
     f: Finding,
     item: Rule | Scale | Deadline | None,
@@ -214,8 +288,18 @@ def _requirement(
 ) -> str:
     if not isinstance(item, Rule) or item.require is None:
         return ""
+    if pack is None:
+        return _say_requirement(f, item, pack, lang, as_of)
+    due = getattr(f, "due", None)
+    key = ("requirement", id(pack), item.id, lang, as_of, due, _values_key(f.parameters))
+    return _said(pack, key, lambda: _say_requirement(f, item, pack, lang, as_of))
+
+
+def _say_requirement(
+    f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None
+) -> str:
     try:
-        expr = ex.parse(item.require)
+        expr = ex.parse(item.require or "")
     except ex.ExpressionError:
         return ""
     words = condition_words(expr, f.parameters, pack, lang)
@@ -260,12 +344,7 @@ def _scale_sentence(
     value = ex.evaluate(input_expr, facts, f.parameters)
     path = scale.input if isinstance(input_expr, ex.Field) else ""
     label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
-    bands = []
-    for band in scale.bands:
-        threshold = ex.evaluate(
-            ex.parse(band.min if isinstance(band.min, str) else repr(band.min)), {}, f.parameters
-        )
-        bands.append((band, threshold))
+    bands = _band_thresholds(scale, f.parameters)
     if f.outcome == "pass":
         reached = [(b, t) for b, t in bands if t is not None and value is not None and value >= t]
         if not reached:
@@ -293,6 +372,33 @@ def _scale_sentence(
     return None
 
 
+_THRESHOLDS: dict[tuple[Any, ...], tuple[Scale, list[tuple[Any, Any]]]] = {}
+
+
+def _band_thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """Each band of the scale with its threshold under these parameters (kept per key)."""
+
+    def thresholds() -> list[tuple[Any, Any]]:
+        return [
+            (band, ex.evaluate(ex.parse(_min_text(band.min)), {}, params)) for band in scale.bands
+        ]
+
+    try:
+        key = (id(scale), _values_key(params))
+        hit = _THRESHOLDS.get(key)
+    except TypeError:
+        return thresholds()
+    if hit is None or hit[0] is not scale:
+        if len(_THRESHOLDS) > 4096:
+            _THRESHOLDS.clear()
+        hit = _THRESHOLDS[key] = (scale, thresholds())
+    return hit[1]
+
+
+def _min_text(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value)
+
+
 def _band_name(scale: Scale, value: Any, label: str | None, lang: str) -> str:
     if scale.output == "stars" and isinstance(value, int):
         return text("band.stars", lang, n=value)
@@ -308,7 +414,7 @@ def finding_sentence(
 ) -> str:
     """The finding as a sentence for people (falls back to its own message where the pack
     says too little to do better, e.g. a rule decided by a pack hook)."""
-    item = _item(pack, f.rule)
+    item = item_of(pack, f.rule)
     title = _title(f, item, lang)
     if isinstance(item, Scale):
         said = _scale_sentence(f, item, pack, lang, output)

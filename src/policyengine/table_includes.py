@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from policyengine import json_input
 from policyengine.documents import read_tables_with
 from policyengine.exceptions import FactProblem, InputError
 from policyengine.limits import MAX_INCLUDE_ROWS
@@ -148,15 +148,11 @@ def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
             continue
         prefix = f"{file}, line {number}: "
         try:
-            doc = json.loads(line, parse_constant=_reject_constant)
+            doc = json_input.loads(line)
         except ValueError as exc:
             yield prefix, {}, [FactProblem(prefix.removesuffix(": "), f"not valid JSON: {exc}")]
             continue
         yield prefix, doc, []
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
 
 
 def _parquet(file: Path, data: bytes) -> Iterator[Row]:

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from policyengine import pack_facts
+from policyengine import json_input, pack_facts
 from policyengine.documents import parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
@@ -311,15 +311,11 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
                 continue
             position = f"{path}, line {number}"
             try:
-                data = json.loads(line, parse_constant=_reject_constant)
+                data = json_input.loads(line)
             except ValueError as exc:
                 yield Record(position, {}, None, (FactProblem("", f"not valid JSON: {exc}"),))
                 continue
             yield Record(position, data, path.parent)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
 
 
 def _read_document(

@@ -68,8 +68,9 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     )
     ev.add_argument(
         "--format",
-        default="table",
-        help="table, json, jsonl, csv, parquet, markdown, html, xlsx, or a plugin's",
+        default=None,
+        help="table, json, jsonl, csv, parquet, markdown, html, xlsx, or a plugin's "
+        "(default: from the --output file's extension, else table)",
     )
     ev.add_argument("--output", type=Path, help="write here instead of standard output")
     ev.add_argument(
@@ -166,9 +167,48 @@ def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
     return fast_tables(names) and all(unsupported(p) is None for p in packs)
 
 
+# the format an --output file's extension names, when --format is not given
+_BY_SUFFIX = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".md": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
+}
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    """``--format``, else the one the ``--output`` file's extension names, else ``table``."""
+    if args.format is not None:
+        return str(args.format)
+    if args.output is not None:
+        return _BY_SUFFIX.get(args.output.suffix.lower(), "table")
+    return "table"
+
+
+def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--output") -> None:
+    """An output file that is also one of the inputs would be overwritten while read."""
+    if output is None:
+        return
+    for name in facts:
+        if name == "-":
+            continue
+        try:
+            same = Path(name).samefile(output)
+        except OSError:  # either does not exist (yet): not the same file
+            continue
+        if same:
+            raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
+
+
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
-    fmt = args.format
+    fmt = args.format = _format_of(args)
+    _check_not_an_input(args.output, args.facts)
+    _check_not_an_input(args.errors, args.facts, "--errors")
     formats = reporters()
     if fmt not in STREAMED_FORMATS and fmt not in formats:
         available = sorted({*formats, *STREAMED_FORMATS})

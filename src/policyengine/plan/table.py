@@ -159,15 +159,19 @@ class TablePlan:
                 for payer, part in split(int(amount), shares).items():
                     payers[payer] = payers.get(payer, 0) + part
         currency = Words(t.unit, t.unit_en)
+        # amounts as officials write them: 50,000 元 (the outputs keep the numbers)
         parts = [
-            Reason("table_share", {"payer": self._payer(p), "amount": v, "currency": currency})
+            Reason(
+                "table_share", {"payer": self._payer(p), "amount": f"{v:,}", "currency": currency}
+            )
             for p, v in payers.items()
         ]
+        shown = f"{total:,}"
         reason = Reason(
             "table_split" if parts else "table_amount",
-            {**words, "how": how, "total": total, "currency": currency, "split": parts},
+            {**words, "how": how, "total": shown, "currency": currency, "split": parts},
         )
-        expected = Reason("table_expected", {"amount": total, "unit": currency})
+        expected = Reason("table_expected", {"amount": shown, "unit": currency})
         return TableAnswer(total, payers, "pass", reason, expected, actual, row=row)
 
     def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:

@@ -87,12 +87,20 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("facts", nargs="+", metavar="FACTS")
     p.add_argument("--pack", required=True, action="append", help="a pack id, 'all' or a folder")
     p.add_argument("--as-of", type=parse_date, default=None)
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default=None,
+        help="default: json for an --output FILE.json, else table",
+    )
     p.add_argument("--output", type=Path)
     add_view_options(p)
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
+    if args.format is None:
+        json_file = args.output is not None and args.output.suffix.lower() == ".json"
+        args.format = "json" if json_file else "table"
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)

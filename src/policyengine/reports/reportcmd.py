@@ -38,12 +38,20 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pack", required=True, action="append", help="a pack id, 'all' or a folder")
     p.add_argument("--as-of", type=parse_date, default=None, help="the date (and year) reported")
     p.add_argument("--kind", choices=["summary", "self-check"], default="summary")
-    p.add_argument("--format", choices=["docx", "html", "md"], default="md")
+    p.add_argument(
+        "--format",
+        choices=["docx", "html", "md"],
+        default=None,
+        help="default: from the --output file's extension (.docx, .html, .md), else md",
+    )
     p.add_argument("--output", type=Path, help="the file to write (required for docx)")
     add_view_options(p)
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
+    if args.format is None:  # --output report.docx is a Word file
+        suffix = args.output.suffix.lower() if args.output is not None else ""
+        args.format = {".docx": "docx", ".html": "html", ".htm": "html"}.get(suffix, "md")
     try:
         from policyengine.reports import documents, writers
     except ImportError:  # pragma: no cover - documents import only the core

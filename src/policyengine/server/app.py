@@ -36,7 +36,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from policyengine import __version__, api
+from policyengine import __version__, api, json_input
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactsError
@@ -45,6 +45,7 @@ from policyengine.i18n import problem_text
 from policyengine.pack import Pack
 from policyengine.results import Result
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
+from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import UPGRADE_LOST, ServiceError
 from policyengine.server.lean import LeanEvaluate
@@ -166,11 +167,8 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
 
 
 def _parse_json(body: bytes, what: str) -> Any:
-    def reject(name: str) -> Any:
-        raise ValueError(f"{name} is not a number")
-
     try:
-        return json.loads(body, parse_constant=reject)
+        return json_input.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
@@ -254,6 +252,22 @@ def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
     return data["facts"], data["pack"], data.get("as_of"), data.get("lang")
 
 
+def _request_lang(data: Any) -> str:
+    """The language a request asks for, Chinese when it asks for none or an unknown one."""
+    lang = data.get("lang") if isinstance(data, dict) else None
+    return lang if isinstance(lang, str) and lang in LANGUAGES else "zh"
+
+
+def _said_in(exc: ServiceError, lang: str) -> ServiceError:
+    """The error with its problems' messages in ``lang`` (paths and values as written)."""
+    problems = exc.body.get("problems")
+    if isinstance(problems, list):
+        exc.body["problems"] = [
+            {**p, "message": problem_text(p["message"], lang)} for p in problems
+        ]
+    return exc
+
+
 class Evaluator:
     """Evaluations as the service runs them: typed facts, packs, a date, a language."""
 
@@ -309,10 +323,6 @@ def _one_community(facts: Any) -> bool:
     return isinstance(facts, dict) and "jurisdiction" not in facts and "include" not in facts
 
 
-def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def warm_up(installed: Mapping[str, Pack]) -> None:
     """Compile every pack for both levels once, before requests share them."""
     for pack in installed.values():
@@ -349,7 +359,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status)
+        return JSONAnswer(exc.body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -357,20 +367,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _problem(".".join(str(p) for p in e.get("loc", ())[1:]), e.get("input"), e["msg"])
             for e in exc.errors()
         ]
-        return JSONResponse({"error": "bad request", "problems": problems}, status_code=422)
+        return JSONAnswer({"error": "bad request", "problems": problems}, status_code=422)
 
     async def evaluate_body(body: bytes) -> bytes:
         """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError)."""
         data = _parse_json(body, "the body")
-        facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
-        as_of, lang = _as_of(as_of_value), _lang(lang_value)
-        packs = _packs(pack_value, installed())
+        try:
+            facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
+            as_of, lang = _as_of(as_of_value), _lang(lang_value)
+            packs = _packs(pack_value, installed())
+        except ServiceError as exc:
+            raise _said_in(exc, _request_lang(data)) from None
 
         def work() -> bytes:
             subject = subject_of(facts, "facts.", lang)
             results = [r.to_dict() for r in evaluator.results(subject, packs, as_of, lang)]
             single = isinstance(pack_value, str) and pack_value != "all"
-            return _dumps(results[0] if single else results)
+            return json_bytes(results[0] if single else results)
 
         if _one_community(facts):
             # One community costs well under a millisecond a pack, bounded by the body limit:
@@ -394,8 +407,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
-        packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
-        day, language = _as_of(as_of), _lang(lang)
+        try:
+            packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
+            day, language = _as_of(as_of), _lang(lang)
+        except ServiceError as exc:
+            raise _said_in(exc, _request_lang({"lang": lang})) from None
         # The body is read before answering: the answer streams while the client waits, and
         # a body over the limit is a 413 rather than a broken stream.
         body = await _read_body(request, settings.max_batch_bytes)
@@ -406,15 +422,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 subject = subject_of(document, lang=language)
                 results = evaluator.results(subject, packs, day, language)
             except ServiceError as exc:
-                return _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                return json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
             except RecursionError:
                 problems = [_problem("", None, "is nested too deeply to evaluate")]
                 error = "the facts document has problems"
                 return (
-                    _dumps({"line": number, "status": 422, "error": error, "problems": problems})
+                    json_bytes(
+                        {"line": number, "status": 422, "error": error, "problems": problems}
+                    )
                     + b"\n"
                 )
-            return b"".join(_dumps(r.to_dict()) + b"\n" for r in results)
+            return b"".join(json_bytes(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
             for number, line in enumerate(body.split(b"\n"), start=1):
@@ -422,7 +440,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     try:
                         yield await evaluator.run(functools.partial(line_work, number, line))
                     except ServiceError as exc:  # over the time limit: say so, go on
-                        yield _dumps({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                        yield json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
 
         return StreamingResponse(lines(), media_type=_JSONL)
 
@@ -473,5 +491,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(LeanEvaluate, answer=evaluate_body, limit=settings.max_body_bytes)
+    build_stack = app.build_middleware_stack
+
+    def lean_outside() -> Any:
+        # the hot path goes first, outside Starlette's middleware (it answers its own
+        # errors); everything else, and the route's OpenAPI entry, stays FastAPI's
+        return LeanEvaluate(build_stack(), answer=evaluate_body, limit=settings.max_body_bytes)
+
+    app.build_middleware_stack = lean_outside  # type: ignore[method-assign]
     return app

@@ -9,10 +9,10 @@ and sends the bytes the evaluation wrote. Every other request goes on to FastAPI
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from policyengine.server.answers import json_bytes
 from policyengine.server.errors import UPGRADE_LOST, ServiceError
 
 __all__ = ["LeanEvaluate"]
@@ -47,7 +47,7 @@ class LeanEvaluate:
             status, answer = 200, await self.answer(body)
         except ServiceError as exc:
             status = exc.status
-            answer = json.dumps(exc.body, ensure_ascii=False, separators=(",", ":")).encode()
+            answer = json_bytes(exc.body)
         await send(
             {
                 "type": "http.response.start",
