@@ -1,4 +1,4 @@
-"""A national-style run gives the same table whatever the batch size.
+"""A national-style run: the same table whatever the batch size, in bounded memory.
 
 Parquet in, every bundled pack at once, Parquet out (results.md "Tables in and out"): the
 rows are read, evaluated, and interleaved (each subject's packs together, in the order
@@ -7,6 +7,10 @@ communities with facts for every bundled pack (missing, on and around each pack'
 numbers), some of them bad (left out with ``--on-bad-record skip``), in row groups of a
 few rows; the output table must be the same for batches of 1, 3 and 16,384 rows, with
 every result table spooled to disk, and equal the row path's rows, subject by subject.
+
+The command line takes Arrow's buffers from jemalloc, or the system's allocator where
+pyarrow has no jemalloc (mimalloc, Arrow's default, keeps freed pages), unless
+``ARROW_DEFAULT_MEMORY_POOL`` names one.
 """
 
 # House style: `assert expected == actual`.
@@ -14,6 +18,9 @@ every result table spooled to disk, and equal the row path's rows, subject by su
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -104,3 +111,33 @@ def _date(pack_id: str) -> Any:
     import datetime as dt
 
     return dt.date.fromisoformat(AS_OF[pack_id])
+
+
+CHILD = """
+import sys
+from policyengine.cli import main
+code = main(sys.argv[1:])
+import pyarrow
+print(pyarrow.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, "mimalloc", "system"])
+def test_the_command_line_chooses_arrows_allocator_unless_told(tmp_path, chosen):
+    """A run from a table in a new process takes Arrow's buffers from jemalloc where pyarrow
+    has it, else from the system's allocator; ``ARROW_DEFAULT_MEMORY_POOL`` chooses."""
+    if chosen is not None and chosen not in pa.supported_memory_backends():
+        pytest.skip(f"pyarrow built without {chosen}")
+    facts = tmp_path / "communities.parquet"
+    pq.write_table(pa.table({"community.id": ["c0", "c1"]}), facts)
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    argv = ["evaluate", str(facts), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+            "--format", "parquet", "--output", str(tmp_path / "out.parquet")]
+    run = subprocess.run([sys.executable, "-c", CHILD, *argv], env=env, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode in (0, 1), run.stderr
+    assert "memory_pool" not in run.stderr  # no warning from Arrow
+    default = "jemalloc" if "jemalloc" in pa.supported_memory_backends() else "system"
+    assert (chosen or default) == run.stdout.split()[-1]
