@@ -150,16 +150,16 @@ def _compile(expr: Expr) -> Evaluator:
     if isinstance(expr, Arith):
         return _compile_arith(expr)
     if isinstance(expr, Compare):
-        return _binary(compare_values, expr.op, _compile(expr.left), _compile(expr.right))
+        return _binary(compare_values, expr.op, compiled(expr.left), compiled(expr.right))
     if isinstance(expr, Not):
-        item = _compile(expr.item)
+        item = compiled(expr.item)
 
         def negate(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
             v = item(facts, params)
             return None if v is None else not v
 
         return negate
-    items = tuple(_compile(i) for i in expr.items)
+    items = tuple(compiled(i) for i in expr.items)
     every = isinstance(expr, And)
 
     def junction(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
@@ -183,7 +183,7 @@ def _compile_arith(expr: Arith) -> Evaluator:
         return refuse
     if folded is not NotImplemented:
         return lambda facts, params: folded
-    return _binary(arith, expr.op, _compile(expr.left), _compile(expr.right))
+    return _binary(arith, expr.op, compiled(expr.left), compiled(expr.right))
 
 
 def _binary(
