@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_row.py [--before main] [--n 200] [--rounds 15] [--warmup 300]
                                    [--chunk 25] [--pack ID ...]
+    python benchmarks/bench_row.py --blocks [--n 200] [--rounds 15]
 
 For each bundled pack it times, **in one process and interleaved** (``--n`` of each per
 round, the two sides taking turns every ``--chunk`` evaluations):
@@ -26,6 +27,12 @@ With ``--before REF`` the same is measured for the code at a git ref (extracted 
 ``git archive``) in a second process per pack, and the two processes take turns chunk by
 chunk; the raw side runs the same rulesets and rows in both (computed by this checkout),
 and the results' JSON (``to_dict()``) of both trees must be identical.
+
+``--blocks`` instead splits the four-fact document's evaluation (this checkout only) into
+validation, the API's own steps, ``prepare``, the durable adapter and ``decide``: each
+block is the difference between two variants timed in turn in one process (e.g.
+``evaluate(dict)`` and ``evaluate`` of the same facts already typed), so each is measured
+with the caches as warm or as cold as in a whole evaluation, not on its own.
 
 The timer is the thread's CPU time (``time.thread_time_ns``), which other processes
 disturb less than the wall clock. Per round, each process reports the median of each
@@ -176,6 +183,63 @@ def raw_inputs(
     return [dump(r) for r in compiled.rulesets], rows, expect
 
 
+def blocks(n: int, rounds: int) -> None:
+    """Print what each block of the four-fact document's evaluation costs, in context."""
+    import time
+
+    import policyengine
+    from policyengine import engine
+
+    pack = policyengine.load_pack(ROOT / "policy_packs" / "wuma-star-rating")
+    as_of = dt.date.fromisoformat(AS_OF["wuma-star-rating"])
+    typed = policyengine.load_facts(FOUR_FACTS)
+
+    def whole() -> None:
+        policyengine.evaluate(FOUR_FACTS, pack=pack, as_of=as_of)
+
+    def from_typed() -> None:
+        policyengine.evaluate(typed, pack=pack, as_of=as_of)
+
+    def engine_only() -> None:
+        prepared = engine.prepare(typed, pack, as_of)
+        engine.decide(prepared, prepared.plan.matching(prepared.values))
+
+    def to_matching() -> None:
+        prepared = engine.prepare(typed, pack, as_of)
+        prepared.plan.matching(prepared.values)
+
+    def to_prepare() -> None:
+        engine.prepare(typed, pack, as_of)
+
+    variants = [whole, from_typed, engine_only, to_matching, to_prepare]
+    p50s: dict[str, list[float]] = {f.__name__: [] for f in variants}
+    clock = time.thread_time_ns
+    for f in variants:
+        for _ in range(300):
+            f()
+    for _ in range(rounds):
+        for f in variants:
+            times = []
+            for _ in range(n):
+                t0 = clock()
+                f()
+                times.append(clock() - t0)
+            times.sort()
+            p50s[f.__name__].append(times[n // 2] / 1000)
+    low = {name: min(v) for name, v in p50s.items()}
+    rows = [
+        ("evaluate(dict), whole", low["whole"]),
+        ("validation of the dict", low["whole"] - low["from_typed"]),
+        ("evaluate's own steps (checks, reader)", low["from_typed"] - low["engine_only"]),
+        ("decide: outcomes, outputs, verdict, result", low["engine_only"] - low["to_matching"]),
+        ("adapter: payload, assert, drain, retract", low["to_matching"] - low["to_prepare"]),
+        ("prepare: flatten, context, derived, row", low["to_prepare"]),
+    ]
+    print(f"Wuma, four facts: lowest p50 of {rounds} rounds of {n}, thread CPU time, µs")
+    for label, value in rows:
+        print(f"{label:48} {value:7.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", default=None, help="also time the code at this git ref")
@@ -186,7 +250,13 @@ def main() -> int:
         "--chunk", type=int, default=25, help="evaluations per turn within a round (25)"
     )
     parser.add_argument("--pack", action="append", choices=sorted(AS_OF), default=None)
+    parser.add_argument(
+        "--blocks", action="store_true", help="split the four-fact document's time into blocks"
+    )
     args = parser.parse_args()
+    if args.blocks:
+        blocks(args.n, args.rounds)
+        return 0
     packs = args.pack or sorted(AS_OF)
     docs: list[tuple[str, str, dict[str, Any]]] = [(p, p, full_document(p)) for p in packs]
     if "wuma-star-rating" in packs:

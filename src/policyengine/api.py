@@ -18,7 +18,7 @@ from policyengine.documents import load_document, structure_subject, validated
 from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
-from policyengine.gaps import with_gaps
+from policyengine.gaps import PeopleReader, with_gaps
 from policyengine.i18n import check_lang
 from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
@@ -110,14 +110,20 @@ def evaluate(
     """
     as_of = check_as_of(as_of)
     check_lang(lang)
-    subject = load_facts(facts)
+    if type(facts) is dict and "jurisdiction" not in facts:  # a community's, for this call only
+        subject = structure_subject(facts, remember=False)
+    else:
+        subject = load_facts(facts)
     loaded = _pack(pack)
     parameters = check_parameters(loaded, parameters)
     if isinstance(subject, Jurisdiction):
         result = evaluate_jurisdiction(subject, loaded, as_of=as_of, parameters=parameters)
-    else:
-        result = evaluate_community(subject, loaded, as_of=as_of, parameters=parameters)
-    result = with_gaps(result, loaded, subject, parameters, lang)
+        result = with_gaps(result, loaded, subject, parameters, lang)
+    else:  # said for people as ``with_gaps`` says it, with no copy of the result
+        reader = PeopleReader(loaded, subject, parameters)
+        result = evaluate_community(
+            subject, loaded, as_of=as_of, parameters=parameters, reader=reader, lang=lang
+        )
     if decision_log is not None:
         log = decision_log if isinstance(decision_log, DecisionLog) else DecisionLog(decision_log)
         log.record(result, subject)

@@ -62,7 +62,7 @@ def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     own: dict[str, Any] = {}
     problems: list[FactProblem] = []
     namespaces = pack_facts.known_namespaces()
-    if namespaces & set(data) or "pack_facts" in data:
+    if not namespaces.isdisjoint(data) or "pack_facts" in data:
         data = dict(data)
         if data.pop("pack_facts", None) is not None:  # given in namespace tables, not by name
             problems.append(
@@ -302,10 +302,17 @@ def _untyped(value: Any, prefix: str) -> Iterator[FactProblem]:
                 yield from _untyped(child, f"{where}[{i}].")
 
 
-def structure_subject(data: Any, base: Path | None = None) -> Community | Jurisdiction:
-    """A community or jurisdiction document (told apart by its top-level table)."""
+def structure_subject(
+    data: Any, base: Path | None = None, remember: bool = True
+) -> Community | Jurisdiction:
+    """A community or jurisdiction document (told apart by its top-level table).
+
+    ``remember``: the typed facts are remembered as checked (:func:`validated` returns them
+    as they are); not needed for facts that are not given back to the caller.
+    """
     subject = _structure_subject(data, base)
-    _VALIDATED[id(subject)] = subject
+    if remember:
+        _VALIDATED[id(subject)] = subject
     return subject
 
 

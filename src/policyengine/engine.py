@@ -18,6 +18,7 @@ their sentences are rendered only when read (:mod:`policyengine.messages`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -43,11 +44,21 @@ from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.deadline import DeadlineItem
 from policyengine.plan.ids import ValueSource
 from policyengine.plan.output import late_values
-from policyengine.plan.scale import ScaleItem
+from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.plan.table import TableAnswer
 from policyengine.plugins import pack_plugin_manager
 from policyengine.programme import standard_year
-from policyengine.results import Finding, Outcome, Result, jsonable, verdict_of
+from policyengine.results import (
+    Decided,
+    Finding,
+    Outcome,
+    PendingFindings,
+    Reader,
+    Result,
+    Verdict,
+    jsonable,
+    verdict_of,
+)
 
 __all__ = [
     "CONTEXT_FACTS",
@@ -164,17 +175,17 @@ def _decide_late(
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
     late: Mapping[str, Any],
-) -> Finding:
+) -> fp.Part:
     """A hook, table or summary rule, once its ``when`` holds."""
-    rule, facts = item.rule, ctx.facts
+    rule = item.rule
 
     def make(
         outcome: Outcome,
         message: Text,
         expected: Text | None,
         actual: Text | None,
-    ) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+    ) -> fp.Part:
+        return fp.Part(st, outcome, item.fact_paths, expected, message, actual)
 
     if rule.kind == "table":
         answer = late[rule.table or ""]
@@ -195,102 +206,172 @@ def _decide_late(
     return make(decision.outcome, decision.message, decision.expected, decision.actual)
 
 
-def _decide_rule(
+# Why a condition rule has its outcome (its sentence is said from it when the finding is built)
+_UNSET, _WHEN_UNKNOWN, _WHEN_FALSE = fp.WHY_UNSET, fp.WHY_WHEN_UNKNOWN, fp.WHY_WHEN_FALSE
+_LATE, _REQUIRE_UNKNOWN, _PASSED, _UNMET = (
+    fp.WHY_LATE,
+    fp.WHY_REQUIRE_UNKNOWN,
+    fp.WHY_PASSED,
+    fp.WHY_UNMET,
+)
+
+
+def _rule_why(
+    item: RuleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
+) -> int:
+    """Why a rule has its outcome (``_LATE``: a table, summary or hook rule whose ``when``
+    holds, decided after the others); the outcome is its decision's
+    (``PlanStatics.early_rules``)."""
+    if st.unset_reason is not None:
+        return _UNSET
+    if item.when is not None:  # (a rule without ``when`` reads no values for it)
+        for s in item.when_sources:
+            if s.path is not None and values.get(s.key) is None:
+                return _WHEN_UNKNOWN
+        if item.when_id not in matched:
+            return _WHEN_FALSE
+    if item.late:
+        return _LATE
+    for s in item.require_sources:
+        if s.path is not None and values.get(s.key) is None:
+            return _REQUIRE_UNKNOWN
+    if item.require_id in matched:
+        return _PASSED
+    return _UNMET
+
+
+def _rule_part(
+    d: fp.Decision, values: Mapping[str, Any], facts: Mapping[str, Any], params: Mapping[str, Any]
+) -> fp.Part:
+    """A decided condition rule with its sentence."""
+    item, st, why = d.item, d.st, d.why
+    assert isinstance(item, RuleItem)
+    expected, paths = st.expected, item.fact_paths
+    if why == _UNSET:
+        assert st.unset_reason is not None
+        return fp.Part(st, "not_applicable", paths, expected, st.unset_reason)
+    if why == _WHEN_UNKNOWN:
+        reason = Reason("when_unknown", {"paths": _missing(item.when_sources, values)})
+        return fp.Part(st, "unknown", paths, expected, reason)
+    if why == _WHEN_FALSE:
+        assert item.when is not None
+        reason = Reason("when_false", {"condition": fp.render(item.when, params)})
+        return fp.Part(st, "not_applicable", paths, expected, reason)
+    if why == _REQUIRE_UNKNOWN:
+        reason = Reason("require_unknown", {"paths": _missing(item.require_sources, values)})
+        return fp.Part(st, "unknown", paths, expected, reason)
+    if why == _PASSED:
+        if st.passed_dated is not None:
+            message, due = st.passed_dated
+            return fp.Part(st, "pass", paths, expected, message, due=due)
+        return fp.Part(st, "pass", paths, expected, PASSED)
+    actual = _actual(item.fact_paths, facts)
+    if d.outcome == "advisory":
+        reason = Reason("advisory", {"expected": expected, "actual": actual})
+        return fp.Part(st, "advisory", paths, expected, reason)
+    responsible = _responsible(item.rule.responsible)
+    reason = Reason("fail", {"expected": expected, "actual": actual, "responsible": responsible})
+    return fp.Part(st, "fail", paths, expected, reason)
+
+
+def _decide_late_rule(
     item: RuleItem,
     st: fp.FindingStatic,
+    decisions: tuple[fp.Decision, ...],
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
     plugins: pluggy.PluginManager,
-    late: Mapping[str, Any] | None = None,
-) -> Finding:
-    rule, facts, params = item.rule, ctx.facts, ctx.params
-    expected = st.expected
-    paths = item.fact_paths
-    if st.unset_reason is not None:
-        return fp.finding(st, "not_applicable", facts, paths, expected, st.unset_reason)
-    if item.when is not None:  # (a rule without ``when`` reads no values for it)
-        missing_when = _missing(item.when_sources, values)
-        if missing_when:
-            reason = Reason("when_unknown", {"paths": missing_when})
-            return fp.finding(st, "unknown", facts, paths, expected, reason)
-        if item.when_id not in matched:
-            reason = Reason("when_false", {"condition": fp.render(item.when, params)})
-            return fp.finding(st, "not_applicable", facts, paths, expected, reason)
-    if item.late:
-        return _decide_late(item, st, ctx, plugins, late or {})
-    missing = _missing(item.require_sources, values)
-    if missing:
-        reason = Reason("require_unknown", {"paths": missing})
-        return fp.finding(st, "unknown", facts, paths, expected, reason)
-    if item.require_id in matched:
-        if st.passed_dated is not None:
-            message, due = st.passed_dated
-            return fp.finding(st, "pass", facts, paths, expected, message, due=due)
-        return fp.finding(st, "pass", facts, paths, expected, PASSED)
+    late: Mapping[str, Any],
+) -> fp.Part | fp.Decision:
+    """A table, summary or hook rule: with its sentence once its ``when`` holds, else
+    decided as a condition rule (its sentence said when built, :func:`_rule_part`)."""
+    why = _rule_why(item, st, values, matched)
+    if why == _LATE:
+        return _decide_late(item, st, ctx, plugins, late)
+    return decisions[why]
 
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return fp.finding(st, outcome, facts, paths, expected, message)
 
-    actual = _actual(item.fact_paths, facts)
-    if not rule.binding:
-        return make("advisory", Reason("advisory", {"expected": expected, "actual": actual}))
-    responsible = _responsible(rule.responsible)
-    return make(
-        "fail", Reason("fail", {"expected": expected, "actual": actual, "responsible": responsible})
-    )
+def _part(
+    d: fp.Part | fp.Decision,
+    values: Mapping[str, Any],
+    facts: Mapping[str, Any],
+    params: Mapping[str, Any],
+) -> fp.Part:
+    if isinstance(d, fp.Part):
+        return d
+    if isinstance(d.item, ScaleItem):
+        return _scale_part(d, values, facts, params)
+    return _rule_part(d, values, facts, params)
 
 
 def _decide_scale(
-    item: ScaleItem,
-    st: fp.FindingStatic,
-    values: Mapping[str, Any],
-    matched: frozenset[int],
-    ctx: EvaluationContext,
-) -> tuple[Finding, Any]:
-    scale, facts, params = item.scale, ctx.facts, ctx.params
-    input_text = fp.render(item.input)
-    lowest_text = fp.render(item.bands[0].threshold, params)
-    expected = st.expected
+    item: ScaleItem, st: fp.FindingStatic, values: Mapping[str, Any], matched: frozenset[int]
+) -> tuple[fp.Decision, Any]:
+    """A scale's outcome, why and band (its sentence said when built, :func:`_scale_part`),
+    and the scale's output."""
+    scale = item.scale
 
-    def make(outcome: Outcome, message: Reason) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message)
+    def decided(outcome: Outcome, why: int, band: BandItem | None = None) -> fp.Decision:
+        return fp.Decision(item, st, outcome, why, band)
 
     if st.unset_reason is not None:
-        return make("not_applicable", st.unset_reason), None
-    missing_when = _missing(item.when_sources, values)
-    if missing_when:
-        return make("unknown", Reason("scale_unknown", {"paths": missing_when})), None
+        return decided("not_applicable", _UNSET), None
+    if _missing(item.when_sources, values):
+        return decided("unknown", _WHEN_UNKNOWN), None
     if item.when is not None and item.when_id not in matched:
-        reason = Reason("scale_when_false", {"condition": fp.render(item.when, params)})
-        return make("not_applicable", reason), scale.below
-    missing = _missing(item.input_sources, values)
-    if missing:
-        return make("unknown", Reason("scale_unknown", {"paths": missing})), None
-    reached = [band for band in item.bands if band.reached_id in matched]
+        return decided("not_applicable", _WHEN_FALSE), scale.below
+    if _missing(item.input_sources, values):
+        return decided("unknown", _REQUIRE_UNKNOWN), None
+    band: BandItem | None = None
+    highest: Any = None  # the highest threshold reached (the first band of equal ones)
+    for b, at in zip(item.bands, st.thresholds, strict=True):
+        if b.reached_id in matched and (band is None or at > highest):
+            band, highest = b, at
+    if band is None:
+        return decided("fail" if scale.binding else "advisory", _UNMET), scale.below
+    return decided("pass", _PASSED, band), band.value
+
+
+def _scale_part(
+    d: fp.Decision, values: Mapping[str, Any], facts: Mapping[str, Any], params: Mapping[str, Any]
+) -> fp.Part:
+    """A decided scale with its sentence."""
+    item, st, why = d.item, d.st, d.why
+    assert isinstance(item, ScaleItem)
+    scale = item.scale
+    input_text, lowest_text = st.scale_texts
+
+    def make(message: Reason) -> fp.Part:
+        return fp.Part(st, d.outcome, item.fact_paths, st.expected, message)
+
+    if why == _UNSET:
+        assert st.unset_reason is not None
+        return make(st.unset_reason)
+    if why == _WHEN_UNKNOWN:
+        return make(Reason("scale_unknown", {"paths": _missing(item.when_sources, values)}))
+    if why == _WHEN_FALSE:
+        assert item.when is not None
+        return make(Reason("scale_when_false", {"condition": fp.render(item.when, params)}))
+    if why == _REQUIRE_UNKNOWN:
+        return make(Reason("scale_unknown", {"paths": _missing(item.input_sources, values)}))
     input_value = ex.evaluate(item.input, facts, params)
-    if not reached:
-        reason = Reason(
-            "scale_below",
-            {
-                "input": input_text,
-                "value": input_value,
-                "lowest": lowest_text,
-                "responsible": _responsible(scale.responsible),
-            },
-        )
-        return make("fail" if scale.binding else "advisory", reason), scale.below
-    band = max(reached, key=lambda b: fp.threshold(b.threshold, params))
-    reason = Reason(
-        "scale_band",
-        {
+    band = d.band
+    if band is None:
+        args = {
             "input": input_text,
             "value": input_value,
-            "threshold": fp.render(band.threshold, params),
-            "label": band.label,
-        },
-    )
-    return make("pass", reason), band.value
+            "lowest": lowest_text,
+            "responsible": _responsible(scale.responsible),
+        }
+        return make(Reason("scale_below", args))
+    args = {
+        "input": input_text,
+        "value": input_value,
+        "threshold": fp.render(band.threshold, params),
+        "label": band.label,
+    }
+    return make(Reason("scale_band", args))
 
 
 def _decide_deadline(
@@ -299,7 +380,7 @@ def _decide_deadline(
     values: Mapping[str, Any],
     matched: frozenset[int],
     ctx: EvaluationContext,
-) -> tuple[Finding, dt.date | None]:
+) -> tuple[fp.Part, dt.date | None]:
     dl, facts, params = item.deadline, ctx.facts, ctx.params
 
     def make(
@@ -307,8 +388,8 @@ def _decide_deadline(
         message: Text,
         expected: Text | None = None,
         actual: Text | None = None,
-    ) -> Finding:
-        return fp.finding(st, outcome, facts, item.fact_paths, expected, message, actual)
+    ) -> fp.Part:
+        return fp.Part(st, outcome, item.fact_paths, expected, message, actual)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
@@ -359,10 +440,10 @@ def _assess(dl: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
 
 def clear_caches() -> None:
     """Forget what the row path remembers between evaluations (renderings, finding statics,
-    scope checks, deadline assessments, context facts). Results never depend on it: this
-    is for tests and for memory."""
+    scope checks, deadline assessments, context facts; what plans keep is not used again
+    and goes with them). Results never depend on it: this is for tests and for memory."""
     fp.clear()
-    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED, _CONTEXTS):
+    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED):
         cache.clear()
 
 
@@ -388,46 +469,50 @@ def _context_facts(pack: Pack, as_of: dt.date, year: int | None) -> dict[str, An
     }
 
 
-_CONTEXTS: dict[tuple[int, dt.date], tuple[Plan, int | None, dict[str, Any]]] = {}
-
-
 def _dated_context(
     plan: Plan, as_of: dt.date, parameters: Mapping[str, Any] | None
 ) -> tuple[int | None, Mapping[str, Any]]:
-    """The standard's programme year and the context facts on ``as_of`` (kept per plan and
-    date without overrides)."""
+    """The standard's programme year and the context facts on ``as_of`` (kept by the plan
+    per date without overrides)."""
     pack = plan.pack
-    if parameters:
+
+    def dated() -> tuple[int | None, dict[str, Any]]:
         standard = standard_year(pack.info.programme, pack.parameters, as_of, parameters)
         return standard, _context_facts(pack, as_of, standard)
-    key = (id(plan), as_of)
-    hit = _CONTEXTS.get(key)
-    if hit is not None and hit[0] is plan:
-        return hit[1], hit[2]
-    if len(_CONTEXTS) > 4_096:
-        _CONTEXTS.clear()
-    standard = standard_year(pack.info.programme, pack.parameters, as_of, None)
-    context = _context_facts(pack, as_of, standard)
-    _CONTEXTS[key] = (plan, standard, context)
-    return standard, context
+
+    if parameters:
+        return dated()
+    return fp.kept_by_plan(plan, ("context", as_of), dated)
 
 
-def _not_applicable(
-    plan: Plan, st: fp.PlanStatics, ctx: EvaluationContext, reason: Reason
-) -> dict[str, Finding]:
-    facts = ctx.facts
+def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str, fp.AnyPart]:
     message = Reason("not_applicable", {"reason": reason})
-    by_rule: dict[str, Finding] = {}
+    by_rule: dict[str, fp.AnyPart] = {}
     items = [
         *zip([r.fact_paths for r in plan.rules], st.rules, strict=True),
         *zip([sc.fact_paths for sc in plan.scales], st.scales, strict=True),
         *zip([d.fact_paths for d in plan.deadlines], st.deadlines, strict=True),
     ]
     for paths, static in items:
-        by_rule[static.id] = fp.finding(
-            static, "not_applicable", facts, paths, None, message, clauses=fp.NO_CLAUSES
+        by_rule[static.id] = fp.Part(
+            static, "not_applicable", paths, None, message, clauses=fp.NO_CLAUSES
         )
     return by_rule
+
+
+class _Scope(dict[str, Any]):
+    """What outputs read: the outputs so far (``outputs.KEY``), then the facts (not copied)."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: Mapping[str, Any], outputs: dict[str, Any]) -> None:
+        super().__init__(outputs)
+        self.facts = facts
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key.startswith("outputs."):
+            return dict.get(self, key, default)
+        return self.facts.get(key, default)
 
 
 def _decide(
@@ -439,13 +524,14 @@ def _decide(
     matched: frozenset[int],
     applicable: bool | None,
     reason: Reason | None,
-) -> tuple[list[Finding], dict[str, Any]]:
-    """Findings in pack order (rules, scales, deadlines) and the outputs they give."""
+) -> tuple[list[fp.AnyPart], dict[str, Any]]:
+    """Findings in pack order (rules, scales, deadlines), decided and not yet built, and
+    the outputs they give."""
     facts, params = ctx.facts, ctx.params
     outputs: dict[str, Any] = {}
     if applicable is False:
         assert reason is not None
-        by_rule = _not_applicable(plan, st, ctx, reason)
+        by_rule = _not_applicable(plan, st, reason)
         for sc in plan.scales:
             outputs[sc.scale.output] = None
         for d in plan.deadlines:
@@ -453,16 +539,15 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r, rst in zip(plan.rules, st.rules, strict=True):
-            if not r.late:
-                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins)
+        for r, rst, decisions in st.early_rules:
+            by_rule[rst.id] = decisions[_rule_why(r, rst, values, matched)]
         for sc, sst in zip(plan.scales, st.scales, strict=True):
-            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched, ctx)
+            by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
-    scope = {**facts, **{f"outputs.{k}": v for k, v in outputs.items()}} if plan.outputs else {}
+    scope = _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
     for out in plan.outputs:
         if out.late:  # reads a table or a tally: below, once they are known
             outputs[out.name] = None
@@ -476,27 +561,28 @@ def _decide(
     if plan.summaries:
         decided = list(by_rule.values())
         for sp in plan.summaries:
-            meets, why = sp.answer(decided, applicable, facts, params)
+            meets, said = sp.answer(decided, applicable, facts, params)
             outputs[sp.output] = meets
-            late[sp.output] = (meets, why, sp.summary)
+            late[sp.output] = (meets, said, sp.summary)
     for tp in plan.tables.values():
         answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
         outputs.update(tp.outputs(answer))
         late[tp.id] = answer
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
-            ctx = _with_results(ctx, dict(by_rule), dict(outputs))
-        for r, rst in zip(plan.rules, st.rules, strict=True):
-            if r.late:
-                by_rule[rst.id] = _decide_rule(r, rst, values, matched, ctx, plugins, late)
-    findings = (
-        [by_rule[r.rule.id] for r in plan.rules]
-        + [by_rule[sc.scale.id] for sc in plan.scales]
-        + [by_rule[d.deadline.id] for d in plan.deadlines]
-    )
+            so_far = {
+                rule: _part(d, values, facts, params).build(facts) for rule, d in by_rule.items()
+            }
+            ctx = _with_results(ctx, so_far, dict(outputs))
+        for r, rst, decisions in st.late_rules:
+            by_rule[rst.id] = _decide_late_rule(
+                r, rst, decisions, values, matched, ctx, plugins, late
+            )
+    findings = list(map(by_rule.__getitem__, st.order))
     for finisher in plan.finishers:
         outputs.update(finisher.outputs(findings, facts))
-    outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
+    if st.late_outputs:
+        outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
     return findings, outputs
 
 
@@ -521,6 +607,9 @@ class Prepared:
     context: EvaluationContext
     values: Mapping[str, Any]
     """The row the backend compares (:meth:`Plan.values`)."""
+    plugins: pluggy.PluginManager = attrs.field(repr=False)
+    hooks: _HookUse = attrs.field(repr=False)
+    """Which of the pack's hooks are implemented."""
 
 
 def prepare(
@@ -548,7 +637,7 @@ def prepare(
         for extra in plugins.hook.pack_derive_facts(context=ctx):
             if extra:
                 facts.update(extra)
-    return Prepared(plan, ctx, plan.values(facts, params))
+    return Prepared(plan, ctx, plan.values(facts, params), plugins, hooks)
 
 
 _WHERE: dict[tuple[int, tuple[str, ...] | None], tuple[scope.Scope, scope.ScopeCheck]] = {}
@@ -583,19 +672,33 @@ def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: boo
     return found
 
 
-def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
-    """Findings, outputs and verdict of a prepared community, given which conditions hold."""
+def decide(
+    prepared: Prepared,
+    matched: frozenset[int],
+    build_findings: bool = False,
+    reader: Reader | None = None,
+    lang: str = "zh",
+) -> Result:
+    """Findings, outputs and verdict of a prepared community, given which conditions hold.
+
+    The verdict and outputs are taken from the decided findings; the findings themselves
+    are built when the result's ``findings`` are first read (:class:`PendingFindings`), or at
+    once with ``build_findings`` and for a pack with hooks. ``reader`` and ``lang`` say the
+    result for people (see :class:`Result`).
+    """
     plan, ctx, values = prepared.plan, prepared.context, prepared.values
+    plugins, hooks = prepared.plugins, prepared.hooks
     pack, as_of = ctx.pack, ctx.as_of
     assert isinstance(ctx.subject, Community)
-    plugins, hooks = _plugins(pack)
     applicable: bool | None = True
     reason: Reason | None = None
     app = plan.applicability
     community = ctx.subject
     territory = pack.info.scope
     where = None if territory is None else _where(territory, community.community.jurisdiction)
-    if not pack.in_force(as_of, ctx.params):
+    units = where.units if where is not None else ()
+    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
+    if not st.in_force:
         applicable, reason = False, Reason("not_in_force", {"date": as_of.isoformat()})
     elif where is not None and where.inside is False:
         # the scope's own sentence (it names the place and the territory)
@@ -606,31 +709,28 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
     if applicable is True and where is not None and where.inside is None:
         applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
-    ctx = EvaluationContext(
-        pack, ctx.subject, as_of, ctx.params, ctx.facts, ctx.programme_year, applicable=applicable
-    )
-    units = where.units if where is not None else ()
-    st = fp.statics_for(plan, ctx.params, as_of, ctx.programme_year, units)
-    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    if plan.hook_rules or hooks.outputs:  # what the hooks see
+        ctx = attrs.evolve(ctx, applicable=applicable)
+    parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    facts = ctx.facts
     if hooks.outputs:
-        by_rule = {f.rule: f for f in findings}
-        hook_ctx = _with_results(ctx, by_rule, dict(outputs))
-        hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=tuple(findings))
+        decided = tuple(_part(d, values, facts, ctx.params).build(facts) for d in parts)
+        hook_ctx = _with_results(ctx, {f.rule: f for f in decided}, dict(outputs))
+        hook_outputs = plugins.hook.pack_outputs(context=hook_ctx, findings=decided)
         for extra in reversed(hook_outputs):
             if extra:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
-    _dated_outputs(pack, outputs, year, ctx.facts["as_of.phase"])
-    findings = fp.finish(findings, st, as_of, ctx.programme_year)
-    if applicable is not False:
-        findings = apply_pilot(pack, community, findings)
-    if where is not None and pack.info.scope is not None:
-        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
-        first = _scope_finding(pack.info.scope, where, applicable is not False)
-        findings = [
-            first,
-            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
-        ]
+    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    build = functools.partial(_built, parts, values, ctx, st, community, applicable, where)
+    findings: tuple[Finding, ...] | PendingFindings
+    if build_findings or hooks.derive_facts or hooks.outputs or plan.hook_rules:
+        # a pack's hooks see the facts and findings: its findings are built at once
+        findings = tuple(build())
+        verdict = verdict_of(findings, applicable)
+    else:
+        findings = PendingFindings(build)
+        verdict = _verdict(parts, st, community, applicable, where)
     return Result(
         pack_id=pack.id,
         pack_version=pack.version,
@@ -640,10 +740,61 @@ def decide(prepared: Prepared, matched: frozenset[int]) -> Result:
         subject_name=ctx.subject.name,
         subject_level="community",
         as_of=as_of,
-        verdict=verdict_of(findings, applicable),
-        findings=tuple(findings),
+        verdict=verdict,
+        findings=findings,
         outputs={k: jsonable(v) for k, v in outputs.items()},
+        lang=lang,
+        reader=reader,
     )
+
+
+def _built(
+    parts: Sequence[fp.AnyPart],
+    values: Mapping[str, Any],
+    ctx: EvaluationContext,
+    st: fp.PlanStatics,
+    community: Community,
+    applicable: bool | None,
+    where: scope.ScopeCheck | None,
+) -> list[Finding]:
+    """A decided community's findings as its result shows them: built, dated where due,
+    binding only for the pilot unit, the scope finding first."""
+    pack, facts, params = st.plan.pack, ctx.facts, ctx.params
+    built = [_part(d, values, facts, params).build(facts) for d in parts]
+    findings = fp.finish(built, st, ctx.as_of, ctx.programme_year)
+    if applicable is not False:
+        findings = apply_pilot(pack, community, findings)
+    if where is not None and pack.info.scope is not None:
+        # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
+        first = _scope_finding(pack.info.scope, where, applicable is not False)
+        findings = [
+            first,
+            *(f if f.rule in st.ids else scope.with_units(f, where.units) for f in findings),
+        ]
+    return findings
+
+
+def _verdict(
+    parts: Sequence[fp.AnyPart],
+    st: fp.PlanStatics,
+    community: Community,
+    applicable: bool | None,
+    where: scope.ScopeCheck | None,
+) -> Verdict:
+    """The verdict of :func:`_built`'s findings without building them: dating and the
+    scope's units change no outcome; the scope and pilot findings count; outside the pilot
+    unit no other finding binds (:func:`apply_pilot`)."""
+    pack = st.plan.pack
+    decided: list[Decided] = []
+    if where is not None and pack.info.scope is not None:
+        decided.append(_scope_finding(pack.info.scope, where, applicable is not False))
+    if applicable is not False and pack.info.pilot is not None:
+        pilot = apply_pilot(pack, community, ())[0]
+        decided.append(pilot)
+        if pilot.outcome != "pass":
+            return verdict_of(decided, applicable)
+    decided.extend(parts)
+    return verdict_of(decided, applicable)
 
 
 def evaluate_community(
@@ -652,13 +803,17 @@ def evaluate_community(
     as_of: dt.date | None = None,
     parameters: Mapping[str, Any] | None = None,
     backend: str = DEFAULT,
+    reader: Reader | None = None,
+    lang: str = "zh",
 ) -> Result:
     """Evaluate one community against one pack on ``as_of`` (default: today).
 
-    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions.
+    ``backend`` names the :mod:`policyengine.backends` backend that decides the conditions;
+    ``reader`` and ``lang`` say the result for people (see :class:`Result`).
     """
     prepared = prepare(community, pack, as_of, parameters, backend)
-    return decide(prepared, prepared.plan.matching(prepared.values))
+    matched = prepared.plan.matching(prepared.values)
+    return decide(prepared, matched, reader=reader, lang=lang)
 
 
 def _aggregate_text(path: str, d: Mapping[str, Any], lang: str = "zh") -> str:
@@ -733,8 +888,10 @@ def evaluate_jurisdiction_rules(
         applicable = where.inside
         reason = where.reason
     st = fp.statics_for(plan, params, as_of, standard, ())
-    findings, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
-    findings = [_explain_aggregates(f, details) for f in findings]
+    parts, outputs = _decide(plan, st, ctx, plugins, values, matched, applicable, reason)
+    findings = [
+        _explain_aggregates(_part(d, values, facts, params).build(facts), details) for d in parts
+    ]
     _dated_outputs(pack, outputs, year, facts["as_of.phase"])
     findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs

@@ -487,27 +487,26 @@ def objective_score(happiness: Happiness) -> float | None:
 def check_community(c: Community, prefix: str = "") -> list[FactProblem]:
     """Problems between fields that a type alone cannot express (``a <= b``, sums)."""
     problems: list[FactProblem] = []
-
-    def at_most(part: str, part_value: Any, whole: str, whole_value: Any) -> None:
+    org, staff, services = c.organization, c.staff, c.services
+    for part, part_value, whole, whole_value in (
+        (
+            "organization.leadership_college_educated",
+            org.leadership_college_educated,
+            "organization.leadership_members",
+            org.leadership_members,
+        ),
+        ("staff.trained_this_year", staff.trained_this_year, "staff.count", staff.count),
+        (
+            "services.retirees_socialized",
+            services.retirees_socialized,
+            "services.retirees",
+            services.retirees,
+        ),
+    ):
         if part_value is not None and whole_value is not None and part_value > whole_value:
             problems.append(
                 FactProblem(f"{prefix}{part}", f"{part_value} is more than {whole} ({whole_value})")
             )
-
-    org, staff, services = c.organization, c.staff, c.services
-    at_most(
-        "organization.leadership_college_educated",
-        org.leadership_college_educated,
-        "organization.leadership_members",
-        org.leadership_members,
-    )
-    at_most("staff.trained_this_year", staff.trained_this_year, "staff.count", staff.count)
-    at_most(
-        "services.retirees_socialized",
-        services.retirees_socialized,
-        "services.retirees",
-        services.retirees,
-    )
     by_type = c.happiness.objective_by_type
     if by_type is not None:
         given = [getattr(by_type, f.name) for f in attrs.fields(ObjectiveByType)]

@@ -4,17 +4,21 @@ A finding's title, clause and quote (citing the parameter entries in force), its
 responsible units (the rule's, then the scope's), the parameters it used and their values,
 the rule's expected text, the unset-parameter reason and a dated rule's pass do not depend
 on the subject's facts: :func:`statics_for` computes them once per plan, parameter mapping,
-date and scope units, and :func:`finding` adds what does (outcome, inputs, sentences). Also
-the renderings of conditions and thresholds the engine shows (:func:`render`), remembered
-per parameter mapping. Every cache here is bounded and keyed by identity (the key objects
-are kept alive with their entry); :func:`clear` empties them.
+date and scope units (kept by the plan, so they go with it), and :func:`finding` adds what
+does (outcome, inputs, sentences). A :class:`Decision` is a rule or scale decided (outcome
+and why), a :class:`Part` a finding with its sentence not yet built: the engine builds
+findings when a result's findings are first read. Also the renderings of conditions and
+thresholds the engine shows (:func:`render`), remembered per parameter mapping. Every
+cache here is bounded and keyed by identity (the key objects are kept alive with their
+entry); :func:`clear` forgets them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
+from typing import Any, TypeVar
 
 import attrs
 
@@ -23,16 +27,28 @@ from policyengine import expressions as ex
 from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Plan
-from policyengine.plan.scale import ScaleItem
+from policyengine.plan.condition_rule import RuleItem
+from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.results import Finding, Outcome
 
 __all__ = [
     "NO_CLAUSES",
+    "WHY_LATE",
+    "WHY_PASSED",
+    "WHY_REQUIRE_UNKNOWN",
+    "WHY_UNMET",
+    "WHY_UNSET",
+    "WHY_WHEN_FALSE",
+    "WHY_WHEN_UNKNOWN",
+    "AnyPart",
+    "Decision",
     "FindingStatic",
+    "Part",
     "PlanStatics",
     "clear",
     "finding",
     "finish",
+    "kept_by_plan",
     "render",
     "statics_for",
     "threshold",
@@ -101,6 +117,8 @@ class FindingStatic:
         "passed_dated",
         "quote",
         "responsible",
+        "scale_texts",
+        "thresholds",
         "title",
         "title_en",
         "unset",
@@ -136,6 +154,10 @@ class FindingStatic:
         self.unset_reason = _unset(as_of, self.unset) if self.unset else None
         self.passed_dated: tuple[Text, dt.date | None] | None = None
         """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
+        self.thresholds: tuple[Any, ...] = ()
+        """A scale's band thresholds on the date, in band order."""
+        self.scale_texts: tuple[str, str] = ("", "")
+        """A scale's input and lowest threshold as the engine shows them."""
 
 
 def finding(
@@ -170,6 +192,130 @@ def finding(
     )
 
 
+class Part:
+    """A finding decided and not yet built: its statics, outcome and why.
+
+    It reads as a finding for what verdicts, summaries and tallies read (``rule``,
+    ``outcome``, ``binding``, ``area``: :class:`~policyengine.results.Decided`);
+    :meth:`build` makes the :class:`Finding` (:func:`finding`) with the facts it read.
+    """
+
+    __slots__ = ("actual", "clauses", "due", "expected", "message", "outcome", "paths", "st")
+
+    def __init__(
+        self,
+        st: FindingStatic,
+        outcome: Outcome,
+        paths: Sequence[str],
+        expected: Text | None,
+        message: Text,
+        actual: Text | None = None,
+        clauses: Mapping[str, str | None] | None = None,
+        due: dt.date | None = None,
+    ) -> None:
+        self.st = st
+        self.outcome = outcome
+        self.paths = paths
+        self.expected = expected
+        self.message = message
+        self.actual = actual
+        self.clauses = clauses
+        self.due = due
+
+    @property
+    def rule(self) -> str:
+        """The rule, scale or deadline id."""
+        return self.st.id
+
+    @property
+    def binding(self) -> bool:
+        """Whether the finding counts for the verdict."""
+        return self.st.binding
+
+    @property
+    def area(self) -> str | None:
+        """The rule's task area."""
+        return self.st.area
+
+    def build(self, facts: Mapping[str, Any]) -> Finding:
+        """The finding, reading its inputs from ``facts``."""
+        return finding(
+            self.st,
+            self.outcome,
+            facts,
+            self.paths,
+            self.expected,
+            self.message,
+            self.actual,
+            self.clauses,
+            self.due,
+        )
+
+
+class Decision:
+    """A condition rule or a scale decided, its sentence not yet said: the outcome, a code
+    for why and a scale's band (the engine says the sentence, as a :class:`Part`, when the
+    finding is built). Reads as a finding for verdicts, summaries and tallies, as
+    :class:`Part` does."""
+
+    __slots__ = ("band", "item", "outcome", "st", "why")
+
+    def __init__(
+        self,
+        item: RuleItem | ScaleItem,
+        st: FindingStatic,
+        outcome: Outcome,
+        why: int,
+        band: BandItem | None = None,
+    ) -> None:
+        self.item = item
+        self.st = st
+        self.outcome = outcome
+        self.why = why
+        self.band = band
+
+    @property
+    def rule(self) -> str:
+        """The rule id."""
+        return self.st.id
+
+    @property
+    def binding(self) -> bool:
+        """Whether the finding counts for the verdict."""
+        return self.st.binding
+
+    @property
+    def area(self) -> str | None:
+        """The rule's task area."""
+        return self.st.area
+
+
+AnyPart = Part | Decision
+"""A finding decided and not yet built."""
+
+(
+    WHY_UNSET,
+    WHY_WHEN_UNKNOWN,
+    WHY_WHEN_FALSE,
+    WHY_LATE,
+    WHY_REQUIRE_UNKNOWN,
+    WHY_PASSED,
+    WHY_UNMET,
+) = range(7)
+"""Why a rule or a scale has its outcome (:attr:`Decision.why`): a parameter without a
+value, ``when`` unknown or false, decided late (table, summary, hook), ``require`` (or the
+scale's input) unknown, passed (a band reached), not met."""
+
+
+def _decisions(item: RuleItem, st: FindingStatic) -> tuple[Decision, ...]:
+    """A rule's decisions, one per why (made once: a decision holds no fact)."""
+    unmet: Outcome = "fail" if st.binding else "advisory"
+    outcomes: tuple[Outcome, ...] = (
+        "not_applicable", "unknown", "not_applicable", "unknown", "unknown", "pass", unmet,
+    )  # fmt: skip
+    return tuple(Decision(item, st, outcome, why) for why, outcome in enumerate(outcomes))
+
+
 @attrs.frozen(eq=False)
 class PlanStatics:
     """The :class:`FindingStatic` of every rule, scale and deadline of a plan, for one date,
@@ -184,6 +330,31 @@ class PlanStatics:
     """Rules whose findings name a due date (:func:`duties.finish` dates them)."""
     ids: frozenset[str]
     """The rules, scales and deadlines whose findings are built from these statics."""
+    in_force: bool
+    """Whether the pack is in force on the date (:meth:`Pack.in_force`)."""
+
+    @cached_property
+    def early_rules(self) -> tuple[tuple[RuleItem, FindingStatic, tuple[Decision, ...]], ...]:
+        """The rules decided first (every one but table, summary and hook rules), each
+        with its decisions by why."""
+        pairs = zip(self.plan.rules, self.rules, strict=True)
+        return tuple((r, s, _decisions(r, s)) for r, s in pairs if not r.late)
+
+    @cached_property
+    def late_rules(self) -> tuple[tuple[RuleItem, FindingStatic, tuple[Decision, ...]], ...]:
+        """Table, summary and hook rules, decided once the others and the outputs are."""
+        pairs = zip(self.plan.rules, self.rules, strict=True)
+        return tuple((r, s, _decisions(r, s)) for r, s in pairs if r.late)
+
+    @cached_property
+    def late_outputs(self) -> bool:
+        """Whether an output reads a table or a tally (decided after the findings)."""
+        return any(out.late for out in self.plan.outputs)
+
+    @cached_property
+    def order(self) -> tuple[str, ...]:
+        """The ids of the findings in pack order: rules, scales, deadlines."""
+        return tuple(s.id for s in (*self.rules, *self.scales, *self.deadlines))
 
 
 def _citation(
@@ -245,6 +416,10 @@ def _build_statics(
     scales = tuple(
         static(sc.scale, sc.params, sc.clauses, _scale_expected(sc, params)) for sc in plan.scales
     )
+    for sc, sst in zip(plan.scales, scales, strict=True):
+        sst.scale_texts = (render(sc.input), render(sc.bands[0].threshold, params))
+        if not sst.unset:
+            sst.thresholds = tuple(threshold(b.threshold, params) for b in sc.bands)
     deadlines = tuple(static(d.deadline, (), NO_CLAUSES) for d in plan.deadlines)
     for rst in rules:
         if rst.dated:  # a pass says the same whatever the facts: dated once
@@ -252,25 +427,40 @@ def _build_statics(
             done = duties.finish([probe], pack, as_of, year)[0]
             rst.passed_dated = (done.reason or done.message, done.due)
     ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
-    return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids)
+    in_force = pack.in_force(as_of, params)
+    return PlanStatics(plan, params, rules, scales, deadlines, frozenset(dated), ids, in_force)
 
 
-_STATICS: dict[tuple[int, int, dt.date, Any, tuple[str, ...]], PlanStatics] = {}
+T = TypeVar("T")
+
+_GENERATION = [0]
+"""Bumped by :func:`clear`: statics kept by plans before it are not used again."""
+
+
+def kept_by_plan(plan: Plan, key: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered by the plan under ``key`` (at most 2,000 keys a plan; gone
+    with the plan; forgotten by :func:`clear`)."""
+    kept = plan.statics
+    hit = kept.get(key)
+    generation = _GENERATION[0]
+    if hit is not None and hit[0] == generation:
+        found: T = hit[1]
+        return found
+    if len(kept) > 2_000:
+        kept.clear()
+    found = compute()
+    kept[key] = (generation, found)
+    return found
 
 
 def statics_for(
     plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
 ) -> PlanStatics:
-    """The plan's :class:`PlanStatics` for this date, parameter mapping and units, cached
-    (parameter mappings are cached per date by :meth:`Plan.parameters_at`)."""
-    key = (id(plan), id(params), as_of, year, tuple(units))
-    found = _STATICS.get(key)
-    if found is not None and found.plan is plan and found.params is params:
-        return found
-    if len(_STATICS) > 2_000:
-        _STATICS.clear()
-    found = _STATICS[key] = _build_statics(plan, params, as_of, year, units)
-    return found
+    """The plan's :class:`PlanStatics` for this date, parameter mapping and units, kept by
+    the plan (parameter mappings are cached per date by :meth:`Plan.parameters_at`; the
+    statics keep theirs, so its id is not reused while they are kept)."""
+    key = ("statics", id(params), as_of, year, tuple(units))
+    return kept_by_plan(plan, key, lambda: _build_statics(plan, params, as_of, year, units))
 
 
 def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) -> list[Finding]:
@@ -289,4 +479,4 @@ def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) 
 def clear() -> None:
     """Forget every rendering and every plan's statics."""
     _RENDERED.clear()
-    _STATICS.clear()
+    _GENERATION[0] += 1

@@ -141,6 +141,11 @@ def check_declarations(pack_id: str, declared: Mapping[str, PackFact]) -> list[s
 
 _registry: dict[FactLevel, dict[str, dict[str, PackFact]]] = {"community": {}, "jurisdiction": {}}
 _lock = threading.Lock()
+_namespaces: dict[FactLevel, frozenset[str]] = {
+    "community": frozenset(),
+    "jurisdiction": frozenset(),
+}
+"""``_registry``'s namespaces per level, replaced whole on each registration (read unlocked)."""
 
 
 def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
@@ -155,12 +160,12 @@ def register(pack_id: str, declared: Mapping[str, PackFact]) -> None:
                 facts[namespace] = own
             else:
                 facts.pop(namespace, None)
+            _namespaces[level] = frozenset(facts)
 
 
 def known_namespaces(level: FactLevel = "community") -> frozenset[str]:
     """The namespaces of every pack loaded so far that declares facts at ``level``."""
-    with _lock:
-        return frozenset(_registry[level])
+    return _namespaces[level]
 
 
 def column_types() -> dict[str, FactType]:

@@ -7,7 +7,7 @@ none renamed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
@@ -17,8 +17,10 @@ from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text,
 __all__ = [
     "BLOCKING",
     "BandGap",
+    "Decided",
     "Finding",
     "Outcome",
+    "PendingFindings",
     "Reader",
     "Result",
     "RuleGap",
@@ -253,24 +255,93 @@ class _Said:
         return result.gaps
 
 
-def verdict_of(findings: Iterable[Finding], applicable: bool | None = True) -> Verdict:
+class Decided(Protocol):
+    """What a verdict, a summary or a tally reads of a finding: a :class:`Finding`, or a
+    finding the engine has decided and not yet built (see :class:`PendingFindings`)."""
+
+    @property
+    def rule(self) -> str:
+        """The rule, scale or deadline id."""
+        ...
+
+    @property
+    def outcome(self) -> Outcome:
+        """Its outcome."""
+        ...
+
+    @property
+    def binding(self) -> bool:
+        """Whether it counts for the verdict."""
+        ...
+
+    @property
+    def area(self) -> str | None:
+        """Its task area, if any."""
+        ...
+
+
+class PendingFindings:
+    """A result's findings, decided but built only when first read (:attr:`Result.findings`).
+
+    The engine decides every outcome, the verdict and the outputs without building the
+    findings (their inputs, sentences and citations); ``build`` makes them, once, exactly as
+    they would have been made at once. Shared by the copies of a result (``attrs.evolve``).
+    """
+
+    __slots__ = ("_build", "_built")
+
+    def __init__(self, build: Callable[[], Sequence[Finding]]) -> None:
+        self._build: Callable[[], Sequence[Finding]] | None = build
+        self._built: tuple[Finding, ...] | None = None
+
+    def built(self) -> tuple[Finding, ...]:
+        """The findings (built on the first call)."""
+        found = self._built
+        if found is None:
+            build = self._build
+            if build is None:  # another thread has just built them
+                found = self._built
+                assert found is not None
+                return found
+            found = self._built = tuple(build())
+            self._build = None  # what it read is no longer needed
+        return found
+
+    def __repr__(self) -> str:
+        return repr(self.built())
+
+
+def _findings_key(findings: tuple[Finding, ...] | PendingFindings) -> tuple[Finding, ...]:
+    """Findings as compared: built."""
+    return findings.built() if isinstance(findings, PendingFindings) else findings
+
+
+def verdict_of(findings: Iterable[Decided], applicable: bool | None = True) -> Verdict:
     """``not_applicable`` if the pack does not apply; ``fail`` if a binding rule fails;
     ``incomplete`` if one is unknown (or applicability is); else ``pass``."""
     if applicable is False:
         return "not_applicable"
-    binding = [f for f in findings if f.binding]
     if applicable is None:
         return "incomplete"
-    if any(f.outcome in BLOCKING for f in binding):
-        return "fail"
-    if any(f.outcome == "unknown" for f in binding):
+    unknown = False
+    binding = False  # a binding finding at all
+    applies = False  # a binding finding other than not_applicable
+    for f in findings:
+        if f.binding:
+            outcome = f.outcome
+            if outcome in BLOCKING:
+                return "fail"
+            binding = True
+            if outcome == "unknown":
+                unknown = True
+            elif outcome != "not_applicable":
+                applies = True
+    if unknown:
         return "incomplete"
-    if binding and all(f.outcome == "not_applicable" for f in binding):
-        return "not_applicable"
-    return "pass"
+    return "not_applicable" if binding and not applies else "pass"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Result:
     """The evaluation of one subject against one pack on one date."""
 
@@ -283,7 +354,10 @@ class Result:
     subject_level: Literal["community", "jurisdiction"]
     as_of: dt.date
     verdict: Verdict
-    findings: tuple[Finding, ...]
+    _findings: tuple[Finding, ...] | PendingFindings = attrs.field(
+        alias="findings", eq=_findings_key
+    )
+    """The findings, or what builds them on first read (:attr:`findings`)."""
     outputs: Mapping[str, Any]
     communities: tuple[Result, ...] = ()
     """For a jurisdiction: the results of its own communities."""
@@ -298,9 +372,25 @@ class Result:
         default=None, eq=False, repr=False, alias="gaps"
     )
 
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """One finding per rule, scale and deadline, in pack order (built on first read)."""
+        found = self._findings
+        if isinstance(found, PendingFindings):
+            found = found.built()
+            object.__setattr__(self, "_findings", found)
+        return found
+
+    def __repr__(self) -> str:
+        names = [a.alias or a.name for a in attrs.fields(Result) if a.repr]
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"Result({shown})"
+
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled with its sentences and gaps said, without what says them (processes)."""
+        """Pickled with its findings built and its sentences and gaps said, without what
+        says them (processes)."""
         state = {a.name: getattr(self, a.name) for a in attrs.fields(Result)}
+        state["_findings"] = self.findings
         spoken = {f.rule: self.message_of(f) for f in self.findings}
         state["_gaps"], state["reader"] = self.gaps, _Said(self.lang, spoken)
         return state

@@ -97,6 +97,9 @@ class Plan:
     _params: dict[dt.date, dict[str, ParamValue | None]] = attrs.field(
         factory=dict, repr=False, alias="_params"
     )
+    statics: dict[Any, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    """What the engine works out once per date for this plan
+    (:func:`policyengine.finding_parts.statics_for`): kept with the plan, gone with it."""
 
     @cached_property
     def late_rules(self) -> bool:

@@ -13,7 +13,7 @@ from policyengine.exceptions import PackError
 from policyengine.facts import FactType, fact_catalogue
 from policyengine.pack import Pack
 from policyengine.plan.ids import CondId, ValueSource, source_of
-from policyengine.results import Finding
+from policyengine.results import Decided
 
 __all__ = [
     "CONTEXT_FACTS",
@@ -156,7 +156,7 @@ class Finisher(Protocol):
     ``Build.finishers``: the engine needs no change for it.
     """
 
-    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs(self, findings: Sequence[Decided], facts: Mapping[str, Any]) -> dict[str, Any]:
         """Outputs for one subject, from its findings (pack order) and facts."""
         ...
 

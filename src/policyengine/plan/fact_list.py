@@ -9,7 +9,7 @@ import attrs
 
 from policyengine.pack import FactList
 from policyengine.plan.common import Build
-from policyengine.results import Finding
+from policyengine.results import Decided
 
 __all__ = ["FactListPlan", "build"]
 
@@ -21,7 +21,7 @@ class FactListPlan:
     fact_list: FactList
     paths: tuple[str, ...]
 
-    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs(self, findings: Sequence[Decided], facts: Mapping[str, Any]) -> dict[str, Any]:
         """The false facts and the missing ones, under their output keys."""
         fl = self.fact_list
         out: dict[str, Any] = {}

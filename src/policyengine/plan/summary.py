@@ -11,7 +11,7 @@ from policyengine import expressions as ex
 from policyengine.messages import Reason, Words
 from policyengine.pack import Summary
 from policyengine.plan.common import Build, compile_expr
-from policyengine.results import BLOCKING, Finding
+from policyengine.results import BLOCKING, Decided
 
 __all__ = ["SummaryPlan", "build"]
 
@@ -30,7 +30,7 @@ class SummaryPlan:
 
     def answer(
         self,
-        findings: Sequence[Finding],
+        findings: Sequence[Decided],
         applicable: bool | None,
         facts: Mapping[str, Any],
         params: Mapping[str, Any],

@@ -174,14 +174,21 @@ class TablePlan:
         expected = Reason("table_expected", {"amount": shown, "unit": currency})
         return TableAnswer(total, payers, "pass", reason, expected, actual, row=row)
 
-    def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:
-        """The table's outputs for one answer (None: the pack does not apply)."""
+    @cached_property
+    def _no_outputs(self) -> dict[str, None]:
+        """Every output key of the table, in output order, each None."""
         t = self.table
         keys = {k for row in t.rows for k in row.outputs}
-        out: dict[str, Any] = {t.output: None}
+        out: dict[str, None] = {t.output: None}
         if t.payers_output:
             out[t.payers_output] = None
         out.update(dict.fromkeys(sorted(keys)))
+        return out
+
+    def outputs(self, answer: TableAnswer | None) -> dict[str, Any]:
+        """The table's outputs for one answer (None: the pack does not apply)."""
+        t = self.table
+        out: dict[str, Any] = dict(self._no_outputs)
         if answer is None:
             return out
         out[t.output] = answer.amount

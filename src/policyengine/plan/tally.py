@@ -9,7 +9,7 @@ import attrs
 
 from policyengine.pack import Pack, Tally
 from policyengine.plan.common import Build
-from policyengine.results import Finding
+from policyengine.results import Decided
 
 __all__ = ["TallyPlan", "build", "compile_tally"]
 
@@ -26,11 +26,11 @@ class TallyPlan:
         """The output key receiving ``{group: {outcome: n}}``."""
         return self.tally.output
 
-    def outputs(self, findings: Sequence[Finding], facts: Mapping[str, Any]) -> dict[str, Any]:
+    def outputs(self, findings: Sequence[Decided], facts: Mapping[str, Any]) -> dict[str, Any]:
         """``{output: the counts}``."""
         return {self.tally.output: self.count(findings)}
 
-    def count(self, findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
+    def count(self, findings: Sequence[Decided]) -> dict[str, dict[str, int]]:
         """Count the findings of each group by outcome (zeros included)."""
         counted = self.tally.count
         out = {group: dict.fromkeys(counted, 0) for group in self.groups}
