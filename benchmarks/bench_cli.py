@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_cli.py [--csv-rows 100000] [--packs all] [--seed 1] [--rounds 1]
-                                   [--baseline-python OTHER/bin/python] [--national 0]
+                                   [--baseline-python OTHER/bin/python] [--national N[,N…]]
 
 For each bundled pack it writes a --csv-rows CSV of the facts the pack reads (the same
 synthetic communities as ``bench_batch.py``: about 10 % of each fact missing, values
@@ -13,7 +13,8 @@ across each fact's range), then runs, as a child process::
 
 and prints its wall time, community·pack evaluations per second and peak RSS (the child's
 own VmHWM). ``--national N`` adds one call on an N-row Parquet table of every pack's facts
-with ``--pack all --format parquet``.
+with ``--pack all --format parquet``; several sizes (``--national 100000,1000000``) are
+run in turn and the peak RSS at the most rows is given as a multiple of that at the fewest.
 
 With ``--baseline-python`` (the interpreter of another environment, e.g. one where the
 main branch is installed), every call is also run with that interpreter, the two taking
@@ -143,7 +144,12 @@ def main() -> None:
     parser.add_argument("--packs", default="all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--national", type=int, default=0)
+    parser.add_argument(
+        "--national",
+        type=lambda text: [int(n) for n in text.split(",") if int(n)],
+        default=[],
+        help="rows of the national run(s), e.g. 100000,1000000 (peak RSS compared)",
+    )
     parser.add_argument(
         "--baseline-python", help="the interpreter of another installation, run side by side"
     )
@@ -197,9 +203,10 @@ def main() -> None:
                 args.rounds,
             )
             data.unlink()
-        if args.national:
+        peaks: dict[int, dict[str, Call]] = {}
+        for rows in args.national:
             paths = sorted({p for pack in packs for p in plan_for(pack).read_paths})
-            table = synthetic(args.national, paths, args.seed)
+            table = synthetic(rows, paths, args.seed)
             data = folder / "national.parquet"
             pq.write_table(table, data, row_group_size=ROW_GROUP)
             del table
@@ -216,13 +223,20 @@ def main() -> None:
                 str(folder / "out.parquet"),
             ]
             print()
-            measure(
-                f"national {args.national:,}×{len(packs)}",
+            peaks[rows] = measure(
+                f"national {rows:,}×{len(packs)}",
                 argv,
-                args.national * len(packs),
+                rows * len(packs),
                 pythons,
                 args.rounds,
             )
+            data.unlink()
+        if len(peaks) > 1:  # the target: memory at the most rows within 20 % of the fewest
+            least, most = min(peaks), max(peaks)
+            print()
+            for name in pythons:
+                growth = peaks[most][name].rss / peaks[least][name].rss
+                print(f"{'peak RSS ' + f'{most:,} / {least:,} rows':34} {name:8} {growth:6.2f}×")
 
 
 if __name__ == "__main__":

@@ -57,12 +57,15 @@ def _numeric_need(
     The comparison is linear in one fact in every pack (``a * x + b op c``): its slope is
     measured at two points and checked at a third; a non-linear comparison has no gap.
     """
-    diff = ex.Arith("-", cmp.left, cmp.right)
     trial = dict(facts)  # one copy, the fact set to each trial value in turn
+    left, right = ex.compiled(cmp.left), ex.compiled(cmp.right)
 
     def g(x: float) -> float | None:
+        # left - right, as evaluating ``Arith("-", left, right)`` gives it (one side reads
+        # the fact, so nothing is folded), from the sides the pack's expression keeps compiled
         trial[path] = x
-        v = ex.evaluate(diff, trial, params)
+        a, b = left(trial, params), right(trial, params)
+        v = None if a is None or b is None else ex.arith("-", a, b)
         return None if v is None or isinstance(v, bool) else float(v)
 
     g0, g1, g2 = g(0.0), g(1.0), g(2.0)

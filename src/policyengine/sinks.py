@@ -296,10 +296,17 @@ def concat_results(pa: Any, tables: Sequence[Any]) -> Any:
 
 def conform(pa: Any, table: Any, schema: Any) -> Any:
     """A result table with exactly the columns and types of ``schema``."""
+    have = dict(zip(table.column_names, table.columns, strict=True))
+    n = table.num_rows
+    columns = []
     for field in schema:
-        if field.name not in table.column_names:
-            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
-    return table.select(schema.names).cast(schema)
+        column = have.get(field.name)
+        if column is None:
+            column = pa.nulls(n, field.type)
+        elif column.type != field.type:
+            column = column.cast(field.type)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:

@@ -37,7 +37,7 @@ from policyengine.hookspecs import hookimpl
 from policyengine.i18n import text
 from policyengine.pack import Pack
 from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
-from policyengine.tables import Record, count_rows, open_records
+from policyengine.tables import Record, choose_memory_pool, count_rows, open_records
 
 __all__ = ["register_commands"]
 
@@ -205,6 +205,7 @@ def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--ou
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    choose_memory_pool()  # before tables are read
     fmt = args.format = _format_of(args)
     _check_not_an_input(args.output, args.facts)
     _check_not_an_input(args.errors, args.facts, "--errors")
@@ -294,6 +295,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                     arrow_sink.write_table(part.table)
                     for pack_id, counted in part.counts.items():
                         counts[pack_id].update(counted)
+                del part  # not held while the next batch is evaluated
         else:
             for subject in _subjects(_chain(first, records), report):
                 if bar is not None:

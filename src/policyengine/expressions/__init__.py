@@ -33,7 +33,7 @@ with a single fact on the left, as the Rete engine needs). Import them from here
 
 from __future__ import annotations
 
-from policyengine.expressions.evaluation import arith, compare_values, evaluate
+from policyengine.expressions.evaluation import arith, compare_values, compiled, evaluate
 from policyengine.expressions.nodes import (
     And,
     Arith,
@@ -92,6 +92,7 @@ __all__ = [
     "branches",
     "check_types",
     "compare_values",
+    "compiled",
     "evaluate",
     "fields_of",
     "fold",

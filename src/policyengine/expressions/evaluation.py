@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -89,8 +89,119 @@ def constant_value(e: Expr) -> Any:
     return exact(e.op, a, b)
 
 
+Evaluator = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+"""A compiled expression: ``(facts, params) -> value``, as :func:`interpret` computes it."""
+
+_COMPILED: dict[int, tuple[Expr, Evaluator]] = {}
+
+
 def evaluate(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
-    """Evaluate in plain Python; ``None`` if any fact or parameter it needs is missing."""
+    """Evaluate in plain Python; ``None`` if any fact or parameter it needs is missing.
+
+    The expression is compiled once into nested closures (:func:`compiled`), which compute
+    exactly what the reference interpreter :func:`interpret` computes, without walking and
+    dispatching on the tree at each call: packs evaluate the same few expressions (derived
+    facts, outputs, a scale's input, the gaps' trials) for every community.
+    """
+    hit = _COMPILED.get(id(expr))
+    if hit is None or hit[0] is not expr:
+        return compiled(expr)(facts, params)
+    return hit[1](facts, params)
+
+
+def compiled(expr: Expr) -> Evaluator:
+    """The expression as a function of facts and parameters (kept per expression object)."""
+    hit = _COMPILED.get(id(expr))
+    if hit is not None and hit[0] is expr:
+        return hit[1]
+    if len(_COMPILED) >= 8192:
+        _COMPILED.clear()
+    fn = _compile(expr)
+    _COMPILED[id(expr)] = (expr, fn)
+    return fn
+
+
+def _compile(expr: Expr) -> Evaluator:
+    if isinstance(expr, Const):
+        value = expr.value
+        return lambda facts, params: value
+    if isinstance(expr, Field):
+        path = expr.path
+        return lambda facts, params: facts.get(path)
+    if isinstance(expr, Param):
+        name = expr.name
+        return lambda facts, params: params.get(name)
+    if isinstance(expr, Count):
+        path = expr.path
+
+        def count(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+            items = facts.get(path)
+            return None if items is None else len(items)
+
+        return count
+    if isinstance(expr, Contains):
+        path, member = expr.path, expr.value
+
+        def contains(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+            items = facts.get(path)
+            return None if items is None else member in items
+
+        return contains
+    if isinstance(expr, Arith):
+        return _compile_arith(expr)
+    if isinstance(expr, Compare):
+        return _binary(compare_values, expr.op, compiled(expr.left), compiled(expr.right))
+    if isinstance(expr, Not):
+        item = compiled(expr.item)
+
+        def negate(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+            v = item(facts, params)
+            return None if v is None else not v
+
+        return negate
+    items = tuple(compiled(i) for i in expr.items)
+    every = isinstance(expr, And)
+
+    def junction(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+        values = [i(facts, params) for i in items]  # every item, as interpret does
+        if any(v is None for v in values):
+            return None
+        return all(values) if every else any(values)
+
+    return junction
+
+
+def _compile_arith(expr: Arith) -> Evaluator:
+    try:
+        folded = constant_value(expr)  # constants only: exactly, as the compiler folds them
+    except ExpressionError as exc:
+        error = exc
+
+        def refuse(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+            raise ExpressionError(str(error))
+
+        return refuse
+    if folded is not NotImplemented:
+        return lambda facts, params: folded
+    return _binary(arith, expr.op, compiled(expr.left), compiled(expr.right))
+
+
+def _binary(
+    combine: Callable[[str, Any, Any], Any], op: str, left: Evaluator, right: Evaluator
+) -> Evaluator:
+    """``left op right``: unknown if either side is (a comparison or arithmetic)."""
+
+    def binary(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+        a, b = left(facts, params), right(facts, params)
+        if a is None or b is None:
+            return None
+        return combine(op, a, b)
+
+    return binary
+
+
+def interpret(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
+    """The reference interpreter: what :func:`evaluate` computes, walking the tree."""
     if isinstance(expr, Const):
         return expr.value
     if isinstance(expr, Field):
@@ -107,19 +218,19 @@ def evaluate(expr: Expr, facts: Mapping[str, Any], params: Mapping[str, Any]) ->
         folded = constant_value(expr)  # constants only: exactly, as the compiler folds them
         if folded is not NotImplemented:
             return folded
-        a, b = evaluate(expr.left, facts, params), evaluate(expr.right, facts, params)
+        a, b = interpret(expr.left, facts, params), interpret(expr.right, facts, params)
         if a is None or b is None:
             return None
         return arith(expr.op, a, b)
     if isinstance(expr, Compare):
-        a, b = evaluate(expr.left, facts, params), evaluate(expr.right, facts, params)
+        a, b = interpret(expr.left, facts, params), interpret(expr.right, facts, params)
         if a is None or b is None:
             return None
         return compare_values(expr.op, a, b)
     if isinstance(expr, Not):
-        v = evaluate(expr.item, facts, params)
+        v = interpret(expr.item, facts, params)
         return None if v is None else not v
-    values = [evaluate(item, facts, params) for item in expr.items]
+    values = [interpret(item, facts, params) for item in expr.items]
     if any(v is None for v in values):
         return None
     return all(values) if isinstance(expr, And) else any(values)
