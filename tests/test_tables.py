@@ -18,6 +18,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policyengine.cli import main
 
@@ -280,3 +282,42 @@ def test_pack_with_hooks_falls_back_visibly(tmp_path):
     assert "fixture-sum-scale" in run.err and "hooks" in run.err
     rows = list(csv.DictReader(io.StringIO(run.out)))
     assert ["true"] * 3 == [r["outputs.hooked"] for r in rows]
+
+
+# rows of a CSV file: good, blank, of separators only, of the wrong width, with bad cells
+_LINES = st.sampled_from(
+    [
+        "c{n},120",
+        "c{n},",
+        "",
+        ",",
+        ",,",
+        "c{n},1,2",
+        "c{n}",
+        "c{n},-5",
+        "c{n},abc",
+        '"c{n}",7',
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(lines=st.lists(_LINES, min_size=1, max_size=12))
+def test_bad_rows_are_named_alike_by_both_paths(tmp_path_factory, lines):
+    """Differential: with blank lines, rows of separators, rows of the wrong width (first,
+    last, alone) and bad cells anywhere, the columnar CSV path names the same rows, by the
+    same numbers and problems, and counts the same bad records as the row path (which reads
+    the file with the csv module); neither loses a bad row after the last good one."""
+    folder = tmp_path_factory.mktemp("rows")
+    table = folder / "t.csv"
+    body = "\n".join(line.format(n=i) for i, line in enumerate(lines))
+    table.write_text("community.id,community.households\n" + body + "\n", encoding="utf-8")
+    said = {}
+    for fmt in ("csv", "jsonl"):
+        run = cli(
+            "evaluate", str(table), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+            "--format", fmt, "--output", str(folder / f"out.{fmt}"), "--on-bad-record", "skip",
+        )
+        named = sorted(line for line in run.err.splitlines() if ", row " in line)
+        said[fmt] = (run.code, named, [line for line in run.err.splitlines() if "有误" in line])
+    assert said["jsonl"] == said["csv"]

@@ -233,6 +233,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (r"^is not one of: (?P<choices>.+)$", "problem.is_not_one_of"),
+        (r"^has (?P<n>\d+) cells where the header has (?P<m>\d+) columns$", "problem.width"),
         (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),
         (r"^(?P<value>.+) is below the minimum (?P<limit>.+)$", "problem.below_min"),
         (r"^(?P<part>.+) is more than (?P<whole>[\w.]+) \((?P<value>.+)\)$", "problem.more_than"),

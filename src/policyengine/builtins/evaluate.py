@@ -112,10 +112,14 @@ def _subjects(records: Iterator[Record], report: Any) -> Iterator[Community | Ju
     for record in records:
         problems = list(record.problems)
         subject: Community | Jurisdiction | None = None
-        try:
-            subject = structure_subject(record.data, record.base)
-        except FactsError as exc:
-            problems.extend(exc.problems)
+        # a record refused whole (a row of the wrong width, a line that is not JSON) has no
+        # facts to check: saying it has no [community] table as well would be noise
+        whole = bool(problems) and all(not p.path for p in problems)
+        if record.data or not whole:
+            try:
+                subject = structure_subject(record.data, record.base)
+            except FactsError as exc:
+                problems.extend(exc.problems)
         if problems:
             report(record, problems)
             yield None

@@ -54,8 +54,8 @@ def fast_tables(names: Sequence[str]) -> bool:
     )
 
 
-def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, int]]:
-    """``(record batch of text cells, row number of its first row)`` (the header is row 1)."""
+def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, Callable[[int], int]]]:
+    """``(record batch of text cells, the row number of its row j)`` (the header is row 1)."""
     pa = require("pyarrow", "reading CSV")
     pacsv = require("pyarrow.csv", "reading CSV")
     try:
@@ -87,16 +87,91 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, int]]:
                 quoted_strings_can_be_null=True,
             ),
         )
-        first = 2
+        numbers = CsvRowNumbers(path, len(columns))
+        read = 0
         for batch, bad in _read_ahead(reader, bad_rows):
             for row in bad:
-                where = f"{path}, row {row.number}" if row.number else str(path)
-                cells = f"has {row.actual_columns} cells where the header has {len(columns)}"
-                report(where, [FactProblem("", cells)])
-            yield batch, first
-            first += batch.num_rows
+                if _blank(row.text):  # only separators: a blank row, skipped as the row path does
+                    continue
+                cells = (
+                    f"has {row.actual_columns} cells where the header has {len(columns)} columns"
+                )
+                report(f"{path}, row {numbers.of_bad(row.text)}", [FactProblem("", cells)])
+            if batch is not None:
+                yield batch, numbers.batch(read)
+                read += batch.num_rows
     except pa.ArrowInvalid as exc:
         raise DocumentError(f"{path}: not valid CSV in UTF-8: {exc}") from None
+
+
+def _blank(text: str | None) -> bool:
+    """Whether a CSV row's text holds no value (``,,`` or nothing)."""
+    return not any(next(csv.reader([text or ""]), []))
+
+
+class CsvRowNumbers:
+    """Row numbers of a CSV file's rows as the row path counts them: the header is row 1 and
+    every record counts, blank ones too.
+
+    Arrow's reader skips blank lines and rows of the wrong width, so counting the rows it
+    gives is exact only without them; the numbers are read from the file again with the csv
+    module, once, the first time a row must be named (a problem to report).
+    """
+
+    def __init__(self, path: Path, width: int) -> None:
+        self.path = path
+        self.width = width
+        self._rows: list[int] | None = None
+        self._bad: dict[str, collections.deque[int]] = {}
+        self._bad_order: collections.deque[int] = collections.deque()
+
+    def batch(self, before: int) -> Callable[[int], int]:
+        """The number of a batch's row ``j``, the batch coming after ``before`` rows."""
+        return lambda j: self.of_row(before + j)
+
+    def of_row(self, index: int) -> int:
+        """The number of the ``index``-th row Arrow gave (from 0)."""
+        rows = self._scan()
+        return rows[index] if index < len(rows) else index + 2
+
+    def of_bad(self, text: str | None) -> int | str:
+        """The number of a row of the wrong width, found by its text."""
+        self._scan()
+        found = self._bad.get(text or "")
+        if found:
+            number = found.popleft()
+            self._bad_order.remove(number)
+            return number
+        return self._bad_order.popleft() if self._bad_order else "?"
+
+    def _scan(self) -> list[int]:
+        if self._rows is not None:
+            return self._rows
+        rows: list[int] = []
+        lines: list[str] = []
+
+        def source(fh: Any) -> Iterator[str]:
+            for line in fh:
+                lines.append(line)
+                yield line
+
+        with self.path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(source(fh))
+            next(reader, None)
+            number = 1
+            for cells in reader:
+                number += 1
+                text = "".join(lines).rstrip("\r\n")
+                lines.clear()
+                if not cells:  # an empty line: Arrow skips it
+                    continue
+                if len(cells) == self.width:
+                    rows.append(number)  # a row of Arrow's (a blank one is skipped later)
+                elif any(cells):  # refused by Arrow and named (a blank one is not)
+                    self._bad.setdefault(text, collections.deque()).append(number)
+                    self._bad_order.append(number)
+        self._rows = rows
+        return rows
 
 
 def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
@@ -123,7 +198,7 @@ def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[An
                 bad_rows.clear()
                 if not offer(("batch", batch, met)):
                     return
-            offer(("end", None, []))
+            offer(("end", None, bad_rows[:]))  # rows refused after the last batch
         except BaseException as exc:  # raised in the caller's thread
             offer(("error", exc, []))
 
@@ -135,6 +210,8 @@ def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[An
             if kind == "error":
                 raise item
             if kind == "end":
+                if met:
+                    yield None, met
                 return
             yield item, met
     finally:
@@ -142,7 +219,7 @@ def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[An
         thread.join()
 
 
-def _parquet_batches(path: Path) -> Iterator[tuple[Any, int]]:
+def _parquet_batches(path: Path) -> Iterator[tuple[Any, Callable[[int], int]]]:
     pq = require("pyarrow.parquet", "reading Parquet")
     try:
         pf = pq.ParquetFile(path)
@@ -154,8 +231,13 @@ def _parquet_batches(path: Path) -> Iterator[tuple[Any, int]]:
     # it has read, so its memory grew with the number of rows
     for group in range(pf.num_row_groups):
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
-            yield batch, first
+            yield batch, _counted_from(first)
             first += batch.num_rows
+
+
+def _counted_from(first: int) -> Callable[[int], int]:
+    """Row numbers counted from ``first`` (a table whose every row is a record)."""
+    return lambda j: first + j
 
 
 @attrs.frozen(eq=False)
@@ -183,9 +265,9 @@ def table_rows(
         path = Path(name)
         is_csv = path.suffix.lower() == ".csv"
         batches = _csv_batches(path, report) if is_csv else _parquet_batches(path)
-        for batch, first in batches:
+        for batch, number in batches:
             yield _batch_rows(
-                batch, first, str(path), is_csv, paths, packs, dates, report, dictionaries
+                batch, number, str(path), is_csv, paths, packs, dates, report, dictionaries
             )
             if progress is not None:
                 progress(batch.num_rows)
@@ -201,12 +283,12 @@ def batch_results(
 ) -> BatchResult:
     """The results of one record batch of facts (columns are fact paths; rows from ``first``)."""
     paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
-    return _batch_rows(batch, first, source, False, paths, packs, dates, report)
+    return _batch_rows(batch, _counted_from(first), source, False, paths, packs, dates, report)
 
 
 def _batch_rows(
     batch: Any,
-    first: int,
+    number: Callable[[int], int],
     source: str,
     is_csv: bool,
     paths: Sequence[str],
@@ -230,7 +312,7 @@ def _batch_rows(
             except FactsError as exc:
                 problems.extend(exc.problems)
             if problems or community is None:
-                report(f"{source}, row {first + j}", problems)
+                report(f"{source}, row {number(j)}", problems)
                 continue
             checked.append(community)
             at.append(j)
