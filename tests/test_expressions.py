@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import policyengine
@@ -493,6 +493,11 @@ def _outcome(run: Any) -> tuple[str, Any]:
 
 @settings(max_examples=600, deadline=None)
 @given(expr=_any_expressions, facts=_any_facts, params=_any_params)
+@example(  # an error in constants folded when compiled is raised when evaluated, in order
+    expr=And((Arith("+", Field("a.x"), Param("q")), Arith("*", Const(2), Const(1e308)))),
+    facts={"a.x": "甲", "a.y": None},
+    params={"p": None, "q": 0},
+)
 def test_compiled_evaluation_equals_the_interpreter(expr, facts, params):
     """Differential: the compiled expression (closures, kept per expression) gives exactly
     the interpreter's value, of the same type, or raises the same error: unknowns, booleans,

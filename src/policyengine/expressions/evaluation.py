@@ -67,7 +67,10 @@ def exact(op: str, a: int | float, b: int | float) -> int | float:
                 f"{a} {op} {b} is beyond 2^53, the largest integer compared exactly"
             )
         return int(value)
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # beyond the largest float
+        result = math.inf
     if not math.isfinite(result):
         raise ExpressionError(f"{a} {op} {b} is too large a number")
     return result
@@ -174,11 +177,11 @@ def _compile(expr: Expr) -> Evaluator:
 def _compile_arith(expr: Arith) -> Evaluator:
     try:
         folded = constant_value(expr)  # constants only: exactly, as the compiler folds them
-    except ExpressionError as exc:
+    except Exception as exc:  # raised when evaluated, in the order interpret meets it
         error = exc
 
         def refuse(facts: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
-            raise ExpressionError(str(error))
+            raise type(error)(*error.args)
 
         return refuse
     if folded is not NotImplemented:
