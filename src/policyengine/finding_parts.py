@@ -192,7 +192,30 @@ def finding(
     )
 
 
-class Part:
+class _Unbuilt:
+    """What a finding decided and not yet built reads from its statics, as a finding for
+    verdicts, summaries and tallies (:class:`~policyengine.results.Decided`)."""
+
+    __slots__ = ()
+    st: FindingStatic
+
+    @property
+    def rule(self) -> str:
+        """The rule, scale or deadline id."""
+        return self.st.id
+
+    @property
+    def binding(self) -> bool:
+        """Whether the finding counts for the verdict."""
+        return self.st.binding
+
+    @property
+    def area(self) -> str | None:
+        """The rule's task area."""
+        return self.st.area
+
+
+class Part(_Unbuilt):
     """A finding decided and not yet built: its statics, outcome and why.
 
     It reads as a finding for what verdicts, summaries and tallies read (``rule``,
@@ -222,21 +245,6 @@ class Part:
         self.clauses = clauses
         self.due = due
 
-    @property
-    def rule(self) -> str:
-        """The rule, scale or deadline id."""
-        return self.st.id
-
-    @property
-    def binding(self) -> bool:
-        """Whether the finding counts for the verdict."""
-        return self.st.binding
-
-    @property
-    def area(self) -> str | None:
-        """The rule's task area."""
-        return self.st.area
-
     def build(self, facts: Mapping[str, Any]) -> Finding:
         """The finding, reading its inputs from ``facts``."""
         return finding(
@@ -252,7 +260,7 @@ class Part:
         )
 
 
-class Decision:
+class Decision(_Unbuilt):
     """A condition rule or a scale decided, its sentence not yet said: the outcome, a code
     for why and a scale's band (the engine says the sentence, as a :class:`Part`, when the
     finding is built). Reads as a finding for verdicts, summaries and tallies, as
@@ -273,21 +281,6 @@ class Decision:
         self.outcome = outcome
         self.why = why
         self.band = band
-
-    @property
-    def rule(self) -> str:
-        """The rule id."""
-        return self.st.id
-
-    @property
-    def binding(self) -> bool:
-        """Whether the finding counts for the verdict."""
-        return self.st.binding
-
-    @property
-    def area(self) -> str | None:
-        """The rule's task area."""
-        return self.st.area
 
 
 AnyPart = Part | Decision
