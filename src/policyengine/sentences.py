@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from policyengine import expressions as ex
 from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
 from policyengine.i18n import lookup as catalogue_text
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
+
+T = TypeVar("T")
 
 __all__ = [
     "clear_caches",
@@ -69,34 +71,47 @@ def _param_title(param: Parameter, lang: str) -> str:
     return param.title_en if lang == "en" and param.title_en else param.title
 
 
-_ITEMS: dict[int, tuple[Pack, dict[str, Rule | Scale | Deadline]]] = {}
+_KEPT: dict[tuple[Any, ...], tuple[object, Any]] = {}
+"""Sentence parts that do not depend on the facts, or depend on one plain fact value (a
+pack's index of items, its titles, a rule's requirement in words, a scale's thresholds, one
+value's words), kept per key with what owns them: the owner's identity is checked, so that
+an id reused by a new pack or scale is never taken for the old one."""
+
+
+def _kept(owner: object, key: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
+    """``make(*args)``, made once per key (``key`` names the owner by its id)."""
+    try:
+        hit = _KEPT.get(key)
+    except TypeError:  # a value that cannot be a key (a list parameter): made each time
+        return make(*args)
+    if hit is not None and hit[0] is owner:
+        found: T = hit[1]
+        return found
+    if len(_KEPT) > 16_384:
+        _KEPT.clear()
+    made = make(*args)
+    _KEPT[key] = (owner, made)
+    return made
+
+
+def clear_caches() -> None:
+    """Forget the sentence parts kept between results (results never depend on them)."""
+    _KEPT.clear()
 
 
 def item_of(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     """The pack's rule, scale or deadline with that id (the index kept per pack)."""
     if pack is None:
         return None
-    hit = _ITEMS.get(id(pack))
-    if hit is None or hit[0] is not pack:
-        if len(_ITEMS) > 256:
-            _ITEMS.clear()
-        items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
-        index: dict[str, Rule | Scale | Deadline] = {}
-        for i in items:
-            index.setdefault(i.id, i)
-        hit = _ITEMS[id(pack)] = (pack, index)
-    return hit[1].get(rule_id)
+    return _kept(pack, ("items", id(pack)), _items, pack).get(rule_id)
 
 
-_SAID: dict[tuple[Any, ...], tuple[Pack, str]] = {}
-"""Sentence parts that depend on the pack, the rule, the language, the date and the
-parameters but not on the facts (a rule's requirement in words): said once per key."""
-
-
-def clear_caches() -> None:
-    """Forget the sentence parts kept between results (results never depend on them)."""
-    for cache in (_ITEMS, _SAID, _THRESHOLDS, _TITLES, _PIECES):
-        cache.clear()
+def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
+    items: list[Rule | Scale | Deadline] = [*pack.rules, *pack.scales, *pack.deadlines]
+    index: dict[str, Rule | Scale | Deadline] = {}
+    for i in items:
+        index.setdefault(i.id, i)
+    return index
 
 
 def _values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -104,36 +119,12 @@ def _values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple((k, v.__class__, v) for k, v in values.items())
 
 
-def _said(pack: Pack, key: tuple[Any, ...], say: Callable[[], str]) -> str:
-    try:
-        hit = _SAID.get(key)
-    except TypeError:  # a parameter value that cannot be a key (a list): said each time
-        return say()
-    if hit is not None and hit[0] is pack:
-        return hit[1]
-    if len(_SAID) > 8192:
-        _SAID.clear()
-    said = say()
-    _SAID[key] = (pack, said)
-    return said
-
-
-_TITLES: dict[tuple[int, str], tuple[Pack, dict[str, str]]] = {}
-
-
 def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
     """Names of the facts the pack declares (derived facts, aggregates), in ``lang`` where
     the catalogue names the output an aggregate feeds (kept per pack and language)."""
     if pack is None:
         return {}
-    hit = _TITLES.get((id(pack), lang))
-    if hit is not None and hit[0] is pack:
-        return hit[1]
-    if len(_TITLES) > 256:
-        _TITLES.clear()
-    titles = _pack_titles(pack, lang)
-    _TITLES[(id(pack), lang)] = (pack, titles)
-    return titles
+    return _kept(pack, ("titles", id(pack), lang), _pack_titles, pack, lang)
 
 
 def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
@@ -258,25 +249,18 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     return text("sep.list", lang).join(parts)
 
 
-_PIECES: dict[tuple[Any, ...], tuple[Pack | None, str]] = {}
-
-
 def _seen_value(
     pack: Pack | None, titles: Mapping[str, str], path: str, value: Any, lang: str
 ) -> str:
     """ "label：value" for one plain value, said once per pack, fact, value and language
     (fact values repeat across communities, as the columnar kernels' distinct values)."""
-    key = (id(pack), path, value.__class__, value, lang)
-    hit = _PIECES.get(key)
-    if hit is not None and hit[0] is pack:
-        return hit[1]
-    if len(_PIECES) > 16_384:
-        _PIECES.clear()
-    said = text(
-        "say.value", lang, label=fact_label(path, lang, titles), value=fmt_value(path, value, lang)
-    )
-    _PIECES[key] = (pack, said)
-    return said
+    key = ("value", id(pack), path, value.__class__, value, lang)
+    return _kept(pack, key, _say_value, titles, path, value, lang)
+
+
+def _say_value(titles: Mapping[str, str], path: str, value: Any, lang: str) -> str:
+    label = fact_label(path, lang, titles)
+    return text("say.value", lang, label=label, value=fmt_value(path, value, lang))
 
 
 def _requirement(
@@ -292,7 +276,7 @@ def _requirement(
         return _say_requirement(f, item, pack, lang, as_of)
     due = getattr(f, "due", None)
     key = ("requirement", id(pack), item.id, lang, as_of, due, _values_key(f.parameters))
-    return _said(pack, key, lambda: _say_requirement(f, item, pack, lang, as_of))
+    return _kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
 
 
 def _say_requirement(
@@ -372,27 +356,14 @@ def _scale_sentence(
     return None
 
 
-_THRESHOLDS: dict[tuple[Any, ...], tuple[Scale, list[tuple[Any, Any]]]] = {}
-
-
 def _band_thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """Each band of the scale with its threshold under these parameters (kept per key)."""
+    key = ("thresholds", id(scale), _values_key(params))
+    return _kept(scale, key, _thresholds, scale, params)
 
-    def thresholds() -> list[tuple[Any, Any]]:
-        return [
-            (band, ex.evaluate(ex.parse(_min_text(band.min)), {}, params)) for band in scale.bands
-        ]
 
-    try:
-        key = (id(scale), _values_key(params))
-        hit = _THRESHOLDS.get(key)
-    except TypeError:
-        return thresholds()
-    if hit is None or hit[0] is not scale:
-        if len(_THRESHOLDS) > 4096:
-            _THRESHOLDS.clear()
-        hit = _THRESHOLDS[key] = (scale, thresholds())
-    return hit[1]
+def _thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    return [(band, ex.evaluate(ex.parse(_min_text(band.min)), {}, params)) for band in scale.bands]
 
 
 def _min_text(value: Any) -> str:
