@@ -24,6 +24,7 @@ from policyengine.builtins.commands import reporters
 from policyengine.builtins.io import (
     Destination,
     add_view_options,
+    format_for_output,
     parse_as_of,
     problem_text_of,
     view_options,
@@ -184,15 +185,6 @@ _BY_SUFFIX = {
 }
 
 
-def _format_of(args: argparse.Namespace) -> str:
-    """``--format``, else the one the ``--output`` file's extension names, else ``table``."""
-    if args.format is not None:
-        return str(args.format)
-    if args.output is not None:
-        return _BY_SUFFIX.get(args.output.suffix.lower(), "table")
-    return "table"
-
-
 def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--output") -> None:
     """An output file that is also one of the inputs would be overwritten while read."""
     if output is None:
@@ -210,7 +202,7 @@ def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--ou
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
-    fmt = args.format = _format_of(args)
+    fmt = args.format = format_for_output(args.format, args.output, _BY_SUFFIX, "table")
     _check_not_an_input(args.output, args.facts)
     _check_not_an_input(args.errors, args.facts, "--errors")
     formats = reporters()

@@ -28,6 +28,7 @@ from policyengine.i18n import LANGUAGES, problem_text, text
 __all__ = [
     "Destination",
     "add_view_options",
+    "format_for_output",
     "parse_as_of",
     "parse_date",
     "problem_text_of",
@@ -36,6 +37,18 @@ __all__ = [
     "view_options",
     "write_output",
 ]
+
+
+def format_for_output(
+    given: str | None, output: Path | None, by_suffix: dict[str, str], default: str
+) -> str:
+    """``--format`` when given, else the format the ``--output`` file's extension names
+    (``results.csv`` is CSV), else ``default``."""
+    if given is not None:
+        return given
+    if output is not None:
+        return by_suffix.get(output.suffix.lower(), default)
+    return default
 
 
 def parse_date(text: str) -> dt.date:

@@ -17,6 +17,7 @@ from typing import Any
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
+    format_for_output,
     parse_date,
     read_subjects,
     view_options,
@@ -98,9 +99,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
-    if args.format is None:
-        json_file = args.output is not None and args.output.suffix.lower() == ".json"
-        args.format = "json" if json_file else "table"
+    args.format = format_for_output(args.format, args.output, {".json": "json"}, "table")
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)

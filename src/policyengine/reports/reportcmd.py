@@ -16,6 +16,7 @@ from pathlib import Path
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
+    format_for_output,
     parse_date,
     read_subjects,
     view_options,
@@ -49,9 +50,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
-    if args.format is None:  # --output report.docx is a Word file
-        suffix = args.output.suffix.lower() if args.output is not None else ""
-        args.format = {".docx": "docx", ".html": "html", ".htm": "html"}.get(suffix, "md")
+    word_or_page = {".docx": "docx", ".html": "html", ".htm": "html"}  # else Markdown
+    args.format = format_for_output(args.format, args.output, word_or_page, "md")
     try:
         from policyengine.reports import documents, writers
     except ImportError:  # pragma: no cover - documents import only the core
