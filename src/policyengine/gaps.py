@@ -174,19 +174,6 @@ def needed_values(
     return out
 
 
-_PARSED: dict[str, ex.Expr] = {}
-
-
-def _parse(pack: Pack, text: str) -> ex.Expr:
-    """A condition of the pack, parsed once per text (bounded: the parse is pure)."""
-    found = _PARSED.get(text)
-    if found is None:
-        if len(_PARSED) > 4096:
-            _PARSED.clear()
-        found = _PARSED[text] = ex.parse(text)
-    return found
-
-
 def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
     """Names of the facts a pack declares itself (derived facts, aggregates), by path, in
     ``lang`` where the pack gives a ``title_en``."""
@@ -242,7 +229,7 @@ def _rule_gaps(
     if not isinstance(item, Rule) or item.require is None:
         return
     try:
-        expr = _parse(pack, item.require)
+        expr = ex.parse(item.require)
     except ex.ExpressionError:
         return
     for path, needed, relation in needed_values(expr, facts, params, level):
@@ -309,7 +296,7 @@ def _what_if(
     derived = {d.path: d for d in pack.derived}
     for path, needed, _ in candidates:
         if path in derived and derived[path].expression:
-            inner = ex.Compare(">=", _parse(pack, derived[path].expression or ""), ex.Const(needed))
+            inner = ex.Compare(">=", ex.parse(derived[path].expression or ""), ex.Const(needed))
             inner_facts = flatten(subject, ex.fields_of(inner))
             options = needed_values(inner, inner_facts, params)
         else:
@@ -339,7 +326,7 @@ def _band_gap(
         return None
     now = result.outputs.get(scale.output)
     try:
-        input_expr = _parse(pack, scale.input)
+        input_expr = ex.parse(scale.input)
     except ex.ExpressionError:
         return None
     facts = {p: _value(v) for p, v in f.inputs.items()}
@@ -349,7 +336,7 @@ def _band_gap(
     bands: list[tuple[Any, Any]] = []
     for band in scale.bands:
         text = band.min if isinstance(band.min, str) else repr(band.min)
-        threshold = ex.evaluate(_parse(pack, text), {}, params)
+        threshold = ex.evaluate(ex.parse(text), {}, params)
         if threshold is None:
             return None
         bands.append((band.value, threshold))
