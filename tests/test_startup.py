@@ -171,15 +171,7 @@ OPTIONAL = ("numpy", "pyarrow", "jinja2", "rich", "docx", "fastapi", "uvicorn", 
 
 def imported_after(*argv: str) -> set[str]:
     """The optional libraries imported by one command-line run in a fresh interpreter."""
-    code = (
-        "import io, sys\n"
-        "from policyengine.cli import main\n"
-        "main(sys.argv[1:], stdout=io.StringIO(), stderr=io.StringIO())\n"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
-                          check=True)
-    return set(done.stdout.split()) & set(OPTIONAL)
+    return {m.split(".")[0] for m in modules_after(*argv)} & set(OPTIONAL)
 
 
 class TestImports:
