@@ -607,6 +607,13 @@ class TestCommand:
         _, out, _ = run_lint(*_seeds())
         assert any(line.startswith("wuma-star-rating: 0 errors") for line in out.splitlines())
 
+    def test_all_names_every_installed_pack(self) -> None:
+        """``lint all`` means what ``--pack all`` and ``test all`` mean: every installed pack,
+        as with no argument (it was an unknown pack, exit 3)."""
+        code, out, _ = run_lint("all", *_seeds())
+        assert (code, out) == run_lint(*_seeds())[:2]
+        assert any(line.startswith("wuma-star-rating: 0 errors") for line in out.splitlines())
+
 
 def _seeds() -> list[str]:
     return ["--seeds", str(SHARED_SEEDS)] if SHARED_SEEDS.is_dir() else []

@@ -148,14 +148,17 @@ def _is_path(name: str) -> bool:
 
 
 def lint_paths(names: Sequence[str], *, seeds: Sequence[Path] | None = None) -> list[LintReport]:
-    """Lint packs named by id or path; every installed pack when ``names`` is empty."""
+    """Lint packs named by id or path, ``all`` (as ``--pack all`` elsewhere) for every
+    installed pack; every installed pack when ``names`` is empty."""
     if not names:
-        folders = _installed_folders()
-        ordered = sorted(folders, key=lambda f: _pack_id(f) or str(f))
-        return [lint_path(f, seeds=seeds, target=_pack_id(f) or str(f)) for f in ordered]
+        names = ["all"]
     installed: dict[str, Path] | None = None
-    reports = []
+    reports: list[LintReport] = []
     for name in names:
+        if name == "all" and not Path(name).exists():
+            folders = sorted(_installed_folders(), key=lambda f: _pack_id(f) or str(f))
+            reports.extend(lint_path(f, seeds=seeds, target=_pack_id(f) or str(f)) for f in folders)
+            continue
         if _is_path(name):
             reports.append(lint_path(name, seeds=seeds))
             continue
@@ -210,7 +213,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         "packs",
         nargs="*",
         metavar="PACK",
-        help="an installed pack id or a pack folder (default: every installed pack)",
+        help="an installed pack id, all, or a pack folder (default: every installed pack)",
     )
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument(
