@@ -79,18 +79,18 @@ def check_text(value: str) -> str:
 
 def _number(value: Any, base: type, rng: Range | None) -> Any:
     kind = type(value)
-    if (kind is not int and kind is not float) and (  # the exact types first: no abc checks
-        isinstance(value, bool) or not isinstance(value, int | float)
-    ):
-        raise TypeError(f"{describe(value)} is not a number")
-    if isinstance(value, float) and not math.isfinite(value):
+    if kind is not int and kind is not float:  # the exact types first: no abc checks
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"{describe(value)} is not a number")
+        kind = float if isinstance(value, float) else int
+    if kind is float and not math.isfinite(value):
         raise ValueError(f"{describe(value)} is not a finite number")
-    if abs(value) > MAX_EXACT_INT:
-        shown = str(value) if isinstance(value, int) and value.bit_length() < 200 else "a number"
+    if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
+        shown = str(value) if kind is int and value.bit_length() < 200 else "a number"
         raise ValueError(
             f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
         )
-    if base is int and isinstance(value, float):
+    if base is int and kind is float:
         if not value.is_integer():
             raise TypeError(f"{describe(value)} is not a whole number")
         value = int(value)
@@ -249,6 +249,14 @@ def make_converter() -> cattrs.Converter:
     def optional(tp: Any) -> Callable[[Any, Any], Any]:
         # the inner hook once, not cattrs' dispatch on every value (as _structure_optional)
         inner = next(a for a in typing.get_args(tp) if a is not type(None))
+        if is_ranged(inner):  # a number of the vocabulary: checked here, one call less
+            base = inner.__origin__
+            rng = next((m for m in inner.__metadata__ if isinstance(m, Range)), None)
+
+            def number(v: Any, _: Any) -> Any:
+                return None if v is None else _number(v, base, rng)
+
+            return number
         hook = conv.get_structure_hook(inner)
 
         def structure(v: Any, _: Any) -> Any:

@@ -46,10 +46,10 @@ Subject = Community | Jurisdiction
 
 
 def _structure(data: Any, cls: type[Any], prefix: str) -> Any:
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         raise FactsError([FactProblem(prefix.rstrip("."), f"{describe(data)} is not a table")])
     try:
-        return converter.structure(data, cls)
+        return converter.get_structure_hook(cls)(data, cls)
     except Exception as exc:  # cattrs raises groups of TypeError/ValueError/KeyError
         problems = list(problems_of(exc, prefix.removesuffix(".")))
         raise FactsError(problems) from None
@@ -57,7 +57,7 @@ def _structure(data: Any, cls: type[Any], prefix: str) -> Any:
 
 def structure_community(data: Mapping[str, Any], prefix: str = "") -> Community:
     """A :class:`Community` from a dict, or :class:`FactsError` with every problem."""
-    if not isinstance(data, Mapping) or "community" not in data:
+    if (type(data) is not dict and not isinstance(data, Mapping)) or "community" not in data:
         raise FactsError([FactProblem(f"{prefix}community", "is required (a table with an id)")])
     own: dict[str, Any] = {}
     problems: list[FactProblem] = []
@@ -317,6 +317,8 @@ def structure_subject(
 
 
 def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction:
+    if type(data) is dict and "jurisdiction" not in data and "community" in data:
+        return structure_community(data)  # the common case, without abc checks
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
         positions: dict[int, str] = {}

@@ -21,7 +21,7 @@ import datetime as dt
 import functools
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -240,6 +240,46 @@ def _rule_why(
     return _UNMET
 
 
+EarlyWhys = Callable[[Callable[[str], Any], frozenset[int]], tuple[int, ...]]
+"""``whys(values.get, matched)``: :func:`_rule_why` of every early rule of a plan at once."""
+
+
+def _why_source(item: RuleItem) -> str:
+    """:func:`_rule_why` of one early rule (its parameters set) as a Python expression."""
+    when = [s.key for s in item.when_sources if s.path is not None]
+    require = [s.key for s in item.require_sources if s.path is not None]
+    steps: list[tuple[str, int]] = []  # (condition, why if it holds), in _rule_why's order
+    if item.when is not None:
+        if when:
+            steps.append((" or ".join(f"g({k!r}) is None" for k in when), _WHEN_UNKNOWN))
+        steps.append((f"{item.when_id!r} not in matched", _WHEN_FALSE))
+    if require:
+        steps.append((" or ".join(f"g({k!r}) is None" for k in require), _REQUIRE_UNKNOWN))
+    steps.append((f"{item.require_id!r} in matched", _PASSED))
+    text = str(_UNMET)
+    for condition, why in reversed(steps):
+        text = f"({why} if {condition} else {text})"
+    return text
+
+
+def _early_whys(plan: Plan) -> EarlyWhys:
+    """Why each early rule of the plan has its outcome, as one generated function (kept by
+    the plan): the rules are decided for every subject, and one expression per rule costs
+    less than a call of :func:`_rule_why` each. Keys are written as ``repr`` literals and
+    condition positions are integers, so no text of a pack becomes code.
+    ``tests/test_plan.py`` holds it equal to :func:`_rule_why`."""
+
+    def make() -> EarlyWhys:
+        whys = [_why_source(r) for r in plan.rules if not r.late]
+        source = f"def whys(g, matched):\n    return ({''.join(w + ', ' for w in whys)})\n"
+        namespace: dict[str, Any] = {}
+        exec(compile(source, "<policyengine early rules>", "exec"), namespace)
+        made: EarlyWhys = namespace["whys"]
+        return made
+
+    return fp.kept_by_plan(plan, "early whys", make)
+
+
 def _rule_part(
     d: fp.Decision, values: Mapping[str, Any], facts: Mapping[str, Any], params: Mapping[str, Any]
 ) -> fp.Part:
@@ -311,10 +351,7 @@ def _decide_scale(
     """A scale's outcome, why and band (its sentence said when built, :func:`_scale_part`),
     and the scale's output."""
     scale = item.scale
-
-    def decided(outcome: Outcome, why: int, band: BandItem | None = None) -> fp.Decision:
-        return fp.Decision(item, st, outcome, why, band)
-
+    decided = functools.partial(fp.Decision, item, st)
     if st.unset_reason is not None:
         return decided("not_applicable", _UNSET), None
     if _missing(item.when_sources, values):
@@ -539,8 +576,9 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        for r, rst, decisions in st.early_rules:
-            by_rule[rst.id] = decisions[_rule_why(r, rst, values, matched)]
+        whys = _early_whys(plan)(values.get, matched)
+        for (rule_id, decisions), why in zip(st.early_decisions, whys, strict=True):
+            by_rule[rule_id] = decisions[why]
         for sc, sst in zip(plan.scales, st.scales, strict=True):
             by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
@@ -672,6 +710,10 @@ def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: boo
     return found
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Output values that are their own JSON (:func:`jsonable` returns them as they are)."""
+
+
 def decide(
     prepared: Prepared,
     matched: frozenset[int],
@@ -742,7 +784,7 @@ def decide(
         as_of=as_of,
         verdict=verdict,
         findings=findings,
-        outputs={k: jsonable(v) for k, v in outputs.items()},
+        outputs={k: v if type(v) in _PLAIN else jsonable(v) for k, v in outputs.items()},
         lang=lang,
         reader=reader,
     )

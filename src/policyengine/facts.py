@@ -444,12 +444,54 @@ def _getter(path: str) -> Callable[[Any], Any]:
     return get
 
 
-_GETTERS: dict[str, Callable[[Any], Any]] = {
-    p: _getter(p) for p in (*_CATALOGUE, *_JURISDICTION_CATALOGUE)
-}
 # The objective score is given directly or as the sum of its five per-type sub-scores
 # (facts.md): every reader of facts sees the same value.
-_GETTERS["happiness.objective_score"] = lambda subject: objective_score(subject.happiness)
+_COMPUTED: dict[str, Callable[[Any], Any]] = {
+    "happiness.objective_score": lambda subject: objective_score(subject.happiness)
+}
+_GETTERS: dict[str, Callable[[Any], Any]] = {
+    **{p: _getter(p) for p in (*_CATALOGUE, *_JURISDICTION_CATALOGUE)},
+    **_COMPUTED,
+}
+
+Flattener = Callable[[Any], dict[str, Any]]
+_FLATTENERS: dict[tuple[str, ...], Flattener] = {}
+_FLATTENERS_KEPT = 1_024
+
+
+def _flattener(paths: tuple[str, ...]) -> Flattener:
+    """:func:`flatten` for these paths as one generated function (a plan reads the same
+    paths for every subject): one dict display instead of one getter call per path, each
+    value read as its getter reads it. Paths are vocabulary names (checked to be
+    identifiers) or ``repr`` literals; nothing else becomes code."""
+    found = _FLATTENERS.get(paths)
+    if found is not None:
+        return found
+    bound: dict[str, Any] = {}
+    items: list[str] = []
+    for i, path in enumerate(paths):
+        *head, name = path.split(".")
+        if path in _COMPUTED:
+            bound[f"_c{i}"] = _COMPUTED[path]
+            value = f"_c{i}(subject)"
+        elif path not in _GETTERS:
+            value = f"own.get({path!r})"
+        elif head and all(part.isidentifier() for part in (*head, name)):
+            parent = ".".join(("subject", *head))
+            value = f"(None if (_p := {parent}) is None else _p.{name})"
+        else:
+            bound[f"_c{i}"] = _GETTERS[path]
+            value = f"_c{i}(subject)"
+        items.append(f"{path!r}: {value}")
+    source = (
+        f"def flat(subject):\n    own = subject.pack_facts\n    return {{{', '.join(items)}}}\n"
+    )
+    exec(compile(source, "<policyengine flatten>", "exec"), bound)
+    made: Flattener = bound["flat"]
+    if len(_FLATTENERS) >= _FLATTENERS_KEPT:
+        _FLATTENERS.clear()
+    _FLATTENERS[paths] = made
+    return made
 
 
 def flatten(
@@ -463,6 +505,8 @@ def flatten(
         paths = tuple(
             fact_catalogue("community" if isinstance(subject, Community) else "jurisdiction")
         )
+    if type(paths) is tuple:
+        return _flattener(paths)(subject)
     out: dict[str, Any] = {}
     own = subject.pack_facts
     for path in paths:

@@ -304,7 +304,11 @@ def conform(pa: Any, table: Any, schema: Any) -> Any:
         if column is None:
             column = pa.nulls(n, field.type)
         elif column.type != field.type:
-            column = column.cast(field.type)
+            # whole numbers beside fractions in another batch take the fractions' type; Arrow
+            # 26 refuses integers beyond 2^53 in that cast, which earlier versions rounded:
+            # rounded here too (the engine compares numbers exactly only up to 2^53)
+            lossy = pa.types.is_integer(column.type) and pa.types.is_floating(field.type)
+            column = column.cast(field.type, safe=not lossy)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)
 

@@ -50,7 +50,7 @@ import hashlib
 import math
 import threading
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from policyengine.exceptions import EngineError, PackError
@@ -355,19 +355,27 @@ class CompiledConditions:
 
     def matching(self, values: Mapping[str, Any]) -> frozenset[str]:
         """Ids of the conditions that hold for ``values``."""
-        dre = engine_module()
-        single = len(self._handles) == 1
-        payloads = [self.payload(values, None if single else i) for i in range(len(self._handles))]
-        found: set[str] = set()  # a set: $or fires once per true branch
-        with self._lock:
-            for handle, payload in zip(self._handles, payloads, strict=True):
-                try:
-                    found.update(self._run(handle, payload))
-                except (dre.error, MemoryError) as exc:
-                    self._reset(handle)
-                    raise EngineError(f"the rules engine failed: {exc}") from exc
+        found = self.fired(values)
         found.discard(_SEEN)
         return frozenset(found)
+
+    def fired(self, values: Mapping[str, Any]) -> set[str]:
+        """The rule names that fired for ``values`` (a set: ``$or`` fires once per true
+        branch), ``__seen__`` among them."""
+        handles = self._handles
+        if len(handles) == 1:  # most packs: one ruleset, one payload of every value
+            pairs = [(handles[0], self.payload(values))]
+        else:
+            pairs = [(h, self.payload(values, i)) for i, h in enumerate(handles)]
+        found: set[str] = set()
+        with self._lock:
+            for handle, payload in pairs:
+                try:
+                    found.update(self._run(handle, payload))
+                except (engine_module().error, MemoryError) as exc:
+                    self._reset(handle)
+                    raise EngineError(f"the rules engine failed: {exc}") from exc
+        return found
 
 
 _compiled: dict[str, CompiledConditions] = {}
@@ -393,12 +401,18 @@ def shape_key(conditions: Sequence[Normal]) -> str:
     return "shape:" + hashlib.sha256(repr(tuple(conditions)).encode()).hexdigest()
 
 
+_NO_POSITION: frozenset[Any] = frozenset({None})  # what ``__seen__`` maps to
+
+
 class _Matcher:
     """Answers with condition positions, over a shared compiled set."""
 
     def __init__(self, compiled: CompiledConditions, count: int) -> None:
         self.compiled = compiled
         self._position = {f"c{i}": i for i in range(count)}
+        self._fired = compiled.fired
+        # the position of each name fired (None for ``__seen__``)
+        self._positions: Callable[[str], Any] = self._position.get
 
     @property
     def rulesets(self) -> list[dict[str, Any]]:
@@ -407,8 +421,8 @@ class _Matcher:
 
     def matching(self, values: Mapping[str, Any]) -> frozenset[int]:
         """Positions of the conditions that hold for one row of values."""
-        position = self._position
-        return frozenset(position[name] for name in self.compiled.matching(values))
+        found = frozenset(map(self._positions, self._fired(values)))
+        return found - _NO_POSITION if None in found else found
 
     def matching_many(self, rows: Sequence[Mapping[str, Any]]) -> list[frozenset[int]]:
         """:meth:`matching` for each row (durable-rules takes one fact at a time)."""

@@ -43,7 +43,7 @@ from policyengine.plan import (
     tally,
 )
 from policyengine.plan.common import CONTEXT_FACTS, Build, Finisher, Level, type_env
-from policyengine.plan.ids import CondId, CondRef, Getter, ValueSource
+from policyengine.plan.ids import CondId, CondRef, RowFunction, ValueSource, row_function
 
 __all__ = ["KINDS", "CondId", "CondRef", "Level", "Plan", "ValueSource", "compile_plan", "plan_for"]
 
@@ -112,12 +112,12 @@ class Plan:
         return any(r.rule.kind == "hook" for r in self.rules)
 
     @cached_property
-    def _getters(self) -> tuple[tuple[str, Getter], ...]:
-        return tuple((s.key, s.get) for s in self.sources)
+    def _row(self) -> RowFunction:
+        return row_function(self.sources)
 
     def values(self, facts: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         """The row of values the backend compares, for one subject."""
-        return {key: get(facts, params) for key, get in self._getters}
+        return self._row(facts, params)
 
     def matching(self, values: Mapping[str, Any]) -> frozenset[int]:
         """Positions of the conditions that hold for ``values``."""
