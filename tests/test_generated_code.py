@@ -3,10 +3,11 @@
 Three steps of every community's evaluation are generated once per plan, as cattrs
 generates its structuring functions: the facts a plan reads (``facts.flatten`` for a tuple
 of paths), the row of values the backend compares (``Plan.values``) and why each early
-rule has its outcome (``engine._early_whys``). Each keeps a reference written plainly —
+rule has its outcome (``engine._early_rules``). Each keeps a reference written plainly —
 one getter per path, one per value source, ``engine._rule_why`` per rule — and these tests
 hold the generated code equal to it on every bundled pack, over the case files and over
-random rows.
+random rows. Reading a document reads the keys given, not every field of each table: it is
+held equal to cattrs' own function over every field, on hostile documents.
 """
 
 # House style: `assert expected == actual`.
@@ -22,12 +23,16 @@ from hypothesis import strategies as st
 
 from policyengine import api
 from policyengine import finding_parts as fp
+from policyengine._converter import converter, make_converter, problems_of
 from policyengine.authoring.cases.format import case_files
 from policyengine.authoring.cases.loading import load_case_file
-from policyengine.engine import _early_whys, _rule_why
+from policyengine.engine import _early_rules, _rule_why
 from policyengine.facts import Community, fact_catalogue, flatten
 from policyengine.pack import Pack
 from policyengine.plan import Plan, plan_for
+
+pytest.importorskip("numpy")  # the random documents come from the columnar tests
+from test_columnar import documents
 
 PACKS = list(api.installed_packs().values())
 LEVELS = ("community", "jurisdiction")
@@ -115,15 +120,14 @@ def test_generated_whys_decide_as_rule_why(name: str, plan: Plan, data: Any) -> 
     matched = frozenset(
         data.draw(st.sets(st.integers(0, max(0, len(plan.normals) - 1))), label="matched")
     )
-    whys = _early_whys(plan)(values.get, matched)
     for as_of in (plan.pack.info.source.date, EARLY):
         statics = _statics(plan, as_of)
-        assert len(statics.early_rules) == len(whys) == len(statics.early_decisions)
-        for (item, rule_static, decisions), why, (rule_id, table) in zip(
-            statics.early_rules, whys, statics.early_decisions, strict=True
-        ):
-            assert rule_static.id == rule_id
-            assert decisions[_rule_why(item, rule_static, values, matched)] is table[why]
+        by_rule: dict[str, Any] = {}
+        _early_rules(plan)(values.get, matched, by_rule, statics.early_tables)
+        assert len(statics.early_rules) == len(by_rule) == len(statics.early_tables)
+        for item, rule_static, decisions in statics.early_rules:
+            assert decisions[_rule_why(item, rule_static, values, matched)] is by_rule[item.rule.id]
+            assert rule_static.id == item.rule.id
 
 
 def test_a_rule_without_its_parameter_is_unset_whatever_the_facts() -> None:
@@ -132,12 +136,69 @@ def test_a_rule_without_its_parameter_is_unset_whatever_the_facts() -> None:
     pack = api.installed_packs()["chifeng-annual-targets"]
     statics = _statics(plan_for(pack, "community"), EARLY)  # its yearly targets not yet set
     unset = [
-        (rule_id, table)
-        for (_, s, _), (rule_id, table) in zip(
-            statics.early_rules, statics.early_decisions, strict=True
-        )
+        table
+        for (_, s, _), table in zip(statics.early_rules, statics.early_tables, strict=True)
         if s.unset_reason is not None
     ]
     assert len(unset) > 10
-    for _, table in unset:
+    for table in unset:
         assert {fp.WHY_UNSET} == {d.why for d in table}
+
+
+# ---------------------------------------------------------------- reading documents
+
+_REFERENCE = make_converter(sparse=False)
+_CELLS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 2_000)
+    | st.integers(2**53 - 2, 2**53 + 2)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=5)
+    | st.sampled_from(["2024-01-31", "2024-02-30", "是", "\ud800"])
+    | st.lists(st.sampled_from(["family_planning", "x", 3]), max_size=2)
+    | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+)
+
+
+def _outcome(conv: Any, doc: dict[str, Any]) -> Any:
+    try:
+        return conv.structure(doc, Community)
+    except Exception as exc:
+        return sorted((p.path, p.message) for p in problems_of(exc, ""))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_reading_the_keys_given_equals_reading_every_field(data: Any) -> None:
+    """Random documents over the whole vocabulary, hostile values and unknown keys among
+    them: a record read key by key gives the typed facts, or the very problems, that
+    cattrs' function over every field gives."""
+    paths = data.draw(st.lists(st.sampled_from(sorted(fact_catalogue("community"))), max_size=8))
+    doc: dict[str, Any] = {"community": {"id": data.draw(st.sampled_from(["c1", 7, None]))}}
+    for path in paths:
+        *head, name = path.split(".")
+        table = doc
+        for part in head:
+            table = table.setdefault(part, {}) if isinstance(table.get(part, {}), dict) else {}
+        table[name] = data.draw(_CELLS, label=path)
+    if data.draw(st.booleans(), label="unknown key"):
+        doc.setdefault("happiness", {})["not_a_fact"] = 1
+    assert _outcome(_REFERENCE, doc) == _outcome(converter, doc)
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.id)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_reading_documents_of_a_pack_equals_reading_every_field(pack: Pack, data: Any) -> None:
+    """Random documents over the facts a pack reads (mostly valid, values on boundaries):
+    the same typed facts, field by field, as cattrs' function over every field."""
+    doc = data.draw(documents(pack))
+    assert _outcome(_REFERENCE, doc) == _outcome(converter, doc)
+
+
+def test_the_reference_reads_every_field() -> None:
+    """The comparison above is between two different readers."""
+    assert _REFERENCE.get_structure_hook(Community) is not converter.get_structure_hook(Community)
+    doc = {"community": {"id": "c1"}, "happiness": {"survey_score": 232.0}}
+    assert _outcome(_REFERENCE, doc) == _outcome(converter, doc)

@@ -105,7 +105,40 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
     return base(value)
 
 
-def make_converter() -> cattrs.Converter:
+def _with_tables(structure: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A record's hook: a dict as it is, another mapping as a dict, anything else refused."""
+
+    def hook(v: Any, t: Any) -> Any:
+        if type(v) is dict:
+            return structure(v, t)
+        if not isinstance(v, Mapping):
+            raise TypeError(f"{describe(v)} is not a table")
+        return structure(v if isinstance(v, dict) else dict(v), t)
+
+    return hook
+
+
+def _given_fields(
+    tp: Any, conv: cattrs.Converter
+) -> dict[str, tuple[Callable[[Any, Any], Any], Any]] | None:
+    """Each init field of a record by its key, with the hook cattrs' generated function
+    uses for it (None where a field is not that simple: no type, or renamed in ``__init__``)."""
+    hints = typing.get_type_hints(tp, include_extras=True)
+    out: dict[str, tuple[Callable[[Any, Any], Any], Any]] = {}
+    for a in attrs.fields(tp):
+        if not a.init:
+            continue
+        kind = hints.get(a.name)
+        if kind is None or a.alias != a.name:
+            return None
+        out[a.name] = (conv.get_structure_hook(kind), kind)
+    return out
+
+
+def make_converter(sparse: bool = True) -> cattrs.Converter:
+    """The strict converter. ``sparse``: a record reads the keys given rather than every
+    field (the same typed facts or the same problems; ``False`` is the reference the tests
+    compare it with)."""
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
     def is_ranged(tp: Any) -> bool:
@@ -271,15 +304,29 @@ def make_converter() -> cattrs.Converter:
 
     def record(tp: Any) -> Callable[[Any, Any], Any]:
         generated = make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True)
+        if not sparse:
+            return _with_tables(generated)
+        fields: list[dict[str, tuple[Callable[[Any, Any], Any], Any]] | None] = []
 
-        def structure(v: Any, t: Any) -> Any:
-            if type(v) is dict:
+        def keys_given(v: dict[str, Any], t: Any) -> Any:
+            # the keys given, not every field: a document gives few of a table's fields.
+            # Anything unusual (a key not a field, a value refused) goes to cattrs'
+            # function, which then says every problem with its path, as it always has.
+            if not fields:  # on first use: a record may hold itself (a jurisdiction's)
+                fields.append(_given_fields(tp, conv))
+            given = fields[0]
+            if given is None:
                 return generated(v, t)
-            if not isinstance(v, Mapping):
-                raise TypeError(f"{describe(v)} is not a table")
-            return generated(v if isinstance(v, dict) else dict(v), t)
+            try:
+                kwargs = {}
+                for key, value in v.items():
+                    hook, kind = given[key]
+                    kwargs[key] = hook(value, kind)
+                return tp(**kwargs)
+            except Exception:  # cattrs' function says what it was
+                return generated(v, t)
 
-        return structure
+        return _with_tables(keys_given)
 
     conv.register_structure_hook_factory(is_record, record)
     return conv

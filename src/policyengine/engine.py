@@ -240,8 +240,12 @@ def _rule_why(
     return _UNMET
 
 
-EarlyWhys = Callable[[Callable[[str], Any], frozenset[int]], tuple[int, ...]]
-"""``whys(values.get, matched)``: :func:`_rule_why` of every early rule of a plan at once."""
+EarlyRules = Callable[
+    [Callable[[str], Any], frozenset[int], dict[str, Any], Sequence[tuple[fp.Decision, ...]]],
+    None,
+]
+"""``early(values.get, matched, by_rule, tables)``: each early rule's decision, by its id,
+into ``by_rule``: ``tables[i][why]`` for the i-th early rule and its :func:`_rule_why`."""
 
 
 def _why_source(item: RuleItem) -> str:
@@ -262,22 +266,27 @@ def _why_source(item: RuleItem) -> str:
     return text
 
 
-def _early_whys(plan: Plan) -> EarlyWhys:
-    """Why each early rule of the plan has its outcome, as one generated function (kept by
-    the plan): the rules are decided for every subject, and one expression per rule costs
-    less than a call of :func:`_rule_why` each. Keys are written as ``repr`` literals and
-    condition positions are integers, so no text of a pack becomes code.
-    ``tests/test_plan.py`` holds it equal to :func:`_rule_why`."""
+def _early_rules(plan: Plan) -> EarlyRules:
+    """Each early rule's decision, by why (:func:`_rule_why`), into the findings by id, in
+    pack order, as one generated function (kept by the plan): the rules are decided for
+    every subject, and one expression per rule costs less than a call of :func:`_rule_why`
+    each. Ids and keys are written as ``repr`` literals and condition positions are
+    integers, so no text of a pack becomes code. ``tests/test_generated_code.py`` holds it
+    equal to :func:`_rule_why`."""
 
-    def make() -> EarlyWhys:
-        whys = [_why_source(r) for r in plan.rules if not r.late]
-        source = f"def whys(g, matched):\n    return ({''.join(w + ', ' for w in whys)})\n"
+    def make() -> EarlyRules:
+        early = [r for r in plan.rules if not r.late]
+        lines = [
+            f"    by_rule[{r.rule.id!r}] = tables[{i}][{_why_source(r)}]\n"
+            for i, r in enumerate(early)
+        ]
+        source = "def early(g, matched, by_rule, tables):\n" + "".join(lines) + "    return None\n"
         namespace: dict[str, Any] = {}
         exec(compile(source, "<policyengine early rules>", "exec"), namespace)
-        made: EarlyWhys = namespace["whys"]
+        made: EarlyRules = namespace["early"]
         return made
 
-    return fp.kept_by_plan(plan, "early whys", make)
+    return fp.kept_by_plan(plan, "early rules", make)
 
 
 def _rule_part(
@@ -576,16 +585,17 @@ def _decide(
                 outputs[d.deadline.output] = None
     else:
         by_rule = {}
-        whys = _early_whys(plan)(values.get, matched)
-        for (rule_id, decisions), why in zip(st.early_decisions, whys, strict=True):
-            by_rule[rule_id] = decisions[why]
+        _early_rules(plan)(values.get, matched, by_rule, st.early_tables)
         for sc, sst in zip(plan.scales, st.scales, strict=True):
             by_rule[sst.id], outputs[sc.scale.output] = _decide_scale(sc, sst, values, matched)
         for d, dst in zip(plan.deadlines, st.deadlines, strict=True):
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
-    scope = _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
+    # outputs that read no other output read the facts as they are
+    scope: Mapping[str, Any] = facts
+    if plan.outputs_read_outputs:
+        scope = _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
     for out in plan.outputs:
         if out.late:  # reads a table or a tally: below, once they are known
             outputs[out.name] = None
@@ -594,7 +604,8 @@ def _decide(
         outputs[out.name] = (
             ex.evaluate(out.expression, scope, params) if applicable is not False else None
         )
-        scope[f"outputs.{out.name}"] = outputs[out.name]
+        if scope is not facts:
+            scope[f"outputs.{out.name}"] = outputs[out.name]  # type: ignore[index]
     late: dict[str, Any] = {}
     if plan.summaries:
         decided = list(by_rule.values())

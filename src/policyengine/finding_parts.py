@@ -334,12 +334,12 @@ class PlanStatics:
         return tuple((r, s, _decisions(r, s)) for r, s in pairs if not r.late)
 
     @cached_property
-    def early_decisions(self) -> tuple[tuple[str, tuple[Decision, ...]], ...]:
-        """Each early rule's id and decisions by why, as the engine's generated decider
-        reads them: a rule without a parameter it needs on the date has its ``WHY_UNSET``
-        decision whatever the facts (every why maps to it)."""
+    def early_tables(self) -> tuple[tuple[Decision, ...], ...]:
+        """Each early rule's decisions by why, as the engine's generated code reads them: a
+        rule without a parameter it needs on the date has its ``WHY_UNSET`` decision
+        whatever the facts (every why maps to it)."""
         return tuple(
-            (s.id, ds if s.unset_reason is None else (ds[WHY_UNSET],) * len(ds))
+            ds if s.unset_reason is None else (ds[WHY_UNSET],) * len(ds)
             for _, s, ds in self.early_rules
         )
 

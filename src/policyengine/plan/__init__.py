@@ -112,6 +112,13 @@ class Plan:
         return any(r.rule.kind == "hook" for r in self.rules)
 
     @cached_property
+    def outputs_read_outputs(self) -> bool:
+        """Whether an output's expression reads another output (``outputs.KEY``)."""
+        return any(
+            f.startswith("outputs.") for out in self.outputs for f in fields_of(out.expression)
+        )
+
+    @cached_property
     def _row(self) -> RowFunction:
         return row_function(self.sources)
 
