@@ -303,10 +303,17 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
         return attrs.has(tp)
 
     def record(tp: Any) -> Callable[[Any, Any], Any]:
-        generated = make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True)
         if not sparse:
-            return _with_tables(generated)
+            return _with_tables(make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True))
         fields: list[dict[str, tuple[Callable[[Any, Any], Any], Any]] | None] = []
+        made: list[Callable[[Any, Any], Any]] = []
+
+        def generated(v: dict[str, Any], t: Any) -> Any:
+            # cattrs' function, generated when first needed: a record read without a
+            # problem never needs it (generating every pack class's costs start-up)
+            if not made:
+                made.append(make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True))
+            return made[0](v, t)
 
         def keys_given(v: dict[str, Any], t: Any) -> Any:
             # the keys given, not every field: a document gives few of a table's fields.
