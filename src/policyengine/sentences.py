@@ -10,8 +10,10 @@ act. Fact paths and expressions never appear: they stay in ``expected``, ``actua
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
+
+import attrs
 
 from policyengine import expressions as ex
 from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
@@ -26,8 +28,10 @@ __all__ = [
     "condition_words",
     "finding_sentence",
     "item_of",
+    "kept",
     "param_value",
     "seen_values",
+    "values_key",
 ]
 
 _PARAM_UNITS = {
@@ -78,8 +82,9 @@ value's words), kept per key with what owns them: the owner's identity is checke
 an id reused by a new pack or scale is never taken for the old one."""
 
 
-def _kept(owner: object, key: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
-    """``make(*args)``, made once per key (``key`` names the owner by its id)."""
+def kept(owner: object, key: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
+    """``make(*args)``, made once per key (``key`` names the owner by its id; what is made
+    must be read only, as every later call shares it)."""
     try:
         hit = _KEPT.get(key)
     except TypeError:  # a value that cannot be a key (a list parameter): made each time
@@ -103,7 +108,7 @@ def item_of(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     """The pack's rule, scale or deadline with that id (the index kept per pack)."""
     if pack is None:
         return None
-    return _kept(pack, ("items", id(pack)), _items, pack).get(rule_id)
+    return kept(pack, ("items", id(pack)), _items, pack).get(rule_id)
 
 
 def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
@@ -114,7 +119,9 @@ def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
     return index
 
 
-def _values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+def values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Values (parameters, overrides) as part of a key: the names, the values and their
+    types."""
     # the type too: True == 1 == 1.0 as keys, but they are said differently
     return tuple((k, v.__class__, v) for k, v in values.items())
 
@@ -124,7 +131,7 @@ def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
     the catalogue names the output an aggregate feeds (kept per pack and language)."""
     if pack is None:
         return {}
-    return _kept(pack, ("titles", id(pack), lang), _pack_titles, pack, lang)
+    return kept(pack, ("titles", id(pack), lang), _pack_titles, pack, lang)
 
 
 def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
@@ -226,14 +233,17 @@ def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] |
 
 def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     """The values the finding saw, labelled and with units (shares with met/known)."""
-    titles = _titles(pack, lang)
     parts = []
     for path, v in f.inputs.items():
         kind = v.__class__
         if v is None or kind is bool or kind is int or kind is float or kind is str:
-            parts.append(_seen_value(pack, titles, path, v, lang))
+            parts.append(_seen_value(pack, path, v, lang))
             continue
-        label = fact_label(path, lang, titles)
+        if kind is list or kind is tuple:
+            # a list of plain values (e.g. no vetoes): said once per list, as a plain value
+            parts.append(_seen_list(pack, path, v, lang))
+            continue
+        label = fact_label(path, lang, _titles(pack, lang))
         if isinstance(v, Mapping) and "value" in v:
             shown = (
                 fmt_value("x.share", v["value"], lang)
@@ -246,21 +256,43 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
         else:
             shown = fmt_value(path, v, lang)
         parts.append(text("say.value", lang, label=label, value=shown))
+    if len(parts) == 1:
+        return parts[0]
     return text("sep.list", lang).join(parts)
 
 
-def _seen_value(
-    pack: Pack | None, titles: Mapping[str, str], path: str, value: Any, lang: str
-) -> str:
+def _seen_value(pack: Pack | None, path: str, value: Any, lang: str) -> str:
     """ "label：value" for one plain value, said once per pack, fact, value and language
     (fact values repeat across communities, as the columnar kernels' distinct values)."""
     key = ("value", id(pack), path, value.__class__, value, lang)
-    return _kept(pack, key, _say_value, titles, path, value, lang)
+    return kept(pack, key, _say_value, pack, path, value, lang)
 
 
-def _say_value(titles: Mapping[str, str], path: str, value: Any, lang: str) -> str:
-    label = fact_label(path, lang, titles)
+def _seen_list(pack: Pack | None, path: str, value: Sequence[Any], lang: str) -> str:
+    """ "label：values" for a list or tuple, said once per pack, fact, items and language
+    (each time where an item cannot be part of a key)."""
+    items = tuple((v.__class__, v) for v in value)
+    key = ("values", id(pack), path, value.__class__, items, lang)
+    return kept(pack, key, _say_value, pack, path, value, lang)
+
+
+def _say_value(pack: Pack | None, path: str, value: Any, lang: str) -> str:
+    label = fact_label(path, lang, _titles(pack, lang))
     return text("say.value", lang, label=label, value=fmt_value(path, value, lang))
+
+
+_HOLE = "\x00"
+"""Stands for the part of a sentence that changes with the facts while the rest is said
+once (:func:`_frame`); no pack or catalogue text holds it."""
+
+
+def _frame(sentence: str) -> tuple[str, str] | None:
+    """A sentence said with :data:`_HOLE` for its one changing part, as the text before and
+    after it (None where the hole is not there exactly once: said whole each time)."""
+    before, hole, after = sentence.partition(_HOLE)
+    if not hole or _HOLE in after:
+        return None
+    return before, after
 
 
 def _requirement(
@@ -275,8 +307,8 @@ def _requirement(
     if pack is None:
         return _say_requirement(f, item, pack, lang, as_of)
     due = getattr(f, "due", None)
-    key = ("requirement", id(pack), item.id, lang, as_of, due, _values_key(f.parameters))
-    return _kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
+    key = ("requirement", id(pack), item.id, lang, as_of, due, values_key(f.parameters))
+    return kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
 
 
 def _say_requirement(
@@ -307,6 +339,31 @@ def _say_requirement(
     return text("say.required", lang, requirement=words) + source
 
 
+def _condition_sentence(
+    f: Finding,
+    item: Rule,
+    pack: Pack | None,
+    lang: str,
+    as_of: dt.date | None,
+    title: str,
+    seen: str,
+) -> str:
+    """A condition rule's pass, failure or advice, with the values seen."""
+    detail = text("say.seen", lang, values=seen)
+    requirement = _requirement(f, item, pack, lang, as_of)
+    if requirement:
+        detail += text("sep.clause", lang) + requirement
+    key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
+    sentence = text(key, lang, title=title, detail=detail)
+    return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+
+
+def _condition_frame(
+    f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None, title: str
+) -> tuple[str, str] | None:
+    return _frame(_condition_sentence(f, item, pack, lang, as_of, title, _HOLE))
+
+
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
     if lang == "en" and item is not None and item.title_en:
         return item.title_en
@@ -317,22 +374,113 @@ def _who(f: Finding, lang: str) -> str:
     return text("gap.who", lang, units=join_units(f.responsible, lang)) if f.responsible else ""
 
 
-def _scale_sentence(
-    f: Finding, scale: Scale, pack: Pack | None, lang: str, output: Any
-) -> str | None:
+@attrs.frozen
+class _ScaleWords:
+    """What a scale's sentence says whatever the subject (per pack, title, parameters,
+    responsible units and language): its input, and each sentence around the input's value
+    (:func:`_frame`)."""
+
+    input: ex.Expr
+    path: str
+    """The input's fact, where the input is one fact (for the value's unit)."""
+    thresholds: tuple[Any, ...]
+    """Each band's threshold, in band order."""
+    reached: tuple[tuple[str, str] | None, ...]
+    """For each band: the sentence of a subject in that band (None: none to say)."""
+    below: tuple[str, str] | None
+    """The sentence of a subject below the lowest band."""
+
+
+def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _ScaleWords | None:
     try:
         input_expr = ex.parse(scale.input)
     except ex.ExpressionError:
         return None
+    path = scale.input if isinstance(input_expr, ex.Field) else ""
+    label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
+    bands = _band_thresholds(scale, f.parameters)
+    title = _title(f, scale, lang)
+    reached = tuple(
+        None
+        if threshold is None
+        else _frame(
+            text(
+                "say.band",
+                lang,
+                title=title,
+                band=_band_name(scale, band.value, band.label, lang),
+                input=label,
+                value=_HOLE,
+                threshold=fmt_value(path, threshold, lang),
+            )
+        )
+        for band, threshold in bands
+    )
+    below = None
+    if bands:
+        band, threshold = bands[0]
+        below = _frame(
+            text(
+                "say.below",
+                lang,
+                input=label,
+                value=_HOLE,
+                band=_band_name(scale, band.value, band.label, lang),
+                threshold=fmt_value(path, threshold, lang),
+            )
+            + _who(f, lang)
+        )
+    return _ScaleWords(input_expr, path, tuple(t for _, t in bands), reached, below)
+
+
+def _scale_sentence(
+    f: Finding, scale: Scale, pack: Pack | None, lang: str, output: Any
+) -> str | None:
+    key = (
+        "scale",
+        id(pack),
+        id(scale),
+        lang,
+        _title(f, scale, lang),
+        f.responsible,
+        values_key(f.parameters),
+    )
+    words = kept(pack, key, _scale_words, f, scale, pack, lang)
+    if words is None:
+        return None
     facts = {p: (v.get("value") if isinstance(v, Mapping) else v) for p, v in f.inputs.items()}
-    value = ex.evaluate(input_expr, facts, f.parameters)
+    value = ex.evaluate(words.input, facts, f.parameters)
+    if f.outcome == "pass":
+        reached = [
+            (i, t)
+            for i, t in enumerate(words.thresholds)
+            if t is not None and value is not None and value >= t
+        ]
+        if not reached:
+            return None
+        frame = words.reached[max(reached, key=lambda it: it[1])[0]]
+    elif f.outcome in ("fail", "advisory") and words.thresholds:
+        frame = words.below
+    else:
+        return None
+    if frame is None:  # a pack text holds the hole: said whole
+        return _scale_said(f, scale, pack, lang, value)
+    return frame[0] + _value_words(words.path, value, lang) + frame[1]
+
+
+def _value_words(path: str, value: Any, lang: str) -> str:
+    """:func:`fmt_value`, kept per fact, value and language."""
+    return kept(None, ("shown", path, value.__class__, value, lang), fmt_value, path, value, lang)
+
+
+def _scale_said(f: Finding, scale: Scale, pack: Pack | None, lang: str, value: Any) -> str | None:
+    """The scale's sentence said whole (as :func:`_scale_sentence` says it from its parts)."""
+    input_expr = ex.parse(scale.input)
     path = scale.input if isinstance(input_expr, ex.Field) else ""
     label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
     bands = _band_thresholds(scale, f.parameters)
     if f.outcome == "pass":
         reached = [(b, t) for b, t in bands if t is not None and value is not None and value >= t]
-        if not reached:
-            return None
         band, threshold = max(reached, key=lambda bt: bt[1])
         return text(
             "say.band",
@@ -343,23 +491,21 @@ def _scale_sentence(
             value=fmt_value(path, value, lang),
             threshold=fmt_value(path, threshold, lang),
         )
-    if f.outcome in ("fail", "advisory") and bands:
-        band, threshold = bands[0]
-        return text(
-            "say.below",
-            lang,
-            input=label,
-            value=fmt_value(path, value, lang),
-            band=_band_name(scale, band.value, band.label, lang),
-            threshold=fmt_value(path, threshold, lang),
-        ) + _who(f, lang)
-    return None
+    band, threshold = bands[0]
+    return text(
+        "say.below",
+        lang,
+        input=label,
+        value=fmt_value(path, value, lang),
+        band=_band_name(scale, band.value, band.label, lang),
+        threshold=fmt_value(path, threshold, lang),
+    ) + _who(f, lang)
 
 
 def _band_thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """Each band of the scale with its threshold under these parameters (kept per key)."""
-    key = ("thresholds", id(scale), _values_key(params))
-    return _kept(scale, key, _thresholds, scale, params)
+    key = ("thresholds", id(scale), values_key(params))
+    return kept(scale, key, _thresholds, scale, params)
 
 
 def _thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
@@ -440,13 +586,27 @@ def finding_sentence(
             "advisory",
         )
     ):
-        detail = text("say.seen", lang, values=seen_values(f, lang, pack))
-        requirement = _requirement(f, item, pack, lang, as_of)
-        if requirement:
-            detail += text("sep.clause", lang) + requirement
-        key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
-        sentence = text(key, lang, title=title, detail=detail)
-        return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+        seen = seen_values(f, lang, pack)
+        if pack is None:
+            return _condition_sentence(f, item, pack, lang, as_of, title, seen)
+        # said once per rule, outcome, title, parameters, date and units: only the values
+        # seen change from one community to the next
+        key = (
+            "condition",
+            id(pack),
+            item.id,
+            f.outcome,
+            lang,
+            as_of,
+            getattr(f, "due", None),
+            title,
+            f.responsible,
+            values_key(f.parameters),
+        )
+        frame = kept(pack, key, _condition_frame, f, item, pack, lang, as_of, title)
+        if frame is None:
+            return _condition_sentence(f, item, pack, lang, as_of, title, seen)
+        return frame[0] + seen + frame[1]
     # the engine's own sentence (a deadline's dates, a table's amounts), in ``lang`` where
     # the engine can say it in that language
     message_in = getattr(f, "message_in", None)
