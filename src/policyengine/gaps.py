@@ -24,10 +24,18 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
-from policyengine.i18n import describe_band, describe_gap, text
+from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import BandGap, Finding, Result, RuleGap
-from policyengine.sentences import finding_sentence, item_of, kept, values_key
+from policyengine.sentences import (
+    HOLE,
+    finding_sentence,
+    frame_of,
+    items_of,
+    kept,
+    value_words,
+    values_key,
+)
 
 __all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
 
@@ -220,7 +228,9 @@ def _rule_gaps(
 
     def gap(path: str, needed: Any, relation: str, extra: int | None = None) -> RuleGap:
         now = facts.get(path)
-        message = describe_gap(path, now, needed, relation, f.responsible, f.clause, lang, titles)
+        message = _gap_message(
+            pack, path, now, needed, relation, f.responsible, f.clause, lang, titles
+        )
         if extra:
             message += text("gap.communities", lang, n=extra)
         return RuleGap(
@@ -257,6 +267,45 @@ def _rule_gaps(
         return
     for path, needed, relation in needed_values(expr, facts, params, level):
         yield gap(path, needed, relation, _communities_needed(f.inputs.get(path), needed))
+
+
+def _gap_message(
+    pack: Pack,
+    path: str,
+    now: Any,
+    needed: Any,
+    relation: str,
+    responsible: tuple[str, ...],
+    clause: str,
+    lang: str,
+    titles: Mapping[str, str],
+) -> str:
+    """:func:`~policyengine.i18n.describe_gap`, said once per pack, fact, value needed,
+    clause and units around the value now (``titles``: the pack's, in ``lang``)."""
+    plain = tuple(needed) if needed.__class__ is list else needed
+    key = (
+        "gap words",
+        id(pack),
+        path,
+        needed.__class__,
+        plain,
+        relation,
+        responsible,
+        clause,
+        lang,
+    )
+    args = (path, HOLE, needed, relation, responsible, clause, lang, titles)
+    frame = kept(pack, key, _gap_frame, *args)
+    if frame is None:
+        return describe_gap(path, now, needed, relation, responsible, clause, lang, titles)
+    return frame[0] + value_words(path, now, lang) + frame[1]
+
+
+def _gap_frame(*args: Any) -> tuple[str, str] | None:
+    frame = frame_of(gap_words(*args))
+    # the sentence's first letter is made a capital: a sentence opening with the value now
+    # is said whole
+    return frame if frame is not None and frame[0] else None
 
 
 def _due_year(f: Finding) -> int | None:
@@ -420,7 +469,7 @@ def _band_gap(
                 if k != scale.output and v != result.outputs.get(k)
             }
     label = next((b.label for b in scale.bands if b.value == nxt and b.label), None)
-    message = describe_band(scale, now, nxt, label, needs, short_by, then, f.responsible, lang)
+    message = _band_message(scale, nxt, label, needs, short_by, then, f.responsible, lang)
     return BandGap(
         output=scale.output,
         rule=scale.id,
@@ -433,6 +482,49 @@ def _band_gap(
         clause=scale.clause,
         then=then,
     )
+
+
+def _band_message(
+    scale: Scale,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    short_by: Any,
+    then: Mapping[str, Any],
+    responsible: tuple[str, ...],
+    lang: str,
+) -> str:
+    """:func:`~policyengine.i18n.describe_band` (which does not read the band now), said
+    once per band, needs, reward and units around how far short the subject is."""
+    path = next(iter(needs), "")
+    reward = {"reward_yuan": then["reward_yuan"]} if "reward_yuan" in then else {}
+    key = (
+        "band words",
+        id(scale),
+        nxt.__class__,
+        nxt,
+        label,
+        tuple((p, v.__class__, v) for p, v in needs.items()),
+        tuple((k, v.__class__, v) for k, v in reward.items()),
+        responsible,
+        lang,
+    )
+    frame = kept(scale, key, _band_frame, scale, nxt, label, needs, reward, responsible, lang)
+    if frame is None:
+        return describe_band(scale, None, nxt, label, needs, short_by, then, responsible, lang)
+    return frame[0] + value_words(path, short_by, lang) + frame[1]
+
+
+def _band_frame(
+    scale: Scale,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    reward: Mapping[str, Any],
+    responsible: tuple[str, ...],
+    lang: str,
+) -> tuple[str, str] | None:
+    return frame_of(band_words(scale, nxt, label, needs, HOLE, reward, responsible, lang))
 
 
 def gaps_of(
@@ -456,8 +548,9 @@ def gaps_of(
     titles = kept(pack, ("gap titles", id(pack), lang), titles_of, pack, lang)
     out: list[RuleGap | BandGap] = []
     band_gaps: list[BandGap] = []
+    items = items_of(pack)
     for f in result.findings:
-        item = item_of(pack, f.rule)
+        item = items.get(f.rule)
         if isinstance(item, Scale):
             band = _band_gap(f, item, result, pack, subject, params, parameters, dated, lang)
             if band is not None:

@@ -24,13 +24,17 @@ from policyengine.results import Finding
 T = TypeVar("T")
 
 __all__ = [
+    "HOLE",
     "clear_caches",
     "condition_words",
     "finding_sentence",
+    "frame_of",
     "item_of",
+    "items_of",
     "kept",
     "param_value",
     "seen_values",
+    "value_words",
     "values_key",
 ]
 
@@ -108,7 +112,12 @@ def item_of(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     """The pack's rule, scale or deadline with that id (the index kept per pack)."""
     if pack is None:
         return None
-    return kept(pack, ("items", id(pack)), _items, pack).get(rule_id)
+    return items_of(pack).get(rule_id)
+
+
+def items_of(pack: Pack) -> Mapping[str, Rule | Scale | Deadline]:
+    """The pack's rules, scales and deadlines by id, the first of each id (kept per pack)."""
+    return kept(pack, ("items", id(pack)), _items, pack)
 
 
 def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
@@ -281,16 +290,16 @@ def _say_value(pack: Pack | None, path: str, value: Any, lang: str) -> str:
     return text("say.value", lang, label=label, value=fmt_value(path, value, lang))
 
 
-_HOLE = "\x00"
+HOLE = "\x00"
 """Stands for the part of a sentence that changes with the facts while the rest is said
-once (:func:`_frame`); no pack or catalogue text holds it."""
+once (:func:`frame_of`); no pack or catalogue text holds it."""
 
 
-def _frame(sentence: str) -> tuple[str, str] | None:
-    """A sentence said with :data:`_HOLE` for its one changing part, as the text before and
+def frame_of(sentence: str) -> tuple[str, str] | None:
+    """A sentence said with :data:`HOLE` for its one changing part, as the text before and
     after it (None where the hole is not there exactly once: said whole each time)."""
-    before, hole, after = sentence.partition(_HOLE)
-    if not hole or _HOLE in after:
+    before, hole, after = sentence.partition(HOLE)
+    if not hole or HOLE in after:
         return None
     return before, after
 
@@ -361,7 +370,7 @@ def _condition_sentence(
 def _condition_frame(
     f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None, title: str
 ) -> tuple[str, str] | None:
-    return _frame(_condition_sentence(f, item, pack, lang, as_of, title, _HOLE))
+    return frame_of(_condition_sentence(f, item, pack, lang, as_of, title, HOLE))
 
 
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
@@ -378,7 +387,7 @@ def _who(f: Finding, lang: str) -> str:
 class _ScaleWords:
     """What a scale's sentence says whatever the subject (per pack, title, parameters,
     responsible units and language): its input, and each sentence around the input's value
-    (:func:`_frame`)."""
+    (:func:`frame_of`)."""
 
     input: ex.Expr
     path: str
@@ -403,14 +412,14 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
     reached = tuple(
         None
         if threshold is None
-        else _frame(
+        else frame_of(
             text(
                 "say.band",
                 lang,
                 title=title,
                 band=_band_name(scale, band.value, band.label, lang),
                 input=label,
-                value=_HOLE,
+                value=HOLE,
                 threshold=fmt_value(path, threshold, lang),
             )
         )
@@ -419,12 +428,12 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
     below = None
     if bands:
         band, threshold = bands[0]
-        below = _frame(
+        below = frame_of(
             text(
                 "say.below",
                 lang,
                 input=label,
-                value=_HOLE,
+                value=HOLE,
                 band=_band_name(scale, band.value, band.label, lang),
                 threshold=fmt_value(path, threshold, lang),
             )
@@ -465,11 +474,11 @@ def _scale_sentence(
         return None
     if frame is None:  # a pack text holds the hole: said whole
         return _scale_said(f, scale, pack, lang, value)
-    return frame[0] + _value_words(words.path, value, lang) + frame[1]
+    return frame[0] + value_words(words.path, value, lang) + frame[1]
 
 
-def _value_words(path: str, value: Any, lang: str) -> str:
-    """:func:`fmt_value`, kept per fact, value and language."""
+def value_words(path: str, value: Any, lang: str) -> str:
+    """:func:`~policyengine.i18n.fmt_value`, kept per fact, value and language."""
     return kept(None, ("shown", path, value.__class__, value, lang), fmt_value, path, value, lang)
 
 
