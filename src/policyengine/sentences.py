@@ -131,6 +131,8 @@ def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
 def values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
     """Values (parameters, overrides) as part of a key: the names, the values and their
     types."""
+    if not values:  # most rules read no parameter
+        return ()
     # the type too: True == 1 == 1.0 as keys, but they are said differently
     return tuple((k, v.__class__, v) for k, v in values.items())
 
@@ -242,6 +244,11 @@ def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] |
 
 def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     """The values the finding saw, labelled and with units (shares with met/known)."""
+    if len(f.inputs) == 1:  # most findings read one fact
+        ((path, v),) = f.inputs.items()
+        kind = v.__class__
+        if v is None or kind is bool or kind is int or kind is float or kind is str:
+            return _seen_value(pack, path, v, lang)
     parts = []
     for path, v in f.inputs.items():
         kind = v.__class__
@@ -371,6 +378,13 @@ def _condition_frame(
     f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None, title: str
 ) -> tuple[str, str] | None:
     return frame_of(_condition_sentence(f, item, pack, lang, as_of, title, HOLE))
+
+
+def _say_unknown(
+    f: Finding, pack: Pack | None, missing: tuple[str, ...], title: str, lang: str
+) -> str:
+    labels = text("sep.list", lang).join(fact_label(p, lang, _titles(pack, lang)) for p in missing)
+    return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
 
 
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
@@ -554,12 +568,10 @@ def finding_sentence(
             return text(
                 "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
             ) + _who(f, lang)
-        missing = [p for p, v in f.inputs.items() if v is None]
-        if missing:
-            labels = text("sep.list", lang).join(
-                fact_label(p, lang, _titles(pack, lang)) for p in missing
-            )
-            return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
+        missing = tuple(p for p, v in f.inputs.items() if v is None)
+        if missing:  # said once per rule, facts missing, title and units
+            unknown = ("unknown", id(pack), missing, title, f.responsible, lang)
+            return kept(pack, unknown, _say_unknown, f, pack, missing, title, lang)
     if f.outcome == "not_applicable":
         reason = getattr(f, "reason", None)
         message_in = getattr(f, "message_in", None)
