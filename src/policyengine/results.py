@@ -164,8 +164,12 @@ def _json_object(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in values.items():
         kind = v.__class__
-        plain = kind is str or kind is int or kind is bool or v is None
-        out[k if k.__class__ is str else str(k)] = v if plain else jsonable(v)
+        if not (kind is str or kind is int or kind is bool or v is None):
+            if kind is float:  # as jsonable says a number
+                v = int(v) if v.is_integer() and abs(v) < 2**53 else v
+            else:
+                v = jsonable(v)
+        out[k if k.__class__ is str else str(k)] = v
     return out
 
 
