@@ -28,7 +28,6 @@ from policyengine.i18n import band_words, describe_band, describe_gap, gap_words
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.results import BandGap, Finding, Result, RuleGap
 from policyengine.sentences import (
-    HOLE,
     finding_sentence,
     frame_of,
     items_of,
@@ -294,18 +293,24 @@ def _gap_message(
         clause,
         lang,
     )
-    args = (path, HOLE, needed, relation, responsible, clause, lang, titles)
-    frame = kept(pack, key, _gap_frame, *args)
+    frame = kept(pack, key, _gap_frame, path, needed, relation, responsible, clause, lang, titles)
     if frame is None:
         return describe_gap(path, now, needed, relation, responsible, clause, lang, titles)
     return frame[0] + value_words(path, now, lang) + frame[1]
 
 
-def _gap_frame(*args: Any) -> tuple[str, str] | None:
-    frame = frame_of(gap_words(*args))
-    # the sentence's first letter is made a capital: a sentence opening with the value now
-    # is said whole
-    return frame if frame is not None and frame[0] else None
+def _gap_frame(
+    path: str,
+    needed: Any,
+    relation: str,
+    responsible: tuple[str, ...],
+    clause: str,
+    lang: str,
+    titles: Mapping[str, str],
+) -> tuple[str, str] | None:
+    return frame_of(
+        lambda now: gap_words(path, now, needed, relation, responsible, clause, lang, titles)
+    )
 
 
 def _due_year(f: Finding) -> int | None:
@@ -524,7 +529,9 @@ def _band_frame(
     responsible: tuple[str, ...],
     lang: str,
 ) -> tuple[str, str] | None:
-    return frame_of(band_words(scale, nxt, label, needs, HOLE, reward, responsible, lang))
+    return frame_of(
+        lambda short: band_words(scale, nxt, label, needs, short, reward, responsible, lang)
+    )
 
 
 def gaps_of(

@@ -301,12 +301,16 @@ HOLE = "\x00"
 """Stands for the part of a sentence that changes with the facts while the rest is said
 once (:func:`frame_of`); no pack or catalogue text holds it."""
 
+_PROBE = "a\x00b"
+"""A second stand-in, to check that the part is set in as it is (no padding, no capital)."""
 
-def frame_of(sentence: str) -> tuple[str, str] | None:
-    """A sentence said with :data:`HOLE` for its one changing part, as the text before and
-    after it (None where the hole is not there exactly once: said whole each time)."""
-    before, hole, after = sentence.partition(HOLE)
-    if not hole or HOLE in after:
+
+def frame_of(say: Callable[[str], str]) -> tuple[str, str] | None:
+    """The sentence ``say(part)`` as the text before and after ``part``, so that it can be
+    said for any part by joining the three; None where it cannot (the part is not set in
+    exactly once and as it is): said whole each time."""
+    before, hole, after = say(HOLE).partition(HOLE)
+    if not hole or HOLE in after or say(_PROBE) != before + _PROBE + after:
         return None
     return before, after
 
@@ -377,7 +381,7 @@ def _condition_sentence(
 def _condition_frame(
     f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None, title: str
 ) -> tuple[str, str] | None:
-    return frame_of(_condition_sentence(f, item, pack, lang, as_of, title, HOLE))
+    return frame_of(lambda seen: _condition_sentence(f, item, pack, lang, as_of, title, seen))
 
 
 def _say_unknown(
@@ -423,37 +427,42 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
     label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
     bands = _band_thresholds(scale, f.parameters)
     title = _title(f, scale, lang)
-    reached = tuple(
-        None
-        if threshold is None
-        else frame_of(
-            text(
+
+    def reached(band: Any, threshold: Any) -> tuple[str, str] | None:
+        return frame_of(
+            lambda value: text(
                 "say.band",
                 lang,
                 title=title,
                 band=_band_name(scale, band.value, band.label, lang),
                 input=label,
-                value=HOLE,
+                value=value,
                 threshold=fmt_value(path, threshold, lang),
             )
         )
-        for band, threshold in bands
+
+    def below(band: Any, threshold: Any) -> tuple[str, str] | None:
+        return frame_of(
+            lambda value: (
+                text(
+                    "say.below",
+                    lang,
+                    input=label,
+                    value=value,
+                    band=_band_name(scale, band.value, band.label, lang),
+                    threshold=fmt_value(path, threshold, lang),
+                )
+                + _who(f, lang)
+            )
+        )
+
+    return _ScaleWords(
+        input_expr,
+        path,
+        tuple(t for _, t in bands),
+        tuple(None if t is None else reached(b, t) for b, t in bands),
+        below(*bands[0]) if bands else None,
     )
-    below = None
-    if bands:
-        band, threshold = bands[0]
-        below = frame_of(
-            text(
-                "say.below",
-                lang,
-                input=label,
-                value=HOLE,
-                band=_band_name(scale, band.value, band.label, lang),
-                threshold=fmt_value(path, threshold, lang),
-            )
-            + _who(f, lang)
-        )
-    return _ScaleWords(input_expr, path, tuple(t for _, t in bands), reached, below)
 
 
 def _scale_sentence(
