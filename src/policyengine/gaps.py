@@ -26,6 +26,7 @@ from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.plan import plan_for
 from policyengine.results import BandGap, Finding, Result, RuleGap
 from policyengine.sentences import (
     finding_sentence,
@@ -36,7 +37,15 @@ from policyengine.sentences import (
     values_key,
 )
 
-__all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
+__all__ = [
+    "WHAT_IF_BACKEND",
+    "PeopleReader",
+    "compile_what_if",
+    "gaps_of",
+    "needed_values",
+    "titles_of",
+    "with_gaps",
+]
 
 WHAT_IF_BACKEND = "python"
 """The backend that decides the conditions of a band gap's "what if" evaluation."""
@@ -426,6 +435,14 @@ def _what_if(
                 changed, pack, as_of=as_of, parameters=overrides, backend=WHAT_IF_BACKEND
             )
     return None
+
+
+def compile_what_if(pack: Pack) -> None:
+    """Compile the plan a band gap's what-if evaluates (the pack's communities on
+    :data:`WHAT_IF_BACKEND`), for a pack with scales: a service does it before its first
+    request, as it compiles the pack itself."""
+    if pack.scales:
+        plan_for(pack, "community", WHAT_IF_BACKEND)
 
 
 def _band_gap(
