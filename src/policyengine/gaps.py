@@ -48,7 +48,10 @@ __all__ = [
 ]
 
 WHAT_IF_BACKEND = "python"
-"""The backend that decides the conditions of a band gap's "what if" evaluation."""
+"""The backend that decides the conditions of a band gap's "what if" evaluation: the
+reference backend, which every backend must agree with (:mod:`policyengine.backends`,
+``tests/test_backends.py``), answers one row sooner than the default one's round trip; only
+the outputs of that evaluation are read."""
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
