@@ -391,6 +391,25 @@ def _say_unknown(
     return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
 
 
+def _say_unset(
+    pack: Pack, unset: tuple[str, ...], lang: str, as_of: dt.date | None, title: str
+) -> str:
+    """A rule that does not apply because parameters have no value on the date."""
+    date = as_of.isoformat() if as_of else ""
+    params = [pack.parameters.get(n) for n in unset]
+    if lang != "zh" and not all(p is not None and p.title_en for p in params):
+        # no English name for the parameter: name the rule it serves instead
+        return text("say.na_param_rule", lang, date=date, title=title)
+    names = text("sep.list", lang).join(
+        _param_title(p, lang) if p is not None else n for n, p in zip(unset, params, strict=True)
+    )
+    return text("say.na_param", lang, date=date, params=names)
+
+
+def _when_false_frame(title: str, lang: str) -> tuple[str, str] | None:
+    return frame_of(lambda values: text("say.na_when", lang, title=title, values=values))
+
+
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
     if lang == "en" and item is not None and item.title_en:
         return item.title_en
@@ -591,20 +610,16 @@ def finding_sentence(
             said = message_in(lang)
             if isinstance(said, str) and said:
                 return said
-        unset = [n for n, v in f.parameters.items() if v is None]
-        if unset and pack is not None:
-            date = as_of.isoformat() if as_of else ""
-            params = [pack.parameters.get(n) for n in unset]
-            if lang != "zh" and not all(p is not None and p.title_en for p in params):
-                # no English name for the parameter: name the rule it serves instead
-                return text("say.na_param_rule", lang, date=date, title=title)
-            names = text("sep.list", lang).join(
-                _param_title(p, lang) if p is not None else n
-                for n, p in zip(unset, params, strict=True)
-            )
-            return text("say.na_param", lang, date=date, params=names)
+        unset = tuple(n for n, v in f.parameters.items() if v is None)
+        if unset and pack is not None:  # said once per pack, parameters, date and title
+            na = ("unset", id(pack), unset, lang, as_of, title)
+            return kept(pack, na, _say_unset, pack, unset, lang, as_of, title)
         if isinstance(item, Rule) and item.when is not None:
-            return text("say.na_when", lang, title=title, values=seen_values(f, lang, pack))
+            seen = seen_values(f, lang, pack)
+            frame = kept(None, ("when false", title, lang), _when_false_frame, title, lang)
+            if frame is None:
+                return text("say.na_when", lang, title=title, values=seen)
+            return frame[0] + seen + frame[1]
         return text("say.na", lang, title=title)
     if (
         isinstance(item, Rule)
