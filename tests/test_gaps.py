@@ -257,3 +257,25 @@ class TestGapCommand:
         out = capsys.readouterr().out
         # 乙: 795 points, 5 short of four stars; 甲: 750, 50 short: 乙 first
         assert out.index("乙") < out.index("甲")
+
+
+class TestWhatIfBackend:
+    """A band gap's "then" (the outputs at the next band) comes from evaluating the subject
+    again with the input raised, on the reference backend (``gaps.WHAT_IF_BACKEND``): the
+    same outputs as the default backend gives, for every band and reward."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        objective=st.integers(min_value=300, max_value=700),
+        survey=st.integers(min_value=0, max_value=300),
+        previous=st.integers(min_value=0, max_value=5),
+    )
+    def test_then_is_the_default_backends(self, objective, survey, previous):
+        from policyengine import gaps
+
+        facts = wuma(objective, survey, previous=previous)
+        said = policyengine.evaluate(facts, "wuma-star-rating", as_of=WUMA_AS_OF).to_dict()
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(gaps, "WHAT_IF_BACKEND", "durable")
+            default = policyengine.evaluate(facts, "wuma-star-rating", as_of=WUMA_AS_OF)
+            assert said == default.to_dict()

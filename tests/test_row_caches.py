@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import policyengine
@@ -92,3 +93,55 @@ def test_results_do_not_depend_on_earlier_evaluations(pack_id: str) -> None:
         sentences.clear_caches()
         alone = _said(policyengine.evaluate(doc, pack=pack, as_of=day, parameters=params))
         assert alone == seen, (pack_id, day, params, doc.get("community"))
+
+
+def _wuma(objective: int, survey: int, previous: int, place: bool = True) -> dict[str, Any]:
+    community: dict[str, Any] = {"id": f"wm-{objective}-{survey}-{previous}", "name": "测试社区"}
+    if place:
+        community["jurisdiction"] = ["浙江省", "温州市", "鹿城区", "五马街道"]
+    return {
+        "community": community,
+        "happiness": {
+            "objective_score": objective,
+            "survey_score": survey,
+            "vetoes": [],
+            "previous_stars": previous,
+        },
+    }
+
+
+def test_band_gaps_do_not_depend_on_earlier_evaluations() -> None:
+    """Wuma 四(四) and 四(六): every band from below one star to five, each previous rating
+    (a first reward, a promotion's, the unstated three-to-four step, none), inside and with
+    no place (other responsible units), two languages: a band gap's sentence and "then",
+    and the sentences around the values seen, are kept per band, reward and units, and must
+    say exactly what they say alone."""
+    pack = policyengine.load_pack(ROOT / "policy_packs" / "wuma-star-rating")
+    on = PACKS["wuma-star-rating"]
+    calls = [
+        _wuma(objective, survey, previous, place)
+        for objective, survey in ((400, 200), (460, 220), (540, 232), (560, 230), (600, 250))
+        for previous in range(6)
+        for place in (True, False)
+    ]
+    warm = [_said(policyengine.evaluate(doc, pack=pack, as_of=on)) for doc in calls]
+    assert len(set(warm)) == len(calls)
+    for doc, seen in zip(calls, warm, strict=True):
+        engine.clear_caches()
+        sentences.clear_caches()
+        assert _said(policyengine.evaluate(doc, pack=pack, as_of=on)) == seen, doc
+
+
+def test_a_title_holding_the_placeholder_is_said_as_written() -> None:
+    """Sentences are kept as the words around the part that changes, marked by a character
+    no text holds (``sentences.HOLE``); a finding whose own words hold it is said whole,
+    as it would be without anything kept."""
+    pack = policyengine.load_pack(ROOT / "policy_packs" / "wuma-star-rating")
+    on = PACKS["wuma-star-rating"]
+    result = policyengine.evaluate(_wuma(540, 232, 2), pack=pack, as_of=on)
+    finding = result.finding("eligibility.no-veto")
+    odd = attrs.evolve(finding, title=f"无{sentences.HOLE}否决")
+    said = sentences.finding_sentence(odd, pack, "zh", on)
+    assert said.startswith(f"符合：无{sentences.HOLE}否决。现为：")
+    sentences.clear_caches()
+    assert said == sentences.finding_sentence(odd, pack, "zh", on)

@@ -119,3 +119,16 @@ def test_a_pack_for_another_place_says_so_on_every_finding() -> None:
     assert "not_applicable" == result.verdict
     said = {finding_sentence(f, pack, "zh", result.as_of) for f in result.findings}
     assert {"不适用：该社区位于浙江省温州市鹿城区五马街道，不在本文件适用的赤峰市范围内。"} == said
+
+
+def test_a_sentence_is_kept_as_a_frame_only_where_its_part_is_set_in_as_it_is() -> None:
+    """Sentences said once around the part that changes (``sentences.frame_of``) must say,
+    for any part, what saying them whole says: a part padded, made a capital, repeated or
+    absent leaves the sentence to be said whole."""
+    from policyengine.sentences import frame_of
+
+    assert ("现为：", "。") == frame_of(lambda part: f"现为：{part}。")
+    assert frame_of(lambda part: f"{part:>8}") is None
+    assert frame_of(lambda part: (part + " short").capitalize()) is None
+    assert frame_of(lambda part: part + part) is None
+    assert frame_of(lambda part: "no part") is None

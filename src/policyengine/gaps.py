@@ -22,13 +22,36 @@ from typing import Any
 import attrs
 
 from policyengine import expressions as ex
+from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
-from policyengine.i18n import describe_band, describe_gap, text
+from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.plan import plan_for
 from policyengine.results import BandGap, Finding, Result, RuleGap
-from policyengine.sentences import finding_sentence, item_of
+from policyengine.sentences import (
+    finding_sentence,
+    frame_of,
+    items_of,
+    kept,
+    value_words,
+    values_key,
+)
 
-__all__ = ["PeopleReader", "gaps_of", "needed_values", "titles_of", "with_gaps"]
+__all__ = [
+    "WHAT_IF_BACKEND",
+    "PeopleReader",
+    "compile_what_if",
+    "gaps_of",
+    "needed_values",
+    "titles_of",
+    "with_gaps",
+]
+
+WHAT_IF_BACKEND = "python"
+"""The backend that decides the conditions of a band gap's "what if" evaluation: the
+reference backend, which every backend must agree with (:mod:`policyengine.backends`,
+``tests/test_backends.py``), answers one row sooner than the default one's round trip; only
+the outputs of that evaluation are read."""
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
@@ -101,7 +124,7 @@ def _direct(
     if cmp.op in ("==", "!="):
         return None
     for side, other, op in ((cmp.left, cmp.right, cmp.op), (cmp.right, cmp.left, _FLIP[cmp.op])):
-        if not isinstance(side, ex.Field) or ex.fields_of(other):
+        if not isinstance(side, ex.Field) or _fields(other):
             continue
         if any(isinstance(n, ex.Count | ex.Contains) for n in _nodes(other)):
             continue
@@ -112,6 +135,12 @@ def _direct(
         needed, relation = _bound(value, op, _is_int(side.path, level))
         return side.path, needed, relation
     return None
+
+
+def _fields(expr: ex.Expr) -> tuple[str, ...]:
+    """:func:`policyengine.expressions.fields_of`, kept per expression (a pack's
+    conditions, and the goals of its scales, are read for every subject)."""
+    return kept(expr, ("fields", id(expr)), ex.fields_of, expr)
 
 
 def _nodes(expr: ex.Expr) -> list[ex.Expr]:
@@ -128,23 +157,35 @@ def needed_values(
     Parts of an ``and`` that already hold are left alone; each part of an ``or`` is a way
     to pass on its own. Only facts the condition names are ever given.
     """
+    return list(_needs(expr, facts, params, level))
+
+
+def _needs(
+    expr: ex.Expr, facts: Mapping[str, Any], params: Mapping[str, Any], level: str
+) -> Iterator[tuple[str, Any, str]]:
+    """:func:`needed_values`, one at a time (a caller taking the first that fits computes
+    no more)."""
     if ex.evaluate(expr, facts, params) is True:
-        return []
-    if isinstance(expr, ex.And):
-        return [n for item in expr.items for n in needed_values(item, facts, params, level)]
-    if isinstance(expr, ex.Or):
-        return [n for item in expr.items for n in needed_values(item, facts, params, level)]
+        return
+    if isinstance(expr, ex.And | ex.Or):
+        for item in expr.items:
+            yield from _needs(item, facts, params, level)
+        return
     if isinstance(expr, ex.Not):
         try:
-            return needed_values(ex.negate(expr.item), facts, params, level)
+            negated = list(_needs(ex.negate(expr.item), facts, params, level))
         except ex.ExpressionError:
-            return []
+            return
+        yield from negated
+        return
     if isinstance(expr, ex.Field):
-        return [(expr.path, True, "==")]
+        yield (expr.path, True, "==")
+        return
     if isinstance(expr, ex.Contains):
-        return [(expr.path, expr.value, "contains")]
+        yield (expr.path, expr.value, "contains")
+        return
     if not isinstance(expr, ex.Compare):
-        return []
+        return
     out: list[tuple[str, Any, str]] = []
     for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
         const = isinstance(other, ex.Const)
@@ -158,11 +199,13 @@ def needed_values(
         if isinstance(side, ex.Contains) and const and expr.op == "==" and other.value is True:  # type: ignore[union-attr]
             out.append((side.path, side.value, "contains"))
     if out:
-        return out
+        yield from out
+        return
     direct = _direct(expr, facts, params, level)
     if direct is not None:
-        return [direct]
-    for path in ex.fields_of(expr):
+        yield direct
+        return
+    for path in _fields(expr):
         if isinstance(facts.get(path), bool | str | list | tuple):
             continue
         found = _numeric_need(expr, path, facts, params, _is_int(path, level))
@@ -170,8 +213,7 @@ def needed_values(
             continue
         value, relation = found
         if ex.evaluate(expr, {**facts, path: value}, params) is True:
-            out.append((path, value, relation))
-    return out
+            yield (path, value, relation)
 
 
 def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
@@ -197,7 +239,9 @@ def _rule_gaps(
 
     def gap(path: str, needed: Any, relation: str, extra: int | None = None) -> RuleGap:
         now = facts.get(path)
-        message = describe_gap(path, now, needed, relation, f.responsible, f.clause, lang, titles)
+        message = _gap_message(
+            pack, path, now, needed, relation, f.responsible, f.clause, lang, titles
+        )
         if extra:
             message += text("gap.communities", lang, n=extra)
         return RuleGap(
@@ -234,6 +278,51 @@ def _rule_gaps(
         return
     for path, needed, relation in needed_values(expr, facts, params, level):
         yield gap(path, needed, relation, _communities_needed(f.inputs.get(path), needed))
+
+
+def _gap_message(
+    pack: Pack,
+    path: str,
+    now: Any,
+    needed: Any,
+    relation: str,
+    responsible: tuple[str, ...],
+    clause: str,
+    lang: str,
+    titles: Mapping[str, str],
+) -> str:
+    """:func:`~policyengine.i18n.describe_gap`, said once per pack, fact, value needed,
+    clause and units around the value now (``titles``: the pack's, in ``lang``)."""
+    plain = tuple(needed) if needed.__class__ is list else needed
+    key = (
+        "gap words",
+        id(pack),
+        path,
+        needed.__class__,
+        plain,
+        relation,
+        responsible,
+        clause,
+        lang,
+    )
+    frame = kept(pack, key, _gap_frame, path, needed, relation, responsible, clause, lang, titles)
+    if frame is None:
+        return describe_gap(path, now, needed, relation, responsible, clause, lang, titles)
+    return frame[0] + value_words(path, now, lang) + frame[1]
+
+
+def _gap_frame(
+    path: str,
+    needed: Any,
+    relation: str,
+    responsible: tuple[str, ...],
+    clause: str,
+    lang: str,
+    titles: Mapping[str, str],
+) -> tuple[str, str] | None:
+    return frame_of(
+        lambda now: gap_words(path, now, needed, relation, responsible, clause, lang, titles)
+    )
 
 
 def _due_year(f: Finding) -> int | None:
@@ -273,12 +362,48 @@ def _in_range(path: str, value: Any) -> bool:
     return low_ok and (rng.max is None or value <= rng.max)
 
 
+@attrs.frozen
+class _ScaleAt:
+    """What a scale's band gaps read whatever the subject, on one date with one set of
+    overrides: its input, parsed, and each band's value and threshold."""
+
+    input: ex.Expr
+    bands: tuple[tuple[Any, Any], ...] | None
+    """``(band value, threshold)`` in band order; None where a threshold has no value."""
+
+
+def _scale_at(scale: Scale, params: Mapping[str, Any]) -> _ScaleAt | None:
+    try:
+        input_expr = ex.parse(scale.input)
+    except ex.ExpressionError:
+        return None
+    bands: list[tuple[Any, Any]] = []
+    for band in scale.bands:
+        text = band.min if isinstance(band.min, str) else repr(band.min)
+        threshold = ex.evaluate(ex.parse(text), {}, params)
+        if threshold is None:
+            return _ScaleAt(input_expr, None)
+        bands.append((band.value, threshold))
+    return _ScaleAt(input_expr, tuple(bands))
+
+
+def _at_least(expr: ex.Expr, value: Any) -> ex.Compare:
+    """``expr >= value``: one object per expression and value (kept), so that it is
+    compiled once (:func:`policyengine.expressions.compiled`)."""
+    key = ("at_least", id(expr), value.__class__, value)
+    return kept(expr, key, ex.Compare, ">=", expr, ex.Const(value))
+
+
+def _derived(pack: Pack) -> dict[str, ex.Expr]:
+    """The pack's derived facts with an expression, parsed, by path."""
+    by_path = {d.path: d for d in pack.derived}
+    return {path: ex.parse(d.expression) for path, d in by_path.items() if d.expression}
+
+
 def _what_if(
     subject: Community,
     pack: Pack,
-    scale: Scale,
     threshold: Any,
-    facts: Mapping[str, Any],
     params: Mapping[str, Any],
     as_of: dt.date,
     overrides: Mapping[str, Any] | None,
@@ -291,16 +416,15 @@ def _what_if(
     Only the subject's facts change: the result answers "what if", it decides nothing.
     ``candidates`` are the needs of the scale's input at the threshold (``needed_values``).
     """
-    from policyengine.engine import evaluate_community
-
-    derived = {d.path: d for d in pack.derived}
+    derived = kept(pack, ("derived", id(pack)), _derived, pack)
     for path, needed, _ in candidates:
-        if path in derived and derived[path].expression:
-            inner = ex.Compare(">=", ex.parse(derived[path].expression or ""), ex.Const(needed))
-            inner_facts = flatten(subject, ex.fields_of(inner))
-            options = needed_values(inner, inner_facts, params)
+        options: Iterator[tuple[str, Any, str]]
+        if path in derived:
+            inner = _at_least(derived[path], needed)
+            inner_facts = flatten(subject, _fields(inner))
+            options = _needs(inner, inner_facts, params, "community")
         else:
-            options = [(path, needed, ">=")]
+            options = iter([(path, needed, ">=")])
         for fact, value, _ in options:
             if not _in_range(fact, value):
                 continue
@@ -308,8 +432,20 @@ def _what_if(
                 changed = _set_fact(subject, fact, value)
             except (AttributeError, TypeError, ValueError):
                 continue
-            return evaluate_community(changed, pack, as_of=as_of, parameters=overrides)
+            # the reference backend answers what every backend must (policyengine.backends),
+            # with no round trip through the default one: the same outputs, sooner
+            return evaluate_community(
+                changed, pack, as_of=as_of, parameters=overrides, backend=WHAT_IF_BACKEND
+            )
     return None
+
+
+def compile_what_if(pack: Pack) -> None:
+    """Compile the plan a band gap's what-if evaluates (the pack's communities on
+    :data:`WHAT_IF_BACKEND`), for a pack with scales: a service does it before its first
+    request, as it compiles the pack itself."""
+    if pack.scales:
+        plan_for(pack, "community", WHAT_IF_BACKEND)
 
 
 def _band_gap(
@@ -320,40 +456,37 @@ def _band_gap(
     subject: Community | Jurisdiction | None,
     params: Mapping[str, Any],
     overrides: Mapping[str, Any] | None,
+    dated: tuple[Any, ...],
     lang: str,
 ) -> BandGap | None:
     if f.outcome not in ("pass", "fail", "advisory"):
         return None
     now = result.outputs.get(scale.output)
-    try:
-        input_expr = ex.parse(scale.input)
-    except ex.ExpressionError:
+    at = kept(pack, ("scale", id(pack), id(scale), dated), _scale_at, scale, params)
+    if at is None:
         return None
     facts = {p: _value(v) for p, v in f.inputs.items()}
-    current = ex.evaluate(input_expr, facts, params)
-    if current is None or isinstance(current, bool):
+    current = ex.evaluate(at.input, facts, params)
+    if current is None or isinstance(current, bool) or at.bands is None:
         return None
-    bands: list[tuple[Any, Any]] = []
-    for band in scale.bands:
-        text = band.min if isinstance(band.min, str) else repr(band.min)
-        threshold = ex.evaluate(ex.parse(text), {}, params)
-        if threshold is None:
-            return None
-        bands.append((band.value, threshold))
-    above = sorted((t, v) for v, t in bands if t > current)
+    above = sorted((t, v) for v, t in at.bands if t > current)
     if not above:
         return None
     threshold, nxt = above[0]
     threshold = int(threshold) if float(threshold).is_integer() else threshold
-    candidates = needed_values(ex.Compare(">=", input_expr, ex.Const(threshold)), facts, params)
+    goal = _at_least(at.input, threshold)
+    if isinstance(at.input, ex.Field) and current.__class__ in (int, float):
+        # ``fact >= threshold`` not yet met: what it needs does not depend on the facts
+        key = ("needs", id(pack), id(scale), dated, threshold.__class__, threshold)
+        candidates = kept(pack, key, needed_values, goal, {}, params)
+    else:
+        candidates = needed_values(goal, facts, params)
     needs = {path: needed for path, needed, _ in candidates}
     short = round(threshold - current, 9)
     short_by = int(short) if float(short).is_integer() else short
     then: dict[str, Any] = {}
     if isinstance(subject, Community):
-        changed = _what_if(
-            subject, pack, scale, threshold, facts, params, result.as_of, overrides, candidates
-        )
+        changed = _what_if(subject, pack, threshold, params, result.as_of, overrides, candidates)
         if changed is not None and changed.outputs.get(scale.output) == nxt:
             then = {
                 k: v
@@ -361,7 +494,7 @@ def _band_gap(
                 if k != scale.output and v != result.outputs.get(k)
             }
     label = next((b.label for b in scale.bands if b.value == nxt and b.label), None)
-    message = describe_band(scale, now, nxt, label, needs, short_by, then, f.responsible, lang)
+    message = _band_message(scale, nxt, label, needs, short_by, then, f.responsible, lang)
     return BandGap(
         output=scale.output,
         rule=scale.id,
@@ -373,6 +506,51 @@ def _band_gap(
         message=message,
         clause=scale.clause,
         then=then,
+    )
+
+
+def _band_message(
+    scale: Scale,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    short_by: Any,
+    then: Mapping[str, Any],
+    responsible: tuple[str, ...],
+    lang: str,
+) -> str:
+    """:func:`~policyengine.i18n.describe_band` (which does not read the band now), said
+    once per band, needs, reward and units around how far short the subject is."""
+    path = next(iter(needs), "")
+    reward = {"reward_yuan": then["reward_yuan"]} if "reward_yuan" in then else {}
+    key = (
+        "band words",
+        id(scale),
+        nxt.__class__,
+        nxt,
+        label,
+        tuple((p, v.__class__, v) for p, v in needs.items()),
+        tuple((k, v.__class__, v) for k, v in reward.items()),
+        responsible,
+        lang,
+    )
+    frame = kept(scale, key, _band_frame, scale, nxt, label, needs, reward, responsible, lang)
+    if frame is None:
+        return describe_band(scale, None, nxt, label, needs, short_by, then, responsible, lang)
+    return frame[0] + value_words(path, short_by, lang) + frame[1]
+
+
+def _band_frame(
+    scale: Scale,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    reward: Mapping[str, Any],
+    responsible: tuple[str, ...],
+    lang: str,
+) -> tuple[str, str] | None:
+    return frame_of(
+        lambda short: band_words(scale, nxt, label, needs, short, reward, responsible, lang)
     )
 
 
@@ -390,14 +568,18 @@ def gaps_of(
     """
     if result.verdict == "not_applicable":
         return ()
-    params = pack.parameters_at(result.as_of, parameters)
-    titles = titles_of(pack, lang)
+    as_of = result.as_of
+    # the parameters on the date (with the overrides) are the same for every subject: kept
+    dated = (as_of,) if not parameters else (as_of, values_key(parameters))
+    params = kept(pack, ("parameters", id(pack), dated), pack.parameters_at, as_of, parameters)
+    titles = kept(pack, ("gap titles", id(pack), lang), titles_of, pack, lang)
     out: list[RuleGap | BandGap] = []
     band_gaps: list[BandGap] = []
+    items = items_of(pack)
     for f in result.findings:
-        item = item_of(pack, f.rule)
+        item = items.get(f.rule)
         if isinstance(item, Scale):
-            band = _band_gap(f, item, result, pack, subject, params, parameters, lang)
+            band = _band_gap(f, item, result, pack, subject, params, parameters, dated, lang)
             if band is not None:
                 band_gaps.append(band)
             if f.binding and f.outcome == "unknown":

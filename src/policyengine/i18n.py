@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeAlias
 __all__ = [
     "LANGUAGES",
     "Lang",
+    "band_words",
     "catalogue_keys",
     "check_lang",
     "describe_band",
@@ -31,6 +32,7 @@ __all__ = [
     "entries",
     "fact_label",
     "fmt_value",
+    "gap_words",
     "join_units",
     "lookup",
     "problem_text",
@@ -297,6 +299,22 @@ def describe_gap(
     titles: Mapping[str, str] | None = None,
 ) -> str:
     """One sentence: what the fact must become, what it is now, by which clause, who acts."""
+    shown = fmt_value(path, now, lang)
+    return gap_words(path, shown, needed, relation, responsible, clause, lang, titles)
+
+
+def gap_words(
+    path: str,
+    now: str,
+    needed: Any,
+    relation: str,
+    responsible: Sequence[str],
+    clause: str,
+    lang: str = "zh",
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """:func:`describe_gap` with the value now already in words (``now``): the rest depends
+    on the fact, the value needed, the clause and the units, not on the subject."""
     label = fact_label(path, lang, titles)
     if relation == "==" and needed is True:
         key = "gap.true"
@@ -309,7 +327,7 @@ def describe_gap(
         lang,
         fact=label,
         needed=fmt_value(path, needed, lang),
-        now=fmt_value(path, now, lang),
+        now=now,
         clause=clause,
     )
     if responsible:
@@ -330,6 +348,23 @@ def describe_band(
 ) -> str:
     """One sentence: how far the subject is from the scale's next band, and what it brings."""
     path = next(iter(needs), "")
+    short = fmt_value(path, short_by, lang)
+    return band_words(scale, nxt, label, needs, short, then, responsible, lang)
+
+
+def band_words(
+    scale: Any,
+    nxt: Any,
+    label: str | None,
+    needs: Mapping[str, Any],
+    short: str,
+    then: Mapping[str, Any],
+    responsible: Sequence[str],
+    lang: str = "zh",
+) -> str:
+    """:func:`describe_band` with the shortfall already in words (``short``): the rest
+    depends on the band, the needs, the reward and the units, not on how far short."""
+    path = next(iter(needs), "")
     band = (
         text(f"band.{scale.output}", lang, n=nxt)
         if _lookup(f"band.{scale.output}", lang)
@@ -340,7 +375,7 @@ def describe_band(
             "band.next",
             lang,
             band=band,
-            short=fmt_value(path, short_by, lang),
+            short=short,
             fact=fact_label(path, lang),
             needed=fmt_value(path, needs.get(path), lang),
             clause=scale.clause,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from policyengine import i18n as _i18n
@@ -34,6 +34,7 @@ __all__ = [
     "Text",
     "Words",
     "render",
+    "said_values",
     "text",
     "value",
 ]
@@ -79,12 +80,17 @@ class FactValues(NamedTuple):
 
     def render(self, lang: str = "zh") -> str:
         """The values in ``lang``."""
-        out = []
-        for path, v in self.pairs:
-            kind = v.__class__
-            shown = v if kind is str else str(v) if kind is int else value(v, lang)
-            out.append(f"{path} = {shown}")
-        return "; ".join(out)
+        return said_values(self.pairs, lang)
+
+
+def said_values(pairs: Iterable[tuple[str, Any]], lang: str = "zh") -> str:
+    """Values shown as ``path = value; path = value`` (:class:`FactValues`)."""
+    out = []
+    for path, v in pairs:
+        kind = v.__class__
+        shown = v if kind is str else str(v) if kind is int else value(v, lang)
+        out.append(f"{path} = {shown}")
+    return "; ".join(out)
 
 
 class Words(NamedTuple):

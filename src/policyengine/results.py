@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
-from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, text
+from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text, said_values, text
 
 __all__ = [
     "BLOCKING",
@@ -132,25 +132,45 @@ class Finding:
     def to_dict(self, lang: str = "zh", message: str | None = None) -> dict[str, Any]:
         """The finding as result JSON, its sentences in ``lang`` (``message``: its sentence
         for people, when the result says it better than the finding alone)."""
+        inputs, expected, actual = self.inputs, self._expected, self._actual
+        if actual.__class__ is FactValues and actual == FROM_INPUTS:  # as _seen() says it
+            seen = said_values(inputs.items(), lang) if inputs else None
+        else:
+            seen = text(actual, lang)
         out: dict[str, Any] = {
             "rule": self.rule,
             "outcome": self.outcome,
-            "title": self.title_in(lang),
+            "title": self.title_en if lang == "en" and self.title_en else self.title,
             "clause": self.clause,
             "quote": self.quote,
             "responsible": list(self.responsible),
-            "inputs": jsonable(self.inputs),
-            "expected": text(self._expected, lang),
-            "actual": text(self._seen(), lang),
+            "inputs": _json_object(inputs),
+            "expected": expected if expected.__class__ is str else text(expected, lang),
+            "actual": seen,
             "message": self.message_in(lang) if message is None else message,
             "binding": self.binding,
-            "parameters": jsonable(self.parameters),
+            "parameters": _json_object(self.parameters) if self.parameters else {},
         }
         if self.area is not None:
             out["area"] = self.area
         if self.due is not None:
             out["due"] = self.due.isoformat()
         return out
+
+
+def _json_object(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``jsonable(values)`` for a mapping, its plain values copied without a call each (a
+    finding's inputs and parameters)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        kind = v.__class__
+        if not (kind is str or kind is int or kind is bool or v is None):
+            if kind is float:  # as jsonable says a number
+                v = int(v) if v.is_integer() and abs(v) < 2**53 else v
+            else:
+                v = jsonable(v)
+        out[k if k.__class__ is str else str(k)] = v
+    return out
 
 
 @attrs.frozen
@@ -431,7 +451,12 @@ class Result:
         """The result as the JSON of results.md, its sentences in ``lang`` (default: the
         result's language)."""
         lang = lang or self.lang
-        findings = [f.to_dict(lang, self.message_of(f, lang)) for f in self.findings]
+        reader = self.reader
+        if reader is None:
+            findings = [f.to_dict(lang) for f in self.findings]
+        else:  # as message_of says them
+            say = reader.sentence
+            findings = [f.to_dict(lang, say(self, f, lang)) for f in self.findings]
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},

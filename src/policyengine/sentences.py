@@ -10,8 +10,10 @@ act. Fact paths and expressions never appear: they stay in ``expected``, ``actua
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
+
+import attrs
 
 from policyengine import expressions as ex
 from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
@@ -22,12 +24,18 @@ from policyengine.results import Finding
 T = TypeVar("T")
 
 __all__ = [
+    "HOLE",
     "clear_caches",
     "condition_words",
     "finding_sentence",
+    "frame_of",
     "item_of",
+    "items_of",
+    "kept",
     "param_value",
     "seen_values",
+    "value_words",
+    "values_key",
 ]
 
 _PARAM_UNITS = {
@@ -78,8 +86,9 @@ value's words), kept per key with what owns them: the owner's identity is checke
 an id reused by a new pack or scale is never taken for the old one."""
 
 
-def _kept(owner: object, key: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
-    """``make(*args)``, made once per key (``key`` names the owner by its id)."""
+def kept(owner: object, key: tuple[Any, ...], make: Callable[..., T], *args: Any) -> T:
+    """``make(*args)``, made once per key (``key`` names the owner by its id; what is made
+    must be read only, as every later call shares it)."""
     try:
         hit = _KEPT.get(key)
     except TypeError:  # a value that cannot be a key (a list parameter): made each time
@@ -103,7 +112,12 @@ def item_of(pack: Pack | None, rule_id: str) -> Rule | Scale | Deadline | None:
     """The pack's rule, scale or deadline with that id (the index kept per pack)."""
     if pack is None:
         return None
-    return _kept(pack, ("items", id(pack)), _items, pack).get(rule_id)
+    return items_of(pack).get(rule_id)
+
+
+def items_of(pack: Pack) -> Mapping[str, Rule | Scale | Deadline]:
+    """The pack's rules, scales and deadlines by id, the first of each id (kept per pack)."""
+    return kept(pack, ("items", id(pack)), _items, pack)
 
 
 def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
@@ -114,7 +128,11 @@ def _items(pack: Pack) -> dict[str, Rule | Scale | Deadline]:
     return index
 
 
-def _values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+def values_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Values (parameters, overrides) as part of a key: the names, the values and their
+    types."""
+    if not values:  # most rules read no parameter
+        return ()
     # the type too: True == 1 == 1.0 as keys, but they are said differently
     return tuple((k, v.__class__, v) for k, v in values.items())
 
@@ -124,7 +142,7 @@ def _titles(pack: Pack | None, lang: str = "zh") -> dict[str, str]:
     the catalogue names the output an aggregate feeds (kept per pack and language)."""
     if pack is None:
         return {}
-    return _kept(pack, ("titles", id(pack), lang), _pack_titles, pack, lang)
+    return kept(pack, ("titles", id(pack), lang), _pack_titles, pack, lang)
 
 
 def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
@@ -226,14 +244,22 @@ def _share_of(e: ex.Arith, params: Mapping[str, Any]) -> tuple[ex.Expr, float] |
 
 def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
     """The values the finding saw, labelled and with units (shares with met/known)."""
-    titles = _titles(pack, lang)
+    if len(f.inputs) == 1:  # most findings read one fact
+        ((path, v),) = f.inputs.items()
+        kind = v.__class__
+        if v is None or kind is bool or kind is int or kind is float or kind is str:
+            return _seen_value(pack, path, v, lang)
     parts = []
     for path, v in f.inputs.items():
         kind = v.__class__
         if v is None or kind is bool or kind is int or kind is float or kind is str:
-            parts.append(_seen_value(pack, titles, path, v, lang))
+            parts.append(_seen_value(pack, path, v, lang))
             continue
-        label = fact_label(path, lang, titles)
+        if kind is list or kind is tuple:
+            # a list of plain values (e.g. no vetoes): said once per list, as a plain value
+            parts.append(_seen_list(pack, path, v, lang))
+            continue
+        label = fact_label(path, lang, _titles(pack, lang))
         if isinstance(v, Mapping) and "value" in v:
             shown = (
                 fmt_value("x.share", v["value"], lang)
@@ -246,21 +272,47 @@ def seen_values(f: Finding, lang: str = "zh", pack: Pack | None = None) -> str:
         else:
             shown = fmt_value(path, v, lang)
         parts.append(text("say.value", lang, label=label, value=shown))
+    if len(parts) == 1:
+        return parts[0]
     return text("sep.list", lang).join(parts)
 
 
-def _seen_value(
-    pack: Pack | None, titles: Mapping[str, str], path: str, value: Any, lang: str
-) -> str:
+def _seen_value(pack: Pack | None, path: str, value: Any, lang: str) -> str:
     """ "label：value" for one plain value, said once per pack, fact, value and language
     (fact values repeat across communities, as the columnar kernels' distinct values)."""
     key = ("value", id(pack), path, value.__class__, value, lang)
-    return _kept(pack, key, _say_value, titles, path, value, lang)
+    return kept(pack, key, _say_value, pack, path, value, lang)
 
 
-def _say_value(titles: Mapping[str, str], path: str, value: Any, lang: str) -> str:
-    label = fact_label(path, lang, titles)
+def _seen_list(pack: Pack | None, path: str, value: Sequence[Any], lang: str) -> str:
+    """ "label：values" for a list or tuple, said once per pack, fact, items and language
+    (each time where an item cannot be part of a key)."""
+    items = tuple((v.__class__, v) for v in value)
+    key = ("values", id(pack), path, value.__class__, items, lang)
+    return kept(pack, key, _say_value, pack, path, value, lang)
+
+
+def _say_value(pack: Pack | None, path: str, value: Any, lang: str) -> str:
+    label = fact_label(path, lang, _titles(pack, lang))
     return text("say.value", lang, label=label, value=fmt_value(path, value, lang))
+
+
+HOLE = "\x00"
+"""Stands for the part of a sentence that changes with the facts while the rest is said
+once (:func:`frame_of`); no pack or catalogue text holds it."""
+
+_PROBE = "a\x00b"
+"""A second stand-in, to check that the part is set in as it is (no padding, no capital)."""
+
+
+def frame_of(say: Callable[[str], str]) -> tuple[str, str] | None:
+    """The sentence ``say(part)`` as the text before and after ``part``, so that it can be
+    said for any part by joining the three; None where it cannot (the part is not set in
+    exactly once and as it is): said whole each time."""
+    before, hole, after = say(HOLE).partition(HOLE)
+    if not hole or HOLE in after or say(_PROBE) != before + _PROBE + after:
+        return None
+    return before, after
 
 
 def _requirement(
@@ -275,8 +327,8 @@ def _requirement(
     if pack is None:
         return _say_requirement(f, item, pack, lang, as_of)
     due = getattr(f, "due", None)
-    key = ("requirement", id(pack), item.id, lang, as_of, due, _values_key(f.parameters))
-    return _kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
+    key = ("requirement", id(pack), item.id, lang, as_of, due, values_key(f.parameters))
+    return kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
 
 
 def _say_requirement(
@@ -307,6 +359,57 @@ def _say_requirement(
     return text("say.required", lang, requirement=words) + source
 
 
+def _condition_sentence(
+    f: Finding,
+    item: Rule,
+    pack: Pack | None,
+    lang: str,
+    as_of: dt.date | None,
+    title: str,
+    seen: str,
+) -> str:
+    """A condition rule's pass, failure or advice, with the values seen."""
+    detail = text("say.seen", lang, values=seen)
+    requirement = _requirement(f, item, pack, lang, as_of)
+    if requirement:
+        detail += text("sep.clause", lang) + requirement
+    key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
+    sentence = text(key, lang, title=title, detail=detail)
+    return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+
+
+def _condition_frame(
+    f: Finding, item: Rule, pack: Pack | None, lang: str, as_of: dt.date | None, title: str
+) -> tuple[str, str] | None:
+    return frame_of(lambda seen: _condition_sentence(f, item, pack, lang, as_of, title, seen))
+
+
+def _say_unknown(
+    f: Finding, pack: Pack | None, missing: tuple[str, ...], title: str, lang: str
+) -> str:
+    labels = text("sep.list", lang).join(fact_label(p, lang, _titles(pack, lang)) for p in missing)
+    return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
+
+
+def _say_unset(
+    pack: Pack, unset: tuple[str, ...], lang: str, as_of: dt.date | None, title: str
+) -> str:
+    """A rule that does not apply because parameters have no value on the date."""
+    date = as_of.isoformat() if as_of else ""
+    params = [pack.parameters.get(n) for n in unset]
+    if lang != "zh" and not all(p is not None and p.title_en for p in params):
+        # no English name for the parameter: name the rule it serves instead
+        return text("say.na_param_rule", lang, date=date, title=title)
+    names = text("sep.list", lang).join(
+        _param_title(p, lang) if p is not None else n for n, p in zip(unset, params, strict=True)
+    )
+    return text("say.na_param", lang, date=date, params=names)
+
+
+def _when_false_frame(title: str, lang: str) -> tuple[str, str] | None:
+    return frame_of(lambda values: text("say.na_when", lang, title=title, values=values))
+
+
 def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
     if lang == "en" and item is not None and item.title_en:
         return item.title_en
@@ -317,22 +420,118 @@ def _who(f: Finding, lang: str) -> str:
     return text("gap.who", lang, units=join_units(f.responsible, lang)) if f.responsible else ""
 
 
-def _scale_sentence(
-    f: Finding, scale: Scale, pack: Pack | None, lang: str, output: Any
-) -> str | None:
+@attrs.frozen
+class _ScaleWords:
+    """What a scale's sentence says whatever the subject (per pack, title, parameters,
+    responsible units and language): its input, and each sentence around the input's value
+    (:func:`frame_of`)."""
+
+    input: ex.Expr
+    path: str
+    """The input's fact, where the input is one fact (for the value's unit)."""
+    thresholds: tuple[Any, ...]
+    """Each band's threshold, in band order."""
+    reached: tuple[tuple[str, str] | None, ...]
+    """For each band: the sentence of a subject in that band (None: none to say)."""
+    below: tuple[str, str] | None
+    """The sentence of a subject below the lowest band."""
+
+
+def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _ScaleWords | None:
     try:
         input_expr = ex.parse(scale.input)
     except ex.ExpressionError:
         return None
+    path = scale.input if isinstance(input_expr, ex.Field) else ""
+    label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
+    bands = _band_thresholds(scale, f.parameters)
+    title = _title(f, scale, lang)
+
+    def reached(band: Any, threshold: Any) -> tuple[str, str] | None:
+        return frame_of(
+            lambda value: text(
+                "say.band",
+                lang,
+                title=title,
+                band=_band_name(scale, band.value, band.label, lang),
+                input=label,
+                value=value,
+                threshold=fmt_value(path, threshold, lang),
+            )
+        )
+
+    def below(band: Any, threshold: Any) -> tuple[str, str] | None:
+        return frame_of(
+            lambda value: (
+                text(
+                    "say.below",
+                    lang,
+                    input=label,
+                    value=value,
+                    band=_band_name(scale, band.value, band.label, lang),
+                    threshold=fmt_value(path, threshold, lang),
+                )
+                + _who(f, lang)
+            )
+        )
+
+    return _ScaleWords(
+        input_expr,
+        path,
+        tuple(t for _, t in bands),
+        tuple(None if t is None else reached(b, t) for b, t in bands),
+        below(*bands[0]) if bands else None,
+    )
+
+
+def _scale_sentence(
+    f: Finding, scale: Scale, pack: Pack | None, lang: str, output: Any
+) -> str | None:
+    key = (
+        "scale",
+        id(pack),
+        id(scale),
+        lang,
+        _title(f, scale, lang),
+        f.responsible,
+        values_key(f.parameters),
+    )
+    words = kept(pack, key, _scale_words, f, scale, pack, lang)
+    if words is None:
+        return None
     facts = {p: (v.get("value") if isinstance(v, Mapping) else v) for p, v in f.inputs.items()}
-    value = ex.evaluate(input_expr, facts, f.parameters)
+    value = ex.evaluate(words.input, facts, f.parameters)
+    if f.outcome == "pass":
+        reached = [
+            (i, t)
+            for i, t in enumerate(words.thresholds)
+            if t is not None and value is not None and value >= t
+        ]
+        if not reached:
+            return None
+        frame = words.reached[max(reached, key=lambda it: it[1])[0]]
+    elif f.outcome in ("fail", "advisory") and words.thresholds:
+        frame = words.below
+    else:
+        return None
+    if frame is None:  # a pack text holds the hole: said whole
+        return _scale_said(f, scale, pack, lang, value)
+    return frame[0] + value_words(words.path, value, lang) + frame[1]
+
+
+def value_words(path: str, value: Any, lang: str) -> str:
+    """:func:`~policyengine.i18n.fmt_value`, kept per fact, value and language."""
+    return kept(None, ("shown", path, value.__class__, value, lang), fmt_value, path, value, lang)
+
+
+def _scale_said(f: Finding, scale: Scale, pack: Pack | None, lang: str, value: Any) -> str | None:
+    """The scale's sentence said whole (as :func:`_scale_sentence` says it from its parts)."""
+    input_expr = ex.parse(scale.input)
     path = scale.input if isinstance(input_expr, ex.Field) else ""
     label = condition_words(input_expr, f.parameters, pack, lang, as_condition=False)
     bands = _band_thresholds(scale, f.parameters)
     if f.outcome == "pass":
         reached = [(b, t) for b, t in bands if t is not None and value is not None and value >= t]
-        if not reached:
-            return None
         band, threshold = max(reached, key=lambda bt: bt[1])
         return text(
             "say.band",
@@ -343,23 +542,21 @@ def _scale_sentence(
             value=fmt_value(path, value, lang),
             threshold=fmt_value(path, threshold, lang),
         )
-    if f.outcome in ("fail", "advisory") and bands:
-        band, threshold = bands[0]
-        return text(
-            "say.below",
-            lang,
-            input=label,
-            value=fmt_value(path, value, lang),
-            band=_band_name(scale, band.value, band.label, lang),
-            threshold=fmt_value(path, threshold, lang),
-        ) + _who(f, lang)
-    return None
+    band, threshold = bands[0]
+    return text(
+        "say.below",
+        lang,
+        input=label,
+        value=fmt_value(path, value, lang),
+        band=_band_name(scale, band.value, band.label, lang),
+        threshold=fmt_value(path, threshold, lang),
+    ) + _who(f, lang)
 
 
 def _band_thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """Each band of the scale with its threshold under these parameters (kept per key)."""
-    key = ("thresholds", id(scale), _values_key(params))
-    return _kept(scale, key, _thresholds, scale, params)
+    key = ("thresholds", id(scale), values_key(params))
+    return kept(scale, key, _thresholds, scale, params)
 
 
 def _thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
@@ -399,12 +596,10 @@ def finding_sentence(
             return text(
                 "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
             ) + _who(f, lang)
-        missing = [p for p, v in f.inputs.items() if v is None]
-        if missing:
-            labels = text("sep.list", lang).join(
-                fact_label(p, lang, _titles(pack, lang)) for p in missing
-            )
-            return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
+        missing = tuple(p for p, v in f.inputs.items() if v is None)
+        if missing:  # said once per rule, facts missing, title and units
+            unknown = ("unknown", id(pack), missing, title, f.responsible, lang)
+            return kept(pack, unknown, _say_unknown, f, pack, missing, title, lang)
     if f.outcome == "not_applicable":
         reason = getattr(f, "reason", None)
         message_in = getattr(f, "message_in", None)
@@ -415,20 +610,16 @@ def finding_sentence(
             said = message_in(lang)
             if isinstance(said, str) and said:
                 return said
-        unset = [n for n, v in f.parameters.items() if v is None]
-        if unset and pack is not None:
-            date = as_of.isoformat() if as_of else ""
-            params = [pack.parameters.get(n) for n in unset]
-            if lang != "zh" and not all(p is not None and p.title_en for p in params):
-                # no English name for the parameter: name the rule it serves instead
-                return text("say.na_param_rule", lang, date=date, title=title)
-            names = text("sep.list", lang).join(
-                _param_title(p, lang) if p is not None else n
-                for n, p in zip(unset, params, strict=True)
-            )
-            return text("say.na_param", lang, date=date, params=names)
+        unset = tuple(n for n, v in f.parameters.items() if v is None)
+        if unset and pack is not None:  # said once per pack, parameters, date and title
+            na = ("unset", id(pack), unset, lang, as_of, title)
+            return kept(pack, na, _say_unset, pack, unset, lang, as_of, title)
         if isinstance(item, Rule) and item.when is not None:
-            return text("say.na_when", lang, title=title, values=seen_values(f, lang, pack))
+            seen = seen_values(f, lang, pack)
+            frame = kept(None, ("when false", title, lang), _when_false_frame, title, lang)
+            if frame is None:
+                return text("say.na_when", lang, title=title, values=seen)
+            return frame[0] + seen + frame[1]
         return text("say.na", lang, title=title)
     if (
         isinstance(item, Rule)
@@ -440,13 +631,27 @@ def finding_sentence(
             "advisory",
         )
     ):
-        detail = text("say.seen", lang, values=seen_values(f, lang, pack))
-        requirement = _requirement(f, item, pack, lang, as_of)
-        if requirement:
-            detail += text("sep.clause", lang) + requirement
-        key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
-        sentence = text(key, lang, title=title, detail=detail)
-        return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+        seen = seen_values(f, lang, pack)
+        if pack is None:
+            return _condition_sentence(f, item, pack, lang, as_of, title, seen)
+        # said once per rule, outcome, title, parameters, date and units: only the values
+        # seen change from one community to the next
+        key = (
+            "condition",
+            id(pack),
+            item.id,
+            f.outcome,
+            lang,
+            as_of,
+            getattr(f, "due", None),
+            title,
+            f.responsible,
+            values_key(f.parameters),
+        )
+        frame = kept(pack, key, _condition_frame, f, item, pack, lang, as_of, title)
+        if frame is None:
+            return _condition_sentence(f, item, pack, lang, as_of, title, seen)
+        return frame[0] + seen + frame[1]
     # the engine's own sentence (a deadline's dates, a table's amounts), in ``lang`` where
     # the engine can say it in that language
     message_in = getattr(f, "message_in", None)

@@ -42,6 +42,7 @@ from policyengine.decisionlog import DecisionLog
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactsError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
+from policyengine.gaps import compile_what_if
 from policyengine.i18n import problem_text
 from policyengine.pack import Pack
 from policyengine.results import Result
@@ -329,6 +330,7 @@ def warm_up(installed: Mapping[str, Pack]) -> None:
     for pack in installed.values():
         api.evaluate({"community": {"id": "warm-up"}}, pack)
         api.evaluate({"jurisdiction": {"id": "warm-up"}}, pack)
+        compile_what_if(pack)  # what a band gap evaluates again
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
