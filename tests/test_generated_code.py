@@ -26,7 +26,7 @@ from policyengine import finding_parts as fp
 from policyengine._converter import converter, make_converter, problems_of
 from policyengine.authoring.cases.format import case_files
 from policyengine.authoring.cases.loading import load_case_file
-from policyengine.engine import _early_rules, _rule_why
+from policyengine.engine import _decide_scale, _early_rules, _rule_why
 from policyengine.facts import Community, fact_catalogue, flatten
 from policyengine.pack import Pack
 from policyengine.plan import Plan, plan_for
@@ -202,3 +202,36 @@ def test_the_reference_reads_every_field() -> None:
     assert _REFERENCE.get_structure_hook(Community) is not converter.get_structure_hook(Community)
     doc = {"community": {"id": "c1"}, "happiness": {"survey_score": 232.0}}
     assert _outcome(_REFERENCE, doc) == _outcome(converter, doc)
+
+
+SCALED = [(name, plan) for name, plan in PLANS if plan.scales]
+
+
+@pytest.mark.parametrize(("name", "plan"), SCALED, ids=[n for n, _ in SCALED])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_scale_takes_the_first_band_reached_by_threshold(
+    name: str, plan: Plan, data: Any
+) -> None:
+    """The bands kept by threshold, highest first, give the band the highest threshold
+    reached gives when every band is compared (the first of equal ones): random sets of
+    bands reached, on the document's date."""
+    statics = _statics(plan, plan.pack.info.source.date)
+    values = {s.key: 1 for s in plan.sources}  # every value given: the bands decide
+    matched = frozenset(
+        data.draw(st.sets(st.integers(0, max(0, len(plan.normals) - 1))), label="matched")
+    )
+    for item, static in zip(plan.scales, statics.scales, strict=True):
+        assert static.reach_order is not None
+        by_order, output = _decide_scale(item, static, values, matched)
+        kept, static.reach_order = static.reach_order, None
+        try:
+            every, every_output = _decide_scale(item, static, values, matched)
+        finally:
+            static.reach_order = kept
+        assert (every.outcome, every.why, every.band, every_output) == (
+            by_order.outcome,
+            by_order.why,
+            by_order.band,
+            output,
+        )

@@ -370,10 +370,17 @@ def _decide_scale(
     if _missing(item.input_sources, values):
         return decided("unknown", _REQUIRE_UNKNOWN), None
     band: BandItem | None = None
-    highest: Any = None  # the highest threshold reached (the first band of equal ones)
-    for b, at in zip(item.bands, st.thresholds, strict=True):
-        if b.reached_id in matched and (band is None or at > highest):
-            band, highest = b, at
+    if st.reach_order is not None:  # the bands by threshold: the first reached is the band
+        bands = item.bands
+        for i in st.reach_order:
+            if bands[i].reached_id in matched:
+                band = bands[i]
+                break
+    else:
+        highest: Any = None  # the highest threshold reached (the first band of equal ones)
+        for b, at in zip(item.bands, st.thresholds, strict=True):
+            if b.reached_id in matched and (band is None or at > highest):
+                band, highest = b, at
     if band is None:
         return decided("fail" if scale.binding else "advisory", _UNMET), scale.below
     return decided("pass", _PASSED, band), band.value

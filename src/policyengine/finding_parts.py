@@ -116,6 +116,7 @@ class FindingStatic:
         "parameters",
         "passed_dated",
         "quote",
+        "reach_order",
         "responsible",
         "scale_texts",
         "thresholds",
@@ -156,6 +157,9 @@ class FindingStatic:
         """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
         self.thresholds: tuple[Any, ...] = ()
         """A scale's band thresholds on the date, in band order."""
+        self.reach_order: tuple[int, ...] | None = None
+        """A scale's bands by threshold, highest first (the first band of equal ones
+        first): the first one reached is the band (None: thresholds not comparable)."""
         self.scale_texts: tuple[str, str] = ("", "")
         """A scale's input and lowest threshold as the engine shows them."""
 
@@ -383,6 +387,14 @@ def _scale_expected(item: ScaleItem, params: Mapping[str, Any]) -> Reason:
     return Reason("scale_expected", args)
 
 
+def _reach_order(thresholds: tuple[Any, ...]) -> tuple[int, ...] | None:
+    """Band positions by threshold, highest first, the first of equal ones first."""
+    try:
+        return tuple(sorted(range(len(thresholds)), key=lambda i: -thresholds[i]))
+    except TypeError:
+        return None
+
+
 def _build_statics(
     plan: Plan, params: Mapping[str, Any], as_of: dt.date, year: Any, units: Sequence[str]
 ) -> PlanStatics:
@@ -423,6 +435,7 @@ def _build_statics(
         sst.scale_texts = (render(sc.input), render(sc.bands[0].threshold, params))
         if not sst.unset:
             sst.thresholds = tuple(threshold(b.threshold, params) for b in sc.bands)
+            sst.reach_order = _reach_order(sst.thresholds)
     deadlines = tuple(static(d.deadline, (), NO_CLAUSES) for d in plan.deadlines)
     for rst in rules:
         if rst.dated:  # a pass says the same whatever the facts: dated once
