@@ -600,19 +600,22 @@ def _decide(
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
     # outputs that read no other output read the facts as they are
-    scope: Mapping[str, Any] = facts
-    if plan.outputs_read_outputs:
-        scope = _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
+    scope = (
+        _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
+        if plan.outputs_read_outputs
+        else None
+    )
+    read = facts if scope is None else scope
     for out in plan.outputs:
         if out.late:  # reads a table or a tally: below, once they are known
             outputs[out.name] = None
             continue
         # where the pack does not apply, its outputs say nothing: null
         outputs[out.name] = (
-            ex.evaluate(out.expression, scope, params) if applicable is not False else None
+            ex.evaluate(out.expression, read, params) if applicable is not False else None
         )
-        if scope is not facts:
-            scope[f"outputs.{out.name}"] = outputs[out.name]  # type: ignore[index]
+        if scope is not None:
+            scope[f"outputs.{out.name}"] = outputs[out.name]
     late: dict[str, Any] = {}
     if plan.summaries:
         decided = list(by_rule.values())
