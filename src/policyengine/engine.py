@@ -169,6 +169,26 @@ def _with_results(
 _SUMMARY_OUTCOME: dict[bool | None, Outcome] = {True: "pass", False: "fail", None: "unknown"}
 
 
+_TABLE_PARTS: dict[tuple[int, int], tuple[fp.FindingStatic, TableAnswer, fp.Part]] = {}
+
+
+def _table_part(item: RuleItem, st: fp.FindingStatic, answer: TableAnswer) -> fp.Part:
+    """A table rule decided by the table's answer, remembered per statics and answer (a
+    table remembers its answers per level, previous level and parameters: a run meets the
+    same few again and again; a part holds no fact)."""
+    key = (id(st), id(answer))
+    hit = _TABLE_PARTS.get(key)
+    if hit is not None and hit[0] is st and hit[1] is answer:
+        return hit[2]
+    if len(_TABLE_PARTS) > 4_096:
+        _TABLE_PARTS.clear()
+    part = fp.Part(
+        st, answer.outcome, item.fact_paths, answer.expected, answer.reason, answer.actual
+    )
+    _TABLE_PARTS[key] = (st, answer, part)
+    return part
+
+
 def _decide_late(
     item: RuleItem,
     st: fp.FindingStatic,
@@ -190,7 +210,7 @@ def _decide_late(
     if rule.kind == "table":
         answer = late[rule.table or ""]
         assert isinstance(answer, TableAnswer)
-        return make(answer.outcome, answer.reason, answer.expected, answer.actual)
+        return _table_part(item, st, answer)
     if rule.kind == "summary":
         meets, reason, summary = late[rule.summary or ""]
         expected: Text = (
@@ -496,7 +516,7 @@ def clear_caches() -> None:
     scope checks, deadline assessments, context facts; what plans keep is not used again
     and goes with them). Results never depend on it: this is for tests and for memory."""
     fp.clear()
-    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED):
+    for cache in (_WHERE, _SCOPE_FINDINGS, _ASSESSED, _TABLE_PARTS):
         cache.clear()
 
 
