@@ -22,7 +22,7 @@ from policyengine import expressions as ex
 from policyengine.backends import backend, register_backend
 from policyengine.backends.python import PythonBackend, holds
 from policyengine.plan import plan_for
-from policyengine.plan.ids import source_of
+from policyengine.plan.ids import row_function, source_of
 
 NUMBER_KEYS = ("a.n", "a.m", "count(a.l)")
 BIG = 2**53
@@ -102,7 +102,7 @@ def rows(draw: st.DrawFn) -> dict[str, Any]:
             facts[path] = draw(strategy)
     nodes = [ex.Field("a.n"), ex.Field("a.m"), ex.Field("a.b"), ex.Field("a.t"),
              ex.Count("a.l"), ex.Contains("a.l", "x")]
-    return {s.key: s.get(facts, {}) for s in map(source_of, nodes)}
+    return row_function(tuple(map(source_of, nodes)))(facts, {})
 
 
 class TestDifferential:

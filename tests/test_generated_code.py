@@ -4,9 +4,9 @@ Three steps of every community's evaluation are generated once per plan, as catt
 generates its structuring functions: the facts a plan reads (``facts.flatten`` for a tuple
 of paths), the row of values the backend compares (``Plan.values``) and why each early
 rule has its outcome (``engine._early_rules``). Each keeps a reference written plainly —
-one getter per path, one per value source, ``engine._rule_why`` per rule — and these tests
-hold the generated code equal to it on every bundled pack, over the case files and over
-random rows. Reading a document reads the keys given, not every field of each table: it is
+one getter per path, the reference interpreter per value, ``engine._rule_why`` per rule —
+and these tests hold the generated code equal to it on every bundled pack, over the case
+files and over random rows. Reading a document reads the keys given, not every field of each table: it is
 held equal to cattrs' own function over every field, on hostile documents.
 """
 
@@ -27,6 +27,7 @@ from policyengine._converter import converter, make_converter, problems_of
 from policyengine.authoring.cases.format import case_files
 from policyengine.authoring.cases.loading import load_case_file
 from policyengine.engine import _decide_scale, _early_rules, _rule_why
+from policyengine.expressions.evaluation import interpret
 from policyengine.facts import Community, fact_catalogue, flatten
 from policyengine.pack import Pack
 from policyengine.plan import Plan, plan_for
@@ -94,7 +95,7 @@ def test_generated_row_equals_each_value_source(name: str, plan: Plan, data: Any
             facts[s.path] = data.draw(_ITEMS)
         else:
             facts[s.path] = data.draw(_VALUES)
-    expected = [(s.key, s.get(facts, params)) for s in plan.sources]
+    expected = [(s.key, interpret(s.node, facts, params)) for s in plan.sources]
     assert expected == list(plan.values(facts, params).items())
 
 
