@@ -46,7 +46,7 @@ def _plans() -> list[tuple[str, Plan]]:
 PLANS = _plans()
 
 
-def _subjects(pack: Pack) -> list[Community]:
+def community_cases(pack: Pack) -> list[Community]:
     return [
         case.subject
         for path in case_files(pack)
@@ -66,7 +66,7 @@ def test_generated_flatten_reads_each_fact_as_its_getter(pack: Pack) -> None:
     pack's own fact and an unknown path among them, in the same order and values."""
     plan = plan_for(pack, "community")
     everything = (*fact_catalogue("community"), "not.a.fact", "civility_rating.score")
-    subjects = _subjects(pack)
+    subjects = community_cases(pack)
     assert subjects
     for subject in subjects:
         for paths in (plan.read_paths, everything):

@@ -36,6 +36,7 @@ from policyengine.deadlines import Assessment, assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.messages import PASSED, FactValues, Reason, Text, Words, render, value
+from policyengine.outputs import dated_outputs, expression_outputs, plain, table_outputs
 from policyengine.pack import Deadline, Pack
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
@@ -56,47 +57,49 @@ from policyengine.results import (
     Reader,
     Result,
     Verdict,
-    jsonable,
     verdict_of,
 )
 
 __all__ = [
     "CONTEXT_FACTS",
     "EvaluationContext",
+    "HookUse",
     "Prepared",
     "RuleDecision",
     "clear_caches",
     "compile_pack",
     "decide",
+    "derive_facts",
     "evaluate_community",
     "prepare",
+    "scale_outputs",
 ]
 
 ENGINE_VERSION = "0.1.0"
 
 
 @attrs.frozen
-class _HookUse:
+class HookUse:
     """Which pack hooks the pack's module implements (so the others are not called)."""
 
     derive_facts: bool
     outputs: bool
 
 
-def _hook_use(pm: pluggy.PluginManager) -> _HookUse:
+def _hook_use(pm: pluggy.PluginManager) -> HookUse:
     def used(caller: Any) -> bool:  # the hook guard's wrappers do not count
         return any(not impl.wrapper for impl in caller.get_hookimpls())
 
-    return _HookUse(used(pm.hook.pack_derive_facts), used(pm.hook.pack_outputs))
+    return HookUse(used(pm.hook.pack_derive_facts), used(pm.hook.pack_outputs))
 
 
-_PLUGINS: weakref.WeakKeyDictionary[Pack, tuple[pluggy.PluginManager, _HookUse]] = (
+_PLUGINS: weakref.WeakKeyDictionary[Pack, tuple[pluggy.PluginManager, HookUse]] = (
     weakref.WeakKeyDictionary()
 )
 _PLUGINS_LOCK = threading.Lock()
 
 
-def _plugins(pack: Pack) -> tuple[pluggy.PluginManager, _HookUse]:
+def _plugins(pack: Pack) -> tuple[pluggy.PluginManager, HookUse]:
     """The pack's hook manager and which hooks it implements, once per loaded pack."""
     found = _PLUGINS.get(pack)
     if found is not None:
@@ -573,21 +576,6 @@ def _not_applicable(plan: Plan, st: fp.PlanStatics, reason: Reason) -> dict[str,
     return by_rule
 
 
-class _Scope(dict[str, Any]):
-    """What outputs read: the outputs so far (``outputs.KEY``), then the facts (not copied)."""
-
-    __slots__ = ("facts",)
-
-    def __init__(self, facts: Mapping[str, Any], outputs: dict[str, Any]) -> None:
-        super().__init__(outputs)
-        self.facts = facts
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key.startswith("outputs."):
-            return dict.get(self, key, default)
-        return self.facts.get(key, default)
-
-
 def _decide(
     plan: Plan,
     st: fp.PlanStatics,
@@ -619,23 +607,7 @@ def _decide(
             by_rule[dst.id], next_due = _decide_deadline(d, dst, values, matched, ctx)
             if d.deadline.output:
                 outputs[d.deadline.output] = next_due
-    # outputs that read no other output read the facts as they are
-    scope = (
-        _Scope(facts, {f"outputs.{k}": v for k, v in outputs.items()})
-        if plan.outputs_read_outputs
-        else None
-    )
-    read = facts if scope is None else scope
-    for out in plan.outputs:
-        if out.late:  # reads a table or a tally: below, once they are known
-            outputs[out.name] = None
-            continue
-        # where the pack does not apply, its outputs say nothing: null
-        outputs[out.name] = (
-            ex.evaluate(out.expression, read, params) if applicable is not False else None
-        )
-        if scope is not None:
-            scope[f"outputs.{out.name}"] = outputs[out.name]
+    expression_outputs(plan, facts, params, outputs, applicable)
     late: dict[str, Any] = {}
     if plan.summaries:
         decided = list(by_rule.values())
@@ -643,10 +615,7 @@ def _decide(
             meets, said = sp.answer(decided, applicable, facts, params)
             outputs[sp.output] = meets
             late[sp.output] = (meets, said, sp.summary)
-    for tp in plan.tables.values():
-        answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
-        outputs.update(tp.outputs(answer))
-        late[tp.id] = answer
+    table_outputs(plan, facts, params, outputs, late)
     if applicable is not False and plan.late_rules:
         if plan.hook_rules:  # hooks see the findings and outputs so far
             so_far = {
@@ -665,15 +634,6 @@ def _decide(
     return findings, outputs
 
 
-def _dated_outputs(
-    pack: Pack, outputs: dict[str, Any], year: int | None, phase: str | None
-) -> None:
-    if pack.info.programme is not None:
-        outputs.setdefault("program_year", year)
-    if pack.phases:
-        outputs.setdefault(pack.info.phase_output, phase)
-
-
 @attrs.frozen(eq=False)
 class Prepared:
     """One community ready for the backend: its plan, facts, parameters and row of values.
@@ -687,7 +647,7 @@ class Prepared:
     values: Mapping[str, Any]
     """The row the backend compares (:meth:`Plan.values`)."""
     plugins: pluggy.PluginManager = attrs.field(repr=False)
-    hooks: _HookUse = attrs.field(repr=False)
+    hooks: HookUse = attrs.field(repr=False)
     """Which of the pack's hooks are implemented."""
 
 
@@ -707,16 +667,41 @@ def prepare(
     standard, context = _dated_context(plan, as_of, parameters)
     facts = flatten(community, plan.read_paths)
     facts.update(context)
-    facts.update(relative_time.window_counts(pack, facts, as_of))
-    for d in plan.derived:
-        if d.expression is not None:
-            facts[d.path] = ex.evaluate(d.expression, facts, params)
+    derive_facts(plan, facts, as_of, params)
     ctx = EvaluationContext(pack, community, as_of, params, facts, standard)
     if hooks.derive_facts:
         for extra in plugins.hook.pack_derive_facts(context=ctx):
             if extra:
                 facts.update(extra)
     return Prepared(plan, ctx, plan.values(facts, params), plugins, hooks)
+
+
+def derive_facts(
+    plan: Plan, facts: dict[str, Any], as_of: dt.date, params: Mapping[str, Any]
+) -> None:
+    """Add the derived facts a plan reads to its subject's facts: window counts, then
+    expressions in order."""
+    facts.update(relative_time.window_counts(plan.pack, facts, as_of))
+    for d in plan.derived:
+        if d.expression is not None:
+            facts[d.path] = ex.evaluate(d.expression, facts, params)
+
+
+def scale_outputs(
+    plan: Plan,
+    st: fp.PlanStatics,
+    values: Mapping[str, Any],
+    matched: frozenset[int],
+    applicable: bool | None,
+) -> dict[str, Any]:
+    """The scales' outputs, as :func:`decide` gives them (null where the pack does not
+    apply)."""
+    if applicable is False:
+        return {sc.scale.output: None for sc in plan.scales}
+    return {
+        sc.scale.output: _decide_scale(sc, sst, values, matched)[1]
+        for sc, sst in zip(plan.scales, st.scales, strict=True)
+    }
 
 
 _WHERE: dict[tuple[int, tuple[str, ...] | None], tuple[scope.Scope, scope.ScopeCheck]] = {}
@@ -749,10 +734,6 @@ def _scope_finding(territory: scope.Scope, where: scope.ScopeCheck, applies: boo
     found = scope.scope_finding(territory, where, applies)
     _SCOPE_FINDINGS[key] = (territory, where, found)
     return found
-
-
-_PLAIN = frozenset({str, int, bool, type(None)})
-"""Output values that are their own JSON (:func:`jsonable` returns them as they are)."""
 
 
 def decide(
@@ -804,7 +785,7 @@ def decide(
             if extra:
                 outputs.update(extra)
     year = pack.programme_year(as_of, ctx.params)
-    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    dated_outputs(pack, outputs, year, facts["as_of.phase"])
     build = functools.partial(_built, parts, values, ctx, st, community, applicable, where)
     findings: tuple[Finding, ...] | PendingFindings
     if build_findings or hooks.derive_facts or hooks.outputs or plan.hook_rules:
@@ -825,9 +806,10 @@ def decide(
         as_of=as_of,
         verdict=verdict,
         findings=findings,
-        outputs={k: v if type(v) in _PLAIN else jsonable(v) for k, v in outputs.items()},
+        outputs=plain(outputs),
         lang=lang,
         reader=reader,
+        decided=None if reader is None else (prepared, matched, st, applicable),
     )
 
 
@@ -975,6 +957,6 @@ def evaluate_jurisdiction_rules(
     findings = [
         _explain_aggregates(_part(d, values, facts, params).build(facts), details) for d in parts
     ]
-    _dated_outputs(pack, outputs, year, facts["as_of.phase"])
+    dated_outputs(pack, outputs, year, facts["as_of.phase"])
     findings = fp.finish(findings, st, as_of, standard)
     return findings, outputs

@@ -36,6 +36,7 @@ from policyengine.sentences import (
     value_words,
     values_key,
 )
+from policyengine.what_if import outputs_if
 
 __all__ = [
     "WHAT_IF_BACKEND",
@@ -402,19 +403,22 @@ def _derived(pack: Pack) -> dict[str, ex.Expr]:
 
 def _what_if(
     subject: Community,
+    result: Result,
     pack: Pack,
-    threshold: Any,
     params: Mapping[str, Any],
-    as_of: dt.date,
     overrides: Mapping[str, Any] | None,
     candidates: Sequence[tuple[str, Any, str]],
-) -> Result | None:
-    """The result with the scale's input raised to ``threshold`` through one input fact.
+) -> Mapping[str, Any] | None:
+    """The outputs with the scale's input raised to its next threshold through one input
+    fact.
 
     A derived input is raised through the first fact of its expression that can carry it
     within the vocabulary's ranges (the objective score up to 700, then the survey score).
-    Only the subject's facts change: the result answers "what if", it decides nothing.
+    Only the subject's facts change: the outputs answer "what if", they decide nothing.
     ``candidates`` are the needs of the scale's input at the threshold (``needed_values``).
+    The result's decided row is decided again with the fact changed
+    (:func:`~policyengine.engine.outputs_if`); where it cannot be, the changed community is
+    evaluated afresh.
     """
     derived = kept(pack, ("derived", id(pack)), _derived, pack)
     for path, needed, _ in candidates:
@@ -432,11 +436,14 @@ def _what_if(
                 changed = _set_fact(subject, fact, value)
             except (AttributeError, TypeError, ValueError):
                 continue
+            outputs = outputs_if(result, changed)
+            if outputs is not None:
+                return outputs
             # the reference backend answers what every backend must (policyengine.backends),
             # with no round trip through the default one: the same outputs, sooner
             return evaluate_community(
-                changed, pack, as_of=as_of, parameters=overrides, backend=WHAT_IF_BACKEND
-            )
+                changed, pack, as_of=result.as_of, parameters=overrides, backend=WHAT_IF_BACKEND
+            ).outputs
     return None
 
 
@@ -486,12 +493,10 @@ def _band_gap(
     short_by = int(short) if float(short).is_integer() else short
     then: dict[str, Any] = {}
     if isinstance(subject, Community):
-        changed = _what_if(subject, pack, threshold, params, result.as_of, overrides, candidates)
-        if changed is not None and changed.outputs.get(scale.output) == nxt:
+        outputs = _what_if(subject, result, pack, params, overrides, candidates)
+        if outputs is not None and outputs.get(scale.output) == nxt:
             then = {
-                k: v
-                for k, v in changed.outputs.items()
-                if k != scale.output and v != result.outputs.get(k)
+                k: v for k, v in outputs.items() if k != scale.output and v != result.outputs.get(k)
             }
     label = next((b.label for b in scale.bands if b.value == nxt and b.label), None)
     message = _band_message(scale, nxt, label, needs, short_by, then, f.responsible, lang)

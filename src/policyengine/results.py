@@ -391,6 +391,11 @@ class Result:
     _gaps: tuple[RuleGap | BandGap, ...] | None = attrs.field(
         default=None, eq=False, repr=False, alias="gaps"
     )
+    decided: Any = attrs.field(default=None, eq=False, repr=False)
+    """What the engine decided a community's result from (its prepared row and the
+    conditions that held), kept while a reader may ask what the outputs would be with a
+    fact changed (a band gap's "what if", :func:`policyengine.engine.outputs_if`); None
+    where nothing will ask, and for a result that crossed a process boundary."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -413,6 +418,7 @@ class Result:
         state["_findings"] = self.findings
         spoken = {f.rule: self.message_of(f) for f in self.findings}
         state["_gaps"], state["reader"] = self.gaps, _Said(self.lang, spoken)
+        state["decided"] = None  # engine state (hook managers): not carried
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -62,6 +62,7 @@ from policyengine.expressions.normal import (
     fold,
     key_of,
     negate,
+    normal_keys,
     normalise,
 )
 from policyengine.expressions.parsing import parse
@@ -98,6 +99,7 @@ __all__ = [
     "fold",
     "key_of",
     "negate",
+    "normal_keys",
     "normalise",
     "params_of",
     "parse",

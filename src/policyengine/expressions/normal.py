@@ -209,3 +209,15 @@ def branches(n: Normal) -> int:
     for i in n.items:
         total *= branches(i)
     return total
+
+
+def normal_keys(n: Normal) -> frozenset[str]:
+    """Every key of the row the condition reads: its atoms' keys and their right-hand
+    sides' sources (as :func:`key_of` spells them)."""
+    if isinstance(n, Atom):
+        found = {n.key}
+        for node in walk(n.rhs):
+            if isinstance(node, Field | Param | Count | Contains):
+                found.add(key_of(node))
+        return frozenset(found)
+    return frozenset().union(*(normal_keys(i) for i in n.items))
