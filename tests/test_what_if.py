@@ -144,3 +144,22 @@ def test_no_decided_row_without_a_reader_nor_across_processes() -> None:
     result = api.evaluate(subject, pack)
     assert result.decided is not None
     assert pickle.loads(pickle.dumps(result)).decided is None
+    assert result.decided is None  # let go once the gaps are known (pickling said them)
+
+
+def test_gaps_in_another_language_say_the_same_reward_once_the_row_is_let_go() -> None:
+    """The gaps in the result's language let the decided row go; the gaps in the other
+    language, worked out afresh, give the same numbers."""
+    pack = api.installed_packs()["wuma-star-rating"]
+    compared = 0
+    for subject in community_cases(pack):
+        result = api.evaluate(subject, pack, as_of=DATES[0])
+        zh = [g.to_dict() for g in result.gaps]
+        assert result.decided is None
+        en = [g.to_dict() for g in result.gaps_in("en")]
+        drop = ("message",)
+        assert [{k: v for k, v in g.items() if k not in drop} for g in zh] == [
+            {k: v for k, v in g.items() if k not in drop} for g in en
+        ]
+        compared += any("then" in g for g in zh)
+    assert compared

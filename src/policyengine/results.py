@@ -393,9 +393,10 @@ class Result:
     )
     decided: Any = attrs.field(default=None, eq=False, repr=False)
     """What the engine decided a community's result from (its prepared row and the
-    conditions that held), kept while a reader may ask what the outputs would be with a
-    fact changed (a band gap's "what if", :func:`policyengine.engine.outputs_if`); None
-    where nothing will ask, and for a result that crossed a process boundary."""
+    conditions that held), kept until the gaps are worked out, for their "what if"
+    (:func:`policyengine.what_if.outputs_if`); None where no reader will ask, once the
+    gaps are known, and for a result that crossed a process boundary. Gaps in another
+    language evaluate the changed community afresh."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -431,6 +432,7 @@ class Result:
         if self._gaps is None:
             found = self.reader.gaps(self, self.lang) if self.reader is not None else ()
             object.__setattr__(self, "_gaps", found)
+            object.__setattr__(self, "decided", None)  # what the gaps read: no longer kept
             return found
         return self._gaps
 
