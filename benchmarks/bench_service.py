@@ -7,6 +7,8 @@ one pack to ``POST /v1/evaluate`` for D seconds: 200 communities made from the e
 measured in the same run just before and just after the load on the same communities, is
 the library's single-process throughput: ``policyengine.evaluate(dict, pack)`` in a loop,
 and ``evaluate`` with the result JSON the service answers (sentences and gaps).
+The service's application is also called in this process, with no HTTP, on the same bodies:
+the server's CPU per request less that is what HTTP and the server cost.
 
 The load comes from ``wrk`` (a compiled load generator: ``apt-get install wrk``) when it is
 on the PATH, so that the client takes little of the CPU the server needs; otherwise (or with
@@ -283,6 +285,63 @@ def check_answer(port: int, body: bytes) -> None:
             raise SystemExit("the service did not answer with a result")
 
 
+def in_process(bodies: list[bytes], seconds: float) -> float:
+    """CPU seconds per request of the service's application called in this process, with
+    no HTTP: the ASGI app (started as ``serve`` starts it) given each body in turn as the
+    server would give it. The server's CPU per request less this is what HTTP costs."""
+    from policyengine.server.app import create_app
+
+    app = create_app()
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/evaluate",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    statuses: list[int] = []
+
+    async def run() -> float:
+        started: list[Any] = []
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await queue.put({"type": "lifespan.startup"})
+
+        async def send_lifespan(message: Any) -> None:
+            started.append(message)
+
+        lifespan = asyncio.create_task(
+            app({"type": "lifespan", "asgi": {"version": "3.0"}}, queue.get, send_lifespan)
+        )
+        while not started:
+            await asyncio.sleep(0.01)
+
+        async def one(body: bytes) -> None:
+            async def receive() -> dict[str, Any]:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    statuses.append(message["status"])
+
+            await app(scope, receive, send)
+
+        for body in bodies:  # warm-up
+            await one(body)
+        count, start, cpu = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - start < seconds:
+            for body in bodies:
+                await one(body)
+            count += len(bodies)
+        spent = (time.process_time() - cpu) / count
+        await queue.put({"type": "lifespan.shutdown"})
+        await lifespan
+        return spent
+
+    spent = asyncio.run(run())
+    if set(statuses) != {200}:
+        raise SystemExit(f"the application answered {sorted(set(statuses))} in process")
+    return spent
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--clients", type=int, default=32)
@@ -337,6 +396,7 @@ def main() -> int:
         server.wait(10)
     after, cpu_lib_after = baseline(documents, args.pack, args.baseline_seconds)
     with_json, cpu_json = baseline(documents, args.pack, args.baseline_seconds, as_json=True)
+    cpu_app = in_process(bodies, args.baseline_seconds)
     cpu_lib = (cpu_lib_before + cpu_lib_after) / 2
 
     library = (before + after) / 2
@@ -365,6 +425,10 @@ def main() -> int:
             f"evaluate {cpu_lib * 1e6:,.0f} µs, evaluate + JSON {cpu_json * 1e6:,.0f} µs "
             f"(service/library {cpu_served / cpu_lib:.1f}×; what noise on a busy machine "
             "changes least)"
+        )
+        print(
+            f"  of which the application, called in this process with no HTTP: "
+            f"{cpu_app * 1e6:,.0f} µs; HTTP and the server: {(cpu_served - cpu_app) * 1e6:,.0f} µs"
         )
     return 1 if got["errors"] else 0
 
