@@ -18,6 +18,8 @@ core and so lowers the figures on a small machine.
     python benchmarks/bench_service.py                      # 32 clients, 20 s, wuma-star-rating
     python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools
     python benchmarks/bench_service.py --clients 8 --seconds 5 --client python
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        python benchmarks/bench_service.py --app-requests 200     # then 400: the difference
 
 Targets: zero errors, p99 ≤ 50 ms, and at least half the baseline's
 throughput. The exit code is 1 when there was any error. Needs the ``[server]`` extra.
@@ -285,10 +287,11 @@ def check_answer(port: int, body: bytes) -> None:
             raise SystemExit("the service did not answer with a result")
 
 
-def in_process(bodies: list[bytes], seconds: float) -> float:
+def in_process(bodies: list[bytes], seconds: float, requests: int = 0) -> float:
     """CPU seconds per request of the service's application called in this process, with
     no HTTP: the ASGI app (started as ``serve`` starts it) given each body in turn as the
-    server would give it. The server's CPU per request less this is what HTTP costs."""
+    server would give it. The server's CPU per request less this is what HTTP costs.
+    ``requests``: exactly that many after the warm-up, however long they take."""
     from policyengine.server.app import create_app
 
     app = create_app()
@@ -327,11 +330,15 @@ def in_process(bodies: list[bytes], seconds: float) -> float:
         for body in bodies:  # warm-up
             await one(body)
         count, start, cpu = 0, time.perf_counter(), time.process_time()
-        while time.perf_counter() - start < seconds:
+        if requests:
+            for body in itertools.islice(itertools.cycle(bodies), requests):
+                await one(body)
+            count = requests
+        while not requests and time.perf_counter() - start < seconds:
             for body in bodies:
                 await one(body)
             count += len(bodies)
-        spent = (time.process_time() - cpu) / count
+        spent = (time.process_time() - cpu) / max(count, 1)
         await queue.put({"type": "lifespan.shutdown"})
         await lifespan
         return spent
@@ -364,6 +371,14 @@ def main() -> int:
         default="wrk" if shutil.which("wrk") else "python",
         help="load generator: wrk (default when installed) or the asyncio client",
     )
+    p.add_argument(
+        "--app-requests",
+        type=int,
+        default=0,
+        help="only call the application in this process N times (no server, no baseline) "
+        "and print its CPU per request; under valgrind --tool=callgrind, the difference of "
+        "two N is the instructions per request",
+    )
     args = p.parse_args()
 
     facts = tomllib.loads(args.facts.read_text(encoding="utf-8"))
@@ -376,6 +391,10 @@ def main() -> int:
         ).encode()
         for doc in documents
     ]
+    if args.app_requests:
+        spent = in_process(bodies, 0.0, args.app_requests)
+        print(f"application in process: {args.app_requests} requests, {spent * 1e6:,.0f} µs each")
+        return 0
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}; client {args.client}; "
