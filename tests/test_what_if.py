@@ -163,3 +163,24 @@ def test_gaps_in_another_language_say_the_same_reward_once_the_row_is_let_go() -
         ]
         compared += any("then" in g for g in zh)
     assert compared
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"four_star_min_score": 850}, {"three_star_min_score": 700, "two_star_min_score": 660}],
+    ids=["four-star-850", "three-and-two-lowered"],
+)
+def test_a_band_gap_with_parameter_overrides_says_what_a_fresh_evaluation_says(
+    overrides: dict[str, Any],
+) -> None:
+    """Overrides (what-if parameters) move the thresholds: the reward at the next band, worked
+    out from the decided row, is the one a fresh evaluation with the same overrides gives."""
+    pack = api.installed_packs()["wuma-star-rating"]
+    compared = 0
+    for subject in community_cases(pack):
+        for as_of in DATES[:2]:
+            result = api.evaluate(subject, pack, as_of=as_of, parameters=overrides)
+            expected = attrs.evolve(result, decided=None).to_dict()
+            assert expected == result.to_dict()
+            compared += any("then" in g for g in expected["gaps"])
+    assert compared
