@@ -177,6 +177,71 @@ def git(*args: str, cwd: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+class TestFolders:
+    """A folder of facts documents, or of Parquet files: a link in it that leads elsewhere is
+    named and not read (a folder is not named file by file, so its links are not the
+    caller's choice)."""
+
+    @staticmethod
+    def folder_with_a_link_out(tmp_path: Path, suffix: str = ".toml") -> tuple[Path, Path]:
+        secret = tmp_path / "elsewhere" / f"secret{suffix}"
+        secret.parent.mkdir()
+        secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+        folder = tmp_path / "facts"
+        community_file(folder, "a.toml", "a")
+        (folder / f"b{suffix}").symlink_to(secret)
+        return folder, folder / f"b{suffix}"
+
+    def test_evaluate_names_the_link_and_writes_nothing(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder, link = self.folder_with_a_link_out(tmp_path)
+        out = tmp_path / "out.json"
+        code = main(["evaluate", str(folder), "--pack", str(WUMA_DIR), "--output", str(out)])
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert f"{link}: leads outside the folder" in err
+        assert "root:x" not in err
+        assert not out.exists()
+
+    def test_evaluate_skips_the_link_and_evaluates_the_rest(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder, link = self.folder_with_a_link_out(tmp_path)
+        out = tmp_path / "out.json"
+        argv = ["evaluate", str(folder), "--pack", str(WUMA_DIR), "--format", "json"]
+        code = main([*argv, "--on-bad-record", "skip", "--output", str(out)])
+        assert 2 == code
+        assert f"{link}: leads outside the folder" in capsys.readouterr().err
+        assert '"id": "a"' in out.read_text(encoding="utf-8")
+
+    def test_replay_facts_folder_names_the_link(self, tmp_path: Path) -> None:
+        from policyengine.exceptions import InputError
+        from policyengine.replay import subjects_in
+
+        folder, link = self.folder_with_a_link_out(tmp_path)
+        with pytest.raises(InputError) as info:
+            subjects_in(folder)
+        assert f"{link}: leads outside the folder" in str(info.value)
+
+    def test_parquet_dataset_folder_names_the_link(self, tmp_path: Path) -> None:
+        from policyengine.distributed import parquet_files
+        from policyengine.exceptions import InputError
+
+        folder, link = self.folder_with_a_link_out(tmp_path, ".parquet")
+        with pytest.raises(InputError) as info:
+            parquet_files(folder)
+        assert f"{link}: leads outside the folder" in str(info.value)
+
+    def test_a_link_inside_the_folder_is_read(self, tmp_path: Path) -> None:
+        folder = tmp_path / "facts"
+        target = community_file(folder / "kept", "a.toml", "a")
+        (folder / "b.toml").symlink_to(target)
+        from policyengine.replay import subjects_in
+
+        assert ["a"] == list(subjects_in(folder))
+
+
 class TestDiffRefs:
     def test_ref_that_looks_like_an_option_is_refused(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -36,12 +36,14 @@ from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
 
 __all__ = [
+    "OUTSIDE",
     "TABLE_SUFFIXES",
     "Record",
     "check_columns",
     "choose_memory_pool",
     "column_types",
     "count_rows",
+    "inside_folder",
     "open_records",
     "records_of_arrow",
     "require",
@@ -346,11 +348,23 @@ def _read_document(
         yield Record(label, data, base)
 
 
+def inside_folder(folder: Path, file: Path) -> bool:
+    """Whether a file found in a folder is in it once links are followed: a link in the
+    folder may lead elsewhere, and nothing outside the folder is read."""
+    return file.resolve().is_relative_to(folder.resolve())
+
+
+OUTSIDE = "leads outside the folder (a link to a file elsewhere): not read"
+
+
 def _read_folder(path: Path) -> Iterator[Record]:
     files = sorted(
         p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json")
     )
     for file in files:
+        if not inside_folder(path, file):
+            yield Record(str(file), {}, None, (FactProblem("", OUTSIDE),))
+            continue
         try:
             yield from _read_document(file)
         except DocumentError as exc:
