@@ -408,6 +408,12 @@ def test_include_is_refused(client):
             {"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "as_of": "20140101"},
             ["as_of"],
         ),
+        (
+            # a valid date after the last one the engine evaluates on (deadlines fall due the
+            # following year): a 422, not a server error
+            {"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "as_of": "9999-12-31"},
+            ["as_of"],
+        ),
         ({"facts": {"community": {"id": "x"}}, "pack": 3}, ["pack"]),
         ({"facts": {"community": {"id": "x"}}, "pack": []}, ["pack"]),
         ({"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "when": 1}, ["when"]),
@@ -426,6 +432,19 @@ def test_bad_request_fields_are_422(client, body, paths):
         english = client.post("/v1/evaluate", json={**body, "lang": "en"}).json()["problems"]
         assert paths == [p["path"] for p in english]
         assert not any(re.search(r"[\u4e00-\u9fff]", p["message"]) for p in english)
+
+
+def test_a_batch_after_the_last_date_is_422_before_any_line(client):
+    """``?as_of=`` after the last date the engine evaluates on is refused as a whole, as a bad
+    date is, before the body is read."""
+    answer = client.post(
+        "/v1/evaluate/batch",
+        params={"pack": "wuma-star-rating", "as_of": "9999-01-01", "lang": "en"},
+        content=b'{"community": {"id": "x"}}\n',
+    )
+    assert 422 == answer.status_code
+    assert [("as_of", "9999-01-01")] == [(p["path"], p["value"]) for p in answer.json()["problems"]]
+    assert "9998-12-31" in answer.json()["problems"][0]["message"]
 
 
 def test_unknown_pack_is_404(client):

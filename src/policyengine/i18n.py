@@ -234,6 +234,11 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^unknown field \(expected (?P<fields>.+)\)$", "problem.unknown_request_field"),
         (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
+        (
+            r"^is after (?P<last>\d{4}-\d{2}-\d{2}), the last date whose deadlines \(due the "
+            r"following year\) can be computed$",
+            "problem.after_last_date",
+        ),
         (r"^is not one of: (?P<choices>.+)$", "problem.is_not_one_of"),
         (r"^has (?P<n>\d+) cells where the header has (?P<m>\d+) columns$", "problem.width"),
         (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),

@@ -38,9 +38,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from policyengine import __version__, api, json_input
+from policyengine.boundaries import LAST_DATE
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import structure_subject
-from policyengine.exceptions import FactsError
+from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.gaps import compile_what_if
 from policyengine.i18n import problem_text
@@ -198,9 +199,17 @@ def _as_of(value: Any, path: str = "as_of") -> dt.date | None:
         return None
     if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if day <= LAST_DATE:  # a date the engine can evaluate on (check_as_of)
+                return day
+            said = (
+                f"is after {LAST_DATE.isoformat()}, the last date whose deadlines (due the "
+                "following year) can be computed"
+            )
+            raise ServiceError(422, "bad request", problems=[_problem(path, value, said)])
     raise ServiceError(
         422, "bad request", problems=[_problem(path, value, "is not a date (YYYY-MM-DD)")]
     )
@@ -294,7 +303,8 @@ class Evaluator:
 
     @staticmethod
     def guarded(work: Callable[[], bytes], where: str = "facts") -> bytes:
-        """Run the work here; a document deeper than Python's stack is a 422."""
+        """Run the work here; a document deeper than Python's stack, or an argument the
+        library refuses, is a 422."""
         try:
             return work()
         except RecursionError:
@@ -302,6 +312,10 @@ class Evaluator:
                 422,
                 "the facts document has problems",
                 problems=[_problem(where, None, "is nested too deeply to evaluate")],
+            ) from None
+        except InputError as exc:
+            raise ServiceError(
+                422, "bad request", problems=[_problem("", None, str(exc))]
             ) from None
 
     async def run(self, work: Callable[[], bytes], where: str = "facts") -> bytes:
