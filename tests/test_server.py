@@ -787,3 +787,20 @@ def test_problems_are_said_in_the_language_asked(client, lang, message):
     assert [{"path": "facts.community.households", "value": -5, "message": message}] == (
         answer.json()["problems"]
     )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_id_given_twice_is_said_in_the_language_asked(client, lang):
+    """A community id given twice in a jurisdiction: 422 naming the second, said in Chinese
+    by default (no English sentence left) and in English when asked."""
+    facts = {
+        "jurisdiction": {"id": "j"},
+        "communities": [{"community": {"id": "a"}}, {"community": {"id": "a"}}],
+    }
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "all", "lang": lang})
+    assert 422 == answer.status_code
+    (problem,) = answer.json()["problems"]
+    assert "facts.communities[1].community.id" == problem["path"]
+    chinese = bool(re.search(r"[\u4e00-\u9fff]", problem["message"]))
+    assert (lang == "zh") == chinese
+    assert (lang == "en") == ("is given twice" in problem["message"])

@@ -233,6 +233,16 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the body is not a JSON object$", "problem.not_object"),
         (r"^unknown field \(expected (?P<fields>.+)\)$", "problem.unknown_request_field"),
         (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
+        (
+            r"^community id (?P<id>.+) is given twice \(also at (?P<at>.+)\); "
+            r"each is counted once$",
+            "problem.community_id_twice",
+        ),
+        (
+            r"^jurisdiction id (?P<id>.+) is given twice \(also at (?P<at>.+)\); "
+            r"each is counted once$",
+            "problem.jurisdiction_id_twice",
+        ),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (
             r"^is after (?P<last>\d{4}-\d{2}-\d{2}), the last date whose deadlines \(due the "
