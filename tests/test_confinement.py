@@ -200,9 +200,15 @@ class TestFolders:
         code = main(["evaluate", str(folder), "--pack", str(WUMA_DIR), "--output", str(out)])
         err = capsys.readouterr().err
         assert 2 == code
-        assert f"{link}: leads outside the folder" in err
+        assert f"{link}: 指向文件夹之外" in err  # said in Chinese by default
         assert "root:x" not in err
         assert not out.exists()
+        english = ["--lang", "en"]
+        code = main(
+            ["evaluate", str(folder), "--pack", str(WUMA_DIR), "--output", str(out), *english]
+        )
+        assert (2, False) == (code, out.exists())
+        assert f"{link}: leads outside the folder" in capsys.readouterr().err
 
     def test_evaluate_skips_the_link_and_evaluates_the_rest(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -210,7 +216,7 @@ class TestFolders:
         folder, link = self.folder_with_a_link_out(tmp_path)
         out = tmp_path / "out.json"
         argv = ["evaluate", str(folder), "--pack", str(WUMA_DIR), "--format", "json"]
-        code = main([*argv, "--on-bad-record", "skip", "--output", str(out)])
+        code = main([*argv, "--on-bad-record", "skip", "--output", str(out), "--lang", "en"])
         assert 2 == code
         assert f"{link}: leads outside the folder" in capsys.readouterr().err
         assert '"id": "a"' in out.read_text(encoding="utf-8")

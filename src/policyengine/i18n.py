@@ -243,6 +243,10 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"each is counted once$",
             "problem.jurisdiction_id_twice",
         ),
+        (
+            r"^leads outside the folder \(a link to a file elsewhere\): not read$",
+            "problem.outside_folder",
+        ),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (
             r"^is after (?P<last>\d{4}-\d{2}-\d{2}), the last date whose deadlines \(due the "
