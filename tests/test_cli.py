@@ -188,6 +188,14 @@ class TestEvaluate:
         assert "no-such-pack" in run.err
         assert "wuma-star-rating" in run.err
 
+    @pytest.mark.parametrize("name", ["", " "])
+    def test_an_empty_pack_id_is_an_unknown_pack_not_this_folder(self, name):
+        """``--pack ""`` (an id left empty, as a script's unset variable gives) is an unknown
+        pack, exit 3: not the current folder read as a pack folder."""
+        run = cli("evaluate", EXAMPLE, "--pack", name)
+        assert 3 == run.code
+        assert "unknown pack" in run.err and "wuma-star-rating" in run.err
+
     def test_pack_folder(self):
         """``--pack FOLDER`` evaluates against a pack that is not installed."""
         folder = str(TESTS / "fixtures" / "packs" / "conditions")

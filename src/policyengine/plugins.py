@@ -255,6 +255,8 @@ class PackRegistry:
 
     def resolve(self, name: str | Path) -> list[Pack]:
         """Packs named on the command line: an id, ``all``, or a pack folder."""
+        if isinstance(name, str) and not name.strip():  # an id left empty, not this folder
+            return [self.get(name)]
         if isinstance(name, Path) or os.sep in name or name.startswith(".") or Path(name).is_dir():
             path = Path(name)
             if not path.exists():
