@@ -254,6 +254,27 @@ class TestXlsx:
         assert out.read_bytes()[:2] == b"PK"
 
 
+    def test_text_that_looks_like_a_formula_stays_text(self):
+        """An id or name from the facts that starts with ``=`` is written as text, never as a
+        formula the spreadsheet would run (formula injection)."""
+        from openpyxl import load_workbook
+
+        hostile = '=HYPERLINK("http://example.invalid","x")'
+        facts = {"community": {"id": "=cmd|' /C calc'!A0", "name": hostile}}
+        result = policyengine.evaluate(facts, "wuma-star-rating", as_of=dt.date(2014, 12, 31))
+        data = render_xlsx([result], RenderOptions(packs=packs("wuma-star-rating")))
+        cells = [
+            cell
+            for ws in load_workbook(io.BytesIO(data)).worksheets
+            for row in ws.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str) and cell.value.startswith("=")
+        ]
+        assert cells  # the id is in every sheet's rows
+        assert {"s"} == {cell.data_type for cell in cells}
+        assert "=cmd|' /C calc'!A0" in {cell.value for cell in cells}
+
+
 class TestSelfCheck:
     """Fengxiang 四(三): a yearly self-check report to 市住建局, in the official structure."""
 

@@ -34,6 +34,17 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _as_text(wb: Any) -> None:
+    """Every cell written as the value it holds: text that starts with ``=`` (an id, a name
+    or a sentence from the facts) stays text, never a formula the spreadsheet would run
+    (formula injection: ``=HYPERLINK(…)``, ``=cmd|…``)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def _rows(results: Sequence[Result]) -> Iterator[dict[str, Any]]:
     """The rows of the results table, built by the table writers' own row builder."""
     for r in results:
@@ -152,6 +163,7 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
             )
     for cell in gaps[1]:
         cell.font = bold
+    _as_text(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
