@@ -275,6 +275,34 @@ class TestXlsx:
         assert "=cmd|' /C calc'!A0" in {cell.value for cell in cells}
 
 
+class TestControlCharacters:
+    """An id or a name from the facts holding a control character (U+0001, a vertical tab),
+    which XML cannot hold: the Word and Excel files are written, the character shown
+    escaped (it was an internal error and no file)."""
+
+    FACTS = '{"community": {"id": "a\\u0001b", "name": "x\\u000by"}}'
+
+    def test_xlsx(self, tmp_path):
+        from openpyxl import load_workbook
+
+        facts, out = tmp_path / "facts.json", tmp_path / "r.xlsx"
+        facts.write_text(self.FACTS, encoding="utf-8")
+        code = main(["evaluate", str(facts), "--pack", "wuma-star-rating", "--as-of",
+                     "2014-12-31", "--format", "xlsx", "--output", str(out)])
+        assert 1 == code  # incomplete: the facts are missing, not the file
+        assert "a\\x01b" == load_workbook(out)["results"]["A2"].value
+
+    def test_docx(self, tmp_path):
+        from docx import Document
+
+        facts, out = tmp_path / "facts.json", tmp_path / "r.docx"
+        facts.write_text(self.FACTS, encoding="utf-8")
+        code = main(["report", str(facts), "--pack", "wuma-star-rating", "--as-of",
+                     "2014-12-31", "--format", "docx", "--output", str(out)])
+        assert 1 == code
+        assert any("x\\x0by" in p.text for p in Document(str(out)).paragraphs)
+
+
 class TestSelfCheck:
     """Fengxiang 四(三): a yearly self-check report to 市住建局, in the official structure."""
 

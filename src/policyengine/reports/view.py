@@ -35,6 +35,7 @@ __all__ = [
     "output_rows",
     "output_value",
     "pack_view",
+    "printable",
     "reading",
     "rule_title",
     "verdict_label",
@@ -333,3 +334,19 @@ def reading(quote: str, pack_id: str, clause: str = "", title: str = "") -> str 
         word = _YEAR_WORDS.get(year) if year else None
         out = out.replace(year_text, f"〔{word or entry.get('year_unknown', '计划年度')}〕")
     return None if out == quote else out
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters an XML document cannot hold (Word and Excel files are XML)."""
+
+
+def printable(value: str) -> str:
+    """Text as a Word or Excel file can hold it: a control character from the facts (an id
+    or a name holding U+0001) is shown escaped (``\\x01``), where it would stop the file
+    being written."""
+    return _NOT_XML.sub(_escaped, value)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from policyengine.reports.documents import Document, Section
+from policyengine.reports.view import printable
 
 __all__ = ["to_docx", "to_html", "to_markdown"]
 
@@ -41,11 +42,11 @@ def to_html(documents: Sequence[Document]) -> str:
 
 
 def _section(doc: Any, s: Section, level: int) -> None:
-    doc.add_heading(s.heading, level=level)
+    doc.add_heading(printable(s.heading), level=level)
     for p in s.paragraphs:
-        doc.add_paragraph(p)
+        doc.add_paragraph(printable(p))
     for item in s.items:
-        doc.add_paragraph(item, style="List Bullet")
+        doc.add_paragraph(printable(item), style="List Bullet")
     for sub in s.subsections:
         _section(doc, sub, level + 1)
 
@@ -64,20 +65,20 @@ def to_docx(documents: Sequence[Document]) -> bytes:
     for i, d in enumerate(documents):
         if i:
             word.add_page_break()  # type: ignore[no-untyped-call]
-        title = word.add_heading(d.title, level=0)
+        title = word.add_heading(printable(d.title), level=0)
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         if d.addressee:
-            word.add_paragraph(d.addressee)
+            word.add_paragraph(printable(d.addressee))
         if d.intro:
-            word.add_paragraph(d.intro)
+            word.add_paragraph(printable(d.intro))
         for s in d.sections:
             _section(word, s, 1)
         if d.signature:
-            sign = word.add_paragraph(d.signature)
+            sign = word.add_paragraph(printable(d.signature))
             sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        when = word.add_paragraph(d.date)
+        when = word.add_paragraph(printable(d.date))
         when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    word.core_properties.title = documents[0].title if documents else ""
+    word.core_properties.title = printable(documents[0].title) if documents else ""
     buf = io.BytesIO()
     word.save(buf)
     return buf.getvalue()

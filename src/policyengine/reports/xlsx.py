@@ -19,7 +19,7 @@ from typing import Any
 
 from policyengine.contracts import RenderOptions
 from policyengine.i18n import join_units, text
-from policyengine.reports.view import pack_view, rule_title, verdict_label, walk
+from policyengine.reports.view import pack_view, printable, rule_title, verdict_label, walk
 from policyengine.results import Result
 from policyengine.sinks import FIXED_COLUMNS, GAPS_COLUMN, flat_rows
 
@@ -32,6 +32,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _put(ws: Any, values: Sequence[Any]) -> None:
+    """Append a row, its text as a workbook can hold it (:func:`printable`)."""
+    ws.append([printable(v) if isinstance(v, str) else v for v in values])
 
 
 def _as_text(wb: Any) -> None:
@@ -76,9 +81,9 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
     ws = wb.active
     assert ws is not None
     ws.title = "results"
-    ws.append(columns)
+    _put(ws, columns)
     for row in rows:
-        ws.append([row.get(c) for c in columns])
+        _put(ws, [row.get(c) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "C2"
@@ -89,28 +94,31 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
     summary = wb.create_sheet("summary")
     bold = Font(bold=True)
     verdicts = ("pass", "fail", "incomplete", "not_applicable")
-    summary.append(
+    _put(
+        summary,
         [text("head.pack", lang), text("head.document", lang), text("head.number", lang)]
-        + [verdict_label(v, lang) for v in verdicts]
+        + [verdict_label(v, lang) for v in verdicts],
     )
     by_pack: dict[str, list[Result]] = {}
     for _, r in walk(results):
         by_pack.setdefault(r.pack_id, []).append(r)
     for pack_id, items in by_pack.items():
         pv = pack_view(options.packs.get(pack_id), pack_id, lang)
-        summary.append(
+        _put(
+            summary,
             [pv.title, pv.document, pv.number]
-            + [sum(1 for r in items if r.verdict == v) for v in verdicts]
+            + [sum(1 for r in items if r.verdict == v) for v in verdicts],
         )
-    summary.append([])
+    _put(summary, [])
     outcomes = ("pass", "fail", "unknown")
-    summary.append(
+    _put(
+        summary,
         [
             text("head.pack", lang),
             text("head.clause", lang),
             text("head.rule", lang),
             *(text(f"outcome.{o}", lang) for o in outcomes),
-        ]
+        ],
     )
     rule_header_row = summary.max_row
     for pack_id, items in by_pack.items():
@@ -126,13 +134,14 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
                 elif f.outcome == "unknown":
                     entry[4] += 1
         for entry in tally.values():
-            summary.append([pack_id, *entry])
+            _put(summary, [pack_id, *entry])
     for cell in (*summary[1], *summary[rule_header_row]):
         cell.font = bold
     for letter, width in zip("ABCDEFG", (36, 40, 24, 10, 10, 12, 12), strict=True):
         summary.column_dimensions[letter].width = width
     gaps = wb.create_sheet("gaps")
-    gaps.append(
+    _put(
+        gaps,
         [
             "subject_id",
             "pack",
@@ -142,14 +151,15 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
             "needed",
             text("head.responsible", lang),
             text("head.message", lang),
-        ]
+        ],
     )
     for _, r in walk(results):
         for g in r.gaps:
             data = g.to_dict()
             fact = data.get("fact") or ", ".join(data.get("needs", {}))
             needed = data.get("needed", data.get("next"))
-            gaps.append(
+            _put(
+                gaps,
                 [
                     r.subject_id,
                     r.pack_id,
@@ -159,7 +169,7 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
                     _cell(needed),
                     join_units(g.responsible, lang),
                     g.message,
-                ]
+                ],
             )
     for cell in gaps[1]:
         cell.font = bold
