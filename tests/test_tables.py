@@ -145,6 +145,26 @@ def test_bad_row_named_by_row_and_field(tmp_path):
     assert [] == sorted(p.name for p in tmp_path.iterdir() if p.name != "c.csv")
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", """'not json' 不是 JSON 数组（例如 ["a", "b"]）"""),
+        ("en", """'not json' is not a JSON array such as ["a", "b"]"""),
+    ],
+)
+def test_a_list_cell_that_is_not_a_json_array_is_said_in_the_language_asked(
+    tmp_path, lang, said
+):
+    """A list fact's cell that is not a JSON array: named by row and field, in Chinese by
+    default (it was English in a Chinese run) and in English when asked."""
+    rows = [["bad", "650", "250", "not json", "", WUMA_STREET]]
+    path = write_csv(tmp_path / "c.csv", HEADER, rows)
+    run = cli("evaluate", str(path), *WUMA, "--format", "jsonl", "--lang", lang)
+    assert 2 == run.code
+    colon = "：" if lang == "zh" else ": "
+    assert f"{path}, row 2: happiness.vetoes{colon}{said}" in run.err.splitlines()
+
+
 def test_skip_writes_good_rows_and_lists_bad_ones(tmp_path):
     """``--on-bad-record skip``: every good row is written, each bad one listed; exit 2."""
     rows = [ROWS[0], ["bad", "750", "250", "[]", "0", WUMA_STREET], ROWS[1],

@@ -247,6 +247,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^leads outside the folder \(a link to a file elsewhere\): not read$",
             "problem.outside_folder",
         ),
+        (r'^(?P<value>.+) is not a JSON array such as \["a", "b"\]$', "problem.not_json_array"),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (
             r"^is after (?P<last>\d{4}-\d{2}-\d{2}), the last date whose deadlines \(due the "
