@@ -132,6 +132,12 @@ _REFUSED = [
     ({"community": {"id": "c", "households": float("inf")}}, "inf 不是有限的数字"),
     ({"community": {"id": "c", "households": {"a": 1}}}, "表 不是数字"),
     ({"community": {"id": "c"}, "happiness": {"objective_score": "12"}}, '"12" 不是数字'),
+    ({"community": {"id": None}}, "空值（null） 不是文本"),
+    ({"community": {"id": 10**20}}, "21 位的整数 不是文本"),
+    (
+        {"jurisdiction": {"id": "j"}, "communities": [{"community": {"id": "a"}}] * 2},
+        '社区编号 "a" 出现了两次（另见 communities[0].community.id）；每个社区只计一次',
+    ),
 ]
 
 
@@ -145,5 +151,5 @@ def test_every_refusal_is_said_in_chinese(document, zh):
     (problem,) = policyengine.check_facts(document)
     said = problem_text(problem.message, "zh")
     assert zh in said
-    assert not re.search(r"\b(is|not|than|of|the|text|bytes|number)\b", said), said
+    assert not re.search(r"\b(is|not|than|of|the|text|bytes|number|no|value|given|integer)\b", said), said
     assert problem.message == problem_text(problem.message, "en")

@@ -291,8 +291,26 @@ def problem_text(message: str, lang: str = "zh") -> str:
             )
         if values.get("value") in ("a table", "a list"):
             values["value"] = _lookup(f"kind.{values['value'][2:]}", lang) or values["value"]
+        elif "value" in values:
+            values["value"] = _value_words(values["value"], lang)
         return text(key, lang, **values)
     return message
+
+
+_LONG_INTEGER = re.compile(r"^an integer of (?P<n>\d+|many) digits$")
+
+
+def _value_words(value: str, lang: str) -> str:
+    """A value as a problem shows it (:func:`policyengine._converter.describe`), its words
+    in ``lang``: no value, a very long integer."""
+    if value == "null (no value)":
+        return _lookup("value.null", lang) or value
+    m = _LONG_INTEGER.match(value)
+    if m is not None:
+        digits = m.group("n")
+        key = "value.long_integer_many" if digits == "many" else "value.long_integer"
+        return text(key, lang, n=digits)
+    return value
 
 
 # ------------------------------------------------------------------------- gap words
