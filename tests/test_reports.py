@@ -303,6 +303,17 @@ class TestControlCharacters:
         assert any("x\\x0by" in p.text for p in Document(str(out)).paragraphs)
 
 
+def test_a_line_break_in_a_name_keeps_the_markdown_heading_one_line():
+    """A community name or id from the facts holding a line break: the subject's heading
+    stays one line, the name's parts joined by a space."""
+    from policyengine.reports.markdown import render_markdown
+
+    facts = {"community": {"id": "a\nb", "name": "第一行\r\n第二行"}}
+    result = policyengine.evaluate(facts, "wuma-star-rating", as_of=dt.date(2014, 12, 31))
+    text = render_markdown([result], RenderOptions(packs=packs("wuma-star-rating")))
+    assert text.splitlines()[0].startswith("## 第一行 第二行（a b）— ")
+
+
 class TestSelfCheck:
     """Fengxiang 四(三): a yearly self-check report to 市住建局, in the official structure."""
 

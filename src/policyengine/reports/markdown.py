@@ -26,7 +26,11 @@ __all__ = ["render_markdown"]
 
 
 def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    return _line(s.replace("|", "\\|"))
+
+
+def _line(s: str) -> str:
+    return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
 def render_markdown(results: Sequence[Result], options: RenderOptions | None = None) -> str:
@@ -39,8 +43,9 @@ def render_markdown(results: Sequence[Result], options: RenderOptions | None = N
         pack = options.packs.get(r.pack_id)
         pv = pack_view(pack, r.pack_id, lang)
         hashes = "#" * min(6, depth + 2)
-        name = r.subject_name or r.subject_id
-        out.append(f"{hashes} {name}（{r.subject_id}）— {pv.title} {r.pack_version}\n")
+        # a heading is one line: a line break in a name from the facts would end it
+        name = _line(r.subject_name or r.subject_id)
+        out.append(f"{hashes} {name}（{_line(r.subject_id)}）— {pv.title} {r.pack_version}\n")
         sep = text("sep.list", lang)
         if pv.document:
             parts = [f"《{pv.document}》", pv.number, pv.issuer, pv.date]
