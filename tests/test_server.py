@@ -804,3 +804,27 @@ def test_an_id_given_twice_is_said_in_the_language_asked(client, lang):
     chinese = bool(re.search(r"[\u4e00-\u9fff]", problem["message"]))
     assert (lang == "zh") == chinese
     assert (lang == "en") == ("is given twice" in problem["message"])
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--port", "99999"),
+        ("--port", "-1"),
+        ("--workers", "0"),
+        ("--threads", "-1"),
+        ("--threads", "0"),
+        ("--max-body-bytes", "0"),
+        ("--max-batch-bytes", "-5"),
+        ("--timeout", "0"),
+        ("--timeout", "nan"),
+        ("--timeout", "inf"),
+    ],
+)
+def test_serve_refuses_limits_that_would_answer_nothing(option, value, capsys):
+    """A port out of range (uvicorn waited silently on 99999), no thread or process, a body
+    limit of 0 bytes or a time limit that is not a positive number of seconds: a sentence
+    naming the option, exit 2, before anything is served."""
+    code = main(["serve", option, value], stdout=io.StringIO(), stderr=io.StringIO())
+    assert 2 == code
+    assert f"argument {option}: {value!r} is not" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import os
 from typing import Any
 
@@ -29,33 +30,67 @@ def server_installed() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("fastapi", "uvicorn"))
 
 
+def _port(text: str) -> int:
+    """A TCP port: a whole number from 0 to 65535 (uvicorn waits silently on 99999)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a whole number, 0 to 65535)")
+    return port
+
+
+def _count(text: str) -> int:
+    """A whole number of at least 1 (threads, processes, bytes): 0 would answer nothing."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return n
+
+
+def _seconds(text: str) -> float:
+    """A time limit: a number of seconds above 0 (0, a negative number or nan would refuse
+    every evaluation; inf would be no limit)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
 def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    p.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     p.add_argument(
         "--max-body-bytes",
-        type=int,
+        type=_count,
         default=1_048_576,
         metavar="N",
         help="largest body of POST /v1/evaluate (1 MiB); larger is 413",
     )
     p.add_argument(
         "--max-batch-bytes",
-        type=int,
+        type=_count,
         default=64 * 1_048_576,
         metavar="N",
         help="largest body of POST /v1/evaluate/batch (64 MiB); larger is 413",
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=10.0,
         metavar="SECONDS",
         help="longest one evaluation may take (10 s); longer is 503",
     )
     p.add_argument(
         "--threads",
-        type=int,
+        type=_count,
         default=4,
         metavar="N",
         help="evaluations running at once in worker threads (4)",
@@ -70,7 +105,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=_count,
         default=1,
         metavar="N",
         help="processes answering on the same port (1); evaluation is CPU-bound, so up to "
