@@ -165,6 +165,19 @@ def test_a_list_cell_that_is_not_a_json_array_is_said_in_the_language_asked(
     assert f"{path}, row 2: happiness.vetoes{colon}{said}" in run.err.splitlines()
 
 
+@pytest.mark.parametrize("second", ["--errors", "--decision-log"])
+def test_two_files_written_cannot_be_one(tmp_path, second):
+    """``--output`` and ``--errors`` (or the decision log) naming one file would overwrite
+    each other (the errors were lost): refused before any row is read, nothing written."""
+    path = write_csv(tmp_path / "c.csv", HEADER, [ROWS[0], ["bad", "", "x", "[]", "", "[]"]])
+    out = tmp_path / "out.jsonl"
+    run = cli("evaluate", str(path), *WUMA, "--format", "jsonl", "--on-bad-record", "skip",
+              "--output", str(out), second, str(tmp_path / "." / "out.jsonl"))
+    assert 2 == run.code
+    assert f"{second} {tmp_path / 'out.jsonl'}: is also --output; give each its own file" in run.err
+    assert not out.exists()
+
+
 def test_skip_writes_good_rows_and_lists_bad_ones(tmp_path):
     """``--on-bad-record skip``: every good row is written, each bad one listed; exit 2."""
     rows = [ROWS[0], ["bad", "750", "250", "[]", "0", WUMA_STREET], ROWS[1],

@@ -200,11 +200,32 @@ def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--ou
             raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
 
 
+def _check_apart(named: Sequence[tuple[str, Path | None]]) -> None:
+    """Two of the files written (results, errors, decision log) that are one file would
+    overwrite each other."""
+    seen: list[tuple[str, Path]] = []
+    for what, path in named:
+        if path is None:
+            continue
+        for other, before in seen:
+            if path.resolve() == before.resolve():
+                raise InputError(f"{what} {path}: is also {other}; give each its own file")
+        seen.append((what, path))
+
+
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
     fmt = args.format = format_for_output(args.format, args.output, _BY_SUFFIX, "table")
     _check_not_an_input(args.output, args.facts)
     _check_not_an_input(args.errors, args.facts, "--errors")
+    log_path = getattr(args, "decision_log", None)
+    _check_apart(
+        [
+            ("--output", args.output),
+            ("--errors", args.errors),
+            ("--decision-log", None if log_path is None else Path(log_path)),
+        ]
+    )
     formats = reporters()
     if fmt not in STREAMED_FORMATS and fmt not in formats:
         available = sorted({*formats, *STREAMED_FORMATS})
