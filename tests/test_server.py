@@ -828,3 +828,25 @@ def test_serve_refuses_limits_that_would_answer_nothing(option, value, capsys):
     code = main(["serve", option, value], stdout=io.StringIO(), stderr=io.StringIO())
     assert 2 == code
     assert f"argument {option}: {value!r} is not" in capsys.readouterr().err
+
+
+def test_serve_with_a_decision_log_it_cannot_write_does_not_start(tmp_path):
+    """``--decision-log`` in a folder that does not exist: a sentence, exit 2, before anything
+    is served (the service started, then answered 500 to every request)."""
+    err = io.StringIO()
+    log = tmp_path / "no-such-folder" / "decisions.jsonl"
+    code = main(["serve", "--decision-log", str(log)], stdout=io.StringIO(), stderr=err)
+    assert 2 == code
+    assert f"--decision-log {log}: cannot be appended to" in err.getvalue()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_decision_that_cannot_be_logged_is_503_not_a_server_error():
+    """The log's disk is full (``/dev/full``): the request is answered 503 with a sentence, and
+    no result is given without its decision logged."""
+    with Served(Settings(decision_log=DecisionLog(Path("/dev/full")))) as http:
+        answer = http.post(
+            "/v1/evaluate", json={"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating"}
+        )
+    assert 503 == answer.status_code
+    assert answer.json()["error"].startswith("the decision could not be logged")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from policyengine.decisionlog import DecisionLog
+from policyengine.exceptions import InputError
 
 __all__ = ["add_decision_log_options", "decision_log_of"]
 
@@ -31,7 +33,17 @@ def add_decision_log_options(p: argparse.ArgumentParser) -> None:
 
 
 def decision_log_of(args: argparse.Namespace) -> DecisionLog | None:
-    """The decision log the options ask for, or None."""
+    """The decision log the options ask for, or None; InputError if the file cannot be
+    appended to (checked now, before any work: a service would otherwise start and then
+    fail every request)."""
     if args.decision_log is None:
         return None
-    return DecisionLog(args.decision_log, log_facts=args.log_facts, mask_names=args.mask_names)
+    path = Path(args.decision_log)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError(
+            f"--decision-log {path}: cannot be appended to: {exc.strerror or exc}"
+        ) from None
+    os.close(fd)
+    return DecisionLog(path, log_facts=args.log_facts, mask_names=args.mask_names)

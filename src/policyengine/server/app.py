@@ -297,9 +297,17 @@ class Evaluator:
         """Evaluate (in a worker thread), appending to the decision log when there is one."""
         extra: dict[str, Any] = {"lang": lang} if self.lang_given else {}
         log = self.settings.decision_log
-        return [
-            api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra) for pack in packs
-        ]
+        try:
+            return [
+                api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra)
+                for pack in packs
+            ]
+        except OSError as exc:  # the decision log could not be written (a full disk)
+            if log is None:
+                raise
+            raise ServiceError(
+                503, f"the decision could not be logged: {exc.strerror or exc}"
+            ) from None
 
     @staticmethod
     def guarded(work: Callable[[], bytes], where: str = "facts") -> bytes:
