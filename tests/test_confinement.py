@@ -178,9 +178,9 @@ def git(*args: str, cwd: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 class TestFolders:
-    """A folder of facts documents, or of Parquet files: a link in it that leads elsewhere is
-    named and not read (a folder is not named file by file, so its links are not the
-    caller's choice)."""
+    """A folder of facts documents (``evaluate``, ``replay --facts``, ``diff --facts``), or of
+    Parquet files: a link in it that leads elsewhere is named and not read (a folder is not
+    named file by file, so its links are not the caller's choice)."""
 
     @staticmethod
     def folder_with_a_link_out(tmp_path: Path, suffix: str = ".toml") -> tuple[Path, Path]:
@@ -229,6 +229,16 @@ class TestFolders:
         with pytest.raises(InputError) as info:
             subjects_in(folder)
         assert f"{link}: leads outside the folder" in str(info.value)
+
+    def test_diff_facts_folder_names_the_link(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        folder, link = self.folder_with_a_link_out(tmp_path)
+        code = main(["diff", str(WUMA_DIR), str(WUMA_DIR), "--facts", str(folder)])
+        err = capsys.readouterr().err
+        assert 2 == code
+        assert f"--facts {link}: leads outside the folder" in err
+        assert "root:x" not in err
 
     def test_parquet_dataset_folder_names_the_link(self, tmp_path: Path) -> None:
         from policyengine.distributed import parquet_files
