@@ -17,10 +17,23 @@ from policyengine.exceptions import InputError, PackError
 from policyengine.limits import MAX_EXACT_INT
 from policyengine.pack import Pack, Parameter
 
-__all__ = ["LAST_DATE", "check_as_of", "check_parameters", "parameter_kind", "value_kind"]
+__all__ = [
+    "AFTER_LAST_DATE",
+    "LAST_DATE",
+    "check_as_of",
+    "check_parameters",
+    "parameter_kind",
+    "value_kind",
+]
 
 LAST_DATE = dt.date(9998, 12, 31)
 """The last evaluation date: due dates of the following year must still be dates."""
+
+AFTER_LAST_DATE = (
+    f"is after {LAST_DATE.isoformat()}, the last date whose deadlines (due the following "
+    "year) can be computed"
+)
+"""What is wrong with a date after :data:`LAST_DATE` (the library's and the service's words)."""
 
 
 def check_as_of(as_of: Any) -> dt.date | None:
@@ -33,10 +46,7 @@ def check_as_of(as_of: Any) -> dt.date | None:
             "(e.g. datetime.date(2024, 6, 30))"
         )
     if as_of > LAST_DATE:
-        raise InputError(
-            f"as_of: {as_of.isoformat()} is after {LAST_DATE.isoformat()}, the last date "
-            "whose deadlines (due the following year) can be computed"
-        )
+        raise InputError(f"as_of: {as_of.isoformat()} {AFTER_LAST_DATE}")
     return as_of
 
 

@@ -38,7 +38,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from policyengine import __version__, api, json_input
-from policyengine.boundaries import LAST_DATE
+from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactsError, InputError
@@ -205,11 +205,9 @@ def _as_of(value: Any, path: str = "as_of") -> dt.date | None:
         else:
             if day <= LAST_DATE:  # a date the engine can evaluate on (check_as_of)
                 return day
-            said = (
-                f"is after {LAST_DATE.isoformat()}, the last date whose deadlines (due the "
-                "following year) can be computed"
+            raise ServiceError(
+                422, "bad request", problems=[_problem(path, value, AFTER_LAST_DATE)]
             )
-            raise ServiceError(422, "bad request", problems=[_problem(path, value, said)])
     raise ServiceError(
         422, "bad request", problems=[_problem(path, value, "is not a date (YYYY-MM-DD)")]
     )
