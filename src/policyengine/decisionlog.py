@@ -136,10 +136,18 @@ class DecisionLog:
         self.append(entry)
         return entry
 
+    def _open(self) -> int:
+        """The log opened for appending (created if missing); OSError if it cannot be."""
+        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def check_writable(self) -> None:
+        """OSError now if the log cannot be appended to (before any decision is made)."""
+        os.close(self._open())
+
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry as one line, in a single ``write`` on an ``O_APPEND`` file."""
         line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = self._open()
         try:
             written = os.write(fd, line)
             while written < len(line):  # only on a signal or a full disk: finish the line

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from policyengine.decisionlog import DecisionLog
@@ -38,12 +37,11 @@ def decision_log_of(args: argparse.Namespace) -> DecisionLog | None:
     fail every request)."""
     if args.decision_log is None:
         return None
-    path = Path(args.decision_log)
+    log = DecisionLog(args.decision_log, log_facts=args.log_facts, mask_names=args.mask_names)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        log.check_writable()
     except OSError as exc:
         raise InputError(
-            f"--decision-log {path}: cannot be appended to: {exc.strerror or exc}"
+            f"--decision-log {log.path}: cannot be appended to: {exc.strerror or exc}"
         ) from None
-    os.close(fd)
-    return DecisionLog(path, log_facts=args.log_facts, mask_names=args.mask_names)
+    return log
