@@ -30,7 +30,7 @@ from policyengine.batch import AsOf, evaluate_arrow
 from policyengine.exceptions import EngineError, InputError
 from policyengine.pack import Pack
 from policyengine.sinks import FIXED_COLUMNS
-from policyengine.tables import OUTSIDE, inside_folder
+from policyengine.tables import refuse_outside
 
 __all__ = ["evaluate_dask", "result_schema", "write_parquet"]
 
@@ -211,9 +211,7 @@ def parquet_files(dataset: str | os.PathLike[str] | Sequence[str | os.PathLike[s
         path = Path(text)
         if path.is_dir():
             found = sorted(str(p) for p in path.rglob("*.parquet") if p.is_file())
-            for file in found:  # nothing outside the dataset's folder is read
-                if not inside_folder(path, Path(file)):
-                    raise InputError(f"{file}: {OUTSIDE}")
+            refuse_outside(path, map(Path, found))  # nothing outside the dataset's folder
         elif glob.has_magic(text):
             found = sorted(glob.glob(text, recursive=True))
         elif path.is_file():

@@ -89,7 +89,7 @@ def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
     """Every facts document directly in ``folder`` (``*.toml``, ``*.json``), or every row of
     a table (``.csv``, ``.parquet``, ``.xlsx``, ``.jsonl``: the input of a bulk evaluation),
     by subject id."""
-    from policyengine.tables import OUTSIDE, TABLE_SUFFIXES, inside_folder, open_records
+    from policyengine.tables import TABLE_SUFFIXES, open_records, refuse_outside
 
     if folder.is_file() and folder.suffix.lower() in TABLE_SUFFIXES:
         rows: dict[str, Community | Jurisdiction] = {}
@@ -105,9 +105,9 @@ def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
     if not folder.is_dir():
         raise InputError(f"--facts {folder}: not a folder or a table")
     found: dict[str, Community | Jurisdiction] = {}
-    for path in sorted([*folder.glob("*.toml"), *folder.glob("*.json")]):
-        if not inside_folder(folder, path):
-            raise InputError(f"--facts {path}: {OUTSIDE}")
+    paths = sorted([*folder.glob("*.toml"), *folder.glob("*.json")])
+    refuse_outside(folder, paths, "--facts")
+    for path in paths:
         subject = load_document(path)
         found.setdefault(subject.id, subject)
     return found

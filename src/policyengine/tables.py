@@ -46,6 +46,7 @@ __all__ = [
     "inside_folder",
     "open_records",
     "records_of_arrow",
+    "refuse_outside",
     "require",
     "row_document",
     "workbook_rows",
@@ -355,6 +356,14 @@ def inside_folder(folder: Path, file: Path) -> bool:
 
 
 OUTSIDE = "leads outside the folder (a link to a file elsewhere): not read"
+
+
+def refuse_outside(folder: Path, files: Iterable[Path], option: str = "") -> None:
+    """InputError naming the first of a folder's files that leads outside it (``option``:
+    the command-line option that named the folder, before the file)."""
+    for file in files:
+        if not inside_folder(folder, file):
+            raise InputError(f"{option} {file}: {OUTSIDE}" if option else f"{file}: {OUTSIDE}")
 
 
 def _read_folder(path: Path) -> Iterator[Record]:

@@ -37,7 +37,7 @@ from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, load_pack
 from policyengine.results import Finding, Result, jsonable
-from policyengine.tables import OUTSIDE, inside_folder
+from policyengine.tables import refuse_outside
 
 __all__ = ["Change", "PackChange", "PackDiff", "diff_packs", "load_version"]
 
@@ -240,9 +240,7 @@ def corpus(spec: str) -> list[Path]:
     path = Path(spec)
     if path.is_dir():
         files = [p for p in sorted(path.rglob("*")) if p.suffix in (".toml", ".json")]
-        for file in files:  # nothing outside the folder is read
-            if not inside_folder(path, file):
-                raise InputError(f"--facts {file}: {OUTSIDE}")
+        refuse_outside(path, files, "--facts")  # nothing outside the folder is read
     else:
         files = [Path(p) for p in sorted(glob.glob(spec, recursive=True))]
     if not files:
