@@ -35,19 +35,14 @@ def _cell(value: Any) -> Any:
 
 
 def _put(ws: Any, values: Sequence[Any]) -> None:
-    """Append a row, its text as a workbook can hold it (:func:`printable`)."""
+    """Append a row, each cell written as the value it holds: text as a workbook can hold it
+    (:func:`printable`), and text that starts with ``=`` (an id, a name or a sentence from
+    the facts) stays text, never a formula the spreadsheet would run (formula injection:
+    ``=HYPERLINK(…)``, ``=cmd|…``)."""
     ws.append([printable(v) if isinstance(v, str) else v for v in values])
-
-
-def _as_text(wb: Any) -> None:
-    """Every cell written as the value it holds: text that starts with ``=`` (an id, a name
-    or a sentence from the facts) stays text, never a formula the spreadsheet would run
-    (formula injection: ``=HYPERLINK(…)``, ``=cmd|…``)."""
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def _rows(results: Sequence[Result]) -> Iterator[dict[str, Any]]:
@@ -173,7 +168,6 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
             )
     for cell in gaps[1]:
         cell.font = bold
-    _as_text(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
