@@ -289,9 +289,7 @@ def problem_text(message: str, lang: str = "zh") -> str:
                 _lookup(f"kind.{k.strip()}", lang) or k.strip()
                 for k in re.split(r" or (?:a |an )?", values["kind"])
             )
-        if values.get("value") in ("a table", "a list"):
-            values["value"] = _lookup(f"kind.{values['value'][2:]}", lang) or values["value"]
-        elif "value" in values:
+        if "value" in values:
             values["value"] = _value_words(values["value"], lang)
         return text(key, lang, **values)
     return message
@@ -302,7 +300,9 @@ _LONG_INTEGER = re.compile(r"^an integer of (?P<n>\d+|many) digits$")
 
 def _value_words(value: str, lang: str) -> str:
     """A value as a problem shows it (:func:`policyengine._converter.describe`), its words
-    in ``lang``: no value, a very long integer."""
+    in ``lang``: a table, a list, no value, a very long integer."""
+    if value in ("a table", "a list"):
+        return _lookup(f"kind.{value[2:]}", lang) or value
     if value == "null (no value)":
         return _lookup("value.null", lang) or value
     m = _LONG_INTEGER.match(value)
