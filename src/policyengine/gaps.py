@@ -417,7 +417,7 @@ def _what_if(
     Only the subject's facts change: the outputs answer "what if", they decide nothing.
     ``candidates`` are the needs of the scale's input at the threshold (``needed_values``).
     The result's decided row is decided again with the fact changed
-    (:func:`~policyengine.engine.outputs_if`); where it cannot be, the changed community is
+    (:func:`~policyengine.what_if.outputs_if`); where it cannot be, the changed community is
     evaluated afresh.
     """
     derived = kept(pack, ("derived", id(pack)), _derived, pack)
