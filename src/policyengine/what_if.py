@@ -33,14 +33,15 @@ __all__ = ["outputs_if"]
 def _readers(plan: Plan) -> Mapping[str, frozenset[int]]:
     """For each key of the row, the positions of the conditions that read it (kept by the
     plan)."""
-    found: Mapping[str, frozenset[int]] | None = plan.statics.get("readers")
-    if found is None:
+
+    def compute() -> Mapping[str, frozenset[int]]:
         by_key: dict[str, set[int]] = {}
         for i, normal in enumerate(plan.normals):
             for key in ex.normal_keys(normal):
                 by_key.setdefault(key, set()).add(i)
-        found = plan.statics["readers"] = {k: frozenset(v) for k, v in by_key.items()}
-    return found
+        return {k: frozenset(v) for k, v in by_key.items()}
+
+    return fp.kept_by_plan(plan, "what-if readers", compute)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -111,15 +112,16 @@ def _outputs_alone(plan: Plan, hooks: HookUse, changed_keys: Sequence[str]) -> b
 
 def _scale_conditions(plan: Plan) -> frozenset[int]:
     """Positions of the conditions the scales read (kept by the plan)."""
-    found: frozenset[int] | None = plan.statics.get("scale conditions")
-    if found is None:
+
+    def compute() -> frozenset[int]:
         ids: set[int] = set()
         for sc in plan.scales:
             if sc.when_id is not None:
                 ids.add(sc.when_id)
             ids.update(b.reached_id for b in sc.bands)
-        found = plan.statics["scale conditions"] = frozenset(ids)
-    return found
+        return frozenset(ids)
+
+    return fp.kept_by_plan(plan, "what-if scale conditions", compute)
 
 
 def _outputs_alone_of(
