@@ -67,9 +67,9 @@ __all__ = [
     "Prepared",
     "RuleDecision",
     "clear_caches",
+    "community_facts",
     "compile_pack",
     "decide",
-    "derive_facts",
     "evaluate_community",
     "prepare",
     "scale_outputs",
@@ -665,9 +665,7 @@ def prepare(
     _check_overrides(pack, parameters)
     params = plan.parameters_at(as_of, parameters)
     standard, context = _dated_context(plan, as_of, parameters)
-    facts = flatten(community, plan.read_paths)
-    facts.update(context)
-    derive_facts(plan, facts, as_of, params)
+    facts = community_facts(plan, community, context, as_of, params)
     ctx = EvaluationContext(pack, community, as_of, params, facts, standard)
     if hooks.derive_facts:
         for extra in plugins.hook.pack_derive_facts(context=ctx):
@@ -676,15 +674,23 @@ def prepare(
     return Prepared(plan, ctx, plan.values(facts, params), plugins, hooks)
 
 
-def derive_facts(
-    plan: Plan, facts: dict[str, Any], as_of: dt.date, params: Mapping[str, Any]
-) -> None:
-    """Add the derived facts a plan reads to its subject's facts: window counts, then
-    expressions in order."""
+def community_facts(
+    plan: Plan,
+    community: Community,
+    context: Mapping[str, Any],
+    as_of: dt.date,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The facts a plan reads of a community (before any pack hook): its own, the context
+    facts of the date (``as_of.*``), then the derived ones (window counts, then
+    expressions in order)."""
+    facts = flatten(community, plan.read_paths)
+    facts.update(context)
     facts.update(relative_time.window_counts(plan.pack, facts, as_of))
     for d in plan.derived:
         if d.expression is not None:
             facts[d.path] = ex.evaluate(d.expression, facts, params)
+    return facts
 
 
 def scale_outputs(

@@ -20,8 +20,8 @@ from policyengine import expressions as ex
 from policyengine import finding_parts as fp
 from policyengine.backends.python import holds
 from policyengine.contracts import EvaluationContext
-from policyengine.engine import HookUse, Prepared, decide, derive_facts, scale_outputs
-from policyengine.facts import Community, flatten
+from policyengine.engine import HookUse, Prepared, community_facts, decide, scale_outputs
+from policyengine.facts import Community
 from policyengine.outputs import dated_outputs, expression_outputs, plain, table_outputs
 from policyengine.plan import Plan
 from policyengine.plan.common import CONTEXT_FACTS
@@ -67,9 +67,8 @@ def outputs_if(result: Result, changed: Community) -> Mapping[str, Any] | None:
     if prepared.hooks.derive_facts:
         return None
     facts, params = ctx.facts, ctx.params
-    again = flatten(changed, plan.read_paths)
-    again.update({k: facts[k] for k in CONTEXT_FACTS if k in facts})
-    derive_facts(plan, again, ctx.as_of, params)
+    dated = {k: facts[k] for k in CONTEXT_FACTS if k in facts}  # the date's, as prepared
+    again = community_facts(plan, changed, dated, ctx.as_of, params)
     values = prepared.values
     row = plan.values(again, params)
     changed_keys = [key for key, value in row.items() if not _same(value, values.get(key))]
