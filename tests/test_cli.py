@@ -192,7 +192,7 @@ class TestEvaluate:
     def test_an_empty_pack_id_is_an_unknown_pack_not_this_folder(self, name):
         """``--pack ""`` (an id left empty, as a script's unset variable gives) is an unknown
         pack, exit 3: not the current folder read as a pack folder."""
-        run = cli("evaluate", EXAMPLE, "--pack", name)
+        run = cli("evaluate", EXAMPLE, "--pack", name, "--lang", "en")
         assert 3 == run.code
         assert "unknown pack" in run.err and "wuma-star-rating" in run.err
 

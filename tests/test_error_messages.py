@@ -40,18 +40,18 @@ class TestBadDocuments:
         body = "[" * 50_000 + "]" * 50_000
         text = f'{{"community": {body}}}' if suffix == ".json" else f"a = {body}\n"
         doc = write(tmp_path / f"deep{suffix}", text)
-        code, _, err = run(["validate", str(doc)])
+        code, _, err = run(["validate", str(doc), "--lang", "en"])
         assert code == 2
         assert f"{doc}: not valid {suffix[1:].upper()}: tables and lists nest deeper" in err
 
     def test_nesting_just_over_the_limit_names_the_path(self, tmp_path: Path) -> None:
         doc = write(tmp_path / "deep.json", '{"community": {"id": "x", "a": ' + "[" * 70 + "]" * 70 + "}}")
-        code, _, err = run(["validate", str(doc)])
+        code, _, err = run(["validate", str(doc), "--lang", "en"])
         assert code == 2 and f"{doc}: community.a" in err and "nest deeper than 64" in err
 
     def test_toml_integer_of_4400_digits(self, tmp_path: Path) -> None:
         doc = write(tmp_path / "big.toml", '[community]\nid = "x"\nhouseholds = ' + "9" * 4400)
-        code, _, err = run(["validate", str(doc)])
+        code, _, err = run(["validate", str(doc), "--lang", "en"])
         assert (code, err.strip()) == (
             2,
             f"policyengine: {doc}: not valid TOML: a number has more than 4,300 digits",
@@ -62,7 +62,7 @@ class TestBadDocuments:
         says two things about one fact is refused, naming the key, in a document and in a
         line of JSON Lines alike."""
         doc = write(tmp_path / "twice.json", '{"community": {"id": "x", "households": 10, "households": 20}}')
-        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating"])
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--lang", "en"])
         assert (code, err.strip()) == (
             2,
             f'policyengine: {doc}: not valid JSON: the key "households" is given twice',
@@ -89,7 +89,7 @@ class TestBadDocuments:
 
     def test_gbk_file_is_not_utf8(self, tmp_path: Path) -> None:
         doc = write(tmp_path / "gbk.toml", '[community]\nid = "社区"\n'.encode("gbk"))
-        code, _, err = run(["validate", str(doc)])
+        code, _, err = run(["validate", str(doc), "--lang", "en"])
         assert code == 2 and f"{doc}: not UTF-8 text (byte 0xc9 at position 18)" in err
 
     def test_as_of_9999_on_fengxiang(self, tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ class TestBadDocuments:
     def test_stdin_not_utf8(self) -> None:
         out, err = io.StringIO(), io.StringIO()
         stdin = io.TextIOWrapper(io.BytesIO('{"community": {"id": "社"}}'.encode("gbk")))
-        code = main(["validate", "-"], stdin=stdin, stdout=out, stderr=err)
+        code = main(["validate", "-", "--lang", "en"], stdin=stdin, stdout=out, stderr=err)
         assert code == 2 and "not UTF-8 text" in err.getvalue()
 
 
@@ -258,15 +258,64 @@ class TestBadPackFiles:
 class TestNamedFiles:
     def test_device_named_on_the_command_line_is_refused(self) -> None:
         """``policyengine validate /dev/zero`` read until memory ran out."""
-        code, _, err = run(["validate", "/dev/zero"])
+        code, _, err = run(["validate", "/dev/zero", "--lang", "en"])
         assert (code, err) == (
             2,
             "policyengine: /dev/zero: is a device, not a file (use - for standard input)\n",
         )
 
     def test_folder_named_on_the_command_line(self, tmp_path: Path) -> None:
-        code, _, err = run(["validate", str(tmp_path)])
+        code, _, err = run(["validate", str(tmp_path), "--lang", "en"])
         assert code == 2 and f"{tmp_path}: cannot read the file: Is a directory" in err
+
+
+class TestFileErrorsInTheChosenLanguage:
+    """results.md v2 "Language": messages are Chinese by default and English with
+    ``--lang en``; a file that cannot be read as a whole is said so too, the file named and
+    the parser's position put in words (its own words about the syntax kept)."""
+
+    def test_json_syntax_error_in_chinese_by_default(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "c.json", '{"community": ')
+        code, out, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating"])
+        assert (code, out) == (2, "")
+        assert err == (
+            f"policyengine: {doc}：不是有效的 JSON 文件（第 1 行第 15 列：Expecting value）\n"
+        )
+
+    def test_toml_syntax_error_in_chinese_by_default(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "c.toml", "[community\nid = 1\n")
+        code, _, err = run(["validate", str(doc)])
+        assert code == 2
+        assert err.startswith(f"policyengine: {doc}：不是有效的 TOML 文件（第 1 行第 11 列：")
+
+    def test_the_same_error_in_english_with_lang_en(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "c.json", '{"community": ')
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--lang", "en"])
+        assert (code, err) == (
+            2,
+            f"policyengine: {doc}: not valid JSON: Expecting value: line 1 column 15 (char 14)\n",
+        )
+
+    def test_not_utf8_in_chinese(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "gbk.toml", "[community]\nname = '社区'\n".encode("gbk"))
+        code, _, err = run(["validate", str(doc)])
+        assert code == 2 and f"{doc}：不是 UTF-8 文本（位置 " in err and "另存为 UTF-8" in err
+
+    def test_a_missing_file_in_chinese(self, tmp_path: Path) -> None:
+        code, _, err = run(["validate", str(tmp_path / "none.toml")])
+        assert (code, err) == (2, f"policyengine: {tmp_path / 'none.toml'}：无法读取文件：文件不存在\n")
+
+    def test_an_unknown_pack_in_chinese_exit_3(self, tmp_path: Path) -> None:
+        doc = write(tmp_path / "c.json", '{"community": {"id": "x"}}')
+        code, _, err = run(["evaluate", str(doc), "--pack", "no-such-pack"])
+        assert code == 3
+        assert err.startswith("policyengine: 没有名为 'no-such-pack' 的政策包；已安装的政策包：")
+        assert "wuma-star-rating" in err
+
+    def test_a_bad_json_line_in_chinese(self, tmp_path: Path) -> None:
+        lines = write(tmp_path / "c.jsonl", '{"community": {"id": "a"}}\n{bad\n')
+        code, _, err = run(["evaluate", str(lines), "--pack", "wuma-star-rating"])
+        assert code == 2 and f"{lines}, line 2: 不是有效的 JSON（" in err
 
 
 class TestOutputErrors:

@@ -162,7 +162,7 @@ class TestCommandLine:
             "evaluate", str(EXAMPLE), "--pack", "broken-pack",
         )
         assert 2 == code
-        assert "pack.toml: not valid TOML" in err
+        assert "pack.toml：不是有效的 TOML 文件（第 " in err  # Chinese by default
 
 
 OPTIONAL = ("numpy", "pyarrow", "jinja2", "rich", "docx", "fastapi", "uvicorn", "openpyxl",

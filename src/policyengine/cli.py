@@ -24,6 +24,7 @@ from typing import TextIO
 from policyengine import api
 from policyengine.contracts import EXIT_INPUT, EXIT_OK, EXIT_UNKNOWN_PACK, Command, Streams
 from policyengine.exceptions import PolicyEngineError, UnknownPackError
+from policyengine.i18n import error_text
 from policyengine.plugins import by_name
 
 __all__ = ["main", "parser"]
@@ -69,6 +70,9 @@ def main(
     stdin = stdin if stdin is not None else sys.stdin
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
+    # the language of a file or pack error: that of the command's --lang (Chinese by
+    # default) where it has one; the authoring and operating commands speak English
+    lang = "en"
     try:
         try:
             commands = _commands()
@@ -77,12 +81,14 @@ def main(
             args = parser(commands, chosen).parse_args(words)
         except SystemExit as exc:
             return EXIT_INPUT if exc.code else EXIT_OK
+        if hasattr(args, "lang"):
+            lang = args.lang or "zh"
         return commands[args.command].run(args, Streams(stdin, out, err))
     except UnknownPackError as exc:
-        _say(err, f"policyengine: {exc}")
+        _say(err, f"policyengine: {error_text(str(exc), lang)}")
         return EXIT_UNKNOWN_PACK
     except PolicyEngineError as exc:
-        _say(err, f"policyengine: {exc}")
+        _say(err, f"policyengine: {error_text(str(exc), lang)}")
         return EXIT_INPUT
     except BrokenPipeError:
         _silence(out)

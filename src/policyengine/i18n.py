@@ -24,12 +24,14 @@ from typing import Any, Literal, TypeAlias
 __all__ = [
     "LANGUAGES",
     "Lang",
+    "band_name",
     "band_words",
     "catalogue_keys",
     "check_lang",
     "describe_band",
     "describe_gap",
     "entries",
+    "error_text",
     "fact_label",
     "fmt_value",
     "gap_words",
@@ -247,6 +249,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^leads outside the folder \(a link to a file elsewhere\): not read$",
             "problem.outside_folder",
         ),
+        (r"^not valid JSON: (?P<what>.+)$", "problem.not_valid_json"),
         (r'^(?P<value>.+) is not a JSON array such as \["a", "b"\]$', "problem.not_json_array"),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (
@@ -274,15 +277,25 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+def _recognised(
+    patterns: Sequence[tuple[re.Pattern[str], str]], message: str, lang: str
+) -> tuple[str, dict[str, str]] | None:
+    """The catalogue key of the first pattern an English message matches, with the values
+    it names (None: said as written, in English or when not recognised)."""
+    if lang == "en":
+        return None
+    for pattern, key in patterns:
+        m = pattern.match(message)
+        if m is not None:
+            return key, {k: v for k, v in m.groupdict().items() if v is not None}
+    return None
+
+
 def problem_text(message: str, lang: str = "zh") -> str:
     """A problem found in a facts document, in ``lang``; as written if not recognised."""
-    if lang == "en":
-        return message
-    for pattern, key in _PROBLEMS:
-        m = pattern.match(message)
-        if m is None:
-            continue
-        values = m.groupdict()
+    found = _recognised(_PROBLEMS, message, lang)
+    if found is not None:
+        key, values = found
         if "kind" in values:
             sep = text("sep.or", lang)
             values["kind"] = sep.join(
@@ -291,6 +304,71 @@ def problem_text(message: str, lang: str = "zh") -> str:
             )
         if "value" in values:
             values["value"] = _value_words(values["value"], lang)
+        return text(key, lang, **values)
+    return message
+
+
+# A file that cannot be read as a whole, or a pack that is not installed: said before
+# any record is, as "FILE: what is wrong". The parser's own words about a JSON or TOML
+# syntax error stay as the parser wrote them (its line and column are put in words).
+_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (
+            r"^(?P<name>.+): not valid (?P<kind>JSON|TOML): (?P<what>.+?):? "
+            r"(?:line (?P<line>\d+) column (?P<col>\d+) \(char \d+\)|"
+            r"\(at line (?P<line2>\d+), column (?P<col2>\d+)\))$",
+            "error.not_valid_at",
+        ),
+        (
+            r"^(?P<name>.+): not valid (?P<kind>JSON|TOML): tables and lists nest deeper "
+            r"than (?P<n>\d+) levels$",
+            "error.too_deep",
+        ),
+        (
+            r"^(?P<name>.+): not valid (?P<kind>JSON|TOML): a number has more than "
+            r"(?P<n>[\d,]+) digits$",
+            "error.long_number",
+        ),
+        (r"^(?P<name>.+): not valid (?P<kind>JSON|TOML): (?P<what>.+)$", "error.not_valid"),
+        (
+            r"^(?P<name>.+): not UTF-8 text \(byte 0x(?P<byte>[0-9a-f]{2}) at position "
+            r"(?P<at>\d+)\); save the file as UTF-8$",
+            "error.not_utf8",
+        ),
+        (r"^(?P<name>.+): cannot read the file: (?P<why>.+)$", "error.cannot_read"),
+        (
+            r"^(?P<name>.+): is a device, not a file \(use - for standard input\)$",
+            "error.device",
+        ),
+        (r"^(?P<name>.+): is not a file name$", "error.not_a_name"),
+        (
+            r"^(?P<name>.+): (?P<where>.+): tables and lists nest deeper than (?P<n>\d+) levels$",
+            "error.nests_at",
+        ),
+        (r"^unknown pack (?P<id>.+); installed packs: (?P<known>.*)$", "error.unknown_pack"),
+        (r"^unknown pack (?P<id>.+): no such pack folder$", "error.no_pack_folder"),
+    )
+)
+
+_OS_REASONS = {
+    "No such file or directory": "why.missing",
+    "Permission denied": "why.denied",
+    "Is a directory": "why.folder",
+}
+
+
+def error_text(message: str, lang: str = "zh") -> str:
+    """A command's error about a whole file or a pack id, in ``lang``; as written if not
+    recognised (the command line says its errors in the language of ``--lang``)."""
+    found = _recognised(_ERRORS, message, lang)
+    if found is not None:
+        key, values = found
+        if "line2" in values:
+            values["line"], values["col"] = values.pop("line2"), values.pop("col2")
+        if "why" in values:
+            reason = _OS_REASONS.get(values["why"])
+            values["why"] = text(reason, lang) if reason else values["why"]
         return text(key, lang, **values)
     return message
 
@@ -390,6 +468,17 @@ def describe_band(
     return band_words(scale, nxt, label, needs, short, then, responsible, lang)
 
 
+def band_name(output: str, value: Any, label: str | None, lang: str = "zh") -> str:
+    """A band of a scale output in words: in Chinese the pack's label, as the document
+    names it (四星级); in English, or where the pack gives no label, the catalogue's words
+    for the output's bands (``band.stars``: "4 stars"), else the label or the value."""
+    if label and lang == "zh":
+        return label
+    if _lookup(f"band.{output}", lang):
+        return text(f"band.{output}", lang, n=value)
+    return label or str(value)
+
+
 def band_words(
     scale: Any,
     nxt: Any,
@@ -403,11 +492,7 @@ def band_words(
     """:func:`describe_band` with the shortfall already in words (``short``): the rest
     depends on the band, the needs, the reward and the units, not on how far short."""
     path = next(iter(needs), "")
-    band = (
-        text(f"band.{scale.output}", lang, n=nxt)
-        if _lookup(f"band.{scale.output}", lang)
-        else (label or str(nxt))
-    )
+    band = band_name(scale.output, nxt, label, lang)
     parts = [
         text(
             "band.next",
