@@ -84,7 +84,24 @@ def test_star_band_in_words():
     r = policyengine.evaluate(ROOT / "examples" / "wuma-community.toml", pack,
                               as_of=DATES["wuma"])
     said = finding_sentence(r.finding("rating.stars"), pack, "zh", r.as_of)
-    assert "3星级" in said and "772分" in said and "750分" in said
+    # the band as the document names it (三星级), not a numeral the document never writes
+    assert "三星级" in said and "772分" in said and "750分" in said
+    said_en = finding_sentence(r.finding("rating.stars"), pack, "en", r.as_of)
+    assert "3 stars" in said_en and "三星级" not in said_en
+
+
+def test_next_band_in_the_documents_words():
+    """The band gap names the next band by the pack's label (四星级) in Chinese, and by the
+    catalogue's words (4 stars) in English."""
+    pack = policyengine.installed_packs()["wuma-star-rating"]
+    r = policyengine.evaluate(ROOT / "examples" / "wuma-community.toml", pack,
+                              as_of=DATES["wuma"])
+    (gap,) = [g for g in r.gaps if getattr(g, "output", None) == "stars"]
+    assert gap.message.startswith("距四星级还差 28分")
+    en = policyengine.evaluate(ROOT / "examples" / "wuma-community.toml", pack,
+                               as_of=DATES["wuma"], lang="en")
+    (gap_en,) = [g for g in en.gaps if getattr(g, "output", None) == "stars"]
+    assert "4 stars" in gap_en.message and "四星级" not in gap_en.message
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

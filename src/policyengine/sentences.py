@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import attrs
 
 from policyengine import expressions as ex
-from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
+from policyengine.i18n import band_name, fact_label, fmt_value, join_units, text, unit_of
 from policyengine.i18n import lookup as catalogue_text
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
@@ -453,7 +453,7 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
                 "say.band",
                 lang,
                 title=title,
-                band=_band_name(scale, band.value, band.label, lang),
+                band=band_name(scale.output, band.value, band.label, lang),
                 input=label,
                 value=value,
                 threshold=fmt_value(path, threshold, lang),
@@ -468,7 +468,7 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
                     lang,
                     input=label,
                     value=value,
-                    band=_band_name(scale, band.value, band.label, lang),
+                    band=band_name(scale.output, band.value, band.label, lang),
                     threshold=fmt_value(path, threshold, lang),
                 )
                 + _who(f, lang)
@@ -537,7 +537,7 @@ def _scale_said(f: Finding, scale: Scale, pack: Pack | None, lang: str, value: A
             "say.band",
             lang,
             title=_title(f, scale, lang),
-            band=_band_name(scale, band.value, band.label, lang),
+            band=band_name(scale.output, band.value, band.label, lang),
             input=label,
             value=fmt_value(path, value, lang),
             threshold=fmt_value(path, threshold, lang),
@@ -548,7 +548,7 @@ def _scale_said(f: Finding, scale: Scale, pack: Pack | None, lang: str, value: A
         lang,
         input=label,
         value=fmt_value(path, value, lang),
-        band=_band_name(scale, band.value, band.label, lang),
+        band=band_name(scale.output, band.value, band.label, lang),
         threshold=fmt_value(path, threshold, lang),
     ) + _who(f, lang)
 
@@ -565,12 +565,6 @@ def _thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]
 
 def _min_text(value: Any) -> str:
     return value if isinstance(value, str) else repr(value)
-
-
-def _band_name(scale: Scale, value: Any, label: str | None, lang: str) -> str:
-    if scale.output == "stars" and isinstance(value, int):
-        return text("band.stars", lang, n=value)
-    return label or str(value)
 
 
 def finding_sentence(
