@@ -124,6 +124,12 @@ def test_healthz(client):
     )
 
 
+def test_healthz_answers_head_for_load_balancers(client):
+    """``HEAD /healthz`` (how some load balancers check) has GET's status and no body."""
+    answer = client.head("/healthz")
+    assert (answer.status_code, answer.content) == (200, b"")
+
+
 def test_packs(client):
     """Every installed pack with its version, digest and source document."""
     answer = client.get("/v1/packs")

@@ -8,7 +8,7 @@ Endpoints (results.md "Service")::
     GET  /v1/packs/{id}       one pack: rules, parameters by date and source, document
     GET  /v1/schema/facts     JSON Schema (2020-12) of the facts document
     GET  /v1/schema/result    JSON Schema (2020-12) of a result
-    GET  /healthz             200 when ready
+    GET  /healthz             200 when ready (HEAD too, with no body)
     GET  /openapi.json, /docs the OpenAPI description, generated
 
 Errors: malformed JSON 400; unknown pack 404; a body over the limit 413; bad facts or a bad
@@ -512,6 +512,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not state["ready"]:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ready", "packs": len(installed())})
+
+    @app.head("/healthz", include_in_schema=False)
+    async def healthz_head() -> Response:
+        """The same status with no body, for load balancers that check with HEAD."""
+        return Response(status_code=200 if state["ready"] else 503)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
