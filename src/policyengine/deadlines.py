@@ -40,6 +40,9 @@ class Assessment:
     message: Reason
     """Sentences as :class:`~policyengine.messages.Reason` (rendered when read)."""
     next_due: dt.date | None
+    due: dt.date | None = None
+    """The date the finding is about (its ``due`` field, policies.md §6 "Due dates"): the
+    one due now, the one missed or met late, or the one met; None when none is."""
 
 
 def _clamp(year: int, month: int, day: int) -> dt.date:
@@ -115,9 +118,8 @@ def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
 
 
 def _unknown(expected: Reason, nxt: dt.date | None, what: str) -> Assessment:
-    return Assessment(
-        "unknown", expected, Reason("dl_unknown_value"), Reason("dl_unknown", {"what": what}), nxt
-    )
+    reason = Reason("dl_unknown", {"what": what})
+    return Assessment("unknown", expected, Reason("dl_unknown_value"), reason, nxt, nxt)
 
 
 def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -153,18 +155,19 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     nxt = next_due(deadline, as_of, done)
     if as_of < due_date(deadline, deadline.start.year, deadline.start.month) and not done:
         pending = due_date(deadline, deadline.start.year, deadline.start.month)
-    if missing:
-        code = "dl_monthly_missing_late" if late else "dl_monthly_missing"
-        return Assessment(
-            "overdue", expected, actual, Reason(code, {"missing": missing, "late": late}), nxt
-        )
-    if late:
+    if missing or late:
+        first = min(missing + late)  # the first month missed or reported late
+        when = due_date(deadline, int(first[:4]), int(first[5:]))
+        if missing:
+            code = "dl_monthly_missing_late" if late else "dl_monthly_missing"
+            reason = Reason(code, {"missing": missing, "late": late})
+            return Assessment("overdue", expected, actual, reason, nxt, when)
         reason = Reason("dl_monthly_late", {"day": str(deadline.day), "late": late})
-        return Assessment("met_late", expected, actual, reason, nxt)
+        return Assessment("met_late", expected, actual, reason, nxt, when)
     if pending is not None:
         reason = Reason("dl_monthly_pending", {"due": pending.isoformat()})
-        return Assessment("due", expected, actual, reason, nxt)
-    return Assessment("pass", expected, actual, Reason("dl_monthly_pass"), nxt)
+        return Assessment("due", expected, actual, reason, nxt, pending)
+    return Assessment("pass", expected, actual, Reason("dl_monthly_pass"), nxt, nxt)
 
 
 def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -184,16 +187,18 @@ def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     year = str(as_of.year)
     if last >= as_of.year:
         reason = Reason("dl_yearly_pass", {"year": year})
-        return Assessment("pass", expected, actual, reason, due_date(deadline, as_of.year + 1))
+        nxt = due_date(deadline, as_of.year + 1)
+        return Assessment("pass", expected, actual, reason, nxt, this_due)
     previous_required = first_year is None or first_year <= as_of.year - 1
     if previous_required and last < as_of.year - 1:
         reason = Reason("dl_yearly_missed", {"year": str(as_of.year - 1), "last": str(last)})
-        return Assessment("overdue", expected, actual, reason, nxt)
+        missed = due_date(deadline, as_of.year - 1)
+        return Assessment("overdue", expected, actual, reason, nxt, missed)
     if as_of > this_due:
         reason = Reason("dl_yearly_overdue", {"year": year, "due": this_due.isoformat()})
-        return Assessment("overdue", expected, actual, reason, nxt)
+        return Assessment("overdue", expected, actual, reason, nxt, this_due)
     reason = Reason("dl_yearly_due", {"year": year, "due": this_due.isoformat()})
-    return Assessment("due", expected, actual, reason, nxt)
+    return Assessment("due", expected, actual, reason, nxt, this_due)
 
 
 def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -202,23 +207,22 @@ def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     expected = Reason("dl_once_expected", {"due": due.isoformat()})
     nxt = due if as_of <= due else None
     if evidence is None:
-        return _unknown(expected, nxt, deadline.evidence)
+        return attrs.evolve(_unknown(expected, nxt, deadline.evidence), due=due)
     actual: Reason
     if isinstance(evidence, list | tuple):
         done = sorted(d for d in evidence if d <= as_of)
         actual = _dates(done)
         if any(d <= due for d in done):
-            return Assessment("pass", expected, actual, Reason("dl_once_pass"), None)
+            return Assessment("pass", expected, actual, Reason("dl_once_pass"), None, due)
         if done:
             reason = Reason("dl_once_late", {"done": done[0].isoformat()})
-            return Assessment("met_late", expected, actual, reason, None)
+            return Assessment("met_late", expected, actual, reason, None, due)
     else:
         actual = Reason("dl_done" if evidence else "dl_not_done")
         if evidence:
-            return Assessment("pass", expected, actual, Reason("dl_done_pass"), None)
+            return Assessment("pass", expected, actual, Reason("dl_done_pass"), None, due)
     if as_of <= due:
-        return Assessment(
-            "due", expected, actual, Reason("dl_once_due", {"due": due.isoformat()}), nxt
-        )
+        reason = Reason("dl_once_due", {"due": due.isoformat()})
+        return Assessment("due", expected, actual, reason, nxt, due)
     reason = Reason("dl_once_overdue", {"due": due.isoformat()})
-    return Assessment("overdue", expected, actual, reason, None)
+    return Assessment("overdue", expected, actual, reason, None, due)

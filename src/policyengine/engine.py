@@ -464,8 +464,9 @@ def _decide_deadline(
         message: Text,
         expected: Text | None = None,
         actual: Text | None = None,
+        due: dt.date | None = None,
     ) -> fp.Part:
-        return fp.Part(st, outcome, item.fact_paths, expected, message, actual)
+        return fp.Part(st, outcome, item.fact_paths, expected, message, actual, due=due)
 
     missing_when = _missing(item.when_sources, values)
     if missing_when:
@@ -489,7 +490,7 @@ def _decide_deadline(
         outcome = "advisory"
     if outcome in ("overdue", "met_late", "advisory") and dl.responsible:
         message = Reason("then", {"first": a.message, "then": _responsible(dl.responsible)})
-    return make(outcome, message, a.expected, a.actual), a.next_due
+    return make(outcome, message, a.expected, a.actual, a.due), a.next_due
 
 
 _ASSESSED: dict[tuple[int, dt.date, type, Any], tuple[Deadline, Assessment]] = {}
@@ -775,7 +776,7 @@ def decide(
         applicable, reason = False, where.reason
     elif app is not None:
         applicable = None if _missing(app.sources, values) else app.when_id in matched
-        reason = Reason("pack_not_applicable", {"condition": fp.render(app.when)})
+        reason = Reason("pack_not_applicable", {"condition": fp.applicability_words(plan)})
     if applicable is True and where is not None and where.inside is None:
         applicable = None  # it may not apply: incomplete, every finding shown as if it did
 
@@ -835,6 +836,13 @@ def _built(
     findings = fp.finish(built, st, ctx.as_of, ctx.programme_year)
     if applicable is not False:
         findings = apply_pilot(pack, community, findings)
+    app = st.plan.applicability
+    if applicable is None and app is not None:
+        missing = _missing(app.sources, values)
+        if missing:  # whether the pack applies is not known: say which facts it needs
+            paths = dict.fromkeys(s.path for s in app.sources if s.path is not None)
+            inputs = {p: facts.get(p) for p in paths}
+            findings = [fp.applicability_finding(st.plan, inputs), *findings]
     if where is not None and pack.info.scope is not None:
         # as scope.with_scope: the findings built here name the units already (fp.FindingStatic)
         first = _scope_finding(pack.info.scope, where, applicable is not False)

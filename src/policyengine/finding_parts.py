@@ -24,14 +24,17 @@ import attrs
 
 from policyengine import duties
 from policyengine import expressions as ex
-from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text
+from policyengine.i18n import fact_label, text
+from policyengine.messages import FROM_INPUTS, PASSED, Reason, Text, Words
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import Plan
 from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.results import Finding, Outcome
+from policyengine.sentences import condition_words
 
 __all__ = [
+    "APPLICABILITY_RULE",
     "NO_CLAUSES",
     "WHY_LATE",
     "WHY_PASSED",
@@ -45,6 +48,8 @@ __all__ = [
     "FindingStatic",
     "Part",
     "PlanStatics",
+    "applicability_finding",
+    "applicability_words",
     "clear",
     "finding",
     "finish",
@@ -94,10 +99,14 @@ def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
     return [n for n in names if params.get(n) is None]
 
 
-def _unset(as_of: dt.date, unset: Sequence[str]) -> Reason:
-    return Reason(
-        "param_unset", {"date": as_of.isoformat(), "names": [f"params.{n}" for n in unset]}
-    )
+def _unset(as_of: dt.date, unset: Sequence[str], pack: Pack | None = None) -> Reason:
+    """Why a rule reading parameters without a value on the date does not apply: the
+    parameters named by their titles (by ``params.<name>`` only without the pack)."""
+    given = pack.parameters if pack is not None else {}
+    names = [
+        Words(given[n].title, given[n].title_en) if n in given else f"params.{n}" for n in unset
+    ]
+    return Reason("param_unset", {"date": as_of.isoformat(), "names": names})
 
 
 class FindingStatic:
@@ -137,6 +146,7 @@ class FindingStatic:
         as_of: dt.date,
         units: Sequence[str],
         expected: Text | None = None,
+        pack: Pack | None = None,
     ) -> None:
         self.id = rule.id
         self.title = rule.title
@@ -152,7 +162,7 @@ class FindingStatic:
         self.dated = dated
         self.expected = expected
         self.unset = _unset_params(param_names, params)
-        self.unset_reason = _unset(as_of, self.unset) if self.unset else None
+        self.unset_reason = _unset(as_of, self.unset, pack) if self.unset else None
         self.passed_dated: tuple[Text, dt.date | None] | None = None
         """A dated rule's pass, as :func:`duties.finish` says it (message and due date)."""
         self.thresholds: tuple[Any, ...] = ()
@@ -416,7 +426,7 @@ def _build_statics(
     ) -> FindingStatic:
         cite = _citation(pack, rule, names, as_of, year)
         return FindingStatic(
-            rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected
+            rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected, pack
         )
 
     rules = tuple(
@@ -496,3 +506,56 @@ def clear() -> None:
     """Forget every rendering and every plan's statics."""
     _RENDERED.clear()
     _GENERATION[0] += 1
+
+
+APPLICABILITY_RULE = "applicability"
+"""The id of the finding that says a pack's applicability cannot be decided (its
+``[pack.applicability]`` condition reads a fact that is missing)."""
+
+
+def applicability_words(plan: Plan) -> Words:
+    """The pack's applicability condition in words, Chinese and English (kept by the plan):
+    what a sentence says instead of the expression."""
+    app = plan.applicability
+
+    def compute() -> Words:
+        assert app is not None
+        pack = plan.pack
+        return Words(
+            condition_words(app.when, {}, pack, "zh"), condition_words(app.when, {}, pack, "en")
+        )
+
+    return kept_by_plan(plan, "applicability words", compute)
+
+
+def applicability_finding(plan: Plan, inputs: Mapping[str, Any]) -> Finding:
+    """The binding ``applicability`` finding of a community whose kind (or whatever the
+    pack's applicability reads) is missing: ``unknown``, naming the facts to supply
+    (results.md: "a scope finding says which fact is missing")."""
+    condition = applicability_words(plan)
+    app = plan.pack.info.applicability
+    assert app is not None
+    return Finding(
+        rule=APPLICABILITY_RULE,
+        outcome="unknown",
+        title=text("title.applicability", "zh", condition=condition.zh),
+        clause=app.clause,
+        quote=app.quote,
+        responsible=(),
+        inputs=inputs,
+        expected=Reason("applicability_expected", {"condition": condition}),
+        actual=FROM_INPUTS,
+        message=Reason(
+            "applicability_unknown",
+            {
+                "condition": condition,
+                "names": [
+                    Words(fact_label(p, "zh"), fact_label(p, "en"))
+                    for p, v in inputs.items()
+                    if v is None
+                ],
+            },
+        ),
+        binding=True,
+        title_en=text("title.applicability", "en", condition=condition.en or condition.zh),
+    )

@@ -590,7 +590,11 @@ def finding_sentence(
             return text(
                 "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
             ) + _who(f, lang)
-        missing = tuple(p for p, v in f.inputs.items() if v is None)
+        missing = tuple(
+            p
+            for p, v in f.inputs.items()
+            if v is None or (isinstance(v, Mapping) and "known" in v and v.get("value") is None)
+        )  # a fact not given, or a share or count over no community whose answer is known
         if missing:  # said once per rule, facts missing, title and units
             unknown = ("unknown", id(pack), missing, title, f.responsible, lang)
             return kept(pack, unknown, _say_unknown, f, pack, missing, title, lang)

@@ -38,6 +38,7 @@ from policyengine.columnar.run import Run
 from policyengine.columnar.vector import Array, Vec, value
 from policyengine.deadlines import assess
 from policyengine.facts import fact_catalogue
+from policyengine.finding_parts import APPLICABILITY_RULE
 from policyengine.pack import Pack
 from policyengine.pilot import PILOT_RULE
 from policyengine.plan import plan_for
@@ -163,6 +164,12 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     if inside is not None:
         scope_code = np.where(inside == 1, PASS, np.where(inside == 0, NA, UNKNOWN))
         first[SCOPE_RULE] = np.where(off, NA, scope_code).astype(np.int8)
+    if app is not None and pack.in_force(as_of):
+        # as the row path: where whether the pack applies is not known, a finding says so
+        app_unknown = run.missing(app.sources) & ~off
+        if app_unknown.any():
+            first[APPLICABILITY_RULE] = np.full(n, UNKNOWN, dtype=np.int8)
+            absent[APPLICABILITY_RULE] = ~app_unknown
     pilot = places.pilot_codes(pack, run)  # 1 the pilot unit, 0 another, -1 not known
     if pilot is not None:
         first[PILOT_RULE] = np.where(pilot == 1, PASS, np.where(pilot == 0, NA, UNKNOWN)).astype(

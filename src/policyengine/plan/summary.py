@@ -12,6 +12,7 @@ from policyengine.messages import Reason, Words
 from policyengine.pack import Summary
 from policyengine.plan.common import Build, compile_expr
 from policyengine.results import BLOCKING, Decided
+from policyengine.sentences import condition_words
 
 __all__ = ["SummaryPlan", "build"]
 
@@ -22,6 +23,8 @@ class SummaryPlan:
 
     summary: Summary
     when: ex.Expr | None
+    when_words: Words | None = None
+    """``when`` in words, Chinese and English (a sentence never shows the expression)."""
 
     @property
     def output(self) -> str:
@@ -39,14 +42,15 @@ class SummaryPlan:
         s = self.summary
         title = Words(s.title, s.title_en)
         if self.when is not None and ex.evaluate(self.when, facts, params) is not True:
-            return None, Reason("summary_when", {"condition": ex.render(self.when), "title": title})
+            condition = self.when_words or ex.render(self.when)
+            return None, Reason("summary_when", {"condition": condition, "title": title})
         if applicable is not True:
             return None, Reason("summary_applicability", {"title": title})
         counted = [f for f in findings if f.binding and (f.area is not None or not s.with_area)]
-        failed = [f.rule for f in counted if f.outcome in BLOCKING]
+        failed = [_named(f) for f in counted if f.outcome in BLOCKING]
         if failed:
             return False, Reason("summary_fail", {"title": title, "rules": failed})
-        unknown = [f.rule for f in counted if f.outcome == "unknown"]
+        unknown = [_named(f) for f in counted if f.outcome == "unknown"]
         if unknown:
             return None, Reason("summary_unknown", {"title": title, "rules": unknown})
         passed = [f.rule for f in counted if f.outcome == "pass"]
@@ -55,12 +59,24 @@ class SummaryPlan:
         return True, Reason("summary_pass", {"title": title, "n": len(passed)})
 
 
+def _named(f: Decided) -> Words:
+    """A requirement as a sentence names it: its title, quoted (never its id)."""
+    own = getattr(f, "st", f)  # a finding decided and not yet built reads its statics
+    title = getattr(own, "title", None) or f.rule
+    title_en = getattr(own, "title_en", None)
+    return Words(f"“{title}”", f"“{title_en}”" if title_en else None)
+
+
 def build(b: Build) -> None:
     """Compile the summaries' ``when`` conditions (communities only)."""
     items: list[SummaryPlan] = []
     for i, sm in enumerate(b.pack.summaries if b.community else ()):
         when = compile_expr(sm.when, f"{b.file}: summaries[{i}].when", b.env, condition=True)
-        items.append(SummaryPlan(sm, when))
+        words = None
+        if when is not None:
+            said = [condition_words(when, {}, b.pack, lang) for lang in ("zh", "en")]
+            words = Words(*said)
+        items.append(SummaryPlan(sm, when, words))
         if when is not None:
             b.read(ex.fields_of(when))
     b.items["summaries"] = tuple(items)

@@ -47,6 +47,9 @@ class TablePlan:
     """One ``[[tables]]`` entry, ready to answer for a level and the level held before."""
 
     table: Table
+    titles: Mapping[str, Words] = attrs.field(factory=dict)
+    """The titles of the parameters the table reads (a sentence names a parameter by its
+    title, never by its id)."""
 
     @property
     def id(self) -> str:
@@ -147,7 +150,7 @@ class TablePlan:
                 args = {
                     **words,
                     "how": how,
-                    "param": name or "",
+                    "param": self.titles.get(name, name) if name else "",
                     "low": str(lv - 1),
                     "high": str(lv),
                 }
@@ -205,6 +208,11 @@ def build(b: Build) -> None:
     for i, table in enumerate(b.pack.tables if b.community else ()):
         if b.env[0](table.previous) is None:
             raise PackError(f"{b.file}: tables[{i}].previous: {table.previous!r} is not a fact")
-        items.append(TablePlan(table))
+        plan = TablePlan(table)
+        params = b.pack.parameters
+        titles = {
+            n: Words(params[n].title, params[n].title_en) for n in plan.parameters if n in params
+        }
+        items.append(attrs.evolve(plan, titles=titles))
         b.read((table.previous,))
     b.items["tables"] = tuple(items)

@@ -30,6 +30,7 @@ from policyengine.boundaries import value_kind
 from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import DocumentError, FactsError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.finding_parts import APPLICABILITY_RULE
 from policyengine.pack import Pack, Parameter
 from policyengine.pilot import PILOT_RULE
 from policyengine.scope import SCOPE_RULE
@@ -64,6 +65,8 @@ def _levels(pack: Pack) -> dict[str, str]:
         levels[SCOPE_RULE] = "any"  # the scope finding of every subject
     if pack.info.pilot is not None:
         levels[PILOT_RULE] = "community"
+    if pack.info.applicability is not None:
+        levels[APPLICABILITY_RULE] = "community"  # when a community's kind is missing
     return levels
 
 
