@@ -215,6 +215,7 @@ def test_all_is_pinned() -> None:
         "PolicyEngineError",
         "Result",
         "RuleDecision",
+        "TimeLimitError",
         "UnknownPackError",
         "__version__",
         "check_facts",

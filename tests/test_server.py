@@ -124,10 +124,15 @@ def test_healthz(client):
     )
 
 
-def test_healthz_answers_head_for_load_balancers(client):
-    """``HEAD /healthz`` (how some load balancers check) has GET's status and no body."""
-    answer = client.head("/healthz")
-    assert (answer.status_code, answer.content) == (200, b"")
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/v1/packs", "/v1/packs/wuma-star-rating", "/v1/schema/facts"]
+)
+def test_head_answers_as_get_without_a_body(client, path):
+    """``HEAD`` (how some load balancers check) has GET's status and headers, no body
+    (RFC 9110: a server that answers GET answers HEAD)."""
+    head, get = client.head(path), client.get(path)
+    assert (head.status_code, head.content) == (get.status_code, b"")
+    assert head.headers["content-type"] == get.headers["content-type"]
 
 
 def test_packs(client):
@@ -856,3 +861,124 @@ def test_a_decision_that_cannot_be_logged_is_503_not_a_server_error():
         )
     assert 503 == answer.status_code
     assert answer.json()["error"].startswith("the decision could not be logged")
+
+
+# ------------------------------------------------ hostile requests (a service audit)
+
+
+def test_a_key_with_a_superscript_digit_is_422_not_500(client):
+    """``"jurisdiction[²]"``: "²" is a digit to ``str.isdigit`` but no list position; the
+    unknown key is a 422 naming it, and a batch goes on past its line."""
+    odd = {"community": {"id": "a", "jurisdiction": ["x"], "jurisdiction[²]": 1}}
+    answer = client.post("/v1/evaluate", json={"facts": odd, "pack": "wuma-star-rating"})
+    assert answer.status_code == 422
+    assert [p["path"] for p in answer.json()["problems"]] == ["facts.community.jurisdiction[²]"]
+    body = "\n".join(
+        json.dumps(d, ensure_ascii=False)
+        for d in ({"community": {"id": "a"}}, odd, {"community": {"id": "b"}})
+    ).encode()
+    lines = client.post("/v1/evaluate/batch", params={"pack": "wuma-star-rating"}, content=body)
+    said = [json.loads(line) for line in lines.text.splitlines()]
+    assert [s.get("status", 200) for s in said] == [200, 422, 200]
+
+
+def _chain(depth: int) -> dict:
+    doc: dict = {"jurisdiction": {"id": f"j{depth}"}}
+    for i in range(depth - 1, -1, -1):
+        doc = {"jurisdiction": {"id": f"j{i}"}, "jurisdictions": [doc]}
+    return doc
+
+
+def test_nesting_beyond_the_limit_is_refused_as_on_the_command_line(client, tmp_path):
+    """security.md: tables and lists nest at most 64 deep; a chain of 33 jurisdictions
+    (66 levels) is refused by the service as by ``policyengine evaluate``."""
+    doc = _chain(33)
+    answer = client.post("/v1/evaluate", json={"facts": doc, "pack": "wuma-star-rating"})
+    assert answer.status_code == 422
+    (problem,) = answer.json()["problems"]
+    assert "64" in problem["message"] and problem["path"].startswith("facts.jurisdictions")
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(doc))
+    assert main(["evaluate", str(path), "--pack", "wuma-star-rating"], stderr=io.StringIO()) == 2
+    fine = client.post("/v1/evaluate", json={"facts": _chain(20), "pack": "wuma-star-rating"})
+    assert fine.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b'{"facts": {"community": {"id": "a", "households": 1' + b"0" * 4400 + b'}}}',
+         "a number has more than 4,300 digits"),
+        (b'{"facts": {"community": {"id": "\xff"}}, "pack": "wuma-star-rating"}',
+         "is not UTF-8 text (byte 0xff at position 32)"),
+    ],
+)
+def test_unreadable_bodies_are_400_in_the_products_words(client, body, said):
+    """No Python internals (``sys.set_int_max_str_digits``, ``codec can't decode``)."""
+    answer = client.post("/v1/evaluate", content=body)
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert said in error and "sys." not in error and "codec" not in error
+
+
+def test_routing_errors_have_the_error_shape(client):
+    """404 and 405 from routing answer ``{"error": …}`` like every other error."""
+    for answer in (client.get("/nope"), client.put("/v1/packs")):
+        assert answer.status_code in (404, 405)
+        assert set(answer.json()) == {"error"}
+
+
+def test_batch_refuses_an_unknown_query_parameter(client):
+    answer = client.post(
+        "/v1/evaluate/batch", params={"pack": "wuma-star-rating", "bogus": "1"}, content=b""
+    )
+    assert answer.status_code == 422
+    assert [p["path"] for p in answer.json()["problems"]] == ["bogus"]
+
+
+def test_all_inside_a_list_is_every_pack_as_on_the_command_line(client):
+    """``"pack": ["wuma-star-rating", "all"]`` as ``--pack wuma-star-rating --pack all``."""
+    facts = facts_of(WUMA)
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": ["wuma-star-rating", "all"]})
+    assert answer.status_code == 200
+    assert [r["pack"]["id"] for r in answer.json()] == ["wuma-star-rating", *PACKS]
+
+
+def test_a_time_limit_stops_the_work_not_only_the_answer(monkeypatch):
+    """The limit stops the evaluation between communities (it does not run on after its
+    503, holding memory and a thread); without a limit every community is evaluated."""
+    from policyengine import jurisdictions
+    from policyengine.exceptions import TimeLimitError
+    from policyengine.limits import time_limit
+
+    calls = []
+    real = jurisdictions.evaluate_community
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jurisdictions, "evaluate_community", counted)
+    many = {
+        "jurisdiction": {"id": "j"},
+        "communities": [{"community": {"id": f"c{i}"}} for i in range(200)],
+    }
+    with time_limit(0.0), pytest.raises(TimeLimitError):
+        api.evaluate(many, "wuma-star-rating")
+    assert calls == []
+    api.evaluate(many, "wuma-star-rating")  # no limit outside the block
+    assert len(calls) == 200
+
+
+def test_every_bad_request_field_is_listed_at_once(client):
+    """``as_of``, ``lang`` and ``pack`` all wrong: one 422 naming the three."""
+    body = {"facts": {"community": {"id": "a"}}, "pack": 5, "as_of": "x", "lang": "fr"}
+    answer = client.post("/v1/evaluate", json=body)
+    assert answer.status_code == 422
+    assert sorted(p["path"] for p in answer.json()["problems"]) == ["as_of", "lang", "pack"]
+    unknown_pack_too = {**body, "pack": "no-such-pack"}
+    answer = client.post("/v1/evaluate", json=unknown_pack_too)  # the 422 comes first
+    assert answer.status_code == 422
+    assert sorted(p["path"] for p in answer.json()["problems"]) == ["as_of", "lang"]
+    alone = {"facts": {"community": {"id": "a"}}, "pack": "no-such-pack"}
+    assert client.post("/v1/evaluate", json=alone).status_code == 404

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         InputError,
         PackError,
         PolicyEngineError,
+        TimeLimitError,
         UnknownPackError,
     )
     from policyengine.facts import Community, Jurisdiction
@@ -56,6 +57,7 @@ _HOME = {
     "InputError": "exceptions",
     "PackError": "exceptions",
     "PolicyEngineError": "exceptions",
+    "TimeLimitError": "exceptions",
     "UnknownPackError": "exceptions",
     "Community": "facts",
     "Jurisdiction": "facts",
@@ -101,6 +103,7 @@ __all__ = [
     "PolicyEngineError",
     "Result",
     "RuleDecision",
+    "TimeLimitError",
     "UnknownPackError",
     "__version__",
     "check_facts",

@@ -39,6 +39,7 @@ __all__ = [
     "read_tables_with",
     "structure_community",
     "structure_subject",
+    "too_deep",
     "validated",
 ]
 
@@ -389,7 +390,7 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
         if "digits" in detail:
             detail = "a number has more than 4,300 digits"
         raise DocumentError(f"{name}: not valid {kind}: {detail}") from None
-    where = _too_deep(data)
+    where = too_deep(data)
     if where is not None:
         raise DocumentError(
             f"{name}: {where or 'the document'}: tables and lists nest deeper than "
@@ -398,7 +399,7 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     return data
 
 
-def _too_deep(data: Any) -> str | None:
+def too_deep(data: Any) -> str | None:
     """The path of the first value nested deeper than :data:`MAX_NESTING`, or None."""
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:

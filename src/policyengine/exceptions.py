@@ -30,6 +30,7 @@ __all__ = [
     "InputError",
     "PackError",
     "PolicyEngineError",
+    "TimeLimitError",
     "UnknownPackError",
 ]
 
@@ -83,3 +84,8 @@ class UnknownPackError(PolicyEngineError):
 
 class EngineError(PolicyEngineError):
     """The rules engine reported an error while evaluating a subject."""
+
+
+class TimeLimitError(PolicyEngineError):
+    """The evaluation ran past the time limit set for it
+    (:func:`policyengine.limits.time_limit`)."""

@@ -250,6 +250,8 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "problem.outside_folder",
         ),
         (r"^not valid JSON: (?P<what>.+)$", "problem.not_valid_json"),
+        (r"^tables and lists nest deeper than (?P<n>\d+) levels$", "problem.too_deep"),
+        (r"^is nested too deeply(?P<evaluate> to evaluate)?$", "problem.nested_too_deeply"),
         (r'^(?P<value>.+) is not a JSON array such as \["a", "b"\]$', "problem.not_json_array"),
         (r"^is not a date \(YYYY-MM-DD\)$", "problem.is_not_date"),
         (

@@ -26,6 +26,7 @@ from policyengine.engine import (
     evaluate_jurisdiction_rules,
 )
 from policyengine.facts import Community, Jurisdiction, flatten
+from policyengine.limits import check_time
 from policyengine.messages import Reason
 from policyengine.pack import Aggregate, Pack
 from policyengine.plan import plan_for
@@ -175,10 +176,13 @@ def evaluate_jurisdiction(
     _conditions(pack)  # a bad aggregate condition fails before any community is evaluated
     where = scope_of(pack, jurisdiction, within)
     here = (*(within or ()), (jurisdiction.name, jurisdiction.jurisdiction.level))
-    communities = tuple(
-        evaluate_community(placed(c, here), pack, as_of=as_of, parameters=parameters)
-        for c in jurisdiction.communities
-    )
+    evaluated: list[Result] = []
+    for c in jurisdiction.communities:
+        check_time()  # a time limit (the service's) stops the work between communities
+        evaluated.append(
+            evaluate_community(placed(c, here), pack, as_of=as_of, parameters=parameters)
+        )
+    communities = tuple(evaluated)
     children = tuple(
         evaluate_jurisdiction(j, pack, as_of=as_of, parameters=parameters, within=here)
         for j in jurisdiction.jurisdictions

@@ -6,6 +6,13 @@ exhaust memory or time: ``docs/reliability.md`` lists what each input class gets
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from policyengine.exceptions import TimeLimitError
+
 __all__ = [
     "MAX_CONDITION_DEPTH",
     "MAX_CONDITION_TEXT",
@@ -15,6 +22,8 @@ __all__ = [
     "MAX_INCLUDE_ROWS",
     "MAX_NESTING",
     "MAX_TEXT_BYTES",
+    "check_time",
+    "time_limit",
 ]
 
 MAX_EXACT_INT = 2**53
@@ -41,3 +50,27 @@ MAX_CONDITION_DEPTH = 64
 
 MAX_CONDITION_TEXT = 20_000
 """Longest pack expression, in characters."""
+
+
+_DEADLINE = threading.local()
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Work in this thread stops, at the next :func:`check_time`, once ``seconds`` have
+    passed (a service's time limit: the thread ends, rather than running on after its
+    answer said 503)."""
+    previous = getattr(_DEADLINE, "at", None)
+    _DEADLINE.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _DEADLINE.at = previous
+
+
+def check_time() -> None:
+    """Raise :class:`TimeLimitError` when this thread's :func:`time_limit` has passed (called
+    between communities of a jurisdiction)."""
+    at = getattr(_DEADLINE, "at", None)
+    if at is not None and time.monotonic() > at:
+        raise TimeLimitError("the evaluation took longer than its time limit")

@@ -8,7 +8,7 @@ Endpoints (results.md "Service")::
     GET  /v1/packs/{id}       one pack: rules, parameters by date and source, document
     GET  /v1/schema/facts     JSON Schema (2020-12) of the facts document
     GET  /v1/schema/result    JSON Schema (2020-12) of a result
-    GET  /healthz             200 when ready (HEAD too, with no body)
+    GET  /healthz             200 when ready (every GET also answers HEAD, with no body)
     GET  /openapi.json, /docs the OpenAPI description, generated
 
 Errors: malformed JSON 400; unknown pack 404; a body over the limit 413; bad facts or a bad
@@ -29,22 +29,24 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import attrs
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyengine import __version__, api, json_input
 from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.decisionlog import DecisionLog
-from policyengine.documents import structure_subject
-from policyengine.exceptions import FactsError, InputError
+from policyengine.documents import structure_subject, too_deep
+from policyengine.exceptions import FactsError, InputError, TimeLimitError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.gaps import compile_what_if
 from policyengine.i18n import problem_text
+from policyengine.limits import MAX_NESTING, check_time, time_limit
 from policyengine.pack import Pack
 from policyengine.results import Result
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
@@ -102,15 +104,20 @@ def _problem(path: str, value: Any, message: str) -> dict[str, Any]:
     return {"path": path, "value": value, "message": message}
 
 
+_INDEX = re.compile(r"\[([0-9]{1,9})\]")
+"""A list position in a problem's path (ASCII digits: "[²]" is a key, not a position)."""
+
+
 def _value_at(document: Any, path: str) -> Any:
     """The value at a problem's path (``a.b[0].c``), or None when there is none."""
     node = document
     for part in path.replace("[", ".[").split("."):
         if not part:
             continue
-        if part.startswith("[") and part[1:-1].isdigit() and isinstance(node, list):
-            index = int(part[1:-1])
-            node = node[index] if 0 <= index < len(node) else None
+        index = _INDEX.fullmatch(part)
+        if index is not None and isinstance(node, list):
+            at = int(index.group(1))
+            node = node[at] if at < len(node) else None
         elif isinstance(node, dict):
             node = node.get(part)
         else:
@@ -149,6 +156,12 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
     ]
     if refused:
         raise ServiceError(422, "the facts document has problems", problems=refused)
+    deep = too_deep(document)  # as a facts file: at most MAX_NESTING levels
+    if deep is not None:
+        message = f"tables and lists nest deeper than {MAX_NESTING} levels"
+        where = prefix + deep if deep else prefix.rstrip(".")
+        problem = _problem(where, None, problem_text(message, lang))
+        raise ServiceError(422, "the facts document has problems", problems=[problem])
     try:
         return structure_subject(document)
     except RecursionError:
@@ -172,8 +185,15 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
 def _parse_json(body: bytes, what: str) -> Any:
     try:
         return json_input.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ServiceError(
+            400,
+            f"{what} is not UTF-8 text (byte 0x{body[exc.start]:02x} at position {exc.start})",
+        ) from None
+    except ValueError as exc:
+        # as a facts file says it (documents.parse_document), not Python's own words
+        detail = "a number has more than 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise ServiceError(400, f"{what} is not valid JSON: {detail}") from None
     except RecursionError:
         raise ServiceError(400, f"{what} is nested too deeply to read") from None
 
@@ -233,14 +253,33 @@ def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> lis
             "bad request",
             problems=[_problem(path, value, 'is not a pack id, a list of pack ids, or "all"')],
         )
-    if ids == ["all"]:
-        return list(installed.values())
-    unknown = [i for i in ids if i not in installed]
+    unknown = [i for i in ids if i not in installed and i != "all"]
     if unknown:
         raise ServiceError(
             404, f"unknown pack {unknown[0]!r}", unknown=unknown, installed=list(installed)
         )
-    return [installed[i] for i in ids]
+    # as the command line's --pack: "all" is every installed pack, wherever it is listed
+    return [p for i in ids for p in (installed.values() if i == "all" else (installed[i],))]
+
+
+T = TypeVar("T")
+
+
+def _collect(
+    problems: list[dict[str, Any]], check: Callable[..., T], *args: Any, defer: bool = False
+) -> T | None:
+    """``check(*args)``; a 422's problems added to ``problems`` (None returned), so that a
+    request hears of every bad field at once. Another status is raised, unless ``defer``
+    (other fields are bad already: their 422 comes first)."""
+    try:
+        return check(*args)
+    except ServiceError as exc:
+        if exc.status == 422:
+            problems.extend(exc.body.get("problems", []))
+            return None
+        if defer:
+            return None
+        raise
 
 
 _REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
@@ -296,10 +335,11 @@ class Evaluator:
         extra: dict[str, Any] = {"lang": lang} if self.lang_given else {}
         log = self.settings.decision_log
         try:
-            return [
-                api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra)
-                for pack in packs
-            ]
+            results = []
+            for pack in packs:
+                check_time()  # under a time limit (a worker thread's), stop between packs
+                results.append(api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra))
+            return results
         except OSError as exc:  # the decision log could not be written (a full disk)
             if log is None:
                 raise
@@ -325,18 +365,25 @@ class Evaluator:
             ) from None
 
     async def run(self, work: Callable[[], bytes], where: str = "facts") -> bytes:
-        """Run CPU-bound work in a worker thread, within the time limit."""
+        """Run CPU-bound work in a worker thread, within the time limit.
+
+        The thread stops itself at the limit (:func:`policyengine.limits.time_limit`,
+        checked between communities), so that work past it neither runs on nor keeps
+        memory, and its slot among ``--threads`` is given back only when it has stopped.
+        """
+        seconds = self.settings.timeout_seconds
+
+        def limited() -> bytes:
+            with time_limit(seconds):
+                answer = self.guarded(work, where)
+                check_time()  # finished, but past the limit: the answer is a 503 all the same
+                return answer
+
         try:
-            with anyio.fail_after(self.settings.timeout_seconds):
-                return await anyio.to_thread.run_sync(
-                    lambda: self.guarded(work, where),
-                    limiter=self.limiter,
-                    abandon_on_cancel=True,
-                )
-        except TimeoutError:
+            return await anyio.to_thread.run_sync(limited, limiter=self.limiter)
+        except TimeLimitError:
             raise ServiceError(
-                503,
-                f"the evaluation took longer than the limit of {self.settings.timeout_seconds:g} s",
+                503, f"the evaluation took longer than the limit of {seconds:g} s"
             ) from None
 
 
@@ -389,6 +436,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
         return JSONAnswer(exc.body, status_code=exc.status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # routing's own answers (no such path, a method the path does not take) in the
+        # shape of every other error: {"error": …} (the OpenAPI's Error)
+        words = {404: "no such path", 405: "method not allowed on this path"}
+        error = words.get(exc.status_code, str(exc.detail))
+        return JSONAnswer({"error": error}, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
@@ -402,8 +457,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data = _parse_json(body, "the body")
         try:
             facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
-            as_of, lang = _as_of(as_of_value), _lang(lang_value)
-            packs = _packs(pack_value, installed())
+            # every bad field at once (an unknown pack, a 404, only when the rest is good)
+            problems: list[dict[str, Any]] = []
+            as_of = _collect(problems, _as_of, as_of_value)
+            lang = _collect(problems, _lang, lang_value) or "zh"
+            packs = _collect(problems, _packs, pack_value, installed(), defer=bool(problems))
+            if problems or packs is None:
+                raise ServiceError(422, "bad request", problems=problems)
         except ServiceError as exc:
             raise _said_in(exc, _request_lang(data)) from None
 
@@ -435,6 +495,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
+        extra = sorted(set(request.query_params) - {"pack", "as_of", "lang"})
+        if extra:  # as an unknown field of POST /v1/evaluate's body
+            problems = [
+                _problem(k, request.query_params[k], "unknown field (expected pack, as_of, lang)")
+                for k in extra
+            ]
+            error = ServiceError(422, "bad request", problems=problems)
+            raise _said_in(error, _request_lang({"lang": lang}))
         try:
             packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
             day, language = _as_of(as_of), _lang(lang)
@@ -512,11 +580,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not state["ready"]:
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ready", "packs": len(installed())})
-
-    @app.head("/healthz", include_in_schema=False)
-    async def healthz_head() -> Response:
-        """The same status with no body, for load balancers that check with HEAD."""
-        return Response(status_code=200 if state["ready"] else 503)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,4 +1,5 @@
-"""``POST /v1/evaluate`` answered straight from ASGI messages: the service's hot path.
+"""``POST /v1/evaluate`` answered straight from ASGI messages: the service's hot path
+(and ``HEAD`` answered as ``GET`` without its body, on every path).
 
 The route FastAPI declares (and documents in the OpenAPI) answers the same way, but through
 Starlette's routing, request object and exception middleware, which cost more per request
@@ -37,6 +38,9 @@ class LeanEvaluate:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            await self.app({**scope, "method": "GET"}, receive, _without_body(send))
+            return
         if scope["type"] != "http" or scope["path"] != _PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
@@ -78,6 +82,18 @@ class LeanEvaluate:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _without_body(send: Send) -> Send:
+    """``send`` for a HEAD request answered as its GET: the status and headers, no body
+    (RFC 9110 §9.3.2; FastAPI's routes take GET only)."""
+
+    async def head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return head
 
 
 def _offered_upgrade(scope: Scope) -> bool:
