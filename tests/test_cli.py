@@ -163,7 +163,7 @@ class TestEvaluate:
         for option in ("--output", "--errors"):
             run = evaluate(str(table), option, str(table))
             assert 2 == run.code
-            assert f"{option} {table}: is also an input" in run.err
+            assert f"{option} {table}：也是输入文件" in run.err  # Chinese by default
             assert before == table.read_bytes()
 
     @pytest.mark.parametrize("name", ["malformed.toml", "malformed.json"])

@@ -5,6 +5,7 @@ return the wrong thing are named."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -98,7 +99,8 @@ class TestBadDocuments:
             '[community]\nid = "x"\n[reporting]\nself_check_report_year = 9999\n',
         )
         code, _, err = run(
-            ["evaluate", str(doc), "--pack", "fengxiang-harmony", "--as-of", "9999-12-31"]
+            ["evaluate", str(doc), "--pack", "fengxiang-harmony", "--as-of", "9999-12-31",
+             "--lang", "en"]
         )
         assert code == 2 and "as_of: 9999-12-31 is after 9998-12-31" in err
 
@@ -265,8 +267,19 @@ class TestNamedFiles:
         )
 
     def test_folder_named_on_the_command_line(self, tmp_path: Path) -> None:
-        code, _, err = run(["validate", str(tmp_path), "--lang", "en"])
-        assert code == 2 and f"{tmp_path}: cannot read the file: Is a directory" in err
+        """``validate FOLDER`` checks the documents in it, as ``evaluate FOLDER`` reads them."""
+        write(tmp_path / "good.toml", '[community]\nid = "a"\n')
+        write(tmp_path / "bad.toml", '[community]\nid = "b"\nhouseholds = "many"\n')
+        code, out, err = run(["validate", str(tmp_path), "--lang", "en"])
+        assert code == 2 and "ok: community a" in out
+        assert f"{tmp_path / 'bad.toml'}: community.households" in err
+
+    def test_validate_reads_a_table_as_a_table(self, tmp_path: Path) -> None:
+        """``validate t.csv`` read the CSV as JSON ("not valid JSON"); it names the bad row."""
+        table = write(tmp_path / "t.csv", "community.id,community.households\nx1,abc\nx2,5\n")
+        code, out, err = run(["validate", str(table)])
+        assert code == 2 and "ok: community x2" in out
+        assert "row 2: community.households" in err and "JSON" not in err
 
 
 class TestFileErrorsInTheChosenLanguage:
@@ -325,3 +338,70 @@ class TestOutputErrors:
         code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating",
                             "--output", str(tmp_path)])
         assert code == 2 and err.startswith("policyengine: ") and "Traceback" not in err
+
+
+class TestCommandLineDatesAndOutputs:
+    """An audit of the command line under hostile arguments."""
+
+    @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl", "json"])
+    def test_a_date_after_the_last_is_refused_in_every_format(self, tmp_path: Path, fmt: str) -> None:
+        """The columnar path (csv, parquet) refuses 9999-12-31 as the row path does."""
+        doc = write(tmp_path / "c.toml", '[community]\nid = "x"\n')
+        out = tmp_path / f"out.{fmt}"
+        code, _, err = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--as-of",
+                            "9999-12-31", "--format", fmt, "--output", str(out)])
+        assert code == 2 and not out.exists()
+        assert "9999-12-31 晚于 9998-12-31" in err
+
+    @pytest.mark.parametrize("given", ["20141231", "2014-W52-3", "2014-1-5"])
+    def test_an_as_of_not_written_yyyy_mm_dd_is_refused(
+        self, tmp_path: Path, given: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Python's date parser also takes 20141231 and 2014-W52-3: the command line does
+        not (it says YYYY-MM-DD)."""
+        doc = write(tmp_path / "c.toml", '[community]\nid = "x"\n')
+        code, out, _ = run(["evaluate", str(doc), "--pack", "wuma-star-rating", "--as-of", given])
+        assert (code, out) == (2, "") and "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+    def test_an_output_among_the_documents_of_an_input_folder_is_refused(self, tmp_path: Path) -> None:
+        """``evaluate FOLDER --output FOLDER/a.toml`` overwrote the document a.toml."""
+        folder = tmp_path / "docs"
+        folder.mkdir()
+        doc = write(folder / "a.toml", '[community]\nid = "x"\n')
+        before = doc.read_bytes()
+        for target in (doc, folder / "new.json"):
+            code, _, err = run(["evaluate", str(folder), "--pack", "wuma-star-rating",
+                                "--as-of", "2014-12-31", "--format", "json", "--output", str(target)])
+            assert code == 2 and "也是输入文件" in err
+        assert doc.read_bytes() == before and not (folder / "new.json").exists()
+        # elsewhere, or a file the folder does not read, is fine
+        code, _, _ = run(["evaluate", str(folder), "--pack", "wuma-star-rating", "--as-of",
+                          "2014-12-31", "--format", "csv", "--output", str(folder / "r.csv")])
+        assert code == 1 and (folder / "r.csv").exists()  # incomplete: written, exit 1
+
+
+
+@pytest.mark.parametrize("command", ["gap", "report"])
+def test_gap_and_report_refuse_to_write_over_their_input(tmp_path: Path, command: str) -> None:
+    """``gap c.toml --output c.toml`` replaced the facts with the gap text (and ``report``
+    with the report): refused before anything is read or written, as ``evaluate`` does."""
+    doc = write(tmp_path / "c.toml", (Path(__file__).parent.parent / "examples" / "wuma-community.toml").read_text("utf-8"))
+    before = doc.read_bytes()
+    code, _, err = run([command, str(doc), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+                        "--output", str(doc)])
+    assert code == 2 and "也是输入文件" in err
+    assert doc.read_bytes() == before
+
+
+def test_the_errors_file_says_problems_as_standard_error_does(tmp_path: Path) -> None:
+    """``--errors FILE`` lists each bad row's problem in the run's language (Chinese by
+    default), as standard error does; the path stays a machine field."""
+    table = write(tmp_path / "t.csv", "community.id,community.households\nx1,abc\nx2,10\n")
+    errors = tmp_path / "errors.jsonl"
+    code, _, err = run(["evaluate", str(table), "--pack", "wuma-star-rating", "--as-of",
+                        "2014-12-31", "--format", "jsonl", "--on-bad-record", "skip",
+                        "--errors", str(errors), "--output", str(tmp_path / "out.jsonl")])
+    assert code == 2
+    (line,) = [json.loads(x) for x in errors.read_text("utf-8").splitlines()]
+    assert line["path"] == "community.households"
+    assert line["message"] in err and "不是" in line["message"]

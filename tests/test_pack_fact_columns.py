@@ -177,7 +177,7 @@ def test_an_undeclared_pack_column_is_an_error_before_any_row(tmp_path: Path) ->
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([[*HEADER, "civility_rating.colour"], ["a", "95", "[]", "city", "red"]])
     code, _, err = cli("evaluate", str(path), "--pack", str(CIVILITY), "--as-of", "2016-06-01",
-                       "--format", "jsonl")
+                       "--format", "jsonl", "--lang", "en")
     assert 2 == code
     assert "'civility_rating.colour' is not a fact path" in err
 

@@ -250,6 +250,19 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "problem.outside_folder",
         ),
         (r"^not valid JSON: (?P<what>.+)$", "problem.not_valid_json"),
+        (
+            r"^(?P<formula>.+) is a formula with no computed value: open and save the workbook "
+            r"in Excel, or give the value$",
+            "problem.formula_not_computed",
+        ),
+        (
+            r"^(?P<pattern>.+) leaves the document's folder: give a path relative to it, "
+            r"without '\.\.'$",
+            "problem.leaves_folder",
+        ),
+        (r"^(?P<file>.+) leads outside the document's folder$", "problem.leads_outside"),
+        (r"^(?P<file>.+): is not a regular file$", "problem.not_regular_file"),
+        (r"^is not a regular file$", "problem.is_not_regular_file"),
         (r"^tables and lists nest deeper than (?P<n>\d+) levels$", "problem.too_deep"),
         (r"^is nested too deeply(?P<evaluate> to evaluate)?$", "problem.nested_too_deeply"),
         (r'^(?P<value>.+) is not a JSON array such as \["a", "b"\]$', "problem.not_json_array"),
@@ -339,6 +352,7 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "error.not_utf8",
         ),
         (r"^(?P<name>.+): cannot read the file: (?P<why>.+)$", "error.cannot_read"),
+        (r"^(?P<name>.+): not a Parquet file: (?P<what>.+)$", "error.not_parquet"),
         (
             r"^(?P<name>.+): is a device, not a file \(use - for standard input\)$",
             "error.device",
@@ -348,6 +362,22 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^(?P<name>.+): (?P<where>.+): tables and lists nest deeper than (?P<n>\d+) levels$",
             "error.nests_at",
         ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): is also an input; write the results elsewhere$",
+            "error.also_an_input",
+        ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): cannot be written: (?P<why>.+)$",
+            "error.not_written",
+        ),
+        (r"^as_of: (?P<date>\S+) is after (?P<last>\S+), the last date .*$", "error.after_last"),
+        (
+            r"^(?P<name>.+): column (?P<columns>.+) is not a fact path of the facts vocabulary "
+            r"\(e\.g\. .*\)$",
+            "error.not_a_column",
+        ),
+        (r"^(?P<name>.+): column (?P<column>.+) appears twice$", "error.column_twice"),
+        (r"^(?P<name>.+): the column 'community\.id' is required$", "error.id_column"),
         (r"^unknown pack (?P<id>.+); installed packs: (?P<known>.*)$", "error.unknown_pack"),
         (r"^unknown pack (?P<id>.+): no such pack folder$", "error.no_pack_folder"),
     )

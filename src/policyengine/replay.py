@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from policyengine import api
+from policyengine import api, json_input
 from policyengine.decisionlog import decision_record
 from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import FactsError, InputError, PolicyEngineError, UnknownPackError
@@ -59,29 +60,105 @@ class Replayed:
         }
 
 
-def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, entry)`` for each line; a line that is not an entry is an InputError."""
+_REQUIRED = ("decision_id", "pack", "engine", "as_of", "subject", "facts_sha256")
+
+_OBJECT = (dict, "an object")
+_TEXT = (str, "text")
+_LIST = (list, "a list")
+_BOOL = (bool, "true or false")
+_DATE = (str, 'a date ("YYYY-MM-DD")')
+_FIELDS: dict[str, tuple[type, str]] = {
+    "decision_id": _TEXT,
+    "time": _TEXT,
+    "pack": _OBJECT,
+    "engine": _OBJECT,
+    "as_of": _DATE,
+    "subject": _OBJECT,
+    "facts_sha256": _TEXT,
+    "verdict": _TEXT,
+    "outputs": _OBJECT,
+    "failing_rules": _LIST,
+    "unknown_rules": _LIST,
+    "facts": _OBJECT,
+    "names_masked": _BOOL,
+}
+"""The type of each field of an entry that has it (decisionlog.decision_record writes them)."""
+
+_INNER: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "pack": (("id",), ("version", "digest")),
+    "engine": ((), ("version",)),
+    "subject": (("id",), ("level",)),
+}
+"""Of the objects: the text fields an entry must have, and those it may have."""
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+"""A date as the log writes it (``date.fromisoformat`` also takes ``20141231``)."""
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ({json.dumps(value, ensure_ascii=False)[:40]})"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _entry_problem(entry: Any) -> str | None:
+    """What makes ``entry`` not a decision log entry (None: it is one)."""
+    if not isinstance(entry, dict):
+        return f"not a decision log entry (no {', '.join(_REQUIRED)})"
+    missing = [k for k in _REQUIRED if k not in entry]
+    if missing:
+        return f"not a decision log entry (no {', '.join(missing)})"
+    for key, (kind, words) in _FIELDS.items():
+        if key in entry and not isinstance(entry[key], kind):
+            return f"{key} must be {words}, not {_kind(entry[key])}"
+    for key, (required, optional) in _INNER.items():
+        for name in (*required, *optional):
+            if name not in entry[key]:
+                if name in required:
+                    return f"{key}.{name} is missing"
+            elif not isinstance(entry[key][name], str):
+                return f"{key}.{name} must be text, not {_kind(entry[key][name])}"
+    for key in ("failing_rules", "unknown_rules"):
+        for item in entry.get(key, ()):
+            if not isinstance(item, str):
+                return f"{key} must hold rule ids (text), not {_kind(item)}"
     try:
-        handle = path.open(encoding="utf-8")
+        if not _ISO_DATE.fullmatch(entry["as_of"]):
+            raise ValueError(entry["as_of"])
+        dt.date.fromisoformat(entry["as_of"])
+    except ValueError:
+        return f"as_of must be {_DATE[1]}, not {_kind(entry['as_of'])}"
+    return None
+
+
+def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, entry)`` for each line; a line that is not an entry (not JSON, a key
+    given twice, a field missing or of the wrong type) is an InputError naming the line."""
+    try:
+        handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the decision log: {exc.strerror}") from None
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        for number, raw in enumerate(handle, start=1):
             try:
-                entry = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                line = raw.decode("utf-8")
+                if not line.strip():
+                    continue
+                entry = json_input.loads(line)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}:{number}: not UTF-8 text: {exc.reason}") from None
+            except ValueError as exc:  # a JSONDecodeError, or a key given twice
                 raise InputError(f"{path}:{number}: not a JSON line: {exc}") from None
-            missing = [
-                k
-                for k in ("decision_id", "pack", "engine", "as_of", "subject", "facts_sha256")
-                if not isinstance(entry, dict) or k not in entry
-            ]
-            if missing:
-                raise InputError(
-                    f"{path}:{number}: not a decision log entry (no {', '.join(missing)})"
-                )
+            problem = _entry_problem(entry)
+            if problem is not None:
+                raise InputError(f"{path}:{number}: {problem}")
             yield number, entry
 
 

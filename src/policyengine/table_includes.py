@@ -22,7 +22,14 @@ from policyengine import json_input
 from policyengine.documents import read_tables_with
 from policyengine.exceptions import FactProblem, InputError
 from policyengine.limits import MAX_INCLUDE_ROWS
-from policyengine.tables import TABLE_SUFFIXES, check_columns, require, row_document, workbook_rows
+from policyengine.tables import (
+    TABLE_SUFFIXES,
+    check_columns,
+    long_csv_cells,
+    require,
+    row_document,
+    workbook_rows,
+)
 
 __all__ = ["included_table", "is_table", "table_rows"]
 
@@ -88,6 +95,7 @@ def _text(file: Path, data: bytes) -> str:
 
 
 def _csv(file: Path, data: bytes) -> Iterator[Row]:
+    long_csv_cells()
     reader = csv.reader(io.StringIO(_text(file, data), newline=""))
     try:
         header = next(reader, None)

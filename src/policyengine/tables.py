@@ -24,7 +24,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -39,12 +39,16 @@ __all__ = [
     "OUTSIDE",
     "TABLE_SUFFIXES",
     "Record",
+    "Uncomputed",
     "check_columns",
     "choose_memory_pool",
     "column_types",
     "count_rows",
     "inside_folder",
+    "long_csv_cells",
+    "open_parquet",
     "open_records",
+    "parquet_batches",
     "records_of_arrow",
     "refuse_outside",
     "require",
@@ -174,6 +178,24 @@ def _text_cell(text: str, ftype: FactType) -> Any:
     return value
 
 
+@attrs.frozen
+class Uncomputed:
+    """A workbook's formula cell that holds no computed value (a workbook written by a
+    program and never saved by Excel): openpyxl reads it as empty, but it is not a missing
+    fact."""
+
+    formula: str
+    """The formula's text, without its ``=`` (empty for a shared formula's other cells)."""
+
+    def problem(self) -> str:
+        """What is wrong with the cell, as a field's problem."""
+        shown = repr(f"={self.formula}") if self.formula else "the cell"
+        return (
+            f"{shown} is a formula with no computed value: open and save the workbook in "
+            "Excel, or give the value"
+        )
+
+
 def _cell(raw: Any, ftype: FactType) -> Any:
     """A cell of any source as a document value; ``None`` when the fact is missing."""
     if raw is None:
@@ -182,6 +204,8 @@ def _cell(raw: Any, ftype: FactType) -> Any:
         if raw == "" or (ftype.kind != "text" and raw.strip() == ""):
             return None
         return _text_cell(raw, ftype)
+    if isinstance(raw, Uncomputed):
+        raise ValueError(raw.problem())
     if isinstance(raw, float):
         if math.isnan(raw):
             return None  # a missing number in a Parquet file written by pandas
@@ -222,7 +246,21 @@ def _record(position: str, row: Mapping[str, Any]) -> Record:
     return Record(position, doc, None, tuple(problems))
 
 
+CSV_CELL_LIMIT = 2**31 - 1
+"""Longest CSV cell read, in characters (the largest the csv module takes everywhere)."""
+
+
+def long_csv_cells() -> None:
+    """Let the csv module read cells up to :data:`CSV_CELL_LIMIT`: its own limit (131,072
+    characters) refused a long cell as the whole file's error, where a cell's fact refuses
+    it at its row and path (text longer than ``MAX_TEXT_BYTES``). The limit is the
+    process's: it is only ever raised."""
+    if csv.field_size_limit() < CSV_CELL_LIMIT:
+        csv.field_size_limit(CSV_CELL_LIMIT)
+
+
 def _read_csv(path: Path) -> Iterator[Record]:
+    long_csv_cells()
     try:
         fh = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -270,9 +308,15 @@ def _read_xlsx(path: Path) -> Iterator[Record]:
 
 def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(row number, {column: cell})`` of the first sheet's rows that are not blank, the
-    header's columns checked as fact paths; the workbook is closed at the end."""
+    header's columns checked as fact paths; the workbook is closed at the end.
+
+    ``book``: read only, with the values Excel computed (``data_only``); a formula with no
+    value computed is an :class:`Uncomputed` cell, not an empty one.
+    """
+    formulas = None
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             return
@@ -280,26 +324,90 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         while columns and columns[-1] == "":
             columns.pop()
         check_columns(columns, name)
+        formulas = _uncomputed(sheet)  # read along with the rows
+        ahead = next(formulas, None)
         for number, cells in enumerate(rows, start=2):
             values = list(cells[: len(columns)])
+            values += [None] * (len(columns) - len(values))
+            while ahead is not None and ahead[0] < number:
+                ahead = next(formulas, None)
+            if ahead is not None and ahead[0] == number:
+                for k, formula in ahead[1].items():
+                    if k < len(values) and values[k] is None:
+                        values[k] = formula
             if all(v is None or v == "" for v in values):
                 continue
-            values += [None] * (len(columns) - len(values))
             yield number, dict(zip(columns, values, strict=True))
     finally:
+        if formulas is not None:
+            formulas.close()
         book.close()
 
 
-def _read_parquet(path: Path) -> Iterator[Record]:
+_SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _uncomputed(sheet: Any) -> Generator[tuple[int, dict[int, Uncomputed]], None, None]:
+    """``(row number, {column index from 0: cell})`` of the rows of a read-only worksheet
+    that have formula cells holding no computed value, in order, read from the sheet's XML
+    as it is needed: a ``<c>`` with an ``<f>`` and no ``<v>``, or an empty one (openpyxl
+    writes ``<v></v>``) where the cell is not text (Excel writes ``t="str"`` and
+    ``<v></v>`` for a formula whose value is empty text: that cell stays empty). Rows and
+    cells are counted as openpyxl counts them."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.xml.functions import iterparse  # defusedxml's where installed
+
+    number = 0
+    get_source = getattr(sheet, "_get_source", None)  # openpyxl's own, read-only sheets
+    if get_source is None:  # another openpyxl: such cells read as empty, as before
+        return
+    with get_source() as source:  # the sheet's XML, as openpyxl opens it
+        for _, element in iterparse(source):
+            if element.tag != f"{_SHEET}row":
+                continue
+            number = int(element.get("r", number + 1))
+            found: dict[int, Uncomputed] = {}
+            column = 0
+            for cell in element:
+                at = cell.get("r")
+                column = coordinate_to_tuple(at)[1] if at else column + 1
+                formula = cell.find(f"{_SHEET}f")
+                empty = not cell.findtext(f"{_SHEET}v") and cell.get("t") != "str"
+                if formula is not None and empty:
+                    found[column - 1] = Uncomputed(formula.text or "")
+            element.clear()
+            if found:
+                yield number, found
+
+
+def open_parquet(path: Path) -> Any:
+    """A ``pyarrow.parquet.ParquetFile``, or a DocumentError saying the file is not one."""
     pq = require("pyarrow.parquet", "reading Parquet")
     try:
-        pf = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
         raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+
+
+def parquet_batches(path: Path, batches: Iterator[Any]) -> Iterator[Any]:
+    """The record batches of a Parquet file; a page that cannot be read (a damaged file
+    whose footer is whole) is a DocumentError saying the file is not Parquet."""
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
+            raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+        if batch is None:
+            return
+        yield batch
+
+
+def _read_parquet(path: Path) -> Iterator[Record]:
+    pf = open_parquet(path)
     columns = list(pf.schema_arrow.names)
     check_columns(columns, str(path))
     number = 0
-    for batch in pf.iter_batches(batch_size=4096):
+    for batch in parquet_batches(path, pf.iter_batches(batch_size=4096)):
         for row in batch.to_pylist():
             number += 1
             yield _record(f"{path}, row {number}", row)
@@ -324,16 +432,39 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
     except OSError as exc:
         raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
     with fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            position = f"{path}, line {number}"
+        try:
+            for number, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                position = f"{path}, line {number}"
+                try:
+                    data = json_input.loads(line)
+                except ValueError as exc:
+                    problem = FactProblem("", f"not valid JSON: {exc}")
+                    yield Record(position, {}, None, (problem,))
+                    continue
+                yield Record(position, data, path.parent)
+        except UnicodeDecodeError as exc:  # reading a line
+            raise _not_utf8(path, exc) from None
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DocumentError:
+    """The error for a text file that is not UTF-8, naming its first byte that is not, by
+    its position in the file (as :func:`documents.parse_document` names it in a document):
+    the decoder's own position counts from the block it was decoding."""
+    bad, at = exc.object[exc.start], exc.start
+    with path.open("rb") as fh:
+        offset = 0
+        for raw in fh:  # a line at a time: a newline is never inside a UTF-8 sequence
             try:
-                data = json_input.loads(line)
-            except ValueError as exc:
-                yield Record(position, {}, None, (FactProblem("", f"not valid JSON: {exc}"),))
-                continue
-            yield Record(position, data, path.parent)
+                raw.decode("utf-8")
+            except UnicodeDecodeError as found:
+                bad, at = raw[found.start], offset + found.start
+                break
+            offset += len(raw)
+    return DocumentError(
+        f"{path}: not UTF-8 text (byte 0x{bad:02x} at position {at}); save the file as UTF-8"
+    )
 
 
 def _read_document(
@@ -426,12 +557,15 @@ def _check_header(path: Path) -> None:
 
 
 def count_rows(names: Sequence[str]) -> int | None:
-    """The number of rows, when it is known without reading them (Parquet only)."""
+    """The number of rows, when it is known without reading them (Parquet only; not for
+    a file that is not Parquet, which its reader reports)."""
     total = 0
     for name in names:
         path = Path(name)
         if path.suffix.lower() != ".parquet":
             return None
-        pq = require("pyarrow.parquet", "reading Parquet")
-        total += int(pq.ParquetFile(path).metadata.num_rows)
+        try:
+            total += int(open_parquet(path).metadata.num_rows)
+        except DocumentError:
+            return None
     return total

@@ -320,13 +320,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     from policyengine.api import default_registry
+    from policyengine.builtins.io import write_output
 
     (pack,) = default_registry().resolve(args.pack)
     text = describe_pack(pack)
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        streams.stdout.write(text)
+    write_output(text, args.output, streams.stdout)
     return EXIT_OK
 
 

@@ -20,10 +20,12 @@ from typing import IO, Any, TextIO, cast
 
 from policyengine import api
 from policyengine.batch import CHUNK, evaluate_rows
+from policyengine.boundaries import check_as_of
 from policyengine.builtins.commands import reporters
 from policyengine.builtins.io import (
     Destination,
     add_view_options,
+    check_not_an_input,
     format_for_output,
     parse_as_of,
     problem_text_of,
@@ -35,7 +37,7 @@ from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.hookspecs import hookimpl
-from policyengine.i18n import text
+from policyengine.i18n import problem_text, text
 from policyengine.pack import Pack
 from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
 from policyengine.tables import Record, choose_memory_pool, count_rows, open_records
@@ -105,7 +107,8 @@ def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | N
     for pack_id in own:
         if pack_id not in ids:
             raise InputError(f"--as-of {pack_id}=…: {pack_id!r} is not one of the packs evaluated")
-    return {p.id: own.get(p.id, default) for p in packs}
+    # every date checked here, before any path (rows or columns) evaluates on it
+    return {p.id: check_as_of(own.get(p.id, default)) for p in packs}
 
 
 def _subjects(records: Iterator[Record], report: Any) -> Iterator[Community | Jurisdiction | None]:
@@ -185,21 +188,6 @@ _BY_SUFFIX = {
 }
 
 
-def _check_not_an_input(output: Path | None, facts: list[str], what: str = "--output") -> None:
-    """An output file that is also one of the inputs would be overwritten while read."""
-    if output is None:
-        return
-    for name in facts:
-        if name == "-":
-            continue
-        try:
-            same = Path(name).samefile(output)
-        except OSError:  # either does not exist (yet): not the same file
-            continue
-        if same:
-            raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
-
-
 def _check_apart(named: Sequence[tuple[str, Path | None]]) -> None:
     """Two of the files written (results, errors, decision log) that are one file would
     overwrite each other."""
@@ -216,8 +204,8 @@ def _check_apart(named: Sequence[tuple[str, Path | None]]) -> None:
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
     fmt = args.format = format_for_output(args.format, args.output, _BY_SUFFIX, "table")
-    _check_not_an_input(args.output, args.facts)
-    _check_not_an_input(args.errors, args.facts, "--errors")
+    check_not_an_input(args.output, args.facts)
+    check_not_an_input(args.errors, args.facts, "--errors")
     log_path = getattr(args, "decision_log", None)
     _check_apart(
         [
@@ -263,8 +251,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         for problem in problems:
             shown = problem_text_of(problem, args.lang or "zh")
             print(f"{position}: {shown}", file=err)
-            if errors_fh is not None:
-                line = {"record": position, "path": problem.path, "message": problem.message}
+            if errors_fh is not None:  # said as on standard error (--lang, Chinese by default)
+                said = problem_text(problem.message, args.lang or "zh")
+                line = {"record": position, "path": problem.path, "message": said}
                 errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def report(record: Record, problems: list[FactProblem]) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
+import re
 import secrets
 import stat
 from collections.abc import Sequence
@@ -20,19 +22,20 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from policyengine.contracts import RenderOptions
-from policyengine.documents import parse_document, read_stdin, structure_subject
+from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.i18n import LANGUAGES, problem_text, text
+from policyengine.tables import open_records
 
 __all__ = [
     "Destination",
     "add_view_options",
+    "check_not_an_input",
     "format_for_output",
     "parse_as_of",
     "parse_date",
     "problem_text_of",
-    "read_records",
     "read_subjects",
     "view_options",
     "write_output",
@@ -51,9 +54,40 @@ def format_for_output(
     return default
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+_FOLDER_READS = (".toml", ".json")
+"""What ``evaluate FOLDER`` reads in the folder (tables.read_folder)."""
+
+
+def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "--output") -> None:
+    """Refuse (before anything is read or written) an output file that is one of the inputs,
+    or a document an input folder would read: it would be overwritten while read, or read as
+    facts next time."""
+    if output is None:
+        return
+    for name in facts:
+        if name == "-":
+            continue
+        given = Path(name)
+        try:
+            same = given.samefile(output)
+        except OSError:  # either does not exist (yet): not the same file
+            same = False
+        inside = (
+            given.is_dir()
+            and output.suffix.lower() in _FOLDER_READS
+            and output.resolve().parent == given.resolve()
+        )
+        if same or inside:
+            raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
+
+
 def parse_date(text: str) -> dt.date:
     """An ISO date from the command line."""
     try:
+        if not _ISO_DATE.fullmatch(text):  # Python also takes 20141231 and 2014-W01-1
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
@@ -67,25 +101,6 @@ def parse_as_of(text: str) -> tuple[str | None, dt.date]:
     return (pack or None), parse_date(date)
 
 
-def read_records(name: str, stdin: TextIO) -> list[tuple[str, Any, Path | None]]:
-    """``(position, data, base folder)`` for each document in FACTS (several for a batch)."""
-    if name == "-":
-        path, text = Path("<stdin>.json"), _read_stdin(stdin)
-    else:
-        path, text = Path(name), None
-    data = parse_document(path, text)
-    label = "<stdin>" if name == "-" else name
-    base = None if name == "-" else path.parent
-    if isinstance(data, list):
-        return [(f"{label}[{i}]", item, base) for i, item in enumerate(data)]
-    return [(label, data, base)]
-
-
-def _read_stdin(stdin: TextIO | None) -> str | bytes:
-    """All of standard input (see :func:`policyengine.documents.read_stdin`)."""
-    return read_stdin(stdin)
-
-
 def read_subjects(
     names: Sequence[str], stdin: TextIO, err: TextIO, lang: str | None = None
 ) -> tuple[list[Community | Jurisdiction], bool]:
@@ -93,15 +108,17 @@ def read_subjects(
     in ``lang``: ``--lang``, Chinese by default)."""
     subjects: list[Community | Jurisdiction] = []
     bad = False
-    for name in names:
-        for position, data, base in read_records(name, stdin):
+    # documents, folders and tables, as ``evaluate`` reads them (a CSV is not JSON)
+    for record in open_records(names, stdin):
+        problems = list(record.problems)
+        if not problems:
             try:
-                subjects.append(structure_subject(data, base))
+                subjects.append(structure_subject(record.data, record.base))
             except FactsError as exc:
-                bad = True
-                for problem in exc.problems:
-                    shown = problem_text_of(problem, lang or "zh")
-                    print(f"{position}: {shown}", file=err)
+                problems = list(exc.problems)
+        for problem in problems:
+            bad = True
+            print(f"{record.position}: {problem_text_of(problem, lang or 'zh')}", file=err)
     return subjects, bad
 
 
@@ -135,6 +152,25 @@ def problem_text_of(problem: FactProblem, lang: str) -> str:
     """``path: what is wrong`` in ``lang`` (the path as written: it locates the field)."""
     message = problem_text(problem.message, lang)
     return f"{problem.path}{text('sep.colon', lang)}{message}" if problem.path else message
+
+
+class OutputError(InputError, OSError):
+    """Writing ``--output`` failed (a full disk, a file size limit): said naming the file."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _Temporary(io.FileIO):
+    """The temporary file of a :class:`Destination`: a failed write names the destination."""
+
+    label = ""
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except OSError as exc:
+            raise OutputError(f"{self.label}: cannot be written: {exc.strerror or exc}") from None
 
 
 class Destination:
@@ -184,7 +220,10 @@ class Destination:
         except OSError as exc:
             raise InputError(f"{self.option} {self.path}: cannot be written: {exc}") from None
         self._tmp = tmp
-        self._fh = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")
+        raw = _Temporary(fd, "wb")
+        raw.label = f"{self.option} {self.path}"
+        buffered = io.BufferedWriter(raw)
+        self._fh = buffered if binary else io.TextIOWrapper(buffered, encoding="utf-8")
         return self._fh
 
     def commit(self) -> None:
@@ -196,6 +235,14 @@ class Destination:
         try:
             self._fh.close()
             os.replace(self._tmp, self.target)
+        except OutputError:
+            self.abort()
+            raise
+        except OSError as exc:
+            self.abort()
+            raise OutputError(
+                f"{self.option} {self.path}: cannot be written: {exc.strerror or exc}"
+            ) from None
         except BaseException:
             self.abort()
             raise
@@ -203,11 +250,15 @@ class Destination:
 
     def abort(self) -> None:
         """Remove the temporary file; the destination is left as it was."""
-        if self._fh is not None:
-            self._fh.close()
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
-            self._tmp = None
+        try:
+            if self._fh is not None:
+                self._fh.close()  # fails again on what a failed write left in its buffer
+        except (OSError, ValueError):
+            pass
+        finally:
+            if self._tmp is not None:
+                self._tmp.unlink(missing_ok=True)
+                self._tmp = None
 
 
 def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:

@@ -31,7 +31,14 @@ from policyengine.facts import Community
 from policyengine.pack import Pack
 from policyengine.plan import plan_for
 from policyengine.sinks import concat_results
-from policyengine.tables import check_columns, require, row_document
+from policyengine.tables import (
+    check_columns,
+    long_csv_cells,
+    open_parquet,
+    parquet_batches,
+    require,
+    row_document,
+)
 
 __all__ = ["BATCH_ROWS", "BatchResult", "batch_results", "fast_tables", "table_rows"]
 
@@ -58,6 +65,7 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, Callable[[in
     """``(record batch of text cells, the row number of its row j)`` (the header is row 1)."""
     pa = require("pyarrow", "reading CSV")
     pacsv = require("pyarrow.csv", "reading CSV")
+    long_csv_cells()
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
@@ -220,17 +228,14 @@ def _read_ahead(reader: Any, bad_rows: list[Any]) -> Iterator[tuple[Any, list[An
 
 
 def _parquet_batches(path: Path) -> Iterator[tuple[Any, Callable[[int], int]]]:
-    pq = require("pyarrow.parquet", "reading Parquet")
-    try:
-        pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
-        raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
+    pf = open_parquet(path)
     check_columns(list(pf.schema_arrow.names), str(path))
     first = 1
     # one row group at a time: a reader over the whole file keeps buffers of the row groups
     # it has read, so its memory grew with the number of rows
     for group in range(pf.num_row_groups):
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+        batches = pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group])
+        for batch in parquet_batches(path, batches):
             yield batch, _counted_from(first)
             first += batch.num_rows
 

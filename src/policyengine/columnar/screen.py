@@ -26,6 +26,7 @@ from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.datelists import plain_date_lists
 from policyengine.columnar.vector import Array, Vec
 from policyengine.facts import FactType
+from policyengine.limits import MAX_EXACT_INT
 from policyengine.tables import column_types, require
 
 __all__ = ["Screened", "screen"]
@@ -347,6 +348,14 @@ def _lists(cells: Sequence[Any], ft: FactType, n: int) -> tuple[Vec, Array]:
     return vec, doubtful
 
 
+def _beyond_exact(pa: Any, pc: Any, arr: Any) -> Array:
+    """Where the cells of an integer column are beyond 2^53: as floats some round to 2^53
+    itself, so they are compared as integers (the row path refuses them at their path)."""
+    ints = np.asarray(pc.fill_null(arr, pa.scalar(0, arr.type)).to_numpy(zero_copy_only=False))
+    out: Array = (ints > MAX_EXACT_INT) | (ints < -MAX_EXACT_INT)
+    return out
+
+
 def _typed(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
     """A typed column (Parquet): numbers, booleans, lists as Arrow holds them."""
     n = len(arr)
@@ -359,10 +368,13 @@ def _typed(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         return Vec(values, known), np.zeros(n, dtype=bool)
     if ft.kind in ("int", "number") and (pa.types.is_integer(t) or pa.types.is_floating(t)):
         values = np.asarray(
-            pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-        )
+            pc.cast(arr, pa.float64(), safe=False).to_numpy(zero_copy_only=False),
+            dtype=np.float64,
+        )  # an integer beyond 2^53 is rounded here, and doubtful below
         known = ~np.isnan(values)  # null, or NaN (a missing number written by pandas)
         doubtful = np.isinf(values) | (known & (np.abs(values) > 2.0**53))
+        if pa.types.is_integer(t):
+            doubtful |= _beyond_exact(pa, pc, arr)
         if ft.kind == "int":
             with np.errstate(invalid="ignore"):
                 doubtful |= known & (values != np.floor(values))

@@ -17,6 +17,7 @@ from typing import Any
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
+    check_not_an_input,
     format_for_output,
     parse_date,
     read_subjects,
@@ -100,6 +101,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = format_for_output(args.format, args.output, {".json": "json"}, "table")
+    check_not_an_input(args.output, args.facts)  # before anything is read or written
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
     subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
     options = view_options(args, packs)

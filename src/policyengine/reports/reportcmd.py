@@ -16,6 +16,7 @@ from pathlib import Path
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
+    check_not_an_input,
     format_for_output,
     parse_date,
     read_subjects,
@@ -52,6 +53,7 @@ def _configure(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     word_or_page = {".docx": "docx", ".html": "html", ".htm": "html"}  # else Markdown
     args.format = format_for_output(args.format, args.output, word_or_page, "md")
+    check_not_an_input(args.output, args.facts)  # before anything is read or written
     try:
         from policyengine.reports import documents, writers
     except ImportError:  # pragma: no cover - documents import only the core

@@ -12,8 +12,10 @@ responsible units and the sentence.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -38,11 +40,22 @@ def _put(ws: Any, values: Sequence[Any]) -> None:
     """Append a row, each cell written as the value it holds: text as a workbook can hold it
     (:func:`printable`), and text that starts with ``=`` (an id, a name or a sentence from
     the facts) stays text, never a formula the spreadsheet would run (formula injection:
-    ``=HYPERLINK(…)``, ``=cmd|…``)."""
-    ws.append([printable(v) if isinstance(v, str) else v for v in values])
-    for cell in ws[ws.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
+    ``=HYPERLINK(…)``, ``=cmd|…``). The row is not looked up again once appended: finding
+    the sheet's last row goes through all its cells, which made a workbook take quadratic
+    time."""
+    ws.append([_text(ws, v) if isinstance(v, str) else v for v in values])
+
+
+def _text(ws: Any, value: str) -> Any:
+    """Text for a cell of ``ws``: a cell already typed as text if it starts with ``=``."""
+    from openpyxl.cell.cell import Cell
+
+    shown = printable(value)
+    if not shown.startswith("="):
+        return shown
+    cell = Cell(ws, value=shown)
+    cell.data_type = "s"  # not "f": a formula
+    return cell
 
 
 def _rows(results: Sequence[Result]) -> Iterator[dict[str, Any]]:
@@ -168,6 +181,33 @@ def render_xlsx(results: Sequence[Result], options: RenderOptions | None = None)
             )
     for cell in gaps[1]:
         cell.font = bold
+    return _save(wb)
+
+
+def _save(wb: Any) -> bytes:
+    """The workbook's bytes. openpyxl writes each sheet to a temporary file first: when that
+    fails (a full disk, a file size limit) lxml's error is an OSError, not a bug, and the
+    sheet writer failing again as it is dropped is not printed."""
     buf = io.BytesIO()
-    wb.save(buf)
+    failed: str | None = None
+    before = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.exc_type.__name__ != "SerialisationError":
+            before(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        try:
+            wb.save(buf)
+        except Exception as exc:
+            if type(exc).__name__ != "SerialisationError":
+                raise
+            failed = str(exc)
+        if failed is not None:
+            gc.collect()  # the sheet writer, dropped now rather than at some later time
+    finally:
+        sys.unraisablehook = before
+    if failed is not None:
+        raise OSError(f"the workbook could not be written to a temporary file ({failed})")
     return buf.getvalue()

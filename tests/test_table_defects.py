@@ -1,0 +1,218 @@
+"""Bad tables, said as bad input whatever the output format (facts.md "Tables").
+
+The columnar reader (``--format csv|parquet``) and the row path (``--format jsonl``) give
+the same message and exit code for the same file: the file, the row and the field path;
+never an internal error.
+"""
+
+# House style: `assert expected == actual`.
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_tables import Run, cli
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+openpyxl = pytest.importorskip("openpyxl")
+
+WUMA = ("--pack", "wuma-star-rating", "--as-of", "2014-12-31")
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def evaluate(table: Path, fmt: str, *more: str) -> Run:
+    """``evaluate TABLE`` with the Wuma pack, results written beside the table."""
+    output = table.parent / f"out-{fmt}.{fmt}"
+    return cli("evaluate", str(table), *WUMA, "--format", fmt, "--output", str(output), *more)
+
+
+def result_ids(path: Path) -> list[str]:
+    """The subject ids of a results file, in any of the table formats."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path).column("subject_id").to_pylist()
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as fh:
+            return [row["subject_id"] for row in csv.DictReader(fh)]
+    return [json.loads(line)["subject"]["id"] for line in path.read_text("utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_integer_beyond_2_53_in_parquet_is_a_bad_row(tmp_path, fmt):
+    """An int64 cell of 2^60 is refused at its row and path, as the row path refuses it."""
+    table = tmp_path / "big.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "community.id": ["big", "fine"],
+                "community.households": pa.array([2**60, 100], pa.int64()),
+            }
+        ),
+        table,
+    )
+    run = evaluate(table, fmt)
+    assert 2 == run.code
+    assert f"{table}, row 1: community.households：1152921504606846976 超过 2^53" in run.err
+    assert "internal error" not in run.err
+    errors = tmp_path / "errors.jsonl"
+    run = evaluate(table, fmt, "--on-bad-record", "skip", "--errors", str(errors))
+    assert 2 == run.code
+    assert ["fine"] == result_ids(tmp_path / f"out-{fmt}.{fmt}")
+    bad = [json.loads(line) for line in errors.read_text("utf-8").splitlines()]
+    assert [(f"{table}, row 1", "community.households")] == [(b["record"], b["path"]) for b in bad]
+
+
+def test_an_integer_just_beyond_2_53_is_refused_by_the_batch_api():
+    """2^53 + 1 rounds to 2^53 as a float: it is compared as an integer, and refused."""
+    from policyengine.batch import evaluate_table
+
+    table = pa.table(
+        {
+            "community.id": ["big", "fine"],
+            "community.households": pa.array([2**53 + 1, 2**53], pa.int64()),
+        }
+    )
+    bad: list = []
+    rows = evaluate_table(
+        table,
+        "wuma-star-rating",
+        as_of=dt.date(2014, 12, 31),
+        errors="skip",
+        on_bad=lambda at, problems: bad.append((at, problems)),
+    )
+    assert ["fine"] == rows.column("subject_id").to_pylist()
+    [(at, [problem])] = bad
+    assert ("table, row 1", "community.households") == (at, problem.path)
+    assert problem.message.startswith("9007199254740993 is beyond 2^53")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("content", [b"junk", b"PAR1" + b"\0" * 40], ids=["junk", "truncated"])
+def test_a_file_that_is_not_parquet_is_named(tmp_path, fmt, content):
+    """Junk bytes or a truncated file named .parquet: 'not a Parquet file', every format."""
+    table = tmp_path / "x.parquet"
+    table.write_bytes(content)
+    run = evaluate(table, fmt)
+    assert 2 == run.code
+    assert run.err.startswith(f"policyengine: {table}：不是 Parquet 文件（"), run.err
+    run = evaluate(table, fmt, "--lang", "en")
+    assert run.err.startswith(f"policyengine: {table}: not a Parquet file: "), run.err
+    assert "internal error" not in run.err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_damaged_parquet_page_is_named(tmp_path, fmt):
+    """A page that cannot be read, its footer whole: 'not a Parquet file', every format."""
+    table = tmp_path / "damaged.parquet"
+    pq.write_table(pa.table({"community.id": [f"c{i}" for i in range(100)]}), table)
+    data = bytearray(table.read_bytes())
+    data[20:60] = b"\xff" * 40
+    table.write_bytes(bytes(data))
+    run = evaluate(table, fmt, "--lang", "en")
+    assert 2 == run.code
+    assert run.err.startswith(f"policyengine: {table}: not a Parquet file: "), run.err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_csv_cell_of_2_mib_is_text_too_long(tmp_path, fmt):
+    """A cell larger than the csv module's field limit is read, and refused by the text limit
+    at its row and path (65,535 bytes), the other rows evaluated."""
+    table = tmp_path / "long.csv"
+    with table.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [["community.id", "community.name"], ["long", "A" * 2097152], ["fine", "B"]]
+        )
+    run = evaluate(table, fmt, "--on-bad-record", "skip")
+    assert 2 == run.code
+    expected = f"{table}, row 2: community.name：文本长 2,097,152 字节，超过 65,535 字节的上限"
+    assert expected in run.err
+    assert "internal error" not in run.err
+    assert ["fine"] == result_ids(tmp_path / f"out-{fmt}.{fmt}")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_jsonl_file_not_in_utf8_is_named(tmp_path, fmt):
+    """JSON Lines in GBK: the file and its first byte that is not UTF-8, as for a document."""
+    table = tmp_path / "gbk.jsonl"
+    table.write_bytes(b'{"community": {"id": "a"}}\n\xc9\xcf\n')
+    run = evaluate(table, fmt)
+    assert 2 == run.code
+    assert run.err.startswith(f"policyengine: {table}：不是 UTF-8 文本（位置 27 处的字节为 0xc9）")
+    english = evaluate(table, fmt, "--lang", "en")
+    expected = f"{table}: not UTF-8 text (byte 0xc9 at position 27); save the file as UTF-8"
+    assert (2, f"policyengine: {expected}\n") == (english.code, english.err)
+
+
+def test_replay_of_a_jsonl_file_not_in_utf8(tmp_path):
+    """``replay --facts`` reads the table as evaluate does: the same message."""
+    table = tmp_path / "gbk.jsonl"
+    table.write_bytes(b"\xc9\xcf\n")
+    log = tmp_path / "log.jsonl"
+    community = tmp_path / "a.json"
+    community.write_text(json.dumps({"community": {"id": "a"}}), encoding="utf-8")
+    assert 1 == cli("evaluate", str(community), *WUMA, "--decision-log", str(log)).code
+    run = cli("replay", str(log), "--facts", str(table))
+    assert 2 == run.code
+    assert f"{table}: not UTF-8 text (byte 0xc9 at position 0); save the file as UTF-8" in run.err
+    assert "internal error" not in run.err
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_excel_formula_never_computed_is_a_bad_row(tmp_path, fmt):
+    """A formula cell with no value computed (written by a program, not saved by Excel) is
+    a bad row naming the cell's column; an empty cell stays a missing fact."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["community.id", "happiness.objective_score", "happiness.survey_score"])
+    sheet.append(["formula", "=500+20", 250])
+    sheet.append(["empty", None, 250])
+    sheet.append(["only-formula", None, "=200+50"])
+    table = tmp_path / "f.xlsx"
+    book.save(table)
+    errors = tmp_path / "errors.jsonl"
+    run = evaluate(table, fmt, "--on-bad-record", "skip", "--errors", str(errors), "--lang", "en")
+    assert 2 == run.code
+    said = "is a formula with no computed value: open and save the workbook in Excel, or give the value"
+    assert f"{table}, row 2: happiness.objective_score: '=500+20' {said}" in run.err
+    assert f"{table}, row 4: happiness.survey_score: '=200+50' {said}" in run.err
+    bad = [json.loads(line) for line in errors.read_text("utf-8").splitlines()]
+    assert [
+        (f"{table}, row 2", "happiness.objective_score"),
+        (f"{table}, row 4", "happiness.survey_score"),
+    ] == [(b["record"], b["path"]) for b in bad]
+    assert ["empty"] == result_ids(tmp_path / f"out-{fmt}.{fmt}")
+
+
+def test_an_excel_formula_computed_is_its_value(tmp_path):
+    """A formula Excel computed is its value; one whose value is empty text (Excel writes
+    ``t="str"`` and ``<v></v>``) is an empty cell, a missing fact."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["community.id", "happiness.objective_score", "community.name", "happiness.survey_score"]
+    )
+    sheet.append(["computed", "=600+50", '=""', 250])
+    table = tmp_path / "f.xlsx"
+    book.save(table)
+    with zipfile.ZipFile(table) as old:  # as Excel saves it: values cached
+        parts = {item: old.read(item) for item in old.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet_xml = sheet_xml.replace("<f>600+50</f><v></v>", "<f>600+50</f><v>650</v>")
+    sheet_xml = sheet_xml.replace(
+        '<c r="C2"><f>""</f><v></v>', '<c r="C2" t="str"><f>""</f><v></v>'
+    )
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    with zipfile.ZipFile(table, "w") as new:
+        for item, data in parts.items():
+            new.writestr(item, data)
+    run = cli("evaluate", str(table), *WUMA, "--format", "jsonl")
+    assert 1 == run.code, run.err
+    result = json.loads(run.out)
+    assert ("computed", None) == (result["subject"]["id"], result["subject"].get("name"))
+    stars = next(f for f in result["findings"] if f["rule"] == "rating.stars")
+    assert 900 == stars["inputs"]["happiness.total_score"]
