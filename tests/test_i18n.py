@@ -110,6 +110,11 @@ class TestProblems:
         ("12 is more than staff.count (10)", "12 大于 staff.count（10）"),
         ('"2024-13-01" is not a date (YYYY-MM-DD)', '"2024-13-01" 不是日期（YYYY-MM-DD）'),
         ("'town' is not one of: city, province", "'town' 不是以下取值之一：city, province"),
+        # a quoted value that reads like a problem is the value, kept as written
+        ('"x is below the minimum 0" is not one of: urban, rural',
+         '"x is below the minimum 0" 不是以下取值之一：urban, rural'),
+        ('1e+300 is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly',
+         "1e+300 超过 2^53（9,007,199,254,740,992），即能精确比较的最大数"),
     ])
     def test_in_chinese(self, message, zh):
         assert zh == problem_text(message, "zh")
@@ -153,3 +158,14 @@ def test_every_refusal_is_said_in_chinese(document, zh):
     assert zh in said
     assert not re.search(r"\b(is|not|than|of|the|text|bytes|number|no|value|given|integer)\b", said), said
     assert problem.message == problem_text(problem.message, "en")
+
+
+def test_a_float_beyond_exact_is_named_by_its_value():
+    """``households = 1e300``: the problem names the value (it said "a number")."""
+    from policyengine.documents import structure_subject
+    from policyengine.exceptions import FactsError
+
+    with pytest.raises(FactsError) as caught:
+        structure_subject({"community": {"id": "a", "households": 1e300}})
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("1e+300 is beyond 2^53")

@@ -982,3 +982,19 @@ def test_every_bad_request_field_is_listed_at_once(client):
     assert sorted(p["path"] for p in answer.json()["problems"]) == ["as_of", "lang"]
     alone = {"facts": {"community": {"id": "a"}}, "pack": "no-such-pack"}
     assert client.post("/v1/evaluate", json=alone).status_code == 404
+
+
+def test_service_refusals_are_said_in_the_language_asked(client):
+    """An ``include`` (the service reads no files) and a batch without ``pack`` (FastAPI's
+    own "Field required"): Chinese by default, English with ``lang=en``."""
+    facts = {"jurisdiction": {"id": "j"}, "communities": [{"include": ["a.toml"]}]}
+    zh = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    en = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "en"})
+    assert (zh.status_code, en.status_code) == (422, 422)
+    assert zh.json()["problems"][0]["message"].startswith("服务不读取文件")
+    assert en.json()["problems"][0]["message"].startswith("the service reads no files")
+    missing = client.post("/v1/evaluate/batch", content=b"")
+    assert missing.status_code == 422
+    assert [(p["path"], p["message"]) for p in missing.json()["problems"]] == [("pack", "必须填写")]
+    missing_en = client.post("/v1/evaluate/batch", params={"lang": "en"}, content=b"")
+    assert [p["message"] for p in missing_en.json()["problems"]] == ["is required"]

@@ -86,7 +86,8 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
     if kind is float and not math.isfinite(value):
         raise ValueError(f"{describe(value)} is not a finite number")
     if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
-        shown = str(value) if kind is int and value.bit_length() < 200 else "a number"
+        # the value as given (1e+300), but no 60-digit integer in a message
+        shown = repr(value) if kind is float or value.bit_length() < 200 else "a number"
         raise ValueError(
             f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
         )

@@ -194,8 +194,12 @@ def join_units(units: Sequence[str], lang: str = "zh") -> str:
 
 # ------------------------------------------------------------------ problems in facts
 
+_VALUE = r'(?P<value>"(?:[^"\\]|\\.)*"|[^"].*?)'
+"""A value as a problem shows it: a quoted text is taken whole (text that reads like a
+problem, "x is below the minimum 0", is the value, not the message)."""
+
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), key)
+    (re.compile(pattern.replace("(?P<value>.+)", _VALUE)), key)
     for pattern, key in (
         # the converter's own refusals first (the general "is not a …" comes last)
         (
@@ -250,6 +254,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "problem.outside_folder",
         ),
         (r"^not valid JSON: (?P<what>.+)$", "problem.not_valid_json"),
+        (r"^the service reads no files: write the communities inline$", "problem.no_files"),
         (
             r"^(?P<formula>.+) is a formula with no computed value: open and save the workbook "
             r"in Excel, or give the value$",

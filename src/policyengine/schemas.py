@@ -51,7 +51,11 @@ _CROSS_FIELD = (
     "the five happiness.objective_by_type sub-scores add up to at most 700 and, when "
     "happiness.objective_score is also given, to that score. Text is at most "
     f"{limits.MAX_TEXT_BYTES:,} bytes of UTF-8 (the schema bounds characters: text outside ASCII "
-    "reaches the byte limit first)."
+    "reaches the byte limit first). A community or jurisdiction id is given at most once in a "
+    "document, and tables and lists nest at most "
+    f"{limits.MAX_NESTING} levels deep. Dates are real calendar dates (2024-02-30 and "
+    "0000-01-01 are not): a validator checks them with the `format: date` assertion turned on "
+    "(jsonschema's FormatChecker)."
 )
 
 

@@ -150,7 +150,7 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
         _problem(
             prefix + p,
             _value_at(document, p),
-            "the service reads no files: write the communities inline",
+            problem_text("the service reads no files: write the communities inline", lang),
         )
         for p in includes
     ]
@@ -445,9 +445,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONAnswer({"error": error}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own refusals (a query parameter missing) said as the service's are, in
+        # the language the request asks for
+        lang = _request_lang({"lang": request.query_params.get("lang")})
         problems = [
-            _problem(".".join(str(p) for p in e.get("loc", ())[1:]), e.get("input"), e["msg"])
+            _problem(
+                ".".join(str(p) for p in e.get("loc", ())[1:]),
+                e.get("input"),
+                problem_text("is required" if e.get("type") == "missing" else e["msg"], lang),
+            )
             for e in exc.errors()
         ]
         return JSONAnswer({"error": "bad request", "problems": problems}, status_code=422)

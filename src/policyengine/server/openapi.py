@@ -51,8 +51,15 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
                     {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 ],
             },
-            "as_of": {"type": "string", "format": "date", "description": "default: today"},
-            "lang": {"enum": list(languages), "description": "language of messages (zh)"},
+            "as_of": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "default (or null): today",
+            },
+            "lang": {
+                "enum": [*languages, None],
+                "description": "language of messages (default, or null: zh)",
+            },
         },
         "required": ["facts", "pack"],
         "additionalProperties": False,
@@ -116,6 +123,9 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         **errors,
     }
     batch = paths["/v1/evaluate/batch"]["post"]
+    for parameter in batch.get("parameters", []):
+        if parameter.get("name") == "lang":  # the languages the service takes, not any text
+            parameter["schema"] = {"anyOf": [{"enum": list(languages)}, {"type": "null"}]}
     batch["requestBody"] = {
         "required": True,
         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
