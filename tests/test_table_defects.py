@@ -216,3 +216,35 @@ def test_an_excel_formula_computed_is_its_value(tmp_path):
     assert ("computed", None) == (result["subject"]["id"], result["subject"].get("name"))
     stars = next(f for f in result["findings"] if f["rule"] == "rating.stars")
     assert 900 == stars["inputs"]["happiness.total_score"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_huge_cell_that_is_not_a_number_is_quoted_short(tmp_path, fmt):
+    """A 300,000-character cell in a number column: the problem quotes 80 characters of it,
+    not the whole cell (it printed 300 KB of message)."""
+    table = tmp_path / "n.csv"
+    table.write_text("community.id,community.households\nh1," + "A" * 300_000 + "\n", "utf-8")
+    run = evaluate(table, fmt, "--lang", "en")
+    assert 2 == run.code
+    assert f"{table}, row 2: community.households: '{'A' * 77}…' is not a whole number" in run.err
+    assert len(run.err) < 1_000
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_damaged_excel_sheet_is_named(tmp_path, fmt):
+    """A workbook whose sheet XML is cut short: 'not an Excel workbook', every format (it was
+    an internal error: the sheet is parsed only as its rows are read)."""
+    good, table = tmp_path / "ok.xlsx", tmp_path / "cut.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["community.id", "community.households"])
+    book.active.append(["a", 5])
+    book.save(good)
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(table, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            zout.writestr(item, data)
+    run = evaluate(table, fmt)
+    assert 2 == run.code
+    assert run.err.startswith(f"policyengine: {table}：不是 Excel 工作簿（"), run.err

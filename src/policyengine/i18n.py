@@ -358,6 +358,7 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^(?P<name>.+): cannot read the file: (?P<why>.+)$", "error.cannot_read"),
         (r"^(?P<name>.+): not a Parquet file: (?P<what>.+)$", "error.not_parquet"),
+        (r"^(?P<name>.+): not an Excel workbook: (?P<what>.+)$", "error.not_xlsx"),
         (
             r"^(?P<name>.+): is a device, not a file \(use - for standard input\)$",
             "error.device",

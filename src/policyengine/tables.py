@@ -139,6 +139,13 @@ def check_columns(columns: Sequence[str], source: str) -> None:
         raise InputError(f"{source}: the column 'community.id' is required")
 
 
+def _shown(text: str) -> str:
+    """A cell's text as a problem quotes it: at most 80 characters (a 2 MiB cell is not
+    repeated whole in its message), as :func:`policyengine._converter.describe` shows
+    a document's text."""
+    return repr(text if len(text) <= 80 else text[:77] + "…")
+
+
 def _text_cell(text: str, ftype: FactType) -> Any:
     """The value of a text cell for a fact of that type (raises ValueError with a message)."""
     kind = ftype.kind
@@ -149,32 +156,32 @@ def _text_cell(text: str, ftype: FactType) -> Any:
         low = stripped.lower()
         if low in ("true", "false"):
             return low == "true"
-        raise ValueError(f"{text!r} is not true or false")
+        raise ValueError(f"{_shown(text)} is not true or false")
     if kind == "int":
         if _INT.fullmatch(stripped):
             return int(stripped)
-        raise ValueError(f"{text!r} is not a whole number")
+        raise ValueError(f"{_shown(text)} is not a whole number")
     if kind == "number":
         if _INT.fullmatch(stripped):
             return int(stripped)
         try:
             value = float(stripped)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
+            raise ValueError(f"{_shown(text)} is not a number") from None
         if not math.isfinite(value):
-            raise ValueError(f"{text!r} is not a number")
+            raise ValueError(f"{_shown(text)} is not a number")
         return value
     if kind == "date":
         try:
             return dt.date.fromisoformat(stripped)
         except ValueError:
-            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise ValueError(f"{_shown(text)} is not a date (YYYY-MM-DD)") from None
     try:
         value = json.loads(stripped)
     except ValueError:
-        raise ValueError(f'{text!r} is not a JSON array such as ["a", "b"]') from None
+        raise ValueError(f'{_shown(text)} is not a JSON array such as ["a", "b"]') from None
     if not isinstance(value, list):
-        raise ValueError(f'{text!r} is not a JSON array such as ["a", "b"]')
+        raise ValueError(f'{_shown(text)} is not a JSON array such as ["a", "b"]')
     return value
 
 
@@ -316,7 +323,7 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     formulas = None
     try:
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = _damaged_as(name, "not an Excel workbook", sheet.iter_rows(values_only=True))
         header = next(rows, None)
         if header is None:
             return
@@ -324,7 +331,7 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         while columns and columns[-1] == "":
             columns.pop()
         check_columns(columns, name)
-        formulas = _uncomputed(sheet)  # read along with the rows
+        formulas = _damaged_as(name, "not an Excel workbook", _uncomputed(sheet))  # as rows
         ahead = next(formulas, None)
         for number, cells in enumerate(rows, start=2):
             values = list(cells[: len(columns)])
@@ -392,14 +399,20 @@ def open_parquet(path: Path) -> Any:
 def parquet_batches(path: Path, batches: Iterator[Any]) -> Iterator[Any]:
     """The record batches of a Parquet file; a page that cannot be read (a damaged file
     whose footer is whole) is a DocumentError saying the file is not Parquet."""
+    return _damaged_as(str(path), "not a Parquet file", batches)
+
+
+def _damaged_as(name: str, what: str, items: Iterator[Any]) -> Generator[Any, None, None]:
+    """``items`` as read from a file; an error of the reader (a damaged page or sheet) is a
+    DocumentError naming the file, ``what`` it is not and the reader's words."""
     while True:
         try:
-            batch = next(batches, None)
-        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
-            raise DocumentError(f"{path}: not a Parquet file: {exc}") from None
-        if batch is None:
+            item = next(items, None)
+        except Exception as exc:  # pyarrow and openpyxl raise many kinds
+            raise DocumentError(f"{name}: {what}: {exc}") from None
+        if item is None:
             return
-        yield batch
+        yield item
 
 
 def _read_parquet(path: Path) -> Iterator[Record]:
