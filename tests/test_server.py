@@ -998,3 +998,16 @@ def test_service_refusals_are_said_in_the_language_asked(client):
     assert [(p["path"], p["message"]) for p in missing.json()["problems"]] == [("pack", "必须填写")]
     missing_en = client.post("/v1/evaluate/batch", params={"lang": "en"}, content=b"")
     assert [p["message"] for p in missing_en.json()["problems"]] == ["is required"]
+
+
+def test_a_problem_names_the_value_found_at_its_path(client):
+    """Keys holding "." or "[" (``"x.y"``, ``"jurisdiction[0]"``) and an ``include`` string:
+    each problem's ``value`` is the value found there (it was null, or the wrong one)."""
+    facts = {"community": {"id": "a", "jurisdiction": ["x"], "jurisdiction[0]": 1, "x.y": 5}}
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    assert answer.status_code == 422
+    found = {p["path"]: p["value"] for p in answer.json()["problems"]}
+    assert found == {"facts.community.jurisdiction[0]": 1, "facts.community.x.y": 5}
+    jur = {"jurisdiction": {"id": "j"}, "communities": [{"include": "a.toml"}]}
+    answer = client.post("/v1/evaluate", json={"facts": jur, "pack": "wuma-star-rating"})
+    assert [p["value"] for p in answer.json()["problems"]] == ["a.toml"]

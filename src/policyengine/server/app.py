@@ -104,22 +104,33 @@ def _problem(path: str, value: Any, message: str) -> dict[str, Any]:
     return {"path": path, "value": value, "message": message}
 
 
-_INDEX = re.compile(r"\[([0-9]{1,9})\]")
+_LEADING_INDEX = re.compile(r"\[([0-9]{1,9})\]")
 """A list position in a problem's path (ASCII digits: "[²]" is a key, not a position)."""
 
 
 def _value_at(document: Any, path: str) -> Any:
-    """The value at a problem's path (``a.b[0].c``), or None when there is none."""
-    node = document
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        index = _INDEX.fullmatch(part)
-        if index is not None and isinstance(node, list):
+    """The value at a problem's path (``a.b[0].c``), or None when there is none. A key may
+    itself hold "." or "[" (``"x.y"``, ``"jurisdiction[0]"``: an unknown key's problem names
+    it): at each table the longest key the rest of the path starts with is taken."""
+    node, rest = document, path
+    while rest:
+        if isinstance(node, list):
+            index = _LEADING_INDEX.match(rest)
+            if index is None:
+                return None
             at = int(index.group(1))
             node = node[at] if at < len(node) else None
+            rest = rest[index.end() :].removeprefix(".")
         elif isinstance(node, dict):
-            node = node.get(part)
+            keys = [
+                k
+                for k in node
+                if isinstance(k, str) and (rest == k or rest.startswith((k + ".", k + "[")))
+            ]
+            if not keys:
+                return None
+            key = max(keys, key=len)
+            node, rest = node[key], rest[len(key) :].removeprefix(".")
         else:
             return None
     return node
