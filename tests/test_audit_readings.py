@@ -252,3 +252,34 @@ def test_wuzhou_report_duty_binds_the_pilot_unit_not_a_namesake():
     )
     assert _finding(result, "reporting.monthly-progress").outcome == "not_applicable"
     assert result.outputs["next_report_due"] is None
+
+
+@pytest.mark.parametrize(
+    "happiness",
+    [
+        {"objective_score": 500, "survey_score": 300, "vetoes": []},  # previous stars unknown
+        {"objective_score": 400, "survey_score": 220, "vetoes": [], "previous_stars": 3},
+        {"objective_score": 520, "survey_score": 252, "vetoes": [], "previous_stars": 2},
+    ],
+)
+def test_every_wuma_band_gap_has_its_reward(happiness):
+    """results.md "Gaps": a band gap is ``{output, now, next, needs, short_by, reward_yuan}``:
+    the reward at the next band is there whether or not it differs from today's (null when
+    it cannot be told)."""
+    doc = {
+        "community": {"id": "g", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
+        "happiness": happiness,
+    }
+    said = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2014, 6, 30))
+    bands = [g for g in said.to_dict()["gaps"] if g.get("output") == "stars"]
+    assert bands
+    for gap in bands:
+        assert {"output", "now", "next", "needs", "short_by", "reward_yuan"} <= set(gap)
+
+
+def test_a_pack_without_rewards_has_no_reward_key():
+    """Only a pack with a ``reward_yuan`` output says it in its band gaps."""
+    from policyengine.results import NO_REWARD, BandGap
+
+    gap = BandGap("level", "r", 1, 2, {}, 3, (), "m")
+    assert gap.reward_yuan is NO_REWARD and "reward_yuan" not in gap.to_dict()

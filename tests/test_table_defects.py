@@ -16,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_tables import Run, cli
 
 pa = pytest.importorskip("pyarrow")
@@ -248,3 +250,39 @@ def test_a_damaged_excel_sheet_is_named(tmp_path, fmt):
     run = evaluate(table, fmt)
     assert 2 == run.code
     assert run.err.startswith(f"policyengine: {table}：不是 Excel 工作簿（"), run.err
+
+
+MONTHLY_CELLS = ["", "[]", '["2023-12-20"]', '["2024-05-24"]', '["2023-12-20", "2024-01-24"]',
+                 '["2024-01-25"]', '[ "2023-12-24" ]', '["2024-02-30"]']
+
+
+@settings(max_examples=25, deadline=None)
+@given(cells=st.lists(st.sampled_from(MONTHLY_CELLS), min_size=1, max_size=8),
+       as_of=st.sampled_from(["2023-12-24", "2024-01-25", "2024-03-25", "2024-07-01"]))
+def test_report_dates_read_as_columns_equal_the_row_path(tmp_path_factory, cells, as_of):
+    """Wuzhou's monthly reports (a list of dates a cell, some blank) give the same outcome
+    as CSV (columns) as as JSON Lines (rows). A blank cell before an empty list made the
+    empty list's outcome unknown on columns (overdue on rows)."""
+    folder = tmp_path_factory.mktemp("reports")
+    table = folder / "r.csv"
+    place = '"[""广西壮族自治区"",""梧州市"",""长洲区""]"'
+    lines = ["community.id,community.name,community.jurisdiction,reporting.monthly_reports"]
+    for i, cell in enumerate(cells):
+        quoted = '"' + cell.replace('"', '""') + '"' if cell else ""
+        lines.append(f"m{i},神冠社区,{place},{quoted}")
+    table.write_text("\n".join(lines) + "\n", "utf-8")
+    pack = ("--pack", "wuzhou-complete-community", "--as-of", as_of, "--on-bad-record", "skip")
+    rows = cli("evaluate", str(table), *pack, "--format", "jsonl")
+    cols = cli("evaluate", str(table), *pack, "--format", "csv")
+    assert rows.code == cols.code
+    by_rows = {
+        r["subject"]["id"]: (r["verdict"], next(
+            f["outcome"] for f in r["findings"] if f["rule"] == "reporting.monthly-progress"
+        ))
+        for r in map(json.loads, rows.out.splitlines())
+    }
+    by_cols = {
+        r["subject_id"]: (r["verdict"], r["rules.reporting.monthly-progress"])
+        for r in csv.DictReader(cols.out.splitlines())
+    }
+    assert by_rows == by_cols

@@ -16,6 +16,7 @@ from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text,
 
 __all__ = [
     "BLOCKING",
+    "NO_REWARD",
     "BandGap",
     "Decided",
     "Finding",
@@ -211,6 +212,10 @@ class RuleGap:
         return out
 
 
+NO_REWARD: Any = type("NoReward", (), {"__repr__": lambda self: "NO_REWARD"})()
+"""A band gap's ``reward_yuan`` when the pack has no such output (the key is left out)."""
+
+
 @attrs.frozen
 class BandGap:
     """The next band of a scale output below its top band, and what reaching it needs."""
@@ -225,7 +230,11 @@ class BandGap:
     message: str
     clause: str = ""
     then: Mapping[str, Any] = attrs.field(factory=dict)
-    """Other outputs as they would be at the next band (e.g. ``reward_yuan``)."""
+    """Other outputs as they would be at the next band (e.g. ``reward_yuan``), those that
+    would change."""
+    reward_yuan: Any = attrs.field(default=NO_REWARD)
+    """The ``reward_yuan`` output at the next band, changed or not (null: not known, or not
+    stated); :data:`NO_REWARD` for a pack with no such output."""
 
     def to_dict(self) -> dict[str, Any]:
         """The gap as result JSON."""
@@ -240,8 +249,8 @@ class BandGap:
             "clause": self.clause,
             "message": self.message,
         }
-        if "reward_yuan" in self.then:
-            out["reward_yuan"] = jsonable(self.then["reward_yuan"])
+        if self.reward_yuan is not NO_REWARD:  # results.md: every band gap of a rewarding pack
+            out["reward_yuan"] = jsonable(self.reward_yuan)
         if self.then:
             out["then"] = jsonable(self.then)
         return out

@@ -65,6 +65,9 @@ def monthly_keys(deadline: Deadline, as_of: dt.date, col: Vec) -> tuple[Array, A
     timely = per_list(np.where(on_time, bit, 0))
     any_done = per_list(done.astype(np.int64))
     key = np.where(lengths > 0, (in_month << 32) | (timely << 1) | any_done, 0)
+    # a distinct cell that is no list (a blank or doubtful one: no row reads it) gets a key
+    # of its own, so that it is never the representative of the empty list's answer
+    key = np.where(np.array([d is None for d in distinct], dtype=bool), -1, key)
     _, rep, inverse = np.unique(key, return_index=True, return_inverse=True)
     answer = np.append(inverse.reshape(-1), -1)  # code -1 (not known): the last
     return answer[codes], rep
