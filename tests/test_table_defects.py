@@ -286,3 +286,19 @@ def test_report_dates_read_as_columns_equal_the_row_path(tmp_path_factory, cells
         for r in csv.DictReader(cols.out.splitlines())
     }
     assert by_rows == by_cols
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_whole_number_written_with_zero_decimals_is_taken(tmp_path, fmt):
+    """pandas writes an int column with a gap as floats ("1850.0"): taken as the JSON
+    document's ``1850.0`` is, on rows and columns alike; "10.5" is still no whole number."""
+    table = tmp_path / "pd.csv"
+    table.write_text(
+        "community.id,community.households,happiness.previous_stars\n"
+        "a,1850.0,2.0\nb,1850,2\nc,10.5,1\n",
+        "utf-8",
+    )
+    run = evaluate(table, fmt, "--on-bad-record", "skip", "--lang", "en")
+    assert run.code == 2
+    assert f"{table}, row 4: community.households: '10.5' is not a whole number" in run.err
+    assert "row 2" not in run.err and "row 3" not in run.err

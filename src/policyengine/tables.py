@@ -60,6 +60,8 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
 """File suffixes read as tables (one community a row or line)."""
 
 _INT = re.compile(r"[+-]?\d+")
+_WHOLE_DECIMAL = re.compile(r"([+-]?\d+)\.0+")
+"""A whole number written with zero decimals, as a JSON document's ``10.0`` is taken."""
 
 
 @attrs.frozen
@@ -160,6 +162,9 @@ def _text_cell(text: str, ftype: FactType) -> Any:
     if kind == "int":
         if _INT.fullmatch(stripped):
             return int(stripped)
+        whole = _WHOLE_DECIMAL.fullmatch(stripped)
+        if whole:  # "1850.0": a whole number as pandas writes an int column with a gap
+            return int(whole.group(1))
         raise ValueError(f"{_shown(text)} is not a whole number")
     if kind == "number":
         if _INT.fullmatch(stripped):
