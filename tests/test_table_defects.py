@@ -302,3 +302,28 @@ def test_a_whole_number_written_with_zero_decimals_is_taken(tmp_path, fmt):
     assert run.code == 2
     assert f"{table}, row 4: community.households: '10.5' is not a whole number" in run.err
     assert "row 2" not in run.err and "row 3" not in run.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("facts", ["mixed", "street"])
+def test_table_columns_in_the_order_results_md_lists_them(tmp_path, fmt, facts):
+    """results.md "Tables in and out": subject_id, pack, pack_version, digest, as_of,
+    verdict, every outputs.<key>, then every rules.<id> — with several packs, or a street
+    and its communities, too (each pack's rules came before the next pack's outputs)."""
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    if facts == "street":
+        given, pack = str(examples / "wuma-street.toml"), "wuma-star-rating"
+    else:
+        given, pack = str(examples / "wuma-community.toml"), "all"
+    out = tmp_path / f"r.{fmt}"
+    run = cli("evaluate", given, "--pack", pack, "--as-of", "2014-06-30", "--format", fmt,
+              "--output", str(out))
+    assert run.code in (0, 1), run.err
+    if fmt == "csv":
+        names = next(csv.reader(out.read_text("utf-8").splitlines()))
+    else:
+        names = pq.read_schema(out).names
+    groups = [n.split(".")[0] for n in names]
+    assert names[:6] == ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
+    assert groups[6:] == sorted(groups[6:], key=["outputs", "rules"].index)
+    assert "outputs" in groups and "rules" in groups

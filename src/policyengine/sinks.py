@@ -41,6 +41,7 @@ __all__ = [
     "flat_rows",
     "make_sink",
     "rows_to_arrow",
+    "table_order",
     "unify_schema",
 ]
 
@@ -48,6 +49,19 @@ STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
 """Formats written as results come (``csv``/``parquet`` through a spool on disk)."""
 
 FIXED_COLUMNS = ("subject_id", "pack", "pack_version", "digest", "as_of", "verdict")
+
+
+def table_order(names: Sequence[str]) -> list[str]:
+    """A result table's columns as results.md lists them: the fixed ones, then every
+    ``outputs.<key>``, then every ``rules.<id>``, then the rest (``gaps``), each group in
+    the order first seen (several packs, or a jurisdiction and its communities, each bring
+    their own)."""
+
+    def group(name: str) -> int:
+        return 0 if name.startswith("outputs.") else 1 if name.startswith("rules.") else 2
+
+    rest = sorted((c for c in names if c not in FIXED_COLUMNS), key=group)  # stable
+    return [*(c for c in FIXED_COLUMNS if c in names), *rest]
 
 
 class Sink(Protocol):
@@ -246,7 +260,7 @@ class CsvSink(_SpooledTable):
 
     def close(self) -> None:
         writer = csv.writer(self.fh, lineterminator="\n")
-        columns = self.spool.order
+        columns = table_order(self.spool.order)
         with _writing(self.fh):
             writer.writerow(columns)
             for batch in self.spool.batches():
@@ -363,7 +377,7 @@ class ParquetSink(_SpooledTable):
 
     def close(self) -> None:
         pa = self.pa
-        schema, convs = _typed_schema(pa, self.spool.order, self.spool.columns)
+        schema, convs = _typed_schema(pa, table_order(self.spool.order), self.spool.columns)
         with _writing(self.fh), self.pq.ParquetWriter(self.fh, schema) as writer:
             for batch in self.spool.batches():
                 writer.write_table(_arrow_batch(pa, schema, convs, batch))
@@ -445,7 +459,8 @@ class ArrowSink:
     def close(self) -> None:
         pa = self.pa
         if self.schemas:
-            schema = unify_schema(pa, self.schemas)
+            unified = unify_schema(pa, self.schemas)
+            schema = pa.schema([unified.field(c) for c in table_order(unified.names)])
         else:
             schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
         with _writing(self.fh):  # after discard(): the stream's thread has stopped writing
