@@ -27,7 +27,7 @@ from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.plan import plan_for
-from policyengine.results import NO_REWARD, BandGap, Finding, Result, RuleGap
+from policyengine.results import BandGap, Finding, Result, RuleGap
 from policyengine.sentences import (
     finding_sentence,
     frame_of,
@@ -493,15 +493,15 @@ def _band_gap(
     short_by = int(short) if float(short).is_integer() else short
     then: dict[str, Any] = {}
     # the reward at the next band, in every band gap of a pack that has one (results.md)
-    reward: Any = None if "reward_yuan" in result.outputs else NO_REWARD
+    reward = {"reward_yuan": None} if "reward_yuan" in result.outputs else {}
     if isinstance(subject, Community):
         outputs = _what_if(subject, result, pack, params, overrides, candidates)
         if outputs is not None and outputs.get(scale.output) == nxt:
             then = {
                 k: v for k, v in outputs.items() if k != scale.output and v != result.outputs.get(k)
             }
-            if reward is not NO_REWARD:
-                reward = outputs.get("reward_yuan")
+            if reward:
+                reward["reward_yuan"] = outputs.get("reward_yuan")
     label = next((b.label for b in scale.bands if b.value == nxt and b.label), None)
     message = _band_message(scale, nxt, label, needs, short_by, then, f.responsible, lang)
     return BandGap(
@@ -515,7 +515,7 @@ def _band_gap(
         message=message,
         clause=scale.clause,
         then=then,
-        reward_yuan=reward,
+        reward=reward,
     )
 
 

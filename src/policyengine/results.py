@@ -16,7 +16,6 @@ from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text,
 
 __all__ = [
     "BLOCKING",
-    "NO_REWARD",
     "BandGap",
     "Decided",
     "Finding",
@@ -212,10 +211,6 @@ class RuleGap:
         return out
 
 
-NO_REWARD: Any = type("NoReward", (), {"__repr__": lambda self: "NO_REWARD"})()
-"""A band gap's ``reward_yuan`` when the pack has no such output (the key is left out)."""
-
-
 @attrs.frozen
 class BandGap:
     """The next band of a scale output below its top band, and what reaching it needs."""
@@ -232,9 +227,9 @@ class BandGap:
     then: Mapping[str, Any] = attrs.field(factory=dict)
     """Other outputs as they would be at the next band (e.g. ``reward_yuan``), those that
     would change."""
-    reward_yuan: Any = attrs.field(default=NO_REWARD)
-    """The ``reward_yuan`` output at the next band, changed or not (null: not known, or not
-    stated); :data:`NO_REWARD` for a pack with no such output."""
+    reward: Mapping[str, Any] = attrs.field(factory=dict)
+    """``{"reward_yuan": …}`` for a pack with that output: the reward at the next band,
+    changed or not (null: not known, or not stated); empty for a pack with none."""
 
     def to_dict(self) -> dict[str, Any]:
         """The gap as result JSON."""
@@ -249,8 +244,8 @@ class BandGap:
             "clause": self.clause,
             "message": self.message,
         }
-        if self.reward_yuan is not NO_REWARD:  # results.md: every band gap of a rewarding pack
-            out["reward_yuan"] = jsonable(self.reward_yuan)
+        if "reward_yuan" in self.reward:  # results.md: every band gap of a rewarding pack
+            out["reward_yuan"] = jsonable(self.reward["reward_yuan"])
         if self.then:
             out["then"] = jsonable(self.then)
         return out
@@ -306,6 +301,16 @@ class Decided(Protocol):
     @property
     def area(self) -> str | None:
         """Its task area, if any."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """Its title (what a summary names it by)."""
+        ...
+
+    @property
+    def title_en(self) -> str | None:
+        """Its title in English, where given."""
         ...
 
 
