@@ -117,9 +117,14 @@ def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     return _once(deadline, as_of, evidence)
 
 
-def _unknown(expected: Reason, nxt: dt.date | None, what: str) -> Assessment:
+def _unknown(
+    expected: Reason, nxt: dt.date | None, what: str, due: dt.date | None = None
+) -> Assessment:
+    """The evidence is missing: the finding is about ``due`` (the next date due, unless
+    another is given)."""
     reason = Reason("dl_unknown", {"what": what})
-    return Assessment("unknown", expected, Reason("dl_unknown_value"), reason, nxt, nxt)
+    when = nxt if due is None else due
+    return Assessment("unknown", expected, Reason("dl_unknown_value"), reason, nxt, when)
 
 
 def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -207,7 +212,7 @@ def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     expected = Reason("dl_once_expected", {"due": due.isoformat()})
     nxt = due if as_of <= due else None
     if evidence is None:
-        return attrs.evolve(_unknown(expected, nxt, deadline.evidence), due=due)
+        return _unknown(expected, nxt, deadline.evidence, due)
     actual: Reason
     if isinstance(evidence, list | tuple):
         done = sorted(d for d in evidence if d <= as_of)

@@ -34,6 +34,7 @@ from policyengine.limits import MAX_NESTING
 
 __all__ = [
     "load_document",
+    "not_utf8",
     "parse_document",
     "read_stdin",
     "read_tables_with",
@@ -349,6 +350,13 @@ def read_stdin(stdin: Any) -> str | bytes:
     return data
 
 
+def not_utf8(byte: int, at: int, file: bool = True) -> str:
+    """What a text that is not UTF-8 is said to be (a file, or a request's body with
+    ``file=False``): its first byte that is not, and that byte's position."""
+    said = f"not UTF-8 text (byte 0x{byte:02x} at position {at})"
+    return f"{said}; save the file as UTF-8" if file else said
+
+
 def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     """The raw data of a TOML or JSON file (JSON for ``.json`` and for standard input).
 
@@ -370,10 +378,7 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DocumentError(
-                f"{name}: not UTF-8 text (byte 0x{text[exc.start]:02x} at position {exc.start}); "
-                "save the file as UTF-8"
-            ) from None
+            raise DocumentError(f"{name}: {not_utf8(exc.object[exc.start], exc.start)}") from None
     text = text.removeprefix("\ufeff")
     toml = path.suffix.lower() == ".toml"
     kind = "TOML" if toml else "JSON"
@@ -386,9 +391,7 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
             f"{name}: not valid {kind}: tables and lists nest deeper than {MAX_NESTING} levels"
         ) from None
     except ValueError as exc:  # NaN/Infinity, a key given twice, more than 4,300 digits
-        detail = str(exc)
-        if "digits" in detail:
-            detail = "a number has more than 4,300 digits"
+        detail = json_input.LONG_NUMBER if "digits" in str(exc) else str(exc)  # TOML's too
         raise DocumentError(f"{name}: not valid {kind}: {detail}") from None
     where = too_deep(data)
     if where is not None:
@@ -400,7 +403,12 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
 
 
 def too_deep(data: Any) -> str | None:
-    """The path of the first value nested deeper than :data:`MAX_NESTING`, or None."""
+    """The path of the first value nested deeper than :data:`MAX_NESTING`, or None.
+
+    Every request to the service asks: the depth is measured first, with no path made for
+    each value, and the path found only for a document that is too deep."""
+    if _within_nesting(data):
+        return None
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         value, where, depth = stack.pop()
@@ -413,6 +421,32 @@ def too_deep(data: Any) -> str | None:
             for i, item in enumerate(value):
                 stack.append((item, f"{where}[{i}]", depth + 1))
     return None
+
+
+_PLAIN = (str, int, float, bool, type(None))
+"""What a facts document's values mostly are: no table or list (no ABC check needed)."""
+
+
+def _within_nesting(data: Any) -> bool:
+    """Whether no value lies deeper than :data:`MAX_NESTING` tables and lists (only tables
+    and lists are walked)."""
+    stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, Mapping | list) else []
+    while stack:
+        value, depth = stack.pop()  # a table or list, ``depth`` levels down
+        items = value.values() if isinstance(value, Mapping) else value
+        if depth >= MAX_NESTING:
+            if items:  # its values lie deeper than the limit
+                return False
+            continue
+        for item in items:
+            kind = item.__class__
+            if (
+                kind is dict
+                or kind is list
+                or (kind not in _PLAIN and isinstance(item, Mapping | list))
+            ):
+                stack.append((item, depth + 1))
+    return True
 
 
 def load_document(path: str | Path, text: str | bytes | None = None) -> Community | Jurisdiction:

@@ -31,7 +31,7 @@ from policyengine.plan import Plan
 from policyengine.plan.condition_rule import RuleItem
 from policyengine.plan.scale import BandItem, ScaleItem
 from policyengine.results import Finding, Outcome
-from policyengine.sentences import condition_words
+from policyengine.sentences import condition_in_words
 
 __all__ = [
     "APPLICABILITY_RULE",
@@ -227,6 +227,16 @@ class _Unbuilt:
     def area(self) -> str | None:
         """The rule's task area."""
         return self.st.area
+
+    @property
+    def title(self) -> str:
+        """The rule's title."""
+        return self.st.title
+
+    @property
+    def title_en(self) -> str | None:
+        """The rule's title in English, where given."""
+        return self.st.title_en
 
 
 class Part(_Unbuilt):
@@ -517,15 +527,10 @@ def applicability_words(plan: Plan) -> Words:
     """The pack's applicability condition in words, Chinese and English (kept by the plan):
     what a sentence says instead of the expression."""
     app = plan.applicability
-
-    def compute() -> Words:
-        assert app is not None
-        pack = plan.pack
-        return Words(
-            condition_words(app.when, {}, pack, "zh"), condition_words(app.when, {}, pack, "en")
-        )
-
-    return kept_by_plan(plan, "applicability words", compute)
+    assert app is not None
+    return kept_by_plan(
+        plan, "applicability words", lambda: condition_in_words(app.when, plan.pack)
+    )
 
 
 def applicability_finding(plan: Plan, inputs: Mapping[str, Any]) -> Finding:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["loads"]
+__all__ = ["LONG_NUMBER", "loads"]
+
+LONG_NUMBER = "a number has more than 4,300 digits"
+"""What a number beyond Python's integer-string limit is said to be (for JSON and TOML)."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -30,5 +33,11 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON text; ValueError (a JSONDecodeError for bad syntax) for what is refused."""
-    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
+    """Parse JSON text; ValueError (a JSONDecodeError for bad syntax) for what is refused,
+    in the product's words (:data:`LONG_NUMBER`, not Python's limit on integer strings)."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError) and "digits" in str(exc):
+            raise ValueError(LONG_NUMBER) from None
+        raise

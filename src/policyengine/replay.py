@@ -21,7 +21,7 @@ from policyengine import api, json_input
 from policyengine.decisionlog import decision_record
 from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import FactsError, InputError, PolicyEngineError, UnknownPackError
-from policyengine.facts import Community, Jurisdiction
+from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 
 __all__ = ["Replayed", "read_log", "replay", "subjects_in"]
 
@@ -91,9 +91,6 @@ _INNER: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 """Of the objects: the text fields an entry must have, and those it may have."""
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-"""A date as the log writes it (``date.fromisoformat`` also takes ``20141231``)."""
-
 
 def _kind(value: Any) -> str:
     """What a JSON value is, in words."""
@@ -130,7 +127,7 @@ def _entry_problem(entry: Any) -> str | None:
             if not isinstance(item, str):
                 return f"{key} must hold rule ids (text), not {_kind(item)}"
     try:
-        if not _ISO_DATE.fullmatch(entry["as_of"]):
+        if not re.fullmatch(DATE_PATTERN, entry["as_of"]):  # fromisoformat takes 20141231
             raise ValueError(entry["as_of"])
         dt.date.fromisoformat(entry["as_of"])
     except ValueError:

@@ -18,6 +18,7 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.i18n import band_name, fact_label, fmt_value, join_units, text, unit_of
 from policyengine.i18n import lookup as catalogue_text
+from policyengine.messages import Words
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale
 from policyengine.results import Finding
 
@@ -26,6 +27,7 @@ T = TypeVar("T")
 __all__ = [
     "HOLE",
     "clear_caches",
+    "condition_in_words",
     "condition_words",
     "finding_sentence",
     "frame_of",
@@ -152,6 +154,13 @@ def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
         named = catalogue_text(f"output.{a.result_output}", lang) if a.result_output else None
         titles[a.path] = named or (a.title_en if en and a.title_en else a.title)
     return titles
+
+
+def condition_in_words(expr: ex.Expr, pack: Pack | None) -> Words:
+    """A condition said with no parameter values (a pack's applicability, a summary's
+    ``when``: they read facts), in Chinese and English: what a sentence says instead of the
+    expression."""
+    return Words(condition_words(expr, {}, pack, "zh"), condition_words(expr, {}, pack, "en"))
 
 
 def condition_words(

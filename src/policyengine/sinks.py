@@ -17,7 +17,6 @@ reports for people and render all results at the end.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import tempfile
@@ -79,21 +78,6 @@ class Sink(Protocol):
         """Drop what was kept (the run failed): temporary files go, nothing is written."""
 
 
-@contextlib.contextmanager
-def _writing(fh: IO[Any]) -> Iterator[None]:
-    """Write to ``fh``; when a write fails (a full disk, a file size limit), ``fh`` is closed
-    before the error goes on, dropping what its buffer still holds: closing it later would
-    only fail again on the same write, and the output's temporary file would stay behind."""
-    try:
-        yield
-    except BrokenPipeError:
-        raise  # standard output closed by its reader: the command line ends quietly
-    except OSError:
-        with contextlib.suppress(OSError, ValueError):
-            fh.close()
-        raise
-
-
 def cell(value: Any) -> Any:
     """An output value in a table cell: scalars as they are, lists and tables as JSON."""
     value = jsonable(value)
@@ -138,8 +122,7 @@ class JsonLinesSink:
         self.fh = fh
 
     def write(self, result: Result) -> None:
-        with _writing(self.fh):
-            self.fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        self.fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         pass
@@ -163,23 +146,20 @@ class JsonArraySink:
         if self.count == 1:
             self.first = result
             return
-        with _writing(self.fh):
-            if self.count == 2:
-                assert self.first is not None
-                self.fh.write("[\n" + json.dumps(self.first.to_dict(), ensure_ascii=False))
-                self.first = None
-            self.fh.write(",\n" + json.dumps(result.to_dict(), ensure_ascii=False))
+        if self.count == 2:
+            assert self.first is not None
+            self.fh.write("[\n" + json.dumps(self.first.to_dict(), ensure_ascii=False))
+            self.first = None
+        self.fh.write(",\n" + json.dumps(result.to_dict(), ensure_ascii=False))
 
     def close(self) -> None:
-        with _writing(self.fh):
-            if self.count == 0:
-                self.fh.write("[]\n")
-            elif self.count == 1:
-                assert self.first is not None
-                first = json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2)
-                self.fh.write(first + "\n")
-            else:
-                self.fh.write("\n]\n")
+        if self.count == 0:
+            self.fh.write("[]\n")
+        elif self.count == 1:
+            assert self.first is not None
+            self.fh.write(json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            self.fh.write("\n]\n")
 
     def discard(self) -> None:
         self.first = None
@@ -261,10 +241,9 @@ class CsvSink(_SpooledTable):
     def close(self) -> None:
         writer = csv.writer(self.fh, lineterminator="\n")
         columns = table_order(self.spool.order)
-        with _writing(self.fh):
-            writer.writerow(columns)
-            for batch in self.spool.batches():
-                writer.writerows([_csv_text(row.get(c)) for c in columns] for row in batch)
+        writer.writerow(columns)
+        for batch in self.spool.batches():
+            writer.writerows([_csv_text(row.get(c)) for c in columns] for row in batch)
         self.spool.close()
 
 
@@ -378,7 +357,7 @@ class ParquetSink(_SpooledTable):
     def close(self) -> None:
         pa = self.pa
         schema, convs = _typed_schema(pa, table_order(self.spool.order), self.spool.columns)
-        with _writing(self.fh), self.pq.ParquetWriter(self.fh, schema) as writer:
+        with self.pq.ParquetWriter(self.fh, schema) as writer:
             for batch in self.spool.batches():
                 writer.write_table(_arrow_batch(pa, schema, convs, batch))
             if self.spool.rows == 0:
@@ -463,37 +442,33 @@ class ArrowSink:
             schema = pa.schema([unified.field(c) for c in table_order(unified.names)])
         else:
             schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
-        with _writing(self.fh):  # after discard(): the stream's thread has stopped writing
-            try:
-                self._write_out(schema)
-            finally:
-                self.discard()
+        try:
+            if self.fmt == "parquet":
+                from policyengine.tables import require
 
-    def _write_out(self, schema: Any) -> None:
-        if self.fmt == "parquet":
-            from policyengine.tables import require
+                pq = require("pyarrow.parquet", "writing Parquet")
+                with pq.ParquetWriter(self.fh, schema) as writer:
+                    empty = not self.schemas
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+                    if empty:
+                        writer.write_table(schema.empty_table())
+            elif self.stream is not None and self.stream.finish(schema):
+                pass  # every row is written already, as the unified table gives it
+            else:
+                from policyengine.tables import require
 
-            pq = require("pyarrow.parquet", "writing Parquet")
-            with pq.ParquetWriter(self.fh, schema) as writer:
-                empty = not self.schemas
-                for table in self._tables(schema):
-                    writer.write_table(table)
-                if empty:
-                    writer.write_table(schema.empty_table())
-        elif self.stream is not None and self.stream.finish(schema):
-            pass  # every row is written already, as the unified table gives it
-        else:
-            from policyengine.tables import require
-
-            if self.stream is not None:
-                if self.stream.spool_error is not None:
-                    raise self.stream.spool_error
-                self.stream.rewind()
-            pacsv = require("pyarrow.csv", "writing CSV")
-            options = pacsv.WriteOptions(quoting_style="needed")
-            with pacsv.CSVWriter(self.fh, schema, write_options=options) as writer:
-                for table in self._tables(schema):
-                    writer.write_table(table)
+                if self.stream is not None:
+                    if self.stream.spool_error is not None:
+                        raise self.stream.spool_error
+                    self.stream.rewind()
+                pacsv = require("pyarrow.csv", "writing CSV")
+                options = pacsv.WriteOptions(quoting_style="needed")
+                with pacsv.CSVWriter(self.fh, schema, write_options=options) as writer:
+                    for table in self._tables(schema):
+                        writer.write_table(table)
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         if self.stream is not None:
@@ -519,9 +494,7 @@ class ReportSink:
 
     def close(self) -> None:
         if self.results:
-            rendered = self.render(self.results)
-            with _writing(self.fh):
-                self.fh.write(rendered)
+            self.fh.write(self.render(self.results))
 
     def discard(self) -> None:
         self.results.clear()

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from policyengine import json_input
-from policyengine.documents import read_tables_with
+from policyengine.documents import not_utf8, read_tables_with
 from policyengine.exceptions import FactProblem, InputError
 from policyengine.limits import MAX_INCLUDE_ROWS
 from policyengine.tables import (
     TABLE_SUFFIXES,
     check_columns,
+    json_lines,
     long_csv_cells,
     require,
     row_document,
@@ -88,10 +88,7 @@ def _text(file: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _TableError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-            "save the file as UTF-8"
-        ) from None
+        raise _TableError(not_utf8(data[exc.start], exc.start)) from None
 
 
 def _csv(file: Path, data: bytes) -> Iterator[Row]:
@@ -151,16 +148,12 @@ def _built(columns: list[str], rows: list[list[str]]) -> list[Any] | None:
 
 
 def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
-    for number, line in enumerate(_text(file, data).splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, doc, problem in json_lines(_text(file, data).splitlines()):
         prefix = f"{file}, line {number}: "
-        try:
-            doc = json_input.loads(line)
-        except ValueError as exc:
-            yield prefix, {}, [FactProblem(prefix.removesuffix(": "), f"not valid JSON: {exc}")]
-            continue
-        yield prefix, doc, []
+        if problem is not None:
+            yield prefix, {}, [FactProblem(prefix.removesuffix(": "), problem)]
+        else:
+            yield prefix, doc, []
 
 
 def _parquet(file: Path, data: bytes) -> Iterator[Row]:

@@ -31,11 +31,12 @@ from typing import Any, TextIO
 import attrs
 
 from policyengine import json_input, pack_facts
-from policyengine.documents import parse_document, read_stdin
+from policyengine.documents import not_utf8, parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
 
 __all__ = [
+    "FOLDER_SUFFIXES",
     "OUTSIDE",
     "TABLE_SUFFIXES",
     "Record",
@@ -45,6 +46,7 @@ __all__ = [
     "column_types",
     "count_rows",
     "inside_folder",
+    "json_lines",
     "long_csv_cells",
     "open_parquet",
     "open_records",
@@ -58,6 +60,9 @@ __all__ = [
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
 """File suffixes read as tables (one community a row or line)."""
+
+FOLDER_SUFFIXES = (".toml", ".json")
+"""The documents ``evaluate FOLDER`` reads in a folder (one subject a file)."""
 
 _INT = re.compile(r"[+-]?\d+")
 _WHOLE_DECIMAL = re.compile(r"([+-]?\d+)\.0+")
@@ -451,19 +456,26 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
         raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
     with fh:
         try:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
+            for number, data, problem in json_lines(fh):
                 position = f"{path}, line {number}"
-                try:
-                    data = json_input.loads(line)
-                except ValueError as exc:
-                    problem = FactProblem("", f"not valid JSON: {exc}")
-                    yield Record(position, {}, None, (problem,))
-                    continue
-                yield Record(position, data, path.parent)
+                if problem is not None:
+                    yield Record(position, {}, None, (FactProblem("", problem),))
+                else:
+                    yield Record(position, data, path.parent)
         except UnicodeDecodeError as exc:  # reading a line
             raise _not_utf8(path, exc) from None
+
+
+def json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any, str | None]]:
+    """``(line number, document, problem)`` of each line of JSON Lines that is not blank:
+    the line's document, or (``None``, why it is not JSON)."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json_input.loads(line), None
+        except ValueError as exc:
+            yield number, None, f"not valid JSON: {exc}"
 
 
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DocumentError:
@@ -480,9 +492,7 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DocumentError:
                 bad, at = raw[found.start], offset + found.start
                 break
             offset += len(raw)
-    return DocumentError(
-        f"{path}: not UTF-8 text (byte 0x{bad:02x} at position {at}); save the file as UTF-8"
-    )
+    return DocumentError(f"{path}: {not_utf8(bad, at)}")
 
 
 def _read_document(
@@ -516,9 +526,7 @@ def refuse_outside(folder: Path, files: Iterable[Path], option: str = "") -> Non
 
 
 def _read_folder(path: Path) -> Iterator[Record]:
-    files = sorted(
-        p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".json")
-    )
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES)
     for file in files:
         if not inside_folder(path, file):
             yield Record(str(file), {}, None, (FactProblem("", OUTSIDE),))

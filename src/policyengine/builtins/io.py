@@ -24,9 +24,9 @@ from typing import IO, Any, TextIO
 from policyengine.contracts import RenderOptions
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
-from policyengine.facts import Community, Jurisdiction
+from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.i18n import LANGUAGES, problem_text, text
-from policyengine.tables import open_records
+from policyengine.tables import FOLDER_SUFFIXES, open_records
 
 __all__ = [
     "Destination",
@@ -54,12 +54,6 @@ def format_for_output(
     return default
 
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-_FOLDER_READS = (".toml", ".json")
-"""What ``evaluate FOLDER`` reads in the folder (tables.read_folder)."""
-
-
 def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "--output") -> None:
     """Refuse (before anything is read or written) an output file that is one of the inputs,
     or a document an input folder would read: it would be overwritten while read, or read as
@@ -76,7 +70,7 @@ def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "-
             same = False
         inside = (
             given.is_dir()
-            and output.suffix.lower() in _FOLDER_READS
+            and output.suffix.lower() in FOLDER_SUFFIXES
             and output.resolve().parent == given.resolve()
         )
         if same or inside:
@@ -86,7 +80,7 @@ def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "-
 def parse_date(text: str) -> dt.date:
     """An ISO date from the command line."""
     try:
-        if not _ISO_DATE.fullmatch(text):  # Python also takes 20141231 and 2014-W01-1
+        if not re.fullmatch(DATE_PATTERN, text):  # Python also takes 20141231, 2014-W01-1
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -160,6 +154,11 @@ class OutputError(InputError, OSError):
     def __str__(self) -> str:
         return str(self.args[0])
 
+    @classmethod
+    def of(cls, label: str, exc: OSError) -> OutputError:
+        """``LABEL: cannot be written: the system's words``."""
+        return cls(f"{label}: cannot be written: {exc.strerror or exc}")
+
 
 class _Temporary(io.FileIO):
     """The temporary file of a :class:`Destination`: a failed write names the destination."""
@@ -170,7 +169,7 @@ class _Temporary(io.FileIO):
         try:
             return super().write(data)
         except OSError as exc:
-            raise OutputError(f"{self.label}: cannot be written: {exc.strerror or exc}") from None
+            raise OutputError.of(self.label, exc) from None
 
 
 class Destination:
@@ -235,16 +234,10 @@ class Destination:
         try:
             self._fh.close()
             os.replace(self._tmp, self.target)
-        except OutputError:
+        except BaseException as exc:
             self.abort()
-            raise
-        except OSError as exc:
-            self.abort()
-            raise OutputError(
-                f"{self.option} {self.path}: cannot be written: {exc.strerror or exc}"
-            ) from None
-        except BaseException:
-            self.abort()
+            if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+                raise OutputError.of(f"{self.option} {self.path}", exc) from None
             raise
         self._tmp = None
 

@@ -12,7 +12,7 @@ from policyengine.messages import Reason, Words
 from policyengine.pack import Summary
 from policyengine.plan.common import Build, compile_expr
 from policyengine.results import BLOCKING, Decided
-from policyengine.sentences import condition_words
+from policyengine.sentences import condition_in_words
 
 __all__ = ["SummaryPlan", "build"]
 
@@ -61,10 +61,7 @@ class SummaryPlan:
 
 def _named(f: Decided) -> Words:
     """A requirement as a sentence names it: its title, quoted (never its id)."""
-    own = getattr(f, "st", f)  # a finding decided and not yet built reads its statics
-    title = getattr(own, "title", None) or f.rule
-    title_en = getattr(own, "title_en", None)
-    return Words(f"“{title}”", f"“{title_en}”" if title_en else None)
+    return Words(f"“{f.title or f.rule}”", f"“{f.title_en}”" if f.title_en else None)
 
 
 def build(b: Build) -> None:
@@ -72,10 +69,7 @@ def build(b: Build) -> None:
     items: list[SummaryPlan] = []
     for i, sm in enumerate(b.pack.summaries if b.community else ()):
         when = compile_expr(sm.when, f"{b.file}: summaries[{i}].when", b.env, condition=True)
-        words = None
-        if when is not None:
-            said = [condition_words(when, {}, b.pack, lang) for lang in ("zh", "en")]
-            words = Words(*said)
+        words = condition_in_words(when, b.pack) if when is not None else None
         items.append(SummaryPlan(sm, when, words))
         if when is not None:
             b.read(ex.fields_of(when))

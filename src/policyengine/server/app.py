@@ -41,7 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from policyengine import __version__, api, json_input
 from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.decisionlog import DecisionLog
-from policyengine.documents import structure_subject, too_deep
+from policyengine.documents import not_utf8, structure_subject, too_deep
 from policyengine.exceptions import FactsError, InputError, TimeLimitError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.gaps import compile_what_if
@@ -197,14 +197,10 @@ def _parse_json(body: bytes, what: str) -> Any:
     try:
         return json_input.loads(body)
     except UnicodeDecodeError as exc:
-        raise ServiceError(
-            400,
-            f"{what} is not UTF-8 text (byte 0x{body[exc.start]:02x} at position {exc.start})",
-        ) from None
+        said = not_utf8(body[exc.start], exc.start, file=False)
+        raise ServiceError(400, f"{what} is {said}") from None
     except ValueError as exc:
-        # as a facts file says it (documents.parse_document), not Python's own words
-        detail = "a number has more than 4,300 digits" if "digits" in str(exc) else str(exc)
-        raise ServiceError(400, f"{what} is not valid JSON: {detail}") from None
+        raise ServiceError(400, f"{what} is not valid JSON: {exc}") from None
     except RecursionError:
         raise ServiceError(400, f"{what} is nested too deeply to read") from None
 
@@ -296,15 +292,18 @@ def _collect(
 _REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
 
 
+def _unknown_fields(given: Mapping[str, Any], expected: Sequence[str]) -> list[dict[str, Any]]:
+    """A problem for each field of a request (its body, or a batch's query) not expected."""
+    said = f"unknown field (expected {', '.join(expected)})"
+    return [_problem(k, given[k], said) for k in sorted(set(given) - set(expected))]
+
+
 def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
     if not isinstance(data, dict):
         raise ServiceError(
             422, "bad request", problems=[_problem("", data, "the body is not a JSON object")]
         )
-    problems = [
-        _problem(k, data[k], "unknown field (expected facts, pack, as_of, lang)")
-        for k in sorted(set(data) - set(_REQUEST_FIELDS))
-    ]
+    problems = _unknown_fields(data, _REQUEST_FIELDS)
     problems += [_problem(k, None, "is required") for k in ("facts", "pack") if k not in data]
     if problems:
         raise ServiceError(422, "bad request", problems=problems)
@@ -513,13 +512,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
-        extra = sorted(set(request.query_params) - {"pack", "as_of", "lang"})
+        extra = _unknown_fields(request.query_params, ("pack", "as_of", "lang"))
         if extra:  # as an unknown field of POST /v1/evaluate's body
-            problems = [
-                _problem(k, request.query_params[k], "unknown field (expected pack, as_of, lang)")
-                for k in extra
-            ]
-            error = ServiceError(422, "bad request", problems=problems)
+            error = ServiceError(422, "bad request", problems=extra)
             raise _said_in(error, _request_lang({"lang": lang}))
         try:
             packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
