@@ -286,7 +286,9 @@ class TestDiffRefs:
         git("commit", "-qm", "pack", cwd=repo)
         facts = str(ROOT / "examples" / "wuma-community.toml")
         assert main(["diff", f"{repo / 'wuma'}@HEAD", str(repo / "wuma"), "--facts", facts]) == 0
-        assert main(["diff", f"{repo / 'wuma'}@nosuchref", str(repo / "wuma"), "--facts", facts]) == 2
+        assert (
+            main(["diff", f"{repo / 'wuma'}@nosuchref", str(repo / "wuma"), "--facts", facts]) == 2
+        )
 
     def test_folder_named_like_a_ref_is_a_folder(self, tmp_path: Path) -> None:
         folder = tmp_path / "wuma@v2"
@@ -307,9 +309,7 @@ def pack_with_hooks(tmp_path: Path, hooks: str) -> Path:
 class TestPackFiles:
     def test_hooks_outside_the_pack_refused_and_not_run(self, tmp_path: Path) -> None:
         marker = tmp_path / "ran"
-        (tmp_path / "evil.py").write_text(
-            f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8"
-        )
+        (tmp_path / "evil.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
         folder = pack_with_hooks(tmp_path, "../evil.py")
         with pytest.raises(PackError, match="is outside the pack's folder"):
             policyengine.load_pack(folder)
@@ -325,3 +325,171 @@ class TestPackFiles:
         (folder / "hooks.py").symlink_to(tmp_path / "evil.py")
         with pytest.raises(PackError, match="is outside the pack's folder"):
             policyengine.load_pack(folder)
+
+
+# Hostile includes an audit found: a pattern looks only into the document's real folders
+# (a link to a folder is not followed: no outside folder is listed, no link cycle walked);
+# "." and "./" and link loops are said in words; a file name that could forge a line of
+# output is not read; the caps on included files, bytes and rows hold for the whole
+# document (every jurisdiction in it), a Parquet table's text counted as read.
+
+
+def test_a_link_to_an_outside_folder_is_not_listed(tmp_path: Path) -> None:
+    """``etc/*`` through ``etc -> outside``: nothing outside is listed or named, so the
+    include cannot tell which files exist there."""
+    community_file(tmp_path / "outside", "secret-name.toml", "secret")
+    doc = tmp_path / "doc"
+    doc.mkdir()
+    (doc / "etc").symlink_to(tmp_path / "outside", target_is_directory=True)
+    found = problems(street(doc, "etc/*", "etc/secret-name.toml"))
+    assert [
+        'communities[0].include: "etc/*" matches no file',
+        'communities[0].include: "etc/secret-name.toml" matches no file',
+    ] == found
+
+
+def test_links_to_the_folder_itself_are_not_walked(tmp_path: Path) -> None:
+    """Ten links to ``.`` and eight ``*`` levels were 10^8 folder scans (a hang)."""
+    doc = tmp_path / "doc"
+    doc.mkdir()
+    for k in range(10):
+        (doc / f"l{k}").symlink_to(".", target_is_directory=True)
+    pattern = "*/*/*/*/*/*/*/*/nomatch.toml"
+    assert [f'communities[0].include: "{pattern}" matches no file'] == problems(
+        street(doc, pattern)
+    )
+
+
+def test_a_real_subfolder_and_double_star_still_match(tmp_path: Path) -> None:
+    doc = tmp_path / "doc"
+    community_file(doc / "a" / "b", "c1.toml", "c1")
+    community_file(doc / "a", "c2.toml", "c2")
+    community_file(doc, "c3.toml", "c3")
+    for patterns, ids in (
+        (("a/b/*.toml",), ["c1"]),
+        (("a/*/c1.toml", "a/c?.toml"), ["c1", "c2"]),
+        (("**/c*.toml",), ["c3", "c1", "c2"]),
+        (("a/**/*.toml",), ["c1", "c2"]),
+        (("./a/[b]/c1.toml",), ["c1"]),
+    ):
+        subject = policyengine.load_facts(street(doc, *patterns))
+        assert sorted(ids) == sorted(c.id for c in subject.communities)
+
+
+def test_a_link_to_a_file_inside_is_followed(tmp_path: Path) -> None:
+    doc = tmp_path / "doc"
+    community_file(doc / "data", "c1.toml", "c1")
+    (doc / "c1-link.toml").symlink_to(doc / "data" / "c1.toml")
+    subject = policyengine.load_facts(street(doc, "c1-link.toml"))
+    assert ["c1"] == [c.id for c in subject.communities]
+
+
+@pytest.mark.parametrize("pattern", [".", "./", "./."])
+def test_the_folder_itself_is_named_not_an_internal_error(tmp_path: Path, pattern: str) -> None:
+    shown = f'"{pattern}"'
+    assert [f"communities[0].include: {shown} names the folder itself, not a file"] == problems(
+        street(tmp_path, pattern)
+    )
+
+
+def test_a_link_loop_is_named(tmp_path: Path) -> None:
+    community_file(tmp_path, "c1.toml", "c1")
+    (tmp_path / "a.json").symlink_to("b.json")
+    (tmp_path / "b.json").symlink_to("a.json")
+    found = problems(street(tmp_path, "*.json", "c1.toml"))
+    assert [
+        f"communities[0].include: {tmp_path / 'a.json'}: is a link loop: not read",
+        f"communities[0].include: {tmp_path / 'b.json'}: is a link loop: not read",
+    ] == found
+
+
+def test_a_name_that_would_forge_a_line_is_not_read(tmp_path: Path) -> None:
+    name = "a\nok: community FORGED\x1b[31m.toml"
+    community_file(tmp_path, name, "forged")
+    found = problems(street(tmp_path, "a*.toml"))
+    assert 1 == len(found)
+    assert "\n" not in found[0] and "\x1b" not in found[0]
+    assert found[0].endswith("a file name with a line break or a control character is not read")
+
+
+def test_too_many_names_looked_at_is_a_limit_not_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(includes, "_MAX_MATCHES", 50)
+    for i in range(60):
+        (tmp_path / f"f{i}").mkdir()
+    found = problems(street(tmp_path, "*/none.toml"))
+    assert ['communities[0].include: "*/none.toml" looks through more than 50 paths'] == found
+
+
+def _children(count: int, pattern: str) -> str:
+    return _city(*([pattern] * count))
+
+
+def _city(*patterns: str) -> str:
+    """A city whose child streets each include one pattern."""
+    text = '[jurisdiction]\nid = "root"\nname = "x"\nlevel = "city"\n'
+    for i, pattern in enumerate(patterns):
+        text += (
+            f'\n[[jurisdictions]]\n[jurisdictions.jurisdiction]\nid = "k{i}"\nname = "x"\n'
+            f'level = "street"\n[[jurisdictions.communities]]\ninclude = ["{pattern}"]\n'
+        )
+    return text
+
+
+def test_the_byte_budget_is_the_whole_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each child jurisdiction had its own budget: a 28 KB document read 12 GB."""
+    monkeypatch.setattr(includes, "MAX_INCLUDE_BYTES", 1_000)
+    (tmp_path / "big.toml").write_text('[community]\nid = "x"\n' + "#" * 600 + "\n")
+    doc = tmp_path / "city.toml"
+    doc.write_text(_children(3, "big.toml"), encoding="utf-8")
+    found = problems(doc)
+    assert 2 == len(found)
+    assert all("the included files hold more than 1,000 bytes together" in p for p in found)
+    assert found[0].startswith("jurisdictions[1].communities[0].include:")
+
+
+def test_the_file_budget_is_the_whole_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(includes, "MAX_INCLUDE_FILES", 2)
+    community_file(tmp_path, "c.toml", "c")
+    doc = tmp_path / "city.toml"
+    doc.write_text(_children(3, "c.toml"), encoding="utf-8")
+    found = problems(doc)
+    assert ["jurisdictions[2].communities[0].include: more than 2 files are included"] == [
+        p for p in found if "files are included" in p
+    ]
+
+
+def test_the_row_budget_is_the_whole_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policyengine import table_includes
+
+    monkeypatch.setattr(table_includes, "MAX_INCLUDE_ROWS", 5)
+    for k in range(2):
+        rows = "community.id\n" + "".join(f"t{k}-{i}\n" for i in range(3))
+        (tmp_path / f"t{k}.csv").write_text(rows, encoding="utf-8")
+    doc = tmp_path / "city.toml"
+    doc.write_text(_city("t0.csv", "t1.csv"), encoding="utf-8")
+    found = problems(doc)
+    assert 1 == len(found)
+    assert found[0].endswith("the included tables hold more than 5 rows together")
+
+
+def test_a_parquet_tables_text_counts_as_read(tmp_path: Path) -> None:
+    """A 60,000-byte name in every row, stored once (dictionary-encoded): the file is small,
+    the rows would hold gigabytes."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    n = 2_000
+    names = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()), pa.array(["社" * 20_000]))
+    table = pa.table({"community.id": [f"c{i}" for i in range(n)], "community.name": names})
+    pq.write_table(table, tmp_path / "rows.parquet", compression="zstd")
+    assert os.path.getsize(tmp_path / "rows.parquet") < 1_000_000
+    found = problems(street(tmp_path, "rows.parquet"))
+    assert 1 == len(found)
+    assert "as read (the text of this table's cells counted once a row)" in found[0]

@@ -28,9 +28,9 @@ from typing import Any
 
 from policyengine.batch import AsOf, evaluate_arrow
 from policyengine.exceptions import EngineError, InputError
+from policyengine.files import refuse_outside
 from policyengine.pack import Pack
 from policyengine.sinks import FIXED_COLUMNS
-from policyengine.tables import refuse_outside
 
 __all__ = ["evaluate_dask", "result_schema", "write_parquet"]
 

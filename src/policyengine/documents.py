@@ -8,8 +8,6 @@ The strict converter of :mod:`policyengine._converter` turns dicts into the clas
 from __future__ import annotations
 
 import json
-import os
-import stat
 import tomllib
 import typing
 import weakref
@@ -29,6 +27,7 @@ from policyengine.facts import (
     JurisdictionInfo,
     check_community,
 )
+from policyengine.files import open_regular
 from policyengine.includes import IncludeBudget, included
 from policyengine.limits import MAX_NESTING
 
@@ -93,6 +92,7 @@ def _structure_jurisdiction(
     base: Path | None,
     problems: list[FactProblem],
     positions: dict[int, str],
+    budget: IncludeBudget,
 ) -> Jurisdiction | None:
     namespaces = pack_facts.known_namespaces("jurisdiction")
     own: dict[str, Any] = {}
@@ -112,7 +112,7 @@ def _structure_jurisdiction(
         problems.extend(exc.problems)
     communities: list[Community] = []
     for position, entry, found in _community_entries(
-        data.get("communities", []), prefix, base, problems
+        data.get("communities", []), prefix, base, problems, budget
     ):
         if found:  # cells of a table row that are not of their fact's type
             problems.extend(found)
@@ -137,7 +137,7 @@ def _structure_jurisdiction(
             problems.append(FactProblem(f"{prefix}jurisdictions[{i}]", "is not a table"))
             continue
         sub = _structure_jurisdiction(
-            child, f"{prefix}jurisdictions[{i}].", base, problems, positions
+            child, f"{prefix}jurisdictions[{i}].", base, problems, positions, budget
         )
         if sub is not None:
             children.append(sub)
@@ -147,12 +147,15 @@ def _structure_jurisdiction(
 
 
 TableReader = Callable[
-    [Path, bytes, str, list[FactProblem]], Iterator[tuple[str, Any, list[FactProblem]]] | None
+    [Path, bytes, str, list[FactProblem], IncludeBudget],
+    Iterator[tuple[str, Any, list[FactProblem]]] | None,
 ]
 """Reads an included file as a table of communities (None: the file is not a table)."""
 
 
-def _no_tables(file: Path, data: bytes, where: str, problems: list[FactProblem]) -> None:
+def _no_tables(
+    file: Path, data: bytes, where: str, problems: list[FactProblem], budget: IncludeBudget
+) -> None:
     return None
 
 
@@ -166,7 +169,7 @@ def read_tables_with(reader: TableReader) -> None:
 
 
 def _community_entries(
-    raw: Any, prefix: str, base: Path | None, problems: list[FactProblem]
+    raw: Any, prefix: str, base: Path | None, problems: list[FactProblem], budget: IncludeBudget
 ) -> Iterator[tuple[str, Any, list[FactProblem]]]:
     """``(path prefix, community dict, problems of its cells)`` for inline communities and
     ``include`` globs: a matched document is one community, a matched table
@@ -176,14 +179,14 @@ def _community_entries(
     if not isinstance(raw, list):
         problems.append(FactProblem(f"{prefix}communities", "is not a list"))
         return
-    budget = IncludeBudget()
+    seen: set[Path] = set()  # a file matched twice in this list is one community (or table)
     for i, entry in enumerate(raw):
         where = f"{prefix}communities[{i}]"
         if isinstance(entry, Mapping) and set(entry) == {"include"}:
             for file, data in included(
-                entry["include"], where + ".include", base, budget, problems
+                entry["include"], where + ".include", base, budget, problems, seen
             ):
-                rows = _TABLE_READER[0](file, data, where + ".include", problems)
+                rows = _TABLE_READER[0](file, data, where + ".include", problems, budget)
                 if rows is not None:
                     yield from rows
                     continue
@@ -324,7 +327,9 @@ def _structure_subject(data: Any, base: Path | None) -> Community | Jurisdiction
     if isinstance(data, Mapping) and "jurisdiction" in data:
         problems: list[FactProblem] = []
         positions: dict[int, str] = {}
-        subject = _structure_jurisdiction(data, "", base, problems, positions)
+        # one budget of included files, bytes and rows for the whole document
+        budget = IncludeBudget()
+        subject = _structure_jurisdiction(data, "", base, problems, positions, budget)
         if subject is not None:
             _duplicate_ids(subject, problems, positions)
         if problems or subject is None:
@@ -365,15 +370,8 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     """
     name = str(path)
     if text is None:
-        try:
-            mode = os.stat(path).st_mode
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero would never end
-                raise DocumentError(f"{name}: is a device, not a file (use - for standard input)")
-            text = path.read_bytes()
-        except OSError as exc:
-            raise DocumentError(f"{name}: cannot read the file: {exc.strerror or exc}") from None
-        except ValueError:  # a NUL or an unpaired surrogate in the name
-            raise DocumentError(f"{describe(name)}: is not a file name") from None
+        with open_regular(path) as fh:  # never a device, nor a FIFO that waits
+            text = fh.read()
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

@@ -268,6 +268,34 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<file>.+) leads outside the document's folder$", "problem.leads_outside"),
         (r"^(?P<file>.+): is not a regular file$", "problem.not_regular_file"),
         (r"^is not a regular file$", "problem.is_not_regular_file"),
+        (r"^(?P<pattern>.+) names the folder itself, not a file$", "problem.names_folder"),
+        (r"^(?P<file>.+): is a link loop: not read$", "problem.link_loop"),
+        (r"^is a link loop: not read$", "problem.is_link_loop"),
+        (r"^is not a regular file: not read$", "problem.not_regular_not_read"),
+        (
+            r"^holds more than (?P<n>[\d,]+) bytes, the most a file in a folder may hold: "
+            r"not read$",
+            "problem.too_large",
+        ),
+        (
+            r"^(?P<file>.+): a file name with a line break or a control character is not read$",
+            "problem.odd_file_name",
+        ),
+        (r"^(?P<pattern>.+) looks through more than (?P<n>[\d,]+) paths$", "problem.looks_through"),
+        (
+            r"^(?P<file>.+): the included tables hold more than (?P<n>[\d,]+) rows together$",
+            "problem.include_rows",
+        ),
+        (
+            r"^(?P<file>.+): the included files hold more than (?P<n>[\d,]+) bytes together, "
+            r"as read \(the text of this table's cells counted once a row\)$",
+            "problem.include_text",
+        ),
+        (
+            r"^(?P<file>.+): the included files hold more than (?P<n>[\d,]+) bytes together$",
+            "problem.include_bytes",
+        ),
+        (r"^more than (?P<n>[\d,]+) files are included$", "problem.include_files"),
         (r"^tables and lists nest deeper than (?P<n>\d+) levels$", "problem.too_deep"),
         (r"^is nested too deeply(?P<evaluate> to evaluate)?$", "problem.nested_too_deeply"),
         (r'^(?P<value>.+) is not a JSON array such as \["a", "b"\]$', "problem.not_json_array"),
@@ -364,6 +392,18 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "error.device",
         ),
         (r"^(?P<name>.+): is not a file name$", "error.not_a_name"),
+        (r"^(?P<file>.+): is not a regular file$", "problem.not_regular_file"),
+        (r"^(?P<file>.+): is a link loop: not read$", "problem.link_loop"),
+        (r"^(?P<file>.+): is not a regular file: not read$", "error.not_regular_not_read"),
+        (
+            r"^(?P<file>.+): leads outside the folder \(a link to a file elsewhere\): not read$",
+            "error.outside_folder",
+        ),
+        (
+            r"^(?P<file>.+): holds more than (?P<n>[\d,]+) bytes, the most a file in a folder "
+            r"may hold: not read$",
+            "error.too_large",
+        ),
         (
             r"^(?P<name>.+): (?P<where>.+): tables and lists nest deeper than (?P<n>\d+) levels$",
             "error.nests_at",

@@ -1,37 +1,49 @@
 """A jurisdiction's ``include``: the community files it names, confined to its folder.
 
-Patterns are relative to the folder of the document that holds them; every match must
-resolve (symbolic links followed) to a regular file inside that folder tree, and is read
-at most once; at most :data:`~policyengine.limits.MAX_INCLUDE_FILES` files and
-:data:`~policyengine.limits.MAX_INCLUDE_BYTES` bytes per document. What is refused is a
+Patterns are relative to the folder of the document that holds them and are looked for in
+its real folders (a link to a folder is not followed); every match must resolve (a link to
+a file followed) to a regular file inside that folder tree, and is read at most once; at
+most :data:`~policyengine.limits.MAX_INCLUDE_FILES` files and
+:data:`~policyengine.limits.MAX_INCLUDE_BYTES` bytes per document, every jurisdiction in it
+together. What is refused is a
 :class:`FactProblem` naming the pattern or file (``docs/security.md``).
 """
 
 from __future__ import annotations
 
-import itertools
+import fnmatch
 import os
-import stat
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from policyengine._converter import describe
 from policyengine.exceptions import DocumentError, FactProblem
+from policyengine.files import TooLargeError, read_regular
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES
 
 __all__ = ["IncludeBudget", "included"]
 
 _MAX_MATCHES = 100_000
-"""Most paths one pattern may match (folders and files matched twice included)."""
+"""Most names one pattern may look at (in every folder it looks into)."""
 
 
 class IncludeBudget:
-    """Files already read (by real path) and bytes read, over one document."""
+    """Files, bytes and table rows included so far, over one whole document (its every
+    jurisdiction: ``docs/security.md``)."""
 
     def __init__(self) -> None:
-        self.seen: set[Path] = set()
+        self.files = 0
         self.bytes = 0
+        self.rows = 0
+
+
+def _named(file: Path) -> str:
+    """A file's name as a message shows it: as it is, or quoted and escaped when it holds
+    a line break or a control character (a name must not forge a line of the output)."""
+    name = str(file)
+    return name if name.isprintable() else describe(name)
 
 
 def included(
@@ -40,13 +52,18 @@ def included(
     base: Path | None,
     budget: IncludeBudget,
     problems: list[FactProblem],
+    seen: set[Path] | None = None,
 ) -> Iterator[tuple[Path, bytes]]:
     """The files an ``include`` names, with their bytes, confined to the document's folder.
 
-    Patterns are relative to the folder of the document; every match must resolve (symlinks
-    followed) to a regular file inside that folder tree; a file matched several times is read
-    once; at most :data:`MAX_INCLUDE_FILES` files and :data:`MAX_INCLUDE_BYTES` bytes.
+    Patterns are relative to the folder of the document and looked for in its real
+    folders only: a link to a folder is never followed, so that no folder outside is
+    listed and no link cycle is walked; a link to a file is followed when it resolves to a
+    regular file inside the folder tree. A file matched several times (``seen``: over one
+    list of communities) is read once; at most :data:`MAX_INCLUDE_FILES` files and
+    :data:`MAX_INCLUDE_BYTES` bytes per document (``budget``).
     """
+    seen = set() if seen is None else seen
     patterns = [patterns] if isinstance(patterns, str) else patterns
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         problems.append(FactProblem(where, "is not a list of paths or globs"))
@@ -77,65 +94,132 @@ def included(
                 )
             )
             continue
+        parts = Path(pattern).parts
+        if not parts:  # ".", "./": the folder itself
+            problems.append(FactProblem(where, f"{shown} names the folder itself, not a file"))
+            continue
         try:
-            # pathlib's ** never follows a link to a folder (glob's loops on a link cycle)
-            found = list(itertools.islice(base.glob(pattern), _MAX_MATCHES + 1))
+            found = _matches(base, parts)
+        except _TooManyError:
+            problems.append(
+                FactProblem(where, f"{shown} looks through more than {_MAX_MATCHES:,} paths")
+            )
+            return
         except (ValueError, OSError) as exc:
             problems.append(FactProblem(where, f"{shown} is not a valid pattern: {exc}"))
             continue
-        if len(found) > _MAX_MATCHES:
-            problems.append(FactProblem(where, f"{shown} matches more than {_MAX_MATCHES:,} paths"))
-            return
-        matched = bool(found)
         for file in sorted(found):
-            real = file.resolve()
-            if not real.is_relative_to(root):
-                problems.append(FactProblem(where, f"{file} leads outside the document's folder"))
+            if not str(file).isprintable():  # a line break or a terminal escape in a name
+                problems.append(
+                    FactProblem(
+                        where,
+                        f"{_named(file)}: a file name with a line break or a control "
+                        "character is not read",
+                    )
+                )
                 continue
-            if real in budget.seen:
+            try:
+                real = file.resolve()
+            except (RuntimeError, OSError):  # a link loop (RuntimeError before Python 3.13)
+                problems.append(FactProblem(where, f"{_named(file)}: is a link loop: not read"))
+                continue
+            if not real.is_relative_to(root):
+                problems.append(
+                    FactProblem(where, f"{_named(file)} leads outside the document's folder")
+                )
+                continue
+            if real in seen:
                 continue  # a file matched several times is read once
-            if len(budget.seen) >= MAX_INCLUDE_FILES:
+            if budget.files >= MAX_INCLUDE_FILES:
                 problems.append(
                     FactProblem(where, f"more than {MAX_INCLUDE_FILES:,} files are included")
                 )
                 return
-            budget.seen.add(real)
+            seen.add(real)
+            budget.files += 1
             try:
-                data = _read_regular(real, MAX_INCLUDE_BYTES - budget.bytes)
-            except _TooLargeError:
+                data = read_regular(real, MAX_INCLUDE_BYTES - budget.bytes)
+            except TooLargeError:
                 problems.append(
                     FactProblem(
                         where,
-                        f"{file}: the included files hold more than {MAX_INCLUDE_BYTES:,} "
-                        "bytes together",
+                        f"{_named(file)}: the included files hold more than "
+                        f"{MAX_INCLUDE_BYTES:,} bytes together",
                     )
                 )
                 return
             except DocumentError as exc:
-                problems.append(FactProblem(where, f"{file}: {exc}"))
+                problems.append(FactProblem(where, f"{_named(file)}: {exc}"))
                 continue
             budget.bytes += len(data)
             yield file, data
-        if not matched:
+        if not found:
             problems.append(FactProblem(where, f"{shown} matches no file"))
 
 
-class _TooLargeError(Exception):
+class _TooManyError(Exception):
     pass
 
 
-def _read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file (never a FIFO, device or folder), at most ``limit``."""
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise DocumentError("is not a regular file")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise DocumentError("is not a regular file")
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise DocumentError(f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise _TooLargeError
-    return data
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:  # unreadable: nothing matches in it (as glob does)
+        return []
+
+
+def _is_real_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _matches(base: Path, parts: tuple[str, ...]) -> list[Path]:
+    """The paths under ``base`` matching a relative pattern's parts (``*``, ``?``, ``[…]``
+    within a name, ``**`` for any depth of folders), looking into real folders only (a
+    link to a folder is not followed) and at most :data:`_MAX_MATCHES` names in all."""
+    current = [base]
+    looked = 0
+
+    def look(count: int) -> None:
+        nonlocal looked
+        looked += count
+        if looked > _MAX_MATCHES:
+            raise _TooManyError
+
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        found: list[Path] = []
+        if part == "**":  # the folders themselves and every real folder below them
+            stack = list(current)
+            while stack:
+                folder = stack.pop()
+                found.append(folder)
+                entries = _entries(folder)
+                look(len(entries))
+                stack.extend(Path(e.path) for e in entries if _is_real_folder(e))
+        elif _MAGIC.search(part):
+            for folder in current:
+                entries = _entries(folder)
+                look(len(entries))
+                found.extend(
+                    Path(e.path)
+                    for e in entries
+                    if fnmatch.fnmatchcase(e.name, part) and (last or _is_real_folder(e))
+                )
+        else:
+            for folder in current:
+                look(1)
+                candidate = folder / part
+                if last:
+                    if os.path.lexists(candidate):
+                        found.append(candidate)
+                elif candidate.is_dir() and not candidate.is_symlink():
+                    found.append(candidate)
+        current = found
+    return list(dict.fromkeys(current))
+
+
+_MAGIC = re.compile(r"[*?\[]")

@@ -39,11 +39,12 @@ MAX_INCLUDE_FILES = 10_000
 """Most files one jurisdiction document may include."""
 
 MAX_INCLUDE_BYTES = 64 * 2**20
-"""Most bytes all the files one jurisdiction document includes may hold together."""
+"""Most bytes all the files one jurisdiction document includes may hold together (its
+every jurisdiction; the text in a Parquet table's cells counted as read, once a row)."""
 
 MAX_INCLUDE_ROWS = 1_000_000
-"""Most rows (communities) one included table may hold (a compressed Parquet file can hold
-many more rows than its bytes suggest)."""
+"""Most rows (communities) all the tables one document includes may hold together (a
+compressed Parquet file can hold many more rows than its bytes suggest)."""
 
 MAX_CONDITION_DEPTH = 64
 """Deepest nesting of a pack expression (parentheses, ``not``, terms of a sum)."""

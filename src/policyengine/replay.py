@@ -137,12 +137,12 @@ def _entry_problem(entry: Any) -> str | None:
 
 def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number, entry)`` for each line; a line that is not an entry (not JSON, a key
-    given twice, a field missing or of the wrong type) is an InputError naming the line."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the decision log: {exc.strerror}") from None
-    with handle:
+    given twice, a field missing or of the wrong type) is an InputError naming the line; a
+    log that is not a regular file (a device, a FIFO) is one naming the file, before any
+    byte is read."""
+    from policyengine.files import open_regular
+
+    with open_regular(path, "the decision log") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
                 line = raw.decode("utf-8")
@@ -162,8 +162,10 @@ def read_log(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
     """Every facts document directly in ``folder`` (``*.toml``, ``*.json``), or every row of
     a table (``.csv``, ``.parquet``, ``.xlsx``, ``.jsonl``: the input of a bulk evaluation),
-    by subject id."""
-    from policyengine.tables import TABLE_SUFFIXES, open_records, refuse_outside
+    by subject id. A file in the folder that leads outside it, is a link loop, is not a
+    regular file (a FIFO, a device) or is too large is an InputError naming it: not read."""
+    from policyengine.files import NotReadError, read_found, refuse_outside
+    from policyengine.tables import TABLE_SUFFIXES, open_records
 
     if folder.is_file() and folder.suffix.lower() in TABLE_SUFFIXES:
         rows: dict[str, Community | Jurisdiction] = {}
@@ -182,7 +184,11 @@ def subjects_in(folder: Path) -> dict[str, Community | Jurisdiction]:
     paths = sorted([*folder.glob("*.toml"), *folder.glob("*.json")])
     refuse_outside(folder, paths, "--facts")
     for path in paths:
-        subject = load_document(path)
+        try:
+            data = read_found(path, folder)
+        except NotReadError as exc:
+            raise InputError(f"--facts {exc}") from None
+        subject = load_document(path, data)
         found.setdefault(subject.id, subject)
     return found
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from policyengine.documents import not_utf8, read_tables_with
 from policyengine.exceptions import FactProblem, InputError
-from policyengine.limits import MAX_INCLUDE_ROWS
+from policyengine.includes import IncludeBudget
+from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_ROWS
 from policyengine.tables import (
     TABLE_SUFFIXES,
     check_columns,
@@ -48,21 +49,35 @@ class _TableError(Exception):
     """The table as a whole cannot be read (its header, its format)."""
 
 
-def table_rows(file: Path, data: bytes, where: str, problems: list[FactProblem]) -> Iterator[Row]:
+def table_rows(
+    file: Path,
+    data: bytes,
+    where: str,
+    problems: list[FactProblem],
+    budget: IncludeBudget | None = None,
+) -> Iterator[Row]:
     """The rows of an included table as community documents, each with its position.
 
     A problem with the whole table (not a table, a column that is not a fact path, no row,
-    too many rows) is added to ``problems`` under ``where`` (the include's path).
+    too many rows) is added to ``problems`` under ``where`` (the include's path). With the
+    document's ``budget``, the rows of every table it includes count together, and so does
+    the text a Parquet file's cells hold once read (a compressed file can hold far more).
     """
+    budget = budget or IncludeBudget()
     suffix = file.suffix.lower()
     reader = {".csv": _csv, ".jsonl": _jsonl, ".parquet": _parquet, ".xlsx": _xlsx}[suffix]
     count = 0
     try:
-        for row in reader(file, data):
+        for row in reader(file, data, budget):
             count += 1
-            if count > MAX_INCLUDE_ROWS:
+            budget.rows += 1
+            if budget.rows > MAX_INCLUDE_ROWS:
                 problems.append(
-                    FactProblem(where, f"{file}: holds more than {MAX_INCLUDE_ROWS:,} rows")
+                    FactProblem(
+                        where,
+                        f"{file}: the included tables hold more than {MAX_INCLUDE_ROWS:,} "
+                        "rows together",
+                    )
                 )
                 return
             yield row
@@ -91,7 +106,7 @@ def _text(file: Path, data: bytes) -> str:
         raise _TableError(not_utf8(data[exc.start], exc.start)) from None
 
 
-def _csv(file: Path, data: bytes) -> Iterator[Row]:
+def _csv(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
     long_csv_cells()
     reader = csv.reader(io.StringIO(_text(file, data), newline=""))
     try:
@@ -147,7 +162,7 @@ def _built(columns: list[str], rows: list[list[str]]) -> list[Any] | None:
     return out
 
 
-def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
+def _jsonl(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
     for number, doc, problem in json_lines(_text(file, data).splitlines()):
         prefix = f"{file}, line {number}: "
         if problem is not None:
@@ -156,7 +171,7 @@ def _jsonl(file: Path, data: bytes) -> Iterator[Row]:
             yield prefix, doc, []
 
 
-def _parquet(file: Path, data: bytes) -> Iterator[Row]:
+def _parquet(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
     pa = require("pyarrow", "including a Parquet table")
     pq = require("pyarrow.parquet", "including a Parquet table")
     try:
@@ -178,6 +193,12 @@ def _parquet(file: Path, data: bytes) -> Iterator[Row]:
             raise _TableError(f"not a Parquet file: {exc}") from None
         if batch is None:
             return
+        budget.bytes += _text_bytes(batch)
+        if budget.bytes > MAX_INCLUDE_BYTES:
+            raise _TableError(
+                f"the included files hold more than {MAX_INCLUDE_BYTES:,} bytes together, "
+                "as read (the text of this table's cells counted once a row)"
+            )
         built = communities_of(batch) if communities_of is not None else [None] * batch.num_rows
         for j, community in enumerate(built):
             number += 1
@@ -187,7 +208,33 @@ def _parquet(file: Path, data: bytes) -> Iterator[Row]:
                 yield _row(file, f"row {number}", batch.slice(j, 1).to_pylist()[0])
 
 
-def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
+def _text_bytes(batch: Any) -> int:
+    """The bytes of the text and binary cells of a record batch as its rows will hold them:
+    a dictionary-encoded value counted once for every row that holds it."""
+    pa = require("pyarrow", "including a Parquet table")
+    pc = require("pyarrow.compute", "including a Parquet table")
+    total = 0
+    for column in batch.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            lengths = pc.binary_length(column.dictionary) if _texty(pa, kind.value_type) else None
+            if lengths is not None:
+                total += pc.sum(pc.take(lengths, column.indices)).as_py() or 0
+        elif _texty(pa, kind):
+            total += pc.sum(pc.binary_length(column)).as_py() or 0
+    return int(total)
+
+
+def _texty(pa: Any, kind: Any) -> bool:
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+    )
+
+
+def _xlsx(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
     openpyxl = require("openpyxl", "including an Excel table (.xlsx)")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -198,10 +245,10 @@ def _xlsx(file: Path, data: bytes) -> Iterator[Row]:
 
 
 def included_table(
-    file: Path, data: bytes, where: str, problems: list[FactProblem]
+    file: Path, data: bytes, where: str, problems: list[FactProblem], budget: IncludeBudget
 ) -> Iterator[Row] | None:
     """The rows of an included file that is a table; None for a community document."""
-    return table_rows(file, data, where, problems) if is_table(file) else None
+    return table_rows(file, data, where, problems, budget) if is_table(file) else None
 
 
 read_tables_with(included_table)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 import os
@@ -34,10 +35,10 @@ from policyengine import json_input, pack_facts
 from policyengine.documents import not_utf8, parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
+from policyengine.files import NotReadError, open_regular, read_found
 
 __all__ = [
     "FOLDER_SUFFIXES",
-    "OUTSIDE",
     "TABLE_SUFFIXES",
     "Record",
     "Uncomputed",
@@ -45,14 +46,12 @@ __all__ = [
     "choose_memory_pool",
     "column_types",
     "count_rows",
-    "inside_folder",
     "json_lines",
     "long_csv_cells",
     "open_parquet",
     "open_records",
     "parquet_batches",
     "records_of_arrow",
-    "refuse_outside",
     "require",
     "row_document",
     "workbook_rows",
@@ -263,6 +262,12 @@ def _record(position: str, row: Mapping[str, Any]) -> Record:
     return Record(position, doc, None, tuple(problems))
 
 
+def _check_regular(path: Path) -> None:
+    """A DocumentError naming ``path`` if it is not a regular file (for the readers that
+    open it by name themselves: Parquet)."""
+    open_regular(path).close()
+
+
 CSV_CELL_LIMIT = 2**31 - 1
 """Longest CSV cell read, in characters (the largest the csv module takes everywhere)."""
 
@@ -278,11 +283,7 @@ def long_csv_cells() -> None:
 
 def _read_csv(path: Path) -> Iterator[Record]:
     long_csv_cells()
-    try:
-        fh = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
-    with fh:
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader, None)
@@ -315,12 +316,13 @@ def _read_csv(path: Path) -> Iterator[Record]:
 
 def _read_xlsx(path: Path) -> Iterator[Record]:
     openpyxl = require("openpyxl", "reading Excel (.xlsx)")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise DocumentError(f"{path}: not an Excel workbook: {exc}") from None
-    for number, cells in workbook_rows(book, str(path)):
-        yield _record(f"{path}, row {number}", cells)
+    with open_regular(path) as fh:  # the workbook reads the file through it
+        try:
+            book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise DocumentError(f"{path}: not an Excel workbook: {exc}") from None
+        for number, cells in workbook_rows(book, str(path)):
+            yield _record(f"{path}, row {number}", cells)
 
 
 def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -400,6 +402,7 @@ def _uncomputed(sheet: Any) -> Generator[tuple[int, dict[int, Uncomputed]], None
 def open_parquet(path: Path) -> Any:
     """A ``pyarrow.parquet.ParquetFile``, or a DocumentError saying the file is not one."""
     pq = require("pyarrow.parquet", "reading Parquet")
+    _check_regular(path)
     try:
         return pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …
@@ -450,11 +453,7 @@ def records_of_arrow(batches: Iterable[Any], source: str = "table") -> Iterator[
 
 
 def _read_jsonl(path: Path) -> Iterator[Record]:
-    try:
-        fh = path.open(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DocumentError(f"{path}: cannot read the file: {exc.strerror}") from None
-    with fh:
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig") as fh:
         try:
             for number, data, problem in json_lines(fh):
                 position = f"{path}, line {number}"
@@ -483,7 +482,7 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DocumentError:
     its position in the file (as :func:`documents.parse_document` names it in a document):
     the decoder's own position counts from the block it was decoding."""
     bad, at = exc.object[exc.start], exc.start
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         offset = 0
         for raw in fh:  # a line at a time: a newline is never inside a UTF-8 sequence
             try:
@@ -496,11 +495,11 @@ def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DocumentError:
 
 
 def _read_document(
-    path: Path, text: str | bytes | None = None, label: str | None = None
+    path: Path, text: str | bytes, label: str, base: Path | None
 ) -> Iterator[Record]:
+    """The records of a document's ``text`` (``base``: the folder its includes are relative
+    to; None for standard input)."""
     data = parse_document(path, text)
-    label = label or str(path)
-    base = None if text is not None else path.parent
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield Record(f"{label}[{i}]", item, base)
@@ -508,33 +507,22 @@ def _read_document(
         yield Record(label, data, base)
 
 
-def inside_folder(folder: Path, file: Path) -> bool:
-    """Whether a file found in a folder is in it once links are followed: a link in the
-    folder may lead elsewhere, and nothing outside the folder is read."""
-    return file.resolve().is_relative_to(folder.resolve())
-
-
-OUTSIDE = "leads outside the folder (a link to a file elsewhere): not read"
-
-
-def refuse_outside(folder: Path, files: Iterable[Path], option: str = "") -> None:
-    """InputError naming the first of a folder's files that leads outside it (``option``:
-    the command-line option that named the folder, before the file)."""
-    for file in files:
-        if not inside_folder(folder, file):
-            raise InputError(f"{option} {file}: {OUTSIDE}" if option else f"{file}: {OUTSIDE}")
-
-
 def _read_folder(path: Path) -> Iterator[Record]:
-    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES)
+    """The documents directly in a folder (``*.toml``, ``*.json``); each entry with such a
+    suffix that is not read (a link leading outside, a link loop, not a regular file, too
+    large) is a record naming it and why."""
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in FOLDER_SUFFIXES)
     for file in files:
-        if not inside_folder(path, file):
-            yield Record(str(file), {}, None, (FactProblem("", OUTSIDE),))
+        try:
+            data = read_found(file, path)
+        except NotReadError as exc:
+            yield Record(str(file), {}, None, (FactProblem("", exc.why),))
             continue
         try:
-            yield from _read_document(file)
+            yield from _read_document(file, data, str(file), file.parent)
         except DocumentError as exc:
-            yield Record(str(file), {}, None, (FactProblem("", str(exc).split(": ", 1)[-1]),))
+            said = str(exc).removeprefix(f"{file}: ")
+            yield Record(str(file), {}, None, (FactProblem("", said),))
 
 
 def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[Record]:
@@ -548,7 +536,7 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
     for name in names:
         if name == "-":
             text = read_stdin(stdin if stdin is not None else sys.stdin)
-            yield from _read_document(Path("<stdin>.json"), text, "<stdin>")
+            yield from _read_document(Path("<stdin>.json"), text, "<stdin>", None)
             continue
         path = Path(name)
         suffix = path.suffix.lower()
@@ -563,7 +551,9 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
         elif suffix == ".jsonl":
             yield from _read_jsonl(path)
         else:
-            yield from _read_document(path)
+            with open_regular(path) as fh:  # never a device or a FIFO
+                data = fh.read()
+            yield from _read_document(path, data, str(path), path.parent)
 
 
 def _check_header(path: Path) -> None:
@@ -571,6 +561,7 @@ def _check_header(path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         pq = require("pyarrow.parquet", "reading Parquet")
+        _check_regular(path)
         try:
             names = list(pq.read_schema(path).names)
         except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, …

@@ -34,10 +34,10 @@ from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, 
 from policyengine.documents import load_document
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.files import NotReadError, read_found, refuse_outside
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, load_pack
 from policyengine.results import Finding, Result, jsonable
-from policyengine.tables import refuse_outside
 
 __all__ = ["Change", "PackChange", "PackDiff", "diff_packs", "load_version"]
 
@@ -236,7 +236,8 @@ def load_version(spec: str, workdir: Path) -> Pack:
 
 
 def corpus(spec: str) -> list[Path]:
-    """Facts documents: every .toml/.json under a folder, or the files a glob matches."""
+    """Facts documents: every .toml/.json under a folder, or the files a glob matches (a
+    file that leads outside the folder, or is a link loop, is an InputError naming it)."""
     path = Path(spec)
     if path.is_dir():
         files = [p for p in sorted(path.rglob("*")) if p.suffix in (".toml", ".json")]
@@ -246,6 +247,18 @@ def corpus(spec: str) -> list[Path]:
     if not files:
         raise InputError(f"--facts {spec!r}: no facts documents found")
     return files
+
+
+def load_corpus_file(spec: str, file: Path) -> Community | Jurisdiction:
+    """A document of :func:`corpus`, read only if it is a regular file of at most
+    :data:`~policyengine.limits.MAX_INCLUDE_BYTES` bytes (inside the folder ``spec`` names,
+    when it names one): else an InputError naming it (never waits on a FIFO)."""
+    folder = Path(spec)
+    try:
+        data = read_found(file, folder if folder.is_dir() else None)
+    except NotReadError as exc:
+        raise InputError(f"--facts {exc}") from None
+    return load_document(file, data)
 
 
 def _flatten(result: Result, prefix: str = "") -> Iterator[tuple[str, Result]]:
@@ -445,7 +458,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         for spec in args.facts:
             for file in corpus(spec):
                 try:
-                    subjects.append(load_document(file))
+                    subjects.append(load_corpus_file(spec, file))
                 except FactsError as exc:
                     bad = True
                     print(str(exc), file=streams.stderr)
