@@ -69,15 +69,16 @@ def test_device_is_refused_and_kept(no_evaluation, tmp_path):
     for output in ("/dev/null", str(link)):
         code, err = run(EXAMPLE, "--format", "json", "--output", output)
         assert 2 == code
+        assert f"--output {output}：不是普通文件（而是设备、管道或套接字）；结果只写入普通文件" in err
+        code, err = run(EXAMPLE, "--format", "json", "--output", output, "--lang", "en")
         assert "not a regular file" in err
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 def test_folder_is_refused_before_any_work(no_evaluation, tmp_path):
     """--output naming a folder is refused with a message, before any evaluation."""
-    code, err = run(EXAMPLE, "--format", "json", "--output", str(tmp_path))
-    assert 2 == code
-    assert "is a folder" in err
+    code, err = run(EXAMPLE, "--format", "json", "--output", str(tmp_path), "--lang", "en")
+    assert (2, f"policyengine: --output {tmp_path}: is a folder; give a file name\n") == (code, err)
 
 
 def test_missing_folder_is_refused_before_any_work(no_evaluation, tmp_path):

@@ -292,3 +292,15 @@ def test_entries_not_read_are_said_in_chinese_by_default(tmp_path: Path) -> None
     assert (2, f"policyengine: {loop}：是循环的链接，未读取\n") == run_apart(
         "evaluate", str(loop), *WUMA
     )[::2]
+
+
+def test_a_decision_log_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    """A FIFO without a reader would stop the run for ever."""
+    fifo = tmp_path / "log"
+    os.mkfifo(fifo)
+    said = (
+        f"policyengine: --decision-log {fifo}: is not a regular file (a device, pipe or "
+        "socket); decisions are appended to regular files only\n"
+    )
+    argv = ("evaluate", str(COMMUNITY), *WUMA, "--lang", "en", "--decision-log", str(fifo))
+    assert (2, "", said) == run_apart(*argv)

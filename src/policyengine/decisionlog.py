@@ -8,15 +8,21 @@ written only with ``log_facts=True``, and their names replaced by ``***`` with
 ``mask_names=True`` (the hash is always of the unmasked facts).
 
 Appends are safe across threads and processes: each line is one ``write`` on a file opened
-with ``O_APPEND``, so lines never interleave.
+with ``O_APPEND``, so lines never interleave. The log is a regular file: a FIFO, a device
+or a socket is refused before any decision (a FIFO without a reader would stop the run).
+A command-line run holds its decisions as :class:`PendingDecisions` and appends them only
+when its results are written: a run that fails leaves the log as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
+import stat
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,15 @@ import attrs
 from policyengine.facts import Community, Jurisdiction
 from policyengine.results import BLOCKING, Result, jsonable
 
-__all__ = ["MASK", "DecisionLog", "canonical_facts", "decision_record", "facts_digest"]
+__all__ = [
+    "MASK",
+    "DecisionLog",
+    "NotAFileError",
+    "PendingDecisions",
+    "canonical_facts",
+    "decision_record",
+    "facts_digest",
+]
 
 MASK = "***"
 """What a masked name is replaced with."""
@@ -137,20 +151,89 @@ class DecisionLog:
         return entry
 
     def _open(self) -> int:
-        """The log opened for appending (created if missing); OSError if it cannot be."""
-        return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        """The log opened for appending (created if missing); OSError if it cannot be,
+        :class:`NotAFileError` if it is not a regular file (never waits for a FIFO's
+        reader)."""
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:  # created (through a link that leads nowhere yet, too)
+            mode = stat.S_IFREG
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: the system's own words
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.set_blocking(fd, True)
+                return fd
+            os.close(fd)  # replaced since it was looked at
+        raise NotAFileError(self.path)
 
     def check_writable(self) -> None:
-        """OSError now if the log cannot be appended to (before any decision is made)."""
-        os.close(self._open())
+        """OSError now if the log cannot be appended to (before any decision is made); a
+        log that is not there yet is not made (a run that fails leaves nothing)."""
+        if os.path.exists(self.path):
+            os.close(self._open())
+            return
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry as one line, in a single ``write`` on an ``O_APPEND`` file."""
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        self.append_lines(_line(entry))
+
+    def append_lines(self, lines: bytes) -> None:
+        """Write whole lines in one ``write`` on an ``O_APPEND`` file."""
         fd = self._open()
         try:
-            written = os.write(fd, line)
-            while written < len(line):  # only on a signal or a full disk: finish the line
-                written += os.write(fd, line[written:])
+            written = os.write(fd, lines)
+            while written < len(lines):  # only on a signal or a full disk: finish the line
+                written += os.write(fd, lines[written:])
         finally:
             os.close(fd)
+
+
+def _line(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+class NotAFileError(OSError):
+    """The decision log is a FIFO, a device, a socket or a folder: decisions are appended
+    to regular files only."""
+
+
+class PendingDecisions:
+    """The decisions of one run, held (in memory, then a temporary file: memory does not
+    grow with the run) until :meth:`commit` appends them to the log, or :meth:`discard`
+    drops them when the run's results are not written."""
+
+    _CHUNK = 1 << 20
+    """Bytes appended at a time (whole lines: another writer's lines never cut one)."""
+
+    def __init__(self, log: DecisionLog) -> None:
+        self.log = log
+        self._spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
+
+    def record(self, result: Result, subject: Community | Jurisdiction) -> dict[str, Any]:
+        """Hold one decision; returns its entry."""
+        entry = decision_record(
+            result, subject, log_facts=self.log.log_facts, mask_names=self.log.mask_names
+        )
+        self._spool.write(_line(entry))
+        return entry
+
+    def commit(self) -> None:
+        """Append every decision held, in order, whole lines at a time."""
+        with self._spool as spool:
+            spool.seek(0)
+            rest = b""
+            while block := spool.read(self._CHUNK):
+                lines, _, rest = (rest + block).rpartition(b"\n")
+                if lines:
+                    self.log.append_lines(lines + b"\n")
+            if rest:
+                self.log.append_lines(rest)
+
+    def discard(self) -> None:
+        """Drop every decision held: the log is left as it was."""
+        self._spool.close()

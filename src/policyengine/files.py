@@ -7,10 +7,13 @@ followed, is not a link loop, and holds at most
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
+import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -21,16 +24,71 @@ from policyengine.limits import MAX_INCLUDE_BYTES
 __all__ = [
     "LINK_LOOP",
     "NOT_REGULAR",
+    "ODD_NAME",
     "OUTSIDE",
     "TOO_LARGE",
     "NotReadError",
     "TooLargeError",
     "inside_folder",
+    "named",
     "open_regular",
+    "outputs_not_read",
     "read_found",
     "read_regular",
     "refuse_outside",
 ]
+
+
+ODD_NAME = "a file name with a line break or a control character is not read"
+
+
+def named(file: Path) -> str:
+    """A file's name as a message shows it: as it is, or quoted and escaped when it holds
+    a line break or a control character (a name must not forge a line of the output)."""
+    name = str(file)
+    if name.isprintable():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # an undecodable byte in the name: escaped too
+        return json.dumps(name)
+    return json.dumps(name, ensure_ascii=False)  # whole: the file's own name is last
+
+
+_OUTPUTS: contextvars.ContextVar[Mapping[tuple[int, int], str] | None] = contextvars.ContextVar(
+    "outputs", default=None
+)
+"""The files a command will write (device and inode: by option and name), while it reads."""
+
+
+@contextlib.contextmanager
+def outputs_not_read(outputs: Mapping[str, Path | None]) -> Iterator[None]:
+    """While in it, reading one of these existing files (``--output``: its path) is an
+    :class:`InputError` naming the option, before a byte of it is read: ``--output FILE: is
+    also an input; write the results elsewhere``. An input names its own files, but a
+    jurisdiction's ``include`` finds them only as it reads: a file it includes would be
+    overwritten by the results (or, a decision log, appended to)."""
+    found: dict[tuple[int, int], str] = {}
+    for option, path in outputs.items():
+        try:
+            st = os.stat(path) if path is not None else None
+        except (OSError, ValueError):  # not there yet: no input can be it
+            continue
+        if st is not None:
+            found[(st.st_dev, st.st_ino)] = f"{option} {named(path)}"  # type: ignore[arg-type]
+    token = _OUTPUTS.set(found)
+    try:
+        yield
+    finally:
+        _OUTPUTS.reset(token)
+
+
+def _not_an_output(st: os.stat_result) -> None:
+    outputs = _OUTPUTS.get()
+    if outputs:
+        option = outputs.get((st.st_dev, st.st_ino))
+        if option is not None:
+            raise InputError(f"{option}: is also an input; write the results elsewhere")
 
 
 class TooLargeError(Exception):
@@ -46,8 +104,10 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise DocumentError("is not a regular file")
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
                 raise DocumentError("is not a regular file")
+            _not_an_output(st)
             data = fh.read(limit + 1)
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror or exc}") from None
@@ -78,9 +138,11 @@ def open_regular(path: Path, what: str = "the file") -> IO[bytes]:
             raise DocumentError(refused)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
-            refused = _not_a_file(path, os.fstat(fd).st_mode, what)  # replaced since
+            st = os.fstat(fd)
+            refused = _not_a_file(path, st.st_mode, what)  # replaced since
             if refused is not None:
                 raise DocumentError(refused)
+            _not_an_output(st)
             os.set_blocking(fd, True)
             return os.fdopen(fd, "rb")
         except BaseException:

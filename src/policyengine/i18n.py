@@ -271,6 +271,10 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<pattern>.+) names the folder itself, not a file$", "problem.names_folder"),
         (r"^(?P<file>.+): is a link loop: not read$", "problem.link_loop"),
         (r"^is a link loop: not read$", "problem.is_link_loop"),
+        (
+            r"^a file name with a line break or a control character is not read$",
+            "problem.is_odd_name",
+        ),
         (r"^is not a regular file: not read$", "problem.not_regular_not_read"),
         (
             r"^holds more than (?P<n>[\d,]+) bytes, the most a file in a folder may hold: "
@@ -415,6 +419,29 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^(?P<option>--[\w-]+) (?P<name>.+): cannot be written: (?P<why>.+)$",
             "error.not_written",
+        ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): cannot be appended to: (?P<why>.+)$",
+            "error.not_appended",
+        ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): is not a regular file \(a device, pipe or "
+            r"socket\); results are written to regular files only$",
+            "error.output_not_regular",
+        ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): is not a regular file \(a device, pipe or "
+            r"socket\); decisions are appended to regular files only$",
+            "error.log_not_regular",
+        ),
+        (r"^(?P<option>--[\w-]+) (?P<name>.+): is a folder; give a file name$", "error.is_folder"),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): the folder (?P<folder>.+) does not exist$",
+            "error.no_folder",
+        ),
+        (
+            r"^(?P<option>--[\w-]+) (?P<name>.+): the folder (?P<folder>.+) is not writable$",
+            "error.folder_not_writable",
         ),
         (r"^as_of: (?P<date>\S+) is after (?P<last>\S+), the last date .*$", "error.after_last"),
         (

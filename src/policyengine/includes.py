@@ -20,7 +20,7 @@ from typing import Any
 
 from policyengine._converter import describe
 from policyengine.exceptions import DocumentError, FactProblem
-from policyengine.files import TooLargeError, read_regular
+from policyengine.files import ODD_NAME, TooLargeError, named, read_regular
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_FILES
 
 __all__ = ["IncludeBudget", "included"]
@@ -37,13 +37,6 @@ class IncludeBudget:
         self.files = 0
         self.bytes = 0
         self.rows = 0
-
-
-def _named(file: Path) -> str:
-    """A file's name as a message shows it: as it is, or quoted and escaped when it holds
-    a line break or a control character (a name must not forge a line of the output)."""
-    name = str(file)
-    return name if name.isprintable() else describe(name)
 
 
 def included(
@@ -110,22 +103,16 @@ def included(
             continue
         for file in sorted(found):
             if not str(file).isprintable():  # a line break or a terminal escape in a name
-                problems.append(
-                    FactProblem(
-                        where,
-                        f"{_named(file)}: a file name with a line break or a control "
-                        "character is not read",
-                    )
-                )
+                problems.append(FactProblem(where, f"{named(file)}: {ODD_NAME}"))
                 continue
             try:
                 real = file.resolve()
             except (RuntimeError, OSError):  # a link loop (RuntimeError before Python 3.13)
-                problems.append(FactProblem(where, f"{_named(file)}: is a link loop: not read"))
+                problems.append(FactProblem(where, f"{named(file)}: is a link loop: not read"))
                 continue
             if not real.is_relative_to(root):
                 problems.append(
-                    FactProblem(where, f"{_named(file)} leads outside the document's folder")
+                    FactProblem(where, f"{named(file)} leads outside the document's folder")
                 )
                 continue
             if real in seen:
@@ -143,13 +130,13 @@ def included(
                 problems.append(
                     FactProblem(
                         where,
-                        f"{_named(file)}: the included files hold more than "
+                        f"{named(file)}: the included files hold more than "
                         f"{MAX_INCLUDE_BYTES:,} bytes together",
                     )
                 )
                 return
             except DocumentError as exc:
-                problems.append(FactProblem(where, f"{_named(file)}: {exc}"))
+                problems.append(FactProblem(where, f"{named(file)}: {exc}"))
                 continue
             budget.bytes += len(data)
             yield file, data

@@ -35,7 +35,7 @@ from policyengine import json_input, pack_facts
 from policyengine.documents import not_utf8, parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.facts import FactType, fact_catalogue
-from policyengine.files import NotReadError, open_regular, read_found
+from policyengine.files import ODD_NAME, NotReadError, named, open_regular, read_found
 
 __all__ = [
     "FOLDER_SUFFIXES",
@@ -513,6 +513,9 @@ def _read_folder(path: Path) -> Iterator[Record]:
     large) is a record naming it and why."""
     files = sorted(p for p in path.iterdir() if p.suffix.lower() in FOLDER_SUFFIXES)
     for file in files:
+        if not file.name.isprintable():  # its name would forge a line of the messages
+            yield Record(named(file), {}, None, (FactProblem("", ODD_NAME),))
+            continue
         try:
             data = read_found(file, path)
         except NotReadError as exc:

@@ -33,9 +33,11 @@ from policyengine.builtins.io import (
 )
 from policyengine.builtins.options import add_decision_log_options, decision_log_of
 from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, Streams
+from policyengine.decisionlog import PendingDecisions
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.files import outputs_not_read
 from policyengine.hookspecs import hookimpl
 from policyengine.i18n import problem_text, text
 from policyengine.pack import Pack
@@ -202,18 +204,23 @@ def _check_apart(named: Sequence[tuple[str, Path | None]]) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    log_path = getattr(args, "decision_log", None)
+    written = {
+        "--output": args.output,
+        "--errors": args.errors,
+        "--decision-log": None if log_path is None else Path(log_path),
+    }
+    for option, path in written.items():
+        check_not_an_input(path, args.facts, option)
+    _check_apart(list(written.items()))
+    # a file a jurisdiction includes is found only as it is read: refused then, unwritten
+    with outputs_not_read(written):
+        return _evaluate(args, streams)
+
+
+def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
     fmt = args.format = format_for_output(args.format, args.output, _BY_SUFFIX, "table")
-    check_not_an_input(args.output, args.facts)
-    check_not_an_input(args.errors, args.facts, "--errors")
-    log_path = getattr(args, "decision_log", None)
-    _check_apart(
-        [
-            ("--output", args.output),
-            ("--errors", args.errors),
-            ("--decision-log", None if log_path is None else Path(log_path)),
-        ]
-    )
     formats = reporters()
     if fmt not in STREAMED_FORMATS and fmt not in formats:
         available = sorted({*formats, *STREAMED_FORMATS})
@@ -222,6 +229,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     if fmt == "parquet" and args.output is None:
         raise InputError("--format parquet writes a file: give --output FILE.parquet")
     log = decision_log_of(args)
+    # appended only when the results are written: a failed run leaves the log as it was
+    pending = PendingDecisions(log) if log is not None else None
     if log is not None and fmt in ("csv", "parquet"):  # one result per decision: the row path
         print(text("run.decision_log", args.lang or "zh"), file=streams.stderr)
     binary_report = fmt in formats and formats[fmt].render_bytes is not None
@@ -323,9 +332,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
                         sink.write_rows(rows)  # type: ignore[attr-defined]
                     continue
                 for pack in packs:
-                    result = api.evaluate(
-                        subject, pack, as_of=dates[pack.id], decision_log=log, lang=options.lang
-                    )
+                    result = api.evaluate(subject, pack, as_of=dates[pack.id], lang=options.lang)
+                    if pending is not None:
+                        pending.record(result, subject)
                     counts[pack.id][result.verdict] += 1
                     sink.write(result)
         if chunk and (not bad or skip):
@@ -336,6 +345,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             sink.discard()
     except BaseException:
         sink.discard()
+        if pending is not None:
+            pending.discard()
         if dest is not None:
             dest.abort()
         if errors_dest is not None:
@@ -351,6 +362,11 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             dest.abort()
         else:
             dest.commit()
+    if pending is not None:
+        if bad and not skip:
+            pending.discard()
+        else:
+            pending.commit()
     if subjects + bad > 1 and (skip or not bad):
         _summary(counts, err, options.lang)
         if bad:

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from policyengine.contracts import RenderOptions
+from policyengine.contracts import RenderOptions, Streams
 from policyengine.documents import structure_subject
 from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
+from policyengine.files import outputs_not_read
 from policyengine.i18n import LANGUAGES, problem_text, text
 from policyengine.tables import FOLDER_SUFFIXES, open_records
 
@@ -37,6 +38,7 @@ __all__ = [
     "parse_date",
     "problem_text_of",
     "read_subjects",
+    "read_subjects_for",
     "view_options",
     "write_output",
 ]
@@ -75,6 +77,18 @@ def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "-
         )
         if same or inside:
             raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
+
+
+def read_subjects_for(
+    args: argparse.Namespace, streams: Streams
+) -> tuple[Destination | None, list[Community | Jurisdiction], bool]:
+    """``--output`` checked (not an input, writable: before any work), then every subject
+    in FACTS (:func:`read_subjects`), none of them the output (an included file neither)."""
+    check_not_an_input(args.output, args.facts)
+    dest = Destination(args.output) if args.output is not None else None
+    with outputs_not_read({"--output": args.output}):
+        subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
+    return dest, subjects, bad
 
 
 def parse_date(text: str) -> dt.date:
@@ -254,8 +268,9 @@ class Destination:
                 self._tmp = None
 
 
-def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:
-    """Write to standard output, or atomically to ``output``.
+def write_output(text: str | bytes, output: Path | Destination | None, out: TextIO) -> None:
+    """Write to standard output, or atomically to ``output`` (a :class:`Destination`
+    checked before the work, or a path checked now).
 
     Bytes (a binary format) go to ``output``; on standard output they need a file.
     """
@@ -264,7 +279,7 @@ def write_output(text: str | bytes, output: Path | None, out: TextIO) -> None:
             raise InputError("this format writes a binary file: give --output FILE")
         out.write(text)
         return
-    dest = Destination(output)
+    dest = output if isinstance(output, Destination) else Destination(output)
     try:
         dest.open(binary=isinstance(text, bytes)).write(text)
     except BaseException:

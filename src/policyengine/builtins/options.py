@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from policyengine.decisionlog import DecisionLog
+from policyengine.decisionlog import DecisionLog, NotAFileError
 from policyengine.exceptions import InputError
 
 __all__ = ["add_decision_log_options", "decision_log_of"]
@@ -40,6 +40,11 @@ def decision_log_of(args: argparse.Namespace) -> DecisionLog | None:
     log = DecisionLog(args.decision_log, log_facts=args.log_facts, mask_names=args.mask_names)
     try:
         log.check_writable()
+    except NotAFileError:
+        raise InputError(
+            f"--decision-log {log.path}: is not a regular file (a device, pipe or socket); "
+            "decisions are appended to regular files only"
+        ) from None
     except OSError as exc:
         raise InputError(
             f"--decision-log {log.path}: cannot be appended to: {exc.strerror or exc}"

@@ -17,10 +17,9 @@ from typing import Any
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
-    check_not_an_input,
     format_for_output,
     parse_date,
-    read_subjects,
+    read_subjects_for,
     view_options,
     write_output,
 )
@@ -101,16 +100,15 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = format_for_output(args.format, args.output, {".json": "json"}, "table")
-    check_not_an_input(args.output, args.facts)  # before anything is read or written
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
+    dest, subjects, bad = read_subjects_for(args, streams)  # --output checked first
     options = view_options(args, packs)
     results = [
         api.evaluate(s, p, as_of=args.as_of, lang=options.lang) for s in subjects for p in packs
     ]
     if bad and not results:
         return EXIT_INPUT
-    write_output(render_gaps(results, options.lang, args.format), args.output, streams.stdout)
+    write_output(render_gaps(results, options.lang, args.format), dest, streams.stdout)
     if bad:
         return EXIT_INPUT
     return EXIT_FINDINGS if any(r.gaps for _, r in walk(results)) else EXIT_OK

@@ -16,10 +16,9 @@ from pathlib import Path
 from policyengine import api
 from policyengine.builtins.io import (
     add_view_options,
-    check_not_an_input,
     format_for_output,
     parse_date,
-    read_subjects,
+    read_subjects_for,
     view_options,
     write_output,
 )
@@ -53,7 +52,6 @@ def _configure(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     word_or_page = {".docx": "docx", ".html": "html", ".htm": "html"}  # else Markdown
     args.format = format_for_output(args.format, args.output, word_or_page, "md")
-    check_not_an_input(args.output, args.facts)  # before anything is read or written
     try:
         from policyengine.reports import documents, writers
     except ImportError:  # pragma: no cover - documents import only the core
@@ -68,7 +66,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     if args.format == "docx" and args.output is None:
         raise InputError("--format docx writes a Word file: give --output FILE.docx")
     packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    subjects, bad = read_subjects(args.facts, streams.stdin, streams.stderr, args.lang)
+    dest, subjects, bad = read_subjects_for(args, streams)  # --output checked first
     options = view_options(args, packs)
     docs = []
     results = []
@@ -97,7 +95,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         out = writers.to_html(docs)
     else:
         out = writers.to_markdown(docs)
-    write_output(out, args.output, streams.stdout)
+    write_output(out, dest, streams.stdout)
     if bad:
         return EXIT_INPUT
     failing = any(r.verdict in ("fail", "incomplete") for r in results)
