@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import tomllib
 import types
@@ -22,6 +23,7 @@ import attrs
 from policyengine import pack_facts
 from policyengine._converter import converter, problems_of
 from policyengine.exceptions import PackError
+from policyengine.files import NotReadError, read_found
 from policyengine.invariants import pack_problems, unreadable_expressions
 from policyengine.pack_kinds import FactList, Summary, Table, TableRow, Tally
 from policyengine.packhooks import hooks_file, load_hooks
@@ -438,16 +440,23 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
-def _digest(folder: Path, hooks: str | None) -> str:
-    """SHA-256 over what decides results: ``pack.toml`` and the hooks file, by name.
+def _digest(folder: Path, toml: bytes, hooks: str | None) -> str:
+    """SHA-256 over what decides results: ``pack.toml`` (its bytes as read) and the hooks
+    file, by name; the hooks file read as a file of the pack's folder
+    (:func:`policyengine.files.read_found`: inside it, regular, bounded).
 
     Test cases, READMEs and packaging files do not change a pack's digest.
     """
     h = hashlib.sha256()
-    for name in ("pack.toml", *([hooks] if hooks else [])):
-        file = folder / name
+    h.update(b"pack.toml\0" + toml + b"\0")
+    if hooks:
+        file = folder / hooks
         if file.is_file():
-            h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
+            try:
+                data = read_found(file, folder)
+            except NotReadError as exc:
+                raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {exc}") from None
+            h.update(hooks.encode() + b"\0" + data + b"\0")
     return f"sha256:{h.hexdigest()}"
 
 
@@ -455,7 +464,7 @@ def find_pack_folder(path: Path) -> Path:
     """The folder holding ``pack.toml``: ``path`` itself, or the one package inside it."""
     if path.is_file() and path.name == "pack.toml":
         return path.parent
-    if (path / "pack.toml").is_file():
+    if os.path.lexists(path / "pack.toml"):  # read as a file of the folder, or refused
         return path
     found = sorted(p.parent for p in path.glob("*/pack.toml")) if path.is_dir() else []
     if len(found) == 1:
@@ -488,9 +497,13 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
     except ValueError:  # a NUL or an unpaired surrogate in the name
         raise PackError(f"{path!r} is not a pack folder name") from None
     file = folder / "pack.toml"
+    try:  # a file of the folder: inside it, regular, at most 64 MiB
+        toml = read_found(file, folder)
+    except NotReadError as exc:
+        raise PackError(str(exc)) from None
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(toml.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
         raise PackError(f"{file}: cannot read the file: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError(f"{file}: not valid TOML: {exc}") from None
@@ -512,7 +525,7 @@ def load_pack(path: str | Path, *, check_invariants: bool = True) -> Pack:
         raise PackError("\n".join(f"{file}: {p}" for p in problems))
     if raw.pack.hooks is not None:
         hooks_file(folder, raw.pack.hooks)  # inside the pack, before it is read
-    digest = _digest(folder, raw.pack.hooks)
+    digest = _digest(folder, toml, raw.pack.hooks)
     params = {name: attrs.evolve(p, name=name) for name, p in raw.parameters.items()}
     pack = Pack(
         info=raw.pack,

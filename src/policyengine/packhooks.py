@@ -20,6 +20,7 @@ import types
 from pathlib import Path
 
 from policyengine.exceptions import PackError
+from policyengine.files import LINK_LOOP
 
 __all__ = ["hooks_file", "load_hooks"]
 
@@ -52,7 +53,11 @@ def hooks_file(folder: Path, hooks: str) -> Path:
     file = folder / hooks
     where = f"{folder / 'pack.toml'}: pack.hooks: {hooks!r}"
     root = folder.resolve()
-    if Path(hooks).is_absolute() or not file.resolve().is_relative_to(root):
+    try:
+        real = file.resolve()
+    except (RuntimeError, OSError):  # a link loop ("Symlink loop", before Python 3.13)
+        raise PackError(f"{folder / 'pack.toml'}: pack.hooks: {file}: {LINK_LOOP}") from None
+    if Path(hooks).is_absolute() or not real.is_relative_to(root):
         raise PackError(f"{where} is outside the pack's folder {root}")
     if not file.is_file() or file.suffix != ".py":
         raise PackError(f"{where} is not a Python (.py) file in the pack")

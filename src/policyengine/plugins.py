@@ -35,6 +35,7 @@ import pluggy
 from policyengine import hookspecs
 from policyengine.contracts import Command, PackSource, Reporter
 from policyengine.exceptions import PackError, UnknownPackError
+from policyengine.files import NotReadError, read_found
 from policyengine.hookguard import HookGuard
 from policyengine.pack import Pack, find_pack_folder, load_pack
 
@@ -146,9 +147,9 @@ def declared_id(folder: Path) -> str | None:
     """The id a pack folder declares (``id = "…"`` in the ``[pack]`` table of its
     ``pack.toml``), read without parsing the file; None when it cannot be read that way."""
     try:
-        file = find_pack_folder(folder) / "pack.toml"
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, ValueError, PackError):
+        pack_folder = find_pack_folder(folder)
+        text = read_found(pack_folder / "pack.toml", pack_folder).decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError, PackError, NotReadError):
         return None
     in_pack = False
     for line in text.splitlines():

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 
 import attrs
 
-from policyengine._converter import converter
+from policyengine._converter import converter, describe
+from policyengine.files import ODD_NAME
 
 __all__ = ["NOT_STATED", "Output", "SourceDocument", "probe_day", "source_problems"]
 
@@ -114,12 +116,32 @@ def probe_day(source: SourceDocument, effective_from: dt.date | None) -> dt.date
     return source.first_day() or effective_from or dt.date(2000, 1, 1)
 
 
+def _file_name_problem(name: str | None, key: str) -> str | None:
+    """Why ``[pack.source] text`` or ``seed`` does not name a file in the pack's folder (or,
+    ``seed``, in a ``--seeds`` folder), before anything is read: an absolute path, ``..``,
+    or a name that could forge a line of a message (None: it may)."""
+    if name is None:
+        return None
+    if not name.isprintable():
+        return f"{describe(name)}: {ODD_NAME}"
+    path = PurePath(name)
+    if path.is_absolute() or ".." in path.parts:
+        where = "the pack's folder" if key == "text" else "the pack's folder or --seeds folder"
+        return f"{name!r} is outside {where}: give a file name relative to it, without '..'"
+    return None
+
+
 def source_problems(
     source: SourceDocument, derived: Sequence[Any], deadlines: Sequence[Any]
 ) -> list[str]:
-    """Problems with a partial date and with the forms relative to dated facts
-    (``[[derived]]`` and ``[[deadlines]]`` of the pack)."""
+    """Problems with the source text's file names (each a file in the pack's folder), with a
+    partial date and with the forms relative to dated facts (``[[derived]]`` and
+    ``[[deadlines]]`` of the pack)."""
     problems: list[str] = []
+    for key, name in (("text", source.text), ("seed", source.seed)):
+        why = _file_name_problem(name, key)
+        if why is not None:
+            problems.append(f"pack.source.{key}: {why}")
     if isinstance(source.date, str) and source.date != NOT_STATED and not source.date_reading:
         problems.append(
             f"pack.source.date: {source.date!r} is a partial date; say how the pack reads it "

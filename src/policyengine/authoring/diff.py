@@ -20,7 +20,9 @@ import datetime as dt
 import glob
 import io
 import json
+import posixpath
 import re
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -34,7 +36,7 @@ from policyengine.contracts import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Command, 
 from policyengine.documents import load_document
 from policyengine.exceptions import FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
-from policyengine.files import NotReadError, read_found, refuse_outside
+from policyengine.files import NotReadError, named, read_found, refuse_outside
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, load_pack
 from policyengine.results import Finding, Result, jsonable
@@ -227,9 +229,67 @@ def load_version(spec: str, workdir: Path) -> Pack:
         )
         raise InputError(f"{spec}: cannot read the pack at git ref {ref!r}: {detail}") from None
     target = workdir / commit
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
+    _extract(archive, target, rel.as_posix(), f"{spec}: the pack at git ref {ref!r} is not read")
     return load_pack(target / rel)
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether the archive path ``path`` (already normalised) is in ``folder``."""
+    if folder in ("", "."):
+        return path != ".." and not path.startswith("../") and not path.startswith("/")
+    return path == folder or path.startswith(folder + "/")
+
+
+def _refused(member: tarfile.TarInfo, folder: str) -> str | None:
+    """Why an archive member of the pack folder ``folder`` is not extracted, or None.
+
+    A link (symbolic or hard) must lead to a path inside the pack folder: one that leads
+    elsewhere (an absolute path, ``..`` out of the folder) would let the pack read files
+    that are not the pack's."""
+    name = posixpath.normpath(member.name)
+    if member.name.startswith("/") or not (
+        _inside(name, folder) or (member.isdir() and folder.startswith(name + "/"))
+    ):  # the folders the pack folder is in come with it
+        return "lies outside the pack folder"
+    if not (member.issym() or member.islnk()):
+        return None
+    link = member.linkname
+    if link.startswith("/"):
+        return f"is a link to the absolute path {named(Path(link))}, outside the pack folder"
+    base = posixpath.dirname(member.name) if member.issym() else ""
+    if not _inside(posixpath.normpath(posixpath.join(base, link)), folder):
+        return f"is a link to {named(Path(link))}, which leads outside the pack folder"
+    return None
+
+
+_FILTER_REASONS: dict[type[tarfile.FilterError], str] = {
+    tarfile.AbsolutePathError: "has an absolute path",
+    tarfile.OutsideDestinationError: "lies outside the pack folder",
+    tarfile.SpecialFileError: "is a device or a pipe, not a file or a folder",
+    tarfile.AbsoluteLinkError: "is a link to an absolute path, outside the pack folder",
+    tarfile.LinkOutsideDestinationError: "is a link that leads outside the pack folder",
+}
+
+
+def _extract(archive: bytes, target: Path, folder: str, refusal: str) -> None:
+    """Extract the ``git archive`` of the pack folder ``folder`` into ``target``: every
+    member is checked before any is written, and a member that is not a file, a folder
+    or a link inside the pack folder is an InputError (``refusal``, the member and why)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            members = tar.getmembers()
+            for member in members:
+                why = _refused(member, folder)
+                if why is not None:
+                    raise InputError(f"{refusal}: {named(Path(member.name))} {why}")
+            tar.extractall(target, members=members, filter="data")
+    except tarfile.FilterError as exc:  # what the checks above did not foresee
+        shutil.rmtree(target, ignore_errors=True)
+        why = _FILTER_REASONS.get(type(exc), "cannot be extracted safely")
+        raise InputError(f"{refusal}: {named(Path(exc.tarinfo.name))} {why}") from None
+    except tarfile.TarError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise InputError(f"{refusal}: git gave an archive that cannot be read ({exc})") from None
 
 
 # ------------------------------------------------------------------------ corpus

@@ -5,9 +5,12 @@ makes when encoding a document: a comparison written ``>`` for ``>=`` (以上 re
 a threshold one unit off, a date one day off, a member dropped from a list, a condition
 left out, a binding rule typed as advisory (or the reverse), a dated parameter value
 changed or its date shifted. Every case of the pack is run against each mutant, in
-memory (nothing is written in the pack folder); a mutant is *killed* when some case fails
-on it, *survives* when every case still passes, and is *invalid* when it does not compile
-(e.g. a type error): invalid mutants are left out of the count.
+memory (nothing is written in the pack folder); a mutant is *killed* when some case sees
+decisions other than it expects (a verdict, an outcome, an output), *survives* when every
+case still passes, and is *invalid* when it does not compile (e.g. a type error) or a case
+cannot be evaluated on it at all: invalid mutants are left out of the count. Mutants are
+planted only in a pack that compiles and whose cases pass: on any other, the run stops
+with the problem (a pack that does not compile: exit 2) and no mutant is counted.
 
 A surviving mutant is a mistake the cases would let through: the report names it with
 the clause it touches. ``policyengine test --mutate`` prints the survivors and ends with
@@ -47,9 +50,9 @@ class MutantResult:
     mutant: Mutant
     status: Status
     killed_by: str | None = None
-    """The name of the first case that failed on it."""
+    """The name of the first case that saw other decisions on it."""
     reason: str | None = None
-    """Why an invalid mutant did not compile."""
+    """Why a mutant is invalid: it did not compile, or a case could not be evaluated."""
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON."""
@@ -106,8 +109,12 @@ class MutationReport:
         return min_killed is None or self.percent + 1e-9 >= min_killed
 
     def lines(self, min_killed: float | None = None) -> list[str]:
-        """The text report: survivors with their clause, then the count."""
+        """The text report: survivors with their clause, then the count (or, when the run
+        was stopped, its problems: no count, which would read 100%)."""
         lines = list(self.errors)
+        if self.errors:
+            lines.append(f"{self.pack.id}: no mutant was run")
+            return lines
         survivors = self.survivors
         if survivors:
             lines.append(f"{self.pack.id}: {len(survivors)} mutants survived (no case failed):")
@@ -116,7 +123,7 @@ class MutationReport:
         lines.append(
             f"{self.pack.id}: {self.killed}/{self.total} mutants killed "
             f"({_percent_text(self.percent)}) by {self.cases} cases"
-            + (f"; {invalid} invalid (did not compile)" if invalid else "")
+            + (f"; {invalid} invalid (did not compile or run)" if invalid else "")
         )
         if min_killed is not None and not self.errors and not self.ok(min_killed):
             lines.append(
@@ -134,7 +141,7 @@ class MutationReport:
             "cases": self.cases,
             "killed": self.killed,
             "total": self.total,
-            "percent": self.percent,
+            "percent": None if self.errors else self.percent,
             "seconds": round(self.seconds, 3),
             "mutants": [r.to_dict() for r in self.results],
         }
@@ -196,7 +203,8 @@ def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationRepo
     started = time.perf_counter()
     problem = _compiles(pack)
     if problem is not None:
-        return MutationReport(pack, (), 0, (problem,), bad_input=True)
+        stop = (problem, f"{pack.id}: the pack does not compile; fix it before mutating")
+        return MutationReport(pack, (), 0, stop, bad_input=True)
     cases, errors = _load_cases(pack, files)
     if errors:
         return MutationReport(pack, (), len(cases), tuple(errors), bad_input=True)
@@ -218,13 +226,19 @@ def run_mutants(pack: Pack, files: Sequence[Path] | None = None) -> MutationRepo
             results.append(MutantResult(mutant, "invalid", None, reason))
             continue
         killer: Case | None = None
+        broken: str | None = None
         # first the cases that check or read what the mutant touches
         near = [c for c in order if mutant.target in touches[id(c)]]
         for case in near + [c for c in order if mutant.target not in touches[id(c)]]:
-            if not run_case(case, mutant.pack).passed:
+            run = run_case(case, mutant.pack)
+            if run.error is not None:  # no decisions to compare: it neither kills nor passes
+                broken = broken or f"case {case.name!r} cannot be evaluated: {run.error}"
+            elif not run.passed:
                 killer = case
                 break
-        if killer is None:
+        if killer is None and broken is not None:
+            results.append(MutantResult(mutant, "invalid", None, broken))
+        elif killer is None:
             results.append(MutantResult(mutant, "survived"))
         else:
             # the case that killed this mutant is tried first on the next one

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
+from policyengine.files import inside_folder
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Derived, Pack, Parameter, Rule
 from policyengine.pack_facts import PackFact
@@ -131,7 +132,9 @@ def describe_pack(pack: Pack) -> str:
     if src.date_reading:
         lines.append(f"Date read as: {src.date_reading}")
     if src.seed:
-        where = " (in the pack folder)" if (pack.path / src.seed).is_file() else ""
+        shipped = pack.path / src.seed
+        inside = inside_folder(pack.path, shipped) and shipped.is_file()
+        where = " (in the pack folder)" if inside else ""
         lines.append(
             f"Text: `{src.seed}`{where}." + (f" Published at {src.url}." if src.url else "")
         )
@@ -321,8 +324,13 @@ def _configure(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, streams: Streams) -> int:
     from policyengine.api import default_registry
     from policyengine.builtins.io import write_output
+    from policyengine.engine import compile_pack
 
     (pack,) = default_registry().resolve(args.pack)
+    # a page of a pack whose conditions the rules engine refuses would describe rules that
+    # never run: the PackError evaluate gives, exit 2, before anything is written
+    compile_pack(pack)
+    compile_pack(pack, "jurisdiction")
     text = describe_pack(pack)
     write_output(text, args.output, streams.stdout)
     return EXIT_OK

@@ -18,22 +18,26 @@ writes a pack distribution shaped like the bundled ones (``policy_packs/ID`` by 
 
 The skeleton loads, lints without errors (its ``TODO`` placeholders are warnings) and
 passes its cases, so the author can change it one step at a time. An existing folder is
-never overwritten (exit 2); the ID must be lower-case letters, digits and dashes.
+never overwritten (exit 2); the ID must be lower-case letters, digits and dashes; the
+region, title, issuers and 文号 are written as given (escaped for each file's format),
+and must each be one line of text without control characters (else exit 2, nothing
+written).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import attrs
 
+from policyengine._converter import describe
 from policyengine.contracts import Command, Streams
 from policyengine.hookspecs import hookimpl
 
@@ -87,9 +91,65 @@ def check_id(pack_id: str) -> str | None:
     )
 
 
+_TOML_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
 def _s(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string: ``"`` and ``\\`` escaped, and every control character (which
+    TOML does not allow as it is, U+007F included) written as an escape."""
+    out = []
+    for c in text:
+        if c in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[c])
+        elif unicodedata.category(c) == "Cc":
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def check_text(option: str, text: str) -> str | None:
+    """Why ``text``, given as ``option``, cannot be written into the new pack, or None.
+
+    The text is written into TOML strings, a TOML comment, Markdown and a Python
+    docstring: it must be one line of text, not blank, without control characters."""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in describe(text))
+    if not text.strip():
+        return f"{option} {shown}: the text is empty"
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs":
+            return (
+                f"{option} {shown}: it is not text (U+{ord(c):04X} stands for a "
+                "byte that is not UTF-8)"
+            )
+        if category == "Cc":
+            return (
+                f"{option} {shown}: it holds the control character U+{ord(c):04X}; "
+                "give the text on one line, without control characters"
+            )
+    return None
+
+
+def check_spec(spec: PackSpec) -> str | None:
+    """Why the pack described by ``spec`` cannot be written, or None."""
+    texts = [("--region", spec.region), ("--document", spec.document)]
+    texts += [("--issuer", issuer) for issuer in spec.issuers]
+    if spec.number is not None:
+        texts.append(("--number", spec.number))
+    for option, text in texts:
+        problem = check_text(option, text)
+        if problem is not None:
+            return problem
+    return check_id(spec.id)
 
 
 def _pyproject(spec: PackSpec) -> str:
@@ -272,7 +332,7 @@ def write_pack(spec: PackSpec, output: Path) -> list[Path]:
     The files are written into a temporary folder beside ``output`` and moved into place
     at once, so a failure leaves nothing half-written.
     """
-    problem = check_id(spec.id)
+    problem = check_spec(spec)
     if problem is not None:
         raise ValueError(problem)
     if output.exists():
@@ -331,6 +391,10 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         issuers=tuple(args.issuer),
         number=args.number,
     )
+    problem = check_spec(spec)
+    if problem is not None:
+        print(f"policyengine new-pack: {problem}", file=err)
+        return EXIT_INPUT
     output: Path = args.output or Path("policy_packs") / args.id
     try:
         written = write_pack(spec, output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import attrs
 
 from policyengine.exceptions import InputError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.limits import MAX_INCLUDE_FILES
 from policyengine.pack import Pack
 from policyengine.results import Outcome, Verdict
 
@@ -103,5 +105,13 @@ def display_path(path: Path) -> str:
 
 
 def case_files(pack: Pack) -> list[Path]:
-    """The pack's case files: ``cases/*.toml`` in its folder, in name order."""
-    return sorted((pack.path / CASES_FOLDER).glob("*.toml"))
+    """The pack's case files: ``cases/*.toml`` in its folder, in name order; at most
+    :data:`~policyengine.limits.MAX_INCLUDE_FILES` of them, else :class:`CaseFileError`
+    (as many files as a facts document may include)."""
+    folder = pack.path / CASES_FOLDER
+    found = list(itertools.islice(folder.glob("*.toml"), MAX_INCLUDE_FILES + 1))
+    if len(found) > MAX_INCLUDE_FILES:
+        raise CaseFileError(
+            [f"{folder}: more than {MAX_INCLUDE_FILES:,} case files (*.toml): none is read"]
+        )
+    return sorted(found)

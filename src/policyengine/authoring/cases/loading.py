@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ from policyengine.boundaries import value_kind
 from policyengine.documents import load_document, structure_subject
 from policyengine.exceptions import DocumentError, FactsError
 from policyengine.facts import Community, Jurisdiction
+from policyengine.files import ODD_NAME, NotReadError, named, read_found
 from policyengine.finding_parts import APPLICABILITY_RULE
 from policyengine.pack import Pack, Parameter
 from policyengine.pilot import PILOT_RULE
@@ -118,14 +120,38 @@ def _check_expect(
     return problems
 
 
+def _pack_folder(file: Path, pack: Pack) -> Path | None:
+    """The folder a case file's own files are read in: the pack's, when the case file is in
+    it (as its ``cases`` folder's files are); else None (a file the caller names)."""
+    if Path(os.path.abspath(file)).is_relative_to(os.path.abspath(pack.path)):
+        return pack.path
+    return None
+
+
+def _facts_file(raw: str, file: Path, folder: Path | None) -> tuple[Path, bytes]:
+    """The facts document a case names, read as a file of the pack's folder (or of the case
+    file's folder): relative to the case file, without ``..``; inside the folder once
+    links are followed, regular, at most 64 MiB. Else DocumentError saying why."""
+    if not raw.isprintable():
+        raise DocumentError(f"{describe(raw)}: {ODD_NAME}")
+    if Path(raw).is_absolute() or ".." in Path(raw).parts:
+        where = "the pack's folder" if folder is not None else "the case file's folder"
+        raise DocumentError(
+            f"{describe(raw)} leaves {where}: give a path relative to the case file, without '..'"
+        )
+    facts_file = file.parent / raw
+    return facts_file, read_found(facts_file, folder or file.parent)
+
+
 def _load_facts(
-    raw: Any, file: Path, base: KeyPath
+    raw: Any, file: Path, base: KeyPath, folder: Path | None = None
 ) -> tuple[Community | Jurisdiction | None, Path | None, list[tuple[KeyPath, str]]]:
     """The case's subject from its inline facts or its facts document, or the problems."""
     if isinstance(raw, str):
         facts_file = file.parent / raw
         try:
-            return load_document(facts_file), facts_file, []
+            facts_file, data = _facts_file(raw, file, folder)
+            return load_document(facts_file, data), facts_file, []
         except DocumentError as exc:
             return None, facts_file, [(base, str(exc))]
         except FactsError as exc:
@@ -168,10 +194,17 @@ def load_case_file(path: str | Path, pack: Pack) -> tuple[Case, ...]:
     Raises :class:`CaseFileError` listing every problem as ``file:line: key path: what``.
     """
     file = Path(path)
+    folder = _pack_folder(file, pack)
+    if not str(file).isprintable():  # a line break in a name would forge a line
+        raise CaseFileError([f"{named(file)}: {ODD_NAME}"])
+    try:  # a file of the pack's folder: inside it, regular, at most 64 MiB
+        data_bytes = read_found(file, folder)
+    except NotReadError as exc:  # named as found, not where a link leads
+        raise CaseFileError([str(exc)]) from None
     shown = display_path(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise CaseFileError([f"{shown}: cannot read the file: {exc}"]) from None
     try:
         data = tomllib.loads(text)
@@ -217,7 +250,7 @@ def load_case_file(path: str | Path, pack: Pack) -> tuple[Case, ...]:
             kind = _param_kind(pack.parameters[name])
             if kind is not None and _value_kind(value) != kind:
                 problems.append((where, f"{describe(value)} is not a {kind}, as {name} is"))
-        subject, facts_file, facts_problems = _load_facts(raw.facts, file, (*base, "facts"))
+        subject, facts_file, facts_problems = _load_facts(raw.facts, file, (*base, "facts"), folder)
         problems.extend(facts_problems)
         if subject is None:
             continue

@@ -3,7 +3,9 @@ expressions, fact bounds, parameter states), and the registry of checks."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +16,8 @@ import attrs
 from policyengine import expressions as ex
 from policyengine import invariants
 from policyengine.facts import FactType, fact_catalogue
+from policyengine.files import ODD_NAME, NotReadError, named, read_found
+from policyengine.limits import MAX_INCLUDE_FILES
 from policyengine.pack import Pack
 from policyengine.source import probe_day
 
@@ -290,35 +294,83 @@ class PackLint:
 
     # -- files
 
-    def seed_file(self) -> Path | None:
-        """The source document's text file, if the pack names one and it can be found:
-        ``[pack.source] text`` (a file shipped in the pack), else ``seed`` in the ``--seeds``
-        folders or the pack folder."""
-        text = self.pack.info.source.text
-        if text:
-            candidate = self.pack.path / text
-            inside = candidate.resolve().is_relative_to(self.pack.path.resolve())
-            if candidate.is_file() and inside:
-                return candidate
-        seed = self.pack.info.source.seed
-        if not seed:
-            return None
-        for folder in (*self.seeds, self.pack.path):
-            candidate = folder / seed
-            if candidate.is_file():
-                return candidate
+    def _seed_found(self) -> tuple[str, Path, Path] | None:
+        """Where the source document's text is, if the pack names one that is there: its
+        key, the file and the folder it is read in (never outside it). ``[pack.source]
+        text`` (a file shipped in the pack), else ``seed`` in the ``--seeds`` folders or
+        the pack folder. Their names are relative, without ``..``
+        (:func:`policyengine.source.source_problems`)."""
+        src = self.pack.info.source
+        if src.text and os.path.lexists(self.pack.path / src.text):
+            return "pack.source.text", self.pack.path / src.text, self.pack.path
+        if src.seed:
+            for folder in (*self.seeds, self.pack.path):
+                if os.path.lexists(folder / src.seed):
+                    return "pack.source.seed", folder / src.seed, folder
         return None
 
     @cached_property
+    def seed(self) -> tuple[Path, str] | None:
+        """The source document's text file and its text (bad UTF-8 replaced), read as a
+        file of its folder (:func:`policyengine.files.read_found`: inside it once links are
+        followed, a regular file, at most 64 MiB); None when the pack names none that is
+        there. :class:`~policyengine.files.NotReadError` when it is there but not read."""
+        found = self._seed_found()
+        if found is None:
+            return None
+        _, file, folder = found
+        return file, read_found(file, folder).decode("utf-8", errors="replace")
+
+    def seed_file(self) -> Path | None:
+        """The source document's text file, if the pack names one and it can be read
+        (:attr:`seed`)."""
+        try:
+            seed = self.seed
+        except NotReadError:
+            return None
+        return None if seed is None else seed[0]
+
+    @cached_property
+    def _python(self) -> tuple[str, tuple[str, ...]]:
+        """The text of the pack folder's Python files, and why each one not read is not."""
+        texts: list[str] = []
+        unread: list[str] = []
+        found = list(itertools.islice(self.pack.path.rglob("*.py"), MAX_INCLUDE_FILES + 1))
+        if len(found) > MAX_INCLUDE_FILES:
+            return "", (
+                f"{self.pack.path}: more than {MAX_INCLUDE_FILES:,} Python files (*.py): "
+                "none is read",
+            )
+        for file in sorted(found):
+            if not str(file).isprintable():
+                unread.append(f"{named(file)}: {ODD_NAME}")
+                continue
+            try:
+                texts.append(read_found(file, self.pack.path).decode("utf-8"))
+            except NotReadError as exc:
+                unread.append(str(exc))
+            except UnicodeDecodeError:
+                continue  # not Python the hooks import: nothing to look for in it
+        return "\n".join(texts), tuple(unread)
+
+    @property
     def python_text(self) -> str:
         """The source text of every Python file in the pack folder (the hooks module)."""
-        texts = []
-        for file in sorted(self.pack.path.rglob("*.py")):
-            try:
-                texts.append(file.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                continue
-        return "\n".join(texts)
+        return self._python[0]
+
+    def unread_files(self) -> list[tuple[str, str]]:
+        """The pack's files lint reads that are not read, as ``(item, message)``: the
+        source document's text (item: its key) and the Python files of the pack's folder
+        (a link leading outside the folder, a link loop, a FIFO, a device, a folder, a file
+        of more than 64 MiB, a name with a line break); each message names the file."""
+        unread: list[tuple[str, str]] = []
+        try:
+            self.seed  # noqa: B018 (read now, to say why not)
+        except NotReadError as exc:
+            found = self._seed_found()
+            unread.append((found[0] if found else "pack.source", str(exc)))
+        unread.extend(("", message) for message in self._python[1])
+        return unread
 
 
 def _from_type(ft: FactType) -> _Fact:

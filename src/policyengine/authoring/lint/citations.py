@@ -17,6 +17,7 @@ from policyengine.authoring.lint.base import (
     rule_item,
     warning,
 )
+from policyengine.files import NotReadError
 from policyengine.pack import Pack
 
 _ELLIPSIS = re.compile(r"…+|\.{3,}")
@@ -155,8 +156,12 @@ def _longest_found(text: str, source: str) -> int:
 @register_check("quote-in-source")
 def check_quotes_in_source(lint: PackLint) -> Iterator[Issue]:
     """Every quote is in the seed document, whitespace ignored (``…`` may elide text)."""
-    seed = lint.seed_file()
-    if seed is None:
+    try:
+        read = lint.seed
+    except NotReadError as exc:  # lint_path reports it, before the checks
+        yield error("pack.source", str(exc))
+        return
+    if read is None:
         src = lint.pack.info.source
         if src.text or src.seed:
             yield error(
@@ -166,7 +171,8 @@ def check_quotes_in_source(lint: PackLint) -> Iterator[Issue]:
                 "the folder holding it with --seeds DIR",
             )
         return
-    source = _squeeze(seed.read_text(encoding="utf-8", errors="replace"))
+    seed, text = read
+    source = _squeeze(text)
     for item, quote in _quotes(lint.pack):
         if blank(quote) or PLACEHOLDER in quote:
             continue

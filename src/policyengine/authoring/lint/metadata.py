@@ -18,6 +18,7 @@ from policyengine.authoring.lint.base import (
     rule_item,
     warning,
 )
+from policyengine.files import NotReadError, read_found
 from policyengine.pack import Deadline, Rule, Scale
 
 
@@ -135,9 +136,13 @@ def check_distribution(lint: PackLint) -> Iterator[Issue]:
     pyproject = pack.path.parent / "pyproject.toml"
     if not pyproject.is_file() or not (pack.path / "__init__.py").is_file():
         return
-    try:
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    try:  # a file of the distribution's folder: inside it, regular, at most 64 MiB
+        text = read_found(pyproject, pack.path.parent).decode("utf-8")
+        project = tomllib.loads(text).get("project", {})
+    except NotReadError as exc:
+        yield Issue("", "error", f"cannot be read: {exc.why}", pyproject)
+        return
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
         yield Issue("", "error", f"cannot be read: {exc}", pyproject)
         return
     package = pack.path.name

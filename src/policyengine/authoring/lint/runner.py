@@ -24,6 +24,7 @@ from policyengine.authoring.lint.base import (
 from policyengine.contracts import Command, Streams
 from policyengine.engine import compile_pack
 from policyengine.exceptions import PackError, UnknownPackError
+from policyengine.files import NotReadError, read_found
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Pack, find_pack_folder, load_pack
 
@@ -106,6 +107,11 @@ def lint_path(
         return LintReport(label, file, None, tuple(loaded))
     pack, file = loaded, loaded.path / "pack.toml"
     lint = PackLint(pack, seed_dirs)
+    unread = lint.unread_files()
+    if unread:  # a hostile file: the pack is not linted (exit 2), as if it did not load
+        return LintReport(
+            label, file, None, tuple(Problem(file, i, "error", "load", m) for i, m in unread)
+        )
     problems = check_compiles(pack)
     for name, check in CHECKS.items():
         try:
@@ -136,9 +142,10 @@ def _installed_folders() -> list[Path]:
 
 def _pack_id(folder: Path) -> str | None:
     try:
-        file = find_pack_folder(folder) / "pack.toml"
-        pack_id = tomllib.loads(file.read_text(encoding="utf-8")).get("pack", {}).get("id")
-    except (PackError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        found = find_pack_folder(folder)
+        text = read_found(found / "pack.toml", found).decode("utf-8-sig")
+        pack_id = tomllib.loads(text).get("pack", {}).get("id")
+    except (PackError, NotReadError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError):
         return None
     return pack_id if isinstance(pack_id, str) else None
 
