@@ -108,8 +108,8 @@ def _numbers(pack: Pack) -> list[float]:
 
 def _dates(pack: Pack) -> list[dt.date]:
     """Dates around every date the pack names."""
-    named: list[dt.date] = [pack.info.source.date]
-    named += [d for d in (pack.info.effective_from, pack.info.effective_until) if d]
+    named = [d for d in (pack.info.source.first_day(), pack.info.effective_from) if d]
+    named += [pack.info.effective_until] if pack.info.effective_until else []
     for ph in pack.phases:
         named += [ph.start, ph.end]
     for dl in pack.deadlines:

@@ -31,6 +31,7 @@ from policyengine.expressions.evaluation import interpret
 from policyengine.facts import Community, fact_catalogue, flatten
 from policyengine.pack import Pack
 from policyengine.plan import Plan, plan_for
+from policyengine.source import probe_day
 
 pytest.importorskip("numpy")  # the random documents come from the columnar tests
 from test_columnar import documents
@@ -99,6 +100,12 @@ def test_generated_row_equals_each_value_source(name: str, plan: Plan, data: Any
     assert expected == list(plan.values(facts, params).items())
 
 
+def _document_day(plan: Plan) -> dt.date:
+    """The document's date, or the first day it could be (a date not stated: the day the
+    pack comes into force)."""
+    return probe_day(plan.pack.info.source, plan.pack.info.effective_from)
+
+
 def _statics(plan: Plan, as_of: dt.date) -> fp.PlanStatics:
     params = plan.parameters_at(as_of)
     return fp.statics_for(plan, params, as_of, plan.pack.programme_year(as_of, params), ())
@@ -121,7 +128,7 @@ def test_generated_whys_decide_as_rule_why(name: str, plan: Plan, data: Any) -> 
     matched = frozenset(
         data.draw(st.sets(st.integers(0, max(0, len(plan.normals) - 1))), label="matched")
     )
-    for as_of in (plan.pack.info.source.date, EARLY):
+    for as_of in (_document_day(plan), EARLY):
         statics = _statics(plan, as_of)
         by_rule: dict[str, Any] = {}
         _early_rules(plan)(values.get, matched, by_rule, statics.early_tables)
@@ -217,7 +224,7 @@ def test_a_scale_takes_the_first_band_reached_by_threshold(
     """The bands kept by threshold, highest first, give the band the highest threshold
     reached gives when every band is compared (the first of equal ones): random sets of
     bands reached, on the document's date."""
-    statics = _statics(plan, plan.pack.info.source.date)
+    statics = _statics(plan, _document_day(plan))
     values = {s.key: 1 for s in plan.sources}  # every value given: the bands decide
     matched = frozenset(
         data.draw(st.sets(st.integers(0, max(0, len(plan.normals) - 1))), label="matched")

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import policyengine
+from policyengine.api import default_registry
 from policyengine.scope import Scope, ScopeLevel, check_community, check_jurisdiction
 
 WUMA = Scope(
@@ -84,8 +85,14 @@ class TestCommunity:
         """The unit the community lies in; every one of them when it is not known."""
         assert check_community(TOWNS, place).units == units
 
-    @given(st.lists(st.sampled_from(["浙江省", "江苏省", "温州市", "无锡市", "鹿城区", "五马街道",
-                                     "南汇街道"]), max_size=5))
+    @given(
+        st.lists(
+            st.sampled_from(
+                ["浙江省", "江苏省", "温州市", "无锡市", "鹿城区", "五马街道", "南汇街道"]
+            ),
+            max_size=5,
+        )
+    )
     def test_inside_only_with_the_street(self, place: list[str]) -> None:
         """Whatever the list, the street must be named for the community to be inside."""
         inside = check_community(WUMA, place).inside
@@ -101,7 +108,7 @@ class TestJurisdiction:
             ("鹿城区", "district", (), True),  # contains the street
             ("温州市", "city", (), True),
             ("南汇街道", "street", (("温州市", "city"), ("鹿城区", "district")), False),
-            ("南汇街道", "street", (), None),  # where it lies is not known
+            ("南汇街道", "street", (), False),  # a street, and not 五马街道: not it
             ("瓯海区", "district", (("温州市", "city"),), False),
         ],
     )
@@ -121,8 +128,12 @@ class TestDue:
     def test_before_and_after_the_date(self) -> None:
         doc = {
             "community": {"id": "c", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
-            "happiness": {"objective_score": 400, "survey_score": 200, "vetoes": [],
-                          "previous_stars": 0},
+            "happiness": {
+                "objective_score": 400,
+                "survey_score": 200,
+                "vetoes": [],
+                "previous_stars": 0,
+            },
         }
         before = policyengine.evaluate(doc, pack="wuma-star-rating", as_of=dt.date(2015, 6, 30))
         finding = before.finding("target.one-star")
@@ -133,7 +144,75 @@ class TestDue:
         assert "已过 2015-12-31 的期限" in after.finding("target.one-star").message
 
     def test_no_due_field_without_a_date(self) -> None:
-        doc = {"community": {"id": "c", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
-               "happiness": {"vetoes": []}}
+        doc = {
+            "community": {"id": "c", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
+            "happiness": {"vetoes": []},
+        }
         result = policyengine.evaluate(doc, pack="wuma-star-rating", as_of=dt.date(2015, 6, 30))
         assert "due" not in result.finding("eligibility.no-veto").to_dict()
+
+
+class TestPlacesByName:
+    """A community's place is matched to the territory's levels by name: a level left out
+    (a community nested in a town of a county-level city is placed ``[宜兴市, 丁蜀镇]``) or
+    a unit the document names as a part of its territory (``parts``: 长洲区 of 梧州市)."""
+
+    @pytest.mark.parametrize(
+        ("pack", "place", "inside"),
+        [
+            ("yixing-demonstration-city", ["宜兴市", "丁蜀镇"], True),
+            ("yixing-demonstration-city", ["江苏省", "无锡市", "宜兴市", "丁蜀镇"], True),
+            ("yixing-demonstration-city", ["江苏省", "无锡市", "江阴市", "周庄镇"], False),
+            ("wuzhou-complete-community", ["长洲区"], True),
+            ("wuzhou-complete-community", ["广西壮族自治区", "长洲区"], True),
+            ("wuzhou-complete-community", ["梧州市", "长洲区", "兴龙街道"], True),
+            ("wuzhou-complete-community", ["浙江省", "长洲区"], False),
+            ("wuzhou-complete-community", ["广西壮族自治区"], None),
+            ("chifeng-annual-targets", ["红山区", "哈达街道"], True),
+            ("wuma-star-rating", ["浙江省", "温州市", "瓯海区", "五马街道"], False),
+            ("wuma-star-rating", ["温州市", "鹿城区"], None),
+        ],
+    )
+    def test_community(self, pack: str, place: list[str], inside: bool | None) -> None:
+        scope = default_registry().get(pack).info.scope
+        assert scope is not None
+        assert inside is check_community(scope, place).inside
+
+    @pytest.mark.parametrize(
+        ("pack", "name", "level", "above", "inside"),
+        [
+            # a street of a district the document names: in the territory (it was unknown)
+            ("chifeng-annual-targets", "哈达街道", "street", (("红山区", "district"),), True),
+            ("chifeng-annual-targets", "红山区", "district", (), True),
+            # a city that is not the territory's city (it was unknown)
+            ("chifeng-annual-targets", "杭州市", "city", (), False),
+            ("chifeng-annual-targets", "某街道", "street", (), None),
+        ],
+    )
+    def test_jurisdiction(
+        self,
+        pack: str,
+        name: str,
+        level: str,
+        above: tuple[tuple[str, str], ...],
+        inside: bool | None,
+    ) -> None:
+        scope = default_registry().get(pack).info.scope
+        assert scope is not None
+        assert inside is check_jurisdiction(scope, name, level, above).inside
+
+    def test_a_community_nested_in_a_town_of_yixing_counts(self) -> None:
+        """宜兴市 → 丁蜀镇 → a community without its own place: inside, as a community of
+        丁蜀镇 (it was not_applicable, 丁蜀镇 read as a city beside 无锡市)."""
+        doc = {
+            "jurisdiction": {"id": "yx", "name": "宜兴市", "level": "city"},
+            "jurisdictions": [
+                {
+                    "jurisdiction": {"id": "ds", "name": "丁蜀镇", "level": "town"},
+                    "communities": [{"community": {"id": "d1", "kind": "urban"}}],
+                }
+            ],
+        }
+        result = policyengine.evaluate(doc, "yixing-demonstration-city", as_of=dt.date(2012, 10, 8))
+        community = result.jurisdictions[0].communities[0]
+        assert "pass" == community.finding("scope").outcome

@@ -200,7 +200,7 @@ def test_openapi_is_served(client):
     assert {"Community", "Result", "Finding", "EvaluateRequest", "Problem"} <= set(
         doc["components"]["schemas"]
     )
-    assert {"200", "400", "404", "413", "422", "503"} == set(
+    assert {"200", "400", "404", "408", "413", "422", "503"} == set(
         doc["paths"]["/v1/evaluate"]["post"]["responses"]
     )
     assert 200 == client.get("/docs").status_code
@@ -830,6 +830,8 @@ def test_an_id_given_twice_is_said_in_the_language_asked(client, lang):
         ("--timeout", "0"),
         ("--timeout", "nan"),
         ("--timeout", "inf"),
+        ("--body-timeout", "0"),
+        ("--body-timeout", "nan"),
     ],
 )
 def test_serve_refuses_limits_that_would_answer_nothing(option, value, capsys):

@@ -271,6 +271,8 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<pattern>.+) names the folder itself, not a file$", "problem.names_folder"),
         (r"^(?P<file>.+): is a link loop: not read$", "problem.link_loop"),
         (r"^is a link loop: not read$", "problem.is_link_loop"),
+        (r'^(?P<id>".+") is given twice: name each pack once$', "problem.pack_twice"),
+        (r"^is given more than once: give it once$", "problem.query_twice"),
         (
             r"^a file name with a line break or a control character is not read$",
             "problem.is_odd_name",

@@ -180,6 +180,45 @@ def _level(level: str) -> Reason:
     return Reason(f"_level_{level}")
 
 
+def _community_place(
+    scope: Scope, place: Sequence[str]
+) -> tuple[bool | None, ScopeLevel | None, tuple[str, ...]]:
+    """``(inside, the level that is not known or differs, units of the responsible level)``
+    for a community's ``community.jurisdiction``: names widest first, a level possibly
+    left out (``[宜兴市, 丁蜀镇]``, as a community nested in a town of a county-level city
+    is placed), so a name is matched to the territory's levels by name, not by position.
+
+    Inside when the narrowest level of the territory (or a unit the document names as a
+    part of it) is named and every wider name is one of the territory's; outside when a
+    name is not, or a narrower unit than the last level named is not the next one; not
+    known when the place stops above the territory."""
+    levels = scope.levels
+    last = len(levels) - 1
+    matched: list[int | None] = []
+    for name in place:
+        if any(_same(name, part) for part in scope.parts):
+            matched.append(last)  # 长洲区 lies in 梧州市
+            continue
+        matched.append(next((i for i, lv in enumerate(levels) if _find(lv.names, [name])), None))
+    units: tuple[str, ...] = ()
+    for i, level in enumerate(levels):
+        if level.responsible:
+            found = [name for name, m in zip(place, matched, strict=True) if m == i]
+            units = (_find(level.names, found) or found[0],) if found else level.names
+    named = [k for k, m in enumerate(matched) if m is not None]
+    # names wider than the territory's widest level (陕西省 where it starts at the city)
+    wider = DEPTH[levels[0].level]
+    if not named or named[0] > wider or any(m is None for m in matched[named[0] : named[-1]]):
+        return False, levels[0], units  # a unit that is not on the way to the territory
+    deepest = matched[named[-1]]
+    assert deepest is not None
+    if deepest == last:
+        return True, None, units
+    if named[-1] < len(place) - 1:
+        return False, levels[deepest + 1], units  # another unit inside the last one named
+    return None, levels[deepest + 1], units
+
+
 def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCheck:
     """Whether a community with this ``community.jurisdiction`` lies in the territory."""
     given = list(jurisdiction) if jurisdiction else None
@@ -188,7 +227,7 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
         units = next((lv.names for lv in scope.levels if lv.responsible), ())
         message = Reason("scope_no_place", {"territory": scope.territory})
         return ScopeCheck(None, message, inputs, units)
-    inside, level, units = check_place(scope, list(jurisdiction))
+    inside, level, units = _community_place(scope, list(jurisdiction))
     where = "".join(jurisdiction)
     said = {"where": where, "territory": scope.territory}
     codes = ("scope_inside", "scope_outside", "scope_level_unknown")
@@ -208,8 +247,13 @@ def check_jurisdiction(
     inputs: dict[str, object] = {"jurisdiction.name": name, "jurisdiction.level": level}
     if name is None:
         return ScopeCheck(None, Reason("scope_no_name", {"territory": scope.territory}), inputs)
-    if not above and any(_same(name, part) for part in scope.parts):
-        above = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
+    chain = [n for lv in scope.levels for n in lv.names]
+    names = (name, *(a for a, _ in above if a))
+    if any(_same(n, part) for n in names for part in scope.parts) and not any(
+        _find(chain, [a]) for a, _ in above if a
+    ):  # 红山区 (→ 哈达街道): in 赤峰市, as the document says
+        wider = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
+        above = [*wider, *above]
     place: list[str | None] = [None] * 4
     for above_name, above_level in above:
         if above_name is not None and above_level in DEPTH:
@@ -221,6 +265,10 @@ def check_jurisdiction(
     else:
         place.append(name)
     inside, decided, units = check_place(scope, place, own_depth=own_depth)
+    same_level = [lv for lv in scope.levels if lv.level == level]
+    if inside is None and same_level and _find(same_level[0].names, [name]) is None:
+        # a unit of the territory's own level (a street beside 五马街道) is not it
+        inside, decided = False, same_level[0]
     named = [DEPTH[lv.level] for lv in scope.levels if lv.responsible]
     if named and (own_depth is None or own_depth < named[0]):
         units = ()  # a wider jurisdiction is not the unit of the responsible level

@@ -89,6 +89,14 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="longest one evaluation may take (10 s); longer is 503",
     )
     p.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest wait for the next part of a request's body (60 s); longer is 408 and "
+        "the connection is closed",
+    )
+    p.add_argument(
         "--threads",
         type=_count,
         default=4,
@@ -131,6 +139,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
         max_body_bytes=args.max_body_bytes,
         max_batch_bytes=args.max_batch_bytes,
         timeout_seconds=args.timeout,
+        body_timeout_seconds=args.body_timeout,
         threads=args.threads,
         decision_log=decision_log_of(args),
     )

@@ -53,7 +53,7 @@ from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import UPGRADE_LOST, ServiceError
-from policyengine.server.lean import LeanEvaluate
+from policyengine.server.lean import LeanEvaluate, receive_within
 from policyengine.server.openapi import openapi_document
 from policyengine.server.settings import Settings
 
@@ -205,20 +205,40 @@ def _parse_json(body: bytes, what: str) -> Any:
         raise ServiceError(400, f"{what} is nested too deeply to read") from None
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The body, or a 413 past ``limit`` bytes, or a 408 when nothing arrives for
+    ``timeout`` seconds (see :func:`policyengine.server.lean.receive_within`)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive_within(request.receive, timeout)
+        if message["type"] != "http.request":  # the client went away
+            raise ServiceError(400, "the client closed the connection")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     if size == 0 and length.isdigit() and int(length) > 0 and "upgrade" in request.headers:
         raise ServiceError(400, UPGRADE_LOST)
     return b"".join(chunks)
+
+
+def _numbered_lines(body: bytes) -> Iterator[tuple[int, bytes]]:
+    """The lines of a batch, numbered from 1, one at a time: ``body.split(b"\\n")`` made every
+    line at once, a list of 22 million objects (about 1 GB) for a 64 MiB batch of ``{}``
+    lines."""
+    start, number = 0, 1
+    while start <= len(body):
+        end = body.find(b"\n", start)
+        end = len(body) if end < 0 else end
+        yield number, body[start:end]
+        start, number = end + 1, number + 1
 
 
 def _as_of(value: Any, path: str = "as_of") -> dt.date | None:
@@ -251,8 +271,15 @@ def _lang(value: Any) -> str:
     )
 
 
-def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> list[Pack]:
-    """The packs asked for: an id, a list of ids, or ``all``; an unknown id is 404."""
+def _packs(
+    value: Any, installed: Mapping[str, Pack], path: str = "pack", positions: bool = True
+) -> list[Pack]:
+    """The packs asked for: an id, a list of ids, or ``all``; an unknown id is 404.
+
+    An id (or ``all``) listed twice is a 422 naming it (at ``pack[i]`` when ``positions``,
+    a list in a body; at ``pack`` for a query's ids separated by commas): each entry is one
+    more evaluation and one more result, so that a body of 10,000 ids (or of ``all``) would
+    have one request evaluate for a minute and answer gigabytes."""
     ids = value if isinstance(value, list) else [value]
     if not ids or not all(isinstance(i, str) for i in ids):
         raise ServiceError(
@@ -260,6 +287,15 @@ def _packs(value: Any, installed: Mapping[str, Pack], path: str = "pack") -> lis
             "bad request",
             problems=[_problem(path, value, 'is not a pack id, a list of pack ids, or "all"')],
         )
+    seen: set[str] = set()
+    repeated: dict[str, dict[str, Any]] = {}  # each id once, where it is first repeated
+    for at, pack_id in enumerate(ids):
+        if pack_id in seen and pack_id not in repeated:
+            said = f"{json.dumps(pack_id, ensure_ascii=False)} is given twice: name each pack once"
+            repeated[pack_id] = _problem(f"{path}[{at}]" if positions else path, pack_id, said)
+        seen.add(pack_id)
+    if repeated:
+        raise ServiceError(422, "bad request", problems=list(repeated.values()))
     unknown = [i for i in ids if i not in installed and i != "all"]
     if unknown:
         raise ServiceError(
@@ -296,6 +332,18 @@ def _unknown_fields(given: Mapping[str, Any], expected: Sequence[str]) -> list[d
     """A problem for each field of a request (its body, or a batch's query) not expected."""
     said = f"unknown field (expected {', '.join(expected)})"
     return [_problem(k, given[k], said) for k in sorted(set(given) - set(expected))]
+
+
+def _query_problems(request: Request, expected: Sequence[str]) -> list[dict[str, Any]]:
+    """A problem for each query parameter not expected, and for each given more than once
+    (``?pack=a&pack=b`` says two things: refused, as a key given twice in a body is, rather
+    than one of them kept silently)."""
+    query = request.query_params
+    problems = _unknown_fields(query, expected)
+    repeated = sorted(k for k in set(query) & set(expected) if len(query.getlist(k)) > 1)
+    return problems + [
+        _problem(k, query.getlist(k), "is given more than once: give it once") for k in repeated
+    ]
 
 
 def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
@@ -444,7 +492,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONAnswer(exc.body, status_code=exc.status)
+        # a body that stopped arriving (408) leaves the connection mid-request: closed
+        headers = {"connection": "close"} if exc.status == 408 else None
+        return JSONAnswer(exc.body, status_code=exc.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -501,7 +551,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/evaluate", operation_id="evaluate")
     async def evaluate(request: Request) -> Response:
         """Evaluate one facts document against one pack, several, or all."""
-        body = await _read_body(request, settings.max_body_bytes)
+        body = await _read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
         return Response(await evaluate_body(body), media_type=_JSON)
 
     @app.post("/v1/evaluate/batch", operation_id="evaluateBatch")
@@ -512,18 +562,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
-        extra = _unknown_fields(request.query_params, ("pack", "as_of", "lang"))
-        if extra:  # as an unknown field of POST /v1/evaluate's body
+        extra = _query_problems(request, ("pack", "as_of", "lang"))
+        if extra:  # as an unknown field of POST /v1/evaluate's body, or a key given twice
             error = ServiceError(422, "bad request", problems=extra)
-            raise _said_in(error, _request_lang({"lang": lang}))
+            repeated = len(request.query_params.getlist("lang")) > 1
+            raise _said_in(error, _request_lang({"lang": None if repeated else lang}))
         try:
-            packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
+            ids = pack.split(",") if pack != "all" else "all"
+            packs = _packs(ids, installed(), "pack", positions=False)
             day, language = _as_of(as_of), _lang(lang)
         except ServiceError as exc:
             raise _said_in(exc, _request_lang({"lang": lang})) from None
         # The body is read before answering: the answer streams while the client waits, and
         # a body over the limit is a 413 rather than a broken stream.
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await _read_body(request, settings.max_batch_bytes, settings.body_timeout_seconds)
 
         def line_work(number: int, line: bytes) -> bytes:
             try:
@@ -544,7 +596,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return b"".join(json_bytes(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
-            for number, line in enumerate(body.split(b"\n"), start=1):
+            for number, line in _numbered_lines(body):
                 if line.strip():
                     try:
                         yield await evaluator.run(functools.partial(line_work, number, line))
@@ -572,14 +624,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/schema/facts", operation_id="factsSchema")
     async def schema_facts(
+        request: Request,
         pack: str | None = Query(
             None, description="with the facts these packs declare: ids separated by commas, or all"
         ),
     ) -> JSONResponse:
         """JSON Schema (2020-12) of the facts document (with the packs' own facts if asked)."""
-        if pack is None:
-            return JSONResponse(facts_doc)
-        packs = _packs(pack.split(",") if pack != "all" else "all", installed(), "pack")
+        try:
+            extra = _query_problems(request, ("pack",))
+            if extra:  # ?packs=all would otherwise answer the schema without the packs' facts
+                raise ServiceError(422, "bad request", problems=extra)
+            if pack is None:
+                return JSONResponse(facts_doc)
+            ids = pack.split(",") if pack != "all" else "all"
+            packs = _packs(ids, installed(), "pack", positions=False)
+        except ServiceError as exc:
+            raise _said_in(exc, "zh") from None
         return JSONResponse(packs_facts_schema(packs))
 
     @app.get("/v1/schema/result", operation_id="resultSchema")
@@ -605,7 +665,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def lean_outside() -> Any:
         # the hot path goes first, outside Starlette's middleware (it answers its own
         # errors); everything else, and the route's OpenAPI entry, stays FastAPI's
-        return LeanEvaluate(build_stack(), answer=evaluate_body, limit=settings.max_body_bytes)
+        return LeanEvaluate(
+            build_stack(),
+            answer=evaluate_body,
+            limit=settings.max_body_bytes,
+            body_timeout=settings.body_timeout_seconds,
+        )
 
     app.build_middleware_stack = lean_outside  # type: ignore[method-assign]
     return app

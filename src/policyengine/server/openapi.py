@@ -48,7 +48,12 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
                 "description": 'a pack id (one result), a list of ids or "all" (a list)',
                 "anyOf": [
                     {"type": "string"},
-                    {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    },
                 ],
             },
             "as_of": {
@@ -95,7 +100,9 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         description=(
             f"Limits: a body of `POST /v1/evaluate` up to {settings.max_body_bytes} bytes, of "
             f"`POST /v1/evaluate/batch` up to {settings.max_batch_bytes} bytes (413 beyond); "
-            f"one evaluation up to {settings.timeout_seconds:g} s (503 beyond)."
+            f"one evaluation up to {settings.timeout_seconds:g} s (503 beyond); the next part "
+            f"of a body within {settings.body_timeout_seconds:g} s (408 beyond, the connection "
+            "closed)."
         ),
         routes=app.routes,
     )
@@ -104,6 +111,7 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
     errors = {
         "400": _answer("the body is not valid JSON"),
         "404": _answer("unknown pack"),
+        "408": _answer("the rest of the body did not arrive in time; the connection is closed"),
         "413": _answer("the body is over the size limit"),
         "422": _answer("bad facts or a bad request field: every problem with its path"),
         "503": _answer("the evaluation took longer than the time limit"),
@@ -137,7 +145,7 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
             "status and problems instead, and the others are evaluated",
             "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
         },
-        **{k: v for k, v in errors.items() if k in ("404", "413", "422")},
+        **{k: v for k, v in errors.items() if k in ("404", "408", "413", "422")},
     }
     paths["/v1/packs"]["get"]["responses"] = {
         "200": _answer("installed packs", {"type": "array", "items": {"type": "object"}})

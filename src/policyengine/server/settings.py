@@ -22,3 +22,8 @@ class Settings:
     threads: int = 4
     """Evaluations running at once (worker threads); others wait their turn."""
     decision_log: DecisionLog | None = None
+    body_timeout_seconds: float = 60.0
+    """Longest wait for the next part of a request's body (as nginx's ``client_body_timeout``);
+    longer is 408, and the connection is closed: a client that promises more body than it
+    sends (a ``Content-Length`` too large, a chunked body never ended) cannot hold a
+    connection, and the memory of what it sent, for ever."""

@@ -1,0 +1,215 @@
+"""The HTTP service under hostile requests: each test is a defect an audit found (docs/how-to/serve.md).
+
+A request may ask for the same pack 10,000 times, give a query parameter twice, or promise a
+body it never sends; a batch may hold millions of tiny lines. Each is answered with the right
+status and a sentence naming the field and the value, within bounded time and memory, and the
+server goes on serving. Through a real server on 127.0.0.1 (``Served``, as test_server.py).
+"""
+
+# House style: `assert expected == actual`.
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from test_server import Served
+
+from policyengine.server.app import Settings, create_app
+
+COMMUNITY = {"community": {"id": "x"}}
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with Served(Settings()) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def impatient() -> Iterator[Served]:
+    """A server that waits 0.5 s for the next part of a body."""
+    server = Served(Settings(body_timeout_seconds=0.5))
+    with server:
+        yield server
+
+
+def _twice(pack_id: str) -> str:
+    return f'"{pack_id}" is given twice: name each pack once'
+
+
+# ------------------------------------------------------------- a pack named again and again
+
+
+def test_a_pack_listed_10000_times_is_422_not_a_100_mb_answer(client):
+    """``"pack": [ID] * 10000`` (190 KB, under the body limit) was evaluated 10,000 times on
+    the event loop: 5 s with every other request waiting, a 96 MB answer (``["all"] * 10000``:
+    84 s, 1.6 GB). Each entry is one more evaluation, so an id given twice is refused, naming
+    where it is repeated; ``["ID", "all"]`` stays as on the command line."""
+    body = {"facts": COMMUNITY, "pack": ["wuma-star-rating"] * 10_000, "lang": "en"}
+    answer = client.post("/v1/evaluate", json=body)
+    assert (422, "bad request") == (answer.status_code, answer.json()["error"])
+    assert [
+        {"path": "pack[1]", "value": "wuma-star-rating", "message": _twice("wuma-star-rating")}
+    ] == answer.json()["problems"]
+    body = {"facts": COMMUNITY, "pack": ["all", "fengxiang-harmony", "all", "fengxiang-harmony"]}
+    answer = client.post("/v1/evaluate", json={**body, "lang": "en"})
+    assert 422 == answer.status_code
+    assert [
+        {"path": "pack[2]", "value": "all", "message": _twice("all")},
+        {"path": "pack[3]", "value": "fengxiang-harmony", "message": _twice("fengxiang-harmony")},
+    ] == answer.json()["problems"]
+    assert 200 == client.get("/healthz").status_code
+
+
+def test_a_batch_naming_a_pack_twice_is_422(client):
+    """``?pack=all,all``: each line was evaluated twice against every pack."""
+    answer = client.post(
+        "/v1/evaluate/batch", params={"pack": "all,all", "lang": "en"}, content=b"{}\n"
+    )
+    assert (422, [{"path": "pack", "value": "all", "message": _twice("all")}]) == (
+        answer.status_code,
+        answer.json()["problems"],
+    )
+
+
+def test_a_pack_named_twice_is_said_in_chinese_by_default(client):
+    answer = client.post("/v1/evaluate", json={"facts": COMMUNITY, "pack": ["all", "all"]})
+    problem = {"path": "pack[1]", "value": "all", "message": '"all" 出现了两次：每个政策包只写一次'}
+    assert (422, [problem]) == (answer.status_code, answer.json()["problems"])
+    answer = client.post("/v1/evaluate/batch?pack=all&pack=all", content=b"{}\n")
+    problem = {"path": "pack", "value": ["all", "all"], "message": "给出了不止一次：只写一次"}
+    assert (422, [problem]) == (answer.status_code, answer.json()["problems"])
+
+
+# ------------------------------------------------------------- query parameters
+
+
+def test_a_query_parameter_given_twice_is_422(client):
+    """``?pack=all&pack=wuma-star-rating`` says two things: the last was kept silently (every
+    pack was evaluated, or only one, depending on the order). Refused, as a key given twice
+    in a body is."""
+    answer = client.post(
+        "/v1/evaluate/batch?pack=all&pack=wuma-star-rating&lang=en",
+        content=b'{"community": {"id": "a"}}\n',
+    )
+    assert 422 == answer.status_code
+    assert [
+        {
+            "path": "pack",
+            "value": ["all", "wuma-star-rating"],
+            "message": "is given more than once: give it once",
+        }
+    ] == answer.json()["problems"]
+    twice = client.post("/v1/evaluate/batch?pack=all&lang=en&lang=fr", content=b"{}\n")
+    assert (422, [("lang", ["en", "fr"])]) == (
+        twice.status_code,
+        [(p["path"], p["value"]) for p in twice.json()["problems"]],
+    )
+
+
+def test_the_facts_schema_refuses_a_query_parameter_it_does_not_take(client):
+    """``GET /v1/schema/facts?packs=all`` (a letter too many) answered the schema without the
+    packs' facts, as if nothing were wrong; ``?pack=a&pack=b`` kept the last. 422 naming the
+    parameter, as the batch route does."""
+    answer = client.get("/v1/schema/facts", params={"packs": "all"})
+    assert (
+        422,
+        [{"path": "packs", "value": "all", "message": "未知字段（可用的字段：pack）"}],
+    ) == (
+        answer.status_code,
+        answer.json()["problems"],
+    )
+    answer = client.get("/v1/schema/facts?pack=all&pack=wuma-star-rating")
+    assert (422, [("pack", ["all", "wuma-star-rating"])]) == (
+        answer.status_code,
+        [(p["path"], p["value"]) for p in answer.json()["problems"]],
+    )
+    assert 200 == client.get("/v1/schema/facts", params={"pack": "all"}).status_code
+
+
+# ------------------------------------------------------------- a body that stops arriving
+
+_TIMEOUT_SAID = (
+    "the rest of the body did not arrive within 0.5 s "
+    "(is the Content-Length larger than the body, or a chunked body not ended?)"
+)
+
+
+def _exchange(port: int, request: bytes) -> bytes:
+    """Send the request, read until the server closes the connection (or 10 s pass)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        answer = b""
+        try:
+            while chunk := s.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            answer += b"<no answer within 10 s>"
+        return answer
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        # a Content-Length larger than the body sent
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"
+        b'{"facts": {"community": {"id": "x"}}, "pack": "all"}',
+        b"POST /v1/evaluate/batch?pack=all HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"
+        b'{"community": {"id": "x"}}\n',
+        # a chunked body whose last chunk never comes
+        b"POST /v1/evaluate HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'5\r\n{"fac\r\n',
+    ],
+)
+def test_a_body_that_stops_arriving_is_408_and_the_connection_closed(impatient, request_):
+    """The server waited for the rest for ever, holding the connection and what had come:
+    now 408 after the wait for the next part (``Settings.body_timeout_seconds``), the
+    connection closed, and the server goes on answering."""
+    started = time.monotonic()
+    answer = _exchange(impatient.port, request_)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), answer[:300]
+    assert b"connection: close" in head.lower()
+    assert {"error": _TIMEOUT_SAID} == json.loads(body)
+    assert time.monotonic() - started < 5
+    assert 200 == impatient.client.get("/healthz").status_code
+
+
+# ------------------------------------------------------------- a batch of many tiny lines
+
+
+def test_a_batch_of_millions_of_lines_is_read_a_line_at_a_time():
+    """A batch was split into all its lines at once: 8 bytes a line for the list alone, more
+    than the body itself (a 64 MiB batch of ``{}`` lines: 22 million objects, about 1 GB).
+    Lines are now taken one at a time: the memory a batch of 4 million empty lines takes,
+    beyond its body, stays under the body's size."""
+    body = b"\n" * 4_000_000 + b'{"community": {"id": "last"}}\n'
+    app = create_app(Settings())
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return await c.post(
+                "/v1/evaluate/batch", params={"pack": "fengxiang-harmony"}, content=body
+            )
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        answer = asyncio.run(post())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert 200 == answer.status_code
+    assert ["last"] == [json.loads(line)["subject"]["id"] for line in answer.text.splitlines()]
+    # the body is held (by the client and by the server: twice), and the answer; not a
+    # list of every line (32 MB here)
+    assert peak - before < 4 * len(body), f"{(peak - before) / 1e6:.0f} MB"
