@@ -213,3 +213,19 @@ def test_a_batch_of_millions_of_lines_is_read_a_line_at_a_time():
     # the body is held (by the client and by the server: twice), and the answer; not a
     # list of every line (32 MB here)
     assert peak - before < 4 * len(body), f"{(peak - before) / 1e6:.0f} MB"
+
+
+def test_a_query_string_on_evaluate_is_422_not_ignored(client):
+    """``POST /v1/evaluate?lang=en``: the fields are the body's; the query was ignored (the
+    answer came in Chinese), now each parameter is named, in the body's language."""
+    body = {"facts": COMMUNITY, "pack": "wuma-star-rating", "lang": "en"}
+    answer = client.post("/v1/evaluate?lang=en&as_of=2014-12-31", json=body)
+    said = "is a query parameter: POST /v1/evaluate reads facts, pack, as_of and lang from the body"
+    problems = [
+        {"path": "lang", "value": "en", "message": said},
+        {"path": "as_of", "value": "2014-12-31", "message": said},
+    ]
+    assert (422, problems) == (answer.status_code, answer.json()["problems"])
+    answer = client.post("/v1/evaluate?lang=en", json={**body, "lang": "zh"})
+    assert "是查询参数" in answer.json()["problems"][0]["message"]
+    assert 200 == client.post("/v1/evaluate", json=body).status_code

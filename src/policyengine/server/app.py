@@ -27,6 +27,7 @@ import inspect
 import json
 import os
 import re
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -74,6 +75,7 @@ LANGUAGES: tuple[str, ...] = (
 
 _JSON = "application/json"
 _JSONL = "application/x-ndjson"
+_BODY_FIELDS = "facts, pack, as_of and lang"
 
 
 SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"
@@ -346,6 +348,14 @@ def _query_problems(request: Request, expected: Sequence[str]) -> list[dict[str,
     ]
 
 
+def _query_on_evaluate(query: bytes) -> list[dict[str, Any]]:
+    """A problem for each query parameter of ``POST /v1/evaluate`` (whose fields are the
+    body's: ``?lang=en`` was ignored, and the answer came in Chinese)."""
+    said = f"is a query parameter: POST /v1/evaluate reads {_BODY_FIELDS} from the body"
+    pairs = urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return [_problem(name, value, said) for name, value in pairs] or [_problem("?", "", said)]
+
+
 def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
     if not isinstance(data, dict):
         raise ServiceError(
@@ -519,10 +529,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         return JSONAnswer({"error": "bad request", "problems": problems}, status_code=422)
 
-    async def evaluate_body(body: bytes) -> bytes:
-        """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError)."""
+    async def evaluate_body(body: bytes, query: bytes = b"") -> bytes:
+        """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError); a query
+        string (``?lang=en``) is refused, never ignored: the fields are the body's."""
         data = _parse_json(body, "the body")
         try:
+            if query:
+                raise ServiceError(422, "bad request", problems=_query_on_evaluate(query))
             facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
             # every bad field at once (an unknown pack, a 404, only when the rest is good)
             problems: list[dict[str, Any]] = []
@@ -552,7 +565,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def evaluate(request: Request) -> Response:
         """Evaluate one facts document against one pack, several, or all."""
         body = await _read_body(request, settings.max_body_bytes, settings.body_timeout_seconds)
-        return Response(await evaluate_body(body), media_type=_JSON)
+        return Response(await evaluate_body(body, request.url.query.encode()), media_type=_JSON)
 
     @app.post("/v1/evaluate/batch", operation_id="evaluateBatch")
     async def evaluate_batch(

@@ -35,7 +35,7 @@ class LeanEvaluate:
     def __init__(
         self,
         app: ASGIApp,
-        answer: Callable[[bytes], Awaitable[bytes]],
+        answer: Callable[[bytes, bytes], Awaitable[bytes]],
         limit: int,
         body_timeout: float = 60.0,
     ) -> None:
@@ -55,7 +55,7 @@ class LeanEvaluate:
             body = await self._body(scope, receive)
             if not body and _offered_upgrade(scope):
                 raise ServiceError(400, UPGRADE_LOST)
-            status, answer = 200, await self.answer(body)
+            status, answer = 200, await self.answer(body, scope.get("query_string", b""))
         except ServiceError as exc:
             status = exc.status
             answer = json_bytes(exc.body)
