@@ -314,6 +314,32 @@ def test_a_line_break_in_a_name_keeps_the_markdown_heading_one_line():
     assert text.splitlines()[0].startswith("## 第一行 第二行（a b）— ")
 
 
+
+HOSTILE_NAME = '<img src=x onerror=alert(1)>[点我](javascript:alert(1))`x`'
+SHOWN_NAME = "\\<img src=x onerror=alert(1)\\>\\[点我\\](javascript:alert(1))\\`x\\`"
+
+
+def test_markup_in_a_name_is_text_in_the_markdown_results():
+    """A name from the facts holding HTML, a link or a code span is shown as written when
+    the Markdown is rendered (backslash escapes), never run or linked (it was raw HTML)."""
+    from policyengine.reports.markdown import render_markdown
+
+    facts = {"community": {"id": "c<1>", "name": HOSTILE_NAME}}
+    result = policyengine.evaluate(facts, "wuma-star-rating", as_of=WUMA)
+    text = render_markdown([result], RenderOptions(packs=packs("wuma-star-rating")))
+    assert text.splitlines()[0].startswith(f"## {SHOWN_NAME}（c\\<1\\>）— ")
+    assert "<img" not in text.replace("\\<img", "")
+
+
+def test_markup_in_a_name_is_text_in_the_markdown_report(tmp_path):
+    facts = tmp_path / "c.json"
+    doc = {"community": {"id": "c1", "name": HOSTILE_NAME, "jurisdiction": ["浙江省"]}}
+    facts.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = io.StringIO()
+    main(["report", str(facts), "--pack", "wuma-star-rating", "--as-of", "2014-12-31"], stdout=out)
+    assert SHOWN_NAME in out.getvalue()
+    assert "<img" not in out.getvalue().replace("\\<img", "")
+
 class TestSelfCheck:
     """Fengxiang 四(三): a yearly self-check report to 市住建局, in the official structure."""
 

@@ -22,15 +22,23 @@ from policyengine.reports.view import (
 )
 from policyengine.results import Result
 
-__all__ = ["render_markdown"]
+__all__ = ["markdown_text", "render_markdown"]
+
+
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\<>[]`"})
+"""What would make text from the facts markup when the page is rendered: an HTML tag
+(``<script>``), a link or an image (``[x](javascript:…)``), a code span; escaped with a
+backslash (CommonMark), which shows the character itself."""
 
 
 def _cell(s: str) -> str:
-    return _line(s.replace("|", "\\|"))
+    return markdown_text(s).replace("|", "\\|")
 
 
-def _line(s: str) -> str:
-    return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+def markdown_text(s: str) -> str:
+    """One line of text, as written and never as markup (a line break would end a heading
+    or start one)."""
+    return s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").translate(_MARKUP)
 
 
 def render_markdown(results: Sequence[Result], options: RenderOptions | None = None) -> str:
@@ -44,8 +52,10 @@ def render_markdown(results: Sequence[Result], options: RenderOptions | None = N
         pv = pack_view(pack, r.pack_id, lang)
         hashes = "#" * min(6, depth + 2)
         # a heading is one line: a line break in a name from the facts would end it
-        name = _line(r.subject_name or r.subject_id)
-        out.append(f"{hashes} {name}（{_line(r.subject_id)}）— {pv.title} {r.pack_version}\n")
+        name = markdown_text(r.subject_name or r.subject_id)
+        out.append(
+            f"{hashes} {name}（{markdown_text(r.subject_id)}）— {pv.title} {r.pack_version}\n"
+        )
         sep = text("sep.list", lang)
         if pv.document:
             parts = [f"《{pv.document}》", pv.number, pv.issuer, pv.date]
@@ -72,11 +82,14 @@ def render_markdown(results: Sequence[Result], options: RenderOptions | None = N
         rows = output_rows(r, pack, lang)
         if rows:
             out.append(f"{text('head.outputs', lang)}{colon}\n")
-            out.extend(f"- {label}{colon}{value}" for label, value in rows)
+            out.extend(
+                f"- {markdown_text(label)}{colon}{markdown_text(str(value))}"
+                for label, value in rows
+            )
             out.append("")
         if r.gaps:
             out.append(f"{text('head.gaps', lang)}{colon}\n")
-            out.extend(f"- {g.message}" for g in r.gaps)
+            out.extend(f"- {markdown_text(g.message)}" for g in r.gaps)
             out.append("")
         unmet = [f for f in r.findings if f.outcome in ("fail", "overdue", "met_late")]
         if unmet:

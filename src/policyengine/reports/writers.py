@@ -12,15 +12,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from policyengine.reports.documents import Document, Section
+from policyengine.reports.markdown import markdown_text
 from policyengine.reports.view import printable
 
 __all__ = ["to_docx", "to_html", "to_markdown"]
 
 
-def _env() -> Any:
+def _env(markdown: bool = False) -> Any:
+    """The templates; for Markdown, every value written as text, never as markup
+    (:func:`~policyengine.reports.markdown.markdown_text`), as HTML escapes it."""
     import jinja2
 
+    finalize = (lambda v: markdown_text(str(v))) if markdown else None
     return jinja2.Environment(
+        finalize=finalize,
         loader=jinja2.PackageLoader("policyengine.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         trim_blocks=True,
@@ -32,7 +37,7 @@ def _env() -> Any:
 
 def to_markdown(documents: Sequence[Document]) -> str:
     """The documents as Markdown."""
-    return str(_env().get_template("document.md.j2").render(documents=documents))
+    return str(_env(markdown=True).get_template("document.md.j2").render(documents=documents))
 
 
 def to_html(documents: Sequence[Document]) -> str:
