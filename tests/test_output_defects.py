@@ -183,3 +183,17 @@ def test_a_file_name_with_a_line_break_in_a_facts_folder_is_not_read(tmp_path: P
     code, out, err = run("validate", str(folder), "--lang", "en")
     said = f'"{folder}/x\\nfacts: y.toml": a file name with a line break or a control character is not read\n'
     assert (2, "ok: community wm-001\n", said) == (code, out, err)
+
+
+def test_describe_never_writes_over_the_packs_own_file(tmp_path: Path) -> None:
+    """``describe PACK --output PACK/pack.toml`` replaced the pack with its page; another
+    file in the pack's folder (its README) is written."""
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "cases" / "gaps", pack)
+    before = (pack / "pack.toml").read_bytes()
+    toml = pack / "pack.toml"
+    code, _, err = run("describe", str(pack), "--output", str(toml))
+    assert (2, f"policyengine: --output {toml}: {ALSO}\n") == (code, err)
+    assert before == toml.read_bytes()
+    assert (0, "") == run("describe", str(pack), "--output", str(pack / "README.md"))[::2]
+    assert (pack / "README.md").read_text("utf-8").startswith("# ")

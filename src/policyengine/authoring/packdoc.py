@@ -14,7 +14,7 @@ from pathlib import Path
 
 from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
-from policyengine.files import inside_folder
+from policyengine.files import inside_folder, outputs_not_read
 from policyengine.hookspecs import hookimpl
 from policyengine.pack import Derived, Pack, Parameter, Rule
 from policyengine.pack_facts import PackFact
@@ -326,7 +326,9 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     from policyengine.builtins.io import write_output
     from policyengine.engine import compile_pack
 
-    (pack,) = default_registry().resolve(args.pack)
+    # the page never replaces a file the pack is read from (its pack.toml, its hooks)
+    with outputs_not_read({"--output": args.output}):
+        (pack,) = default_registry().resolve(args.pack)
     # a page of a pack whose conditions the rules engine refuses would describe rules that
     # never run: the PackError evaluate gives, exit 2, before anything is written
     compile_pack(pack)
