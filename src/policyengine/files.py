@@ -91,6 +91,10 @@ def _not_an_output(st: os.stat_result) -> None:
             raise InputError(f"{option}: is also an input; write the results elsewhere")
 
 
+_IRREGULAR = "is not a regular file"
+"""What :func:`read_regular` says of a FIFO, a device or a folder."""
+
+
 class TooLargeError(Exception):
     """A file holds more bytes than :func:`read_regular` was allowed to read."""
 
@@ -101,12 +105,12 @@ def read_regular(path: Path, limit: int) -> bytes:
     :class:`TooLargeError` (more than ``limit`` bytes)."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            raise DocumentError("is not a regular file")
+            raise DocumentError(_IRREGULAR)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode):
-                raise DocumentError("is not a regular file")
+                raise DocumentError(_IRREGULAR)
             _not_an_output(st)
             data = fh.read(limit + 1)
     except OSError as exc:
@@ -214,17 +218,10 @@ def read_found(file: Path, folder: Path | None = None) -> bytes:
     real, why = _refused(folder, file)
     if real is None or why is not None:
         raise NotReadError(file, why or LINK_LOOP)
-    try:
-        mode = os.stat(real).st_mode
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotReadError(file, LINK_LOOP) from None
-        raise NotReadError(file, f"cannot read the file: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(mode):
-        raise NotReadError(file, NOT_REGULAR)
-    try:
+    try:  # read_regular looks at what the file is before opening it
         return read_regular(real, MAX_INCLUDE_BYTES)
     except TooLargeError:
         raise NotReadError(file, TOO_LARGE) from None
-    except DocumentError as exc:  # replaced since, or cannot be opened
-        raise NotReadError(file, str(exc)) from None
+    except DocumentError as exc:  # a FIFO, a device, a folder; or it cannot be opened
+        why = NOT_REGULAR if str(exc) == _IRREGULAR else str(exc)
+        raise NotReadError(file, why) from None
