@@ -120,6 +120,33 @@ class TestExactValues:
         with pytest.raises(FactsError, match=r"happiness\.objective_score: .*beyond 2\^53"):
             policyengine.load_facts(wuma(10**400))
 
+    @pytest.mark.parametrize(
+        ("name", "text"),
+        [
+            ("c.json", '{"community": {"id": "x", "households": 1e400}}'),
+            ("c.toml", '[community]\nid = "x"\nhouseholds = 1e400\n'),
+            ("c.json", '{"community": {"id": "x", "households": -2.5E+999}}'),
+        ],
+    )
+    def test_number_too_large_for_a_float_named_as_written(
+        self, tmp_path: Path, name: str, text: str
+    ) -> None:
+        """``1e400`` was refused as "inf is not a finite number": a value the document does
+        not hold, and not true of the number it does."""
+        written = text.split("households = ")[-1].split('"households": ')[-1].strip("}\n ")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(FactsError) as info:
+            policyengine.load_facts(tmp_path / name)
+        said = str(info.value)
+        assert f"community.households: {written} is beyond 2^53" in said
+        assert "inf" not in said
+
+    def test_toml_infinity_is_still_not_a_finite_number(self, tmp_path: Path) -> None:
+        """TOML's own ``inf`` is written as infinity, and said so."""
+        (tmp_path / "c.toml").write_text('[community]\nid = "x"\nhouseholds = inf\n')
+        with pytest.raises(FactsError, match=r"community\.households: inf is not a finite"):
+            policyengine.load_facts(tmp_path / "c.toml")
+
     def test_long_text_refused_at_the_limit(self) -> None:
         """Text of 64 KiB compared equal to a short constant inside the engine."""
         with pytest.raises(FactsError, match="longer than the limit of 65,535 bytes"):

@@ -229,3 +229,24 @@ def test_a_query_string_on_evaluate_is_422_not_ignored(client):
     answer = client.post("/v1/evaluate?lang=en", json={**body, "lang": "zh"})
     assert "是查询参数" in answer.json()["problems"][0]["message"]
     assert 200 == client.post("/v1/evaluate", json=body).status_code
+
+
+# ------------------------------------------------------------- numbers a float cannot hold
+
+
+@pytest.mark.parametrize("extra", ["", '"name":"\\ud800",'])
+def test_a_number_too_large_is_422_naming_it_in_valid_json(client, extra):
+    """``1e400`` was answered with ``"value":Infinity`` (not JSON: a strict client cannot
+    read the answer) where a lone surrogate sent the answer through the standard module, and
+    named as ``inf`` otherwise."""
+    body = '{"facts":{"community":{"id":"x",%s"households":1e400}},"pack":"wuma-star-rating"}'
+    answer = client.post("/v1/evaluate", content=(body % extra).encode())
+    assert answer.status_code == 422
+    data = json.loads(answer.text, parse_constant=_not_json)
+    (problem,) = [p for p in data["problems"] if p["path"] == "facts.community.households"]
+    assert problem["value"] == "1e400"
+    assert problem["message"].startswith("1e400 超过 2^53")
+
+
+def _not_json(constant: str) -> None:
+    raise AssertionError(f"{constant} is not JSON")

@@ -33,6 +33,10 @@ from policyengine.limits import MAX_EXACT_INT, MAX_TEXT_BYTES
 __all__ = ["check_text", "converter", "describe", "problems_of"]
 
 
+BEYOND = "is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
+"""What a number too large to compare exactly is said to be (after the number)."""
+
+
 def describe(value: Any) -> str:
     """A value as a message shows it: JSON-like, short, printable."""
     if isinstance(value, str):
@@ -46,6 +50,8 @@ def describe(value: Any) -> str:
         return "null (no value)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and hasattr(value, "written"):  # 1e400 as the document wrote it
+        return str(value.written)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, int) and value.bit_length() > 64:
@@ -84,13 +90,13 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
             raise TypeError(f"{describe(value)} is not a number")
         kind = float if isinstance(value, float) else int
     if kind is float and not math.isfinite(value):
+        if hasattr(value, "written"):  # 1e400: finite as written, beyond what a float holds
+            raise ValueError(f"{value.written} {BEYOND}")
         raise ValueError(f"{describe(value)} is not a finite number")
     if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
         # the value as given (1e+300), but no 60-digit integer in a message
         shown = repr(value) if kind is float or value.bit_length() < 200 else "a number"
-        raise ValueError(
-            f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
-        )
+        raise ValueError(f"{shown} {BEYOND}")
     if base is int and kind is float:
         if not value.is_integer():
             raise TypeError(f"{describe(value)} is not a whole number")

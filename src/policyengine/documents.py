@@ -381,7 +381,11 @@ def parse_document(path: Path, text: str | bytes | None = None) -> Any:
     toml = path.suffix.lower() == ".toml"
     kind = "TOML" if toml else "JSON"
     try:
-        data = tomllib.loads(text) if toml else json_input.loads(text)
+        data = (
+            tomllib.loads(text, parse_float=json_input.read_float)
+            if toml
+            else json_input.loads(text)
+        )
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError(f"{name}: not valid {kind}: {exc}") from None
     except RecursionError:

@@ -9,12 +9,35 @@ the message names the key.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-__all__ = ["LONG_NUMBER", "loads"]
+__all__ = ["LONG_NUMBER", "WrittenNumber", "loads", "read_float"]
 
 LONG_NUMBER = "a number has more than 4,300 digits"
 """What a number beyond Python's integer-string limit is said to be (for JSON and TOML)."""
+
+
+class WrittenNumber(float):
+    """A number too large for a float (``1e400``) as the document wrote it: infinite, so
+    refused wherever a number is read, and named in the message as written, not as ``inf``,
+    which the document does not say."""
+
+    written: str
+
+    def __new__(cls, text: str) -> WrittenNumber:
+        number = super().__new__(cls, text)
+        number.written = text
+        return number
+
+
+def read_float(text: str) -> float:
+    """A JSON or TOML number with a fraction or exponent (``parse_float``): a float, or a
+    :class:`WrittenNumber` where it overflows."""
+    number = float(text)
+    if math.isinf(number) and text.lstrip("+-")[:1].isdigit():  # not TOML's own inf
+        return WrittenNumber(text)
+    return number
 
 
 def _reject_constant(name: str) -> Any:
@@ -36,7 +59,9 @@ def loads(text: str | bytes) -> Any:
     """Parse JSON text; ValueError (a JSONDecodeError for bad syntax) for what is refused,
     in the product's words (:data:`LONG_NUMBER`, not Python's limit on integer strings)."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object)
+        return json.loads(
+            text, parse_float=read_float, parse_constant=_reject_constant, object_pairs_hook=_object
+        )
     except ValueError as exc:
         if not isinstance(exc, json.JSONDecodeError) and "digits" in str(exc):
             raise ValueError(LONG_NUMBER) from None

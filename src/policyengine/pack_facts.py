@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine._converter import check_text, describe
+from policyengine._converter import BEYOND, check_text, describe
 from policyengine.exceptions import FactProblem
 from policyengine.facts import DATE_PATTERN, FactType, Range, fact_catalogue
 from policyengine.limits import MAX_EXACT_INT
@@ -268,6 +268,9 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if kind == "int" and ok and not float(value).is_integer():
             ok = False
+        if ok and hasattr(value, "written"):  # 1e400: too large to compare, as written
+            yield FactProblem(path, f"{value.written} {BEYOND}")
+            return
         if not ok or (isinstance(value, float) and not math.isfinite(value)):
             word = "a whole number" if kind == "int" else "a number"
             yield FactProblem(path, f"{describe(value)} is not {word}")
@@ -278,8 +281,7 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
             )
             yield FactProblem(
                 path,
-                f"{shown} is beyond 2^53 (9,007,199,254,740,992), the largest number compared "
-                "exactly",
+                f"{shown} {BEYOND}",
             )
             return
         rng = ft.range

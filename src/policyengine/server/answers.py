@@ -4,12 +4,15 @@ orjson writes what ``json.dumps(…, ensure_ascii=False)`` writes, several times
 refuses goes to the standard module: integers beyond 64 bits, and text holding lone
 surrogates (JSON's ``"\\ud800"`` is valid, but such text is not UTF-8), which is written back
 as the same ``\\uXXXX`` escape, so that a hostile string in a request gets its answer (a 422
-naming it, or its result) instead of a server error.
+naming it, or its result) instead of a server error. A number too large for a float
+(``1e400``, refused with a 422 that shows it) is written as the text the request gave, never
+as ``Infinity``, which is not JSON.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -18,12 +21,30 @@ from fastapi.responses import JSONResponse
 __all__ = ["JSONAnswer", "json_bytes"]
 
 
+def _written(value: Any) -> str:
+    """orjson's ``default``: a number as written (``1e400``), which a float cannot hold."""
+    if isinstance(value, float) and hasattr(value, "written"):
+        return str(value.written)
+    raise TypeError
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every number that is not finite as its text (or null)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data.written) if hasattr(data, "written") else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
+
+
 def json_bytes(data: Any) -> bytes:
     """``data`` as compact UTF-8 JSON."""
     try:
-        return orjson.dumps(data)
+        return orjson.dumps(data, default=_written)
     except TypeError:  # orjson.JSONEncodeError
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
         return text.encode("utf-8", "backslashreplace")
 
 
