@@ -118,10 +118,19 @@ class TestStars:
 
     @pytest.mark.parametrize(("objective", "survey", "stars"), BOUNDARIES)
     def test_verdict(self, ev, objective, survey, stars):
-        """Below 650 the rating fails (verdict fail); from 650 up it passes."""
+        """Below 650 no star, advisory: one star is the 力争 target of 二(二), which never
+        changes the verdict (policies.md §6, results.md); from 650 up the rating passes."""
         result = ev(doc(objective, survey))
-        expected = ("fail", "fail") if stars == 0 else ("pass", "pass")
+        expected = ("pass", "advisory") if stars == 0 else ("pass", "pass")
         assert expected == (result.verdict, result.finding("rating.stars").outcome)
+        assert ("advisory" if stars == 0 else "pass") == result.finding("target.one-star").outcome
+
+    def test_a_rating_that_cannot_be_made_is_incomplete(self, ev):
+        """Missing is never passed over: without the survey score there is no total, no
+        rating, and the verdict is incomplete (not pass, as a rating below 650 would be)."""
+        result = ev(doc(449, None))
+        assert ("incomplete", "unknown") == (result.verdict, result.finding("rating.stars").outcome)
+        assert result.outputs["stars"] is None
 
     @pytest.mark.parametrize(("stars", "body"), [(0, None), (1, "区文明委"), (2, "区文明委"),
                                                  (3, "区文明委"), (4, "市文明委"),

@@ -405,7 +405,9 @@ def _decide_scale(
             if b.reached_id in matched and (band is None or at > highest):
                 band, highest = b, at
     if band is None:
-        return decided("fail" if scale.binding else "advisory", _UNMET), scale.below
+        if scale.binding and scale.lowest_band_required:
+            return decided("fail", _UNMET), scale.below
+        return decided("advisory", _UNMET), scale.below
     return decided("pass", _PASSED, band), band.value
 
 

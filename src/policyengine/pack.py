@@ -228,7 +228,12 @@ class Band:
 
 @attrs.frozen
 class Scale:
-    """Bands over one input (e.g. stars by total score); the highest band reached wins."""
+    """Bands over one input (e.g. stars by total score); the highest band reached wins.
+
+    ``binding``: whether the finding counts in the verdict (unknown input: incomplete).
+    ``lowest_band_required``: whether a subject below the lowest band fails (the band is a
+    requirement) or is advisory (a rating: no band is an outcome, not a failure).
+    """
 
     id: str
     title: str
@@ -240,6 +245,7 @@ class Scale:
     below: int | float | str | None = 0
     when: str | None = None
     binding: bool = True
+    lowest_band_required: bool = True
     responsible: tuple[str, ...] = ()
     title_en: str | None = None
 

@@ -234,6 +234,9 @@ _KINDS = {
 }
 
 
+_FLAGS = frozenset({"binding", "lowest_band_required"})
+"""Yes/no fields a mutant flips."""
+
 _NOT_DATA = frozenset({"path", "digest", "hooks", "cache", "facts", "cited_outputs"})
 """Fields of a pack that are not rules' data: where it is, its own facts' declarations."""
 
@@ -310,10 +313,12 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
             label = _where(top, site.path, ids)
             clause = getattr(site.owner, "clause", None)
             value = site.value
-            if site.name == "binding" and isinstance(value, bool):
+            if site.name == "lowest_band_required" and not getattr(site.owner, "binding", True):
+                continue  # a scale that is not binding is advisory below its bands either way
+            if site.name in _FLAGS and isinstance(value, bool):
                 yield _Plan(
                     label,
-                    f"binding = {_show(value)} → {_show(not value)}",
+                    f"{site.name} = {_show(value)} → {_show(not value)}",
                     clause,
                     "binding",
                     setter(top, site.path, not value),

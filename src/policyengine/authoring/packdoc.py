@@ -16,7 +16,7 @@ from policyengine import pack_facts
 from policyengine.contracts import EXIT_OK, Command, Streams
 from policyengine.files import inside_folder, outputs_not_read
 from policyengine.hookspecs import hookimpl
-from policyengine.pack import Derived, Pack, Parameter, Rule
+from policyengine.pack import Derived, Pack, Parameter, Rule, Scale
 from policyengine.pack_facts import PackFact
 
 __all__ = ["describe_pack"]
@@ -49,6 +49,15 @@ def _citation(param: Parameter) -> str:
     cites = [f"{param.clause} “{param.quote}”"] if param.clause else []
     cites += [f"{e.clause} “{e.quote}”" for e in param.values if e.clause]
     return "; ".join(dict.fromkeys(cites))
+
+
+def _unmet_kind(scale: Scale) -> str:
+    """What a subject below a scale's lowest band gets."""
+    if scale.binding and scale.lowest_band_required:
+        return "fail"
+    if scale.binding:
+        return "advisory: a rating, not a requirement; unknown counts as incomplete"
+    return "advisory"
 
 
 def _rules(rules: list[Rule]) -> list[str]:
@@ -231,7 +240,7 @@ def describe_pack(pack: Pack) -> str:
                 "",
                 f"Input `{s.input}`"
                 + (f", when `{s.when}`" if s.when else "")
-                + f"; below the lowest band: {s.below}.",
+                + f"; below the lowest band: {s.below} ({_unmet_kind(s)}).",
                 "",
             ]
             lines += _table(

@@ -217,7 +217,7 @@ def _scale(run: Run, sc: Any) -> tuple[Array, Coded]:
         level[hit] = j + 1
         reached_any |= hit
     code[rated & reached_any] = PASS
-    code[rated & ~reached_any] = FAIL if scale.binding else ADVISORY
+    code[rated & ~reached_any] = FAIL if scale.binding and scale.lowest_band_required else ADVISORY
     level[rated & ~reached_any] = below
     return code, Coded(level, values)
 
