@@ -255,6 +255,52 @@ def test_wuzhou_report_duty_binds_the_pilot_unit_not_a_namesake():
 
 
 @pytest.mark.parametrize(
+    ("place", "name", "pilot", "verdict"),
+    [
+        (["广西壮族自治区", "梧州市"], "神冠社区", "unknown", "incomplete"),  # which district?
+        (["梧州市"], "神冠社区", "unknown", "incomplete"),
+        (["广西壮族自治区", "梧州市"], "其他社区", "not_applicable", "pass"),  # not by its name
+        (["广西壮族自治区", "梧州市", "万秀区"], "神冠社区", "not_applicable", "pass"),
+        (["广西壮族自治区", "梧州市", "长洲区"], "神冠社区", "pass", "fail"),
+    ],
+)
+def test_wuzhou_pilot_is_unknown_where_the_place_stops_at_the_city(place, name, pilot, verdict):
+    """policies.md §6: the pilot is the community of 长洲区 named 神冠社区, and a location
+    not given makes applicability unknown. A 神冠社区 placed only in 梧州市 may be the pilot:
+    it was read as not the pilot, and its missing nursery and reports passed as advisories."""
+    doc = {
+        "community": {"id": "c", "name": name, "kind": "urban", "jurisdiction": place},
+        "facilities": {"nursery": False},
+        "reporting": {"monthly_reports": []},
+    }
+    result = policyengine.evaluate(
+        doc, PACKS["wuzhou-complete-community"], as_of=dt.date(2024, 3, 1)
+    )
+    assert (pilot, verdict) == (_finding(result, "pilot").outcome, result.verdict)
+    asked = [(g.rule, g.fact, g.needed) for g in result.gaps if g.rule == "pilot"]
+    assert asked == ([("pilot", "community.jurisdiction", "provide")] if pilot == "unknown" else [])
+
+
+@pytest.mark.parametrize(
+    ("pack", "place"),
+    [
+        ("wuma-star-rating", ["浙江省", "温州市", "鹿城区"]),
+        ("chifeng-annual-targets", ["内蒙古自治区"]),
+        ("yixing-demonstration-city", ["江苏省", "无锡市"]),
+    ],
+)
+def test_a_place_given_in_part_has_a_gap_asking_for_it(pack, place):
+    """results.md "Gaps": every binding rule that is unknown has a gap. A place that stops
+    above the territory made the scope unknown and the verdict incomplete with no gap: the
+    reader was not told what to supply."""
+    doc = {"community": {"id": "c", "kind": "urban", "jurisdiction": place}}
+    result = policyengine.evaluate(doc, PACKS[pack], as_of=dt.date(2014, 6, 1))
+    assert _finding(result, "scope").outcome == "unknown"
+    asked = [(g.fact, g.needed) for g in result.gaps if g.rule == "scope"]
+    assert asked == [("community.jurisdiction", "provide")]
+
+
+@pytest.mark.parametrize(
     "happiness",
     [
         {"objective_score": 500, "survey_score": 300, "vetoes": []},  # previous stars unknown

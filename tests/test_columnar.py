@@ -285,3 +285,31 @@ def test_programme_years_and_after_equal_row_path(year):
     if year >= 2011:  # after the programme (start year 2008 by default)
         assert actual["outputs.program_year"] is None
         assert actual["outputs.meets_basic_standard"] is not None
+
+
+def test_pilot_where_the_place_stops_at_the_city_equals_row_path():
+    """Wuzhou's pilot (长洲区 and 神冠社区): a 神冠社区 placed only in 梧州市 is unknown on
+    columns as on rows; another name there, or another district, is not the pilot."""
+    pack = next(p for p in packs() if p.id == "wuzhou-complete-community")
+    places = [
+        (["广西壮族自治区", "梧州市"], "神冠社区"),
+        (["广西壮族自治区", "梧州市"], "其他社区"),
+        (["广西壮族自治区", "梧州市", "长洲区"], "神冠社区"),
+        (["广西壮族自治区", "梧州市", "万秀区"], "神冠社区"),
+        (["梧州市"], "神冠社区"),
+    ]
+    docs = [
+        api.load_facts(
+            {"community": {"id": f"c{i}", "name": name, "kind": "urban", "jurisdiction": place},
+             "facilities": {"nursery": False}}
+        )
+        for i, (place, name) in enumerate(places)
+    ]
+    as_of = dt.date(2024, 3, 1)
+    cols = columnar.FactColumns.from_subjects(docs, compile_pack(pack).read_paths)
+    actual = columnar.evaluate_columns(pack, cols, as_of).rows()
+    expected = [next(flat_rows(evaluate_community(d, pack, as_of))) for d in docs]
+    assert [_typed(e) for e in expected] == [_typed(a) for a in actual]
+    assert [a["rules.pilot"] for a in actual] == [
+        "unknown", "not_applicable", "pass", "not_applicable", "unknown"
+    ]

@@ -26,8 +26,10 @@ from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
 from policyengine.pack import Deadline, Pack, Rule, Scale
+from policyengine.pilot import PILOT_RULE
 from policyengine.plan import plan_for
 from policyengine.results import BandGap, Finding, Result, RuleGap
+from policyengine.scope import SCOPE_RULE
 from policyengine.sentences import (
     finding_sentence,
     frame_of,
@@ -227,6 +229,11 @@ def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
     }
 
 
+_PLACE_RULES = frozenset({SCOPE_RULE, PILOT_RULE})
+"""Findings about where the subject lies: unknown though their facts are given, when the
+place stops short of the level they need."""
+
+
 def _rule_gaps(
     pack: Pack,
     f: Finding,
@@ -259,6 +266,9 @@ def _rule_gaps(
 
     missing = [p for p, v in facts.items() if v is None]
     if f.outcome == "unknown":
+        if not missing and f.rule in _PLACE_RULES:
+            # a place given in part (a city, no street): the whole place is what is needed
+            missing = [p for p in facts if p.endswith("jurisdiction")] or list(facts)
         for path in missing:
             yield gap(path, "provide", "provide")
         return

@@ -22,9 +22,16 @@ from policyengine.i18n import fact_label, text
 from policyengine.messages import FROM_INPUTS, Reason, Words
 from policyengine.pack import Pack
 from policyengine.results import Finding
-from policyengine.scope import Pilot
+from policyengine.scope import Pilot, same_place
 
-__all__ = ["PILOT_RULE", "apply_pilot", "pilot_condition"]
+__all__ = [
+    "PILOT_RULE",
+    "PLACE",
+    "apply_pilot",
+    "pilot_condition",
+    "stops_at_territory",
+    "units_named",
+]
 
 PILOT_RULE = "pilot"
 """The rule id of the pilot finding."""
@@ -69,6 +76,32 @@ def _gap(finding: Finding) -> Finding:
     return attrs.evolve(finding, binding=False, outcome=outcome, message=message)
 
 
+PLACE = "community.jurisdiction"
+"""The fact that says where a community lies."""
+
+
+def stops_at_territory(pack: Pack, place: object) -> bool:
+    """Whether a community's place ends at a level of the pack's territory (its city, say),
+    so that no unit below it, where a pilot lies, is given."""
+    scope = pack.info.scope
+    if scope is None or not isinstance(place, list | tuple) or not place:
+        return False
+    last = place[-1]
+    names = (scope.territory, *(n for level in scope.levels for n in level.names))
+    return isinstance(last, str) and any(same_place(last, name) for name in names)
+
+
+def units_named(expr: ex.Expr) -> list[str]:
+    """The places the pilot condition looks for in ``community.jurisdiction``."""
+    if isinstance(expr, ex.Contains):
+        return [expr.value] if expr.path == PLACE else []
+    if isinstance(expr, ex.And | ex.Or):
+        return [unit for item in expr.items for unit in units_named(item)]
+    if isinstance(expr, ex.Not):
+        return units_named(expr.item)
+    return []
+
+
 def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -> list[Finding]:
     """The ``pilot`` finding first, then the findings, binding only for the pilot unit."""
     pilot = pack.info.pilot
@@ -78,6 +111,15 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
     facts = flatten(community, ex.fields_of(expr))
     value = ex.evaluate(expr, facts, {})
     is_pilot = None if value is None else bool(value)
+    asked = facts
+    place = facts.get(PLACE)
+    if is_pilot is False and stops_at_territory(pack, place):
+        # [广西壮族自治区, 梧州市] says nothing of the district: unknown if some unit below
+        # it would make the community the pilot, as the other facts are (not by another name)
+        assert isinstance(place, list | tuple)
+        below = [[*place, unit] for unit in units_named(expr)]
+        if any(ex.evaluate(expr, {**facts, PLACE: p}, {}) for p in below):
+            is_pilot, asked = None, {**facts, PLACE: None}
     unit = {"unit": pilot.unit}
     if is_pilot:
         outcome, message = "pass", Reason("pilot_is", unit)
@@ -87,7 +129,7 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
         missing = [
             Words(fact_label(p, "zh"), fact_label(p, "en"))
             for p in ex.fields_of(expr)
-            if facts.get(p) is None
+            if asked.get(p) is None
         ]
         outcome, message = "unknown", Reason("pilot_unknown", {**unit, "facts": missing})
     finding = Finding(

@@ -125,9 +125,13 @@ def _bare(name: str) -> str:
     return name
 
 
-def _same(a: str, b: str) -> bool:
+def same_place(a: str, b: str) -> bool:
+    """Whether two names name the same place (``梧州市`` and ``梧州``)."""
     a, b = a.strip(), b.strip()
     return a == b or _bare(a) == _bare(b)
+
+
+_same = same_place
 
 
 def _find(names: Sequence[str], place: Sequence[str | None]) -> str | None:

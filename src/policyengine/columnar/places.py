@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from policyengine.columnar.run import Run
-from policyengine.columnar.vector import Array, value
+from policyengine.columnar.vector import Array, Vec, value
 from policyengine.pack import Pack
-from policyengine.pilot import pilot_condition
+from policyengine.pilot import PLACE, pilot_condition, stops_at_territory, units_named
 from policyengine.scope import check_community
 
 __all__ = ["pilot_codes", "scope_codes"]
@@ -43,4 +43,19 @@ def pilot_codes(pack: Pack, run: Run) -> Array | None:
         return None
     v = value(pilot, run.facts, {}, run.n)
     out: Array = np.where(v.known, v.values.astype(bool).astype(np.int8), np.int8(-1))
-    return out.astype(np.int8)
+    out = out.astype(np.int8)
+    # as the row path: a place that stops at the territory (a city, no district) is not
+    # known to be another unit where a unit below it would make the community the pilot
+    places = run.facts.get(PLACE)
+    if places is None or not (out == 0).any():
+        return out
+    codes, distinct = places.groups()
+    stops = np.array([stops_at_territory(pack, p) for p in distinct] + [False], dtype=bool)
+    short = (out == 0) & stops[codes]
+    for unit in units_named(pilot) if short.any() else ():
+        values = places.values.copy()
+        for i in np.flatnonzero(short).tolist():
+            values[i] = [*values[i], unit]
+        below = value(pilot, {**run.facts, PLACE: Vec(values, places.known)}, {}, run.n)
+        out[short & below.known & below.values.astype(bool)] = -1
+    return out
