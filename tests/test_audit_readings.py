@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 import policyengine
 
 PACKS = policyengine.installed_packs()
+ROOT = Path(__file__).resolve().parent.parent
 
 # what a sentence for people must not show: an expression, a fact path, an id with "_"
 MACHINE_WORDS = re.compile(
@@ -332,3 +334,88 @@ def test_a_pack_without_rewards_has_no_reward_key():
     gap = BandGap("level", "r", 1, 2, {}, 3, (), "m")
     assert "reward_yuan" not in gap.to_dict()
     assert pickle.loads(pickle.dumps(gap)) == gap  # results cross process boundaries (Dask)
+
+
+@pytest.mark.parametrize(
+    ("given", "asked"),
+    [
+        ({"objective_score": 449}, ["happiness.survey_score"]),
+        ({"survey_score": 200}, ["happiness.objective_score"]),
+        ({}, ["happiness.objective_score", "happiness.survey_score"]),
+    ],
+)
+def test_a_missing_total_score_asks_for_the_scores_it_is_made_of(given, asked):
+    """results.md "Gaps": a missing fact's gap names the fact to provide. The total score is
+    derived by the pack (objective + survey, 四(二)): the gap asked for
+    ``happiness.total_score``, which no facts document can hold."""
+    doc = {
+        "community": {"id": "g", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
+        "happiness": {**given, "vetoes": [], "previous_stars": 0},
+    }
+    result = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2014, 6, 1))
+    assert result.verdict == "incomplete"
+    gaps = [(g.fact, g.needed) for g in result.gaps if g.rule == "rating.stars"]
+    assert gaps == [(path, "provide") for path in asked]
+
+
+def test_wuma_all_communities_target_is_said_as_a_share():
+    """二(二) "使全街社区达到幸福社区星级标准": every community, said as 100% like the other
+    share targets (it was "不少于1", a bare ratio, in the street's message)."""
+    doc = policyengine.load_facts(ROOT / "examples" / "wuma-street.toml")
+    result = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2014, 12, 31))
+    for lang in ("zh", "en"):
+        said = result.message_of(_finding(result, "street.all-starred"), lang)
+        assert "100%" in said, said
+        assert not re.search(r"(不少于|at least )1\b", said), said
+
+
+def test_scope_finding_before_the_document_is_in_force_says_it_does_not_apply():
+    """Before 2013-04-10 the scope finding is not_applicable, but its sentence said only that
+    the community lies within the territory: read alone, as if the document applied."""
+    doc = policyengine.load_facts(ROOT / "examples" / "wuma-community.toml")
+    result = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2013, 1, 1))
+    scope = _finding(result, "scope")
+    assert (result.verdict, scope.outcome) == ("not_applicable", "not_applicable")
+    assert "但本文件对其不适用" in result.message_of(scope, "zh")
+    assert "does not apply to it" in result.message_of(scope, "en")
+    inside = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2014, 1, 1))
+    assert "不适用" not in inside.message_of(_finding(inside, "scope"), "zh")
+
+
+def test_a_community_lacking_data_is_counted_once():
+    """A district of four communities, one not saying whether it is a key community: the
+    rule reads two aggregates over the key communities (their count and the share meeting
+    the standard), each unknown on that one community. The sentence said "有 2 个社区数据
+    不全": the one community counted once per aggregate."""
+    doc = policyengine.load_facts(
+        ROOT / "tests" / "fixtures" / "audit" / "chifeng-key-community-unknown.json"
+    )
+    result = policyengine.evaluate(
+        doc, PACKS["chifeng-annual-targets"], as_of=dt.date(2008, 12, 31)
+    )
+    incomplete = [c for c in result.communities if c.verdict == "incomplete"]
+    assert len(incomplete) == 1
+    for rule in ("district.key-communities-standard", "district.one-stop-key"):
+        found = _finding(result, rule)
+        assert found.outcome == "unknown"
+        assert "有 1 个社区数据不全" in result.message_of(found, "zh")
+        assert "1 communit" in result.message_of(found, "en")
+
+
+def test_an_overdue_report_names_the_town_as_responsible_does():
+    """Fengxiang's yearly self-check report, overdue: its sentence named 区住建局 and 区住房
+    保障服务中心 but dropped 城关镇, which the finding's responsible units list (policies.md §6:
+    a community's town is responsible)."""
+    doc = {
+        "community": {
+            "id": "fx", "kind": "affordable_housing",
+            "jurisdiction": ["陕西省", "宝鸡市", "凤翔区", "城关镇"],
+        },
+        "reporting": {"self_check_report_year": 2024},
+    }
+    result = policyengine.evaluate(doc, PACKS["fengxiang-harmony"], as_of=dt.date(2026, 1, 1))
+    found = _finding(result, "report.self-check")
+    assert found.outcome == "overdue"
+    assert found.responsible[-1] == "城关镇"
+    said = result.message_of(found, "zh")
+    assert "责任单位：" + "、".join(found.responsible) in said

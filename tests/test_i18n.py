@@ -107,7 +107,7 @@ class TestProblems:
         ('"12" is not a number', '"12" 不是数字'),
         ("unknown field (not in the facts vocabulary)", "未知字段（不在事实词汇表中）"),
         ("is required", "必须填写"),
-        ("12 is more than staff.count (10)", "12 大于 staff.count（10）"),
+        ("12 is more than staff.count (10)", "12 大于 专职社区工作者人数（10）"),
         ('"2024-13-01" is not a date (YYYY-MM-DD)', '"2024-13-01" 不是日期（YYYY-MM-DD）'),
         ("'town' is not one of: city, province", "'town' 不是以下取值之一：city, province"),
         # a quoted value that reads like a problem is the value, kept as written
@@ -135,6 +135,22 @@ _REFUSED = [
     ({"community": {"id": "c", "households": 1.5}}, "1.5 不是整数"),
     ({"community": {"id": "c", "households": 2**60}}, "超过 2^53（9,007,199,254,740,992）"),
     ({"community": {"id": "c", "households": float("inf")}}, "inf 不是有限的数字"),
+    # the five types' sub-scores (四(二)): were said in English inside a Chinese message
+    (
+        {"community": {"id": "c"}, "happiness": {"objective_by_type": {
+            "self_governance": 200, "ecological": 200, "service": 200, "cultural": 200}}},
+        "五型客观测评分项合计 800 分，超过上限 700 分",
+    ),
+    (
+        {"community": {"id": "c"}, "happiness": {"objective_score": 500, "objective_by_type": {
+            "self_governance": 100, "ecological": 100, "service": 100, "cultural": 100,
+            "harmonious": 90}}},
+        "五型客观测评分项合计 490 分，与客观测评得分 500 分不一致",
+    ),
+    (
+        {"community": {"id": "c"}, "staff": {"count": 2, "trained_this_year": 5}},
+        "5 大于 专职社区工作者人数（2）",
+    ),
     ({"community": {"id": "c", "households": {"a": 1}}}, "表 不是数字"),
     ({"community": {"id": "c"}, "happiness": {"objective_score": "12"}}, '"12" 不是数字'),
     ({"community": {"id": None}}, "空值（null） 不是文本"),

@@ -490,8 +490,9 @@ def _decide_deadline(
     message: Text = a.message
     if outcome in ("overdue", "met_late") and not dl.binding:
         outcome = "advisory"
-    if outcome in ("overdue", "met_late", "advisory") and dl.responsible:
-        message = Reason("then", {"first": a.message, "then": _responsible(dl.responsible)})
+    if outcome in ("overdue", "met_late", "advisory") and st.responsible:
+        # the finding's units: the deadline's own, then the scope's (the town it lies in)
+        message = Reason("then", {"first": a.message, "then": _responsible(st.responsible)})
     return make(outcome, message, a.expected, a.actual, a.due), a.next_due
 
 

@@ -25,6 +25,7 @@ from policyengine import expressions as ex
 from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
+from policyengine.limits import check_time
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.pilot import PILOT_RULE
 from policyengine.plan import plan_for
@@ -229,6 +230,19 @@ def titles_of(pack: Pack, lang: str = "zh") -> dict[str, str]:
     }
 
 
+def _sources(pack: Pack, path: str, subject: Community | Jurisdiction | None) -> list[str]:
+    """The facts to provide for a missing one: itself, or for a fact the pack derives
+    (Wuma's total score) the facts of its expression the subject does not give."""
+    derived = kept(pack, ("derived", id(pack)), _derived, pack)
+    expr = derived.get(path)
+    if expr is None or not isinstance(subject, Community):
+        return [path]
+    fields = ex.fields_of(expr)
+    given = flatten(subject, fields)
+    found = [s for p in fields if given.get(p) is None for s in _sources(pack, p, subject)]
+    return found or [path]
+
+
 _PLACE_RULES = frozenset({SCOPE_RULE, PILOT_RULE})
 """Findings about where the subject lies: unknown though their facts are given, when the
 place stops short of the level they need."""
@@ -242,6 +256,7 @@ def _rule_gaps(
     level: str,
     lang: str,
     titles: Mapping[str, str],
+    subject: Community | Jurisdiction | None = None,
 ) -> Iterator[RuleGap]:
     facts = {p: _value(v) for p, v in f.inputs.items()}
 
@@ -269,7 +284,8 @@ def _rule_gaps(
         if not missing and f.rule in _PLACE_RULES:
             # a place given in part (a city, no street): the whole place is what is needed
             missing = [p for p in facts if p.endswith("jurisdiction")] or list(facts)
-        for path in missing:
+        asked = (source for path in missing for source in _sources(pack, path, subject))
+        for path in dict.fromkeys(asked):
             yield gap(path, "provide", "provide")
         return
     if missing or f.outcome not in ("fail", "overdue", "met_late"):
@@ -586,6 +602,7 @@ def gaps_of(
     With the ``subject``, a band gap also says what the other outputs would be at the next
     band (the pack is evaluated again with the input raised).
     """
+    check_time()  # a time limit (the service's) stops the work between results said
     if result.verdict == "not_applicable":
         return ()
     as_of = result.as_of
@@ -603,11 +620,13 @@ def gaps_of(
             if band is not None:
                 band_gaps.append(band)
             if f.binding and f.outcome == "unknown":
-                out.extend(_rule_gaps(pack, f, None, params, result.subject_level, lang, titles))
+                out.extend(
+                    _rule_gaps(pack, f, None, params, result.subject_level, lang, titles, subject)
+                )
             continue
         if not f.binding or f.outcome not in ("fail", "unknown", "overdue", "met_late"):
             continue
-        out.extend(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles))
+        out.extend(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles, subject))
     return (*out, *band_gaps)
 
 

@@ -321,6 +321,15 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<value>.+) is above the maximum (?P<limit>.+)$", "problem.above_max"),
         (r"^(?P<value>.+) is below the minimum (?P<limit>.+)$", "problem.below_min"),
         (r"^(?P<part>.+) is more than (?P<whole>[\w.]+) \((?P<value>.+)\)$", "problem.more_than"),
+        (
+            r"^the sub-scores add up to (?P<total>[^,]+), above the maximum 700$",
+            "problem.subscores_above_max",
+        ),
+        (
+            r"^the sub-scores add up to (?P<total>[^,]+), but happiness\.objective_score is "
+            r"(?P<score>.+)$",
+            "problem.subscores_differ",
+        ),
         (r"^is required \(a table with an id\)$", "problem.required_table"),
         (r"^is required$", "problem.required"),
         (r"^a required field is missing$", "problem.required_field"),
@@ -363,6 +372,8 @@ def problem_text(message: str, lang: str = "zh") -> str:
             )
         if "value" in values:
             values["value"] = _value_words(values["value"], lang)
+        if "whole" in values:  # a fact path: said by its name
+            values["whole"] = fact_label(values["whole"], lang)
         return text(key, lang, **values)
     return message
 
@@ -442,6 +453,15 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "error.log_not_regular",
         ),
         (r"^(?P<option>--[\w-]+) (?P<name>.+): is a folder; give a file name$", "error.is_folder"),
+        (
+            r"^(?P<options>--[\w-]+(?: and --[\w-]+)?): asks what to log, but no --decision-log "
+            r"is given$",
+            "error.log_option_alone",
+        ),
+        (
+            r"^--mask-names: masks the logged facts, but --log-facts is not given$",
+            "error.mask_without_facts",
+        ),
         (
             r"^(?P<option>--[\w-]+) (?P<name>.+): the folder (?P<folder>.+) does not exist$",
             "error.no_folder",

@@ -309,6 +309,8 @@ def scope_finding(scope: Scope, check: ScopeCheck, applies: bool = True) -> Find
         outcome = "not_applicable"
         if check.inside is None:
             message = Reason("scope_not_needed", {"territory": scope.territory})
+        else:  # inside, but the pack does not apply (not in force, another kind): say so
+            message = Reason("scope_inside_not_applying", {"message": message})
     said = {"territory": scope.territory}
     return Finding(
         rule=SCOPE_RULE,

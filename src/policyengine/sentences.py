@@ -592,8 +592,11 @@ def finding_sentence(
         if said is not None:
             return said
     if f.outcome == "unknown":
-        undecided = sum(
-            int(v.get("unknown") or 0) for v in f.inputs.values() if isinstance(v, Mapping)
+        # the communities not known: each aggregate the rule reads counts them over the same
+        # communities (a count and a share of key communities), so one lacking data is one
+        undecided = max(
+            (int(v.get("unknown") or 0) for v in f.inputs.values() if isinstance(v, Mapping)),
+            default=0,
         )
         if undecided:
             return text(

@@ -50,6 +50,10 @@ AREA_RULES = {
                  "environment.energy", "environment.campaigns"],
     "社区文明风尚": ["civility.activities"],
 }
+# The binding rules of each area: what ``areas`` counts (the pack's readings: advisory
+# findings, the satisfaction item and 积极 civility, are counted in none of the three).
+ADVISORY_IN_AREAS = {"services.resident-satisfaction-tracked", "civility.activities"}
+COUNTED = {a: [r for r in ids if r not in ADVISORY_IN_AREAS] for a, ids in AREA_RULES.items()}
 CLAUSES = {"组织管理体系": "三(一)", "社区服务功能": "三(二)", "社区社会秩序": "三(三)",
            "社区文化生活": "三(四)", "社区生活环境": "三(五)", "社区文明风尚": "三(六)"}
 ALL_SERVICES = ["employment", "social_assistance", "public_security", "medical", "social_security"]
@@ -521,17 +525,18 @@ class TestAreasOutput:
     """``areas``: pass, fail and unknown findings counted per task area, all six areas."""
 
     def test_all_pass(self, pack: policyengine.Pack) -> None:
-        """A complete community: every rule of each area passes."""
+        """A complete community: every binding rule of each area passes (社区文明风尚 has
+        none: its one item, 积极, is advisory)."""
         areas = evaluate(pack, full_community()).outputs["areas"]
         assert list(areas) == AREAS
-        assert areas == {a: {"pass": len(AREA_RULES[a]), "fail": 0, "unknown": 0} for a in AREAS}
-        assert [len(AREA_RULES[a]) for a in AREAS] == [5, 6, 4, 3, 9, 1]
+        assert areas == {a: {"pass": len(COUNTED[a]), "fail": 0, "unknown": 0} for a in AREAS}
+        assert [len(COUNTED[a]) for a in AREAS] == [5, 5, 4, 3, 9, 0]
 
     def test_all_unknown(self, pack: policyengine.Pack) -> None:
         """Only the kind known: every rule of each area is unknown, zero pass or fail."""
         doc = {"community": {"id": "fx-empty", "kind": "affordable_housing"}}
         areas = evaluate(pack, doc).outputs["areas"]
-        assert areas == {a: {"pass": 0, "fail": 0, "unknown": len(AREA_RULES[a])} for a in AREAS}
+        assert areas == {a: {"pass": 0, "fail": 0, "unknown": len(COUNTED[a])} for a in AREAS}
 
     def test_mixed(self, pack: policyengine.Pack) -> None:
         """Failures and unknowns are counted in their own area; the stage rule and deadline in none."""
@@ -542,7 +547,7 @@ class TestAreasOutput:
         doc["activities"]["publicity_mobilisation"] = False   # stage rule: no area
         doc["reporting"]["self_check_report_year"] = 2020     # deadline overdue: no area
         areas = evaluate(pack, doc).outputs["areas"]
-        assert areas["社区服务功能"] == {"pass": 2, "fail": 4, "unknown": 0}
+        assert areas["社区服务功能"] == {"pass": 1, "fail": 4, "unknown": 0}
         assert areas["社区生活环境"] == {"pass": 8, "fail": 1, "unknown": 0}
         assert areas["社区社会秩序"] == {"pass": 3, "fail": 0, "unknown": 1}
         assert areas["组织管理体系"] == {"pass": 5, "fail": 0, "unknown": 0}
@@ -583,7 +588,8 @@ class TestExample:
         assert unknown == ["services.resident-satisfaction-tracked", "order.mediation-committee"]
         assert result.finding("report.self-check").outcome == "due"
         assert result.outputs["self_check_report_due"] is True
-        assert result.outputs["areas"]["社区服务功能"] == {"pass": 4, "fail": 1, "unknown": 1}
+        # the unknown satisfaction item is advisory: counted in none of the three
+        assert result.outputs["areas"]["社区服务功能"] == {"pass": 4, "fail": 1, "unknown": 0}
 
     def test_cli(self) -> None:
         """`policyengine evaluate` on the example prints the verdict and exits 1 (fail)."""
