@@ -142,6 +142,17 @@ class TestRecord:
         assert not {"墨池社区", "县前社区", "仓桥社区"} & set(log.read_text(encoding="utf-8").split("\""))
         assert facts_digest(api.load_facts(STREET)) == entry["facts_sha256"]
 
+    def test_a_masked_jurisdiction_name_is_masked_in_its_communities_places(self, tmp_path):
+        """The street's name was masked, and still read in each community's
+        ``community.jurisdiction``: masking could be undone from the next field."""
+        log = tmp_path / "log.jsonl"
+        run("evaluate", str(STREET), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+            "--decision-log", str(log), "--log-facts", "--mask-names")
+        [entry] = lines(log)
+        places = [c["community"]["jurisdiction"] for c in entry["facts"]["communities"]]
+        assert places and all(p == ["浙江省", "温州市", "鹿城区", MASK] for p in places)
+        assert "五马街道" not in log.read_text(encoding="utf-8")
+
     def test_threads_append_whole_lines(self, tmp_path):
         """16 threads × 20 decisions: 320 lines, each a whole JSON entry."""
         log = DecisionLog(tmp_path / "log.jsonl", log_facts=True)
@@ -383,3 +394,52 @@ def test_a_bad_facts_table_for_replay_is_named(tmp_path):
     code, _, err = run("replay", str(log), "--facts", str(tmp_path / "bad.csv"))
     assert 2 == code
     assert "happiness.objective_score" in err and "720" in err
+
+
+def test_a_masked_log_is_never_said_not_reproducible(tmp_path):
+    """Replaying a --mask-names log of a street against every pack said three decisions
+    "differ" because "the decision is not reproducible": the scope rules read the names
+    the log had masked. They are now not replayed, saying why and what to give."""
+    log = tmp_path / "log.jsonl"
+    run("evaluate", str(STREET), "--pack", "all", "--as-of", "2014-12-31",
+        "--decision-log", str(log), "--log-facts", "--mask-names")
+    code, out, _ = run("replay", str(log), "--format", "json")
+    replayed = json.loads(out)
+    assert not [r for r in replayed if r["differs"]]
+    assert not [r for r in replayed if "not reproducible" in " ".join(r["reasons"])]
+    masked = [r for r in replayed if r["error"]]
+    assert masked and all("masked" in r["error"] and "--facts" in r["error"] for r in masked)
+    assert code == 2  # some decisions were not replayed
+
+
+def test_a_line_whose_facts_do_not_have_its_hash_is_not_replayed(tmp_path):
+    """A line whose facts_sha256 was changed (its facts kept) replayed as "the same": the
+    line no longer says which facts were decided."""
+    log = tmp_path / "log.jsonl"
+    run("evaluate", str(STREET), "--pack", "wuma-star-rating", "--as-of", "2014-12-31",
+        "--decision-log", str(log), "--log-facts")
+    [entry] = lines(log)
+    entry["facts_sha256"] = "sha256:" + "0" * 64
+    log.write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, _ = run("replay", str(log), "--format", "json")
+    [replayed] = json.loads(out)
+    assert (2, False) == (code, replayed["differs"])
+    assert "facts_sha256" in replayed["error"]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--log-facts"], "--log-facts：用于指定决策日志记录的内容，但没有给出 --decision-log"),
+        (["--mask-names"], "--mask-names：用于指定决策日志记录的内容"),
+        (["--decision-log", "LOG", "--mask-names"], "--mask-names：用于遮盖日志中事实的名称"),
+    ],
+)
+def test_a_log_option_that_would_do_nothing_is_refused(tmp_path, options, said):
+    """``--log-facts`` or ``--mask-names`` with no log (or masking with no facts logged)
+    ran as if they were not given: a user believed the log held the facts, masked."""
+    argv = [str(tmp_path / "log.jsonl") if o == "LOG" else o for o in options]
+    code, _, err = run("evaluate", str(STREET), "--pack", "wuma-star-rating", *argv)
+    assert 2 == code
+    assert said in err
+    assert not (tmp_path / "log.jsonl").exists()

@@ -200,7 +200,7 @@ def test_openapi_is_served(client):
     assert {"Community", "Result", "Finding", "EvaluateRequest", "Problem"} <= set(
         doc["components"]["schemas"]
     )
-    assert {"200", "400", "404", "408", "413", "422", "503"} == set(
+    assert {"200", "400", "404", "408", "413", "415", "422", "503"} == set(
         doc["paths"]["/v1/evaluate"]["post"]["responses"]
     )
     assert 200 == client.get("/docs").status_code
@@ -500,9 +500,11 @@ def test_deep_nesting_is_refused_not_crashed(client):
     ],
 )
 def test_malformed_json_is_400(client, body):
-    """A body that is not JSON: 400 saying so."""
+    """A body that is not JSON: 400 saying so (bytes that are not UTF-8, as not UTF-8: a
+    UTF-16 byte order mark is not read as UTF-16)."""
     answer = client.post("/v1/evaluate", content=body, headers={"content-type": "application/json"})
-    assert (400, True) == (answer.status_code, "not valid JSON" in answer.json()["error"])
+    said = "not UTF-8" if body.startswith(b"\xff") else "not valid JSON"
+    assert (400, True) == (answer.status_code, said in answer.json()["error"])
 
 
 def test_body_over_the_limit_is_413(client, strict):

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from test_server import Served
 
+from policyengine.decisionlog import DecisionLog
 from policyengine.server.app import Settings, create_app
 
 COMMUNITY = {"community": {"id": "x"}}
@@ -250,3 +251,128 @@ def test_a_number_too_large_is_422_naming_it_in_valid_json(client, extra):
 
 def _not_json(constant: str) -> None:
     raise AssertionError(f"{constant} is not JSON")
+
+
+# ------------------------------------------------------------- the decision log and the time limit
+
+
+def _street(communities: int) -> dict:
+    place = ["浙江省", "温州市", "鹿城区", "五马街道"]
+    return {
+        "jurisdiction": {"id": "j", "name": "五马街道", "level": "street"},
+        "communities": [
+            {
+                "community": {"id": f"c{i}", "jurisdiction": place},
+                "happiness": {"objective_score": 400 + i % 300, "survey_score": 200, "vetoes": []},
+            }
+            for i in range(communities)
+        ],
+    }
+
+
+def test_a_request_answered_503_leaves_no_decision_in_the_log(tmp_path, monkeypatch):
+    """Past the time limit the answer is a 503, but the packs already decided had been
+    logged: the log held decisions nobody received (serve.md: every line names a decision
+    someone received). Here the answer is written slowly, after every pack has decided."""
+    import policyengine.server.app as served
+
+    written = served.json_bytes
+
+    def slowly(data):
+        time.sleep(0.3)  # past the 0.05 s limit, once the decisions are made
+        return written(data)
+
+    monkeypatch.setattr(served, "json_bytes", slowly)
+    log = tmp_path / "log.jsonl"
+    settings = Settings(timeout_seconds=0.05, decision_log=DecisionLog(log))
+    with Served(settings) as slow:
+        answer = slow.post(
+            "/v1/evaluate", json={"facts": _street(1), "pack": "all", "as_of": "2014-12-31"}
+        )
+        assert answer.status_code == 503
+        assert not log.exists() or log.read_text() == ""
+    monkeypatch.setattr(served, "json_bytes", written)
+    with Served(settings) as quick:
+        one = quick.post("/v1/evaluate", json={"facts": COMMUNITY, "pack": "wuma-star-rating"})
+        assert one.status_code == 200  # a community is answered inline, and logged
+        assert len(log.read_text().splitlines()) == 1
+
+
+def test_saying_results_stops_at_the_time_limit():
+    """The limit was checked between communities and packs only: writing the sentences and
+    gaps of a large jurisdiction's result ran on past it (a 10 s limit answered after 17 s).
+    Saying each result's gaps now checks it too."""
+    import policyengine
+    from policyengine.exceptions import TimeLimitError
+    from policyengine.limits import time_limit
+
+    result = policyengine.evaluate(_street(3), "wuma-star-rating")
+    with time_limit(0.0001):
+        time.sleep(0.01)
+        with pytest.raises(TimeLimitError):
+            result.to_dict()
+
+
+# ------------------------------------------------------------- what a request says, as written
+
+
+def test_communities_given_as_one_table_are_named_as_written(client):
+    """``communities`` may be one table (a list of one): its problem was named
+    ``facts.communities[0]…``, a position the document does not have, with value null."""
+    facts = {"jurisdiction": {"id": "j"}, "communities": {"community": {"id": "a", "households": -1}}}
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    assert answer.status_code == 422
+    [problem] = answer.json()["problems"]
+    assert (problem["path"], problem["value"]) == ("facts.communities.community.households", -1)
+    facts["communities"] = {"include": "/etc/passwd"}
+    answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
+    [problem] = answer.json()["problems"]
+    assert (problem["path"], problem["value"]) == ("facts.communities.include", "/etc/passwd")
+
+
+def test_every_bad_request_field_is_named_at_once(client):
+    """An unknown field was reported alone: the bad pack, date and language came one request
+    later each."""
+    body = {"facts": COMMUNITY, "pack": 5, "as_of": "x", "lang": "fr", "foo": 1}
+    answer = client.post("/v1/evaluate", json=body)
+    assert answer.status_code == 422
+    assert ["foo", "as_of", "lang", "pack"] == [p["path"] for p in answer.json()["problems"]]
+    answer = client.post("/v1/evaluate", json={"facts": COMMUNITY, "as_of": "x"})
+    assert ["pack", "as_of"] == [p["path"] for p in answer.json()["problems"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_body_not_in_utf8_is_400(client, encoding):
+    """serve.md: a body that is not UTF-8 is a 400. UTF-16 and UTF-32 were read (the standard
+    module guesses the encoding of bytes)."""
+    body = json.dumps({"facts": COMMUNITY, "pack": "wuma-star-rating"}).encode(encoding)
+    answer = client.post("/v1/evaluate", content=body)
+    assert answer.status_code == 400
+    assert "not UTF-8" in answer.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/v1/evaluate", "/v1/evaluate/batch?pack=wuma-star-rating"])
+def test_a_compressed_body_is_415(client, path):
+    """``Content-Encoding: gzip`` was ignored: a gzip body was "not UTF-8", a plain one
+    labelled gzip was evaluated."""
+    import gzip
+
+    body = json.dumps({"facts": COMMUNITY, "pack": "wuma-star-rating"}).encode()
+    for sent in (gzip.compress(body), body):
+        answer = client.post(path, content=sent, headers={"Content-Encoding": "gzip"})
+        assert answer.status_code == 415
+        assert "Content-Encoding: gzip" in answer.json()["error"]
+    plain = client.post("/v1/evaluate", content=body, headers={"Content-Encoding": "identity"})
+    assert plain.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/v1/evaluate/"), ("GET", "/v1/packs/"), ("GET", "/healthz/"),
+     ("GET", "/v1/packs/wuma-star-rating/")],
+)
+def test_a_trailing_slash_is_404_not_a_redirect(client, method, path):
+    """A 307 to http://host/… was answered: behind a TLS proxy the client was sent to plain
+    HTTP, and a POST had to send its body again."""
+    answer = client.request(method, path, content=b"{}" if method == "POST" else None)
+    assert (answer.status_code, answer.json()) == (404, {"error": "no such path"})

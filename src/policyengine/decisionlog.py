@@ -24,6 +24,7 @@ import os
 import stat
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +88,38 @@ def facts_digest(subject: Community | Jurisdiction) -> str:
 
 
 def _masked(document: Any) -> Any:
+    """The document with its names masked, and each masked jurisdiction's name also where a
+    community's place (``community.jurisdiction``) repeats it: a masked name stays masked."""
+    return _masked_in(document, frozenset(_jurisdiction_names(document)))
+
+
+def _masked_in(document: Any, places: frozenset[str]) -> Any:
     if isinstance(document, list):
-        return [_masked(d) for d in document]
+        return [_masked_in(d, places) for d in document]
     if not isinstance(document, dict):
         return document
-    out = {k: _masked(v) for k, v in document.items()}
+    out = {k: _masked_in(v, places) for k, v in document.items()}
     for table, key in _NAME_PATHS:
         inner = out.get(table)
         if isinstance(inner, dict) and inner.get(key) is not None:
             out[table] = {**inner, key: MASK}
+    community = out.get("community")
+    if isinstance(community, dict) and isinstance(community.get("jurisdiction"), list):
+        place = [MASK if p in places else p for p in community["jurisdiction"]]
+        out["community"] = {**community, "jurisdiction": place}
     return out
+
+
+def _jurisdiction_names(document: Any) -> Iterator[str]:
+    if isinstance(document, list):
+        for item in document:
+            yield from _jurisdiction_names(item)
+    elif isinstance(document, dict):
+        inner = document.get("jurisdiction")
+        if isinstance(inner, dict) and isinstance(inner.get("name"), str):
+            yield inner["name"]
+        for value in document.values():
+            yield from _jurisdiction_names(value)
 
 
 def decision_record(

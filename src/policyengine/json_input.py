@@ -56,8 +56,12 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON text; ValueError (a JSONDecodeError for bad syntax) for what is refused,
-    in the product's words (:data:`LONG_NUMBER`, not Python's limit on integer strings)."""
+    """Parse JSON text; ValueError (a JSONDecodeError for bad syntax, a UnicodeDecodeError
+    for bytes that are not UTF-8) for what is refused, in the product's words
+    (:data:`LONG_NUMBER`, not Python's limit on integer strings)."""
+    if isinstance(text, bytes | bytearray):
+        # UTF-8 only (a BOM allowed): the standard module would also take UTF-16 and UTF-32
+        text = text.decode("utf-8").removeprefix("\ufeff")  # positions: the bytes' own
     try:
         return json.loads(
             text, parse_float=read_float, parse_constant=_reject_constant, object_pairs_hook=_object

@@ -239,6 +239,7 @@ def _replay_one(
     base = Replayed(number, str(entry["decision_id"]), pack_id, subject_id)
     subject: Community | Jurisdiction | None = given.get(subject_id)
     facts_compared = subject is not None
+    logged = subject is None  # the facts replayed are the line's own
     if subject is None:
         if "facts" not in entry:
             return attrs.evolve(
@@ -258,13 +259,30 @@ def _replay_one(
     except (PolicyEngineError, ValueError) as exc:
         return attrs.evolve(base, error=str(exc))
     new = decision_record(result, subject)
+    masked = logged and not facts_compared
+    if logged and not masked and entry.get("facts_sha256") != new["facts_sha256"]:
+        return attrs.evolve(base, error=_NOT_ITS_FACTS)
     changes = _changes(entry, new)
     if not changes:
         return base
-    reasons = _reasons(entry, new, facts_compared) or [
-        "same pack digest, engine version and facts: the decision is not reproducible"
-    ]
+    reasons = _reasons(entry, new, facts_compared)
+    if masked and not reasons:  # the masked names may be what the decision read
+        return attrs.evolve(base, error=_MASKED)
+    if masked:
+        reasons.append(_MASKED)
+    if not reasons:
+        reasons = ["same pack digest, engine version and facts: the decision is not reproducible"]
     return attrs.evolve(base, changes=tuple(changes), reasons=tuple(reasons))
+
+
+_MASKED = (
+    "the names in the logged facts were masked (names_masked), and a pack may read them "
+    "(a jurisdiction's name places it): give the facts with --facts to replay it exactly"
+)
+_NOT_ITS_FACTS = (
+    "the logged facts do not have the line's facts_sha256: the line was changed after it "
+    "was written"
+)
 
 
 def replay(log: Path, facts: Path | None = None) -> list[Replayed]:

@@ -36,7 +36,18 @@ def decision_log_of(args: argparse.Namespace) -> DecisionLog | None:
     appended to (checked now, before any work: a service would otherwise start and then
     fail every request)."""
     if args.decision_log is None:
+        given = [
+            o
+            for o, on in (("--log-facts", args.log_facts), ("--mask-names", args.mask_names))
+            if on
+        ]
+        if given:  # asked for, and nothing would be logged: said, not ignored
+            raise InputError(
+                f"{' and '.join(given)}: asks what to log, but no --decision-log is given"
+            )
         return None
+    if args.mask_names and not args.log_facts:
+        raise InputError("--mask-names: masks the logged facts, but --log-facts is not given")
     log = DecisionLog(args.decision_log, log_facts=args.log_facts, mask_names=args.mask_names)
     try:
         log.check_writable()

@@ -43,17 +43,18 @@ from policyengine import __version__, api, json_input
 from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import not_utf8, structure_subject, too_deep
-from policyengine.exceptions import FactsError, InputError, TimeLimitError
+from policyengine.exceptions import FactsError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.gaps import compile_what_if
 from policyengine.i18n import problem_text
-from policyengine.limits import MAX_NESTING, check_time, time_limit
+from policyengine.limits import MAX_NESTING
 from policyengine.pack import Pack
-from policyengine.results import Result
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
-from policyengine.server.errors import UPGRADE_LOST, ServiceError
+from policyengine.server.errors import UPGRADE_LOST, ServiceError, encoded_body
+from policyengine.server.errors import problem as _problem
+from policyengine.server.evaluator import Decided, Evaluator
 from policyengine.server.lean import LeanEvaluate, receive_within
 from policyengine.server.openapi import openapi_document
 from policyengine.server.settings import Settings
@@ -102,27 +103,36 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings(**data, decision_log=DecisionLog(**log) if log else None))
 
 
-def _problem(path: str, value: Any, message: str) -> dict[str, Any]:
-    return {"path": path, "value": value, "message": message}
-
-
 _LEADING_INDEX = re.compile(r"\[([0-9]{1,9})\]")
 """A list position in a problem's path (ASCII digits: "[²]" is a key, not a position)."""
 
 
 def _value_at(document: Any, path: str) -> Any:
-    """The value at a problem's path (``a.b[0].c``), or None when there is none. A key may
+    """The value at a problem's path (``a.b[0].c``), or None when there is none."""
+    return _locate(document, path)[0]
+
+
+def _locate(document: Any, path: str) -> tuple[Any, str]:
+    """The value at a problem's path and the path as the document writes it. A key may
     itself hold "." or "[" (``"x.y"``, ``"jurisdiction[0]"``: an unknown key's problem names
-    it): at each table the longest key the rest of the path starts with is taken."""
-    node, rest = document, path
+    it): at each table the longest key the rest of the path starts with is taken. A table
+    given where a list of tables may be (``communities = {…}``) is read as a list of one:
+    its ``[0]`` is not in the document, nor in the path said."""
+    node, rest, written = document, path, ""
     while rest:
+        index = _LEADING_INDEX.match(rest)
         if isinstance(node, list):
-            index = _LEADING_INDEX.match(rest)
             if index is None:
-                return None
+                return None, path
             at = int(index.group(1))
             node = node[at] if at < len(node) else None
-            rest = rest[index.end() :].removeprefix(".")
+            written += index.group(0)
+            rest = rest[index.end() :]
+            if rest.startswith("."):
+                written, rest = written + ".", rest[1:]
+        elif isinstance(node, dict) and index is not None and index.group(1) == "0":
+            rest = rest[index.end() :].removeprefix(".")  # a lone table: the list's only one
+            written = written.removesuffix(".") + ("." if rest else "")
         elif isinstance(node, dict):
             keys = [
                 k
@@ -130,12 +140,15 @@ def _value_at(document: Any, path: str) -> Any:
                 if isinstance(k, str) and (rest == k or rest.startswith((k + ".", k + "[")))
             ]
             if not keys:
-                return None
+                return None, path
             key = max(keys, key=len)
-            node, rest = node[key], rest[len(key) :].removeprefix(".")
+            node, rest = node[key], rest[len(key) :]
+            written += key
+            if rest.startswith("."):
+                written, rest = written + ".", rest[1:]
         else:
-            return None
-    return node
+            return None, path
+    return node, written
 
 
 def _includes(document: Any, path: str = "") -> Iterator[str]:
@@ -159,13 +172,10 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
         includes = list(_includes(document))
     except RecursionError:
         includes = []  # structuring below reports the depth
+    said = problem_text("the service reads no files: write the communities inline", lang)
     refused = [
-        _problem(
-            prefix + p,
-            _value_at(document, p),
-            problem_text("the service reads no files: write the communities inline", lang),
-        )
-        for p in includes
+        _problem(prefix + written, value, said)
+        for value, written in (_locate(document, p) for p in includes)
     ]
     if refused:
         raise ServiceError(422, "the facts document has problems", problems=refused)
@@ -184,14 +194,11 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
             problems=[_problem(prefix.rstrip("."), None, "is nested too deeply")],
         ) from None
     except FactsError as exc:
-        problems = [
-            _problem(
-                prefix + p.path if p.path else prefix.rstrip("."),
-                _value_at(document, p.path),
-                problem_text(p.message, lang),
-            )
-            for p in exc.problems
-        ]
+        problems = []
+        for p in exc.problems:
+            value, written = _locate(document, p.path)
+            where = prefix + written if p.path else prefix.rstrip(".")
+            problems.append(_problem(where, value, problem_text(p.message, lang)))
         raise ServiceError(422, "the facts document has problems", problems=problems) from None
 
 
@@ -213,6 +220,9 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
+    refused = encoded_body(request.headers.get("content-encoding", "").encode("latin-1"))
+    if refused is not None:
+        raise refused
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -356,16 +366,16 @@ def _query_on_evaluate(query: bytes) -> list[dict[str, Any]]:
     return [_problem(name, value, said) for name, value in pairs] or [_problem("?", "", said)]
 
 
-def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any]:
+def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any, list[dict[str, Any]]]:
+    """The body's four fields, and a problem for each field unknown or missing (the others
+    are checked as well, so that every bad field is heard of at once)."""
     if not isinstance(data, dict):
         raise ServiceError(
             422, "bad request", problems=[_problem("", data, "the body is not a JSON object")]
         )
     problems = _unknown_fields(data, _REQUEST_FIELDS)
     problems += [_problem(k, None, "is required") for k in ("facts", "pack") if k not in data]
-    if problems:
-        raise ServiceError(422, "bad request", problems=problems)
-    return data["facts"], data["pack"], data.get("as_of"), data.get("lang")
+    return data.get("facts"), data.get("pack"), data.get("as_of"), data.get("lang"), problems
 
 
 def _request_lang(data: Any) -> str:
@@ -382,77 +392,6 @@ def _said_in(exc: ServiceError, lang: str) -> ServiceError:
             {**p, "message": problem_text(p["message"], lang)} for p in problems
         ]
     return exc
-
-
-class Evaluator:
-    """Evaluations as the service runs them: typed facts, packs, a date, a language."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.limiter = anyio.CapacityLimiter(settings.threads)
-        self.lang_given = "lang" in inspect.signature(api.evaluate).parameters
-
-    def results(
-        self,
-        subject: Community | Jurisdiction,
-        packs: Sequence[Pack],
-        as_of: dt.date | None,
-        lang: str,
-    ) -> list[Result]:
-        """Evaluate (in a worker thread), appending to the decision log when there is one."""
-        extra: dict[str, Any] = {"lang": lang} if self.lang_given else {}
-        log = self.settings.decision_log
-        try:
-            results = []
-            for pack in packs:
-                check_time()  # under a time limit (a worker thread's), stop between packs
-                results.append(api.evaluate(subject, pack, as_of=as_of, decision_log=log, **extra))
-            return results
-        except OSError as exc:  # the decision log could not be written (a full disk)
-            if log is None:
-                raise
-            raise ServiceError(
-                503, f"the decision could not be logged: {exc.strerror or exc}"
-            ) from None
-
-    @staticmethod
-    def guarded(work: Callable[[], bytes], where: str = "facts") -> bytes:
-        """Run the work here; a document deeper than Python's stack, or an argument the
-        library refuses, is a 422."""
-        try:
-            return work()
-        except RecursionError:
-            raise ServiceError(
-                422,
-                "the facts document has problems",
-                problems=[_problem(where, None, "is nested too deeply to evaluate")],
-            ) from None
-        except InputError as exc:
-            raise ServiceError(
-                422, "bad request", problems=[_problem("", None, str(exc))]
-            ) from None
-
-    async def run(self, work: Callable[[], bytes], where: str = "facts") -> bytes:
-        """Run CPU-bound work in a worker thread, within the time limit.
-
-        The thread stops itself at the limit (:func:`policyengine.limits.time_limit`,
-        checked between communities), so that work past it neither runs on nor keeps
-        memory, and its slot among ``--threads`` is given back only when it has stopped.
-        """
-        seconds = self.settings.timeout_seconds
-
-        def limited() -> bytes:
-            with time_limit(seconds):
-                answer = self.guarded(work, where)
-                check_time()  # finished, but past the limit: the answer is a 503 all the same
-                return answer
-
-        try:
-            return await anyio.to_thread.run_sync(limited, limiter=self.limiter)
-        except TimeLimitError:
-            raise ServiceError(
-                503, f"the evaluation took longer than the limit of {seconds:g} s"
-            ) from None
 
 
 def _one_community(facts: Any) -> bool:
@@ -494,6 +433,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # "/v1/packs/" is not a path of the service: a 404, not a 307 to an http:// URL
+        # (behind a TLS proxy) that a POST would have to send its body to again
+        redirect_slashes=False,
     )
 
     def installed() -> Mapping[str, Pack]:
@@ -536,30 +478,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             if query:
                 raise ServiceError(422, "bad request", problems=_query_on_evaluate(query))
-            facts, pack_value, as_of_value, lang_value = _evaluation_request(data)
+            facts, pack_value, as_of_value, lang_value, problems = _evaluation_request(data)
             # every bad field at once (an unknown pack, a 404, only when the rest is good)
-            problems: list[dict[str, Any]] = []
             as_of = _collect(problems, _as_of, as_of_value)
             lang = _collect(problems, _lang, lang_value) or "zh"
-            packs = _collect(problems, _packs, pack_value, installed(), defer=bool(problems))
+            packs = None
+            if pack_value is not None or "pack" in data:
+                packs = _collect(problems, _packs, pack_value, installed(), defer=bool(problems))
             if problems or packs is None:
                 raise ServiceError(422, "bad request", problems=problems)
         except ServiceError as exc:
             raise _said_in(exc, _request_lang(data)) from None
 
+        decided: Decided = []
+
         def work() -> bytes:
             subject = subject_of(facts, "facts.", lang)
-            results = [r.to_dict() for r in evaluator.results(subject, packs, as_of, lang)]
+            results = evaluator.results(subject, packs, as_of, lang)
+            decided.append((subject, results))
+            said = [r.to_dict() for r in results]
             single = isinstance(pack_value, str) and pack_value != "all"
-            return json_bytes(results[0] if single else results)
+            return json_bytes(said[0] if single else said)
 
         if _one_community(facts):
             # One community costs well under a millisecond a pack, bounded by the body limit:
             # answered here, without the hop to a worker thread (which costs more than the
             # evaluation under 32 clients). A jurisdiction, whose cost grows with its
             # communities, goes to a worker thread under the time limit.
-            return evaluator.guarded(work)
-        return await evaluator.run(work)
+            answer = evaluator.guarded(work)
+        else:
+            answer = await evaluator.run(work)
+        evaluator.logged(decided)
+        return answer
 
     @app.post("/v1/evaluate", operation_id="evaluate")
     async def evaluate(request: Request) -> Response:
@@ -590,11 +540,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a body over the limit is a 413 rather than a broken stream.
         body = await _read_body(request, settings.max_batch_bytes, settings.body_timeout_seconds)
 
-        def line_work(number: int, line: bytes) -> bytes:
+        def line_work(
+            number: int,
+            line: bytes,
+            decided: Decided,
+        ) -> bytes:
             try:
                 document = _parse_json(line, f"line {number}")
                 subject = subject_of(document, lang=language)
                 results = evaluator.results(subject, packs, day, language)
+                decided.append((subject, results))
             except ServiceError as exc:
                 return json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
             except RecursionError:
@@ -611,8 +566,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def lines() -> AsyncIterator[bytes]:
             for number, line in _numbered_lines(body):
                 if line.strip():
+                    decided: Decided = []
                     try:
-                        yield await evaluator.run(functools.partial(line_work, number, line))
+                        said = await evaluator.run(
+                            functools.partial(line_work, number, line, decided)
+                        )
+                        evaluator.logged(decided)  # the line's decisions, once answered
+                        yield said
                     except ServiceError as exc:  # over the time limit: say so, go on
                         yield json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
 

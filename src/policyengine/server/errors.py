@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["UPGRADE_LOST", "ServiceError", "body_timeout_error"]
+__all__ = ["UPGRADE_LOST", "ServiceError", "body_timeout_error", "encoded_body", "problem"]
 
 UPGRADE_LOST = (
     "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
@@ -28,3 +28,20 @@ class ServiceError(Exception):
         super().__init__(error)
         self.status = status
         self.body = {"error": error, **extra}
+
+
+def problem(path: str, value: Any, message: str) -> dict[str, Any]:
+    """One problem of a 422: where, the value found there, and what is wrong with it."""
+    return {"path": path, "value": value, "message": message}
+
+
+def encoded_body(encoding: bytes) -> ServiceError | None:
+    """A 415 for a body sent compressed (``Content-Encoding: gzip``): it was read as it came,
+    and said to be "not UTF-8"; None for a plain body."""
+    said = encoding.strip().lower()
+    if said in (b"", b"identity"):
+        return None
+    shown = said.decode("latin-1")
+    return ServiceError(
+        415, f"the body is sent with Content-Encoding: {shown}: send it as plain UTF-8 JSON"
+    )

@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from policyengine.server.answers import json_bytes
-from policyengine.server.errors import UPGRADE_LOST, ServiceError, body_timeout_error
+from policyengine.server.errors import (
+    UPGRADE_LOST,
+    ServiceError,
+    body_timeout_error,
+    encoded_body,
+)
 
 __all__ = ["LeanEvaluate", "receive_within"]
 
@@ -77,6 +82,10 @@ class LeanEvaluate:
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 raise too_big
+            if name == b"content-encoding":
+                refused = encoded_body(value)
+                if refused is not None:
+                    raise refused
         chunks: list[bytes] = []
         size = 0
         while True:

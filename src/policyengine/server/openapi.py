@@ -113,6 +113,7 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         "404": _answer("unknown pack"),
         "408": _answer("the rest of the body did not arrive in time; the connection is closed"),
         "413": _answer("the body is over the size limit"),
+        "415": _answer("the body is sent compressed (Content-Encoding): send plain UTF-8 JSON"),
         "422": _answer("bad facts or a bad request field: every problem with its path"),
         "503": _answer("the evaluation took longer than the time limit"),
     }
@@ -145,7 +146,7 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
             "status and problems instead, and the others are evaluated",
             "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
         },
-        **{k: v for k, v in errors.items() if k in ("404", "408", "413", "422")},
+        **{k: v for k, v in errors.items() if k in ("404", "408", "413", "415", "422")},
     }
     paths["/v1/packs"]["get"]["responses"] = {
         "200": _answer("installed packs", {"type": "array", "items": {"type": "object"}})
