@@ -926,10 +926,14 @@ def test_unreadable_bodies_are_400_in_the_products_words(client, body, said):
 
 
 def test_routing_errors_have_the_error_shape(client):
-    """404 and 405 from routing answer ``{"error": …}`` like every other error."""
+    """404 and 405 from routing answer ``{"error": …, "message": …}`` like every other
+    error: the label, and the same said for people (in Chinese: the request says no
+    language)."""
+    said = {404: "服务没有这个路径。", 405: "这个路径不接受该请求方法（Allow 列出可用的方法）。"}
     for answer in (client.get("/nope"), client.put("/v1/packs")):
         assert answer.status_code in (404, 405)
-        assert set(answer.json()) == {"error"}
+        assert set(answer.json()) == {"error", "message"}
+        assert answer.json()["message"] == said[answer.status_code]
 
 
 def test_batch_refuses_an_unknown_query_parameter(client):

@@ -178,7 +178,8 @@ def test_a_body_that_stops_arriving_is_408_and_the_connection_closed(impatient, 
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408 "), answer[:300]
     assert b"connection: close" in head.lower()
-    assert {"error": _TIMEOUT_SAID} == json.loads(body)
+    assert _TIMEOUT_SAID == json.loads(body)["error"]
+    assert json.loads(body)["message"].startswith("请求体的其余部分没有在 0.5 秒内到达")
     assert time.monotonic() - started < 5
     assert 200 == impatient.client.get("/healthz").status_code
 
@@ -375,4 +376,26 @@ def test_a_trailing_slash_is_404_not_a_redirect(client, method, path):
     """A 307 to http://host/… was answered: behind a TLS proxy the client was sent to plain
     HTTP, and a POST had to send its body again."""
     answer = client.request(method, path, content=b"{}" if method == "POST" else None)
-    assert (answer.status_code, answer.json()) == (404, {"error": "no such path"})
+    assert (answer.status_code, answer.json()["error"]) == (404, "no such path")
+
+
+@pytest.mark.parametrize(
+    ("body", "lang", "said"),
+    [
+        (b"", None, "请求体不是有效的 JSON：第 1 行第 1 列有误。"),
+        (b'{"a": \xff}', None, "请求体不是 UTF-8 文本：第 7 个字节为 0xff。请以 UTF-8 编码发送。"),
+        (b'{"facts": {"community": {"id": "x"}}, "pack": "nope"}', None,
+         "没有安装政策包 'nope'：installed 列出已安装的政策包。"),
+        (b'{"facts": {"community": {"id": "x"}}, "pack": "nope", "lang": "en"}', "en",
+         "No pack 'nope' is installed: installed lists the packs that are."),
+        (b'{"facts": {"community": {"id": "x", "households": -1}}, "pack": "all", "lang": "en"}',
+         "en", "The facts document has problems: problems lists each with its path, value and reason."),
+    ],
+)
+def test_every_error_is_also_a_sentence_in_the_requests_language(client, body, lang, said):
+    """A 400 or a 404 answered only a label in English ("the body is not valid JSON:
+    Expecting value: line 1 column 1 (char 0)"): an official reading it got no sentence,
+    and no Chinese. ``message`` says it, in the request's language (Chinese by default)."""
+    answer = client.post("/v1/evaluate", content=body)
+    assert answer.status_code in (400, 404, 422)
+    assert answer.json()["message"] == said

@@ -52,7 +52,7 @@ from policyengine.pack import Pack
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
-from policyengine.server.errors import UPGRADE_LOST, ServiceError, encoded_body
+from policyengine.server.errors import UPGRADE_LOST, ServiceError, encoded_body, said
 from policyengine.server.errors import problem as _problem
 from policyengine.server.evaluator import Decided, Evaluator
 from policyengine.server.lean import LeanEvaluate, receive_within
@@ -385,7 +385,9 @@ def _request_lang(data: Any) -> str:
 
 
 def _said_in(exc: ServiceError, lang: str) -> ServiceError:
-    """The error with its problems' messages in ``lang`` (paths and values as written)."""
+    """The error with its problems' messages, and its own message, in ``lang`` (paths and
+    values as written)."""
+    exc.lang = lang
     problems = exc.body.get("problems")
     if isinstance(problems, list):
         exc.body["problems"] = [
@@ -446,7 +448,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
         # a body that stopped arriving (408) leaves the connection mid-request: closed
         headers = {"connection": "close"} if exc.status == 408 else None
-        return JSONAnswer(exc.body, status_code=exc.status, headers=headers)
+        return JSONAnswer(exc.answer(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -454,7 +456,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # shape of every other error: {"error": …} (the OpenAPI's Error)
         words = {404: "no such path", 405: "method not allowed on this path"}
         error = words.get(exc.status_code, str(exc.detail))
-        return JSONAnswer({"error": error}, status_code=exc.status_code, headers=exc.headers)
+        body = said({"error": error})
+        return JSONAnswer(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -469,7 +472,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             for e in exc.errors()
         ]
-        return JSONAnswer({"error": "bad request", "problems": problems}, status_code=422)
+        body = said({"error": "bad request", "problems": problems}, lang)
+        return JSONAnswer(body, status_code=422)
 
     async def evaluate_body(body: bytes, query: bytes = b"") -> bytes:
         """The answer to ``POST /v1/evaluate`` with this body (or a ServiceError); a query
@@ -500,15 +504,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             single = isinstance(pack_value, str) and pack_value != "all"
             return json_bytes(said[0] if single else said)
 
-        if _one_community(facts):
-            # One community costs well under a millisecond a pack, bounded by the body limit:
-            # answered here, without the hop to a worker thread (which costs more than the
-            # evaluation under 32 clients). A jurisdiction, whose cost grows with its
-            # communities, goes to a worker thread under the time limit.
-            answer = evaluator.guarded(work)
-        else:
-            answer = await evaluator.run(work)
-        evaluator.logged(decided)
+        try:
+            if _one_community(facts):
+                # One community costs well under a millisecond a pack, bounded by the body
+                # limit: answered here, without the hop to a worker thread (which costs more
+                # than the evaluation under 32 clients). A jurisdiction, whose cost grows
+                # with its communities, goes to a worker thread under the time limit.
+                answer = evaluator.guarded(work)
+            else:
+                answer = await evaluator.run(work)
+            evaluator.logged(decided)
+        except ServiceError as exc:  # the facts' problems, the time limit: in its language
+            exc.lang = lang
+            raise
         return answer
 
     @app.post("/v1/evaluate", operation_id="evaluate")
@@ -551,7 +559,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 results = evaluator.results(subject, packs, day, language)
                 decided.append((subject, results))
             except ServiceError as exc:
-                return json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                return (
+                    json_bytes(
+                        {"line": number, "status": exc.status, **_said_in(exc, language).answer()}
+                    )
+                    + b"\n"
+                )
             except RecursionError:
                 problems = [_problem("", None, "is nested too deeply to evaluate")]
                 error = "the facts document has problems"
@@ -574,7 +587,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         evaluator.logged(decided)  # the line's decisions, once answered
                         yield said
                     except ServiceError as exc:  # over the time limit: say so, go on
-                        yield json_bytes({"line": number, "status": exc.status, **exc.body}) + b"\n"
+                        yield (
+                            json_bytes(
+                                {
+                                    "line": number,
+                                    "status": exc.status,
+                                    **_said_in(exc, language).answer(),
+                                }
+                            )
+                            + b"\n"
+                        )
 
         return StreamingResponse(lines(), media_type=_JSONL)
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["UPGRADE_LOST", "ServiceError", "body_timeout_error", "encoded_body", "problem"]
+from policyengine.i18n import text
+
+__all__ = [
+    "UPGRADE_LOST",
+    "ServiceError",
+    "body_timeout_error",
+    "encoded_body",
+    "problem",
+    "said",
+]
 
 UPGRADE_LOST = (
     "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
@@ -22,12 +32,19 @@ def body_timeout_error(seconds: float) -> str:
 
 
 class ServiceError(Exception):
-    """An answer other than 200: a status and a JSON body."""
+    """An answer other than 200: a status and a JSON body; ``lang``, the language of its
+    ``message`` (:func:`said`): the request's, Chinese before the request is read."""
 
     def __init__(self, status: int, error: str, **extra: Any) -> None:
         super().__init__(error)
         self.status = status
         self.body = {"error": error, **extra}
+        self.lang = "zh"
+
+    def answer(self) -> dict[str, Any]:
+        """The JSON body: ``error`` (a label, in English, as the OpenAPI lists it) and
+        ``message``, the same said for people in the request's language."""
+        return said(self.body, self.lang)
 
 
 def problem(path: str, value: Any, message: str) -> dict[str, Any]:
@@ -45,3 +62,58 @@ def encoded_body(encoding: bytes) -> ServiceError | None:
     return ServiceError(
         415, f"the body is sent with Content-Encoding: {shown}: send it as plain UTF-8 JSON"
     )
+
+
+_SAID: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), key)
+    for pattern, key in (
+        (
+            r"^(?:the body|line (?P<n>\d+)) is not valid JSON: .*?line (?P<line>\d+) column "
+            r"(?P<col>\d+) \(char \d+\)$",
+            "service.not_json_at",
+        ),
+        (r"^(?:the body|line (?P<n>\d+)) is not valid JSON: (?P<why>.+)$", "service.not_json"),
+        (
+            r"^(?:the body|line (?P<n>\d+)) is not UTF-8 text \(byte 0x(?P<byte>[0-9a-f]{2}) "
+            r"at position (?P<at>\d+)\)$",
+            "service.not_utf8",
+        ),
+        (r"^(?:the body|line (?P<n>\d+)) is nested too deeply to read$", "service.too_deep"),
+        (r"^the body is larger than the limit of (?P<limit>\d+) bytes$", "service.too_large"),
+        (r"^the rest of the body did not arrive within (?P<s>[\d.]+) s ", "service.body_timeout"),
+        (r"^the body is sent with Content-Encoding: (?P<enc>.+?): ", "service.encoded"),
+        (r"^unknown pack (?P<id>.+)$", "service.unknown_pack"),
+        (r"^the evaluation took longer than the limit of (?P<s>[\d.]+) s$", "service.too_long"),
+        (r"^the decision could not be logged: (?P<why>.+)$", "service.not_logged"),
+        (r"^the request offered a protocol upgrade ", "service.upgrade_lost"),
+        (r"^no such path$", "service.no_path"),
+        (r"^method not allowed on this path$", "service.no_method"),
+        (r"^the facts document has problems$", "service.facts_problems"),
+        (r"^bad request$", "service.bad_request"),
+        (r"^the client closed the connection$", "service.client_gone"),
+    )
+)
+
+
+def said(body: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
+    """An error's body with its ``message``: the ``error`` as a sentence in ``lang`` (the
+    ``error`` itself where it is not one the service says)."""
+    if "message" in body:
+        return body
+    error = str(body.get("error", ""))
+    for pattern, key in _SAID:
+        found = pattern.match(error)
+        if found is not None:
+            values = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "at" in values:  # said counting from 1, as people count
+                values["at"] = str(int(values["at"]) + 1)
+            where = "line" if "n" in values else "body"
+            message = text(f"{key}.{where}" if key in _PER_LINE else key, lang, **values)
+            return {**body, "message": message}
+    return {**body, "message": error}
+
+
+_PER_LINE = frozenset(
+    {"service.not_json_at", "service.not_json", "service.not_utf8", "service.too_deep"}
+)
+"""Errors said of the body, or of one line of a batch."""

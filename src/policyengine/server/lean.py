@@ -63,7 +63,7 @@ class LeanEvaluate:
             status, answer = 200, await self.answer(body, scope.get("query_string", b""))
         except ServiceError as exc:
             status = exc.status
-            answer = json_bytes(exc.body)
+            answer = json_bytes(exc.answer())
         await send(
             {
                 "type": "http.response.start",

@@ -81,7 +81,11 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
     schemas["Error"] = {
         "type": "object",
         "properties": {
-            "error": {"type": "string"},
+            "error": {"type": "string", "description": "what is wrong, as a label (English)"},
+            "message": {
+                "type": "string",
+                "description": "the same said for people, in the request's language (zh, en)",
+            },
             "problems": {"type": "array", "items": {"$ref": _REF + "Problem"}},
             "unknown": {"type": "array", "items": {"type": "string"}},
             "installed": {"type": "array", "items": {"type": "string"}},
