@@ -419,3 +419,16 @@ def test_an_overdue_report_names_the_town_as_responsible_does():
     assert found.responsible[-1] == "城关镇"
     said = result.message_of(found, "zh")
     assert "责任单位：" + "、".join(found.responsible) in said
+
+
+def test_a_quoted_name_is_not_quoted_twice():
+    """A gap quoting a fact whose name holds quotes read "请补充““一票否决”事项”的数据";
+    the inner quotes take their inner form: "请补充“‘一票否决’事项”的数据"."""
+    doc = {
+        "community": {"id": "q", "jurisdiction": ["浙江省", "温州市", "鹿城区", "五马街道"]},
+        "happiness": {"objective_score": 500, "survey_score": 200},
+    }
+    result = policyengine.evaluate(doc, PACKS["wuma-star-rating"], as_of=dt.date(2014, 12, 31))
+    said = [g.message for g in result.gaps]
+    assert "请补充“‘一票否决’事项”的数据，四(一)的判断需要它。责任单位：区文明委。" in said
+    assert not [m for m in said if "““" in m or "””" in m]

@@ -268,3 +268,30 @@ class TestPackLimits:
         values["s.b7"] = 0
         assert cc.matching(values) == frozenset({"c0"})
         assert all(len(q) <= _durable.MAX_VALUES for q in cc._chunk_quoted)
+
+
+class TestIds:
+    @pytest.mark.parametrize(
+        ("document", "path"),
+        [
+            ({"community": {"id": ""}}, "community.id"),
+            ({"community": {"id": "   "}}, "community.id"),
+            ({"jurisdiction": {"id": ""}, "communities": [{"community": {"id": "a"}}]},
+             "jurisdiction.id"),
+            ({"jurisdiction": {"id": "j"}, "communities": [{"community": {"id": ""}}]},
+             "communities[0].community.id"),
+        ],
+    )
+    def test_an_empty_id_is_refused_by_the_validator_and_the_schema(self, document, path):
+        """facts.md: ``community.id`` is a required unique id. ``""`` was taken: a result,
+        a decision log line and a replay named a subject with no name."""
+        import jsonschema
+
+        with pytest.raises(FactsError) as info:
+            policyengine.load_facts(document)
+        assert [p.path for p in info.value.problems] == [path]
+        assert "is empty" in info.value.problems[0].message
+        from policyengine.schemas import facts_schema
+
+        assert not jsonschema.Draft202012Validator(facts_schema()).is_valid(document)
+        assert policyengine.load_facts({"community": {"id": "a b"}})  # spaces within: an id

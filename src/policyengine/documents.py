@@ -21,6 +21,7 @@ from policyengine import json_input, pack_facts
 from policyengine._converter import converter, describe, problems_of
 from policyengine.exceptions import DocumentError, FactProblem, FactsError, InputError
 from policyengine.facts import (
+    BLANK_ID,
     Community,
     CommunityInfo,
     Jurisdiction,
@@ -220,6 +221,8 @@ def _duplicate_ids(
             *(("community", _where(c, prefix, i), c.id) for i, c in enumerate(j.communities)),
         ):
             label = f"{kind} {item_id}"
+            if kind == "jurisdiction" and not item_id.strip():
+                problems.append(FactProblem(key, BLANK_ID))
             if label in seen:
                 problems.append(
                     FactProblem(

@@ -68,7 +68,7 @@ JurisdictionLevel = Literal["street", "town", "district", "county", "city"]
 class CommunityInfo:
     """``community.*``: identity and size."""
 
-    id: str
+    id: str = attrs.field(metadata={"non_blank": True})
     name: str | None = None
     kind: Kind | None = None
     jurisdiction: tuple[str, ...] | None = None
@@ -307,7 +307,7 @@ class Community:
 class JurisdictionInfo:
     """``jurisdiction.*``: a street, town, district, county or city."""
 
-    id: str
+    id: str = attrs.field(metadata={"non_blank": True})
     name: str | None = None
     level: JurisdictionLevel | None = None
     key_area: Flag = None
@@ -528,9 +528,15 @@ def objective_score(happiness: Happiness) -> float | None:
     return round(math.fsum(parts), 9)  # 138.6 + … is 500.0, not 499.99999999999994
 
 
+BLANK_ID = "is empty: give an id (it names the subject in results, logs and replay)"
+"""What an id of no text (``""``, spaces) is said to be."""
+
+
 def check_community(c: Community, prefix: str = "") -> list[FactProblem]:
     """Problems between fields that a type alone cannot express (``a <= b``, sums)."""
     problems: list[FactProblem] = []
+    if not c.community.id.strip():
+        problems.append(FactProblem(f"{prefix}community.id", BLANK_ID))
     org, staff, services = c.organization, c.staff, c.services
     for part, part_value, whole, whole_value in (
         (

@@ -331,6 +331,10 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "problem.subscores_differ",
         ),
         (r"^is required \(a table with an id\)$", "problem.required_table"),
+        (
+            r"^is empty: give an id \(it names the subject in results, logs and replay\)$",
+            "problem.blank_id",
+        ),
         (r"^is required$", "problem.required"),
         (r"^a required field is missing$", "problem.required_field"),
         (r"^unknown field \(not in the facts vocabulary\)$", "problem.unknown_field"),
@@ -564,6 +568,8 @@ def gap_words(
     """:func:`describe_gap` with the value now already in words (``now``): the rest depends
     on the fact, the value needed, the clause and the units, not on the subject."""
     label = fact_label(path, lang, titles)
+    if lang == "zh":  # quoted in the sentence: quotes within take the inner form (‘’)
+        label = label.replace("“", "‘").replace("”", "’")
     if relation == "==" and needed is True:
         key = "gap.true"
     elif relation == "==" and isinstance(needed, list) and not needed:

@@ -122,6 +122,8 @@ def _class_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
             inner = _strip_optional(hint)
             ftype = fact_type_of(hint)
             schema = fact_schema(ftype) if ftype is not None else _class_schema(inner, defs)
+            if field.metadata.get("non_blank"):  # an id: some text that is not all spaces
+                schema = {**schema, "minLength": 1, "pattern": r"\S"}
             if field.default is attrs.NOTHING:
                 required.append(field.name)
             properties[field.name] = _nullable(schema) if _is_optional(hint) else schema

@@ -64,21 +64,27 @@ def encoded_body(encoding: bytes) -> ServiceError | None:
     )
 
 
-_SAID: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), key)
-    for pattern, key in (
+_SAID: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), keys if isinstance(keys, tuple) else (keys, keys))
+    for pattern, keys in (
         (
             r"^(?:the body|line (?P<n>\d+)) is not valid JSON: .*?line (?P<line>\d+) column "
             r"(?P<col>\d+) \(char \d+\)$",
-            "service.not_json_at",
+            ("service.not_json_at.body", "service.not_json_at.line"),
         ),
-        (r"^(?:the body|line (?P<n>\d+)) is not valid JSON: (?P<why>.+)$", "service.not_json"),
+        (
+            r"^(?:the body|line (?P<n>\d+)) is not valid JSON: (?P<why>.+)$",
+            ("service.not_json.body", "service.not_json.line"),
+        ),
         (
             r"^(?:the body|line (?P<n>\d+)) is not UTF-8 text \(byte 0x(?P<byte>[0-9a-f]{2}) "
             r"at position (?P<at>\d+)\)$",
-            "service.not_utf8",
+            ("service.not_utf8.body", "service.not_utf8.line"),
         ),
-        (r"^(?:the body|line (?P<n>\d+)) is nested too deeply to read$", "service.too_deep"),
+        (
+            r"^(?:the body|line (?P<n>\d+)) is nested too deeply to read$",
+            ("service.too_deep.body", "service.too_deep.line"),
+        ),
         (r"^the body is larger than the limit of (?P<limit>\d+) bytes$", "service.too_large"),
         (r"^the rest of the body did not arrive within (?P<s>[\d.]+) s ", "service.body_timeout"),
         (r"^the body is sent with Content-Encoding: (?P<enc>.+?): ", "service.encoded"),
@@ -101,19 +107,12 @@ def said(body: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
     if "message" in body:
         return body
     error = str(body.get("error", ""))
-    for pattern, key in _SAID:
+    for pattern, (of_body, of_line) in _SAID:
         found = pattern.match(error)
         if found is not None:
             values = {k: v for k, v in found.groupdict().items() if v is not None}
             if "at" in values:  # said counting from 1, as people count
                 values["at"] = str(int(values["at"]) + 1)
-            where = "line" if "n" in values else "body"
-            message = text(f"{key}.{where}" if key in _PER_LINE else key, lang, **values)
+            message = text(of_line if "n" in values else of_body, lang, **values)
             return {**body, "message": message}
     return {**body, "message": error}
-
-
-_PER_LINE = frozenset(
-    {"service.not_json_at", "service.not_json", "service.not_utf8", "service.too_deep"}
-)
-"""Errors said of the body, or of one line of a batch."""
