@@ -334,3 +334,26 @@ def test_describe_does_not_call_a_seed_linked_outside_in_the_pack(tmp_path: Path
     (folder / "s.txt").symlink_to(secret(tmp_path))
     page = describe_pack(policyengine.load_pack(folder))
     assert "Text: `s.txt`." in page.splitlines()
+
+
+def test_an_installed_pack_id_is_never_a_folder_of_that_name(tmp_path, monkeypatch):
+    """``--pack wuma-star-rating`` in a folder holding a folder ``wuma-star-rating`` loaded
+    that folder instead of the installed pack (and would run its hooks): a data bundle could
+    replace the pack. The id names the installed pack; ``./wuma-star-rating`` the folder."""
+    import io
+    import json
+
+    from policyengine.cli import main
+
+    source = ROOT / "policy_packs" / "wuma-star-rating" / "policyengine_pack_wuma_star_rating"
+    shutil.copytree(source, tmp_path / "wuma-star-rating", ignore=shutil.ignore_patterns("__pycache__"))
+    toml = tmp_path / "wuma-star-rating" / "pack.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('version = "2013.1"', 'version = "bundle"'), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    facts = str(ROOT / "examples" / "wuma-community.toml")
+    versions = []
+    for named in ("wuma-star-rating", "./wuma-star-rating"):
+        out, err = io.StringIO(), io.StringIO()
+        main(["evaluate", facts, "--pack", named, "--format", "json"], stdout=out, stderr=err)
+        versions.append(json.loads(out.getvalue())["pack"]["version"])
+    assert versions == ["2013.1", "bundle"]

@@ -327,3 +327,134 @@ def test_table_columns_in_the_order_results_md_lists_them(tmp_path, fmt, facts):
     assert names[:6] == ["subject_id", "pack", "pack_version", "digest", "as_of", "verdict"]
     assert groups[6:] == sorted(groups[6:], key=["outputs", "rules"].index)
     assert "outputs" in groups and "rules" in groups
+
+
+def _workbook_with_dimension(path: Path, rows: list[list[object]], dimension: str | None) -> Path:
+    """A workbook of ``rows`` whose sheet records ``dimension`` as its size (a stale or
+    minimal ``<dimension ref>``, as streaming writers leave it)."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml" and dimension is not None:
+                text = data.decode()
+                start = text.index("<dimension ")
+                end = text.index("/>", start) + 2
+                data = (text[:start] + f'<dimension ref="{dimension}"/>' + text[end:]).encode()
+            dst.writestr(item, data)
+    return path
+
+
+@pytest.mark.parametrize("dimension", ["A1:B3", "A1"])
+def test_every_row_of_a_workbook_is_read_whatever_size_it_records(tmp_path, dimension):
+    """openpyxl's read-only sheets stop at the size the file records: with A1:B3 on a sheet
+    of five communities two were evaluated (the vetoed one, a fail, was gone), with A1 none,
+    and the run exited 0. Excel reads every row; so does evaluate."""
+    rows = [["community.id", "happiness.vetoes"]]
+    rows += [[f"c{i}", "[]" if i < 5 else '["family_planning"]'] for i in range(1, 6)]
+    table = _workbook_with_dimension(tmp_path / "dim.xlsx", rows, dimension)
+    run = evaluate(table, "csv")
+    assert run.code == 1, run.err
+    assert result_ids(tmp_path / "out-csv.csv") == ["c1", "c2", "c3", "c4", "c5"]
+
+
+def test_a_workbook_value_under_no_header_is_a_bad_row(tmp_path):
+    """A veto in a column with no header was dropped in silence (the community passed on
+    eligibility); a CSV row with more cells than its header is a bad row, and so is this."""
+    rows = [["community.id", "happiness.vetoes"], ["wm-1", "[]", None, '["family_planning"]']]
+    table = _workbook_with_dimension(tmp_path / "ragged.xlsx", rows, None)
+    run = evaluate(table, "jsonl")
+    assert run.code == 2
+    assert "ragged.xlsx, row 2" in run.err and "表头有 2 列" in run.err
+    assert not (tmp_path / "out-jsonl.jsonl").exists()
+
+
+def test_a_progress_bar_shows_on_a_terminal_that_reports_no_size(tmp_path):
+    """results.md: "A progress bar shows on a terminal." A terminal reporting 0 x 0 (a pty
+    no one sized) drew nothing: the bar's rows came out as -1."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    rows = [[f"c{i}", "[]"] for i in range(3000)]
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["community.id", "happiness.vetoes"], *rows])
+    main, side = pty.openpty()  # 0 x 0: nothing sets its size
+    command = [sys.executable, "-m", "policyengine", "evaluate", str(table), *WUMA,
+               "--format", "jsonl", "--output", str(tmp_path / "out.jsonl")]
+    done = subprocess.run(command, stderr=side, stdout=subprocess.DEVNULL, timeout=120,
+                          check=False)
+    os.close(side)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(main)
+    assert done.returncode == 1
+    assert b"row [" in said and b"\r" in said
+
+
+def test_a_run_stopped_by_sigterm_leaves_no_partial_output(tmp_path):
+    """``kill`` (SIGTERM: timeout, systemd, Kubernetes) left the hidden temporary file of
+    --output behind (430 MB in an audit); Ctrl-C did not. It now ends as Ctrl-C does:
+    nothing written, exit 143."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    table = tmp_path / "t.csv"
+    with table.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [["community.id", "happiness.vetoes"], *([f"c{i}", "[]"] for i in range(200_000))]
+        )
+    output = tmp_path / "out" / "r.jsonl"
+    output.parent.mkdir()
+    command = [sys.executable, "-m", "policyengine", "evaluate", str(table), *WUMA,
+               "--output", str(output)]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(output.parent.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the run is writing
+    assert list(output.parent.iterdir()), "the run never started writing"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 143
+    assert list(output.parent.iterdir()) == []
+    assert b"SIGTERM" in err
+
+
+@pytest.mark.parametrize("text", ["", "community.id,happiness.vetoes\n", "community.id,happiness.vetoes"])
+@pytest.mark.parametrize("fmt", [*FORMATS, "json"])
+def test_a_table_with_no_community_is_bad_input_not_a_pass(tmp_path, text, fmt):
+    """An empty or header-only table exited 0 (a truncated upload read as "all pass"), while
+    the same file as an include was refused; a header without a line break gave Arrow's own
+    words. Now exit 2 saying the table holds no community, and nothing written."""
+    table = tmp_path / "t.csv"
+    table.write_text(text, encoding="utf-8")
+    run = evaluate(table, fmt)
+    assert run.code == 2
+    assert "t.csv：表中没有社区（表头下没有任何一行）" in run.err
+    assert not (tmp_path / f"out-{fmt}.{fmt}").exists()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_id_cell_is_named_by_its_path(tmp_path, fmt):
+    """An empty community.id cell was said as "the document has neither a [community] nor a
+    [jurisdiction] table": TOML words, no path, for someone editing a spreadsheet."""
+    table = tmp_path / "t.csv"
+    table.write_text("community.id,happiness.objective_score\n,500\nwm-2,1\n", encoding="utf-8")
+    run = evaluate(table, fmt)
+    assert run.code == 2
+    assert run.err.splitlines() == ["t.csv, row 2: community.id：必须填写".replace("t.csv", str(table))]

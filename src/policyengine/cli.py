@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -67,6 +69,20 @@ def main(
     quietly with 141, as a program stopped by SIGPIPE; anything else is reported as an
     internal error in one line, exit 2.
     """
+    previous = _on_sigterm()  # a stopped run cleans up as an interrupted one does
+    try:
+        return _main(argv, stdin, stdout, stderr)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+
+
+def _main(
+    argv: Sequence[str] | None,
+    stdin: TextIO | None,
+    stdout: TextIO | None,
+    stderr: TextIO | None,
+) -> int:
     stdin = stdin if stdin is not None else sys.stdin
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
@@ -93,6 +109,9 @@ def main(
     except BrokenPipeError:
         _silence(out)
         return EXIT_BROKEN_PIPE
+    except Terminated:
+        _say(err, "policyengine: stopped (SIGTERM)")
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         _say(err, "policyengine: interrupted")
         return EXIT_INTERRUPTED
@@ -115,6 +134,24 @@ EXIT_BROKEN_PIPE = 128 + 13
 """Standard output was closed by its reader (SIGPIPE), as ``head`` does."""
 EXIT_INTERRUPTED = 128 + 2
 """Interrupted (SIGINT, Ctrl-C)."""
+EXIT_TERMINATED = 128 + 15
+"""Stopped by SIGTERM (``kill``, ``timeout``, systemd, Kubernetes)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that what it was writing is cleaned up as
+    on Ctrl-C: no partial ``--output`` or temporary file is left."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> object | None:
+    """Make SIGTERM raise :class:`Terminated` (in the main thread); the handler before."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _say(err: TextIO | None, text: str) -> None:

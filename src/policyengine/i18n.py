@@ -418,6 +418,10 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "error.device",
         ),
         (r"^(?P<name>.+): is not a file name$", "error.not_a_name"),
+        (
+            r"^(?P<name>.+): the table holds no community \(no row below its header\)$",
+            "error.empty_table",
+        ),
         (r"^(?P<file>.+): is not a regular file$", "problem.not_regular_file"),
         (r"^(?P<file>.+): is a link loop: not read$", "problem.link_loop"),
         (r"^(?P<file>.+): is not a regular file: not read$", "error.not_regular_not_read"),

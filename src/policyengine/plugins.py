@@ -258,14 +258,22 @@ class PackRegistry:
         """Packs named on the command line: an id, ``all``, or a pack folder."""
         if isinstance(name, str) and not name.strip():  # an id left empty, not this folder
             return [self.get(name)]
-        if isinstance(name, Path) or os.sep in name or name.startswith(".") or Path(name).is_dir():
+        bare = isinstance(name, str) and not (os.sep in name or name.startswith("."))
+        if isinstance(name, str) and bare and name != "all" and Path(name).is_dir():
+            # an installed pack's id names that pack, never a folder of that name in the
+            # working folder (a data bundle's folder would run its hooks in its place)
+            try:
+                return [self.get(name)]
+            except UnknownPackError:
+                pass  # no such pack installed: the folder, as ./NAME would name it
+        if not bare or Path(name).is_dir():
             path = Path(name)
             if not path.exists():
                 raise UnknownPackError(f"unknown pack {str(name)!r}: no such pack folder")
             return [load_pack(path)]
         if name == "all":
             return list(self.packs().values())
-        return [self.get(name)]
+        return [self.get(str(name))]
 
 
 def _twice(pack_id: str, one: str, other: str) -> PackError:

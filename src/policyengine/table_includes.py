@@ -240,7 +240,10 @@ def _xlsx(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _TableError(f"not an Excel workbook: {exc}") from None
-    for number, cells in workbook_rows(book, str(file)):
+    for number, cells, problem in workbook_rows(book, str(file)):
+        if problem is not None:
+            yield f"{file}, row {number}: ", {}, [FactProblem(f"{file}, row {number}", problem)]
+            continue
         yield _row(file, f"row {number}", cells)
 
 

@@ -254,6 +254,8 @@ def row_document(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[FactProbl
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
+    if "community" not in doc:  # one community a row: an empty id cell is its id missing
+        doc["community"] = {}
     return doc, problems
 
 
@@ -321,20 +323,30 @@ def _read_xlsx(path: Path) -> Iterator[Record]:
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise DocumentError(f"{path}: not an Excel workbook: {exc}") from None
-        for number, cells in workbook_rows(book, str(path)):
-            yield _record(f"{path}, row {number}", cells)
+        for number, cells, problem in workbook_rows(book, str(path)):
+            position = f"{path}, row {number}"
+            if problem is not None:
+                yield Record(position, {}, None, (FactProblem("", problem),))
+                continue
+            yield _record(position, cells)
 
 
-def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(row number, {column: cell})`` of the first sheet's rows that are not blank, the
-    header's columns checked as fact paths; the workbook is closed at the end.
+def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any], str | None]]:
+    """``(row number, {column: cell}, problem)`` of the first sheet's rows that are not
+    blank, the header's columns checked as fact paths; the workbook is closed at the end.
+    ``problem``: why the row cannot be read (a value in a column with no header, as a CSV
+    row with more cells than its header), else None.
 
     ``book``: read only, with the values Excel computed (``data_only``); a formula with no
-    value computed is an :class:`Uncomputed` cell, not an empty one.
+    value computed is an :class:`Uncomputed` cell, not an empty one. Every row of the sheet
+    is read: the size the file records (``<dimension>``) is not trusted, as Excel does not
+    trust it (some writers record ``A1``, or a size from before rows were added).
     """
     formulas = None
     try:
         sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # read to the last row and column the sheet holds
         rows = _damaged_as(name, "not an Excel workbook", sheet.iter_rows(values_only=True))
         header = next(rows, None)
         if header is None:
@@ -348,6 +360,12 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for number, cells in enumerate(rows, start=2):
             values = list(cells[: len(columns)])
             values += [None] * (len(columns) - len(values))
+            beyond = [v for v in cells[len(columns) :] if v is not None and v != ""]
+            if beyond:  # a value under no header: not dropped in silence
+                width = len(columns) + len(cells[len(columns) :])
+                said = f"has {width} cells where the header has {len(columns)} columns"
+                yield number, {}, said
+                continue
             while ahead is not None and ahead[0] < number:
                 ahead = next(formulas, None)
             if ahead is not None and ahead[0] == number:
@@ -356,7 +374,7 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
                         values[k] = formula
             if all(v is None or v == "" for v in values):
                 continue
-            yield number, dict(zip(columns, values, strict=True))
+            yield number, dict(zip(columns, values, strict=True)), None
     finally:
         if formulas is not None:
             formulas.close()

@@ -14,6 +14,7 @@ import collections
 import datetime as dt
 import importlib
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -42,7 +43,13 @@ from policyengine.hookspecs import hookimpl
 from policyengine.i18n import problem_text, text
 from policyengine.pack import Pack
 from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
-from policyengine.tables import Record, choose_memory_pool, count_rows, open_records
+from policyengine.tables import (
+    TABLE_SUFFIXES,
+    Record,
+    choose_memory_pool,
+    count_rows,
+    open_records,
+)
 
 __all__ = ["register_commands"]
 
@@ -141,7 +148,13 @@ def _progress(total: int | None, err: TextIO) -> Any:
         tqdm = importlib.import_module("tqdm").tqdm
     except ImportError:
         return None
-    return tqdm(total=total, file=err, unit="row", leave=False, dynamic_ncols=True)
+    try:  # a terminal that reports no size (some ptys say 0 x 0) gets 80 x 24, not nothing
+        sized = os.get_terminal_size(err.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):
+        sized = False
+    if sized:
+        return tqdm(total=total, file=err, unit="row", leave=False, dynamic_ncols=True)
+    return tqdm(total=total, file=err, unit="row", leave=False, ncols=80, nrows=24)
 
 
 def _summary(counts: dict[str, collections.Counter[str]], err: TextIO, lang: str) -> None:
@@ -355,6 +368,14 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
     finally:
         if bar is not None:
             bar.close()
+    empty = [n for n in args.facts if Path(n).suffix.lower() in TABLE_SUFFIXES]
+    if not subjects and not bad and empty:  # a truncated upload is no "all pass"
+        for undone in (dest, errors_dest):
+            if undone is not None:
+                undone.abort()
+        if pending is not None:
+            pending.discard()
+        raise InputError(f"{empty[0]}: the table holds no community (no row below its header)")
     if errors_dest is not None:
         errors_dest.commit()
     if dest is not None:

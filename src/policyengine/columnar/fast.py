@@ -109,7 +109,17 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, Callable[[in
                 yield batch, numbers.batch(read)
                 read += batch.num_rows
     except pa.ArrowInvalid as exc:
+        if "Could not skip initial" in str(exc) and _one_line(path):  # a header alone
+            raise DocumentError(
+                f"{path}: the table holds no community (no row below its header)"
+            ) from None
         raise DocumentError(f"{path}: not valid CSV in UTF-8: {exc}") from None
+
+
+def _one_line(path: Path) -> bool:
+    """Whether a file holds no line break in its first MiB (a header and nothing else)."""
+    with path.open("rb") as fh:
+        return b"\n" not in fh.read(1 << 20)
 
 
 def _blank(text: str | None) -> bool:
