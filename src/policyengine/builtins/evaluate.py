@@ -252,150 +252,158 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
     # Everything that can be checked is checked before any work.
     dest = Destination(args.output) if args.output is not None else None
     errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
-    packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
-    options = view_options(args, packs)
-    dates = _dates(args, packs)
-    gaps = bool(getattr(args, "gaps", False))  # gaps are worked out by the row path only
-    per_result = log is not None or gaps
-    fast = fmt in ("csv", "parquet") and not per_result and _fast_path(args.facts, packs)
-    if not fast:
-        records = open_records(args.facts, streams.stdin)
-        first = next(records, None)  # opens every table and checks its columns
+    try:  # whatever stops the run (SIGTERM included) leaves no temporary file
+        packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
+        options = view_options(args, packs)
+        dates = _dates(args, packs)
+        gaps = bool(getattr(args, "gaps", False))  # gaps are worked out by the row path only
+        per_result = log is not None or gaps
+        fast = fmt in ("csv", "parquet") and not per_result and _fast_path(args.facts, packs)
+        if not fast:
+            records = open_records(args.facts, streams.stdin)
+            first = next(records, None)  # opens every table and checks its columns
 
-    skip = args.on_bad_record == "skip"
-    err = streams.stderr
-    errors_fh: IO[str] | None = errors_dest.open() if errors_dest is not None else None
-    bad = 0
+        skip = args.on_bad_record == "skip"
+        err = streams.stderr
+        errors_fh: IO[str] | None = errors_dest.open() if errors_dest is not None else None
+        bad = 0
 
-    def report_at(position: str, problems: Sequence[FactProblem]) -> None:
-        nonlocal bad
-        bad += 1
-        for problem in problems:
-            shown = problem_text_of(problem, args.lang or "zh")
-            print(f"{position}: {shown}", file=err)
-            if errors_fh is not None:  # said as on standard error (--lang, Chinese by default)
-                said = problem_text(problem.message, args.lang or "zh")
-                line = {"record": position, "path": problem.path, "message": said}
-                errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        def report_at(position: str, problems: Sequence[FactProblem]) -> None:
+            nonlocal bad
+            bad += 1
+            for problem in problems:
+                shown = problem_text_of(problem, args.lang or "zh")
+                print(f"{position}: {shown}", file=err)
+                if errors_fh is not None:  # said as on standard error (--lang, Chinese by default)
+                    said = problem_text(problem.message, args.lang or "zh")
+                    line = {"record": position, "path": problem.path, "message": said}
+                    errors_fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
-    def report(record: Record, problems: list[FactProblem]) -> None:
-        report_at(record.position, problems)
+        def report(record: Record, problems: list[FactProblem]) -> None:
+            report_at(record.position, problems)
 
-    binary = fmt == "parquet" or fast or binary_report
-    out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
-    if binary and dest is None:
-        raw = getattr(streams.stdout, "buffer", None)
-        out = raw if raw is not None else cast(IO[Any], _TextBytes(streams.stdout))
-    sink: Sink
-    if fast:
-        sink = arrow_sink = ArrowSink(fmt, out)
-    elif fmt in STREAMED_FORMATS:
-        sink = make_sink(fmt, out, gaps)
-    else:
-        reporter = formats[fmt]
-        sink = ReportSink(out, lambda results: reporter.output(results, options))
-    counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
-    bar = _progress(count_rows(args.facts), err)
-    subjects = 0
-    tabular = fmt in ("csv", "parquet") and not per_result
-    if tabular and not fast:
-        _note_fallbacks(packs, err, options.lang)
-    chunk: list[Community] = []
-
-    def write_rows(rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            counts[row["pack"]][row["verdict"]] += 1
-        sink.write_rows(rows)  # type: ignore[attr-defined]
-
-    def flush() -> None:
-        write_rows(evaluate_rows(chunk, packs, dates))
-        chunk.clear()
-
-    try:
+        binary = fmt == "parquet" or fast or binary_report
+        out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
+        if binary and dest is None:
+            raw = getattr(streams.stdout, "buffer", None)
+            out = raw if raw is not None else cast(IO[Any], _TextBytes(streams.stdout))
+        sink: Sink
         if fast:
-            from policyengine.columnar.fast import table_rows
+            sink = arrow_sink = ArrowSink(fmt, out)
+        elif fmt in STREAMED_FORMATS:
+            sink = make_sink(fmt, out, gaps)
+        else:
+            reporter = formats[fmt]
+            sink = ReportSink(out, lambda results: reporter.output(results, options))
+        counts: dict[str, collections.Counter[str]] = {p.id: collections.Counter() for p in packs}
+        bar = _progress(count_rows(args.facts), err)
+        subjects = 0
+        tabular = fmt in ("csv", "parquet") and not per_result
+        if tabular and not fast:
+            _note_fallbacks(packs, err, options.lang)
+        chunk: list[Community] = []
 
-            progress = bar.update if bar is not None else None
-            dictionaries = fmt == "csv"  # Arrow's CSV writer makes the text (same bytes)
-            for part in table_rows(args.facts, packs, dates, report_at, progress, dictionaries):
-                subjects += part.subjects
-                if not bad or skip:
-                    arrow_sink.write_table(part.table)
-                    for pack_id, counted in part.counts.items():
-                        counts[pack_id].update(counted)
-                del part  # not held while the next batch is evaluated
-        else:
-            for subject in _subjects(_chain(first, records), report):
-                if bar is not None:
-                    bar.update(1)
-                if subject is None or (bad and not skip):
-                    continue  # after a bad record the run fails: only check the rest
-                subjects += 1
-                if tabular and isinstance(subject, Community):
-                    chunk.append(subject)
-                    if len(chunk) >= CHUNK:
+        def write_rows(rows: list[dict[str, Any]]) -> None:
+            for row in rows:
+                counts[row["pack"]][row["verdict"]] += 1
+            sink.write_rows(rows)  # type: ignore[attr-defined]
+
+        def flush() -> None:
+            write_rows(evaluate_rows(chunk, packs, dates))
+            chunk.clear()
+
+        try:
+            if fast:
+                from policyengine.columnar.fast import table_rows
+
+                progress = bar.update if bar is not None else None
+                dictionaries = fmt == "csv"  # Arrow's CSV writer makes the text (same bytes)
+                for part in table_rows(args.facts, packs, dates, report_at, progress, dictionaries):
+                    subjects += part.subjects
+                    if not bad or skip:
+                        arrow_sink.write_table(part.table)
+                        for pack_id, counted in part.counts.items():
+                            counts[pack_id].update(counted)
+                    del part  # not held while the next batch is evaluated
+            else:
+                for subject in _subjects(_chain(first, records), report):
+                    if bar is not None:
+                        bar.update(1)
+                    if subject is None or (bad and not skip):
+                        continue  # after a bad record the run fails: only check the rest
+                    subjects += 1
+                    if tabular and isinstance(subject, Community):
+                        chunk.append(subject)
+                        if len(chunk) >= CHUNK:
+                            flush()
+                        continue
+                    if chunk:
                         flush()
-                    continue
-                if chunk:
-                    flush()
-                if tabular:  # a jurisdiction: its communities and aggregates on columns
+                    if tabular:  # a jurisdiction: its communities and aggregates on columns
+                        for pack in packs:
+                            rows = evaluate_rows([subject], [pack], dates)
+                            counts[pack.id][rows[0]["verdict"]] += 1  # its own verdict
+                            sink.write_rows(rows)  # type: ignore[attr-defined]
+                        continue
                     for pack in packs:
-                        rows = evaluate_rows([subject], [pack], dates)
-                        counts[pack.id][rows[0]["verdict"]] += 1  # its own verdict
-                        sink.write_rows(rows)  # type: ignore[attr-defined]
-                    continue
-                for pack in packs:
-                    result = api.evaluate(subject, pack, as_of=dates[pack.id], lang=options.lang)
-                    if pending is not None:
-                        pending.record(result, subject)
-                    counts[pack.id][result.verdict] += 1
-                    sink.write(result)
-        if chunk and (not bad or skip):
-            flush()
-        if not bad or skip:
-            sink.close()
-        else:
+                        result = api.evaluate(
+                            subject, pack, as_of=dates[pack.id], lang=options.lang
+                        )
+                        if pending is not None:
+                            pending.record(result, subject)
+                        counts[pack.id][result.verdict] += 1
+                        sink.write(result)
+            if chunk and (not bad or skip):
+                flush()
+            if not bad or skip:
+                sink.close()
+            else:
+                sink.discard()
+        except BaseException:
             sink.discard()
-    except BaseException:
-        sink.discard()
-        if pending is not None:
-            pending.discard()
-        if dest is not None:
-            dest.abort()
+            if pending is not None:
+                pending.discard()
+            if dest is not None:
+                dest.abort()
+            if errors_dest is not None:
+                errors_dest.abort()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        empty = [n for n in args.facts if Path(n).suffix.lower() in TABLE_SUFFIXES]
+        if not subjects and not bad and empty:  # a truncated upload is no "all pass"
+            for undone in (dest, errors_dest):
+                if undone is not None:
+                    undone.abort()
+            if pending is not None:
+                pending.discard()
+            raise InputError(f"{empty[0]}: the table holds no community (no row below its header)")
         if errors_dest is not None:
-            errors_dest.abort()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-    empty = [n for n in args.facts if Path(n).suffix.lower() in TABLE_SUFFIXES]
-    if not subjects and not bad and empty:  # a truncated upload is no "all pass"
+            errors_dest.commit()
+        if dest is not None:
+            if bad and not skip:
+                dest.abort()
+            else:
+                dest.commit()
+        if pending is not None:
+            if bad and not skip:
+                pending.discard()
+            else:
+                pending.commit()
+        if subjects + bad > 1 and (skip or not bad):
+            _summary(counts, err, options.lang)
+            if bad:
+                print(text("run.bad_records", options.lang, n=bad), file=err)
+        if bad:
+            return EXIT_INPUT
+        failing = any(c["fail"] or c["incomplete"] for c in counts.values())
+        return EXIT_FINDINGS if failing else EXIT_OK
+    except BaseException:
         for undone in (dest, errors_dest):
             if undone is not None:
                 undone.abort()
-        if pending is not None:
-            pending.discard()
-        raise InputError(f"{empty[0]}: the table holds no community (no row below its header)")
-    if errors_dest is not None:
-        errors_dest.commit()
-    if dest is not None:
-        if bad and not skip:
-            dest.abort()
-        else:
-            dest.commit()
-    if pending is not None:
-        if bad and not skip:
-            pending.discard()
-        else:
-            pending.commit()
-    if subjects + bad > 1 and (skip or not bad):
-        _summary(counts, err, options.lang)
-        if bad:
-            print(text("run.bad_records", options.lang, n=bad), file=err)
-    if bad:
-        return EXIT_INPUT
-    failing = any(c["fail"] or c["incomplete"] for c in counts.values())
-    return EXIT_FINDINGS if failing else EXIT_OK
+        raise
 
 
 class _TextBytes:

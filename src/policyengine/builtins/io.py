@@ -227,12 +227,13 @@ class Destination:
         """The temporary file to write (in the destination's folder, so renaming is atomic)."""
         folder = self.target.parent
         tmp = folder / f".{self.target.name}.{secrets.token_hex(6)}.tmp"
+        self._tmp = tmp  # known before it exists: an abort in between removes it
         try:
             # 0o666 less the umask, as for any new file: the kernel applies the umask.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as exc:
+            self._tmp = None
             raise InputError(f"{self.option} {self.path}: cannot be written: {exc}") from None
-        self._tmp = tmp
         raw = _Temporary(fd, "wb")
         raw.label = f"{self.option} {self.path}"
         buffered = io.BufferedWriter(raw)

@@ -495,11 +495,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise _said_in(exc, _request_lang(data)) from None
 
         decided: Decided = []
+        logging = settings.decision_log is not None
 
         def work() -> bytes:
             subject = subject_of(facts, "facts.", lang)
             results = evaluator.results(subject, packs, as_of, lang)
-            decided.append((subject, results))
+            if logging:  # held for the log only: a result not held is freed as it is said
+                decided.append((subject, results))
             said = [r.to_dict() for r in results]
             single = isinstance(pack_value, str) and pack_value != "all"
             return json_bytes(said[0] if single else said)
