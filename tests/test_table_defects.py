@@ -458,3 +458,37 @@ def test_an_empty_id_cell_is_named_by_its_path(tmp_path, fmt):
     run = evaluate(table, fmt)
     assert run.code == 2
     assert run.err.splitlines() == ["t.csv, row 2: community.id：必须填写".replace("t.csv", str(table))]
+
+
+def _bomb(path: Path) -> Path:
+    """A valid workbook whose sheet XML holds 70 MiB of spaces: 70 kB compressed."""
+    book = openpyxl.Workbook()
+    book.active.append(["community.id"])
+    book.active.append(["c1"])
+    plain = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (70 << 20), 1)
+            dst.writestr(item.filename, data, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_a_workbook_that_inflates_like_a_bomb_is_not_read(tmp_path):
+    """A 1.6 MB .xlsx whose sheet inflated to 1.6 GB took 3.4 GB of memory to read, as a
+    table or through an include (the 64 MiB include limit counts compressed bytes). A part
+    inflating over 100 times its compressed size, beyond 64 MiB, is refused unread."""
+    table = _bomb(tmp_path / "bomb.xlsx")
+    run = evaluate(table, "csv")
+    assert run.code == 2
+    assert "bomb.xlsx：未读取：其中的 xl/worksheets/sheet1.xml 解压后有" in run.err
+    street = tmp_path / "street.toml"
+    street.write_text(
+        '[jurisdiction]\nid = "j"\nlevel = "street"\n\n[[communities]]\ninclude = "bomb.xlsx"\n',
+        encoding="utf-8",
+    )
+    run = cli("evaluate", str(street), *WUMA)
+    assert run.code == 2
+    assert "inflates" in run.err or "解压后" in run.err

@@ -419,6 +419,12 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^(?P<name>.+): is not a file name$", "error.not_a_name"),
         (
+            r"^(?P<name>.+): not read: its part (?P<part>\S+) inflates to (?P<n>[\d,]+) bytes, "
+            r"(?P<ratio>[\d,]+) times its compressed size \(a sheet saved by Excel is 5 to 20 "
+            r"times\)$",
+            "error.inflates",
+        ),
+        (
             r"^(?P<name>.+): the table holds no community \(no row below its header\)$",
             "error.empty_table",
         ),

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from policyengine.documents import not_utf8, read_tables_with
-from policyengine.exceptions import FactProblem, InputError
+from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.includes import IncludeBudget
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_ROWS
 from policyengine.tables import (
     TABLE_SUFFIXES,
     check_columns,
+    check_inflation,
     json_lines,
     long_csv_cells,
     require,
@@ -236,6 +237,10 @@ def _texty(pa: Any, kind: Any) -> bool:
 
 def _xlsx(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:
     openpyxl = require("openpyxl", "including an Excel table (.xlsx)")
+    try:
+        check_inflation(io.BytesIO(data), str(file))
+    except DocumentError as exc:
+        raise _TableError(str(exc).removeprefix(f"{file}: ")) from None
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

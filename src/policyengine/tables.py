@@ -43,6 +43,7 @@ __all__ = [
     "Record",
     "Uncomputed",
     "check_columns",
+    "check_inflation",
     "choose_memory_pool",
     "column_types",
     "count_rows",
@@ -316,9 +317,41 @@ def _read_csv(path: Path) -> Iterator[Record]:
             yield _record(position, dict(zip(columns, cells, strict=True)))
 
 
+XLSX_MAX_RATIO = 100
+"""How many times larger than its compressed self a part of a workbook may inflate (real
+sheets: 5-20 times): more, beyond :data:`XLSX_SMALL` bytes, is a compression bomb."""
+XLSX_SMALL = 64 << 20
+"""Inflated bytes a part may take whatever its ratio."""
+
+
+def check_inflation(archive: Any, name: str) -> int:
+    """The inflated size of a workbook's parts (``archive``: a file or bytes), or a
+    DocumentError naming the part that inflates like a bomb (a 1.6 MB sheet of spaces is
+    1.6 GB once inflated, and took 3.4 GB to read)."""
+    import zipfile
+
+    total = 0
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            for item in zipped.infolist():
+                total += item.file_size
+                ratio = item.file_size / max(item.compress_size, 1)
+                if item.file_size > XLSX_SMALL and ratio > XLSX_MAX_RATIO:
+                    raise DocumentError(
+                        f"{name}: not read: its part {item.filename} inflates to "
+                        f"{item.file_size:,} bytes, {ratio:,.0f} times its compressed size "
+                        "(a sheet saved by Excel is 5 to 20 times)"
+                    )
+    except zipfile.BadZipFile:
+        return 0  # not a workbook: its reader says so
+    return total
+
+
 def _read_xlsx(path: Path) -> Iterator[Record]:
     openpyxl = require("openpyxl", "reading Excel (.xlsx)")
     with open_regular(path) as fh:  # the workbook reads the file through it
+        check_inflation(fh, str(path))
+        fh.seek(0)
         try:
             book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
