@@ -324,17 +324,14 @@ XLSX_SMALL = 64 << 20
 """Inflated bytes a part may take whatever its ratio."""
 
 
-def check_inflation(archive: Any, name: str) -> int:
-    """The inflated size of a workbook's parts (``archive``: a file or bytes), or a
-    DocumentError naming the part that inflates like a bomb (a 1.6 MB sheet of spaces is
-    1.6 GB once inflated, and took 3.4 GB to read)."""
+def check_inflation(archive: Any, name: str) -> None:
+    """A DocumentError naming a workbook's part (``archive``: a file or bytes) that inflates
+    like a bomb (a 1.6 MB sheet of spaces is 1.6 GB once inflated, and took 3.4 GB to read)."""
     import zipfile
 
-    total = 0
     try:
         with zipfile.ZipFile(archive) as zipped:
             for item in zipped.infolist():
-                total += item.file_size
                 ratio = item.file_size / max(item.compress_size, 1)
                 if item.file_size > XLSX_SMALL and ratio > XLSX_MAX_RATIO:
                     raise DocumentError(
@@ -343,8 +340,7 @@ def check_inflation(archive: Any, name: str) -> int:
                         "(a sheet saved by Excel is 5 to 20 times)"
                     )
     except zipfile.BadZipFile:
-        return 0  # not a workbook: its reader says so
-    return total
+        return  # not a workbook: its reader says so
 
 
 def _read_xlsx(path: Path) -> Iterator[Record]:

@@ -52,7 +52,13 @@ from policyengine.pack import Pack
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
-from policyengine.server.errors import UPGRADE_LOST, ServiceError, encoded_body, said
+from policyengine.server.errors import (
+    UPGRADE_LOST,
+    ServiceError,
+    refuse_by_headers,
+    said,
+    too_large,
+)
 from policyengine.server.errors import problem as _problem
 from policyengine.server.evaluator import Decided, Evaluator
 from policyengine.server.lean import LeanEvaluate, receive_within
@@ -105,11 +111,6 @@ def app_from_environment() -> FastAPI:
 
 _LEADING_INDEX = re.compile(r"\[([0-9]{1,9})\]")
 """A list position in a problem's path (ASCII digits: "[²]" is a key, not a position)."""
-
-
-def _value_at(document: Any, path: str) -> Any:
-    """The value at a problem's path (``a.b[0].c``), or None when there is none."""
-    return _locate(document, path)[0]
 
 
 def _locate(document: Any, path: str) -> tuple[Any, str]:
@@ -218,11 +219,7 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
     """The body, or a 413 past ``limit`` bytes, or a 408 when nothing arrives for
     ``timeout`` seconds (see :func:`policyengine.server.lean.receive_within`)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
-    refused = encoded_body(request.headers.get("content-encoding", "").encode("latin-1"))
-    if refused is not None:
-        raise refused
+    refuse_by_headers(request.scope["headers"], limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -232,7 +229,7 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise ServiceError(413, f"the body is larger than the limit of {limit} bytes")
+            raise too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -495,13 +492,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise _said_in(exc, _request_lang(data)) from None
 
         decided: Decided = []
-        logging = settings.decision_log is not None
 
         def work() -> bytes:
             subject = subject_of(facts, "facts.", lang)
             results = evaluator.results(subject, packs, as_of, lang)
-            if logging:  # held for the log only: a result not held is freed as it is said
-                decided.append((subject, results))
+            evaluator.keep(decided, subject, results)
             said = [r.to_dict() for r in results]
             single = isinstance(pack_value, str) and pack_value != "all"
             return json_bytes(said[0] if single else said)
@@ -550,32 +545,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # a body over the limit is a 413 rather than a broken stream.
         body = await _read_body(request, settings.max_batch_bytes, settings.body_timeout_seconds)
 
-        def line_work(
-            number: int,
-            line: bytes,
-            decided: Decided,
-        ) -> bytes:
+        def line_error(number: int, exc: ServiceError) -> bytes:
+            """A batch line's answer when it has none: its number, status and error."""
+            said = _said_in(exc, language).answer()
+            return json_bytes({"line": number, "status": exc.status, **said}) + b"\n"
+
+        def line_work(number: int, line: bytes, decided: Decided) -> bytes:
             try:
                 document = _parse_json(line, f"line {number}")
                 subject = subject_of(document, lang=language)
                 results = evaluator.results(subject, packs, day, language)
-                decided.append((subject, results))
+                evaluator.keep(decided, subject, results)
             except ServiceError as exc:
-                return (
-                    json_bytes(
-                        {"line": number, "status": exc.status, **_said_in(exc, language).answer()}
-                    )
-                    + b"\n"
-                )
+                return line_error(number, exc)
             except RecursionError:
                 problems = [_problem("", None, "is nested too deeply to evaluate")]
-                error = "the facts document has problems"
-                return (
-                    json_bytes(
-                        {"line": number, "status": 422, "error": error, "problems": problems}
-                    )
-                    + b"\n"
-                )
+                deep = ServiceError(422, "the facts document has problems", problems=problems)
+                return line_error(number, deep)
             return b"".join(json_bytes(r.to_dict()) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
@@ -589,16 +575,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         evaluator.logged(decided)  # the line's decisions, once answered
                         yield said
                     except ServiceError as exc:  # over the time limit: say so, go on
-                        yield (
-                            json_bytes(
-                                {
-                                    "line": number,
-                                    "status": exc.status,
-                                    **_said_in(exc, language).answer(),
-                                }
-                            )
-                            + b"\n"
-                        )
+                        yield line_error(number, exc)
 
         return StreamingResponse(lines(), media_type=_JSONL)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from policyengine.i18n import text
@@ -11,9 +12,10 @@ __all__ = [
     "UPGRADE_LOST",
     "ServiceError",
     "body_timeout_error",
-    "encoded_body",
     "problem",
+    "refuse_by_headers",
     "said",
+    "too_large",
 ]
 
 UPGRADE_LOST = (
@@ -52,16 +54,26 @@ def problem(path: str, value: Any, message: str) -> dict[str, Any]:
     return {"path": path, "value": value, "message": message}
 
 
-def encoded_body(encoding: bytes) -> ServiceError | None:
-    """A 415 for a body sent compressed (``Content-Encoding: gzip``): it was read as it came,
-    and said to be "not UTF-8"; None for a plain body."""
-    said = encoding.strip().lower()
-    if said in (b"", b"identity"):
-        return None
-    shown = said.decode("latin-1")
-    return ServiceError(
-        415, f"the body is sent with Content-Encoding: {shown}: send it as plain UTF-8 JSON"
-    )
+def too_large(limit: int) -> ServiceError:
+    """The 413 of a body over ``limit`` bytes."""
+    return ServiceError(413, f"the body is larger than the limit of {limit} bytes")
+
+
+def refuse_by_headers(headers: Iterable[tuple[bytes, bytes]], limit: int) -> None:
+    """Before the body is read: a 413 for a ``Content-Length`` over ``limit``, a 415 for a
+    body sent compressed (``Content-Encoding: gzip``: it was read as it came, and said to
+    be "not UTF-8")."""
+    for name, value in headers:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise too_large(limit)
+        if name == b"content-encoding":
+            said = value.strip().lower()
+            if said not in (b"", b"identity"):
+                shown = said.decode("latin-1")
+                raise ServiceError(
+                    415,
+                    f"the body is sent with Content-Encoding: {shown}: send it as plain UTF-8 JSON",
+                )
 
 
 _SAID: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(

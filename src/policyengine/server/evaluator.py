@@ -49,6 +49,14 @@ class Evaluator:
             results.append(api.evaluate(subject, pack, as_of=as_of, **extra))
         return results
 
+    def keep(
+        self, decided: Decided, subject: Community | Jurisdiction, results: Sequence[Result]
+    ) -> None:
+        """Hold an answer's decisions for :meth:`logged`, where there is a decision log (a
+        result not held is freed as soon as it is said)."""
+        if self.settings.decision_log is not None:
+            decided.append((subject, results))
+
     def logged(self, decided: Decided) -> None:
         """Append the decisions of an answer to the decision log, if there is one: only once
         the answer is ready, so that a request answered 503 (past the time limit) leaves no

@@ -20,7 +20,8 @@ from policyengine.server.errors import (
     UPGRADE_LOST,
     ServiceError,
     body_timeout_error,
-    encoded_body,
+    refuse_by_headers,
+    too_large,
 )
 
 __all__ = ["LeanEvaluate", "receive_within"]
@@ -78,14 +79,7 @@ class LeanEvaluate:
         await send({"type": "http.response.body", "body": answer})
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes:
-        too_big = ServiceError(413, f"the body is larger than the limit of {self.limit} bytes")
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                raise too_big
-            if name == b"content-encoding":
-                refused = encoded_body(value)
-                if refused is not None:
-                    raise refused
+        refuse_by_headers(scope["headers"], self.limit)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -95,7 +89,7 @@ class LeanEvaluate:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                raise too_big
+                raise too_large(self.limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
