@@ -18,6 +18,7 @@ core and so lowers the figures on a small machine.
     python benchmarks/bench_service.py                      # 32 clients, 20 s, wuma-star-rating
     python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools
     python benchmarks/bench_service.py --clients 8 --seconds 5 --client python
+    python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools --floor
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         python benchmarks/bench_service.py --app-requests 200     # then 400: the difference
 
@@ -61,7 +62,11 @@ def free_port() -> int:
 
 def start_server(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "policyengine", "serve", "--port", str(port), *extra]
-    server = subprocess.Popen(command)
+    return ready(subprocess.Popen(command), port)
+
+
+def ready(server: subprocess.Popen[bytes], port: int) -> subprocess.Popen[bytes]:
+    """The server, once ``/healthz`` answers 200 (killed after 60 s without)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -72,6 +77,46 @@ def start_server(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     server.kill()
     raise SystemExit("the server did not become ready in 60 s")
+
+
+def floor_app() -> Any:
+    """The service's application answering ``POST /v1/evaluate`` with one fixed result (the
+    example's, computed once), whatever the body: the same server, HTTP parser, middleware
+    and answer size, with no evaluation. Its rate is the ceiling HTTP and the framework set
+    (``--floor``); run by uvicorn as a factory."""
+    from policyengine.server.app import create_app
+
+    app = create_app()
+    build = app.build_middleware_stack
+    facts = tomllib.loads((ROOT / "examples" / "wuma-community.toml").read_text("utf-8"))
+    body = json.dumps({"facts": facts, "pack": "wuma-star-rating", "as_of": AS_OF}).encode()
+
+    def with_fixed_answer() -> Any:
+        lean = build()
+        real = lean.answer
+        fixed: list[bytes] = []
+
+        async def answer(_: bytes, query: bytes = b"") -> bytes:
+            if not fixed:
+                fixed.append(await real(body, query))
+            return fixed[0]
+
+        lean.answer = answer
+        return lean
+
+    app.build_middleware_stack = with_fixed_answer  # type: ignore[method-assign]
+    return app
+
+
+def start_floor(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
+    """uvicorn serving :func:`floor_app`, with ``serve``'s --workers and --http."""
+    command = [
+        sys.executable, "-m", "uvicorn", "bench_service:floor_app", "--factory",
+        "--app-dir", str(Path(__file__).resolve().parent), "--port", str(port),
+        "--log-level", "warning", "--no-access-log",
+        *(a for a in extra if a.startswith(("--workers", "--http"))),
+    ]  # fmt: skip
+    return ready(subprocess.Popen(command), port)
 
 
 def tree_cpu_seconds(pid: int) -> float | None:
@@ -379,6 +424,12 @@ def main() -> int:
         "and print its CPU per request; under valgrind --tool=callgrind, the difference of "
         "two N is the instructions per request",
     )
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also load the same server answering one fixed result with no evaluation "
+        "(benchmarks/bench_service.py:floor_app): what HTTP and the framework alone allow",
+    )
     args = p.parse_args()
 
     facts = tomllib.loads(args.facts.read_text(encoding="utf-8"))
@@ -448,6 +499,26 @@ def main() -> int:
         print(
             f"  of which the application, called in this process with no HTTP: "
             f"{cpu_app * 1e6:,.0f} µs; HTTP and the server: {(cpu_served - cpu_app) * 1e6:,.0f} µs"
+        )
+    if args.floor:
+        port = free_port()
+        floor = start_floor(port, args.serve_arg)
+        try:
+            run(port, bodies, 4, 2.0)  # warm-up
+            cpu_before = tree_cpu_seconds(floor.pid)
+            bare = run(port, bodies, args.clients, args.seconds)
+            cpu_after = tree_cpu_seconds(floor.pid)
+        finally:
+            floor.terminate()
+            floor.wait(10)
+        per = (
+            f", {(cpu_after - cpu_before) / bare['requests'] * 1e6:,.0f} µs CPU per request"
+            if cpu_before is not None and cpu_after is not None and bare["requests"]
+            else ""
+        )
+        print(
+            f"floor (the same server answering one fixed result, no evaluation): "
+            f"{bare['rate']:,.0f} requests/s{per}, p99 {bare['p99'] * 1000:.1f} ms"
         )
     return 1 if got["errors"] else 0
 

@@ -146,3 +146,23 @@ def test_chifeng_page_with_readings_fits_a4():
     dom = _browse("chifeng-district", render_html([r], _options("chifeng-annual-targets")))
     assert "" == _attr(dom, "data-too-wide")
     assert 'class="reading"' in dom
+
+
+def test_the_service_docs_page_renders_with_no_way_out():
+    """The service's ``/docs`` in a browser that can reach 127.0.0.1 and nothing else (an
+    intranet): Swagger UI draws every endpoint of the OpenAPI (it loaded from a CDN, and the
+    page stayed blank)."""
+    from test_server import Served
+
+    from policyengine.server.app import Settings
+
+    chromium = _chromium()
+    with Served(Settings()) as client:
+        dom = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+             "--virtual-time-budget=15000", "--dump-dom", f"{client.base_url}/docs"],
+            capture_output=True, text=True, timeout=120, check=True,
+        ).stdout
+        paths = set(client.get("/openapi.json").json()["paths"])
+    assert paths == set(re.findall(r'opblock-summary-path"[^>]*data-path="([^"]+)"', dom))

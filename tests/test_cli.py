@@ -323,7 +323,7 @@ class TestFormats:
         """``--as-of`` that is not a date is a usage error: exit 2."""
         run = cli("evaluate", EXAMPLE, "--pack", "wuma-star-rating", "--as-of", "31/12/2014")
         assert 2 == run.code
-        assert "is not a date" in capsys.readouterr().err
+        assert "--as-of '31/12/2014' 不是日期，请写作 YYYY-MM-DD" in run.err + capsys.readouterr().err
 
 
 class TestValidate:

@@ -211,7 +211,7 @@ class TestReplay:
 
     def test_the_same_decisions_replay_the_same(self, log):
         """Replaying today's log with today's packs: nothing differs, exit 0."""
-        code, out, _ = run("replay", str(log))
+        code, out, _ = run("replay", str(log), "--lang", "en")
         assert (0, "10 decisions: 10 the same, 0 differ, 0 not replayed\n") == (code, out)
 
     def test_a_changed_pack_is_named(self, log):
@@ -236,7 +236,7 @@ class TestReplay:
         pack = entry["pack"]["id"]
         old = entry | {"engine": {"version": "0.0.1"}, "outputs": {**entry["outputs"], "extra": 1}}
         log.write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
-        code, out, _ = run("replay", str(log))
+        code, out, _ = run("replay", str(log), "--lang", "en")
         assert 1 == code
         assert f"({pack}, wm-001): differs" in out
         assert "    output extra: 1 → null\n" in out
@@ -261,7 +261,7 @@ class TestReplay:
         """A log without facts replays from ``--facts`` (found by subject id); without, exit 2."""
         log = tmp_path / "log.jsonl"
         api.evaluate(WUMA, "wuma-star-rating", as_of=AS_OF, decision_log=log)
-        code, out, _ = run("replay", str(log))
+        code, out, _ = run("replay", str(log), "--lang", "en")
         assert (2, True) == (code, "not replayed: the facts were not logged" in out)
         folder = tmp_path / "facts"
         folder.mkdir()
@@ -272,7 +272,7 @@ class TestReplay:
         """A line that is not JSON: exit 2 naming the file and line."""
         log = tmp_path / "log.jsonl"
         log.write_text('{"decision_id": "x"}\nnot json\n', encoding="utf-8")
-        code, _, err = run("replay", str(log))
+        code, _, err = run("replay", str(log), "--lang", "en")
         assert 2 == code
         assert f"{log}:1: not a decision log entry" in err
 
@@ -280,7 +280,7 @@ class TestReplay:
         """A decision by a pack that is not installed: listed, exit 2."""
         entry = lines(log)[0] | {"pack": {"id": "gone", "version": "1", "digest": "sha256:0"}}
         log.write_text(json.dumps(entry) + "\n", encoding="utf-8")
-        code, out, _ = run("replay", str(log))
+        code, out, _ = run("replay", str(log), "--lang", "en")
         assert (2, True) == (code, "not replayed: the pack 'gone' is not installed" in out)
 
 

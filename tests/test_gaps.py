@@ -137,6 +137,25 @@ class TestChifengNumericGaps:
                                           as_of=CHIFENG_YEAR3)
             assert "pass" == again.finding("staff.income").outcome
 
+    @settings(max_examples=80, deadline=None)
+    @given(st.integers(1_000, 9_000_000), st.integers(1_000, 9_000_000))
+    def test_the_bound_a_gap_says_meets_the_rule(self, income_fen, wage_fen):
+        """Year 1: income ≥ 70% of the local wage (二(二)1(3)), in yuan and fen. The bound
+        the message says (2 decimals) meets the rule: income 48.99 against a wage of 70
+        said "at most 69.99" (0.7 × 69.99 = 48.993, still failing); it says 69.98."""
+        import re
+
+        income, wage = income_fen / 100, wage_fen / 100
+        doc = chifeng(staff__avg_annual_income_yuan=income, staff__local_avg_wage_prev_year_yuan=wage)
+        year1 = dt.date(2008, 12, 31)
+        r = policyengine.evaluate(doc, "chifeng-annual-targets", as_of=year1)
+        for g in (g for g in r.gaps if g.rule == "staff.income"):
+            (said,) = re.findall(r"(?:达到|不超过) ([\d,.]+)元", g.message)
+            for value in (g.needed, float(said.replace(",", ""))):
+                again = policyengine.evaluate(set_fact(doc, g.fact, value), "chifeng-annual-targets",
+                                              as_of=year1)
+                assert "pass" == again.finding("staff.income").outcome, (g.message, value)
+
     @settings(max_examples=60, deadline=None)
     @given(st.integers(1, 2_000), st.data())
     def test_retirees_gap_is_the_least_whole_number(self, retirees, data):

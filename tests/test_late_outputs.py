@@ -96,7 +96,7 @@ def test_a_table_run_falls_back_to_the_row_path_visibly(tmp_path: Path) -> None:
         ])
     out, err = io.StringIO(), io.StringIO()
     code = main(["evaluate", str(path), "--pack", str(PACK), "--as-of", "2016-06-01",
-                 "--format", "csv"], stdin=io.StringIO(""), stdout=out, stderr=err)
+                 "--format", "csv", "--lang", "en"], stdin=io.StringIO(""), stdout=out, stderr=err)
     assert 1 == code
     assert "late-outputs has outputs that read a table or a tally" in err.getvalue()
     rows = {r["subject_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}

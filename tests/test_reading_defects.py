@@ -99,7 +99,7 @@ def test_replay_facts_folder_with_a_fifo_names_it(tmp_path: Path, log: Path) -> 
     folder = folder_with(tmp_path)
     os.mkfifo(folder / "x.toml")
     said = f"policyengine: --facts {folder / 'x.toml'}: is not a regular file: not read\n"
-    assert (2, "", said) == run_apart("replay", str(log), "--facts", str(folder))
+    assert (2, "", said) == run_apart("replay", str(log), "--facts", str(folder), "--lang", "en")
 
 
 def test_replay_facts_folder_with_a_link_to_a_fifo_names_it(tmp_path: Path, log: Path) -> None:
@@ -107,7 +107,7 @@ def test_replay_facts_folder_with_a_link_to_a_fifo_names_it(tmp_path: Path, log:
     os.mkfifo(folder / ".f")
     (folder / "y.json").symlink_to(".f")
     said = f"policyengine: --facts {folder / 'y.json'}: is not a regular file: not read\n"
-    assert (2, "", said) == run_apart("replay", str(log), "--facts", str(folder))
+    assert (2, "", said) == run_apart("replay", str(log), "--facts", str(folder), "--lang", "en")
 
 
 def test_diff_facts_folder_with_a_fifo_below_names_it(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_replay_facts_folder_with_a_link_loop_names_it(tmp_path: Path, log: Path
     folder = folder_with(tmp_path)
     loop = link_loop(folder, ".toml")
     said = f"policyengine: --facts {loop}: is a link loop: not read\n"
-    assert (2, "", said) == run("replay", str(log), "--facts", str(folder))
+    assert (2, "", said) == run("replay", str(log), "--facts", str(folder), "--lang", "en")
 
 
 def test_diff_facts_folder_with_a_link_loop_names_it(tmp_path: Path) -> None:
@@ -187,14 +187,14 @@ def test_replay_of_a_device_log(tmp_path: Path) -> None:
     zero = tmp_path / "log.jsonl"
     zero.symlink_to("/dev/zero")
     said = f"policyengine: {zero}: is a device, not a file (use - for standard input)\n"
-    assert (2, "", said) == run_apart("replay", str(zero))
+    assert (2, "", said) == run_apart("replay", str(zero), "--lang", "en")
 
 
 def test_replay_of_a_fifo_log(tmp_path: Path) -> None:
     fifo = tmp_path / "log.jsonl"
     os.mkfifo(fifo)
     said = f"policyengine: {fifo}: is not a regular file\n"
-    assert (2, "", said) == run_apart("replay", str(fifo))
+    assert (2, "", said) == run_apart("replay", str(fifo), "--lang", "en")
 
 
 # ---------------------------------------------- 10. a file in a folder: a size bound

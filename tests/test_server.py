@@ -206,6 +206,21 @@ def test_openapi_is_served(client):
     assert 200 == client.get("/docs").status_code
 
 
+def test_the_docs_page_needs_nothing_from_the_internet(client):
+    """``/docs`` loaded Swagger UI from cdn.jsdelivr.net: on an intranet with no way out,
+    a blank page. Every script, style sheet and icon it names is served by the service."""
+    page = client.get("/docs")
+    assert (200, "text/html") == (page.status_code, page.headers["content-type"].split(";")[0])
+    named = re.findall(r'(?:src|href|url)\s*[=:]\s*["\']([^"\']+)', page.text)
+    assert {
+        "/openapi.json",
+        "/docs/assets/swagger-ui-bundle.js",
+        "/docs/assets/swagger-ui.css",
+    } <= set(named)
+    assert [] == [url for url in named if not url.startswith("/")]
+    assert [] == [url for url in named if client.get(url).status_code != 200]
+
+
 def go_structs() -> dict[str, tuple[str, list[str]]]:
     """The Go snippet of the serve how-to: each struct's OpenAPI schema (from its comment,
     ``// Name is the OpenAPI's Schema[.property]``) and its ``json:"…"`` field names."""
@@ -248,6 +263,26 @@ def test_served_results_equal_the_command_line(client, path):
     )
     assert 200 == answer.status_code
     assert cli_json(path, "all") == answer.json()
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_every_parameter_value_has_one_shape_with_its_clause_and_quote(client, pack_id):
+    """A value of a dated parameter (Wuma) was ``{since, value}``, one of a programme year
+    (Chifeng) ``{since, year, value, clause, quote}``: a client reading one pack's shape
+    failed on the other's. Each value now has all five, its clause and quote the
+    parameter's where it has none of its own, as the pack page shows them."""
+    pack = api.installed_packs()[pack_id]
+    for name, param in client.get(f"/v1/packs/{pack_id}").json()["parameters"].items():
+        if not param["values"]:  # the document states none: said, never a value made up
+            assert "not stated in the document" == param["source"], name
+        for value in param["values"]:
+            assert {"since", "year", "value", "clause", "quote"} <= set(value), (name, value)
+            assert value["clause"] and value["quote"] is not None, (name, value)
+        given = pack.parameters[name]
+        if not given.values and given.value is not None:  # one value throughout: its own
+            assert [(None, None, given.clause)] == [
+                (v["since"], v["year"], v["clause"]) for v in param["values"]
+            ]
 
 
 def test_one_pack_is_one_result_several_are_a_list(client):
@@ -323,9 +358,11 @@ def test_a_request_offering_an_upgrade_keeps_its_body(served):
     assert b'"subject":{"id":"j"' in answer
 
 
-def test_a_lost_body_is_explained():
+@pytest.mark.parametrize("offered", ["h2c", "websocket"])
+def test_a_lost_body_is_explained(offered):
     """With ``--http httptools`` the body of such a request is lost: a 400 says why and what
-    to do, instead of calling the (unseen) body malformed."""
+    to do, instead of calling the (unseen) body malformed, naming the upgrade the request
+    offered (a websocket offer was said to be ``Upgrade: h2c``)."""
     body = json.dumps({"facts": {"community": {"id": "j"}}, "pack": "wuma-star-rating"})
     with Served(Settings(), http="httptools") as client:
         answer = client.post(
@@ -333,12 +370,14 @@ def test_a_lost_body_is_explained():
             content=body,
             headers={
                 "Connection": "Upgrade, HTTP2-Settings",
-                "Upgrade": "h2c",
+                "Upgrade": offered,
                 "HTTP2-Settings": "AAMAAABkAAQCAAAAAAIAAAAA",
             },
         )
     assert 400 == answer.status_code
     assert "HttpClient.Version.HTTP_1_1" in answer.json()["error"]
+    assert f"(Upgrade: {offered})" in answer.json()["error"]
+    assert f"请求要求升级协议（Upgrade: {offered}）" in answer.json()["message"]
 
 
 def test_lone_surrogates_are_a_422_that_names_them(client):
@@ -422,7 +461,11 @@ def test_include_is_refused(client):
         (
             # a valid date after the last one the engine evaluates on (deadlines fall due the
             # following year): a 422, not a server error
-            {"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "as_of": "9999-12-31"},
+            {
+                "facts": {"community": {"id": "x"}},
+                "pack": "wuma-star-rating",
+                "as_of": "9999-12-31",
+            },
             ["as_of"],
         ),
         ({"facts": {"community": {"id": "x"}}, "pack": 3}, ["pack"]),
@@ -788,7 +831,9 @@ def test_the_lean_route_answers_as_the_fastapi_route():
     assert got_plain == got_lean
 
 
-@pytest.mark.parametrize(("lang", "message"), [(None, "-5 低于下限 0"), ("en", "-5 is below the minimum 0")])
+@pytest.mark.parametrize(
+    ("lang", "message"), [(None, "-5 低于下限 0"), ("en", "-5 is below the minimum 0")]
+)
 def test_problems_are_said_in_the_language_asked(client, lang, message):
     """A 422's problems are sentences in the request's language, Chinese by default (as
     results are); the path and the value stay as written."""
@@ -911,10 +956,14 @@ def test_nesting_beyond_the_limit_is_refused_as_on_the_command_line(client, tmp_
 @pytest.mark.parametrize(
     ("body", "said"),
     [
-        (b'{"facts": {"community": {"id": "a", "households": 1' + b"0" * 4400 + b'}}}',
-         "a number has more than 4,300 digits"),
-        (b'{"facts": {"community": {"id": "\xff"}}, "pack": "wuma-star-rating"}',
-         "is not UTF-8 text (byte 0xff at position 32)"),
+        (
+            b'{"facts": {"community": {"id": "a", "households": 1' + b"0" * 4400 + b"}}}",
+            "a number has more than 4,300 digits",
+        ),
+        (
+            b'{"facts": {"community": {"id": "\xff"}}, "pack": "wuma-star-rating"}',
+            "is not UTF-8 text (byte 0xff at position 32)",
+        ),
     ],
 )
 def test_unreadable_bodies_are_400_in_the_products_words(client, body, said):
@@ -997,7 +1046,9 @@ def test_service_refusals_are_said_in_the_language_asked(client):
     own "Field required"): Chinese by default, English with ``lang=en``."""
     facts = {"jurisdiction": {"id": "j"}, "communities": [{"include": ["a.toml"]}]}
     zh = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
-    en = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "en"})
+    en = client.post(
+        "/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating", "lang": "en"}
+    )
     assert (zh.status_code, en.status_code) == (422, 422)
     assert zh.json()["problems"][0]["message"].startswith("服务不读取文件")
     assert en.json()["problems"][0]["message"].startswith("the service reads no files")

@@ -135,6 +135,26 @@ def test_the_facts_schema_refuses_a_query_parameter_it_does_not_take(client):
     assert 200 == client.get("/v1/schema/facts", params={"pack": "all"}).status_code
 
 
+NO_QUERY = "未知的查询参数：此路径不读取任何查询参数"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/packs", "/v1/packs/wuma-star-rating", "/v1/schema/result", "/v1/packs/nope"]
+)
+def test_a_get_endpoint_refuses_a_query_parameter_it_does_not_read(client, path):
+    """``GET /v1/packs?id=wuma-star-rating`` answered every pack, and
+    ``/v1/schema/result?pack=nope`` the result schema, as if the parameter had been heard
+    (the POST routes answered 422). 422 naming the parameter and its value, in Chinese; the
+    same path without it answers as before (a pack not installed: 404)."""
+    answer = client.get(path, params={"id": "wuma-star-rating"})
+    assert (
+        422,
+        [{"path": "id", "value": "wuma-star-rating", "message": NO_QUERY}],
+    ) == (answer.status_code, answer.json()["problems"])
+    assert answer.json()["message"].startswith("请求有误")
+    assert (404 if path.endswith("nope") else 200) == client.get(path).status_code
+
+
 # ------------------------------------------------------------- a body that stops arriving
 
 _TIMEOUT_SAID = (
@@ -250,6 +270,25 @@ def test_a_number_too_large_is_422_naming_it_in_valid_json(client, extra):
     assert problem["message"].startswith("1e400 超过 2^53")
 
 
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("-1e400", "-1e400 小于 -2^53（-9,007,199,254,740,992），即能精确比较的最小数"),
+        ("-99999999999999999999", "-99999999999999999999 小于 -2^53"),
+        ("99999999999999999999", "99999999999999999999 超过 2^53"),
+    ],
+)
+def test_a_number_far_below_zero_is_said_to_be_below(client, written, said):
+    """``-1e400`` was said to be "超过 2^53" (beyond 2^53), as if it were large."""
+    body = '{"facts":{"community":{"id":"x","households":%s}},"pack":"wuma-star-rating"}'
+    answer = client.post("/v1/evaluate", content=(body % written).encode())
+    assert 422 == answer.status_code
+    (problem,) = answer.json()["problems"]
+    # an integer is named as the integer; 1e400, which no float holds, as written
+    shown = written if "e" in written else int(written)
+    assert (shown, True) == (problem["value"], problem["message"].startswith(said))
+
+
 def _not_json(constant: str) -> None:
     raise AssertionError(f"{constant} is not JSON")
 
@@ -320,7 +359,10 @@ def test_saying_results_stops_at_the_time_limit():
 def test_communities_given_as_one_table_are_named_as_written(client):
     """``communities`` may be one table (a list of one): its problem was named
     ``facts.communities[0]…``, a position the document does not have, with value null."""
-    facts = {"jurisdiction": {"id": "j"}, "communities": {"community": {"id": "a", "households": -1}}}
+    facts = {
+        "jurisdiction": {"id": "j"},
+        "communities": {"community": {"id": "a", "households": -1}},
+    }
     answer = client.post("/v1/evaluate", json={"facts": facts, "pack": "wuma-star-rating"})
     assert answer.status_code == 422
     [problem] = answer.json()["problems"]
@@ -369,8 +411,12 @@ def test_a_compressed_body_is_415(client, path):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/v1/evaluate/"), ("GET", "/v1/packs/"), ("GET", "/healthz/"),
-     ("GET", "/v1/packs/wuma-star-rating/")],
+    [
+        ("POST", "/v1/evaluate/"),
+        ("GET", "/v1/packs/"),
+        ("GET", "/healthz/"),
+        ("GET", "/v1/packs/wuma-star-rating/"),
+    ],
 )
 def test_a_trailing_slash_is_404_not_a_redirect(client, method, path):
     """A 307 to http://host/… was answered: behind a TLS proxy the client was sent to plain
@@ -384,12 +430,21 @@ def test_a_trailing_slash_is_404_not_a_redirect(client, method, path):
     [
         (b"", None, "请求体不是有效的 JSON：第 1 行第 1 列有误。"),
         (b'{"a": \xff}', None, "请求体不是 UTF-8 文本：第 7 个字节为 0xff。请以 UTF-8 编码发送。"),
-        (b'{"facts": {"community": {"id": "x"}}, "pack": "nope"}', None,
-         "没有安装政策包 'nope'：installed 列出已安装的政策包。"),
-        (b'{"facts": {"community": {"id": "x"}}, "pack": "nope", "lang": "en"}', "en",
-         "No pack 'nope' is installed: installed lists the packs that are."),
-        (b'{"facts": {"community": {"id": "x", "households": -1}}, "pack": "all", "lang": "en"}',
-         "en", "The facts document has problems: problems lists each with its path, value and reason."),
+        (
+            b'{"facts": {"community": {"id": "x"}}, "pack": "nope"}',
+            None,
+            "没有安装政策包 'nope'：installed 列出已安装的政策包。",
+        ),
+        (
+            b'{"facts": {"community": {"id": "x"}}, "pack": "nope", "lang": "en"}',
+            "en",
+            "No pack 'nope' is installed: installed lists the packs that are.",
+        ),
+        (
+            b'{"facts": {"community": {"id": "x", "households": -1}}, "pack": "all", "lang": "en"}',
+            "en",
+            "The facts document has problems: problems lists each with its path, value and reason.",
+        ),
     ],
 )
 def test_every_error_is_also_a_sentence_in_the_requests_language(client, body, lang, said):
@@ -399,3 +454,47 @@ def test_every_error_is_also_a_sentence_in_the_requests_language(client, body, l
     answer = client.post("/v1/evaluate", content=body)
     assert answer.status_code in (400, 404, 422)
     assert answer.json()["message"] == said
+
+
+# ------------------------------------------------------------- pack ids that name nothing
+
+
+def test_a_long_unknown_pack_id_is_not_echoed_in_full_in_sentences(client):
+    """A 60 KB id in the path was echoed three times (180 KB) in its 404: the sentences cut
+    it at 80 characters; ``unknown`` keeps it as given, once."""
+    answer = client.get("/v1/packs/" + "a" * 60_000)
+    body = answer.json()
+    assert (404, ["a" * 60_000]) == (answer.status_code, body["unknown"])
+    assert body["error"] == "unknown pack '" + "a" * 79 + "…'"
+    assert len(answer.content) < 60_000 + 1_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/evaluate", {"facts": COMMUNITY, "pack": ""}),
+        ("POST", "/v1/evaluate", {"facts": COMMUNITY, "pack": ["wuma-star-rating", " "]}),
+        ("POST", "/v1/evaluate/batch?pack=", None),
+    ],
+)
+def test_a_blank_pack_id_is_a_bad_request_not_an_unknown_pack(client, method, path, body):
+    """``"pack": ""`` (or ``?pack=``) names no pack: a 422 at ``pack``, as a pack that is not
+    text is; it was a 404 "没有安装政策包 ''", as if a pack called "" could be installed."""
+    if body is None:
+        answer = client.post(path, content=b'{"community": {"id": "a"}}\n')
+    else:
+        answer = client.post(path, json=body)
+    assert (422, ["pack"]) == (answer.status_code, [p["path"] for p in answer.json()["problems"]])
+
+
+@pytest.mark.parametrize("as_of", ["2014-12-31", "9998-12-31", "9999-12-31", "0000-01-01", "0001-01-01"])
+def test_the_openapi_as_of_refuses_what_the_service_refuses(client, as_of):
+    """The OpenAPI said only ``format: date``: a generated client sent 9999-12-31, which the
+    service refuses (its deadlines fall in the year after). The schema and the service now
+    agree on every date."""
+    import jsonschema
+
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["EvaluateRequest"]
+    valid = jsonschema.Draft202012Validator(schema["properties"]["as_of"]).is_valid(as_of)
+    body = {"facts": COMMUNITY, "pack": "wuma-star-rating", "as_of": as_of}
+    assert (200 if valid else 422) == client.post("/v1/evaluate", json=body).status_code

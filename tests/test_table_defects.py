@@ -158,7 +158,7 @@ def test_replay_of_a_jsonl_file_not_in_utf8(tmp_path):
     community = tmp_path / "a.json"
     community.write_text(json.dumps({"community": {"id": "a"}}), encoding="utf-8")
     assert 1 == cli("evaluate", str(community), *WUMA, "--decision-log", str(log)).code
-    run = cli("replay", str(log), "--facts", str(table))
+    run = cli("replay", str(log), "--facts", str(table), "--lang", "en")
     assert 2 == run.code
     assert f"{table}: not UTF-8 text (byte 0xc9 at position 0); save the file as UTF-8" in run.err
     assert "internal error" not in run.err

@@ -86,8 +86,10 @@ def test_a_log_field_of_the_wrong_type_is_named(logged, tmp_path, field, value, 
     log = tmp_path / "hostile.jsonl"
     log.write_text(logged + json.dumps(entry | {field: value}, ensure_ascii=False) + "\n",
                    encoding="utf-8")
-    code, out, err = run("replay", str(log))
-    assert (2, "", f"policyengine: {log}:2: {said}\n") == (code, out, err)
+    code, out, err = run("replay", str(log), "--lang", "en")
+    # the line is named; the decision before it is replayed all the same
+    summary = "1 decision: 1 the same, 0 differ, 0 not replayed; 1 line not a decision\n"
+    assert (2, summary, f"policyengine: {log}:2: {said}\n") == (code, out, err)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,7 @@ def test_a_log_inner_field_of_the_wrong_type_is_named(logged, tmp_path, inner, v
     log = tmp_path / "hostile.jsonl"
     log.write_text(json.dumps(entry | {inner: value}, ensure_ascii=False) + "\n",
                    encoding="utf-8")
-    assert (2, f"policyengine: {log}:1: {said}\n") == run("replay", str(log))[::2]
+    assert (2, f"policyengine: {log}:1: {said}\n") == run("replay", str(log), "--lang", "en")[::2]
 
 
 def test_a_log_key_given_twice_is_refused(logged, tmp_path):
@@ -112,16 +114,35 @@ def test_a_log_key_given_twice_is_refused(logged, tmp_path):
     log = tmp_path / "twice.jsonl"
     log.write_text(logged.replace('"verdict":"pass"', '"verdict":"pass","verdict":"fail"'),
                    encoding="utf-8")
-    code, out, err = run("replay", str(log))
-    assert (2, "") == (code, out)
+    code, out, err = run("replay", str(log), "--lang", "en")
+    assert (2, "0 decisions: 0 the same, 0 differ, 0 not replayed; 1 line not a decision\n") == (
+        code, out)
     assert f'policyengine: {log}:1: not a JSON line: the key "verdict" is given twice\n' == err
 
 
 def test_a_log_that_is_not_utf8_is_named(tmp_path):
     log = tmp_path / "bytes.jsonl"
     log.write_bytes(b"\n\xff\xfe{}\n")
-    code, _, err = run("replay", str(log))
+    code, _, err = run("replay", str(log), "--lang", "en")
     assert (2, f"policyengine: {log}:2: not UTF-8 text: invalid start byte\n") == (code, err)
+
+
+def test_every_bad_line_of_a_log_is_named_and_the_others_replayed(logged, tmp_path):
+    """The first bad line stopped the replay (exit 2, no other line reported): a log whose
+    writer was killed mid-line ends with half a line, and none of its decisions could be
+    replayed. Each bad line is named on standard error; every decision is replayed."""
+    entry = json.loads(logged)
+    changed = json.dumps(entry | {"verdict": "fail"}, ensure_ascii=False)
+    log = tmp_path / "cut.jsonl"
+    log.write_text(logged + "{not json\n" + changed + "\n" + logged[:40], encoding="utf-8")
+    code, out, err = run("replay", str(log), "--lang", "en")
+    assert 2 == code
+    assert [f"policyengine: {log}:2: not a JSON line", f"policyengine: {log}:4: not a JSON line"] == [
+        line.split(":", 3)[0] + ":" + ":".join(line.split(":")[1:4]) for line in err.splitlines()
+    ]
+    assert out.startswith(f"{log}:3 decision {entry['decision_id']}")
+    assert "verdict: fail → pass" in out
+    assert out.endswith("2 decisions: 1 the same, 1 differ, 0 not replayed; 2 lines not a decision\n")
 
 
 # ------------------------------------------------------------------ 2. failed writes

@@ -30,11 +30,19 @@ from policyengine.exceptions import FactProblem
 from policyengine.facts import DATE_PATTERN, Range
 from policyengine.limits import MAX_EXACT_INT, MAX_TEXT_BYTES
 
-__all__ = ["check_text", "converter", "describe", "problems_of"]
+__all__ = ["beyond", "check_text", "converter", "describe", "problems_of"]
 
 
 BEYOND = "is beyond 2^53 (9,007,199,254,740,992), the largest number compared exactly"
 """What a number too large to compare exactly is said to be (after the number)."""
+BELOW = "is below -2^53 (-9,007,199,254,740,992), the smallest number compared exactly"
+"""What a number too far below zero to compare exactly is said to be (-1e400 was "beyond
+2^53", as if it were large)."""
+
+
+def beyond(value: Any) -> str:
+    """:data:`BEYOND`, or :data:`BELOW` for a negative number."""
+    return BELOW if value < 0 else BEYOND
 
 
 def describe(value: Any) -> str:
@@ -91,12 +99,12 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
         kind = float if isinstance(value, float) else int
     if kind is float and not math.isfinite(value):
         if hasattr(value, "written"):  # 1e400: finite as written, beyond what a float holds
-            raise ValueError(f"{value.written} {BEYOND}")
+            raise ValueError(f"{value.written} {beyond(value)}")
         raise ValueError(f"{describe(value)} is not a finite number")
     if not -MAX_EXACT_INT <= value <= MAX_EXACT_INT:
         # the value as given (1e+300), but no 60-digit integer in a message
         shown = repr(value) if kind is float or value.bit_length() < 200 else "a number"
-        raise ValueError(f"{shown} {BEYOND}")
+        raise ValueError(f"{shown} {beyond(value)}")
     if base is int and kind is float:
         if not value.is_integer():
             raise TypeError(f"{describe(value)} is not a whole number")

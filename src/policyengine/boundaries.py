@@ -79,8 +79,10 @@ def _check_number(value: Any) -> str | None:
         return "is not a number"
     if isinstance(value, float) and not math.isfinite(value):
         return "is not a finite number"
-    if abs(value) > MAX_EXACT_INT:
+    if value > MAX_EXACT_INT:
         return "is beyond 2^53, the largest number compared exactly"
+    if value < -MAX_EXACT_INT:
+        return "is below -2^53, the smallest number compared exactly"
     return None
 
 

@@ -8,7 +8,8 @@ engine turns the :class:`Assessment` into a finding. Conventions (docs/explanati
   the due day, late if the only ones in month *m* come after it, missing if there is none.
   Months whose due day has passed count; the current month is ``due`` until its due day.
 * ``yearly``: the evidence is the last year the act was done. This year's act is ``due``
-  until its date; a year that ended without it makes the deadline ``overdue``.
+  until its date; a year that ended without it makes the deadline ``overdue``; a last year
+  after the as-of year is ``unknown`` (it does not say whether this year's was done).
 * ``once``: by the ``due`` date; with a date-list evidence, a later date is ``met_late``.
 * Evidence dated after ``as_of`` is ignored: it had not happened yet.
 * Missing evidence (None) is ``unknown``; an empty list means nothing was done.
@@ -190,6 +191,11 @@ def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     last = int(evidence)
     actual = Reason("dl_yearly_actual", {"last": str(last)})
     year = str(as_of.year)
+    if last > as_of.year:
+        # done in a year after the date asked about: it had not happened yet, and it does
+        # not say whether this year's was done (a later act is no evidence of an earlier)
+        reason = Reason("dl_yearly_later", {"year": year, "last": str(last)})
+        return Assessment("unknown", expected, actual, reason, nxt, this_due)
     if last >= as_of.year:
         reason = Reason("dl_yearly_pass", {"year": year})
         nxt = due_date(deadline, as_of.year + 1)

@@ -88,7 +88,8 @@ def result_schema(packs: Packs, as_of: AsOf = None) -> Any:
     outcomes are text. An output takes the type the pack fixes (a computed number, a
     yes/no, dates and lists as text; a scale's level from its bands); an output whose
     type only its values tell is text, as in CSV; a table's amount takes its parameters'
-    type (whole yuan are int64).
+    type (whole yuan are int64); the programme year is int64 and the phase text, whatever
+    the date.
     """
     pa = _require("pyarrow")
     loaded = _resolve(packs)
@@ -98,6 +99,11 @@ def result_schema(packs: Packs, as_of: AsOf = None) -> Any:
     table = evaluate_arrow(probe, loaded, as_of=dates)
     levels = {f"outputs.{s.output}": _level_type(pa, s) for p in loaded for s in p.scales}
     levels.update((f"outputs.{t.output}", _amount_type(pa, p, t)) for p in loaded for t in p.tables)
+    for p in loaded:  # the programme year (1, 2, …) and the phase's name, whatever the date
+        if p.info.programme is not None:
+            levels.setdefault("outputs.program_year", pa.int64())
+        if p.phases:
+            levels.setdefault(f"outputs.{p.info.phase_output}", pa.string())
     fields = [pa.field(c, pa.string()) for c in FIXED_COLUMNS]
     for field in table.schema:
         name, kind = field.name, field.type

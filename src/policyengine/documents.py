@@ -215,10 +215,24 @@ def _duplicate_ids(
             return f"{found}community.id"
         return f"{prefix}communities[{i}].community.id"
 
-    def visit(j: Jurisdiction, prefix: str) -> None:
-        for kind, key, item_id in (
-            ("jurisdiction", prefix + "jurisdiction.id", j.id),
-            *(("community", _where(c, prefix, i), c.id) for i, c in enumerate(j.communities)),
+    def _said(c: Community, within: str, i: int) -> str:
+        # where it was first given, for people: "community 2 of jurisdiction 1" (i18n says
+        # it in Chinese), or the included table's row; the path is the problem's own
+        found = positions.get(id(c))
+        return found.rstrip(": ") if found is not None else f"community {i + 1}{within}"
+
+    def visit(j: Jurisdiction, prefix: str, within: str) -> None:
+        for kind, key, said, item_id in (
+            (
+                "jurisdiction",
+                prefix + "jurisdiction.id",
+                within.removeprefix(" of ") or "the document's jurisdiction",
+                j.id,
+            ),
+            *(
+                ("community", _where(c, prefix, i), _said(c, within, i), c.id)
+                for i, c in enumerate(j.communities)
+            ),
         ):
             label = f"{kind} {item_id}"
             if kind == "jurisdiction" and not item_id.strip():
@@ -232,11 +246,11 @@ def _duplicate_ids(
                     )
                 )
             else:
-                seen[label] = key
+                seen[label] = said
         for i, child in enumerate(j.jurisdictions):
-            visit(child, f"{prefix}jurisdictions[{i}].")
+            visit(child, f"{prefix}jurisdictions[{i}].", f" of jurisdiction {i + 1}{within}")
 
-    visit(subject, "")
+    visit(subject, "", "")
 
 
 _VALIDATED: weakref.WeakValueDictionary[int, Community | Jurisdiction] = (

@@ -11,6 +11,8 @@ the date a target is due (policies.md §6).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -21,24 +23,42 @@ from policyengine.results import Finding
 __all__ = ["due_date", "finish"]
 
 
-def due_date(rule: Rule, pack: Pack, as_of: dt.date, standard_year: int | None) -> dt.date | None:
-    """The date the rule's target is due on ``as_of`` (None: no date in the text)."""
+def due_date(
+    rule: Rule,
+    pack: Pack,
+    as_of: dt.date,
+    standard_year: int | None,
+    params: Mapping[str, Any] | None = None,
+) -> dt.date | None:
+    """The date the rule's target is due on ``as_of`` (None: no date in the text).
+
+    ``params``: the parameters in force (with overrides), whose programme start year counts
+    the programme's years (the pack's own where not given)."""
     if rule.due is not None:
         return rule.due
+    prog = pack.info.programme
+    if rule.due_end_of_programme:
+        first = _first_year(pack, as_of, params)
+        return dt.date(first + prog.years - 1, 12, 31) if prog and first is not None else None
     if not rule.due_end_of_year:
         return None
-    prog = pack.info.programme
-    if prog is not None and standard_year is not None and pack.programme_year(as_of) is None:
-        # after the programme: the last year's target, due at its end
-        return dt.date(_first_year(pack, as_of) + prog.years - 1, 12, 31)
+    first = _first_year(pack, as_of, params) if prog is not None else None
+    last = first + prog.years - 1 if prog is not None and first is not None else None
+    if last is not None and standard_year is not None and as_of.year > last:
+        return dt.date(last, 12, 31)  # after the programme: the last year's target, at its end
     return dt.date(as_of.year, 12, 31)
 
 
-def _first_year(pack: Pack, as_of: dt.date) -> int:
+def _first_year(pack: Pack, as_of: dt.date, params: Mapping[str, Any] | None) -> int | None:
+    """The programme's first calendar year: the start parameter in force (overridden, or
+    the pack's value on the date)."""
     prog = pack.info.programme
     assert prog is not None
-    first = pack.parameters[prog.start_parameter].value
-    return first if isinstance(first, int) and not isinstance(first, bool) else as_of.year
+    name = prog.start_parameter
+    first = params.get(name) if params is not None and name in params else None
+    if first is None:
+        first = pack.parameters[name].value_at(as_of)
+    return first if isinstance(first, int) and not isinstance(first, bool) else None
 
 
 def _cited(finding: Finding, pack: Pack, as_of: dt.date, year: int | None) -> Finding:
@@ -83,15 +103,17 @@ def finish(
     pack: Pack,
     as_of: dt.date,
     standard_year: int | None,
+    params: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
-    """Each rule's finding quoting the value in force, and dated where its target is due."""
+    """Each rule's finding quoting the value in force, and dated where its target is due
+    (``params``: the parameters in force, as :func:`due_date` reads them)."""
     out: list[Finding] = []
     rules = {r.id: r for r in pack.rules}
     for f in findings:
         f = _cited(f, pack, as_of, standard_year)
         rule = rules.get(f.rule)
         if rule is not None:
-            due = due_date(rule, pack, as_of, standard_year)
+            due = due_date(rule, pack, as_of, standard_year, params)
             if due is not None:
                 f = _dated(f, due, as_of)
         out.append(f)

@@ -385,7 +385,12 @@ class PlanStatics:
 
 
 def _citation(
-    pack: Pack, rule: Rule | Scale | Deadline, names: Sequence[str], as_of: dt.date, year: Any
+    pack: Pack,
+    rule: Rule | Scale | Deadline,
+    names: Sequence[str],
+    as_of: dt.date,
+    year: Any,
+    params: Mapping[str, Any],
 ) -> tuple[str, str] | None:
     if not names:
         return None
@@ -393,7 +398,7 @@ def _citation(
         "", "not_applicable", rule.title, rule.clause, rule.quote, (), {}, None, None, "",
         parameters=dict.fromkeys(names),
     )  # fmt: skip
-    cited = duties.finish([probe], pack, as_of, year)[0]
+    cited = duties.finish([probe], pack, as_of, year, params)[0]
     return (cited.clause, cited.quote) if cited is not probe else None
 
 
@@ -425,7 +430,7 @@ def _build_statics(
         for rid in [r.rule.id for r in plan.rules]
         + [s.scale.id for s in plan.scales]
         + [d.deadline.id for d in plan.deadlines]
-        if rid in by_id and duties.due_date(by_id[rid], pack, as_of, year) is not None
+        if rid in by_id and duties.due_date(by_id[rid], pack, as_of, year, params) is not None
     }
 
     def static(
@@ -434,7 +439,7 @@ def _build_statics(
         clauses: Mapping[str, str | None],
         expected: Text | None = None,
     ) -> FindingStatic:
-        cite = _citation(pack, rule, names, as_of, year)
+        cite = _citation(pack, rule, names, as_of, year, params)
         return FindingStatic(
             rule, params, names, clauses, cite, rule.id in dated, as_of, units, expected, pack
         )
@@ -460,7 +465,7 @@ def _build_statics(
     for rst in rules:
         if rst.dated:  # a pass says the same whatever the facts: dated once
             probe = finding(rst, "pass", {}, (), rst.expected, PASSED)
-            done = duties.finish([probe], pack, as_of, year)[0]
+            done = duties.finish([probe], pack, as_of, year, params)[0]
             rst.passed_dated = (done.reason or done.message, done.due)
     ids = frozenset(s.id for s in (*rules, *scales, *deadlines))
     in_force = pack.in_force(as_of, params)
@@ -505,7 +510,7 @@ def finish(findings: list[Finding], st: PlanStatics, as_of: dt.date, year: Any) 
     due = [i for i, f in enumerate(findings) if f.rule in st.dated and f.due is None]
     if not due:
         return findings
-    dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year)
+    dated = duties.finish([findings[i] for i in due], st.plan.pack, as_of, year, st.params)
     out = list(findings)
     for i, f in zip(due, dated, strict=True):
         out[i] = f

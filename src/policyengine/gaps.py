@@ -24,7 +24,8 @@ import attrs
 from policyengine import expressions as ex
 from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
-from policyengine.i18n import band_words, describe_band, describe_gap, gap_words, text
+from policyengine.gap_words import band_words, describe_band, describe_gap, gap_words
+from policyengine.i18n import text
 from policyengine.limits import check_time
 from policyengine.pack import Deadline, Pack, Rule, Scale
 from policyengine.pilot import PILOT_RULE
@@ -105,6 +106,16 @@ def _numeric_need(
     op = cmp.op if slope > 0 else _FLIP[cmp.op]
     if op in ("==", "!="):
         return (root, "==") if op == "==" else None
+    if not integer and op in (">=", "<="):
+        # rounded to 9 decimals towards the side that meets the rule: 0.7 × 69.985714286
+        # is above 48.99, so "at most 69.985714286" did not meet it; 69.985714285 does
+        step = 1e-9 if op == ">=" else -1e-9
+        holds = ex.compiled(cmp)
+        for _ in range(3):
+            trial[path] = root
+            if holds(trial, params) is True:
+                break
+            root = round(root + step, 9)
     return _bound(root, op, integer)
 
 
@@ -318,7 +329,7 @@ def _gap_message(
     lang: str,
     titles: Mapping[str, str],
 ) -> str:
-    """:func:`~policyengine.i18n.describe_gap`, said once per pack, fact, value needed,
+    """:func:`~policyengine.gap_words.describe_gap`, said once per pack, fact, value needed,
     clause and units around the value now (``titles``: the pack's, in ``lang``)."""
     plain = tuple(needed) if needed.__class__ is list else needed
     key = (
@@ -555,7 +566,7 @@ def _band_message(
     responsible: tuple[str, ...],
     lang: str,
 ) -> str:
-    """:func:`~policyengine.i18n.describe_band` (which does not read the band now), said
+    """:func:`~policyengine.gap_words.describe_band` (which does not read the band now), said
     once per band, needs, reward and units around how far short the subject is."""
     path = next(iter(needs), "")
     reward = {"reward_yuan": then["reward_yuan"]} if "reward_yuan" in then else {}

@@ -21,20 +21,17 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any, Literal, TypeAlias
 
+from policyengine.i18n_tables import TABLE_ERRORS, TABLE_PROBLEMS
+
 __all__ = [
     "LANGUAGES",
     "Lang",
-    "band_name",
-    "band_words",
     "catalogue_keys",
     "check_lang",
-    "describe_band",
-    "describe_gap",
     "entries",
     "error_text",
     "fact_label",
     "fmt_value",
-    "gap_words",
     "join_units",
     "lookup",
     "problem_text",
@@ -201,6 +198,7 @@ problem, "x is below the minimum 0", is the value, not the message)."""
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern.replace("(?P<value>.+)", _VALUE)), key)
     for pattern, key in (
+        *TABLE_PROBLEMS,
         # the converter's own refusals first (the general "is not a …" comes last)
         (
             r"^text with an unpaired surrogate \(U\+(?P<code>[0-9A-F]{4,6}) "
@@ -221,6 +219,11 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "problem.beyond_exact",
         ),
         (
+            r"^(?P<value>.+) is below -2\^53 \(-9,007,199,254,740,992\), "
+            r"the smallest number compared exactly$",
+            "problem.below_exact",
+        ),
+        (
             r"^(?P<value>.+) is not a whole number$",
             "problem.not_whole",
         ),
@@ -238,6 +241,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^the body is not a JSON object$", "problem.not_object"),
         (r"^unknown field \(expected (?P<fields>.+)\)$", "problem.unknown_request_field"),
+        (r"^unknown query parameter \(this path reads none\)$", "problem.no_query"),
         (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
         (
             r"^community id (?P<id>.+) is given twice \(also at (?P<at>.+)\); "
@@ -349,18 +353,45 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_NAMES_A_PATH = frozenset({"problem.more_than", "problem.subscores_differ"})
+"""Messages whose English names a fact by its path (``2 is more than staff.count (1)``):
+said in English too, with the fact's name for people."""
+
+
 def _recognised(
     patterns: Sequence[tuple[re.Pattern[str], str]], message: str, lang: str
 ) -> tuple[str, dict[str, str]] | None:
     """The catalogue key of the first pattern an English message matches, with the values
-    it names (None: said as written, in English or when not recognised)."""
-    if lang == "en":
-        return None
+    it names (None: said as written, in English or when not recognised; in English, only
+    a message naming a fact by its path is said again, with the fact's name)."""
     for pattern, key in patterns:
+        if lang == "en" and key not in _NAMES_A_PATH:
+            continue
         m = pattern.match(message)
         if m is not None:
             return key, {k: v for k, v in m.groupdict().items() if v is not None}
     return None
+
+
+_PLACE = re.compile(r"^(community|jurisdiction) (\d+)((?: of jurisdiction \d+)*)$")
+
+
+def _place_words(place: str, lang: str) -> str:
+    """Where in a document a community or jurisdiction is (``community 2 of jurisdiction
+    1``: the first child jurisdiction's second community), in ``lang``; a table's row, or
+    the document's own jurisdiction, as the catalogue says it or as written."""
+    if place == "the document's jurisdiction":
+        return text("place.top", lang)
+    m = _PLACE.match(place)
+    if m is None:
+        return place
+    kind, number, outer = m.groups()
+    chain = [*reversed(re.findall(r"\d+", outer)), number]
+    parts = [text("place.jurisdiction", lang, n=n) for n in chain[:-1]]
+    parts.append(
+        text("place.community" if kind == "community" else "place.jurisdiction", lang, n=chain[-1])
+    )
+    return text("place.of", lang).join(parts)
 
 
 def problem_text(message: str, lang: str = "zh") -> str:
@@ -378,6 +409,8 @@ def problem_text(message: str, lang: str = "zh") -> str:
             values["value"] = _value_words(values["value"], lang)
         if "whole" in values:  # a fact path: said by its name
             values["whole"] = fact_label(values["whole"], lang)
+        if "at" in values:  # where an id was first given
+            values["at"] = _place_words(values["at"], lang)
         return text(key, lang, **values)
     return message
 
@@ -388,6 +421,7 @@ def problem_text(message: str, lang: str = "zh") -> str:
 _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.DOTALL), key)
     for pattern, key in (
+        *TABLE_ERRORS,
         (
             r"^(?P<name>.+): not valid (?P<kind>JSON|TOML): (?P<what>.+?):? "
             r"(?:line (?P<line>\d+) column (?P<col>\d+) \(char \d+\)|"
@@ -535,129 +569,3 @@ def _value_words(value: str, lang: str) -> str:
         key = "value.long_integer_many" if digits == "many" else "value.long_integer"
         return text(key, lang, n=digits)
     return value
-
-
-# ------------------------------------------------------------------------- gap words
-
-_RELATION_KEYS = {
-    ">=": "gap.at_least",
-    ">": "gap.more_than",
-    "<=": "gap.at_most",
-    "<": "gap.less_than",
-    "==": "gap.equals",
-    "contains": "gap.contains",
-    "provide": "gap.provide",
-}
-
-
-def describe_gap(
-    path: str,
-    now: Any,
-    needed: Any,
-    relation: str,
-    responsible: Sequence[str],
-    clause: str,
-    lang: str = "zh",
-    titles: Mapping[str, str] | None = None,
-) -> str:
-    """One sentence: what the fact must become, what it is now, by which clause, who acts."""
-    shown = fmt_value(path, now, lang)
-    return gap_words(path, shown, needed, relation, responsible, clause, lang, titles)
-
-
-def gap_words(
-    path: str,
-    now: str,
-    needed: Any,
-    relation: str,
-    responsible: Sequence[str],
-    clause: str,
-    lang: str = "zh",
-    titles: Mapping[str, str] | None = None,
-) -> str:
-    """:func:`describe_gap` with the value now already in words (``now``): the rest depends
-    on the fact, the value needed, the clause and the units, not on the subject."""
-    label = fact_label(path, lang, titles)
-    if lang == "zh":  # quoted in the sentence: quotes within take the inner form (‘’)
-        label = label.replace("“", "‘").replace("”", "’")
-    if relation == "==" and needed is True:
-        key = "gap.true"
-    elif relation == "==" and isinstance(needed, list) and not needed:
-        key = "gap.empty"
-    else:
-        key = _RELATION_KEYS.get(relation, "gap.equals")
-    sentence = text(
-        key,
-        lang,
-        fact=label,
-        needed=fmt_value(path, needed, lang),
-        now=now,
-        clause=clause,
-    )
-    if responsible:
-        sentence += text("gap.who", lang, units=join_units(responsible, lang))
-    return sentence[:1].upper() + sentence[1:]
-
-
-def describe_band(
-    scale: Any,
-    now: Any,
-    nxt: Any,
-    label: str | None,
-    needs: Mapping[str, Any],
-    short_by: Any,
-    then: Mapping[str, Any],
-    responsible: Sequence[str],
-    lang: str = "zh",
-) -> str:
-    """One sentence: how far the subject is from the scale's next band, and what it brings."""
-    path = next(iter(needs), "")
-    short = fmt_value(path, short_by, lang)
-    return band_words(scale, nxt, label, needs, short, then, responsible, lang)
-
-
-def band_name(output: str, value: Any, label: str | None, lang: str = "zh") -> str:
-    """A band of a scale output in words: in Chinese the pack's label, as the document
-    names it (四星级); in English, or where the pack gives no label, the catalogue's words
-    for the output's bands (``band.stars``: "4 stars"), else the label or the value."""
-    if label and lang == "zh":
-        return label
-    if _lookup(f"band.{output}", lang):
-        return text(f"band.{output}", lang, n=value)
-    return label or str(value)
-
-
-def band_words(
-    scale: Any,
-    nxt: Any,
-    label: str | None,
-    needs: Mapping[str, Any],
-    short: str,
-    then: Mapping[str, Any],
-    responsible: Sequence[str],
-    lang: str = "zh",
-) -> str:
-    """:func:`describe_band` with the shortfall already in words (``short``): the rest
-    depends on the band, the needs, the reward and the units, not on how far short."""
-    path = next(iter(needs), "")
-    band = band_name(scale.output, nxt, label, lang)
-    parts = [
-        text(
-            "band.next",
-            lang,
-            band=band,
-            short=short,
-            fact=fact_label(path, lang),
-            needed=fmt_value(path, needs.get(path), lang),
-            clause=scale.clause,
-        )
-    ]
-    if then.get("reward_yuan") is not None:
-        parts.append(
-            text("band.reward", lang, reward=fmt_value("reward_yuan", then["reward_yuan"], lang))
-        )
-    elif "reward_yuan" in then:
-        parts.append(text("band.reward_not_stated", lang))
-    if responsible:
-        parts.append(text("gap.who", lang, units=join_units(responsible, lang)))
-    return "".join(parts)

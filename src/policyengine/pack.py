@@ -213,6 +213,10 @@ class Rule:
     due: dt.date | None = None
     due_end_of_year: bool = False
     """A target for the end of a period: due on ``due``, or 12-31 of the year (年终, 年内)."""
+    due_end_of_programme: bool = False
+    """A target for the end of the pack's programme (``[pack.programme]``, "运用三年时间"):
+    due 12-31 of its last year, counted from the start year in force (an override of the
+    start year moves it, as a date written in ``due`` could not)."""
 
 
 @attrs.frozen
@@ -579,6 +583,12 @@ def _check(raw: _PackFile) -> list[str]:
             problems.append(f"{where}.require: a hook rule is decided by the pack's hook")
         if not rule.clause.strip() or not rule.quote.strip():
             problems.append(f"{where}: every rule cites its clause and quotes the document")
+        if rule.due_end_of_programme and info.programme is None:
+            problems.append(
+                f"{where}.due_end_of_programme: the pack has no programme ([pack.programme])"
+            )
+        if sum((rule.due is not None, rule.due_end_of_year, rule.due_end_of_programme)) > 1:
+            problems.append(f"{where}: give one of due, due_end_of_year and due_end_of_programme")
     for i, scale in enumerate(raw.scales):
         if scale.id in seen:
             problems.append(f"scales[{i}].id: {scale.id!r} is used twice")

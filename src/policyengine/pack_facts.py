@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import attrs
 
-from policyengine._converter import BEYOND, check_text, describe
+from policyengine._converter import beyond, check_text, describe
 from policyengine.exceptions import FactProblem
 from policyengine.facts import DATE_PATTERN, FactType, Range, fact_catalogue
 from policyengine.limits import MAX_EXACT_INT
@@ -269,7 +269,7 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
         if kind == "int" and ok and not float(value).is_integer():
             ok = False
         if ok and hasattr(value, "written"):  # 1e400: too large to compare, as written
-            yield FactProblem(path, f"{value.written} {BEYOND}")
+            yield FactProblem(path, f"{value.written} {beyond(value)}")
             return
         if not ok or (isinstance(value, float) and not math.isfinite(value)):
             word = "a whole number" if kind == "int" else "a number"
@@ -281,7 +281,7 @@ def _check_value(path: str, value: Any, ft: FactType) -> Iterator[FactProblem]:
             )
             yield FactProblem(
                 path,
-                f"{shown} {BEYOND}",
+                f"{shown} {beyond(value)}",
             )
             return
         rng = ft.range

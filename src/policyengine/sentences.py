@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import attrs
 
 from policyengine import expressions as ex
-from policyengine.i18n import band_name, fact_label, fmt_value, join_units, text, unit_of
+from policyengine.gap_words import band_name
+from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
 from policyengine.i18n import lookup as catalogue_text
 from policyengine.messages import Words
 from policyengine.pack import Deadline, Pack, Parameter, Rule, Scale

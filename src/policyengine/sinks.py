@@ -9,21 +9,25 @@ rule's outcome; with gaps asked for (``--gaps``), ``gaps`` holding the result's 
 JSON. A jurisdiction gives its own row followed by one per community.
 
 Memory does not grow with the number of results: JSON is written at once; CSV and
-Parquet rows go to a temporary spool file on disk (the set of columns is known only
-when every pack has spoken) and are copied into the table, a batch at a time, when the
-sink is closed. The other formats (``table``, ``markdown``, ``html``, a plugin's) are
-reports for people and render all results at the end.
+Parquet rows go to a temporary spool on disk and are copied into the table, a batch at a
+time, when the sink is closed. The columns are those the packs declare, in the packs'
+order and (Parquet) of the types they fix, whatever the rows hold; CSV has one dialect
+whichever path made the rows, its text cells safe to open in a spreadsheet
+(:mod:`policyengine.result_cells`). The other formats (``table``, ``markdown``, ``html``,
+a plugin's) are reports for people and render all results at the end.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from policyengine.csv_stream import CsvStream, streamable
+from policyengine.result_cells import arranged, csv_bytes, csv_line, declared_type
 from policyengine.results import Result, jsonable
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "ArrowSink",
     "ReportSink",
     "Sink",
+    "arrow_installed",
     "cell",
     "column_type",
     "concat_results",
@@ -50,15 +55,16 @@ STREAMED_FORMATS = ("jsonl", "json", "csv", "parquet")
 FIXED_COLUMNS = ("subject_id", "pack", "pack_version", "digest", "as_of", "verdict")
 
 
-def table_order(names: Sequence[str]) -> list[str]:
+def table_order(names: Sequence[str], declared: Sequence[str] = ()) -> list[str]:
     """A result table's columns as results.md lists them: the fixed ones, then every
-    ``outputs.<key>``, then every ``rules.<id>``, then the rest (``gaps``), each group in
-    the order first seen (several packs, or a jurisdiction and its communities, each bring
-    their own)."""
+    ``outputs.<key>``, then every ``rules.<id>``, then the rest (``gaps``). In each group
+    the columns the packs declare (``declared``, in the packs' order) come first, whatever
+    the rows hold; then the others in the order first seen (a jurisdiction's own)."""
 
     def group(name: str) -> int:
         return 0 if name.startswith("outputs.") else 1 if name.startswith("rules.") else 2
 
+    names = list(dict.fromkeys([*declared, *names]))
     rest = sorted((c for c in names if c not in FIXED_COLUMNS), key=group)  # stable
     return [*(c for c in FIXED_COLUMNS if c in names), *rest]
 
@@ -199,16 +205,6 @@ class _Spool:
         self.file.close()
 
 
-def _csv_text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value
-
-
 class _SpooledTable:
     """A table written at the end: rows (one per subject × pack) are spooled until then."""
 
@@ -229,22 +225,31 @@ class _SpooledTable:
 
 
 class CsvSink(_SpooledTable):
-    """A CSV table: one row per subject × pack (UTF-8, header first)."""
+    """A CSV table without pyarrow: one row per subject × pack (UTF-8, header first), in
+    the dialect of Arrow's writer, text cells safe in a spreadsheet
+    (:mod:`policyengine.result_cells`)."""
 
     binary = False
 
-    def __init__(self, fh: IO[str], gaps: bool = False) -> None:
+    def __init__(self, fh: IO[str], gaps: bool = False, declared: Sequence[str] = ()) -> None:
         self.fh = fh
         self.spool = _Spool()
         self.gaps = gaps
+        self.declared = declared
 
     def close(self) -> None:
-        writer = csv.writer(self.fh, lineterminator="\n")
-        columns = table_order(self.spool.order)
-        writer.writerow(columns)
+        columns = table_order(self.spool.order, self.declared)
+        self.fh.write(csv_line(columns, header=True))
         for batch in self.spool.batches():
-            writer.writerows([_csv_text(row.get(c)) for c in columns] for row in batch)
+            self.fh.writelines(csv_line([row.get(c) for c in columns]) for row in batch)
         self.spool.close()
+
+
+def arrow_installed() -> bool:
+    """Whether pyarrow can be imported (CSV and Parquet are then written by Arrow)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def column_type(pa: Any, kinds: set[type]) -> tuple[Any, Callable[[Any], Any]]:
@@ -365,26 +370,58 @@ class ParquetSink(_SpooledTable):
         self.spool.close()
 
 
+def _rewindable(fh: IO[Any]) -> bool:
+    """Whether what was written to ``fh`` can be taken back: it seeks and truncates, and is
+    not a device (``/dev/null`` seeks, but refuses to be truncated)."""
+    if not streamable(fh):
+        return False
+    try:
+        mode = os.fstat(fh.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):
+        return True  # in memory (a BytesIO)
+    return stat.S_ISREG(mode)
+
+
 class ArrowSink:
-    """CSV or Parquet from Arrow tables (the columnar backend's output), spooled on disk.
+    """CSV or Parquet from Arrow tables, spooled on disk: the columnar backend's tables, or
+    rows (results one at a time), made into tables :attr:`rows_per_table` at a time.
 
     The first tables are kept in memory, up to :attr:`in_memory` bytes; the rest each go
-    to a temporary Arrow file. On close their schemas are unified (a column that is all
-    null in one batch takes the type of the others) and they are written out in order by
-    Arrow's writers. CSV cells are as for :class:`CsvSink` (``true``/``false``, empty for
-    null, lists and tables as JSON); text is quoted.
+    to a temporary Arrow file. Each table is given the columns the packs declare
+    (``declared``, an Arrow schema: :func:`policyengine.distributed.result_schema`) in
+    their order; on close the schemas are unified (a column that is all null in one batch
+    takes the type of the others), Parquet's columns take the declared types, and the
+    tables are written out in order by Arrow's writers. CSV cells: ``true``/``false``,
+    empty for null, lists and tables as JSON, text safe in a spreadsheet
+    (:mod:`policyengine.result_cells`). CSV's ``dialect``: ``"arrow"``, Arrow's writer (text
+    quoted, rows streamed as tables come); ``"minimal"``, the command line's (a cell quoted
+    only where it must be, as :class:`CsvSink` writes it; written at close).
     """
 
     in_memory = 64 << 20
     """Bytes of result tables kept in memory before spooling the rest to disk."""
 
-    def __init__(self, fmt: str, fh: IO[Any]) -> None:
+    rows_per_table = 4096
+    """Rows given one at a time (:meth:`write`, :meth:`write_rows`) made into one table."""
+
+    def __init__(
+        self,
+        fmt: str,
+        fh: IO[Any],
+        gaps: bool = False,
+        declared: Any = None,
+        dialect: str = "arrow",
+    ) -> None:
         from policyengine.tables import require
 
         self.pa = require("pyarrow", f"writing {fmt}")
         self.fmt = fmt
         self.binary = True
         self.fh = fh
+        self.gaps = gaps
+        self.declared = declared
+        self.dialect = dialect
+        self.rows: list[Mapping[str, Any]] = []
         self.dir: tempfile.TemporaryDirectory[str] | None = None
         self.held: list[Any] = []
         self.held_bytes = 0
@@ -393,18 +430,31 @@ class ArrowSink:
         # CSV: rows written by a background thread as tables come (rewritten at close in
         # the rare case the batches' column types differ): see policyengine.csv_stream
         self.stream: CsvStream | None = None
-        if fmt == "csv" and streamable(fh):
+        if fmt == "csv" and dialect == "arrow" and _rewindable(fh):
             self.stream = CsvStream(fh)
 
     def write(self, result: Result) -> None:
-        self.write_rows(list(flat_rows(result)))
+        self.write_rows(list(flat_rows(result, self.gaps)))
 
     def write_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            self.write_table(rows_to_arrow(rows))
+        self.rows.extend(rows)
+        if len(self.rows) >= self.rows_per_table:
+            self._flush_rows()
+
+    def _flush_rows(self) -> None:
+        if self.rows:
+            table = rows_to_arrow(self.rows)
+            self.rows = []
+            self.write_table(table)
+
+    def _order(self, names: Sequence[str]) -> list[str]:
+        return table_order(names, () if self.declared is None else self.declared.names)
 
     def write_table(self, table: Any) -> None:
         """Add one Arrow table of result rows."""
+        table = arranged(
+            self.pa, table, self._order(table.column_names), self.declared, self.fmt == "csv"
+        )
         self.schemas.append(table.schema)
         if not self.files and self.held_bytes + table.nbytes <= self.in_memory:
             self.held.append(table)
@@ -435,13 +485,38 @@ class ArrowSink:
                 table = pa.ipc.open_file(source).read_all()
             yield conform(pa, table, schema)
 
+    def _schema(self) -> Any:
+        """The table's schema: the unified one, in order; Parquet's in the declared types."""
+        pa = self.pa
+        if not self.schemas:
+            names = self._order(FIXED_COLUMNS)
+            return pa.schema([(c, declared_type(pa, self.declared, c)) for c in names])
+        unified = unify_schema(pa, self.schemas)
+        fields = [unified.field(c) for c in self._order(unified.names)]
+        if self.fmt != "parquet":
+            return pa.schema(fields)
+        return pa.schema([pa.field(f.name, self._fixed(f.type, f.name)) for f in fields])
+
+    def _fixed(self, seen: Any, name: str) -> Any:
+        """A Parquet column's type: the declared one (text where the values do not fit it),
+        or, for a column no pack declares, the values' (text where they are all null)."""
+        pa = self.pa
+        want = declared_type(pa, self.declared, name)
+        if pa.types.is_dictionary(seen):
+            seen = seen.value_type
+        if pa.types.is_null(want):
+            return pa.string() if pa.types.is_null(seen) else seen
+        fits = (
+            seen == want
+            or pa.types.is_null(seen)
+            or (pa.types.is_integer(seen) and pa.types.is_floating(want))
+        )
+        return want if fits else pa.string()
+
     def close(self) -> None:
         pa = self.pa
-        if self.schemas:
-            unified = unify_schema(pa, self.schemas)
-            schema = pa.schema([unified.field(c) for c in table_order(unified.names)])
-        else:
-            schema = pa.schema([(c, pa.string()) for c in FIXED_COLUMNS])
+        self._flush_rows()
+        schema = self._schema()
         try:
             if self.fmt == "parquet":
                 from policyengine.tables import require
@@ -453,6 +528,10 @@ class ArrowSink:
                         writer.write_table(table)
                     if empty:
                         writer.write_table(schema.empty_table())
+            elif self.dialect == "minimal":
+                self.fh.write(csv_line(schema.names, header=True).encode("utf-8"))
+                for table in self._tables(schema):
+                    self.fh.write(csv_bytes(pa, table))
             elif self.stream is not None and self.stream.finish(schema):
                 pass  # every row is written already, as the unified table gives it
             else:
@@ -473,6 +552,7 @@ class ArrowSink:
     def discard(self) -> None:
         if self.stream is not None:
             self.stream.stop()
+        self.rows = []
         self.held.clear()
         if self.dir is not None:
             self.dir.cleanup()
@@ -500,15 +580,19 @@ class ReportSink:
         self.results.clear()
 
 
-def make_sink(fmt: str, fh: IO[Any], gaps: bool = False) -> Sink:
+def make_sink(fmt: str, fh: IO[Any], gaps: bool = False, declared: Any = None) -> Sink:
     """The sink of a streamed format (one of :data:`STREAMED_FORMATS`); ``gaps`` adds the
-    :data:`GAPS_COLUMN` to CSV and Parquet rows (JSON always has the gaps)."""
+    :data:`GAPS_COLUMN` to CSV and Parquet rows (JSON always has the gaps). CSV and
+    Parquet go through Arrow (:class:`ArrowSink`, ``fh`` binary) when pyarrow is installed,
+    with the columns ``declared`` (an Arrow schema, or None); CSV without it through
+    :class:`CsvSink` (``fh`` text), in the same dialect."""
     if fmt == "jsonl":
         return JsonLinesSink(fh)
     if fmt == "json":
         return JsonArraySink(fh)
+    if fmt == "parquet" or (fmt == "csv" and arrow_installed()):
+        return ArrowSink(fmt, fh, gaps, declared, dialect="minimal")
     if fmt == "csv":
-        return CsvSink(fh, gaps)
-    if fmt == "parquet":
-        return ParquetSink(fh, gaps)
+        names = () if declared is None else declared.names
+        return CsvSink(fh, gaps, names)
     raise ValueError(f"not a streamed format: {fmt!r}")

@@ -22,6 +22,7 @@ from policyengine.documents import not_utf8, read_tables_with
 from policyengine.exceptions import DocumentError, FactProblem, InputError
 from policyengine.includes import IncludeBudget
 from policyengine.limits import MAX_INCLUDE_BYTES, MAX_INCLUDE_ROWS
+from policyengine.table_values import not_utf8_lines
 from policyengine.tables import (
     TABLE_SUFFIXES,
     check_columns,
@@ -48,6 +49,10 @@ def is_table(file: Path) -> bool:
 
 class _TableError(Exception):
     """The table as a whole cannot be read (its header, its format)."""
+
+
+class _NamedError(_TableError):
+    """A :class:`_TableError` whose words name the table themselves."""
 
 
 def table_rows(
@@ -83,7 +88,8 @@ def table_rows(
                 return
             yield row
     except _TableError as exc:
-        problems.append(FactProblem(where, f"{file}: {exc}"))
+        said = str(exc) if isinstance(exc, _NamedError) else f"{file}: {exc}"
+        problems.append(FactProblem(where, said))
         return
     except InputError as exc:  # a bad column, or the [batch] extra missing
         problems.append(FactProblem(where, str(exc)))
@@ -103,8 +109,11 @@ def _row(file: Path, label: str, cells: dict[str, Any]) -> Row:
 def _text(file: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _TableError(not_utf8(data[exc.start], exc.start)) from None
+    except UnicodeDecodeError as exc:  # the line named, and GBK recognised
+        said = not_utf8_lines(str(file), io.BytesIO(data))
+        if said is None:
+            raise _TableError(not_utf8(data[exc.start], exc.start)) from None
+        raise _NamedError(said) from None
 
 
 def _csv(file: Path, data: bytes, budget: IncludeBudget) -> Iterator[Row]:

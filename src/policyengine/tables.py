@@ -3,7 +3,10 @@
 facts.md "Tables": one community a row, one column a fact path (``community.id``,
 ``happiness.objective_score``); an empty cell is a missing fact; a list is a JSON array in
 its cell; booleans are ``true``/``false``; dates ISO. A column that is not a fact path is
-an error naming the column, raised before any row is read.
+an error naming the column, raised before any row is read. What a cell means is said in
+:mod:`policyengine.table_values` (spaces, numbers, a text that is not UTF-8); an id given
+twice in one table or folder is a bad record (:mod:`policyengine.seen_ids`). Of a
+workbook, the first visible sheet is read.
 
 Every source yields :class:`Record` objects one at a time (memory does not grow with the
 number of rows). A record carries its position for messages: ``FILE, row N`` (for CSV
@@ -18,10 +21,7 @@ Excel needs ``openpyxl`` and Parquet ``pyarrow``: ``pip install 'community-polic
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import json
-import math
 import os
 import re
 import sys
@@ -31,11 +31,18 @@ from typing import Any, TextIO
 
 import attrs
 
-from policyengine import json_input, pack_facts
+from policyengine import json_input
 from policyengine.documents import not_utf8, parse_document, read_stdin
 from policyengine.exceptions import DocumentError, FactProblem, InputError
-from policyengine.facts import FactType, fact_catalogue
 from policyengine.files import ODD_NAME, NotReadError, named, open_regular, read_found
+from policyengine.seen_ids import SeenIds, id_of
+from policyengine.table_values import (
+    Uncomputed,
+    column_types,
+    not_utf8_lines,
+    row_document,
+    shown,
+)
 
 __all__ = [
     "FOLDER_SUFFIXES",
@@ -49,6 +56,7 @@ __all__ = [
     "count_rows",
     "json_lines",
     "long_csv_cells",
+    "not_utf8_table",
     "open_parquet",
     "open_records",
     "parquet_batches",
@@ -64,9 +72,8 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".jsonl")
 FOLDER_SUFFIXES = (".toml", ".json")
 """The documents ``evaluate FOLDER`` reads in a folder (one subject a file)."""
 
-_INT = re.compile(r"[+-]?\d+")
-_WHOLE_DECIMAL = re.compile(r"([+-]?\d+)\.0+")
-"""A whole number written with zero decimals, as a JSON document's ``10.0`` is taken."""
+_NAMED_COLUMNS = 10
+"""Unknown columns a message names at most (the others are counted)."""
 
 
 @attrs.frozen
@@ -119,20 +126,14 @@ def choose_memory_pool() -> None:
     os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc" if jemalloc else "system"
 
 
-def column_types() -> Mapping[str, FactType]:
-    """The columns a table may have, with their types: the shared vocabulary's community
-    facts, and the community facts of every pack loaded (``civility_rating.score``)."""
-    own = pack_facts.column_types()
-    catalogue = fact_catalogue("community")
-    return {**catalogue, **own} if own else catalogue
-
-
 def check_columns(columns: Sequence[str], source: str) -> None:
     """Every column must be a community fact path; else an error naming the column."""
     catalogue = column_types()
     unknown = [c for c in columns if c not in catalogue]
-    if unknown:
-        names = ", ".join(repr(c) for c in unknown)
+    if unknown:  # each name as a cell is quoted: a 3 MB name is not a 3 MB message
+        names = ", ".join(shown(c) for c in unknown[:_NAMED_COLUMNS])
+        if len(unknown) > _NAMED_COLUMNS:
+            names += f", … (+{len(unknown) - _NAMED_COLUMNS:,})"
         raise InputError(
             f"{source}: column {names} is not a fact path of the facts vocabulary "
             "(e.g. 'community.id', 'happiness.objective_score')"
@@ -140,124 +141,10 @@ def check_columns(columns: Sequence[str], source: str) -> None:
     seen: set[str] = set()
     for c in columns:
         if c in seen:
-            raise InputError(f"{source}: column {c!r} appears twice")
+            raise InputError(f"{source}: column {shown(c)} appears twice")
         seen.add(c)
     if "community.id" not in catalogue or "community.id" not in columns:
         raise InputError(f"{source}: the column 'community.id' is required")
-
-
-def _shown(text: str) -> str:
-    """A cell's text as a problem quotes it: at most 80 characters (a 2 MiB cell is not
-    repeated whole in its message), as :func:`policyengine._converter.describe` shows
-    a document's text."""
-    return repr(text if len(text) <= 80 else text[:77] + "…")
-
-
-def _text_cell(text: str, ftype: FactType) -> Any:
-    """The value of a text cell for a fact of that type (raises ValueError with a message)."""
-    kind = ftype.kind
-    if kind == "text":
-        return text
-    stripped = text.strip()
-    if kind == "bool":
-        low = stripped.lower()
-        if low in ("true", "false"):
-            return low == "true"
-        raise ValueError(f"{_shown(text)} is not true or false")
-    if kind == "int":
-        if _INT.fullmatch(stripped):
-            return int(stripped)
-        whole = _WHOLE_DECIMAL.fullmatch(stripped)
-        if whole:  # "1850.0": a whole number as pandas writes an int column with a gap
-            return int(whole.group(1))
-        raise ValueError(f"{_shown(text)} is not a whole number")
-    if kind == "number":
-        if _INT.fullmatch(stripped):
-            return int(stripped)
-        try:
-            value = float(stripped)
-        except ValueError:
-            raise ValueError(f"{_shown(text)} is not a number") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{_shown(text)} is not a number")
-        return value
-    if kind == "date":
-        try:
-            return dt.date.fromisoformat(stripped)
-        except ValueError:
-            raise ValueError(f"{_shown(text)} is not a date (YYYY-MM-DD)") from None
-    try:
-        value = json.loads(stripped)
-    except ValueError:
-        raise ValueError(f'{_shown(text)} is not a JSON array such as ["a", "b"]') from None
-    if not isinstance(value, list):
-        raise ValueError(f'{_shown(text)} is not a JSON array such as ["a", "b"]')
-    return value
-
-
-@attrs.frozen
-class Uncomputed:
-    """A workbook's formula cell that holds no computed value (a workbook written by a
-    program and never saved by Excel): openpyxl reads it as empty, but it is not a missing
-    fact."""
-
-    formula: str
-    """The formula's text, without its ``=`` (empty for a shared formula's other cells)."""
-
-    def problem(self) -> str:
-        """What is wrong with the cell, as a field's problem."""
-        shown = repr(f"={self.formula}") if self.formula else "the cell"
-        return (
-            f"{shown} is a formula with no computed value: open and save the workbook in "
-            "Excel, or give the value"
-        )
-
-
-def _cell(raw: Any, ftype: FactType) -> Any:
-    """A cell of any source as a document value; ``None`` when the fact is missing."""
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        if raw == "" or (ftype.kind != "text" and raw.strip() == ""):
-            return None
-        return _text_cell(raw, ftype)
-    if isinstance(raw, Uncomputed):
-        raise ValueError(raw.problem())
-    if isinstance(raw, float):
-        if math.isnan(raw):
-            return None  # a missing number in a Parquet file written by pandas
-        if ftype.kind == "int" and raw.is_integer():
-            return int(raw)  # Excel keeps every number as a float
-    if isinstance(raw, dt.datetime):
-        return raw.date() if ftype.kind in ("date", "date_list") else raw
-    if isinstance(raw, tuple):
-        return list(raw)
-    if isinstance(raw, list) and ftype.kind == "date_list":
-        return [v.date() if isinstance(v, dt.datetime) else v for v in raw]
-    return raw
-
-
-def row_document(row: Mapping[str, Any]) -> tuple[dict[str, Any], list[FactProblem]]:
-    """A facts document from one row ``{fact path: cell}``, and the cells that were wrong."""
-    catalogue = column_types()
-    doc: dict[str, Any] = {}
-    problems: list[FactProblem] = []
-    for path, raw in row.items():
-        try:
-            value = _cell(raw, catalogue[path])
-        except ValueError as exc:
-            problems.append(FactProblem(path, str(exc)))
-            continue
-        if value is None:
-            continue
-        parts = path.split(".")
-        node = doc
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    if "community" not in doc:  # one community a row: an empty id cell is its id missing
-        doc["community"] = {}
-    return doc, problems
 
 
 def _record(position: str, row: Mapping[str, Any]) -> Record:
@@ -284,14 +171,29 @@ def long_csv_cells() -> None:
         csv.field_size_limit(CSV_CELL_LIMIT)
 
 
+def not_utf8_table(path: Path) -> DocumentError | None:
+    """The error for a table file that is not UTF-8 (:func:`table_values.not_utf8_lines`),
+    or None where it is."""
+    with open_regular(path) as fh:
+        said = not_utf8_lines(str(path), fh)
+    return DocumentError(said) if said is not None else None
+
+
 def _read_csv(path: Path) -> Iterator[Record]:
+    try:
+        yield from _csv_records(path)
+    except UnicodeDecodeError:  # the file's own bytes, read again to name the line
+        raise not_utf8_table(path) or DocumentError(f"{path}: not UTF-8 text") from None
+
+
+def _csv_records(path: Path) -> Iterator[Record]:
     long_csv_cells()
     with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise DocumentError(f"{path}: not a CSV file in UTF-8: {exc}") from None
+        except csv.Error as exc:
+            raise DocumentError(f"{path}: not a CSV file: {exc}") from None
         if header is None:
             return
         columns = [c.strip() for c in header]
@@ -302,7 +204,7 @@ def _read_csv(path: Path) -> Iterator[Record]:
                 cells = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except csv.Error as exc:
                 raise DocumentError(f"{path}, row {line + 1}: not valid CSV: {exc}") from None
             line += 1
             if not any(cells):
@@ -373,7 +275,7 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any], s
     """
     formulas = None
     try:
-        sheet = book.worksheets[0]
+        sheet = _first_visible(book)
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # read to the last row and column the sheet holds
         rows = _damaged_as(name, "not an Excel workbook", sheet.iter_rows(values_only=True))
@@ -384,6 +286,8 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any], s
         while columns and columns[-1] == "":
             columns.pop()
         check_columns(columns, name)
+        catalogue = column_types()
+        texts = [k for k, c in enumerate(columns) if catalogue[c].kind == "text"]
         formulas = _damaged_as(name, "not an Excel workbook", _uncomputed(sheet))  # as rows
         ahead = next(formulas, None)
         for number, cells in enumerate(rows, start=2):
@@ -403,11 +307,31 @@ def workbook_rows(book: Any, name: str) -> Iterator[tuple[int, dict[str, Any], s
                         values[k] = formula
             if all(v is None or v == "" for v in values):
                 continue
+            for k in texts:  # 1001 typed in Excel is the text 1001, as in a CSV cell
+                values[k] = _digits(values[k])
             yield number, dict(zip(columns, values, strict=True)), None
     finally:
         if formulas is not None:
             formulas.close()
         book.close()
+
+
+def _first_visible(book: Any) -> Any:
+    """The workbook's first sheet that is shown (a hidden sheet holds a workbook's helper
+    data, not the table a person sees on opening it); the first sheet if none is."""
+    for sheet in book.worksheets:
+        if getattr(sheet, "sheet_state", "visible") == "visible":
+            return sheet
+    return book.worksheets[0]
+
+
+def _digits(value: Any) -> Any:
+    """A whole number in a text column as its digits (Excel keeps 1001 as 1001.0)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
 
 
 _SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -578,7 +502,10 @@ def _read_folder(path: Path) -> Iterator[Record]:
 def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[Record]:
     """Every record of FACTS, one at a time: documents, folders and tables.
 
-    Each table's columns are checked when it is opened: before its first row is read.
+    Each table's columns are checked when it is opened: before its first row is read. In
+    one table, or one folder, a community (or jurisdiction) id given again is a problem of
+    the record that gives it again (:class:`policyengine.seen_ids.SeenIds`): it is not
+    counted twice.
     """
     tables = [Path(n) for n in names if Path(n).suffix.lower() in TABLE_SUFFIXES[:3]]
     for table in tables:  # every header is checked before any row is evaluated
@@ -587,23 +514,37 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
         if name == "-":
             text = read_stdin(stdin if stdin is not None else sys.stdin)
             yield from _read_document(Path("<stdin>.json"), text, "<stdin>", None)
-            continue
-        path = Path(name)
-        suffix = path.suffix.lower()
-        if path.is_dir():
-            yield from _read_folder(path)
-        elif suffix == ".csv":
-            yield from _read_csv(path)
-        elif suffix == ".xlsx":
-            yield from _read_xlsx(path)
-        elif suffix == ".parquet":
-            yield from _read_parquet(path)
-        elif suffix == ".jsonl":
-            yield from _read_jsonl(path)
         else:
-            with open_regular(path) as fh:  # never a device or a FIFO
-                data = fh.read()
-            yield from _read_document(path, data, str(path), path.parent)
+            yield from _once(_read_input(Path(name)))
+
+
+def _once(records: Iterator[Record]) -> Iterator[Record]:
+    """The records of one input, an id given again said to be so at its record."""
+    seen = SeenIds()
+    for record in records:
+        found = id_of(record.data)
+        problem = seen.problem(*found, record.position) if found is not None else None
+        if problem is not None:
+            record = attrs.evolve(record, problems=(*record.problems, problem))
+        yield record
+
+
+def _read_input(path: Path) -> Iterator[Record]:
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        yield from _read_folder(path)
+    elif suffix == ".csv":
+        yield from _read_csv(path)
+    elif suffix == ".xlsx":
+        yield from _read_xlsx(path)
+    elif suffix == ".parquet":
+        yield from _read_parquet(path)
+    elif suffix == ".jsonl":
+        yield from _read_jsonl(path)
+    else:
+        with open_regular(path) as fh:  # never a device or a FIFO
+            data = fh.read()
+        yield from _read_document(path, data, str(path), path.parent)
 
 
 def _check_header(path: Path) -> None:

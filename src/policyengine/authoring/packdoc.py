@@ -84,8 +84,15 @@ def _rules(rules: list[Rule]) -> list[str]:
                 out.append(f"* repeats the summary `{r.summary}`")
             if r.responsible:
                 out.append(f"* responsible: {'、'.join(r.responsible)}")
-            if r.due or r.due_end_of_year:
-                out.append(f"* due: {r.due.isoformat() if r.due else '12-31 of the year'}")
+            if r.due or r.due_end_of_year or r.due_end_of_programme:
+                when = (
+                    r.due.isoformat()
+                    if r.due
+                    else "12-31 of the programme's last year"
+                    if r.due_end_of_programme
+                    else "12-31 of the year"
+                )
+                out.append(f"* due: {when}")
             if r.note:
                 out.append(f"* note: {r.note}")
             out.append("")

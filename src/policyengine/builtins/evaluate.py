@@ -15,6 +15,7 @@ import datetime as dt
 import importlib
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -28,7 +29,7 @@ from policyengine.builtins.io import (
     add_view_options,
     check_not_an_input,
     format_for_output,
-    parse_as_of,
+    parse_date,
     problem_text_of,
     view_options,
 )
@@ -42,7 +43,14 @@ from policyengine.files import outputs_not_read
 from policyengine.hookspecs import hookimpl
 from policyengine.i18n import problem_text, text
 from policyengine.pack import Pack
-from policyengine.sinks import STREAMED_FORMATS, ArrowSink, ReportSink, Sink, make_sink
+from policyengine.sinks import (
+    STREAMED_FORMATS,
+    ArrowSink,
+    ReportSink,
+    Sink,
+    arrow_installed,
+    make_sink,
+)
 from policyengine.tables import (
     TABLE_SUFFIXES,
     Record,
@@ -72,7 +80,6 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     )
     ev.add_argument(
         "--as-of",
-        type=parse_as_of,
         action="append",
         default=[],
         metavar="[PACK=]DATE",
@@ -103,11 +110,27 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
     add_view_options(ev)
 
 
+def _as_of(given: Sequence[str], lang: str) -> list[tuple[str | None, dt.date]]:
+    """Each ``--as-of [PACK=]DATE``, checked before any work and refused in the language of
+    ``--lang`` (Chinese by default), as the command's other errors."""
+    out: list[tuple[str | None, dt.date]] = []
+    for word in given:
+        pack, sep, date = word.rpartition("=")
+        if sep and not pack:
+            raise InputError(text("error.as_of_no_pack", lang, value=repr(word)))
+        try:
+            out.append((pack or None, parse_date(date)))
+        except argparse.ArgumentTypeError:
+            raise InputError(text("error.as_of_not_date", lang, value=repr(date))) from None
+    return out
+
+
 def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
     """The as-of date of each pack: its own ``PACK=DATE``, else the plain one, else today."""
     default: dt.date | None = None
     own: dict[str, dt.date] = {}
-    for pack_id, date in args.as_of:
+    lang = args.lang or "zh"
+    for pack_id, date in _as_of(args.as_of, lang):
         if pack_id is None:
             default = date
         else:
@@ -115,7 +138,8 @@ def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | N
     ids = {p.id for p in packs}
     for pack_id in own:
         if pack_id not in ids:
-            raise InputError(f"--as-of {pack_id}=…: {pack_id!r} is not one of the packs evaluated")
+            said = text("error.as_of_not_evaluated", lang, id=pack_id, quoted=repr(pack_id))
+            raise InputError(said)
     # every date checked here, before any path (rows or columns) evaluates on it
     return {p.id: check_as_of(own.get(p.id, default)) for p in packs}
 
@@ -177,7 +201,28 @@ def _note_fallbacks(packs: list[Pack], err: TextIO, lang: str) -> None:
     for pack in packs:
         reason = unsupported(pack)
         if reason is not None:
-            print(text("run.fallback", lang, pack=pack.id, reason=reason), file=err)
+            said = _reason_text(reason, lang)
+            print(text("run.fallback", lang, pack=pack.id, reason=said), file=err)
+
+
+# why a pack runs one row at a time (policyengine.columnar.unsupported), in words
+_REASONS = (
+    (re.compile(r"^(?P<pack>\S+) has Python hooks \((?P<hooks>.+)\)$"), "why.hooks"),
+    (re.compile(r"^(?P<pack>\S+) has outputs that read a table or a tally$"), "why.late_outputs"),
+    (
+        re.compile(r"^(?P<pack>\S+) reads dates relative to facts \((?P<windows>.+)\)$"),
+        "why.relative_dates",
+    ),
+)
+
+
+def _reason_text(reason: str, lang: str) -> str:
+    """The reason in ``lang`` (as written when not one of those known)."""
+    for pattern, key in _REASONS:
+        found = pattern.match(reason)
+        if found is not None:
+            return text(key, lang, **found.groupdict())
+    return reason
 
 
 def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
@@ -233,14 +278,16 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
 
 def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
     choose_memory_pool()  # before tables are read
+    lang = args.lang or "zh"
     fmt = args.format = format_for_output(args.format, args.output, _BY_SUFFIX, "table")
     formats = reporters()
     if fmt not in STREAMED_FORMATS and fmt not in formats:
         available = sorted({*formats, *STREAMED_FORMATS})
-        print(f"unknown format {fmt!r}; available: {', '.join(available)}", file=streams.stderr)
-        return EXIT_INPUT
+        known = ", ".join(available)
+        raise InputError(text("error.unknown_format", lang, fmt=repr(fmt), known=known))
+    _as_of(args.as_of, lang)  # a date that is no date is said before any other work
     if fmt == "parquet" and args.output is None:
-        raise InputError("--format parquet writes a file: give --output FILE.parquet")
+        raise InputError(text("error.format_needs_file", lang, fmt=fmt, ext=fmt))
     log = decision_log_of(args)
     # appended only when the results are written: a failed run leaves the log as it was
     pending = PendingDecisions(log) if log is not None else None
@@ -248,7 +295,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
         print(text("run.decision_log", args.lang or "zh"), file=streams.stderr)
     binary_report = fmt in formats and formats[fmt].render_bytes is not None
     if binary_report and args.output is None:
-        raise InputError(f"--format {fmt} writes a file: give --output FILE.{fmt}")
+        raise InputError(text("error.format_needs_file", lang, fmt=fmt, ext=fmt))
     # Everything that can be checked is checked before any work.
     dest = Destination(args.output) if args.output is not None else None
     errors_dest = Destination(args.errors, "--errors") if args.errors is not None else None
@@ -282,16 +329,19 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
         def report(record: Record, problems: list[FactProblem]) -> None:
             report_at(record.position, problems)
 
-        binary = fmt == "parquet" or fast or binary_report
+        arrow = fmt == "parquet" or (fmt == "csv" and arrow_installed())
+        binary = arrow or fast or binary_report
+        # the columns (and Parquet's types) the packs declare, whatever the rows hold
+        declared = _declared(packs, dates) if arrow else None
         out: IO[Any] = dest.open(binary=binary) if dest is not None else streams.stdout
         if binary and dest is None:
             raw = getattr(streams.stdout, "buffer", None)
             out = raw if raw is not None else cast(IO[Any], _TextBytes(streams.stdout))
         sink: Sink
         if fast:
-            sink = arrow_sink = ArrowSink(fmt, out)
+            sink = arrow_sink = ArrowSink(fmt, out, declared=declared, dialect="minimal")
         elif fmt in STREAMED_FORMATS:
-            sink = make_sink(fmt, out, gaps)
+            sink = make_sink(fmt, out, gaps, declared)
         else:
             reporter = formats[fmt]
             sink = ReportSink(out, lambda results: reporter.output(results, options))
@@ -391,7 +441,9 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
                 pending.discard()
             else:
                 pending.commit()
-        if subjects + bad > 1 and (skip or not bad):
+        # a table (or folder, or several inputs) is counted whatever its size; one document
+        # alone is its result
+        if (subjects + bad > 1 or _batch_input(args.facts)) and (skip or not bad):
             _summary(counts, err, options.lang)
             if bad:
                 print(text("run.bad_records", options.lang, n=bad), file=err)
@@ -404,6 +456,25 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
             if undone is not None:
                 undone.abort()
         raise
+
+
+def _batch_input(names: Sequence[str]) -> bool:
+    """Whether FACTS is a batch: several inputs, a table or JSON Lines, or a folder."""
+    if len(names) > 1:
+        return True
+    return any(Path(n).suffix.lower() in TABLE_SUFFIXES or Path(n).is_dir() for n in names)
+
+
+def _declared(packs: list[Pack], dates: dict[str, dt.date | None]) -> Any:
+    """The Arrow schema of the packs' result table (columns in the packs' order, each of
+    the type the pack fixes), or None where it cannot be known without data."""
+    from policyengine.distributed import result_schema
+    from policyengine.exceptions import PolicyEngineError
+
+    try:
+        return result_schema(packs, dates)
+    except (PolicyEngineError, ImportError):
+        return None
 
 
 class _TextBytes:

@@ -27,7 +27,7 @@ from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
 from policyengine.files import outputs_not_read
 from policyengine.i18n import LANGUAGES, problem_text, text
-from policyengine.tables import FOLDER_SUFFIXES, open_records
+from policyengine.tables import open_records
 
 __all__ = [
     "Destination",
@@ -70,11 +70,8 @@ def check_not_an_input(output: Path | None, facts: Sequence[str], what: str = "-
             same = given.samefile(output)
         except OSError:  # either does not exist (yet): not the same file
             same = False
-        inside = (
-            given.is_dir()
-            and output.suffix.lower() in FOLDER_SUFFIXES
-            and output.resolve().parent == given.resolve()
-        )
+        # any file in an input folder, whatever its format: the folder is the input
+        inside = given.is_dir() and output.resolve().parent == given.resolve()
         if same or inside:
             raise InputError(f"{what} {output}: is also an input; write the results elsewhere")
 
@@ -202,9 +199,8 @@ class Destination:
 
     def _check(self, path: Path) -> Path:
         label = f"{self.option} {path}"
-        target = path.resolve() if path.is_symlink() else path
-        try:
-            st = os.stat(target)
+        try:  # through a link: /dev/stdout leads to a pipe, which has no path of its own
+            st = os.stat(path)
         except FileNotFoundError:
             st = None
         except OSError as exc:
@@ -216,6 +212,7 @@ class Destination:
                 f"{label}: is not a regular file (a device, pipe or socket); "
                 "results are written to regular files only"
             )
+        target = path.resolve() if path.is_symlink() else path
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
             raise InputError(f"{label}: the folder {folder} does not exist")

@@ -30,10 +30,12 @@ from policyengine.exceptions import DocumentError, FactProblem, FactsError
 from policyengine.facts import Community
 from policyengine.pack import Pack
 from policyengine.plan import plan_for
+from policyengine.seen_ids import SeenIds
 from policyengine.sinks import concat_results
 from policyengine.tables import (
     check_columns,
     long_csv_cells,
+    not_utf8_table,
     open_parquet,
     parquet_batches,
     require,
@@ -69,7 +71,9 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, Callable[[in
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+    except (OSError, csv.Error) as exc:
         raise DocumentError(f"{path}: cannot read the file as CSV in UTF-8: {exc}") from None
     if header is None:
         return
@@ -113,7 +117,14 @@ def _csv_batches(path: Path, report: Report) -> Iterator[tuple[Any, Callable[[in
             raise DocumentError(
                 f"{path}: the table holds no community (no row below its header)"
             ) from None
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):  # Arrow's words: the line named
+            raise _not_utf8(path) from None
         raise DocumentError(f"{path}: not valid CSV in UTF-8: {exc}") from None
+
+
+def _not_utf8(path: Path) -> DocumentError:
+    """The error for a CSV file that is not UTF-8: the line, the byte, GBK recognised."""
+    return not_utf8_table(path) or DocumentError(f"{path}: not UTF-8 text")
 
 
 def _one_line(path: Path) -> bool:
@@ -277,12 +288,13 @@ def table_rows(
     gives them for CSV)."""
     paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
     for name in names:
+        seen = SeenIds()  # an id given again in a table is a bad row (as the row path says)
         path = Path(name)
         is_csv = path.suffix.lower() == ".csv"
         batches = _csv_batches(path, report) if is_csv else _parquet_batches(path)
         for batch, number in batches:
             yield _batch_rows(
-                batch, number, str(path), is_csv, paths, packs, dates, report, dictionaries
+                batch, number, str(path), is_csv, paths, packs, dates, report, dictionaries, seen
             )
             if progress is not None:
                 progress(batch.num_rows)
@@ -311,15 +323,23 @@ def _batch_rows(
     dates: Mapping[str, dt.date | None],
     report: Report,
     dictionaries: bool = False,
+    seen: SeenIds | None = None,
 ) -> BatchResult:
     pa = require("pyarrow", "reading tables")
-    s = screen(batch, paths, skip_blank=is_csv)
+    twice = _given_twice(batch, number, source, seen) if seen is not None else {}
+    again = None
+    if twice:
+        again = np.zeros(batch.num_rows, dtype=bool)
+        again[list(twice)] = True
+    s = screen(batch, paths, skip_blank=is_csv, by_book=again)
     checked: list[Community] = []
     at: list[int] = []
     if len(s.doubtful):
         rows = batch.take(arrow_array(s.doubtful)).to_pylist()
         for j, row in zip(s.doubtful.tolist(), rows, strict=True):
             doc, problems = row_document(row)
+            if j in twice:  # after the cells' problems, as the row path says them
+                problems.append(twice[j])
             community = None
             try:
                 subject = structure_subject(doc)
@@ -353,6 +373,19 @@ def _batch_rows(
     # row k of pack p is at k + p * m: each subject's packs together, in the order given
     interleaved = (np.arange(m)[:, None] + m * np.arange(len(tables))[None, :]).reshape(-1)
     return BatchResult(_taken(pa, tables, arrow_array(interleaved, kind=pa.int64())), counts, m)
+
+
+def _given_twice(
+    batch: Any, number: Callable[[int], int], source: str, seen: SeenIds
+) -> dict[int, FactProblem]:
+    """The rows of a batch whose ``community.id`` was given before in this table, each with
+    its problem; the others' ids are remembered. An id is the cell's text without its
+    surrounding spaces, as the row path reads it."""
+    idents = [
+        c.strip() if isinstance(c, str) and c.strip() else None
+        for c in batch.column("community.id").to_pylist()
+    ]
+    return seen.problems_in("community", idents, seen.batch(source, number))
 
 
 def _taken(pa: Any, tables: list[Any], rows: Any) -> Any:

@@ -27,6 +27,7 @@ from policyengine.columnar.datelists import plain_date_lists
 from policyengine.columnar.vector import Array, Vec
 from policyengine.facts import FactType
 from policyengine.limits import MAX_EXACT_INT
+from policyengine.table_values import SPACES
 from policyengine.tables import column_types, require
 
 __all__ = ["Screened", "screen"]
@@ -34,6 +35,8 @@ __all__ = ["Screened", "screen"]
 _INT = r"^-?\d{1,15}$"
 _NUMBER = r"^-?\d{1,15}(\.\d{1,15})?$"
 _LONGEST_TEXT = 4096
+_SPACED = f"^[{SPACES}]|[{SPACES}]$"
+"""A text cell that begins or ends with a space, as :meth:`str.strip` sees one."""
 _AT_MOST = (
     ("organization.leadership_college_educated", "organization.leadership_members"),
     ("staff.trained_this_year", "staff.count"),
@@ -103,6 +106,9 @@ def _strings(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
         )
         lengths = np.asarray(pc.utf8_length(filled).to_numpy(zero_copy_only=False))
         doubtful = lengths > _LONGEST_TEXT
+        # spaces around: a blank cell is missing, an id or a choice is trimmed (by the book)
+        spaced = pc.match_substring_regex(filled, _SPACED)
+        doubtful |= np.asarray(spaced.to_numpy(zero_copy_only=False), dtype=bool)
         if ft.choices:
             inside = pc.is_in(filled, value_set=_k(pa).choices(ft.choices))
             doubtful |= known & ~np.asarray(inside.to_numpy(zero_copy_only=False), dtype=bool)
@@ -385,10 +391,13 @@ def _typed(pa: Any, pc: Any, arr: Any, ft: FactType) -> tuple[Vec, Array]:
     return Vec(values, np.zeros(n, dtype=bool)), np.ones(n, dtype=bool)
 
 
-def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Screened:
+def screen(
+    batch: Any, paths: Sequence[str], *, skip_blank: bool = False, by_book: Array | None = None
+) -> Screened:
     """Read a record batch whose columns are fact paths into columns of ``paths``.
 
     ``skip_blank``: a row whose cells are all empty is skipped (CSV), not an error.
+    ``by_book``: rows to read by the book whatever their cells (an id given twice).
     """
     pa = require("pyarrow", "reading tables")
     pc = require("pyarrow.compute", "reading tables")
@@ -411,6 +420,8 @@ def screen(batch: Any, paths: Sequence[str], *, skip_blank: bool = False) -> Scr
             blank &= np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
     ident = vecs["community.id"]
     doubtful |= ~ident.known
+    if by_book is not None:
+        doubtful |= by_book
     if not skip_blank:
         blank[:] = False
     doubtful &= ~blank  # a row with every cell empty is skipped, as when reading row by row

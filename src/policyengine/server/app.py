@@ -37,6 +37,7 @@ import attrs
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyengine import __version__, api, json_input
@@ -53,11 +54,11 @@ from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
 from policyengine.server.answers import JSONAnswer, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import (
-    UPGRADE_LOST,
     ServiceError,
     refuse_by_headers,
     said,
     too_large,
+    upgrade_lost,
 )
 from policyengine.server.errors import problem as _problem
 from policyengine.server.evaluator import Decided, Evaluator
@@ -234,7 +235,7 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
         if not message.get("more_body", False):
             break
     if size == 0 and length.isdigit() and int(length) > 0 and "upgrade" in request.headers:
-        raise ServiceError(400, UPGRADE_LOST)
+        raise ServiceError(400, upgrade_lost(request.headers["upgrade"]))
     return b"".join(chunks)
 
 
@@ -281,7 +282,11 @@ def _lang(value: Any) -> str:
 
 
 def _packs(
-    value: Any, installed: Mapping[str, Pack], path: str = "pack", positions: bool = True
+    value: Any,
+    installed: Mapping[str, Pack],
+    path: str = "pack",
+    positions: bool = True,
+    given: Any = None,
 ) -> list[Pack]:
     """The packs asked for: an id, a list of ids, or ``all``; an unknown id is 404.
 
@@ -290,11 +295,17 @@ def _packs(
     more evaluation and one more result, so that a body of 10,000 ids (or of ``all``) would
     have one request evaluate for a minute and answer gigabytes."""
     ids = value if isinstance(value, list) else [value]
-    if not ids or not all(isinstance(i, str) for i in ids):
+    if not ids or not all(isinstance(i, str) and i.strip(_SPACES) for i in ids):  # "" names none
         raise ServiceError(
             422,
             "bad request",
-            problems=[_problem(path, value, 'is not a pack id, a list of pack ids, or "all"')],
+            problems=[
+                _problem(
+                    path,
+                    value if given is None else given,  # a query's text, before its commas
+                    'is not a pack id, a list of pack ids, or "all"',
+                )
+            ],
         )
     seen: set[str] = set()
     repeated: dict[str, dict[str, Any]] = {}  # each id once, where it is first repeated
@@ -308,10 +319,29 @@ def _packs(
     unknown = [i for i in ids if i not in installed and i != "all"]
     if unknown:
         raise ServiceError(
-            404, f"unknown pack {unknown[0]!r}", unknown=unknown, installed=list(installed)
+            404, f"unknown pack {_named(unknown[0])}", unknown=unknown, installed=list(installed)
         )
     # as the command line's --pack: "all" is every installed pack, wherever it is listed
     return [p for i in ids for p in (installed.values() if i == "all" else (installed[i],))]
+
+
+_PACK_IDS = r"^[^,\s][^,]*(?:,[^,\s][^,]*)*$"
+"""Pack ids in a query, separated by commas, none blank (``?pack=``, ``a,,b``): documented
+in the OpenAPI, not checked by FastAPI (its message is a regular expression); :func:`_packs`
+says what is wrong in a sentence."""
+
+
+_SPACES = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
+    map(chr, range(0x2000, 0x200B))
+)
+"""What JSON Schema's ``\\s`` matches (ECMA-262): an id of these alone is blank, as the
+OpenAPI's pattern says (Python's own spaces add \\x1c-\\x1f and \\x85: ids, not blanks)."""
+
+
+def _named(pack_id: str) -> str:
+    """A pack id as a sentence names it: quoted, and cut at 80 characters (a 60 KB path was
+    echoed three times in its 404)."""
+    return repr(pack_id if len(pack_id) <= 80 else pack_id[:79] + "…")
 
 
 T = TypeVar("T")
@@ -339,7 +369,11 @@ _REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
 
 def _unknown_fields(given: Mapping[str, Any], expected: Sequence[str]) -> list[dict[str, Any]]:
     """A problem for each field of a request (its body, or a batch's query) not expected."""
-    said = f"unknown field (expected {', '.join(expected)})"
+    said = (
+        f"unknown field (expected {', '.join(expected)})"
+        if expected
+        else "unknown query parameter (this path reads none)"
+    )
     return [_problem(k, given[k], said) for k in sorted(set(given) - set(expected))]
 
 
@@ -425,13 +459,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state["ready"] = True
         yield
 
-    app = FastAPI(
+    # FastAPIOffline: /docs loads Swagger UI from this server (the fastapi-offline package),
+    # where FastAPI's own page fetched it from a CDN: blank on an intranet with no way out
+    app = FastAPIOffline(
         title="policyengine",
         version=__version__,
         summary="Evaluate facts about communities (社区) against policy packs.",
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs/assets",
         # "/v1/packs/" is not a path of the service: a 404, not a 307 to an http:// URL
         # (behind a TLS proxy) that a POST would have to send its body to again
         redirect_slashes=False,
@@ -525,7 +562,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/evaluate/batch", operation_id="evaluateBatch")
     async def evaluate_batch(
         request: Request,
-        pack: str = Query(description="a pack id, several separated by commas, or all"),
+        pack: str = Query(
+            description="a pack id, several separated by commas, or all",
+            json_schema_extra={"pattern": _PACK_IDS},
+        ),
         as_of: str | None = Query(None, description="evaluation date (default: today)"),
         lang: str | None = Query(None, description="language of messages"),
     ) -> StreamingResponse:
@@ -537,7 +577,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise _said_in(error, _request_lang({"lang": None if repeated else lang}))
         try:
             ids = pack.split(",") if pack != "all" else "all"
-            packs = _packs(ids, installed(), "pack", positions=False)
+            packs = _packs(ids, installed(), "pack", positions=False, given=pack)
             day, language = _as_of(as_of), _lang(lang)
         except ServiceError as exc:
             raise _said_in(exc, _request_lang({"lang": lang})) from None
@@ -579,18 +619,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return StreamingResponse(lines(), media_type=_JSONL)
 
+    def refuse_query(request: Request, expected: Sequence[str] = ()) -> None:
+        """A 422 (in Chinese, as results are by default) for a query parameter the endpoint
+        does not read: ``/v1/packs?id=x`` answered every pack, as if it had been heard."""
+        extra = _query_problems(request, expected)
+        if extra:
+            raise _said_in(ServiceError(422, "bad request", problems=extra), "zh")
+
     @app.get("/v1/packs", operation_id="listPacks")
-    async def list_packs() -> JSONResponse:
+    async def list_packs(request: Request) -> JSONResponse:
         """Installed packs: id, version, digest, titles, region, source document."""
+        refuse_query(request)
         return JSONResponse([pack_summary(p) for p in installed().values()])
 
     @app.get("/v1/packs/{pack_id}", operation_id="describePack")
-    async def describe_pack(pack_id: str) -> JSONResponse:
+    async def describe_pack(request: Request, pack_id: str) -> JSONResponse:
         """One pack: its rules, parameters (values by date, with clause and source), document."""
+        refuse_query(request)
         packs = installed()
         if pack_id not in packs:
             raise ServiceError(
-                404, f"unknown pack {pack_id!r}", unknown=[pack_id], installed=list(packs)
+                404, f"unknown pack {_named(pack_id)}", unknown=[pack_id], installed=list(packs)
             )
         return JSONResponse(pack_description(packs[pack_id]))
 
@@ -600,25 +649,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def schema_facts(
         request: Request,
         pack: str | None = Query(
-            None, description="with the facts these packs declare: ids separated by commas, or all"
+            None,
+            description="with the facts these packs declare: ids separated by commas, or all",
+            json_schema_extra={"pattern": _PACK_IDS},
         ),
     ) -> JSONResponse:
         """JSON Schema (2020-12) of the facts document (with the packs' own facts if asked)."""
+        refuse_query(request, ("pack",))  # ?packs=all: the schema without the packs' facts
         try:
-            extra = _query_problems(request, ("pack",))
-            if extra:  # ?packs=all would otherwise answer the schema without the packs' facts
-                raise ServiceError(422, "bad request", problems=extra)
             if pack is None:
                 return JSONResponse(facts_doc)
             ids = pack.split(",") if pack != "all" else "all"
-            packs = _packs(ids, installed(), "pack", positions=False)
+            packs = _packs(ids, installed(), "pack", positions=False, given=pack)
         except ServiceError as exc:
             raise _said_in(exc, "zh") from None
         return JSONResponse(packs_facts_schema(packs))
 
     @app.get("/v1/schema/result", operation_id="resultSchema")
-    async def schema_result() -> JSONResponse:
+    async def schema_result(request: Request) -> JSONResponse:
         """JSON Schema (2020-12) of one result."""
+        refuse_query(request)
         return JSONResponse(result_doc)
 
     @app.get("/healthz", operation_id="health")

@@ -50,10 +50,18 @@ def _parameter(param: Parameter) -> dict[str, Any]:
         else ()
     )
     out: dict[str, Any] = _plain(attrs.evolve(param, values=(), value=None))
+    # one shape in every pack: each value with its date or programme year (null when it
+    # holds throughout), the value (null where the document states none), its clause and
+    # quote (the parameter's, where the value has none of its own)
     out["values"] = [
-        {"since": None, "year": None, **_plain(v)}
-        if v.since is None and v.year is None
-        else _plain(v)
+        {
+            "since": jsonable(v.since),
+            "year": v.year,
+            **_plain(v),
+            "value": jsonable(v.value),
+            "clause": v.clause or param.clause,
+            "quote": v.quote or param.quote,
+        }
         for v in values
     ]
     return out

@@ -9,20 +9,25 @@ from typing import Any
 from policyengine.i18n import text
 
 __all__ = [
-    "UPGRADE_LOST",
     "ServiceError",
     "body_timeout_error",
     "problem",
     "refuse_by_headers",
     "said",
     "too_large",
+    "upgrade_lost",
 ]
 
-UPGRADE_LOST = (
-    "the request offered a protocol upgrade (Upgrade: h2c) and the httptools HTTP parser "
-    "dropped its body: send plain HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1), or run the "
-    "service with --http h11, or behind a proxy"
-)
+
+def upgrade_lost(offered: str) -> str:
+    """What a 400 says when httptools dropped the body of a request offering an upgrade
+    (``offered``: its Upgrade header, ``h2c`` from Java's HttpClient, or ``websocket``)."""
+    shown = offered if len(offered) <= 40 else offered[:39] + "…"
+    return (
+        f"the request offered a protocol upgrade (Upgrade: {shown}) and the httptools HTTP "
+        "parser dropped its body: send plain HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1), or "
+        "run the service with --http h11, or behind a proxy"
+    )
 
 
 def body_timeout_error(seconds: float) -> str:
@@ -103,7 +108,10 @@ _SAID: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
         (r"^unknown pack (?P<id>.+)$", "service.unknown_pack"),
         (r"^the evaluation took longer than the limit of (?P<s>[\d.]+) s$", "service.too_long"),
         (r"^the decision could not be logged: (?P<why>.+)$", "service.not_logged"),
-        (r"^the request offered a protocol upgrade ", "service.upgrade_lost"),
+        (
+            r"^the request offered a protocol upgrade \(Upgrade: (?P<offered>.*?)\) ",
+            "service.upgrade_lost",
+        ),
         (r"^no such path$", "service.no_path"),
         (r"^method not allowed on this path$", "service.no_method"),
         (r"^the facts document has problems$", "service.facts_problems"),

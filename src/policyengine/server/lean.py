@@ -17,11 +17,11 @@ from typing import Any
 
 from policyengine.server.answers import json_bytes
 from policyengine.server.errors import (
-    UPGRADE_LOST,
     ServiceError,
     body_timeout_error,
     refuse_by_headers,
     too_large,
+    upgrade_lost,
 )
 
 __all__ = ["LeanEvaluate", "receive_within"]
@@ -59,8 +59,9 @@ class LeanEvaluate:
             return
         try:
             body = await self._body(scope, receive)
-            if not body and _offered_upgrade(scope):
-                raise ServiceError(400, UPGRADE_LOST)
+            offered = _offered_upgrade(scope)
+            if not body and offered is not None:
+                raise ServiceError(400, upgrade_lost(offered))
             status, answer = 200, await self.answer(body, scope.get("query_string", b""))
         except ServiceError as exc:
             status = exc.status
@@ -165,7 +166,10 @@ def _without_body(send: Send) -> Send:
     return head
 
 
-def _offered_upgrade(scope: Scope) -> bool:
+def _offered_upgrade(scope: Scope) -> str | None:
+    """The protocol a request with a body offers to upgrade to (None: it offers none)."""
     headers = dict(scope["headers"])
     length = headers.get(b"content-length", b"")
-    return b"upgrade" in headers and length.isdigit() and int(length) > 0
+    if b"upgrade" in headers and length.isdigit() and int(length) > 0:
+        return str(headers[b"upgrade"].decode("latin-1"))
+    return None

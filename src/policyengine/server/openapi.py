@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["openapi_document"]
 
 _REF = "#/components/schemas/"
+_PACK_ID = {"type": "string", "minLength": 1, "pattern": r"\S"}
+"""A pack id (or ``all``): text with a character other than a space (a blank names none)."""
 
 
 def _json(ref_or_schema: str | dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +49,10 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
             "pack": {
                 "description": 'a pack id (one result), a list of ids or "all" (a list)',
                 "anyOf": [
-                    {"type": "string"},
+                    _PACK_ID,
                     {
                         "type": "array",
-                        "items": {"type": "string"},
+                        "items": _PACK_ID,
                         "minItems": 1,
                         "uniqueItems": True,
                     },
@@ -59,7 +61,9 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
             "as_of": {
                 "type": ["string", "null"],
                 "format": "date",
-                "description": "default (or null): today",
+                # years 0001 to 9998: a deadline due the year after must be a date too
+                "pattern": r"^(?!0000|9999)[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                "description": "default (or null): today; at most 9998-12-31",
             },
             "lang": {
                 "enum": [*languages, None],
