@@ -4,7 +4,8 @@ Mutants are generated from the loaded :class:`~policyengine.pack.Pack` by walkin
 attrs structure, so new kinds of items are mutated by the names of their fields:
 conditions (``when``, ``require``, ``condition``, ``evidence``, ``expression``, ``input``,
 outputs, a band's ``min``), numbers (``value``, ``min``, ``below``, ``day``, ``month``,
-``years``), dates (any), ``binding``, and the lists ``bands`` and a parameter's
+``years``), dates (any), ``binding``, a target's due flags (``due_end_of_year``,
+``due_end_of_programme``, dropped where set), and the lists ``bands`` and a parameter's
 ``values``. :mod:`policyengine.authoring.mutate` runs a pack's cases against them.
 """
 
@@ -235,6 +236,9 @@ _KINDS = {
 
 
 _FLAGS = frozenset({"binding", "lowest_band_required"})
+_DUE_FLAGS = frozenset({"due_end_of_year", "due_end_of_programme"})
+"""A target dated by the end of a period: its mutant has no due date (only where it has one:
+every rule has the flag, and giving a date to all the others is no mistake a case names)."""
 """Yes/no fields a mutant flips."""
 
 _NOT_DATA = frozenset({"path", "digest", "hooks", "cache", "facts", "cited_outputs"})
@@ -315,7 +319,15 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
             value = site.value
             if site.name == "lowest_band_required" and not getattr(site.owner, "binding", True):
                 continue  # a scale that is not binding is advisory below its bands either way
-            if site.name in _FLAGS and isinstance(value, bool):
+            if site.name in _DUE_FLAGS and value is True:
+                yield _Plan(
+                    label,
+                    f"{site.name} = true → false (no due date)",
+                    clause,
+                    "date",
+                    setter(top, site.path, False),
+                )
+            elif site.name in _FLAGS and isinstance(value, bool):
                 yield _Plan(
                     label,
                     f"{site.name} = {_show(value)} → {_show(not value)}",
