@@ -41,7 +41,9 @@ class TestCommunity:
         [
             (["浙江省", "温州市", "鹿城区", "五马街道"], True),
             (["浙江", "温州", "鹿城区", "五马街道"], True),  # names without their suffix
-            (["浙江省", "温州市", "五马街道"], True),  # a skipped level
+            # a level skipped between two named: not precise enough (a 城关镇 of 宝鸡市 may be in
+            # any of its counties), unknown, as a place that stops short is; it was inside
+            (["浙江省", "温州市", "五马街道"], None),
             (["浙江省", "温州市", "鹿城区", "南汇街道"], False),
             (["浙江省", "温州市", "瓯海区"], False),
             (["广西壮族自治区", "梧州市", "长洲区"], False),
@@ -171,6 +173,21 @@ class TestPlacesByName:
             ("chifeng-annual-targets", ["红山区", "哈达街道"], True),
             ("wuma-star-rating", ["浙江省", "温州市", "瓯海区", "五马街道"], False),
             ("wuma-star-rating", ["温州市", "鹿城区"], None),
+            # a level left out between two named (凤翔区): a 城关镇 of another county, perhaps
+            ("fengxiang-harmony", ["陕西省", "宝鸡市", "城关镇"], None),
+            ("fengxiang-harmony", ["陕西省", "宝鸡市", "千阳县", "城关镇"], False),
+            ("fengxiang-harmony", ["凤翔区", "城关镇"], True),
+            # a town or street named alone is taken as the territory's (as a street's
+            # communities are placed); a county-level city may skip its prefecture
+            ("wuma-star-rating", ["五马街道"], True),
+            ("yixing-demonstration-city", ["江苏省", "宜兴市", "宜城街道"], True),
+            ("wuma-star-rating", ["鹿城区", "五马街道"], True),
+            # a street below the level the place leaves out: it may lie in the territory
+            ("yixing-demonstration-city", ["无锡市", "宜城街道"], None),
+            ("yixing-demonstration-city", ["宜城街道"], None),
+            ("yixing-demonstration-city", ["江苏省", "无锡市", "锡山区"], False),
+            ("wuzhou-complete-community", ["广西壮族自治区", "兴龙街道"], None),
+            ("wuma-star-rating", ["浙江省", "温州市", "鹿城区", "南汇街道"], False),
         ],
     )
     def test_community(self, pack: str, place: list[str], inside: bool | None) -> None:

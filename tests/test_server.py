@@ -221,6 +221,36 @@ def test_the_docs_page_needs_nothing_from_the_internet(client):
     assert [] == [url for url in named if client.get(url).status_code != 200]
 
 
+def test_every_batch_line_is_what_the_openapi_says(client):
+    """The batch answer was typed only as text: a client generated from the OpenAPI could
+    not read its lines. Each line, a result or a bad line's error, is a ``BatchLine``
+    (``x-item-schema`` of the 200 answer), checked with the document's own components."""
+    import jsonschema
+    import referencing
+
+    doc = client.get("/openapi.json").json()
+    content = doc["paths"]["/v1/evaluate/batch"]["post"]["responses"]["200"]["content"]
+    item = content["application/x-ndjson"]["x-item-schema"]
+    registry = referencing.Registry().with_resource(
+        "urn:openapi", referencing.Resource.from_contents(doc, referencing.jsonschema.DRAFT202012)
+    )
+    schema = {"$ref": "urn:openapi" + item["$ref"]}
+    validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    body = b"\n".join([
+        json.dumps(facts_of(WUMA), ensure_ascii=False).encode(),
+        b"{not json",
+        b'{"community": {"id": "x", "households": -1}}',
+        b'{"jurisdiction": {"id": "j", "level": "district"}, "communities": []}',
+    ]) + b"\n"
+    answer = client.post("/v1/evaluate/batch?pack=wuma-star-rating&as_of=2014-12-31", content=body)
+    lines = [json.loads(line) for line in answer.text.splitlines()]
+    assert [False, True, True, False] == ["line" in line for line in lines]
+    for line in lines:
+        assert [] == [e.message for e in validator.iter_errors(line)], line
+    # and a line of neither shape is refused: the schema says something
+    assert not validator.is_valid({"line": 2})
+
+
 def go_structs() -> dict[str, tuple[str, list[str]]]:
     """The Go snippet of the serve how-to: each struct's OpenAPI schema (from its comment,
     ``// Name is the OpenAPI's Schema[.property]``) and its ``json:"…"`` field names."""

@@ -16,8 +16,15 @@ The answer is three-valued:
   the verdict is ``incomplete``, never ``fail``, and a ``scope`` finding names what to supply.
 
 Names match when they are equal, or when one is the other without its administrative
-suffix (``内蒙古`` / ``内蒙古自治区``, ``宜兴`` / ``宜兴市``). A level the subject's place
-skips is passed over when a more specific level of the territory is found.
+suffix (``内蒙古`` / ``内蒙古自治区``, ``宜兴`` / ``宜兴市``). A place may leave out the
+territory's wider levels (``[宜兴市, 丁蜀镇]``, ``[江苏省, 宜兴市]``), but not the county
+between a wider unit and a town or street of the territory (``[陕西省, 宝鸡市, 城关镇]``:
+宝鸡市 has a 城关镇 in more than one county): that place is not known, as one that stops
+short is. A town or street named alone is taken as the territory's (a street's or town's
+communities are placed so). A name below the level a place leaves out (``[无锡市,
+宜城街道]``: a street, by its suffix, where the territory's next level is the county-level
+宜兴市) may lie in the
+territory: not known either, where a unit of that level would be elsewhere.
 """
 
 from __future__ import annotations
@@ -210,17 +217,50 @@ def _community_place(
             found = [name for name, m in zip(place, matched, strict=True) if m == i]
             units = (_find(level.names, found) or found[0],) if found else level.names
     named = [k for k, m in enumerate(matched) if m is not None]
+    if not named and _below(place[0], levels[last]):
+        return None, levels[0], units  # 宜城街道 alone: a street, of the territory or not
     # names wider than the territory's widest level (陕西省 where it starts at the city)
     wider = DEPTH[levels[0].level]
     if not named or named[0] > wider or any(m is None for m in matched[named[0] : named[-1]]):
         return False, levels[0], units  # a unit that is not on the way to the territory
     deepest = matched[named[-1]]
     assert deepest is not None
+    seen = {m for m in matched if m is not None}
+    town = DEPTH[levels[deepest].level] == DEPTH["town"]
+    if town and deepest - 1 not in seen and min(seen) < deepest:
+        # 宝鸡市 → 城关镇 without 凤翔区: a 城关镇 of another of 宝鸡市's counties, perhaps
+        # (a town or street named alone is taken as the territory's: a jurisdiction's
+        # communities are placed so; a county-level unit may skip its wider levels)
+        return None, levels[deepest - 1], units
     if deepest == last:
         return True, None, units
     if named[-1] < len(place) - 1:
+        if _below(place[named[-1] + 1], levels[deepest + 1]):
+            # 无锡市 → 宜城街道: a street, below the level the place left out (宜兴市)
+            return None, levels[deepest + 1], units
         return False, levels[deepest + 1], units  # another unit inside the last one named
     return None, levels[deepest + 1], units
+
+
+_SUFFIX_DEPTH = (
+    ("自治区", 0),
+    ("省", 0),
+    ("街道", 3),
+    ("镇", 3),
+    ("乡", 3),
+    ("区", 2),
+    ("县", 2),
+    ("旗", 2),
+)
+"""The depth a name's administrative suffix tells (a 市 may be a city or a county-level
+city: it tells none)."""
+
+
+def _below(name: str, level: ScopeLevel) -> bool:
+    """Whether ``name`` is by its suffix a unit below ``level`` (a street below a county): a
+    place that names it there has left the level out, and may lie in the territory."""
+    depth = next((d for suffix, d in _SUFFIX_DEPTH if name.strip().endswith(suffix)), None)
+    return depth is not None and depth > DEPTH[level.level]
 
 
 def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCheck:

@@ -96,6 +96,25 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
         },
         "required": ["error"],
     }
+    schemas["LineError"] = {
+        "description": "a batch line that has no result: its number, status and error",
+        "allOf": [
+            {"$ref": _REF + "Error"},
+            {
+                "type": "object",
+                "properties": {
+                    "line": {"type": "integer", "minimum": 1, "description": "counted from 1"},
+                    "status": {"type": "integer", "description": "the status it would have had"},
+                },
+                "required": ["line", "status", "message"],
+            },
+        ],
+    }
+    schemas["BatchLine"] = {
+        "description": "one line of POST /v1/evaluate/batch's answer: a result (each pack "
+        "asked for gives a line), or the error of a line that has none",
+        "oneOf": [{"$ref": _REF + "Result"}, {"$ref": _REF + "LineError"}],
+    }
     return schemas
 
 
@@ -150,9 +169,15 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
     }
     batch["responses"] = {
         "200": {
-            "description": "one result a line; a bad line gives a line with its number, "
-            "status and problems instead, and the others are evaluated",
-            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "description": "one result a line (BatchLine); a bad line gives a line with its "
+            "number, status and problems instead (LineError), and the others are evaluated",
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {"type": "string"},
+                    # OpenAPI 3.1 types a stream as text; each of its lines is a BatchLine
+                    "x-item-schema": {"$ref": _REF + "BatchLine"},
+                }
+            },
         },
         **{k: v for k, v in errors.items() if k in ("404", "408", "413", "415", "422")},
     }
