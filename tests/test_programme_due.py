@@ -61,4 +61,21 @@ def test_a_year_end_target_after_the_programme_is_due_at_its_last_year_end(start
     """A year-end target (年内) is due 12-31 of the programme year; after the programme,
     the last year's target stands, due at the last year's end: 2011 when it starts in 2009
     (it was 2010-12-31, the end of the default programme)."""
+    assert due == _due(COMMUNITY, "services.retirees-socialised", as_of, start)
+
+
+@pytest.mark.parametrize(
+    ("start", "as_of", "due"),
+    [
+        (None, dt.date(2008, 6, 30), dt.date(2008, 12, 31)),
+        (None, dt.date(2009, 6, 30), dt.date(2008, 12, 31)),
+        (None, dt.date(2012, 6, 30), dt.date(2008, 12, 31)),
+        (2009, dt.date(2010, 6, 30), dt.date(2009, 12, 31)),
+    ],
+)
+def test_a_year_one_target_kept_later_stays_due_at_the_end_of_year_one(start, as_of, due):
+    """二(二) year 1: "年终前所有城镇小区党组织和居委会覆盖率到达100%"; the years-2 and -3
+    paragraphs set no new date for it. A community without its party organisation in year 2
+    is a year overdue: due at the end of year 1 (it said the end of the current year)."""
     assert due == _due(COMMUNITY, "org.party-org-and-committee", as_of, start)
+    assert due == _due(DISTRICT, "district.org-coverage", as_of, start)

@@ -37,9 +37,12 @@ def due_date(
     if rule.due is not None:
         return rule.due
     prog = pack.info.programme
-    if rule.due_end_of_programme:
-        first = _first_year(pack, as_of, params)
-        return dt.date(first + prog.years - 1, 12, 31) if prog and first is not None else None
+    if rule.due_end_of_programme or rule.due_programme_year is not None:
+        first = _first_year(pack, as_of, params) if prog is not None else None
+        if prog is None or first is None:
+            return None
+        year = rule.due_programme_year or prog.years  # one year's end, or the programme's
+        return dt.date(first + year - 1, 12, 31)
     if not rule.due_end_of_year:
         return None
     first = _first_year(pack, as_of, params) if prog is not None else None

@@ -95,6 +95,23 @@ def _subtree(j: Jurisdiction, result: Result) -> Iterator[tuple[Community, Resul
         yield from _subtree(child, child_result)
 
 
+def _counted(answer: bool | str | None, result: Result) -> bool | str | None:
+    """An answer as counted: a community whose place does not tell whether it lies in the
+    territory (its scope finding unknown) is unknown, where it would be counted. It may be
+    outside, so it neither meets a share nor fails it (it was counted, and a district
+    failed its coverage on a community perhaps elsewhere)."""
+    if answer != "skip" and result.verdict == "incomplete" and _place_unknown(result):
+        return None
+    return answer
+
+
+def _place_unknown(result: Result) -> bool:
+    try:
+        return result.finding(scope.SCOPE_RULE).outcome == "unknown"
+    except KeyError:  # a pack without a territory
+        return False
+
+
 def _answer(
     agg: Aggregate,
     condition: ex.Expr | None,
@@ -129,7 +146,7 @@ def _aggregate(
     pack: Pack, agg: Aggregate, pairs: list[tuple[Community, Result]], params: Mapping[str, Any]
 ) -> tuple[float | int | None, dict[str, Any]]:
     condition = _conditions(pack)[agg.path]
-    answers = [_answer(agg, condition, c, r, params) for c, r in pairs]
+    answers = [_counted(_answer(agg, condition, c, r, params), r) for c, r in pairs]
     met = sum(1 for a in answers if a is True)
     known = sum(1 for a in answers if a is True or a is False)
     unknown = sum(1 for a in answers if a is None)

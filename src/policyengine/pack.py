@@ -217,6 +217,10 @@ class Rule:
     """A target for the end of the pack's programme (``[pack.programme]``, "运用三年时间"):
     due 12-31 of its last year, counted from the start year in force (an override of the
     start year moves it, as a date written in ``due`` could not)."""
+    due_programme_year: int | None = None
+    """A target for the end of one programme year (Chifeng's 100 % coverage, "年终前" in the
+    year-1 paragraph, kept in later years): due 12-31 of that year in every year, counted
+    from the start year in force."""
 
 
 @attrs.frozen
@@ -583,12 +587,23 @@ def _check(raw: _PackFile) -> list[str]:
             problems.append(f"{where}.require: a hook rule is decided by the pack's hook")
         if not rule.clause.strip() or not rule.quote.strip():
             problems.append(f"{where}: every rule cites its clause and quotes the document")
-        if rule.due_end_of_programme and info.programme is None:
+        year = rule.due_programme_year
+        programme_due = rule.due_end_of_programme or year is not None
+        if programme_due and info.programme is None:
+            problems.append(f"{where}: a programme due date needs [pack.programme]")
+        if year is not None and info.programme and not 1 <= year <= info.programme.years:
+            problems.append(f"{where}.due_programme_year: {year} is not a programme year")
+        dues = (
+            rule.due is not None,
+            rule.due_end_of_year,
+            rule.due_end_of_programme,
+            year is not None,
+        )
+        if sum(dues) > 1:
             problems.append(
-                f"{where}.due_end_of_programme: the pack has no programme ([pack.programme])"
+                f"{where}: give one of due, due_end_of_year, due_end_of_programme and "
+                "due_programme_year"
             )
-        if sum((rule.due is not None, rule.due_end_of_year, rule.due_end_of_programme)) > 1:
-            problems.append(f"{where}: give one of due, due_end_of_year and due_end_of_programme")
     for i, scale in enumerate(raw.scales):
         if scale.id in seen:
             problems.append(f"scales[{i}].id: {scale.id!r} is used twice")

@@ -319,7 +319,15 @@ def _plans(pack: Pack) -> Iterator[_Plan]:
             value = site.value
             if site.name == "lowest_band_required" and not getattr(site.owner, "binding", True):
                 continue  # a scale that is not binding is advisory below its bands either way
-            if site.name in _DUE_FLAGS and value is True:
+            if site.name == "due_programme_year" and isinstance(value, int):
+                yield _Plan(
+                    label,
+                    f"{site.name} = {value} → (removed: no due date)",
+                    clause,
+                    "date",
+                    setter(top, site.path, None),
+                )
+            elif site.name in _DUE_FLAGS and value is True:
                 yield _Plan(
                     label,
                     f"{site.name} = true → false (no due date)",

@@ -84,12 +84,14 @@ def _rules(rules: list[Rule]) -> list[str]:
                 out.append(f"* repeats the summary `{r.summary}`")
             if r.responsible:
                 out.append(f"* responsible: {'、'.join(r.responsible)}")
-            if r.due or r.due_end_of_year or r.due_end_of_programme:
+            if r.due or r.due_end_of_year or r.due_end_of_programme or r.due_programme_year:
                 when = (
                     r.due.isoformat()
                     if r.due
                     else "12-31 of the programme's last year"
                     if r.due_end_of_programme
+                    else f"12-31 of programme year {r.due_programme_year}"
+                    if r.due_programme_year
                     else "12-31 of the year"
                 )
                 out.append(f"* due: {when}")

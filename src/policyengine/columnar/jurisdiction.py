@@ -40,6 +40,7 @@ from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.jurisdictions import evaluate_jurisdiction, judge, placed, scope_of
 from policyengine.pack import Aggregate, Pack
 from policyengine.plan import plan_for
+from policyengine.scope import SCOPE_RULE
 
 __all__ = ["Answers", "answers_of", "rows_of_jurisdiction"]
 
@@ -147,6 +148,10 @@ def answers_of(
         hit, known = _condition_answers(condition, communities, cols, params)
         unknown = ~skip & ~known
         met = ~skip & hit
+    if SCOPE_RULE in res.outcomes:  # a place that does not tell: unknown, as on rows
+        doubtful = ~skip & (res.outcomes[SCOPE_RULE] == CODE["unknown"])
+        unknown = unknown | doubtful
+        met = met & ~doubtful
     decided = ~skip & ~unknown
     return Answers(met & decided, decided, unknown & ~skip, skip)
 
