@@ -313,3 +313,8 @@ def test_pilot_where_the_place_stops_at_the_city_equals_row_path():
     assert [a["rules.pilot"] for a in actual] == [
         "unknown", "not_applicable", "pass", "not_applicable", "unknown"
     ]
+    # the monthly report is the pilot's alone: not known to apply where the pilot is not
+    # known (it was not_applicable, as for another community); the pilot gave none: unknown
+    assert [a["rules.reporting.monthly-progress"] for a in actual] == [
+        "unknown", "not_applicable", "unknown", "not_applicable", "unknown"
+    ]

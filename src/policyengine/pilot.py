@@ -11,7 +11,7 @@ missing), the findings are shown as the gap analysis and a binding ``pilot`` fin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -147,4 +147,26 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
         title_en=text("title.pilot", "en", **unit),
     )
     rest = list(findings) if is_pilot else [_gap(f) for f in findings]
+    if is_pilot is None:  # a duty of the pilot unit alone: not known to apply, not "no"
+        only = pilot_only(pack)
+        rest = [_not_known(f, unit) if f.rule in only else f for f in rest]
     return [finding, *rest]
+
+
+def pilot_only(pack: Pack) -> frozenset[str]:
+    """The rules and deadlines that apply to the pilot unit alone (their ``when`` is the
+    pilot's): where the pilot is not known, neither is whether they apply."""
+    pilot = pack.info.pilot
+    if pilot is None:
+        return frozenset()
+    whens = [(r.id, r.when) for r in pack.rules] + [(d.id, d.when) for d in pack.deadlines]
+    return frozenset(
+        i for i, when in whens if when is not None and when.strip() == pilot.when.strip()
+    )
+
+
+def _not_known(finding: Finding, unit: Mapping[str, str]) -> Finding:
+    if finding.outcome != "not_applicable":
+        return finding
+    message = Reason("pilot_duty_unknown", dict(unit))
+    return attrs.evolve(finding, outcome="unknown", binding=False, message=message)

@@ -40,7 +40,7 @@ from policyengine.deadlines import assess
 from policyengine.facts import fact_catalogue
 from policyengine.finding_parts import APPLICABILITY_RULE
 from policyengine.pack import Pack
-from policyengine.pilot import PILOT_RULE
+from policyengine.pilot import PILOT_RULE, pilot_only
 from policyengine.plan import plan_for
 from policyengine.plan.output import has_late_outputs
 from policyengine.results import jsonable
@@ -181,6 +181,9 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
             if binding[rid] is True:
                 code[gap & BLOCKING[code]] = ADVISORY
                 binding[rid] = ~gap
+        for rid in pilot_only(pack) & set(outcomes):  # the pilot's alone, pilot not known
+            code = outcomes[rid]
+            code[(pilot == -1) & ~off & (code == NA)] = UNKNOWN
     binding.update(dict.fromkeys(first, True))
     outcomes = {**first, **outcomes}
     verdicts = _verdicts(outcomes, binding, applicable, applicable_known, n)
