@@ -61,8 +61,12 @@ def test_the_term_runs_from_the_date_fact(pack: policyengine.Pack) -> None:
     result = policyengine.evaluate(facts, pack, as_of=dt.date(2021, 6, 1))
     assert result.outputs["review_due"] == "2023-01-15"
     finding = next(f for f in result.findings if f.rule == "title.review")
-    assert finding.outcome == "unknown"  # no reviews given: unknown, never overdue
+    # no reviews given, before the term ends: due (nothing can be late yet), never overdue
+    assert finding.outcome == "due"
     assert finding.inputs["relative_terms.named_on"] == dt.date(2020, 1, 15)
+    later = policyengine.evaluate(facts, pack, as_of=dt.date(2023, 1, 16))
+    # after it, the review may be late: unknown, never overdue
+    assert "unknown" == next(f for f in later.findings if f.rule == "title.review").outcome
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ engine turns the :class:`Assessment` into a finding. Conventions (docs/explanati
   after the as-of year is ``unknown`` (it does not say whether this year's was done).
 * ``once``: by the ``due`` date; with a date-list evidence, a later date is ``met_late``.
 * Evidence dated after ``as_of`` is ignored: it had not happened yet.
-* Missing evidence (None) is ``unknown``; an empty list means nothing was done.
+* Missing evidence (None) is ``unknown``, but before the first due date, when nothing can
+  be late yet, ``due`` (not yet reached, whatever was done); an empty list means nothing
+  was done.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def _dates(dates: Sequence[dt.date]) -> Reason:
 
 
 _NONE = Reason("dl_none")
+_MISSING = Reason("dl_unknown_value")
+"""What was done, when the evidence is not given."""
 
 
 def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
@@ -141,6 +145,10 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
         },
     )
     if evidence is None:
+        opening = due_date(deadline, deadline.start.year, deadline.start.month)
+        if as_of <= opening:  # nothing can be late yet: due, whatever was done
+            reason = Reason("dl_not_yet_due", {"due": opening.isoformat()})
+            return Assessment("due", expected, _MISSING, reason, opening, opening)
         return _unknown(expected, next_due(deadline, as_of), deadline.evidence)
     done = sorted(d for d in evidence if d <= as_of)
     actual = _dates(done)
@@ -187,6 +195,10 @@ def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
         reason = Reason("dl_yearly_from", {"year": str(first_year)})
         return Assessment("not_applicable", expected, Reason("dl_dash"), reason, nxt)
     if evidence is None:
+        if first_year is not None and as_of <= due_date(deadline, first_year):
+            # the first year's act not yet due: nothing can be overdue, whatever was done
+            reason = Reason("dl_not_yet_due", {"due": this_due.isoformat()})
+            return Assessment("due", expected, _MISSING, reason, nxt, this_due)
         return _unknown(expected, nxt, deadline.evidence)
     last = int(evidence)
     actual = Reason("dl_yearly_actual", {"last": str(last)})
@@ -218,6 +230,9 @@ def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     expected = Reason("dl_once_expected", {"due": due.isoformat()})
     nxt = due if as_of <= due else None
     if evidence is None:
+        if as_of <= due:  # not yet due: nothing can be late, whatever was done
+            reason = Reason("dl_not_yet_due", {"due": due.isoformat()})
+            return Assessment("due", expected, _MISSING, reason, nxt, due)
         return _unknown(expected, nxt, deadline.evidence, due)
     actual: Reason
     if isinstance(evidence, list | tuple):
