@@ -45,6 +45,10 @@ class TestCommunity:
             # any of its counties), unknown, as a place that stops short is; it was inside
             (["浙江省", "温州市", "五马街道"], None),
             (["浙江省", "温州市", "鹿城区", "南汇街道"], False),
+            # the street's office, as the document signs (温州市鹿城区人民政府五马街道办事处):
+            # the street (it was elsewhere); a town of the same name is another unit (it was in)
+            (["浙江省", "温州市", "鹿城区", "五马街道办事处"], True),
+            (["浙江省", "温州市", "鹿城区", "五马镇"], False),
             (["浙江省", "温州市", "瓯海区"], False),
             (["广西壮族自治区", "梧州市", "长洲区"], False),
             (["浙江省", "温州市", "鹿城区"], None),  # the street is not given

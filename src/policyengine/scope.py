@@ -125,17 +125,33 @@ class ScopeCheck:
         return self.message
 
 
-def _bare(name: str) -> str:
+_OFFICE = "办事处"
+"""A street's office (街道办事处): the name of the street it serves, with its suffix."""
+
+
+def _split(name: str) -> tuple[str, str]:
+    """A name without its administrative suffix, and the suffix (``""`` for none)."""
+    if name.endswith("街道" + _OFFICE):
+        name = name[: -len(_OFFICE)]  # 五马街道办事处: the office of 五马街道
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
+            return name[: -len(suffix)], suffix
+    return name, ""
+
+
+def _bare(name: str) -> str:
+    return _split(name)[0]
 
 
 def same_place(a: str, b: str) -> bool:
-    """Whether two names name the same place (``梧州市`` and ``梧州``)."""
+    """Whether two names name the same place: equal, or the same without the suffix where
+    at most one has a suffix or both have the same (``梧州市`` and ``梧州``; ``五马街道`` and
+    its office ``五马街道办事处``; not ``五马街道`` and ``五马镇``, a street and a town)."""
     a, b = a.strip(), b.strip()
-    return a == b or _bare(a) == _bare(b)
+    if a == b:
+        return True
+    (bare_a, kind_a), (bare_b, kind_b) = _split(a), _split(b)
+    return bare_a == bare_b and (not kind_a or not kind_b or kind_a == kind_b)
 
 
 _same = same_place
