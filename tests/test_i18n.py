@@ -199,3 +199,11 @@ def test_a_float_beyond_exact_is_named_by_its_value():
         structure_subject({"community": {"id": "a", "households": 1e300}})
     (problem,) = caught.value.problems
     assert problem.message.startswith("1e+300 is beyond 2^53")
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "2025年"), ("en", "2025")])
+def test_a_year_is_said_without_a_thousands_separator(lang, said):
+    """A gap on Fengxiang's report year said "需达到 2,025年以上（现为 2,024年）": a year is a
+    name, not a quantity; other numbers keep their separator."""
+    assert said == fmt_value("reporting.self_check_report_year", 2025, lang)
+    assert "2,025" in fmt_value("community.households", 2025, lang)

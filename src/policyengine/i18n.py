@@ -179,7 +179,12 @@ def fmt_value(path: str, value: Any, lang: str = "zh") -> str:
         unit = unit_of(path)
         if unit == "percent":
             return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
-        shown = _number(value, lang)
+        # a year is a name, not a quantity: 2025, never 2,025
+        shown = (
+            str(int(value))
+            if unit == "year" and float(value).is_integer()
+            else _number(value, lang)
+        )
         return text(f"unit.{unit}", lang, n=shown) if unit else shown
     return str(value)
 
