@@ -119,6 +119,32 @@ def start_floor(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
     return ready(subprocess.Popen(command), port)
 
 
+def measured(
+    server: subprocess.Popen[bytes],
+    port: int,
+    bodies: list[bytes],
+    run: Any,
+    clients: int,
+    seconds: float,
+    check: bool = False,
+) -> tuple[dict[str, float], float | None]:
+    """The load's figures on a started server (stopped after), and the server's CPU seconds
+    per request (None where ``/proc`` does not tell); ``check``: its answer first."""
+    try:
+        if check:
+            check_answer(port, bodies[0])
+        run(port, bodies, 4, 2.0)  # warm-up
+        before = tree_cpu_seconds(server.pid)
+        got: dict[str, float] = run(port, bodies, clients, seconds)
+        after = tree_cpu_seconds(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+    if before is None or after is None or not got["requests"]:
+        return got, None
+    return got, (after - before) / got["requests"]
+
+
 def tree_cpu_seconds(pid: int) -> float | None:
     """CPU seconds used so far by a process and its descendants (Linux ``/proc``), else None."""
     try:
@@ -453,17 +479,9 @@ def main() -> int:
     )
     before, cpu_lib_before = baseline(documents, args.pack, args.baseline_seconds)
     port = free_port()
-    server = start_server(port, args.serve_arg)
     run = load_wrk if args.client == "wrk" else load_python
-    try:
-        check_answer(port, bodies[0])
-        run(port, bodies, 4, 2.0)  # warm-up
-        cpu_before = tree_cpu_seconds(server.pid)
-        got = run(port, bodies, args.clients, args.seconds)
-        cpu_after = tree_cpu_seconds(server.pid)
-    finally:
-        server.terminate()
-        server.wait(10)
+    server = start_server(port, args.serve_arg)
+    got, cpu_served = measured(server, port, bodies, run, args.clients, args.seconds, check=True)
     after, cpu_lib_after = baseline(documents, args.pack, args.baseline_seconds)
     with_json, cpu_json = baseline(documents, args.pack, args.baseline_seconds, as_json=True)
     cpu_app = in_process(bodies, args.baseline_seconds)
@@ -488,8 +506,7 @@ def main() -> int:
         f"p99 ≤ 50 ms {'met' if got['p99'] <= 0.050 else 'MISSED'}; "
         f"≥ half the library's {'met' if served >= library / 2 else 'MISSED'}"
     )
-    if cpu_before is not None and cpu_after is not None and got["requests"]:
-        cpu_served = (cpu_after - cpu_before) / got["requests"]
+    if cpu_served is not None:
         print(
             f"  CPU per request in the server: {cpu_served * 1e6:,.0f} µs; per library "
             f"evaluate {cpu_lib * 1e6:,.0f} µs, evaluate + JSON {cpu_json * 1e6:,.0f} µs "
@@ -503,19 +520,8 @@ def main() -> int:
     if args.floor:
         port = free_port()
         floor = start_floor(port, args.serve_arg)
-        try:
-            run(port, bodies, 4, 2.0)  # warm-up
-            cpu_before = tree_cpu_seconds(floor.pid)
-            bare = run(port, bodies, args.clients, args.seconds)
-            cpu_after = tree_cpu_seconds(floor.pid)
-        finally:
-            floor.terminate()
-            floor.wait(10)
-        per = (
-            f", {(cpu_after - cpu_before) / bare['requests'] * 1e6:,.0f} µs CPU per request"
-            if cpu_before is not None and cpu_after is not None and bare["requests"]
-            else ""
-        )
+        bare, cpu_bare = measured(floor, port, bodies, run, args.clients, args.seconds)
+        per = f", {cpu_bare * 1e6:,.0f} µs CPU per request" if cpu_bare is not None else ""
         print(
             f"floor (the same server answering one fixed result, no evaluation): "
             f"{bare['rate']:,.0f} requests/s{per}, p99 {bare['p99'] * 1000:.1f} ms"

@@ -31,6 +31,7 @@ from policyengine.facts import (
 from policyengine.files import open_regular
 from policyengine.includes import IncludeBudget, included
 from policyengine.limits import MAX_NESTING
+from policyengine.seen_ids import given_twice
 
 __all__ = [
     "load_document",
@@ -238,13 +239,7 @@ def _duplicate_ids(
             if kind == "jurisdiction" and not item_id.strip():
                 problems.append(FactProblem(key, BLANK_ID))
             if label in seen:
-                problems.append(
-                    FactProblem(
-                        key,
-                        f"{kind} id {describe(item_id)} is given twice (also at {seen[label]}); "
-                        "each is counted once",
-                    )
-                )
+                problems.append(FactProblem(key, given_twice(kind, item_id, seen[label])))
             else:
                 seen[label] = said
         for i, child in enumerate(j.jurisdictions):

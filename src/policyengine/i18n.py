@@ -533,6 +533,13 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<name>.+): the column 'community\.id' is required$", "error.id_column"),
         (r"^unknown pack (?P<id>.+); installed packs: (?P<known>.*)$", "error.unknown_pack"),
         (r"^unknown pack (?P<id>.+): no such pack folder$", "error.no_pack_folder"),
+        # why a pack runs one row at a time (policyengine.columnar.unsupported)
+        (r"^(?P<pack>\S+) has Python hooks \((?P<hooks>.+)\)$", "why.hooks"),
+        (r"^(?P<pack>\S+) has outputs that read a table or a tally$", "why.late_outputs"),
+        (
+            r"^(?P<pack>\S+) reads dates relative to facts \((?P<windows>.+)\)$",
+            "why.relative_dates",
+        ),
     )
 )
 

@@ -19,7 +19,7 @@ from typing import Any
 from policyengine._converter import describe
 from policyengine.exceptions import FactProblem
 
-__all__ = ["SeenIds", "id_of"]
+__all__ = ["SeenIds", "given_twice", "id_of"]
 
 _NUMBERED = re.compile(r"^(.*, (?:row|line) )([1-9]\d{0,11})$", re.DOTALL)
 _NUMBER_BITS = 40
@@ -32,6 +32,12 @@ def _key(kind: str, ident: str) -> int:
     """An id's 64-bit digest (with its kind: a community and a jurisdiction may share one):
     the interpreter's own string hash (SipHash, keyed afresh in each process), unsigned."""
     return hash(f"{kind}\0{ident}") & _BITS_64
+
+
+def given_twice(kind: str, ident: str, first: str) -> str:
+    """What a community's (or jurisdiction's) id given again is said to be, naming where it
+    was first given (a table's row, or a place in a document: ``community 2``)."""
+    return f"{kind} id {describe(ident)} is given twice (also at {first}); each is counted once"
 
 
 def id_of(data: Any) -> tuple[str, str] | None:
@@ -109,11 +115,7 @@ class SeenIds:
         return found
 
     def _said(self, kind: str, ident: str, first: int) -> FactProblem:
-        return FactProblem(
-            f"{kind}.id",
-            f"{kind} id {describe(ident)} is given twice (also at {self._position(first)}); "
-            "each is counted once",
-        )
+        return FactProblem(f"{kind}.id", given_twice(kind, ident, self._position(first)))
 
     def _merge(self) -> None:
         if self._np is False:

@@ -172,23 +172,19 @@ class JsonArraySink:
 
 
 class _Spool:
-    """Rows kept on disk as JSON arrays, with the union of their columns and value types."""
+    """Rows kept on disk as JSON arrays, with the union of their columns in order."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, set[type]] = {c: set() for c in FIXED_COLUMNS}
         self.order: list[str] = list(FIXED_COLUMNS)
+        self.seen: set[str] = set(FIXED_COLUMNS)
         self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
-        self.rows = 0
 
     def add(self, row: Mapping[str, Any]) -> None:
-        for key, value in row.items():
-            kinds = self.columns.get(key)
-            if kinds is None:
-                kinds = self.columns[key] = set()
+        for key in row:
+            if key not in self.seen:
+                self.seen.add(key)
                 self.order.append(key)
-            kinds.add(type(value))
         self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self.rows += 1
 
     def batches(self, size: int = 65536) -> Iterator[list[dict[str, Any]]]:
         self.file.seek(0)
@@ -226,7 +222,7 @@ class _SpooledTable:
 
 class CsvSink(_SpooledTable):
     """A CSV table without pyarrow: one row per subject × pack (UTF-8, header first), in
-    the dialect of Arrow's writer, text cells safe in a spreadsheet
+    the one dialect of result tables, text cells safe in a spreadsheet
     (:mod:`policyengine.result_cells`)."""
 
     binary = False
@@ -343,31 +339,6 @@ def rows_to_arrow(rows: Sequence[Mapping[str, Any]]) -> Any:
             kinds.setdefault(key, set()).add(type(value))
     schema, convs = _typed_schema(pa, list(kinds), kinds)
     return _arrow_batch(pa, schema, convs, rows)
-
-
-class ParquetSink(_SpooledTable):
-    """A Parquet table: the same columns as CSV, with types (bool, int64, float64, string)."""
-
-    binary = True
-
-    def __init__(self, fh: IO[bytes], gaps: bool = False) -> None:
-        from policyengine.tables import require
-
-        self.pa = require("pyarrow", "writing Parquet")
-        self.pq = require("pyarrow.parquet", "writing Parquet")
-        self.fh = fh
-        self.spool = _Spool()
-        self.gaps = gaps
-
-    def close(self) -> None:
-        pa = self.pa
-        schema, convs = _typed_schema(pa, table_order(self.spool.order), self.spool.columns)
-        with self.pq.ParquetWriter(self.fh, schema) as writer:
-            for batch in self.spool.batches():
-                writer.write_table(_arrow_batch(pa, schema, convs, batch))
-            if self.spool.rows == 0:
-                writer.write_table(schema.empty_table())
-        self.spool.close()
 
 
 def _rewindable(fh: IO[Any]) -> bool:

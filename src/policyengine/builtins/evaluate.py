@@ -15,7 +15,6 @@ import datetime as dt
 import importlib
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
@@ -41,7 +40,7 @@ from policyengine.exceptions import FactProblem, FactsError, InputError
 from policyengine.facts import Community, Jurisdiction
 from policyengine.files import outputs_not_read
 from policyengine.hookspecs import hookimpl
-from policyengine.i18n import problem_text, text
+from policyengine.i18n import error_text, problem_text, text
 from policyengine.pack import Pack
 from policyengine.sinks import (
     STREAMED_FORMATS,
@@ -125,12 +124,14 @@ def _as_of(given: Sequence[str], lang: str) -> list[tuple[str | None, dt.date]]:
     return out
 
 
-def _dates(args: argparse.Namespace, packs: list[Pack]) -> dict[str, dt.date | None]:
-    """The as-of date of each pack: its own ``PACK=DATE``, else the plain one, else today."""
+def _dates(
+    given: Sequence[tuple[str | None, dt.date]], packs: list[Pack], lang: str
+) -> dict[str, dt.date | None]:
+    """The as-of date of each pack (``given``: the ``--as-of`` read by :func:`_as_of`): its
+    own ``PACK=DATE``, else the plain one, else today."""
     default: dt.date | None = None
     own: dict[str, dt.date] = {}
-    lang = args.lang or "zh"
-    for pack_id, date in _as_of(args.as_of, lang):
+    for pack_id, date in given:
         if pack_id is None:
             default = date
         else:
@@ -201,28 +202,8 @@ def _note_fallbacks(packs: list[Pack], err: TextIO, lang: str) -> None:
     for pack in packs:
         reason = unsupported(pack)
         if reason is not None:
-            said = _reason_text(reason, lang)
+            said = error_text(reason, lang)  # why it runs a row at a time, in words
             print(text("run.fallback", lang, pack=pack.id, reason=said), file=err)
-
-
-# why a pack runs one row at a time (policyengine.columnar.unsupported), in words
-_REASONS = (
-    (re.compile(r"^(?P<pack>\S+) has Python hooks \((?P<hooks>.+)\)$"), "why.hooks"),
-    (re.compile(r"^(?P<pack>\S+) has outputs that read a table or a tally$"), "why.late_outputs"),
-    (
-        re.compile(r"^(?P<pack>\S+) reads dates relative to facts \((?P<windows>.+)\)$"),
-        "why.relative_dates",
-    ),
-)
-
-
-def _reason_text(reason: str, lang: str) -> str:
-    """The reason in ``lang`` (as written when not one of those known)."""
-    for pattern, key in _REASONS:
-        found = pattern.match(reason)
-        if found is not None:
-            return text(key, lang, **found.groupdict())
-    return reason
 
 
 def _fast_path(names: Sequence[str], packs: list[Pack]) -> bool:
@@ -285,7 +266,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
         available = sorted({*formats, *STREAMED_FORMATS})
         known = ", ".join(available)
         raise InputError(text("error.unknown_format", lang, fmt=repr(fmt), known=known))
-    _as_of(args.as_of, lang)  # a date that is no date is said before any other work
+    given_dates = _as_of(args.as_of, lang)  # a date that is no date: said before any work
     if fmt == "parquet" and args.output is None:
         raise InputError(text("error.format_needs_file", lang, fmt=fmt, ext=fmt))
     log = decision_log_of(args)
@@ -302,7 +283,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
     try:  # whatever stops the run (SIGTERM included) leaves no temporary file
         packs = [p for name in args.pack for p in api.default_registry().resolve(name)]
         options = view_options(args, packs)
-        dates = _dates(args, packs)
+        dates = _dates(given_dates, packs, lang)
         gaps = bool(getattr(args, "gaps", False))  # gaps are worked out by the row path only
         per_result = log is not None or gaps
         fast = fmt in ("csv", "parquet") and not per_result and _fast_path(args.facts, packs)
