@@ -54,7 +54,7 @@ def test_fengxiang_yearly_report_not_given_before_its_first_due_date(as_of, outc
     finding = result.finding("report.self-check")
     assert (outcome, verdict) == (finding.outcome, result.verdict)
     if outcome == "due":
-        assert "尚未到期：应于 2024-12-31 前（含当日）完成；未提供完成情况" in finding.message
+        assert "尚未到期，应于 2024-12-31 前（含当日）完成；未提供完成情况" in finding.message
 
 
 @pytest.mark.parametrize(

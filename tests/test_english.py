@@ -139,24 +139,27 @@ def test_the_check_finds_a_chinese_sentence() -> None:
     ] == chinese_left(result, {"四(四)", "序言"})
 
 
-@pytest.mark.parametrize("pack_id", BUNDLED)
-def test_every_case_in_english_has_no_chinese_sentence(pack_id: str) -> None:
+def cases_in_english(pack_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each case of a bundled pack with its result JSON in English."""
     pack = api.installed_packs()[pack_id]
-    names = _pack_names(pack)
-    left: dict[tuple[str, str], str] = {}
-    evaluated = 0
     for file in case_files(pack):
         for case in load_case_file(file, pack):
+            parameters = dict(case.parameters) or None
             result = api.evaluate(
-                case.subject,
-                pack,
-                as_of=case.as_of,
-                parameters=dict(case.parameters) or None,
-                lang="en",
+                case.subject, pack, as_of=case.as_of, parameters=parameters, lang="en"
             )
-            evaluated += 1
-            for field, text in chinese_left(result.to_dict(), names):
-                left.setdefault((field, text), case.name)
+            yield case.name, result.to_dict()
+
+
+@pytest.mark.parametrize("pack_id", BUNDLED)
+def test_every_case_in_english_has_no_chinese_sentence(pack_id: str) -> None:
+    names = _pack_names(api.installed_packs()[pack_id])
+    left: dict[tuple[str, str], str] = {}
+    evaluated = 0
+    for name, result in cases_in_english(pack_id):
+        evaluated += 1
+        for field, text in chinese_left(result, names):
+            left.setdefault((field, text), name)
     assert evaluated > 10
     assert {} == left
 

@@ -904,6 +904,7 @@ def test_an_id_given_twice_is_said_in_the_language_asked(client, lang):
         ("--threads", "0"),
         ("--max-body-bytes", "0"),
         ("--max-batch-bytes", "-5"),
+        ("--max-answer-bytes", "0"),
         ("--timeout", "0"),
         ("--timeout", "nan"),
         ("--timeout", "inf"),

@@ -314,7 +314,7 @@ def test_a_request_answered_503_leaves_no_decision_in_the_log(tmp_path, monkeypa
     """Past the time limit the answer is a 503, but the packs already decided had been
     logged: the log held decisions nobody received (serve.md: every line names a decision
     someone received). Here the answer is written slowly, after every pack has decided."""
-    import policyengine.server.app as served
+    import policyengine.server.answers as served
 
     written = served.json_bytes
 

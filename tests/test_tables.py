@@ -209,6 +209,13 @@ def test_csv_output_one_row_per_subject_and_pack(tmp_path):
                                              next(r for r in rows if r["subject_id"] == "veto")[
                                                  "rules.eligibility.no-veto"])
     wuzhou = next(r for r in rows if r["pack"] == "wuzhou-complete-community")
+    # not in force in 2014: a list output of a pack that does not apply is null (empty cell)
+    assert ("not_applicable", "") == (wuzhou["verdict"], wuzhou["outputs.missing_facilities"])
+    inside = write_csv(tmp_path / "w.csv", ["community.id", "community.jurisdiction"],
+                       [["wz", '["广西壮族自治区", "梧州市", "长洲区"]']])
+    run = cli("evaluate", str(inside), "--pack", "wuzhou-complete-community", "--as-of",
+              "2024-03-01", "--format", "csv")
+    wuzhou = next(iter(csv.DictReader(io.StringIO(run.out))))
     assert isinstance(json.loads(wuzhou["outputs.missing_facilities"]), list)
 
 

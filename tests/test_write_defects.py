@@ -238,7 +238,11 @@ def test_a_failed_write_names_the_output(rows, tmp_path, fmt):
     folder = tmp_path / "t"
     folder.mkdir()
     output = folder / f"out.{fmt}"
-    argv = ["evaluate", str(rows), str(rows), str(rows), "--pack", "wuma-star-rating",
+    more = []  # 900 communities, in three tables (a table named twice counts its ids once)
+    for n in (2, 3):
+        more.append(tmp_path / f"rows{n}.csv")
+        more[-1].write_text(rows.read_text("utf-8").replace("\nc", f"\nt{n}c"), "utf-8")
+    argv = ["evaluate", str(rows), *map(str, more), "--pack", "wuma-star-rating",
             "--as-of", AS_OF, "--format", fmt, "--output", str(output)]
     with _file_size_limit(20000):
         code, _, err = run(*argv)

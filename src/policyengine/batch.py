@@ -18,11 +18,11 @@ or with ``errors="skip"`` is left out (and passed to ``on_bad``).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from policyengine.documents import parse_document, structure_subject
+from policyengine.documents import structure_subject
 from policyengine.engine import evaluate_community
 from policyengine.exceptions import FactProblem, FactsError
 from policyengine.facts import Community, Jurisdiction
@@ -30,8 +30,9 @@ from policyengine.jurisdictions import evaluate_jurisdiction
 from policyengine.pack import Pack
 from policyengine.plan import plan_for
 from policyengine.results import Result
+from policyengine.seen_ids import SeenIds
 from policyengine.sinks import flat_rows
-from policyengine.tables import Record, records_of_arrow, require
+from policyengine.tables import Record, once_each, open_records, records_of_arrow, require
 
 __all__ = [
     "CHUNK",
@@ -74,19 +75,31 @@ def _is_arrow(facts: Any) -> bool:
 
 
 def _records(facts: Any, source: str = "table") -> Iterator[Record]:
-    if _is_arrow(facts):
-        yield from records_of_arrow([facts], source)
+    """The records of ``facts``. Files, folders and tables (a path, or a list of paths) are
+    read as ``policyengine evaluate`` reads them (:func:`~policyengine.tables.open_records`:
+    CSV, Excel, Parquet and JSON Lines too, an id given twice a bad record); a path alone is
+    one input (its characters were taken for paths: ``"/: cannot read the file"``)."""
+    if _is_arrow(facts):  # an id given twice in it is a bad row, as in a table file
+        yield from once_each(records_of_arrow([facts], source), SeenIds())
         return
+    if isinstance(facts, str | os.PathLike):
+        facts = [facts]
     items = iter(facts)
     first = next(items, None)
     if first is None:
         return
     if _is_arrow(first):  # an iterable of record batches
-        yield from records_of_arrow(_chain(first, items), source)
+        yield from once_each(records_of_arrow(_chain(first, items), source), SeenIds())
         return
+    if isinstance(first, str | os.PathLike):
+        rest = list(items)
+        if all(isinstance(item, str | os.PathLike) for item in rest):
+            yield from open_records([os.fspath(p) for p in (first, *rest)])
+            return
+        items = iter(rest)
     for i, item in enumerate(_chain(first, items)):
-        if isinstance(item, str | Path):
-            yield Record(str(item), parse_document(Path(item)), Path(item).parent)
+        if isinstance(item, str | os.PathLike):
+            yield from open_records([os.fspath(item)])
         else:
             yield Record(f"[{i}]", item)
 
@@ -262,9 +275,9 @@ def _arrow_table(
     batches = (
         facts.to_batches(max_chunksize=BATCH_ROWS) if hasattr(facts, "to_batches") else [facts]
     )
-    tables, first = [], 1
+    tables, first, seen = [], 1, SeenIds()  # an id given twice: a bad row, as in a file
     for batch in batches:
-        tables.append(batch_results(batch, first, source, packs, dates, report).table)
+        tables.append(batch_results(batch, first, source, packs, dates, report, seen).table)
         first += batch.num_rows
     if not tables:
         return _empty(pa)

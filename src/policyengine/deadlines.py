@@ -15,6 +15,10 @@ engine turns the :class:`Assessment` into a finding. Conventions (docs/explanati
 * Missing evidence (None) is ``unknown``, but before the first due date, when nothing can
   be late yet, ``due`` (not yet reached, whatever was done); an empty list means nothing
   was done.
+
+Every sentence names the duty (the deadline's title: what is to be done, for whom) and,
+unless it was met, the date it is or was due (results.md ``message``; policies.md §6 "Due
+dates": the message says by when).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from typing import Any
 
 import attrs
 
-from policyengine.messages import Reason
+from policyengine import expressions as ex
+from policyengine.i18n import fact_label
+from policyengine.messages import Reason, Words
 from policyengine.pack import Deadline
 from policyengine.results import Outcome
 
@@ -104,6 +110,27 @@ def next_due(deadline: Deadline, as_of: dt.date, done: Sequence[dt.date] = ()) -
     return None
 
 
+def _duty(deadline: Deadline) -> Words:
+    """The deadline's title, the duty a sentence names (English where the pack gives it)."""
+    return Words(deadline.title, deadline.title_en)
+
+
+def _evidence(deadline: Deadline) -> list[Words]:
+    """The facts the deadline's evidence reads, by name (a fact or a condition's facts)."""
+    paths: Sequence[str]
+    try:
+        paths = ex.fields_of(ex.parse(deadline.evidence))
+    except ex.ExpressionError:
+        paths = (deadline.evidence,)
+    return [Words(fact_label(p, "zh"), fact_label(p, "en")) for p in paths]
+
+
+def _month_due(deadline: Deadline, month: str) -> Reason:
+    """A month's report with the date it was due ("2024-02（应于 2024-02-24 前）")."""
+    due = due_date(deadline, int(month[:4]), int(month[5:]))
+    return Reason("dl_month_due", {"month": month, "due": due.isoformat()})
+
+
 def _dates(dates: Sequence[dt.date]) -> Reason:
     return Reason("dl_dates", {"dates": [d.isoformat() for d in dates]}) if dates else _NONE
 
@@ -123,11 +150,11 @@ def assess(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
 
 
 def _unknown(
-    expected: Reason, nxt: dt.date | None, what: str, due: dt.date | None = None
+    deadline: Deadline, expected: Reason, nxt: dt.date | None, due: dt.date | None = None
 ) -> Assessment:
     """The evidence is missing: the finding is about ``due`` (the next date due, unless
     another is given)."""
-    reason = Reason("dl_unknown", {"what": what})
+    reason = Reason("dl_unknown", {"title": _duty(deadline), "what": _evidence(deadline)})
     when = nxt if due is None else due
     return Assessment("unknown", expected, Reason("dl_unknown_value"), reason, nxt, when)
 
@@ -136,6 +163,7 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     assert deadline.start is not None
     assert deadline.end is not None
     assert deadline.day is not None
+    title = _duty(deadline)
     expected = Reason(
         "dl_monthly_expected",
         {
@@ -147,9 +175,9 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     if evidence is None:
         opening = due_date(deadline, deadline.start.year, deadline.start.month)
         if as_of <= opening:  # nothing can be late yet: due, whatever was done
-            reason = Reason("dl_not_yet_due", {"due": opening.isoformat()})
+            reason = Reason("dl_not_yet_due", {"title": title, "due": opening.isoformat()})
             return Assessment("due", expected, _MISSING, reason, opening, opening)
-        return _unknown(expected, next_due(deadline, as_of), deadline.evidence)
+        return _unknown(deadline, expected, next_due(deadline, as_of))
     done = sorted(d for d in evidence if d <= as_of)
     actual = _dates(done)
     missing: list[str] = []
@@ -172,83 +200,99 @@ def _monthly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     if missing or late:
         first = min(missing + late)  # the first month missed or reported late
         when = due_date(deadline, int(first[:4]), int(first[5:]))
+        args = {
+            "title": title,
+            "missing": [_month_due(deadline, m) for m in missing],
+            "late": [_month_due(deadline, m) for m in late],
+        }
         if missing:
             code = "dl_monthly_missing_late" if late else "dl_monthly_missing"
-            reason = Reason(code, {"missing": missing, "late": late})
-            return Assessment("overdue", expected, actual, reason, nxt, when)
-        reason = Reason("dl_monthly_late", {"day": str(deadline.day), "late": late})
+            return Assessment("overdue", expected, actual, Reason(code, args), nxt, when)
+        code = "dl_monthly_late_next" if nxt is not None else "dl_monthly_late"
+        reason = Reason(code, {**args, "next": nxt.isoformat() if nxt else ""})
         return Assessment("met_late", expected, actual, reason, nxt, when)
     if pending is not None:
-        reason = Reason("dl_monthly_pending", {"due": pending.isoformat()})
+        reason = Reason(
+            "dl_monthly_pending",
+            {"title": title, "month": f"{pending:%Y-%m}", "due": pending.isoformat()},
+        )
         return Assessment("due", expected, actual, reason, nxt, pending)
-    return Assessment("pass", expected, actual, Reason("dl_monthly_pass"), nxt, nxt)
+    reason = Reason("dl_monthly_pass", {"title": title})
+    return Assessment("pass", expected, actual, reason, nxt, nxt)
 
 
 def _yearly(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     this_due = due_date(deadline, as_of.year)
+    title = _duty(deadline)
     expected = Reason(
         "dl_yearly_expected", {"month": str(this_due.month), "day": str(this_due.day)}
     )
     nxt = next_due(deadline, as_of)
     first_year = deadline.start.year if deadline.start else None
     if first_year is not None and as_of.year < first_year:
-        reason = Reason("dl_yearly_from", {"year": str(first_year)})
+        reason = Reason("dl_yearly_from", {"title": title, "year": str(first_year)})
         return Assessment("not_applicable", expected, Reason("dl_dash"), reason, nxt)
     if evidence is None:
         if first_year is not None and as_of <= due_date(deadline, first_year):
             # the first year's act not yet due: nothing can be overdue, whatever was done
-            reason = Reason("dl_not_yet_due", {"due": this_due.isoformat()})
+            reason = Reason("dl_not_yet_due", {"title": title, "due": this_due.isoformat()})
             return Assessment("due", expected, _MISSING, reason, nxt, this_due)
-        return _unknown(expected, nxt, deadline.evidence)
+        return _unknown(deadline, expected, nxt)
     last = int(evidence)
     actual = Reason("dl_yearly_actual", {"last": str(last)})
     year = str(as_of.year)
     if last > as_of.year:
         # done in a year after the date asked about: it had not happened yet, and it does
         # not say whether this year's was done (a later act is no evidence of an earlier)
-        reason = Reason("dl_yearly_later", {"year": year, "last": str(last)})
+        reason = Reason("dl_yearly_later", {"title": title, "year": year, "last": str(last)})
         return Assessment("unknown", expected, actual, reason, nxt, this_due)
     if last >= as_of.year:
-        reason = Reason("dl_yearly_pass", {"year": year})
+        reason = Reason("dl_yearly_pass", {"title": title, "year": year})
         nxt = due_date(deadline, as_of.year + 1)
         return Assessment("pass", expected, actual, reason, nxt, this_due)
     previous_required = first_year is None or first_year <= as_of.year - 1
     if previous_required and last < as_of.year - 1:
-        reason = Reason("dl_yearly_missed", {"year": str(as_of.year - 1), "last": str(last)})
         missed = due_date(deadline, as_of.year - 1)
+        args = {"title": title, "year": str(as_of.year - 1), "last": str(last)}
+        reason = Reason("dl_yearly_missed", {**args, "due": missed.isoformat()})
         return Assessment("overdue", expected, actual, reason, nxt, missed)
     if as_of > this_due:
-        reason = Reason("dl_yearly_overdue", {"year": year, "due": this_due.isoformat()})
+        reason = Reason(
+            "dl_yearly_overdue", {"title": title, "year": year, "due": this_due.isoformat()}
+        )
         return Assessment("overdue", expected, actual, reason, nxt, this_due)
-    reason = Reason("dl_yearly_due", {"year": year, "due": this_due.isoformat()})
+    reason = Reason("dl_yearly_due", {"title": title, "year": year, "due": this_due.isoformat()})
     return Assessment("due", expected, actual, reason, nxt, this_due)
 
 
 def _once(deadline: Deadline, as_of: dt.date, evidence: Any) -> Assessment:
     assert deadline.due is not None
     due = deadline.due
+    title = _duty(deadline)
+    said = {"title": title, "due": due.isoformat()}
     expected = Reason("dl_once_expected", {"due": due.isoformat()})
     nxt = due if as_of <= due else None
     if evidence is None:
         if as_of <= due:  # not yet due: nothing can be late, whatever was done
-            reason = Reason("dl_not_yet_due", {"due": due.isoformat()})
+            reason = Reason("dl_not_yet_due", said)
             return Assessment("due", expected, _MISSING, reason, nxt, due)
-        return _unknown(expected, nxt, deadline.evidence, due)
+        return _unknown(deadline, expected, nxt, due)
     actual: Reason
     if isinstance(evidence, list | tuple):
         done = sorted(d for d in evidence if d <= as_of)
         actual = _dates(done)
         if any(d <= due for d in done):
-            return Assessment("pass", expected, actual, Reason("dl_once_pass"), None, due)
+            reason = Reason("dl_once_pass", {"title": title})
+            return Assessment("pass", expected, actual, reason, None, due)
         if done:
-            reason = Reason("dl_once_late", {"done": done[0].isoformat()})
+            reason = Reason("dl_once_late", {**said, "done": done[0].isoformat()})
             return Assessment("met_late", expected, actual, reason, None, due)
     else:
         actual = Reason("dl_done" if evidence else "dl_not_done")
         if evidence:
-            return Assessment("pass", expected, actual, Reason("dl_done_pass"), None, due)
+            reason = Reason("dl_done_pass", {"title": title})
+            return Assessment("pass", expected, actual, reason, None, due)
     if as_of <= due:
-        reason = Reason("dl_once_due", {"due": due.isoformat()})
-        return Assessment("due", expected, actual, reason, nxt, due)
-    reason = Reason("dl_once_overdue", {"due": due.isoformat()})
+        return Assessment("due", expected, actual, Reason("dl_once_due", said), nxt, due)
+    reason = Reason("dl_once_overdue", said)
     return Assessment("overdue", expected, actual, reason, None, due)

@@ -36,7 +36,13 @@ from policyengine.deadlines import Assessment, assess
 from policyengine.exceptions import PackError
 from policyengine.facts import Community, Jurisdiction, flatten
 from policyengine.messages import PASSED, FactValues, Reason, Text, Words, render, value
-from policyengine.outputs import dated_outputs, expression_outputs, plain, table_outputs
+from policyengine.outputs import (
+    dated_outputs,
+    expression_outputs,
+    finished_outputs,
+    plain,
+    table_outputs,
+)
 from policyengine.pack import Deadline, Pack
 from policyengine.pilot import apply_pilot
 from policyengine.plan import Level, Plan, plan_for
@@ -631,8 +637,7 @@ def _decide(
                 r, rst, decisions, values, matched, ctx, plugins, late
             )
     findings = list(map(by_rule.__getitem__, st.order))
-    for finisher in plan.finishers:
-        outputs.update(finisher.outputs(findings, facts))
+    finished_outputs(plan, findings, facts, outputs, applicable)
     if st.late_outputs:
         outputs.update(late_values(plan.outputs, outputs, facts, params, applicable, plan.tallies))
     return findings, outputs

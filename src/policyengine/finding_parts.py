@@ -99,6 +99,14 @@ def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
     return [n for n in names if params.get(n) is None]
 
 
+def _no_value(pack: Pack, names: Sequence[str], params: Mapping[str, Any]) -> Reason | None:
+    """What a rule expects when the document sets no value it reads: said, not an expression."""
+    unset = _unset_params(names, params)
+    if not unset:
+        return None
+    return Reason("param_none", {"names": _unset(dt.date.min, unset, pack).args["names"]})
+
+
 def _unset(as_of: dt.date, unset: Sequence[str], pack: Pack | None = None) -> Reason:
     """Why a rule reading parameters without a value on the date does not apply: the
     parameters named by their titles (by ``params.<name>`` only without the pack)."""
@@ -197,7 +205,7 @@ def finding(
         expected,
         actual if actual is not None else FROM_INPUTS,
         message,
-        st.binding,
+        st.binding and outcome != "advisory",  # advisory never binds (results.md)
         st.parameters,
         st.area,
         st.clauses if clauses is None else clauses,
@@ -212,6 +220,7 @@ class _Unbuilt:
 
     __slots__ = ()
     st: FindingStatic
+    outcome: Outcome
 
     @property
     def rule(self) -> str:
@@ -220,8 +229,9 @@ class _Unbuilt:
 
     @property
     def binding(self) -> bool:
-        """Whether the finding counts for the verdict."""
-        return self.st.binding
+        """Whether the finding counts for the verdict: never when advisory (a scale below
+        its lowest band when that band is not required is advisory, though the scale binds)."""
+        return self.st.binding and self.outcome != "advisory"
 
     @property
     def area(self) -> str | None:
@@ -449,7 +459,8 @@ def _build_statics(
             r.rule,
             r.params,
             r.clauses,
-            render(r.require, params) if r.require is not None else None,
+            _no_value(pack, r.params, params)
+            or (render(r.require, params) if r.require is not None else None),
         )
         for r in plan.rules
     )

@@ -8,9 +8,18 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policyengine.i18n import fact_label, fmt_value, join_units, lookup, text, unit_of
+from policyengine import messages
+from policyengine.i18n import fact_label, fmt_value, join_units, lookup, mid_sentence, text, unit_of
+from policyengine.pack import Pack, Rule
 
-__all__ = ["band_name", "band_words", "describe_band", "describe_gap", "gap_words"]
+__all__ = [
+    "band_name",
+    "band_words",
+    "describe_band",
+    "describe_gap",
+    "gap_words",
+    "table_no_amount",
+]
 
 
 _RELATION_KEYS = {
@@ -68,8 +77,10 @@ def gap_words(
     """:func:`describe_gap` with the value now already in words (``now``): the rest depends
     on the fact, the value needed, the clause and the units, not on the subject."""
     label = fact_label(path, lang, titles)
-    if lang == "zh":  # quoted in the sentence: quotes within take the inner form (‘’)
-        label = label.replace("“", "‘").replace("”", "’")
+    # zh: quoted in the sentence, quotes within take the inner form (‘’); en: set into the
+    # sentence ("Provide share of …"), its start capitalised below
+    zh = lang == "zh"
+    label = label.replace("“", "‘").replace("”", "’") if zh else mid_sentence(label)
     if relation == "==" and needed is True:
         key = "gap.true"
     elif relation == "==" and isinstance(needed, list) and not needed:
@@ -151,3 +162,35 @@ def band_words(
     if responsible:
         parts.append(text("gap.who", lang, units=join_units(responsible, lang)))
     return "".join(parts)
+
+
+_NO_AMOUNT = {"table_kept": "say.table_kept", "table_lowered": "say.table_lowered"}
+
+
+def table_no_amount(f: Any, rule: Rule, pack: Pack, lang: str = "zh") -> str | None:
+    """A table rule's finding where nothing is paid, said with the levels' names and the
+    clause: a level kept ("保留三星级，不再奖励"), lowered ("由五星级降为三星级，不奖励"), none
+    reached after one held, or none at all (None: another finding, said otherwise)."""
+    reason = getattr(f, "reason", None)
+    table = next((t for t in pack.tables if t.id == rule.table), None)
+    if not isinstance(reason, messages.Reason) or table is None:
+        return None
+    args = reason.args
+    names = table.level_names_en if lang == "en" else table.level_names
+
+    def name(level: Any) -> str:
+        unit = messages.text(args.get("unit"), lang) or ""
+        return names.get(str(level)) or table.level_names.get(str(level)) or f"{level}{unit}"
+
+    words = {k: messages.text(args.get(k), lang) or "" for k in ("amount", "kind")}
+    clause = getattr(f, "clause", "") or rule.clause
+    key = _NO_AMOUNT.get(reason.code)
+    if key is not None:
+        level, previous = name(args.get("level")), name(args.get("previous"))
+        return text(key, lang, level=level, previous=previous, clause=clause, **words)
+    if reason.code != "table_none":
+        return None
+    held = getattr(f, "inputs", {}).get(table.previous)
+    if isinstance(held, int | float) and not isinstance(held, bool) and held > 0:
+        return text("say.table_revoked", lang, previous=name(int(held)), clause=clause, **words)
+    return text("say.table_none", lang, clause=clause, **words)

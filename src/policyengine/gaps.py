@@ -22,6 +22,8 @@ from typing import Any
 import attrs
 
 from policyengine import expressions as ex
+from policyengine.aggregate_gaps import lacking
+from policyengine.deadline_gaps import deadline_gaps
 from policyengine.engine import evaluate_community
 from policyengine.facts import Community, Jurisdiction, fact_catalogue, flatten
 from policyengine.gap_words import band_words, describe_band, describe_gap, gap_words
@@ -278,17 +280,7 @@ def _rule_gaps(
         )
         if extra:
             message += text("gap.communities", lang, n=extra)
-        return RuleGap(
-            rule=f.rule,
-            fact=path,
-            now=now,
-            needed=needed,
-            responsible=f.responsible,
-            message=message,
-            relation=relation,
-            clause=f.clause,
-            communities_needed=extra,
-        )
+        return RuleGap.on(f, path, now, needed, relation, message, extra)
 
     missing = [p for p, v in facts.items() if v is None]
     if f.outcome == "unknown":
@@ -302,6 +294,7 @@ def _rule_gaps(
     if missing or f.outcome not in ("fail", "overdue", "met_late"):
         return
     if isinstance(item, Deadline):
+        yield from deadline_gaps(item, f, facts, lang, titles)
         if item.kind == "yearly" and len(facts) == 1:
             (path,) = facts
             due_year = _due_year(f)
@@ -637,7 +630,10 @@ def gaps_of(
             continue
         if not f.binding or f.outcome not in ("fail", "unknown", "overdue", "met_late"):
             continue
-        out.extend(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles, subject))
+        found = list(_rule_gaps(pack, f, item, params, result.subject_level, lang, titles, subject))
+        if isinstance(subject, Jurisdiction) and f.outcome == "unknown":  # shares left unknown
+            found = lacking(pack, f, subject, result, params, found, _sources, lang, titles)
+        out.extend(found)
     return (*out, *band_gaps)
 
 

@@ -32,9 +32,12 @@ __all__ = [
     "error_text",
     "fact_label",
     "fmt_value",
+    "is_one",
     "join_units",
     "lookup",
+    "mid_sentence",
     "problem_text",
+    "states_itself",
     "text",
     "unit_of",
 ]
@@ -100,7 +103,24 @@ def text(key: str, lang: str = "zh", /, **values: Any) -> str:
     found = _lookup(key, lang)
     if found is None:
         raise KeyError(f"no message {key!r} in the {lang} catalogue")
-    return found.format(**values) if values else found
+    if not values:
+        return found
+    if is_one(values.get("n")):  # "1 point", "1 community lacks": the sentence for one
+        found = _lookup(key + ".one", lang) or found
+    return found.format(**values)
+
+
+_SINGULAR = ("say.undecided.one", "summary.packs.one", "run.bad_records.one")
+"""A sentence counting ``{n}`` may have a second entry, ``key.one``, said when n is 1 (in
+English the noun and verb in the singular: "1 point", "1 community lacks data"); these
+are the ones outside the families of :mod:`policyengine.messages` and ``unit.``/``band.``/
+``gap.``."""
+
+
+def is_one(n: object) -> bool:
+    """Whether a count (a number, or a number already in words) is one."""
+    kind = n.__class__
+    return (kind is int or kind is float or kind is str) and n in (1, "1")
 
 
 # ------------------------------------------------------------------------ fact words
@@ -187,6 +207,48 @@ def fmt_value(path: str, value: Any, lang: str = "zh") -> str:
         )
         return text(f"unit.{unit}", lang, n=shown) if unit else shown
     return str(value)
+
+
+_STATED = frozenset(
+    {
+        "activities.complaints_handled",
+        "environment.energy_compliant",
+        "environment.fire_lanes_clear",
+        "environment.infrastructure_renovated",
+        "environment.roads_safe",
+        "finance.operating_funds_in_budget",
+        "governance.residents_participate",
+        "jurisdiction.funds_in_budget",
+        "jurisdiction.plan",
+        "jurisdiction.street_offices_established",
+        "organization.party_org_five_good",
+    }
+)
+"""Yes/no facts whose English label already states that the thing holds ("plan adopted",
+"funds in the budget"): a requirement says the label alone, not "… in place"."""
+
+
+def states_itself(path: str, label: str) -> bool:
+    """Whether a yes/no fact's English ``label`` is a statement (:data:`_STATED`, or a label
+    ending in a participle: "street offices established"), not a thing to have in place."""
+    return path in _STATED or bool(re.search(r"[a-z]{3}ed$", label))
+
+
+_MID = re.compile(r"[A-Z][a-z]+(?=[^A-Za-z]|$)")
+"""A first word in capitals as a sentence starts (not an acronym, not "iPhone")."""
+
+
+def mid_sentence(title: str) -> str:
+    """An English title as it reads set into a sentence: "Share of communities …" →
+    "share of communities …"; a proper name or an acronym stays ("Wuma Street …",
+    "GDP …": a first word in capitals, or followed by another capitalised word)."""
+    first = _MID.match(title)
+    if first is None:
+        return title
+    rest = title[first.end() :].split(maxsplit=1)
+    if rest and rest[0][:1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
 
 
 def join_units(units: Sequence[str], lang: str = "zh") -> str:

@@ -262,6 +262,10 @@ def judge(
     """
     aggregates: dict[str, float | int | None] = {p: d["value"] for p, d in details.items()}
     details = {p: dict(d) for p, d in details.items()}
+    subject = jurisdiction  # the result's; the rules read the name's own unit (赤峰市红山区)
+    if where is not None and where.renamed:
+        named = attrs.evolve(jurisdiction.jurisdiction, name=where.own_name)
+        jurisdiction = attrs.evolve(jurisdiction, jurisdiction=named)
     findings, outputs = evaluate_jurisdiction_rules(
         jurisdiction, pack, as_of, parameters, aggregates, details, where
     )
@@ -306,8 +310,8 @@ def judge(
         pack_version=pack.version,
         pack_digest=pack.digest,
         engine_version=ENGINE_VERSION,
-        subject_id=jurisdiction.id,
-        subject_name=jurisdiction.name,
+        subject_id=subject.id,
+        subject_name=subject.name,
         subject_level="jurisdiction",
         as_of=as_of,
         verdict=verdict,
@@ -316,3 +320,19 @@ def judge(
         communities=communities,
         jurisdictions=children,
     )
+
+
+def unknown_in(
+    pack: Pack, path: str, jurisdiction: Jurisdiction, result: Result, params: Mapping[str, Any]
+) -> Iterator[tuple[Community, Result, bool, bool]]:
+    """The communities (nested ones too) an aggregate counts as unknown, each with its result,
+    whether its own answer is unknown and whether its place is (:func:`_counted`): what a
+    jurisdiction's gap on the aggregate asks for."""
+    agg = next((a for a in pack.aggregates if a.path == path), None)
+    if agg is None:
+        return
+    condition = _conditions(pack)[agg.path]
+    for c, r in _subtree(jurisdiction, result):
+        answer = _answer(agg, condition, c, r, params)
+        if _counted(answer, r) is None:
+            yield c, r, answer is None, r.verdict == "incomplete" and _place_unknown(r)

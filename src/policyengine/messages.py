@@ -172,6 +172,9 @@ def render(reason: Reason, lang: str = "zh") -> str:
     template = table[code]
     if not args:
         return template
+    if "n" in args and _i18n.is_one(args["n"]) and code + ".one" in table:
+        code = code + ".one"  # the sentence for one: "1 more community lacks data"
+        template = table[code]
     if len(args) == 1:
         one = _one_field(lang, code, template)
         if one is not None and one[1] in args:

@@ -9,15 +9,23 @@ findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policyengine import expressions as ex
 from policyengine.pack import Pack
 from policyengine.plan import Plan
-from policyengine.results import jsonable
+from policyengine.plan.fact_list import FactListPlan
+from policyengine.results import Decided, jsonable
 
-__all__ = ["PLAIN", "dated_outputs", "expression_outputs", "plain", "table_outputs"]
+__all__ = [
+    "PLAIN",
+    "dated_outputs",
+    "expression_outputs",
+    "finished_outputs",
+    "plain",
+    "table_outputs",
+]
 
 PLAIN = frozenset({str, int, bool, type(None)})
 """Output values that are their own JSON (:func:`jsonable` returns them as they are)."""
@@ -82,6 +90,23 @@ def table_outputs(
         answer = tp.answer(outputs.get(tp.table.level), facts.get(tp.table.previous), params)
         outputs.update(tp.outputs(answer))
         answers[tp.id] = answer
+
+
+def finished_outputs(
+    plan: Plan,
+    findings: Sequence[Decided],
+    facts: Mapping[str, Any],
+    outputs: dict[str, Any],
+    applicable: bool | None,
+) -> None:
+    """Add the outputs that read every finding (tallies, fact lists). Where the pack does
+    not apply, a fact list says nothing (null), as the other outputs: the facilities the
+    document requires are not "missing" for a subject it does not concern."""
+    for finisher in plan.finishers:
+        said = finisher.outputs(findings, facts)
+        if applicable is False and isinstance(finisher, FactListPlan):
+            said = dict.fromkeys(said)
+        outputs.update(said)
 
 
 def dated_outputs(pack: Pack, outputs: dict[str, Any], year: int | None, phase: str | None) -> None:

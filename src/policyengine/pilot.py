@@ -124,7 +124,9 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
     if is_pilot:
         outcome, message = "pass", Reason("pilot_is", unit)
     elif is_pilot is False:
-        outcome, message = "not_applicable", Reason("pilot_not", unit)
+        # said as the reason the pilot does not apply (a sentence, not the bare title)
+        outcome = "not_applicable"
+        message = Reason("not_applicable", {"reason": Reason("pilot_not", unit)})
     else:
         missing = [
             Words(fact_label(p, "zh"), fact_label(p, "en"))
@@ -150,6 +152,9 @@ def apply_pilot(pack: Pack, community: Community, findings: Sequence[Finding]) -
     if is_pilot is None:  # a duty of the pilot unit alone: not known to apply, not "no"
         only = pilot_only(pack)
         rest = [_not_known(f, unit) if f.rule in only else f for f in rest]
+    elif is_pilot is False:  # a duty of the pilot unit alone: say why it does not apply
+        only = pilot_only(pack)
+        rest = [_not_pilot(f, unit) if f.rule in only else f for f in rest]
     return [finding, *rest]
 
 
@@ -163,6 +168,14 @@ def pilot_only(pack: Pack) -> frozenset[str]:
     return frozenset(
         i for i, when in whens if when is not None and when.strip() == pilot.when.strip()
     )
+
+
+def _not_pilot(finding: Finding, unit: Mapping[str, str]) -> Finding:
+    if finding.outcome != "not_applicable":
+        return finding
+    duty = Words(finding.title, finding.title_en)
+    reason = Reason("pilot_duty_not", {**unit, "title": duty})
+    return attrs.evolve(finding, message=Reason("not_applicable", {"reason": reason}))
 
 
 def _not_known(finding: Finding, unit: Mapping[str, str]) -> Finding:

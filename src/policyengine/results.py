@@ -194,6 +194,30 @@ class RuleGap:
     communities_needed: int | None = None
     """For a share or count over communities: how many more communities must meet it."""
 
+    @classmethod
+    def on(
+        cls,
+        f: Finding,
+        fact: str,
+        now: Any,
+        needed: Any,
+        relation: str,
+        message: str,
+        communities_needed: int | None = None,
+    ) -> RuleGap:
+        """A gap of finding ``f``: its rule, responsible units and clause."""
+        return cls(
+            f.rule,
+            fact,
+            now,
+            needed,
+            f.responsible,
+            message,
+            relation,
+            f.clause,
+            communities_needed,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The gap as result JSON."""
         out: dict[str, Any] = {
@@ -469,9 +493,10 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+    def to_dict(self, lang: str | None = None, nested: bool = True) -> dict[str, Any]:
         """The result as the JSON of results.md, its sentences in ``lang`` (default: the
-        result's language)."""
+        result's language); a jurisdiction's without its communities and child
+        jurisdictions where not ``nested`` (written after it, one at a time)."""
         lang = lang or self.lang
         reader = self.reader
         if reader is None:
@@ -493,7 +518,7 @@ class Result:
             "outputs": jsonable(self.outputs),
             "gaps": [g.to_dict() for g in self.gaps_in(lang)],
         }
-        if self.subject_level == "jurisdiction":
+        if self.subject_level == "jurisdiction" and nested:
             out["communities"] = [c.to_dict(lang) for c in self.communities]
             out["jurisdictions"] = [j.to_dict(lang) for j in self.jurisdictions]
         return out

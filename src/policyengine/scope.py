@@ -25,6 +25,10 @@ communities are placed so). A name below the level a place leaves out (``[无锡
 宜城街道]``: a street, by its suffix, where the territory's next level is the county-level
 宜兴市) may lie in the
 territory: not known either, where a unit of that level would be elsewhere.
+
+A name may be written with the units it lies in (``赤峰市红山区``, ``内蒙古自治区 赤峰市 红山区``):
+it is read as those units and its own last one (:func:`written`), and a jurisdiction's rules
+read that last unit as ``jurisdiction.name``.
 """
 
 from __future__ import annotations
@@ -114,6 +118,12 @@ class ScopeCheck:
     """The scope finding's sentence (a catalogue entry, rendered in any language)."""
     inputs: dict[str, object]
     units: tuple[str, ...] = ()
+    own_name: str | None = None
+    """A jurisdiction's own name as the rules read it (``jurisdiction.name``): the last unit
+    of a name written with the units it lies in (``赤峰市红山区`` → ``红山区``), None where
+    that unit cannot be told (:func:`written`)."""
+    renamed: bool = False
+    """Whether ``own_name`` replaces the name given."""
 
     @property
     def reason(self) -> Reason:
@@ -166,6 +176,70 @@ def _find(names: Sequence[str], place: Sequence[str | None]) -> str | None:
             if _same(name, given):
                 return name
     return None
+
+
+_WIDE = ("省", "自治区", "市")
+"""Suffixes of a unit that a qualified name may write before a narrower one (``赤峰市红山区``,
+``江苏省宜兴市``); a district, county or banner only before a street or town."""
+_NARROW = ("街道", "镇", "乡")
+
+
+def _lead(text: str, known: Sequence[str]) -> tuple[str, str] | None:
+    """``(the unit a qualified name starts with, the rest)``, or None: a name of the
+    territory's levels (``内蒙古`` for ``内蒙古自治区``), or a unit by its suffix before a
+    narrower unit."""
+    forms = sorted(((k, f) for k in known for f in {k, _bare(k)}), key=lambda p: -len(p[1]))
+    for name, form in forms:
+        rest = text[len(form) :].strip()
+        if text.startswith(form) and not _same(text, name) and _split(rest)[1]:
+            return name, rest
+    for end in range(3, len(text) - 2):
+        head, rest = text[:end], text[end:].strip()
+        kind, next_kind = _split(head)[1], _split(rest)[1]
+        if not kind or not next_kind:
+            continue
+        if head.endswith(_WIDE) or (kind in ("区", "县", "旗") and rest.endswith(_NARROW)):
+            return head, rest
+    return None
+
+
+def written(scope: Scope, name: str) -> tuple[tuple[str, ...], str | None]:
+    """A name as written: ``(the units it names itself in, widest first; its own unit)``.
+
+    ``赤峰市红山区`` and ``内蒙古自治区 赤峰市 红山区`` are 红山区 written with the units it lies
+    in; ``红山区`` is itself, with none. A name that ends with a unit of the territory (or
+    one the document names as its part) but starts with something that is not a unit is
+    not known (own unit None): ``昭乌达盟红山区`` may be 红山区, or not."""
+    levels = [n for lv in scope.levels for n in lv.names]
+    known = [*levels, *scope.parts]
+    parents: list[str] = []
+    text = " ".join(name.split())
+    while (found := _lead(text, levels)) is not None:
+        parents.append(found[0])
+        text = found[1]
+    if not parents and " " not in text:
+        ends = any(text.endswith(k) and not _same(text, k) for k in known if len(k) > 1)
+        return (), (None if ends else text)
+    return tuple(parents), (text if " " not in text else None)
+
+
+def _level_of(scope: Scope, name: str) -> str | None:
+    """The level of a unit a qualified name writes: the territory's, or by its suffix."""
+    level = next((lv.level for lv in scope.levels if _find(lv.names, [name])), None)
+    if level is not None:
+        return level
+    kind = _split(name)[1]
+    by_suffix = {"省": "province", "市": "city", "区": "district", "县": "county", "旗": "county"}
+    return by_suffix.get(kind, "province" if kind.endswith("自治区") else None)
+
+
+def _expanded(scope: Scope, place: Sequence[str]) -> list[str]:
+    """``community.jurisdiction`` with each qualified name written out as its units."""
+    out: list[str] = []
+    for given in place:
+        parents, own = written(scope, given)
+        out.extend([*parents, own] if parents and own is not None else [given])
+    return out
 
 
 def check_place(
@@ -287,7 +361,7 @@ def check_community(scope: Scope, jurisdiction: Sequence[str] | None) -> ScopeCh
         units = next((lv.names for lv in scope.levels if lv.responsible), ())
         message = Reason("scope_no_place", {"territory": scope.territory})
         return ScopeCheck(None, message, inputs, units)
-    inside, level, units = _community_place(scope, list(jurisdiction))
+    inside, level, units = _community_place(scope, _expanded(scope, jurisdiction))
     where = "".join(jurisdiction)
     said = {"where": where, "territory": scope.territory}
     codes = ("scope_inside", "scope_outside", "scope_level_unknown")
@@ -307,11 +381,18 @@ def check_jurisdiction(
     inputs: dict[str, object] = {"jurisdiction.name": name, "jurisdiction.level": level}
     if name is None:
         return ScopeCheck(None, Reason("scope_no_name", {"territory": scope.territory}), inputs)
-    chain = [n for lv in scope.levels for n in lv.names]
+    given, (parents, own) = name, written(scope, name)
+    said = {"name": given, "territory": scope.territory}
+    codes = ("scope_name_inside", "scope_name_outside", "scope_name_unknown")
+    if parents and own is not None:  # 赤峰市红山区: 红山区, in 赤峰市
+        elsewhere, where, _ = _community_place(scope, [*parents, own])
+        if elsewhere is False:  # 通辽市红山区, 苏州市宜兴市: the units it is written in differ
+            return ScopeCheck(False, _said(False, where, codes, said), inputs, (), own, True)
+        above = [*above, *((p, _level_of(scope, p)) for p in parents)]
+        name = own
     names = (name, *(a for a, _ in above if a))
-    if any(_same(n, part) for n in names for part in scope.parts) and not any(
-        _find(chain, [a]) for a, _ in above if a
-    ):  # 红山区 (→ 哈达街道): in 赤峰市, as the document says
+    if any(_same(n, part) for n in names for part in scope.parts):
+        # 红山区 (→ 哈达街道): in 赤峰市, as the document says (the levels not given)
         wider = [(lv.names[0], lv.level) for lv in scope.levels if len(lv.names) == 1]
         above = [*wider, *above]
     place: list[str | None] = [None] * 4
@@ -332,9 +413,8 @@ def check_jurisdiction(
     named = [DEPTH[lv.level] for lv in scope.levels if lv.responsible]
     if named and (own_depth is None or own_depth < named[0]):
         units = ()  # a wider jurisdiction is not the unit of the responsible level
-    said = {"name": name, "territory": scope.territory}
-    codes = ("scope_name_inside", "scope_name_outside", "scope_name_unknown")
-    return ScopeCheck(inside, _said(inside, decided, codes, said), inputs, units)
+    message = _said(inside, decided, codes, said)
+    return ScopeCheck(inside, message, inputs, units, own, own != given)
 
 
 def _said(

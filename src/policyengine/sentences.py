@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import attrs
 
 from policyengine import expressions as ex
-from policyengine.gap_words import band_name
+from policyengine import i18n
+from policyengine.gap_words import band_name, table_no_amount
 from policyengine.i18n import fact_label, fmt_value, join_units, text, unit_of
 from policyengine.i18n import lookup as catalogue_text
 from policyengine.messages import Words
@@ -154,7 +155,8 @@ def _pack_titles(pack: Pack, lang: str) -> dict[str, str]:
     for a in pack.aggregates:
         named = catalogue_text(f"output.{a.result_output}", lang) if a.result_output else None
         titles[a.path] = named or (a.title_en if en and a.title_en else a.title)
-    return titles
+    # a fact's name is set into sentences ("seen: level street, share of …")
+    return {p: i18n.mid_sentence(t) for p, t in titles.items()} if en else titles
 
 
 def condition_in_words(expr: ex.Expr, pack: Pack | None) -> Words:
@@ -207,8 +209,9 @@ def condition_words(
         if isinstance(e, ex.Compare):
             if isinstance(e.right, ex.Const) and isinstance(e.right.value, bool):
                 positive = e.right.value == (e.op == "==")
-                key = "cond.has" if positive else "cond.has_not"
-                return text(key, lang, label=words(e.left))
+                if positive and isinstance(e.left, ex.Field):
+                    return condition(e.left)
+                return text("cond.has" if positive else "cond.has_not", lang, label=words(e.left))
             right = e.right.value if isinstance(e.right, ex.Const) else None
             if isinstance(e.left, ex.Count) and right == 0 and e.op == "==":
                 return text("cond.none", lang, label=fact_label(e.left.path, lang, titles))
@@ -230,9 +233,11 @@ def condition_words(
         return joiner.join(condition(i) for i in e.items)
 
     def condition(e: ex.Expr) -> str:
-        # a bare yes/no fact is a condition: "具备…"
+        # a bare yes/no fact is a condition: "具备…" ("plan adopted", not "… in place")
         if isinstance(e, ex.Field):
-            return text("cond.has", lang, label=words(e))
+            label = words(e)
+            said = lang == "en" and i18n.states_itself(e.path, label)
+            return label if said else text("cond.has", lang, label=label)
         return words(e)
 
     return condition(expr) if as_condition else words(expr)
@@ -337,7 +342,7 @@ def _requirement(
     if pack is None:
         return _say_requirement(f, item, pack, lang, as_of)
     due = getattr(f, "due", None)
-    key = ("requirement", id(pack), item.id, lang, as_of, due, values_key(f.parameters))
+    key = ("requirement", id(pack), item.id, lang, as_of, due, f.clause, values_key(f.parameters))
     return kept(pack, key, _say_requirement, f, item, pack, lang, as_of)
 
 
@@ -348,25 +353,29 @@ def _say_requirement(
         expr = ex.parse(item.require or "")
     except ex.ExpressionError:
         return ""
-    words = condition_words(expr, f.parameters, pack, lang)
-    clauses: list[str] = []
-    if pack is not None and as_of is not None:
-        year = pack.programme_year(as_of)
-        for name, value in f.parameters.items():
-            param = pack.parameters.get(name)
-            if param is None or isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            entry = param.entry_at(as_of, year)
-            clause = (entry.clause if entry is not None else None) or param.clause
-            if clause and clause not in clauses:
-                clauses.append(clause)
-    joined = text("sep.units", lang).join(clauses)
-    source = text("say.source", lang, clause=joined if clauses else item.clause)
+    # the finding's clause: the value in force's, of the programme year the finding quotes
+    # (the year a start-year override makes, the last year after the programme)
+    clause = f.clause or item.clause
+    if not item.binding and _above_zero(expr) and not any(c.isdigit() for c in f.quote):
+        # the pack's reading ("> 0": there is one) of a clause that states no number
+        said = text("say.reported", lang, clause=clause)
+    else:
+        words = condition_words(expr, f.parameters, pack, lang)
+        said = text("say.required", lang, requirement=words)
+        said += text("say.source", lang, clause=clause)
     due = getattr(f, "due", None)
     if isinstance(due, dt.date | str) and due:
         shown = due.isoformat() if isinstance(due, dt.date) else due
-        source = source + text("say.due", lang, due=shown)
-    return text("say.required", lang, requirement=words) + source
+        said += text("say.due", lang, due=shown)
+    return said
+
+
+def _above_zero(e: ex.Expr) -> bool:
+    """``fact > 0``: read as the value being there (an advisory rule's reading, where its
+    quote states no number: "0 is not yet in place"), said as such, not as a requirement."""
+    if not (isinstance(e, ex.Compare) and e.op == ">" and isinstance(e.left, ex.Field)):
+        return False
+    return isinstance(e.right, ex.Const) and e.right.value is not False and e.right.value == 0
 
 
 def _condition_sentence(
@@ -384,6 +393,8 @@ def _condition_sentence(
     if requirement:
         detail += text("sep.clause", lang) + requirement
     key = {"pass": "say.pass", "fail": "say.fail", "advisory": "say.advisory"}[f.outcome]
+    if getattr(getattr(f, "reason", None), "code", None) == "pilot_gap":  # not the pilot
+        key = "say.pilot_gap" if f.outcome == "advisory" else key
     sentence = text(key, lang, title=title, detail=detail)
     return sentence + (_who(f, lang) if f.outcome != "pass" else "")
 
@@ -621,10 +632,19 @@ def finding_sentence(
             said = message_in(lang)
             if isinstance(said, str) and said:
                 return said
+        if isinstance(item, Rule) and item.kind == "table" and pack is not None:
+            said = table_no_amount(f, item, pack, lang)  # kept, lowered: nothing paid
+            if said:
+                return said
         unset = tuple(n for n, v in f.parameters.items() if v is None)
         if unset and pack is not None:  # said once per pack, parameters, date and title
             na = ("unset", id(pack), unset, lang, as_of, title)
-            return kept(pack, na, _say_unset, pack, unset, lang, as_of, title)
+            said = kept(pack, na, _say_unset, pack, unset, lang, as_of, title)
+            n = [v.get("unknown") or 0 for v in f.inputs.values() if isinstance(v, Mapping)]
+            if n:  # a share or count with no target in the document: reported, in words
+                na_key = "say.na_reported_unknown" if max(n) else "say.na_reported"  # 0: unsaid
+                return said + text(na_key, lang, values=seen_values(f, lang, pack), n=max(n))
+            return said
         if isinstance(item, Rule) and item.when is not None:
             seen = seen_values(f, lang, pack)
             frame = kept(None, ("when false", title, lang), _when_false_frame, title, lang)

@@ -57,6 +57,7 @@ __all__ = [
     "json_lines",
     "long_csv_cells",
     "not_utf8_table",
+    "once_each",
     "open_parquet",
     "open_records",
     "parquet_batches",
@@ -505,22 +506,23 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
     Each table's columns are checked when it is opened: before its first row is read. In
     one table, or one folder, a community (or jurisdiction) id given again is a problem of
     the record that gives it again (:class:`policyengine.seen_ids.SeenIds`): it is not
-    counted twice.
+    counted twice. So is one given again in another input (a file named twice, two
+    exports that overlap).
     """
     tables = [Path(n) for n in names if Path(n).suffix.lower() in TABLE_SUFFIXES[:3]]
     for table in tables:  # every header is checked before any row is evaluated
         _check_header(table)
+    seen = SeenIds()  # over every input: a file given twice counts its communities once
     for name in names:
         if name == "-":
             text = read_stdin(stdin if stdin is not None else sys.stdin)
-            yield from _read_document(Path("<stdin>.json"), text, "<stdin>", None)
+            yield from once_each(_read_document(Path("<stdin>.json"), text, "<stdin>", None), seen)
         else:
-            yield from _once(_read_input(Path(name)))
+            yield from once_each(_read_input(Path(name)), seen)
 
 
-def _once(records: Iterator[Record]) -> Iterator[Record]:
-    """The records of one input, an id given again said to be so at its record."""
-    seen = SeenIds()
+def once_each(records: Iterator[Record], seen: SeenIds) -> Iterator[Record]:
+    """The records of the inputs, an id given again said to be so at its record."""
     for record in records:
         found = id_of(record.data)
         problem = seen.problem(*found, record.position) if found is not None else None

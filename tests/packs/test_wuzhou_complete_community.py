@@ -354,8 +354,10 @@ class TestNationalServiceArea:
         result = evaluate(complete(community__households=1000, spaces__service_area_m2=200.0))
         assert result.verdict == "pass"
         f = result.finding("national.service-area-per-100-households")
-        assert f.parameters == {"service_area_m2_per_100_households": 30}
-        assert "community.households = 1000" in f.message
+        # the area due for 1,000 households at 30 m² per 100 (a derived fact, said in words)
+        due = "wuzhou_complete_community.service_area_due_m2"
+        assert f.inputs == {"spaces.service_area_m2": 200.0, due: 300}
+        assert f"{due} = 300" in f.message
 
 
 class TestNationalResidents:

@@ -82,6 +82,14 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="largest body of POST /v1/evaluate/batch (64 MiB); larger is 413",
     )
     p.add_argument(
+        "--max-answer-bytes",
+        type=_count,
+        default=64 * 1_048_576,
+        metavar="N",
+        help="largest answer of POST /v1/evaluate, and of one line of a batch (64 MiB); "
+        "larger is 413",
+    )
+    p.add_argument(
         "--timeout",
         type=_seconds,
         default=10.0,
@@ -138,6 +146,7 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     settings = Settings(
         max_body_bytes=args.max_body_bytes,
         max_batch_bytes=args.max_batch_bytes,
+        max_answer_bytes=args.max_answer_bytes,
         timeout_seconds=args.timeout,
         body_timeout_seconds=args.body_timeout,
         threads=args.threads,

@@ -33,7 +33,7 @@ from policyengine import expressions as ex
 from policyengine.columnar import kinds, places
 from policyengine.columnar.columns import FactColumns
 from policyengine.columnar.dates import monthly_keys
-from policyengine.columnar.result import OUTCOMES, Coded, ColumnarResult, Output
+from policyengine.columnar.result import OUTCOMES, Coded, ColumnarResult, Encoded, Output
 from policyengine.columnar.run import Run
 from policyengine.columnar.vector import Array, Vec, value
 from policyengine.deadlines import assess
@@ -150,8 +150,9 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
         code[rows] = late_answers[key or ""][rows]
     for tally in plan.tallies:
         outputs[tally.output] = kinds.tally(plan, tally, outcomes)
-    for fl in plan.fact_lists:
-        outputs.update(kinds.fact_list(run, fl))
+    for fl in plan.fact_lists:  # null where the pack does not apply, as the row path
+        said = kinds.fact_list(run, fl)
+        outputs.update({k: _null_cells(v, off) for k, v in said.items()} if any_off else said)
     if pack.info.programme is not None:
         outputs.setdefault("program_year", Coded(np.zeros(n, dtype=np.int64), [run.year]))
     if pack.phases:
@@ -188,6 +189,10 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
     outcomes = {**first, **outcomes}
     verdicts = _verdicts(outcomes, binding, applicable, applicable_known, n)
     return ColumnarResult(pack, as_of, list(cols.ids), verdicts, outcomes, outputs, absent)
+
+
+def _null_cells(col: Encoded, where: Array) -> Encoded:
+    return Encoded([None if w else c for c, w in zip(col.texts(), where.tolist(), strict=True)])
 
 
 def _null_where(col: Output, where: Array) -> Output:

@@ -287,8 +287,8 @@ def table_rows(
     columns of few distinct values dictionary-encoded, as :meth:`.ColumnarResult.to_arrow`
     gives them for CSV)."""
     paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
+    seen = SeenIds()  # an id given again, in a table or another, is a bad row (as rows say)
     for name in names:
-        seen = SeenIds()  # an id given again in a table is a bad row (as the row path says)
         path = Path(name)
         is_csv = path.suffix.lower() == ".csv"
         batches = _csv_batches(path, report) if is_csv else _parquet_batches(path)
@@ -307,10 +307,13 @@ def batch_results(
     packs: Sequence[Pack],
     dates: Mapping[str, dt.date | None],
     report: Report,
+    seen: SeenIds | None = None,
 ) -> BatchResult:
-    """The results of one record batch of facts (columns are fact paths; rows from ``first``)."""
+    """The results of one record batch of facts (columns are fact paths; rows from ``first``;
+    ``seen``: the ids of the batches before, an id given again a bad row)."""
     paths = list(dict.fromkeys(p for pack in packs for p in plan_for(pack).read_paths))
-    return _batch_rows(batch, _counted_from(first), source, False, paths, packs, dates, report)
+    counted = _counted_from(first)
+    return _batch_rows(batch, counted, source, False, paths, packs, dates, report, False, seen)
 
 
 def _batch_rows(

@@ -69,7 +69,9 @@ def build(b: Build) -> None:
             rule.reads,
         )
         params = unique(
-            ex.params_of(when) if when else (), ex.params_of(require) if require else ()
+            ex.params_of(when) if when else (),
+            ex.params_of(require) if require else (),
+            _derived_params(b, fact_paths),
         )
         items.append(
             RuleItem(
@@ -88,3 +90,22 @@ def build(b: Build) -> None:
         )
         b.read(fact_paths)
     b.items["rules"] = tuple(items)
+
+
+def _derived_params(b: Build, paths: tuple[str, ...]) -> list[str]:
+    """The parameters the derived facts among ``paths`` read (and those they derive from):
+    a finding names every value it used with its clause and quote, the 30 m² a derived
+    "area due" computes with too."""
+    expressions = {d.path: d.expression for d in b.pack.derived if d.expression}
+    found: list[str] = []
+    seen: set[str] = set()
+    todo = [p for p in paths if p in expressions]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        expr = ex.parse(expressions[path])
+        found.extend(ex.params_of(expr))
+        todo.extend(p for p in ex.fields_of(expr) if p in expressions)
+    return found

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from fastapi.responses import JSONResponse
 
-__all__ = ["JSONAnswer", "json_bytes"]
+from policyengine.results import Result
+from policyengine.server.errors import ServiceError
+
+__all__ = ["JSONAnswer", "answer_bytes", "json_bytes"]
 
 
 def _written(value: Any) -> str:
@@ -53,3 +57,43 @@ class JSONAnswer(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return json_bytes(content)
+
+
+def answer_too_large(limit: int) -> ServiceError:
+    """The 413 of an answer that would be over ``limit`` bytes."""
+    return ServiceError(
+        413,
+        f"the answer is larger than the limit of {limit} bytes: ask for fewer packs or "
+        "communities at once (each community can be a line of POST /v1/evaluate/batch)",
+    )
+
+
+def answer_bytes(results: Sequence[Result], single: bool, limit: int) -> bytes:
+    """The results as JSON (one result, or a list), as :func:`json_bytes` writes their
+    :meth:`~policyengine.results.Result.to_dict`, but a result at a time: a jurisdiction's
+    communities and children each as soon as it is said, so that an answer over ``limit``
+    bytes is refused (413) as soon as it is over, before it is all held. A jurisdiction of
+    small communities asks for about 17 KB of answer a community and pack: one request of
+    1 MiB could ask for 400 MB."""
+    left = [limit]
+
+    def said(result: Result) -> bytes:
+        if result.subject_level != "jurisdiction":
+            return spent(json_bytes(result.to_dict()))
+        own = spent(json_bytes(result.to_dict(nested=False)))
+        communities = b",".join(said(c) for c in result.communities)
+        children = b",".join(said(j) for j in result.jurisdictions)
+        return b'%s,"communities":[%s],"jurisdictions":[%s]}' % (
+            own[:-1],
+            communities,
+            children,
+        )
+
+    def spent(part: bytes) -> bytes:
+        left[0] -= len(part)
+        if left[0] < 0:
+            raise answer_too_large(limit)
+        return part
+
+    parts = [said(r) for r in results]
+    return parts[0] if single else b"[" + b",".join(parts) + b"]"

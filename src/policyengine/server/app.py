@@ -51,7 +51,7 @@ from policyengine.i18n import problem_text
 from policyengine.limits import MAX_NESTING
 from policyengine.pack import Pack
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
-from policyengine.server.answers import JSONAnswer, json_bytes
+from policyengine.server.answers import JSONAnswer, answer_bytes, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import (
     ServiceError,
@@ -534,9 +534,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             subject = subject_of(facts, "facts.", lang)
             results = evaluator.results(subject, packs, as_of, lang)
             evaluator.keep(decided, subject, results)
-            said = [r.to_dict() for r in results]
             single = isinstance(pack_value, str) and pack_value != "all"
-            return json_bytes(said[0] if single else said)
+            return answer_bytes(results, single, settings.max_answer_bytes)
 
         try:
             if _one_community(facts):
@@ -602,7 +601,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 problems = [_problem("", None, "is nested too deeply to evaluate")]
                 deep = ServiceError(422, "the facts document has problems", problems=problems)
                 return line_error(number, deep)
-            return b"".join(json_bytes(r.to_dict()) + b"\n" for r in results)
+            limit = settings.max_answer_bytes  # over it: a 413 line, no decision logged
+            return b"".join(answer_bytes([r], True, limit) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
             for number, line in _numbered_lines(body):

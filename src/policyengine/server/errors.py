@@ -103,6 +103,10 @@ _SAID: tuple[tuple[re.Pattern[str], tuple[str, str]], ...] = tuple(
             ("service.too_deep.body", "service.too_deep.line"),
         ),
         (r"^the body is larger than the limit of (?P<limit>\d+) bytes$", "service.too_large"),
+        (
+            r"^the answer is larger than the limit of (?P<limit>\d+) bytes",
+            "service.answer_too_large",
+        ),
         (r"^the rest of the body did not arrive within (?P<s>[\d.]+) s ", "service.body_timeout"),
         (r"^the body is sent with Content-Encoding: (?P<enc>.+?): ", "service.encoded"),
         (r"^unknown pack (?P<id>.+)$", "service.unknown_pack"),

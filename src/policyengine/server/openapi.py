@@ -126,7 +126,8 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         summary=app.summary,
         description=(
             f"Limits: a body of `POST /v1/evaluate` up to {settings.max_body_bytes} bytes, of "
-            f"`POST /v1/evaluate/batch` up to {settings.max_batch_bytes} bytes (413 beyond); "
+            f"`POST /v1/evaluate/batch` up to {settings.max_batch_bytes} bytes, an answer (or "
+            f"a batch line's) up to {settings.max_answer_bytes} bytes (413 beyond); "
             f"one evaluation up to {settings.timeout_seconds:g} s (503 beyond); the next part "
             f"of a body within {settings.body_timeout_seconds:g} s (408 beyond, the connection "
             "closed)."
@@ -139,7 +140,7 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
         "400": _answer("the body is not valid JSON"),
         "404": _answer("unknown pack"),
         "408": _answer("the rest of the body did not arrive in time; the connection is closed"),
-        "413": _answer("the body is over the size limit"),
+        "413": _answer("the body, or the answer it asks for, is over the size limit"),
         "415": _answer("the body is sent compressed (Content-Encoding): send plain UTF-8 JSON"),
         "422": _answer("bad facts or a bad request field: every problem with its path"),
         "503": _answer("the evaluation took longer than the time limit"),

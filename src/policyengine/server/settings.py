@@ -17,6 +17,9 @@ class Settings:
     """Largest body of ``POST /v1/evaluate`` (1 MiB); larger is 413."""
     max_batch_bytes: int = 64 * 1_048_576
     """Largest body of ``POST /v1/evaluate/batch`` (64 MiB); larger is 413."""
+    max_answer_bytes: int = 64 * 1_048_576
+    """Largest answer of ``POST /v1/evaluate`` and of one line of a batch (64 MiB); larger
+    is 413 (a body of 1 MiB can ask for 400 MB of answer)."""
     timeout_seconds: float = 10.0
     """Longest one evaluation may take; longer is 503."""
     threads: int = 4
