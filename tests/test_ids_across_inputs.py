@@ -1,8 +1,8 @@
-"""A community given in two inputs (a file named twice, two exports that overlap) is
-counted once, as within one input (results.md: a bad row is reported with its row and
-field path). ``policyengine evaluate a.csv a.csv`` wrote every community twice, and a
-district's summary counted them twice; the second is now a bad record naming the first,
-on the table path and the document path alike.
+"""The inputs of one run. A community given in two inputs (a file named twice, two exports
+that overlap) is counted once, as within one input (results.md: a bad row is reported with
+its row and field path). ``policyengine evaluate a.csv a.csv`` wrote every community twice,
+and a district's summary counted them twice; the second is now a bad record naming the
+first, on the table path and the document path alike. An empty name is no file.
 """
 
 # House style: `assert expected == actual`.
@@ -135,3 +135,15 @@ def test_an_arrow_table_with_an_id_given_twice_is_refused_on_both_paths(gaps):
         facts, "wuma-star-rating", as_of=AS_OF, gaps=gaps, errors="skip"
     )
     assert ["c1", "c2"] == kept.column("subject_id").to_pylist()
+
+
+def test_an_empty_file_name_is_not_the_current_folder(tmp_path, monkeypatch):
+    """``policyengine evaluate "$FILE"`` with FILE unset: an empty name is a file that does
+    not exist (it was ``.``, and every document in the current folder was evaluated)."""
+    _table(tmp_path / "a.csv", ["c1"])
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("evaluate", "", *ARGS, "--format", "csv")
+    assert (2, "") == (code, out)
+    assert "policyengine: ''：无法读取文件：文件不存在\n" == err
+    with pytest.raises(policyengine.DocumentError, match="''"):
+        policyengine.evaluate_table("", "wuma-star-rating", as_of=AS_OF)

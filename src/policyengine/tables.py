@@ -514,6 +514,8 @@ def open_records(names: Sequence[str], stdin: TextIO | None = None) -> Iterator[
         _check_header(table)
     seen = SeenIds()  # over every input: a file given twice counts its communities once
     for name in names:
+        if not name:  # "$FILE" unset: not the current folder, read whole (Path("") is ".")
+            raise DocumentError("'': cannot read the file: No such file or directory")
         if name == "-":
             text = read_stdin(stdin if stdin is not None else sys.stdin)
             yield from once_each(_read_document(Path("<stdin>.json"), text, "<stdin>", None), seen)
