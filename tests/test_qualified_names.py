@@ -87,6 +87,23 @@ def test_a_district_name_after_words_that_are_no_unit_is_not_known():
     )
 
 
+def test_a_name_longer_than_any_place_is_read_whole(monkeypatch):
+    """A place written with its units is some 15 characters; a name of thousands (65,535
+    bytes are allowed) is read whole, not tried split by split, whose cost grew with the
+    square of its length (20,000 characters took a quarter of a second, and a request may
+    hold many). Read whole, "赤峰市…红山区" ends as 红山区 after words not read: not known."""
+    from policyengine import scope
+
+    tried = []
+    lead = scope._lead
+    monkeypatch.setattr(scope, "_lead", lambda text, known: tried.append(text) or lead(text, known))
+    got = _outcomes(_district("赤峰市" * 6_000 + "红山区"), CHIFENG, dt.date(2009, 3, 1))
+    assert ([], "unknown", "incomplete") == (tried, got["scope"], got["verdict"])
+    got = _outcomes(_district("内蒙古自治区赤峰市红山区"), CHIFENG, dt.date(2009, 3, 1))
+    assert ("pass", "fail") == (got["scope"], got["district.street-offices"])
+    assert tried  # a name of a place's length is read for its units
+
+
 def test_another_district_of_the_city_is_inside_but_not_one_of_the_three():
     got = _outcomes(_district("赤峰市巴林左旗"), CHIFENG, dt.date(2009, 3, 1))
     assert ("pass", "not_applicable") == (got["scope"], got["district.street-offices"])

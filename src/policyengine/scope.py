@@ -203,6 +203,12 @@ def _lead(text: str, known: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
+_LONGEST = 64
+"""The longest name read for the units it is written in (``内蒙古自治区赤峰市红山区哈达街道``
+is 15 characters): a longer one is read whole. Reading takes time growing with the square of
+the length: a name of 20,000 characters took half a second, and a request may hold many."""
+
+
 def written(scope: Scope, name: str) -> tuple[tuple[str, ...], str | None]:
     """A name as written: ``(the units it names itself in, widest first; its own unit)``.
 
@@ -214,7 +220,7 @@ def written(scope: Scope, name: str) -> tuple[tuple[str, ...], str | None]:
     known = [*levels, *scope.parts]
     parents: list[str] = []
     text = " ".join(name.split())
-    while (found := _lead(text, levels)) is not None:
+    while len(text) <= _LONGEST and (found := _lead(text, levels)) is not None:
         parents.append(found[0])
         text = found[1]
     if not parents and " " not in text:
