@@ -45,6 +45,7 @@ from policyengine.plan import plan_for
 from policyengine.plan.output import has_late_outputs
 from policyengine.results import jsonable
 from policyengine.scope import SCOPE_RULE
+from policyengine.tables import require
 
 __all__ = ["evaluate_columns", "unsupported"]
 
@@ -192,7 +193,18 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
 
 
 def _null_cells(col: Encoded, where: Array) -> Encoded:
-    return Encoded([None if w else c for c, w in zip(col.texts(), where.tolist(), strict=True)])
+    """The cells with null where ``where`` is true, as arrays (a fact list's cells are an
+    Arrow dictionary array: its indices are nulled, no cell is read)."""
+    cells = col.cells
+    if isinstance(cells, list):
+        return Encoded([None if w else c for c, w in zip(cells, where.tolist(), strict=True)])
+    pa = require("pyarrow", "result tables")
+    pc = require("pyarrow.compute", "result tables")
+    mask = pa.array(where)
+    if pa.types.is_dictionary(cells.type):
+        indices = pc.if_else(mask, pa.scalar(None, cells.indices.type), cells.indices)
+        return Encoded(pa.DictionaryArray.from_arrays(indices, cells.dictionary))
+    return Encoded(pc.if_else(mask, pa.scalar(None, cells.type), cells))
 
 
 def _null_where(col: Output, where: Array) -> Output:
