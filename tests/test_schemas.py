@@ -212,6 +212,12 @@ def test_case_files_were_found():
             {"jurisdiction": {"id": "j", "name": "x" * (MAX_TEXT_BYTES + 1)}},
             "jurisdiction.name",
         ),
+        # a place's name of no text: ["", "赤峰市"] was read as a place elsewhere than 赤峰市
+        ({"community": {"id": "a", "jurisdiction": ["", "赤峰市"]}}, "community.jurisdiction[0]"),
+        (
+            {"community": {"id": "a", "jurisdiction": ["内蒙古自治区", " \u3000", "红山区"]}},
+            "community.jurisdiction[1]",
+        ),
     ],
 )
 def test_hand_made_broken_documents_are_refused_by_both(document, bad_path):

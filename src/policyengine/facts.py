@@ -71,7 +71,9 @@ class CommunityInfo:
     id: str = attrs.field(metadata={"non_blank": True})
     name: str | None = None
     kind: Kind | None = None
-    jurisdiction: tuple[str, ...] | None = None
+    jurisdiction: tuple[str, ...] | None = attrs.field(
+        default=None, metadata={"non_blank_items": True}
+    )
     households: Count | None = None
     residents: Count | None = None
     new_development: Flag = None
@@ -531,12 +533,19 @@ def objective_score(happiness: Happiness) -> float | None:
 BLANK_ID = "is empty: give an id (it names the subject in results, logs and replay)"
 """What an id of no text (``""``, spaces) is said to be."""
 
+BLANK_PLACE = "is empty: write the place's name, or leave the item out"
+"""What an item of ``community.jurisdiction`` of no text is said to be: ``["", "赤峰市"]``
+had been read as a place elsewhere than 赤峰市."""
+
 
 def check_community(c: Community, prefix: str = "") -> list[FactProblem]:
     """Problems between fields that a type alone cannot express (``a <= b``, sums)."""
     problems: list[FactProblem] = []
     if not c.community.id.strip():
         problems.append(FactProblem(f"{prefix}community.id", BLANK_ID))
+    for i, place in enumerate(c.community.jurisdiction or ()):
+        if not place.strip():
+            problems.append(FactProblem(f"{prefix}community.jurisdiction[{i}]", BLANK_PLACE))
     org, staff, services = c.organization, c.staff, c.services
     for part, part_value, whole, whole_value in (
         (

@@ -406,6 +406,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^is empty: give an id \(it names the subject in results, logs and replay\)$",
             "problem.blank_id",
         ),
+        (r"^is empty: write the place's name, or leave the item out$", "problem.blank_place"),
         (r"^is required$", "problem.required"),
         (r"^a required field is missing$", "problem.required_field"),
         (r"^unknown field \(not in the facts vocabulary\)$", "problem.unknown_field"),

@@ -124,6 +124,9 @@ def _class_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
             schema = fact_schema(ftype) if ftype is not None else _class_schema(inner, defs)
             if field.metadata.get("non_blank"):  # an id: some text that is not all spaces
                 schema = {**schema, "minLength": 1, "pattern": r"\S"}
+            if field.metadata.get("non_blank_items"):  # a place: each name some text
+                items = {**schema["items"], "minLength": 1, "pattern": r"\S"}
+                schema = {**schema, "items": items}
             if field.default is attrs.NOTHING:
                 required.append(field.name)
             properties[field.name] = _nullable(schema) if _is_optional(hint) else schema

@@ -320,8 +320,8 @@ def _parse_list(cell: Any, ft: FactType) -> tuple[Any, ...] | None:
                 return None
         return tuple(out)
     for item in cell:
-        if not isinstance(item, str) or len(item) > _LONGEST_TEXT:
-            return None
+        if not isinstance(item, str) or len(item) > _LONGEST_TEXT or not item.strip():
+            return None  # a blank place's name: the row path refuses it
         if ft.choices and item not in ft.choices:
             return None
     if len(set(cell)) != len(cell):
