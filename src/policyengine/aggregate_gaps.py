@@ -82,11 +82,9 @@ def community_needs(
     lack it, in the jurisdiction's order (empty where the communities tell nothing more:
     a community decided unknown by a pack hook)."""
     needs: dict[str, dict[str, Community]] = {}
-    for path in paths:
-        agg = next((a for a in pack.aggregates if a.path == path), None)
-        if agg is None:
-            continue
-        for community, r, unknown, unplaced in unknown_in(pack, path, jurisdiction, result, params):
+    wanted = set(paths)
+    for agg in (a for a in pack.aggregates if a.path in wanted):
+        for community, r, unknown, unplaced in unknown_in(pack, agg, jurisdiction, result, params):
             facts = [PLACE] if unplaced else []
             if unknown:
                 facts += _missing(pack, agg.rule, agg.condition, community, r, sources)

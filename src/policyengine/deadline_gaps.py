@@ -21,10 +21,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from policyengine.gap_words import describe_gap
-from policyengine.i18n import fact_label, join_units, text
+from policyengine.i18n import fact_label, text
 from policyengine.messages import Reason, Words, render
 from policyengine.pack import Deadline
 from policyengine.results import Finding, RuleGap
+from policyengine.sentences import who_acts
 
 __all__ = ["deadline_gaps"]
 
@@ -77,7 +78,7 @@ def deadline_gaps(
     now = facts.get(path)
     title = Words(item.title, item.title_en).render(lang)
     label = fact_label(path, lang, titles)
-    who = text("gap.who", lang, units=_units(f, lang)) if f.responsible else ""
+    who = who_acts(f, lang)
 
     def gap(needed: str | None, message: str) -> RuleGap:
         relation = "contains" if needed is not None else "=="
@@ -117,10 +118,6 @@ def deadline_gaps(
             yield gap(None, message)
 
 
-def _units(f: Finding, lang: str) -> str:
-    return join_units(f.responsible, lang)
-
-
 def _once(
     item: Deadline,
     f: Finding,
@@ -136,6 +133,5 @@ def _once(
             continue
         message = describe_gap(path, now, True, "==", (), f.clause, lang, titles)
         message += text("gap.dl_once_overdue", lang, due=item.due.isoformat())
-        if f.responsible:
-            message += text("gap.who", lang, units=_units(f, lang))
+        message += who_acts(f, lang)
         yield RuleGap.on(f, path, now, True, "==", message)

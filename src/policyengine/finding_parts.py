@@ -102,19 +102,21 @@ def _unset_params(names: Sequence[str], params: Mapping[str, Any]) -> list[str]:
 def _no_value(pack: Pack, names: Sequence[str], params: Mapping[str, Any]) -> Reason | None:
     """What a rule expects when the document sets no value it reads: said, not an expression."""
     unset = _unset_params(names, params)
-    if not unset:
-        return None
-    return Reason("param_none", {"names": _unset(dt.date.min, unset, pack).args["names"]})
+    return Reason("param_none", {"names": _titled(unset, pack)}) if unset else None
+
+
+def _titled(unset: Sequence[str], pack: Pack | None) -> list[Words | str]:
+    """Parameters named by their titles (by ``params.<name>`` only without the pack)."""
+    given = pack.parameters if pack is not None else {}
+    return [
+        Words(given[n].title, given[n].title_en) if n in given else f"params.{n}" for n in unset
+    ]
 
 
 def _unset(as_of: dt.date, unset: Sequence[str], pack: Pack | None = None) -> Reason:
     """Why a rule reading parameters without a value on the date does not apply: the
-    parameters named by their titles (by ``params.<name>`` only without the pack)."""
-    given = pack.parameters if pack is not None else {}
-    names = [
-        Words(given[n].title, given[n].title_en) if n in given else f"params.{n}" for n in unset
-    ]
-    return Reason("param_unset", {"date": as_of.isoformat(), "names": names})
+    parameters named by their titles."""
+    return Reason("param_unset", {"date": as_of.isoformat(), "names": _titled(unset, pack)})
 
 
 class FindingStatic:

@@ -323,14 +323,15 @@ def judge(
 
 
 def unknown_in(
-    pack: Pack, path: str, jurisdiction: Jurisdiction, result: Result, params: Mapping[str, Any]
+    pack: Pack,
+    agg: Aggregate,
+    jurisdiction: Jurisdiction,
+    result: Result,
+    params: Mapping[str, Any],
 ) -> Iterator[tuple[Community, Result, bool, bool]]:
     """The communities (nested ones too) an aggregate counts as unknown, each with its result,
     whether its own answer is unknown and whether its place is (:func:`_counted`): what a
     jurisdiction's gap on the aggregate asks for."""
-    agg = next((a for a in pack.aggregates if a.path == path), None)
-    if agg is None:
-        return
     condition = _conditions(pack)[agg.path]
     for c, r in _subtree(jurisdiction, result):
         answer = _answer(agg, condition, c, r, params)

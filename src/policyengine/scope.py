@@ -234,9 +234,10 @@ def _level_of(scope: Scope, name: str) -> str | None:
     level = next((lv.level for lv in scope.levels if _find(lv.names, [name])), None)
     if level is not None:
         return level
-    kind = _split(name)[1]
-    by_suffix = {"省": "province", "市": "city", "区": "district", "县": "county", "旗": "county"}
-    return by_suffix.get(kind, "province" if kind.endswith("自治区") else None)
+    if name.endswith("市"):  # written before a narrower unit (赤峰市红山区): a city
+        return "city"
+    depth = next((d for suffix, d in _SUFFIX_DEPTH if name.endswith(suffix)), None)
+    return next((lv for lv, d in DEPTH.items() if d == depth), None)
 
 
 def _expanded(scope: Scope, place: Sequence[str]) -> list[str]:

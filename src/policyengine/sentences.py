@@ -40,6 +40,7 @@ __all__ = [
     "seen_values",
     "value_words",
     "values_key",
+    "who_acts",
 ]
 
 _PARAM_UNITS = {
@@ -396,7 +397,7 @@ def _condition_sentence(
     if getattr(getattr(f, "reason", None), "code", None) == "pilot_gap":  # not the pilot
         key = "say.pilot_gap" if f.outcome == "advisory" else key
     sentence = text(key, lang, title=title, detail=detail)
-    return sentence + (_who(f, lang) if f.outcome != "pass" else "")
+    return sentence + (who_acts(f, lang) if f.outcome != "pass" else "")
 
 
 def _condition_frame(
@@ -409,7 +410,7 @@ def _say_unknown(
     f: Finding, pack: Pack | None, missing: tuple[str, ...], title: str, lang: str
 ) -> str:
     labels = text("sep.list", lang).join(fact_label(p, lang, _titles(pack, lang)) for p in missing)
-    return text("say.unknown", lang, facts=labels, title=title) + _who(f, lang)
+    return text("say.unknown", lang, facts=labels, title=title) + who_acts(f, lang)
 
 
 def _say_unset(
@@ -437,7 +438,7 @@ def _title(f: Finding, item: Rule | Scale | Deadline | None, lang: str) -> str:
     return f.title_in(lang)
 
 
-def _who(f: Finding, lang: str) -> str:
+def who_acts(f: Finding, lang: str) -> str:
     return text("gap.who", lang, units=join_units(f.responsible, lang)) if f.responsible else ""
 
 
@@ -492,7 +493,7 @@ def _scale_words(f: Finding, scale: Scale, pack: Pack | None, lang: str) -> _Sca
                     band=band_name(scale.output, band.value, band.label, lang),
                     threshold=fmt_value(path, threshold, lang),
                 )
-                + _who(f, lang)
+                + who_acts(f, lang)
             )
         )
 
@@ -571,7 +572,7 @@ def _scale_said(f: Finding, scale: Scale, pack: Pack | None, lang: str, value: A
         value=fmt_value(path, value, lang),
         band=band_name(scale.output, band.value, band.label, lang),
         threshold=fmt_value(path, threshold, lang),
-    ) + _who(f, lang)
+    ) + who_acts(f, lang)
 
 
 def _band_thresholds(scale: Scale, params: Mapping[str, Any]) -> list[tuple[Any, Any]]:
@@ -613,7 +614,7 @@ def finding_sentence(
         if undecided:
             return text(
                 "say.undecided", lang, n=undecided, title=title, values=seen_values(f, lang, pack)
-            ) + _who(f, lang)
+            ) + who_acts(f, lang)
         missing = tuple(
             p
             for p, v in f.inputs.items()

@@ -193,18 +193,13 @@ def evaluate_columns(pack: Pack, cols: FactColumns, as_of: dt.date) -> ColumnarR
 
 
 def _null_cells(col: Encoded, where: Array) -> Encoded:
-    """The cells with null where ``where`` is true, as arrays (a fact list's cells are an
-    Arrow dictionary array: its indices are nulled, no cell is read)."""
-    cells = col.cells
-    if isinstance(cells, list):
-        return Encoded([None if w else c for c, w in zip(cells, where.tolist(), strict=True)])
+    """A fact list's cells (an Arrow dictionary array, :func:`kinds.fact_list`) with null
+    where ``where`` is true: its indices are nulled, no cell is read."""
     pa = require("pyarrow", "result tables")
     pc = require("pyarrow.compute", "result tables")
-    mask = pa.array(where)
-    if pa.types.is_dictionary(cells.type):
-        indices = pc.if_else(mask, pa.scalar(None, cells.indices.type), cells.indices)
-        return Encoded(pa.DictionaryArray.from_arrays(indices, cells.dictionary))
-    return Encoded(pc.if_else(mask, pa.scalar(None, cells.type), cells))
+    cells = col.cells
+    indices = pc.if_else(pa.array(where), pa.scalar(None, cells.indices.type), cells.indices)
+    return Encoded(pa.DictionaryArray.from_arrays(indices, cells.dictionary))
 
 
 def _null_where(col: Output, where: Array) -> Output:
