@@ -19,6 +19,8 @@ core and so lowers the figures on a small machine.
     python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools
     python benchmarks/bench_service.py --clients 8 --seconds 5 --client python
     python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools --floor
+    python benchmarks/bench_service.py --serve-arg=--workers=2 --serve-arg=--http=httptools \
+        --omit findings,gaps          # answers of the verdict and outputs alone
     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         python benchmarks/bench_service.py --app-requests 200     # then 400: the difference
 
@@ -200,11 +202,15 @@ def variants(facts: dict[str, Any], pack: str, count: int, seed: int = 1) -> lis
 
 
 def baseline(
-    documents: list[dict[str, Any]], pack: str, seconds: float, as_json: bool = False
+    documents: list[dict[str, Any]],
+    pack: str,
+    seconds: float,
+    as_json: bool = False,
+    omit: tuple[str, ...] = (),
 ) -> tuple[float, float]:
     """Evaluations per second of the library in this process, one document after another
-    (``as_json``: and the result JSON written, as the service must), and CPU seconds per
-    evaluation."""
+    (``as_json``: and the result JSON written, as the service must, less the parts
+    ``omit`` leaves out), and CPU seconds per evaluation."""
     import policyengine
 
     as_of = dt.date.fromisoformat(AS_OF)
@@ -213,7 +219,7 @@ def baseline(
     def one() -> None:
         result = policyengine.evaluate(next(turn), pack, as_of=as_of)
         if as_json:
-            json.dumps(result.to_dict(), ensure_ascii=False)
+            json.dumps(result.to_dict(omit=omit), ensure_ascii=False)
 
     for _ in range(200):  # warm-up: compile the pack, fill caches
         one()
@@ -451,6 +457,12 @@ def main() -> int:
         "two N is the instructions per request",
     )
     p.add_argument(
+        "--omit",
+        default="",
+        help="parts of each result the requests leave out, separated by commas (findings, "
+        "gaps): the body's omit; the library's evaluate + JSON leaves out the same",
+    )
+    p.add_argument(
         "--floor",
         action="store_true",
         help="also load the same server answering one fixed result with no evaluation "
@@ -460,9 +472,11 @@ def main() -> int:
 
     facts = tomllib.loads(args.facts.read_text(encoding="utf-8"))
     documents = variants(facts, args.pack, args.variants)
+    omit = tuple(part for part in args.omit.split(",") if part)
+    asked = {"omit": list(omit)} if omit else {}
     bodies = [
         json.dumps(
-            {"facts": doc, "pack": args.pack, "as_of": AS_OF},
+            {"facts": doc, "pack": args.pack, "as_of": AS_OF, **asked},
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
@@ -476,6 +490,7 @@ def main() -> int:
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}; client {args.client}; "
         f"serve {' '.join(args.serve_arg) or '(defaults)'}; {len(documents)} communities in turn"
+        + (f"; omit {', '.join(omit)}" if omit else "")
     )
     before, cpu_lib_before = baseline(documents, args.pack, args.baseline_seconds)
     port = free_port()
@@ -483,14 +498,17 @@ def main() -> int:
     server = start_server(port, args.serve_arg)
     got, cpu_served = measured(server, port, bodies, run, args.clients, args.seconds, check=True)
     after, cpu_lib_after = baseline(documents, args.pack, args.baseline_seconds)
-    with_json, cpu_json = baseline(documents, args.pack, args.baseline_seconds, as_json=True)
+    with_json, cpu_json = baseline(
+        documents, args.pack, args.baseline_seconds, as_json=True, omit=omit
+    )
     cpu_app = in_process(bodies, args.baseline_seconds)
     cpu_lib = (cpu_lib_before + cpu_lib_after) / 2
 
     library = (before + after) / 2
     served = got["rate"]
     print(f"library evaluate(dict): {before:,.0f}/s before, {after:,.0f}/s after the load")
-    print(f"library evaluate(dict) + result JSON: {with_json:,.0f}/s after the load")
+    less = f" less {', '.join(omit)}" if omit else ""
+    print(f"library evaluate(dict) + result JSON{less}: {with_json:,.0f}/s after the load")
     print(
         f"service: {args.clients} clients × {args.seconds:g} s, {got['requests']:,.0f} requests, "
         f"{got['errors']:.0f} errors"

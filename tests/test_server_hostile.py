@@ -242,7 +242,7 @@ def test_a_query_string_on_evaluate_is_422_not_ignored(client):
     answer came in Chinese), now each parameter is named, in the body's language."""
     body = {"facts": COMMUNITY, "pack": "wuma-star-rating", "lang": "en"}
     answer = client.post("/v1/evaluate?lang=en&as_of=2014-12-31", json=body)
-    said = "is a query parameter: POST /v1/evaluate reads facts, pack, as_of and lang from the body"
+    said = "is a query parameter: POST /v1/evaluate reads facts, pack, as_of, lang and omit from the body"
     problems = [
         {"path": "lang", "value": "en", "message": said},
         {"path": "as_of", "value": "2014-12-31", "message": said},
@@ -487,7 +487,9 @@ def test_a_blank_pack_id_is_a_bad_request_not_an_unknown_pack(client, method, pa
     assert (422, ["pack"]) == (answer.status_code, [p["path"] for p in answer.json()["problems"]])
 
 
-@pytest.mark.parametrize("as_of", ["2014-12-31", "9998-12-31", "9999-12-31", "0000-01-01", "0001-01-01"])
+@pytest.mark.parametrize(
+    "as_of", ["2014-12-31", "9998-12-31", "9999-12-31", "0000-01-01", "0001-01-01"]
+)
 def test_the_openapi_as_of_refuses_what_the_service_refuses(client, as_of):
     """The OpenAPI said only ``format: date``: a generated client sent 9999-12-31, which the
     service refuses (its deadlines fall in the year after). The schema and the service now

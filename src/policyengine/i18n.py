@@ -345,8 +345,8 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r'^(?P<id>".+") is given twice: name each pack once$', "problem.pack_twice"),
         (r"^is given more than once: give it once$", "problem.query_twice"),
         (
-            r"^is a query parameter: POST /v1/evaluate reads facts, pack, as_of and lang from "
-            r"the body$",
+            r"^is a query parameter: POST /v1/evaluate reads facts, pack, as_of, lang and omit "
+            r"from the body$",
             "problem.query_on_evaluate",
         ),
         (

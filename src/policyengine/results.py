@@ -7,7 +7,7 @@ none renamed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
@@ -16,6 +16,7 @@ from policyengine.messages import FROM_INPUTS, PASSED, FactValues, Reason, Text,
 
 __all__ = [
     "BLOCKING",
+    "OPTIONAL_PARTS",
     "BandGap",
     "Decided",
     "Finding",
@@ -38,6 +39,10 @@ act; ``met_late``: done after the deadline. ``overdue`` and ``met_late`` count a
 Verdict: TypeAlias = Literal["pass", "fail", "incomplete", "not_applicable"]
 
 BLOCKING: frozenset[str] = frozenset({"fail", "overdue", "met_late"})
+
+OPTIONAL_PARTS: tuple[str, ...] = ("findings", "gaps")
+"""The parts of a result's JSON a caller may leave out (:meth:`Result.to_dict`'s ``omit``):
+the rest (the pack, engine, subject, date, verdict and outputs) is always written."""
 
 
 def jsonable(value: Any) -> Any:
@@ -493,17 +498,19 @@ class Result:
                 return f
         raise KeyError(rule)
 
-    def to_dict(self, lang: str | None = None, nested: bool = True) -> dict[str, Any]:
+    def to_dict(
+        self, lang: str | None = None, nested: bool = True, omit: Collection[str] = ()
+    ) -> dict[str, Any]:
         """The result as the JSON of results.md, its sentences in ``lang`` (default: the
         result's language); a jurisdiction's without its communities and child
-        jurisdictions where not ``nested`` (written after it, one at a time)."""
+        jurisdictions where not ``nested`` (written after it, one at a time).
+
+        ``omit``: parts of :data:`OPTIONAL_PARTS` left out, of this result and of every
+        result nested in it. A caller that reads the verdict and outputs alone asks for
+        ``omit=("findings", "gaps")``: the findings are then never built, their sentences
+        never said and the gaps never worked out (most of the cost of a result's JSON).
+        """
         lang = lang or self.lang
-        reader = self.reader
-        if reader is None:
-            findings = [f.to_dict(lang) for f in self.findings]
-        else:  # as message_of says them
-            say = reader.sentence
-            findings = [f.to_dict(lang, say(self, f, lang)) for f in self.findings]
         out: dict[str, Any] = {
             "pack": {"id": self.pack_id, "version": self.pack_version, "digest": self.pack_digest},
             "engine": {"version": self.engine_version},
@@ -514,11 +521,18 @@ class Result:
             },
             "as_of": self.as_of.isoformat(),
             "verdict": self.verdict,
-            "findings": findings,
-            "outputs": jsonable(self.outputs),
-            "gaps": [g.to_dict() for g in self.gaps_in(lang)],
         }
+        if "findings" not in omit:
+            reader = self.reader
+            if reader is None:
+                out["findings"] = [f.to_dict(lang) for f in self.findings]
+            else:  # as message_of says them
+                say = reader.sentence
+                out["findings"] = [f.to_dict(lang, say(self, f, lang)) for f in self.findings]
+        out["outputs"] = jsonable(self.outputs)
+        if "gaps" not in omit:
+            out["gaps"] = [g.to_dict() for g in self.gaps_in(lang)]
         if self.subject_level == "jurisdiction" and nested:
-            out["communities"] = [c.to_dict(lang) for c in self.communities]
-            out["jurisdictions"] = [j.to_dict(lang) for j in self.jurisdictions]
+            out["communities"] = [c.to_dict(lang, omit=omit) for c in self.communities]
+            out["jurisdictions"] = [j.to_dict(lang, omit=omit) for j in self.jurisdictions]
         return out

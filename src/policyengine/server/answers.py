@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -68,19 +68,22 @@ def answer_too_large(limit: int) -> ServiceError:
     )
 
 
-def answer_bytes(results: Sequence[Result], single: bool, limit: int) -> bytes:
+def answer_bytes(
+    results: Sequence[Result], single: bool, limit: int, omit: Collection[str] = ()
+) -> bytes:
     """The results as JSON (one result, or a list), as :func:`json_bytes` writes their
     :meth:`~policyengine.results.Result.to_dict`, but a result at a time: a jurisdiction's
     communities and children each as soon as it is said, so that an answer over ``limit``
     bytes is refused (413) as soon as it is over, before it is all held. A jurisdiction of
     small communities asks for about 17 KB of answer a community and pack: one request of
-    1 MiB could ask for 400 MB."""
+    1 MiB could ask for 400 MB. ``omit``: the parts of each result left out
+    (:meth:`~policyengine.results.Result.to_dict`)."""
     left = [limit]
 
     def said(result: Result) -> bytes:
         if result.subject_level != "jurisdiction":
-            return spent(json_bytes(result.to_dict()))
-        own = spent(json_bytes(result.to_dict(nested=False)))
+            return spent(json_bytes(result.to_dict(omit=omit)))
+        own = spent(json_bytes(result.to_dict(nested=False, omit=omit)))
         communities = b",".join(said(c) for c in result.communities)
         children = b",".join(said(j) for j in result.jurisdictions)
         return b'%s,"communities":[%s],"jurisdictions":[%s]}' % (

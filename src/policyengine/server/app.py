@@ -2,8 +2,9 @@
 
 Endpoints (results.md "Service")::
 
-    POST /v1/evaluate         {"facts", "pack": ID | [ID, …] | "all", "as_of", "lang"} → result(s)
-    POST /v1/evaluate/batch   JSON Lines of facts, ?pack=&as_of=&lang= → JSON Lines, streamed
+    POST /v1/evaluate         {"facts", "pack": ID | [ID, …] | "all", "as_of", "lang", "omit"}
+                              → result(s)
+    POST /v1/evaluate/batch   JSON Lines of facts, ?pack=&as_of=&lang=&omit= → JSON Lines
     GET  /v1/packs            installed packs
     GET  /v1/packs/{id}       one pack: rules, parameters by date and source, document
     GET  /v1/schema/facts     JSON Schema (2020-12) of the facts document
@@ -20,17 +21,14 @@ no file: a facts document's ``include`` is refused.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gc
-import inspect
 import json
 import os
 import re
-import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 import attrs
@@ -41,16 +39,16 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policyengine import __version__, api, json_input
-from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.decisionlog import DecisionLog
 from policyengine.documents import not_utf8, structure_subject, too_deep
 from policyengine.exceptions import FactsError
-from policyengine.facts import DATE_PATTERN, Community, Jurisdiction
+from policyengine.facts import Community, Jurisdiction
 from policyengine.gaps import compile_what_if
 from policyengine.i18n import problem_text
 from policyengine.limits import MAX_NESTING
 from policyengine.pack import Pack
 from policyengine.schemas import facts_schema, packs_facts_schema, result_schema
+from policyengine.server import fields
 from policyengine.server.answers import JSONAnswer, answer_bytes, json_bytes
 from policyengine.server.describe import pack_description, pack_summary
 from policyengine.server.errors import (
@@ -62,6 +60,7 @@ from policyengine.server.errors import (
 )
 from policyengine.server.errors import problem as _problem
 from policyengine.server.evaluator import Decided, Evaluator
+from policyengine.server.fields import LANGUAGES
 from policyengine.server.lean import LeanEvaluate, receive_within
 from policyengine.server.openapi import openapi_document
 from policyengine.server.settings import Settings
@@ -76,14 +75,8 @@ __all__ = [
     "settings_to_json",
 ]
 
-LANGUAGES: tuple[str, ...] = (
-    ("zh", "en") if "lang" in inspect.signature(api.evaluate).parameters else ("zh",)
-)
-"""Languages of messages: English too once the library can write it (``lang=``)."""
-
 _JSON = "application/json"
 _JSONL = "application/x-ndjson"
-_BODY_FIELDS = "facts, pack, as_of and lang"
 
 
 SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"
@@ -251,182 +244,6 @@ def _numbered_lines(body: bytes) -> Iterator[tuple[int, bytes]]:
         start, number = end + 1, number + 1
 
 
-def _as_of(value: Any, path: str = "as_of") -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
-        try:
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if day <= LAST_DATE:  # a date the engine can evaluate on (check_as_of)
-                return day
-            raise ServiceError(
-                422, "bad request", problems=[_problem(path, value, AFTER_LAST_DATE)]
-            )
-    raise ServiceError(
-        422, "bad request", problems=[_problem(path, value, "is not a date (YYYY-MM-DD)")]
-    )
-
-
-def _lang(value: Any) -> str:
-    if value is None:
-        return "zh"
-    if value in LANGUAGES:
-        return str(value)
-    listed = ", ".join(LANGUAGES)
-    raise ServiceError(
-        422, "bad request", problems=[_problem("lang", value, f"is not one of: {listed}")]
-    )
-
-
-def _packs(
-    value: Any,
-    installed: Mapping[str, Pack],
-    path: str = "pack",
-    positions: bool = True,
-    given: Any = None,
-) -> list[Pack]:
-    """The packs asked for: an id, a list of ids, or ``all``; an unknown id is 404.
-
-    An id (or ``all``) listed twice is a 422 naming it (at ``pack[i]`` when ``positions``,
-    a list in a body; at ``pack`` for a query's ids separated by commas): each entry is one
-    more evaluation and one more result, so that a body of 10,000 ids (or of ``all``) would
-    have one request evaluate for a minute and answer gigabytes."""
-    ids = value if isinstance(value, list) else [value]
-    if not ids or not all(isinstance(i, str) and i.strip(_SPACES) for i in ids):  # "" names none
-        raise ServiceError(
-            422,
-            "bad request",
-            problems=[
-                _problem(
-                    path,
-                    value if given is None else given,  # a query's text, before its commas
-                    'is not a pack id, a list of pack ids, or "all"',
-                )
-            ],
-        )
-    seen: set[str] = set()
-    repeated: dict[str, dict[str, Any]] = {}  # each id once, where it is first repeated
-    for at, pack_id in enumerate(ids):
-        if pack_id in seen and pack_id not in repeated:
-            said = f"{json.dumps(pack_id, ensure_ascii=False)} is given twice: name each pack once"
-            repeated[pack_id] = _problem(f"{path}[{at}]" if positions else path, pack_id, said)
-        seen.add(pack_id)
-    if repeated:
-        raise ServiceError(422, "bad request", problems=list(repeated.values()))
-    unknown = [i for i in ids if i not in installed and i != "all"]
-    if unknown:
-        raise ServiceError(
-            404, f"unknown pack {_named(unknown[0])}", unknown=unknown, installed=list(installed)
-        )
-    # as the command line's --pack: "all" is every installed pack, wherever it is listed
-    return [p for i in ids for p in (installed.values() if i == "all" else (installed[i],))]
-
-
-_PACK_IDS = r"^[^,\s][^,]*(?:,[^,\s][^,]*)*$"
-"""Pack ids in a query, separated by commas, none blank (``?pack=``, ``a,,b``): documented
-in the OpenAPI, not checked by FastAPI (its message is a regular expression); :func:`_packs`
-says what is wrong in a sentence."""
-
-
-_SPACES = " \t\n\v\f\r\u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff" + "".join(
-    map(chr, range(0x2000, 0x200B))
-)
-"""What JSON Schema's ``\\s`` matches (ECMA-262): an id of these alone is blank, as the
-OpenAPI's pattern says (Python's own spaces add \\x1c-\\x1f and \\x85: ids, not blanks)."""
-
-
-def _named(pack_id: str) -> str:
-    """A pack id as a sentence names it: quoted, and cut at 80 characters (a 60 KB path was
-    echoed three times in its 404)."""
-    return repr(pack_id if len(pack_id) <= 80 else pack_id[:79] + "…")
-
-
-T = TypeVar("T")
-
-
-def _collect(
-    problems: list[dict[str, Any]], check: Callable[..., T], *args: Any, defer: bool = False
-) -> T | None:
-    """``check(*args)``; a 422's problems added to ``problems`` (None returned), so that a
-    request hears of every bad field at once. Another status is raised, unless ``defer``
-    (other fields are bad already: their 422 comes first)."""
-    try:
-        return check(*args)
-    except ServiceError as exc:
-        if exc.status == 422:
-            problems.extend(exc.body.get("problems", []))
-            return None
-        if defer:
-            return None
-        raise
-
-
-_REQUEST_FIELDS = ("facts", "pack", "as_of", "lang")
-
-
-def _unknown_fields(given: Mapping[str, Any], expected: Sequence[str]) -> list[dict[str, Any]]:
-    """A problem for each field of a request (its body, or a batch's query) not expected."""
-    said = (
-        f"unknown field (expected {', '.join(expected)})"
-        if expected
-        else "unknown query parameter (this path reads none)"
-    )
-    return [_problem(k, given[k], said) for k in sorted(set(given) - set(expected))]
-
-
-def _query_problems(request: Request, expected: Sequence[str]) -> list[dict[str, Any]]:
-    """A problem for each query parameter not expected, and for each given more than once
-    (``?pack=a&pack=b`` says two things: refused, as a key given twice in a body is, rather
-    than one of them kept silently)."""
-    query = request.query_params
-    problems = _unknown_fields(query, expected)
-    repeated = sorted(k for k in set(query) & set(expected) if len(query.getlist(k)) > 1)
-    return problems + [
-        _problem(k, query.getlist(k), "is given more than once: give it once") for k in repeated
-    ]
-
-
-def _query_on_evaluate(query: bytes) -> list[dict[str, Any]]:
-    """A problem for each query parameter of ``POST /v1/evaluate`` (whose fields are the
-    body's: ``?lang=en`` was ignored, and the answer came in Chinese)."""
-    said = f"is a query parameter: POST /v1/evaluate reads {_BODY_FIELDS} from the body"
-    pairs = urllib.parse.parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    return [_problem(name, value, said) for name, value in pairs] or [_problem("?", "", said)]
-
-
-def _evaluation_request(data: Any) -> tuple[Any, Any, Any, Any, list[dict[str, Any]]]:
-    """The body's four fields, and a problem for each field unknown or missing (the others
-    are checked as well, so that every bad field is heard of at once)."""
-    if not isinstance(data, dict):
-        raise ServiceError(
-            422, "bad request", problems=[_problem("", data, "the body is not a JSON object")]
-        )
-    problems = _unknown_fields(data, _REQUEST_FIELDS)
-    problems += [_problem(k, None, "is required") for k in ("facts", "pack") if k not in data]
-    return data.get("facts"), data.get("pack"), data.get("as_of"), data.get("lang"), problems
-
-
-def _request_lang(data: Any) -> str:
-    """The language a request asks for, Chinese when it asks for none or an unknown one."""
-    lang = data.get("lang") if isinstance(data, dict) else None
-    return lang if isinstance(lang, str) and lang in LANGUAGES else "zh"
-
-
-def _said_in(exc: ServiceError, lang: str) -> ServiceError:
-    """The error with its problems' messages, and its own message, in ``lang`` (paths and
-    values as written)."""
-    exc.lang = lang
-    problems = exc.body.get("problems")
-    if isinstance(problems, list):
-        exc.body["problems"] = [
-            {**p, "message": problem_text(p["message"], lang)} for p in problems
-        ]
-    return exc
-
-
 def _one_community(facts: Any) -> bool:
     """Whether the facts are one community's document (no jurisdiction, no includes)."""
     return isinstance(facts, dict) and "jurisdiction" not in facts and "include" not in facts
@@ -497,7 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's own refusals (a query parameter missing) said as the service's are, in
         # the language the request asks for
-        lang = _request_lang({"lang": request.query_params.get("lang")})
+        lang = fields.request_lang({"lang": request.query_params.get("lang")})
         problems = [
             _problem(
                 ".".join(str(p) for p in e.get("loc", ())[1:]),
@@ -515,18 +332,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         data = _parse_json(body, "the body")
         try:
             if query:
-                raise ServiceError(422, "bad request", problems=_query_on_evaluate(query))
-            facts, pack_value, as_of_value, lang_value, problems = _evaluation_request(data)
+                raise ServiceError(422, "bad request", problems=fields.query_on_evaluate(query))
+            facts, pack_value, as_of_value, lang_value, omit_value, problems = (
+                fields.evaluation_request(data)
+            )
             # every bad field at once (an unknown pack, a 404, only when the rest is good)
-            as_of = _collect(problems, _as_of, as_of_value)
-            lang = _collect(problems, _lang, lang_value) or "zh"
+            as_of = fields.collect(problems, fields.as_of, as_of_value)
+            lang = fields.collect(problems, fields.language, lang_value) or "zh"
+            omit = fields.collect(problems, fields.omitted, omit_value) or frozenset()
             packs = None
             if pack_value is not None or "pack" in data:
-                packs = _collect(problems, _packs, pack_value, installed(), defer=bool(problems))
+                packs = fields.collect(
+                    problems, fields.packs, pack_value, installed(), defer=bool(problems)
+                )
             if problems or packs is None:
                 raise ServiceError(422, "bad request", problems=problems)
         except ServiceError as exc:
-            raise _said_in(exc, _request_lang(data)) from None
+            raise fields.said_in(exc, fields.request_lang(data)) from None
 
         decided: Decided = []
 
@@ -535,7 +357,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             results = evaluator.results(subject, packs, as_of, lang)
             evaluator.keep(decided, subject, results)
             single = isinstance(pack_value, str) and pack_value != "all"
-            return answer_bytes(results, single, settings.max_answer_bytes)
+            return answer_bytes(results, single, settings.max_answer_bytes, omit)
 
         try:
             if _one_community(facts):
@@ -563,30 +385,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request: Request,
         pack: str = Query(
             description="a pack id, several separated by commas, or all",
-            json_schema_extra={"pattern": _PACK_IDS},
+            json_schema_extra={"pattern": fields.PACK_IDS},
         ),
         as_of: str | None = Query(None, description="evaluation date (default: today)"),
         lang: str | None = Query(None, description="language of messages"),
+        omit: str | None = Query(
+            None,
+            description="parts of each result left out, separated by commas: findings, gaps",
+            json_schema_extra={"pattern": fields.OMIT_PARTS},
+        ),
     ) -> StreamingResponse:
         """Evaluate JSON Lines of facts documents; answer JSON Lines, one result a line."""
-        extra = _query_problems(request, ("pack", "as_of", "lang"))
+        extra = fields.query_problems(request, ("pack", "as_of", "lang", "omit"))
         if extra:  # as an unknown field of POST /v1/evaluate's body, or a key given twice
             error = ServiceError(422, "bad request", problems=extra)
             repeated = len(request.query_params.getlist("lang")) > 1
-            raise _said_in(error, _request_lang({"lang": None if repeated else lang}))
+            raise fields.said_in(error, fields.request_lang({"lang": None if repeated else lang}))
         try:
             ids = pack.split(",") if pack != "all" else "all"
-            packs = _packs(ids, installed(), "pack", positions=False, given=pack)
-            day, language = _as_of(as_of), _lang(lang)
+            packs = fields.packs(ids, installed(), "pack", positions=False, given=pack)
+            day, language = fields.as_of(as_of), fields.language(lang)
+            parts = fields.omitted(omit and omit.split(","), positions=False, given=omit)
         except ServiceError as exc:
-            raise _said_in(exc, _request_lang({"lang": lang})) from None
+            raise fields.said_in(exc, fields.request_lang({"lang": lang})) from None
         # The body is read before answering: the answer streams while the client waits, and
         # a body over the limit is a 413 rather than a broken stream.
         body = await _read_body(request, settings.max_batch_bytes, settings.body_timeout_seconds)
 
         def line_error(number: int, exc: ServiceError) -> bytes:
             """A batch line's answer when it has none: its number, status and error."""
-            said = _said_in(exc, language).answer()
+            said = fields.said_in(exc, language).answer()
             return json_bytes({"line": number, "status": exc.status, **said}) + b"\n"
 
         def line_work(number: int, line: bytes, decided: Decided) -> bytes:
@@ -602,7 +430,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 deep = ServiceError(422, "the facts document has problems", problems=problems)
                 return line_error(number, deep)
             limit = settings.max_answer_bytes  # over it: a 413 line, no decision logged
-            return b"".join(answer_bytes([r], True, limit) + b"\n" for r in results)
+            return b"".join(answer_bytes([r], True, limit, parts) + b"\n" for r in results)
 
         async def lines() -> AsyncIterator[bytes]:
             for number, line in _numbered_lines(body):
@@ -622,9 +450,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def refuse_query(request: Request, expected: Sequence[str] = ()) -> None:
         """A 422 (in Chinese, as results are by default) for a query parameter the endpoint
         does not read: ``/v1/packs?id=x`` answered every pack, as if it had been heard."""
-        extra = _query_problems(request, expected)
+        extra = fields.query_problems(request, expected)
         if extra:
-            raise _said_in(ServiceError(422, "bad request", problems=extra), "zh")
+            raise fields.said_in(ServiceError(422, "bad request", problems=extra), "zh")
 
     @app.get("/v1/packs", operation_id="listPacks")
     async def list_packs(request: Request) -> JSONResponse:
@@ -639,7 +467,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         packs = installed()
         if pack_id not in packs:
             raise ServiceError(
-                404, f"unknown pack {_named(pack_id)}", unknown=[pack_id], installed=list(packs)
+                404,
+                f"unknown pack {fields.named(pack_id)}",
+                unknown=[pack_id],
+                installed=list(packs),
             )
         return JSONResponse(pack_description(packs[pack_id]))
 
@@ -651,7 +482,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pack: str | None = Query(
             None,
             description="with the facts these packs declare: ids separated by commas, or all",
-            json_schema_extra={"pattern": _PACK_IDS},
+            json_schema_extra={"pattern": fields.PACK_IDS},
         ),
     ) -> JSONResponse:
         """JSON Schema (2020-12) of the facts document (with the packs' own facts if asked)."""
@@ -660,9 +491,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if pack is None:
                 return JSONResponse(facts_doc)
             ids = pack.split(",") if pack != "all" else "all"
-            packs = _packs(ids, installed(), "pack", positions=False, given=pack)
+            packs = fields.packs(ids, installed(), "pack", positions=False, given=pack)
         except ServiceError as exc:
-            raise _said_in(exc, "zh") from None
+            raise fields.said_in(exc, "zh") from None
         return JSONResponse(packs_facts_schema(packs))
 
     @app.get("/v1/schema/result", operation_id="resultSchema")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.openapi.utils import get_openapi
 
+from policyengine.results import OPTIONAL_PARTS
 from policyengine.schemas import facts_schema, result_schema, with_refs_under
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["openapi_document"]
 
 _REF = "#/components/schemas/"
+_NESTED = ("communities", "jurisdictions")
+"""A jurisdiction's result's nested results: a partial result's are partial too."""
 _PACK_ID = {"type": "string", "minLength": 1, "pattern": r"\S"}
 """A pack id (or ``all``): text with a character other than a space (a blank names none)."""
 
@@ -69,10 +72,34 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
                 "enum": [*languages, None],
                 "description": "language of messages (default, or null: zh)",
             },
+            "omit": {
+                "description": "parts of each result left out (default, or null: none): "
+                "a caller that reads the verdict and outputs alone asks for "
+                '["findings", "gaps"], and is answered in a fraction of the time',
+                "anyOf": [
+                    {"enum": list(OPTIONAL_PARTS)},
+                    {
+                        "type": "array",
+                        "items": {"enum": list(OPTIONAL_PARTS)},
+                        "uniqueItems": True,
+                    },
+                    {"type": "null"},
+                ],
+            },
         },
         "required": ["facts", "pack"],
         "additionalProperties": False,
     }
+    partial = {
+        **schemas["Result"],
+        "description": "a result less the parts the request leaves out (omit): findings, gaps",
+        "required": [r for r in schemas["Result"]["required"] if r not in OPTIONAL_PARTS],
+    }
+    partial["properties"] = {
+        **partial["properties"],
+        **{k: {"type": "array", "items": {"$ref": _REF + "PartialResult"}} for k in _NESTED},
+    }
+    schemas["PartialResult"] = partial
     schemas["Problem"] = {
         "type": "object",
         "properties": {
@@ -112,8 +139,13 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
     }
     schemas["BatchLine"] = {
         "description": "one line of POST /v1/evaluate/batch's answer: a result (each pack "
-        "asked for gives a line), or the error of a line that has none",
-        "oneOf": [{"$ref": _REF + "Result"}, {"$ref": _REF + "LineError"}],
+        "asked for gives a line; less the parts ?omit= leaves out), or the error of a line "
+        "that has none",
+        "anyOf": [
+            {"$ref": _REF + "Result"},
+            {"$ref": _REF + "PartialResult"},
+            {"$ref": _REF + "LineError"},
+        ],
     }
     return schemas
 
@@ -154,6 +186,8 @@ def openapi_document(app: FastAPI, settings: Settings, languages: Sequence[str])
                 "anyOf": [
                     {"$ref": _REF + "Result"},
                     {"type": "array", "items": {"$ref": _REF + "Result"}},
+                    {"$ref": _REF + "PartialResult"},
+                    {"type": "array", "items": {"$ref": _REF + "PartialResult"}},
                 ]
             },
         ),
