@@ -23,7 +23,7 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from policyengine.csv_stream import CsvStream, streamable
@@ -120,15 +120,16 @@ def flat_rows(result: Result, gaps: bool = False) -> Iterator[dict[str, Any]]:
 
 
 class JsonLinesSink:
-    """One result JSON a line."""
+    """One result JSON a line, less the parts ``omit`` leaves out (:meth:`Result.to_dict`)."""
 
     binary = False
 
-    def __init__(self, fh: IO[str]) -> None:
+    def __init__(self, fh: IO[str], omit: Collection[str] = ()) -> None:
         self.fh = fh
+        self.omit = omit
 
     def write(self, result: Result) -> None:
-        self.fh.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        self.fh.write(json.dumps(result.to_dict(omit=self.omit), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         pass
@@ -138,12 +139,14 @@ class JsonLinesSink:
 
 
 class JsonArraySink:
-    """A JSON array written as results come; exactly one result stays a single object."""
+    """A JSON array written as results come; exactly one result stays a single object. Each
+    result less the parts ``omit`` leaves out (:meth:`Result.to_dict`)."""
 
     binary = False
 
-    def __init__(self, fh: IO[str]) -> None:
+    def __init__(self, fh: IO[str], omit: Collection[str] = ()) -> None:
         self.fh = fh
+        self.omit = omit
         self.first: Result | None = None
         self.count = 0
 
@@ -154,16 +157,19 @@ class JsonArraySink:
             return
         if self.count == 2:
             assert self.first is not None
-            self.fh.write("[\n" + json.dumps(self.first.to_dict(), ensure_ascii=False))
+            self.fh.write("[\n" + self._said(self.first))
             self.first = None
-        self.fh.write(",\n" + json.dumps(result.to_dict(), ensure_ascii=False))
+        self.fh.write(",\n" + self._said(result))
+
+    def _said(self, result: Result, indent: int | None = None) -> str:
+        return json.dumps(result.to_dict(omit=self.omit), ensure_ascii=False, indent=indent)
 
     def close(self) -> None:
         if self.count == 0:
             self.fh.write("[]\n")
         elif self.count == 1:
             assert self.first is not None
-            self.fh.write(json.dumps(self.first.to_dict(), ensure_ascii=False, indent=2) + "\n")
+            self.fh.write(self._said(self.first, indent=2) + "\n")
         else:
             self.fh.write("\n]\n")
 
@@ -551,16 +557,26 @@ class ReportSink:
         self.results.clear()
 
 
-def make_sink(fmt: str, fh: IO[Any], gaps: bool = False, declared: Any = None) -> Sink:
-    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`); ``gaps`` adds the
-    :data:`GAPS_COLUMN` to CSV and Parquet rows (JSON always has the gaps). CSV and
+def make_sink(
+    fmt: str,
+    fh: IO[Any],
+    gaps: bool = False,
+    declared: Any = None,
+    omit: Collection[str] = (),
+) -> Sink:
+    """The sink of a streamed format (one of :data:`STREAMED_FORMATS`). JSON and JSON Lines
+    write each result less the parts ``omit`` names (of
+    :data:`~policyengine.results.OPTIONAL_PARTS`, nested results included); a table refuses
+    ``omit`` (ValueError), and ``gaps`` adds the :data:`GAPS_COLUMN` to its rows. CSV and
     Parquet go through Arrow (:class:`ArrowSink`, ``fh`` binary) when pyarrow is installed,
     with the columns ``declared`` (an Arrow schema, or None); CSV without it through
     :class:`CsvSink` (``fh`` text), in the same dialect."""
     if fmt == "jsonl":
-        return JsonLinesSink(fh)
+        return JsonLinesSink(fh, omit)
     if fmt == "json":
-        return JsonArraySink(fh)
+        return JsonArraySink(fh, omit)
+    if omit:  # a table's columns are its own (the gaps by ``gaps``): not ignored silently
+        raise ValueError(f"{fmt} writes no result JSON to leave {', '.join(omit)} out of")
     if fmt == "parquet" or (fmt == "csv" and arrow_installed()):
         return ArrowSink(fmt, fh, gaps, declared, dialect="minimal")
     if fmt == "csv":

@@ -42,6 +42,7 @@ from policyengine.files import outputs_not_read
 from policyengine.hookspecs import hookimpl
 from policyengine.i18n import error_text, problem_text, text
 from policyengine.pack import Pack
+from policyengine.results import OPTIONAL_PARTS
 from policyengine.sinks import (
     STREAMED_FORMATS,
     ArrowSink,
@@ -105,6 +106,14 @@ def _configure_evaluate(ev: argparse.ArgumentParser) -> None:
         help="csv, parquet: add a 'gaps' column (what it takes to pass, as JSON); every "
         "community then goes by the row path",
     )
+    ev.add_argument(
+        "--omit",
+        action="append",
+        default=[],
+        metavar="PART[,PART]",
+        help="json, jsonl: parts of each result left out (findings, gaps; separated by "
+        "commas), nested results' too; they are then not worked out",
+    )
     add_decision_log_options(ev)
     add_view_options(ev)
 
@@ -122,6 +131,33 @@ def _as_of(given: Sequence[str], lang: str) -> list[tuple[str | None, dt.date]]:
         except argparse.ArgumentTypeError:
             raise InputError(text("error.as_of_not_date", lang, value=repr(date))) from None
     return out
+
+
+_OMIT_FORMATS = ("json", "jsonl")
+"""The formats that write a result's JSON, and so can leave parts of it out (``--omit``)."""
+
+
+def _omit(given: Sequence[str], fmt: str, lang: str) -> tuple[str, ...]:
+    """The parts of each result ``--omit`` leaves out (of :data:`OPTIONAL_PARTS`, separated
+    by commas; ``--omit`` given again adds to them), checked before any work as the service
+    checks its ``omit``: a name not known, given twice or empty, or a format that writes no
+    result JSON, is refused in the language of ``--lang`` rather than ignored."""
+    known = text("sep.list", lang).join(OPTIONAL_PARTS)
+    parts: list[str] = []
+    for word in given:
+        value = repr(word)
+        for name in word.split(","):
+            if not name:
+                raise InputError(text("error.omit_empty", lang, value=value, known=known))
+            if name not in OPTIONAL_PARTS:
+                said = text("error.omit_unknown", lang, value=value, name=repr(name), known=known)
+                raise InputError(said)
+            if name in parts:
+                raise InputError(text("error.omit_twice", lang, value=value, name=repr(name)))
+            parts.append(name)
+    if given and fmt not in _OMIT_FORMATS:
+        raise InputError(text("error.omit_format", lang, value=repr(",".join(given)), fmt=fmt))
+    return tuple(parts)
 
 
 def _dates(
@@ -267,6 +303,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
         known = ", ".join(available)
         raise InputError(text("error.unknown_format", lang, fmt=repr(fmt), known=known))
     given_dates = _as_of(args.as_of, lang)  # a date that is no date: said before any work
+    omit = _omit(args.omit, fmt, lang)
     if fmt == "parquet" and args.output is None:
         raise InputError(text("error.format_needs_file", lang, fmt=fmt, ext=fmt))
     log = decision_log_of(args)
@@ -322,7 +359,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams) -> int:
         if fast:
             sink = arrow_sink = ArrowSink(fmt, out, declared=declared, dialect="minimal")
         elif fmt in STREAMED_FORMATS:
-            sink = make_sink(fmt, out, gaps, declared)
+            sink = make_sink(fmt, out, gaps, declared, omit=omit)
         else:
             reporter = formats[fmt]
             sink = ReportSink(out, lambda results: reporter.output(results, options))
