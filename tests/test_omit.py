@@ -141,6 +141,22 @@ ENGLISH = {
 }
 
 
+def test_a_long_list_is_one_problem(client):
+    """More names than there are parts is one problem at ``omit``, not one a name: a 1 MiB
+    body of 100,000 names was answered with 100,000 problems (some 20 MB)."""
+    names = [f"x{i}" for i in range(100_000)]
+    body = {"facts": {"community": {"id": "x"}}, "pack": "wuma-star-rating", "omit": names}
+    sent = json.dumps(body).encode()
+    answer = client.post("/v1/evaluate", content=sent)
+    assert 422 == answer.status_code
+    said = "列出了 100000 项：结果中可以省略的部分只有 2 项（findings, gaps），每项只写一次"
+    assert [("omit", said)] == [(p["path"], p["message"]) for p in answer.json()["problems"]]
+    assert len(answer.content) < 2 * len(sent)
+    three = client.post("/v1/evaluate", json={**body, "omit": ["gaps"] * 3, "lang": "en"})
+    said = "lists 3 parts: a result has 2 that can be left out (findings, gaps), each named once"
+    assert [("omit", said)] == [(p["path"], p["message"]) for p in three.json()["problems"]]
+
+
 def test_a_batch_leaves_out_the_same_parts(client):
     """``?omit=findings,gaps``: each line is the full line less them; a bad name is a 422
     before any line, naming the query's text."""

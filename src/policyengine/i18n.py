@@ -311,6 +311,11 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^unknown query parameter \(this path reads none\)$", "problem.no_query"),
         (r'^is not a pack id, a list of pack ids, or "all"$', "problem.not_pack"),
         (
+            r"^lists (?P<n>\d+) parts: a result has (?P<m>\d+) that can be left out "
+            r"\((?P<parts>.+)\), each named once$",
+            "problem.omit_too_many",
+        ),
+        (
             r"^community id (?P<id>.+) is given twice \(also at (?P<at>.+)\); "
             r"each is counted once$",
             "problem.community_id_twice",

@@ -229,6 +229,15 @@ def omitted(
     if value is None:
         return frozenset()
     names = value if isinstance(value, list) else [value]
+    if len(names) > len(OPTIONAL_PARTS):  # one problem, not one per name: a 1 MiB body of
+        # names would ask for an answer of some 20 MB
+        listed = ", ".join(OPTIONAL_PARTS)
+        said = (
+            f"lists {len(names)} parts: a result has {len(OPTIONAL_PARTS)} that can be left "
+            f"out ({listed}), each named once"
+        )
+        shown = value if positions or given is None else given
+        raise ServiceError(422, "bad request", problems=[_problem(path, shown, said)])
     problems: list[dict[str, Any]] = []
     seen: set[str] = set()
     for at, name in enumerate(names):
