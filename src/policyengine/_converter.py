@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -120,6 +121,23 @@ def _number(value: Any, base: type, rng: Range | None) -> Any:
     return base(value)
 
 
+class _Refused(threading.local):
+    """The records refused while one outermost record is read (in this thread): each table
+    by id, with what its cattrs function raised. A record whose fast path fails is read
+    again by cattrs' function, which reads its tables again: each level of nesting doubled
+    the work, 2**depth passes over a bad list (four over 90,000 bad vetoes: 8 s). Asked
+    again for the same table, a record raises what it raised (cattrs adds its own note)."""
+
+    depth = 0
+    refused: dict[int, tuple[Any, Exception]] | None = None
+    probing = False
+    """Whether a record's fast path is reading: any problem sends the record to cattrs'
+    function, which says them all, so a list stops at its first bad item."""
+
+
+_REFUSED = _Refused()
+
+
 def _with_tables(structure: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """A record's hook: a dict as it is, another mapping as a dict, anything else refused."""
 
@@ -199,10 +217,10 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
 
     def literal(tp: Any) -> Callable[[Any, Any], Any]:
         choices = typing.get_args(tp)
+        listed = ", ".join(str(c) for c in choices)  # once: a list may hold 100,000 bad items
 
         def structure(v: Any, _: Any) -> Any:
             if v not in choices or isinstance(v, bool):
-                listed = ", ".join(str(c) for c in choices)
                 raise ValueError(f"{describe(v)} is not one of: {listed}")
             return v
 
@@ -216,6 +234,7 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
     def strict_tuple(tp: Any) -> Callable[[Any, Any], Any]:
         item_type = typing.get_args(tp)[0]
         item_hook = conv.get_structure_hook(item_type)
+        at = f"Structuring {tp} @ index "  # the type said once, not for every bad item
 
         def structure(v: Any, _: Any) -> Any:
             if not isinstance(v, list | tuple):
@@ -226,15 +245,18 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
                 try:
                     out.append(item_hook(item, item_type))
                 except Exception as exc:
-                    exc.add_note(
-                        IterableValidationNote(f"Structuring {tp} @ index {i}", i, item_type)
-                    )
+                    exc.add_note(IterableValidationNote(f"{at}{i}", i, item_type))
                     errors.append(exc)
             if errors:
                 raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
             return tuple(out)
 
-        return structure
+        def structure_or_stop(v: Any, t: Any) -> Any:
+            if _REFUSED.probing and isinstance(v, list | tuple):  # the first bad item will do
+                return tuple(item_hook(item, item_type) for item in v)
+            return structure(v, t)
+
+        return structure_or_stop
 
     conv.register_structure_hook_factory(is_tuple, strict_tuple)
     _scalars = {bool, int, float, str, type(None)}
@@ -328,17 +350,45 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
             # problem never needs it (generating every pack class's costs start-up)
             if not made:
                 made.append(make_dict_structure_fn(tp, conv, _cattrs_forbid_extra_keys=True))
-            return made[0](v, t)
+            state = _REFUSED
+            probing, state.probing = state.probing, False  # every problem, with its path
+            try:
+                return made[0](v, t)
+            finally:
+                state.probing = probing
 
         def keys_given(v: dict[str, Any], t: Any) -> Any:
             # the keys given, not every field: a document gives few of a table's fields.
             # Anything unusual (a key not a field, a value refused) goes to cattrs'
             # function, which then says every problem with its path, as it always has.
+            state = _REFUSED
+            depth, refused = state.depth, state.refused
+            if depth == 0:  # the outermost record: what was refused before is forgotten
+                refused = state.refused = {}
+            elif refused:
+                hit = refused.get(id(v))
+                if hit is not None and hit[0] is v:
+                    raise hit[1]  # said once (_Refused)
+            state.depth = depth + 1
+            try:
+                return read(v, t)
+            except Exception as exc:
+                if refused is not None:
+                    refused[id(v)] = (v, exc)
+                raise
+            finally:
+                state.depth = depth
+                if depth == 0:
+                    state.refused = None
+
+        def read(v: dict[str, Any], t: Any) -> Any:
             if not fields:  # on first use: a record may hold itself (a jurisdiction's)
                 fields.append(_given_fields(tp, conv))
             given = fields[0]
             if given is None:
                 return generated(v, t)
+            state = _REFUSED
+            probing, state.probing = state.probing, True
             try:
                 kwargs = {}
                 for key, value in v.items():
@@ -346,7 +396,10 @@ def make_converter(sparse: bool = True) -> cattrs.Converter:
                     kwargs[key] = hook(value, kind)
                 return tp(**kwargs)
             except Exception:  # cattrs' function says what it was
-                return generated(v, t)
+                pass
+            finally:
+                state.probing = probing
+            return generated(v, t)
 
         return _with_tables(keys_given)
 

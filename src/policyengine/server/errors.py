@@ -9,6 +9,7 @@ from typing import Any
 from policyengine.i18n import text
 
 __all__ = [
+    "MAX_PROBLEMS",
     "ServiceError",
     "body_timeout_error",
     "problem",
@@ -38,12 +39,25 @@ def body_timeout_error(seconds: float) -> str:
     )
 
 
+MAX_PROBLEMS = 100
+"""The problems a 422 lists, at most: the first ones, in the order found; the body says how
+many more there are (``problems_unlisted``). A body of 1 MiB could hold 100,000 bad values:
+listed, located and said one by one, they made an answer of 15 MB after 19 s (70,000
+unknown keys of one table, minutes: each was looked for among all the others)."""
+
+
 class ServiceError(Exception):
     """An answer other than 200: a status and a JSON body; ``lang``, the language of its
-    ``message`` (:func:`said`): the request's, Chinese before the request is read."""
+    ``message`` (:func:`said`): the request's, Chinese before the request is read. Of
+    ``problems``, the first :data:`MAX_PROBLEMS` are listed, and ``problems_unlisted`` counts
+    the rest (added to any count given)."""
 
     def __init__(self, status: int, error: str, **extra: Any) -> None:
         super().__init__(error)
+        problems = extra.get("problems")
+        if isinstance(problems, list) and len(problems) > MAX_PROBLEMS:
+            unlisted = len(problems) - MAX_PROBLEMS + int(extra.get("problems_unlisted", 0))
+            extra = {**extra, "problems": problems[:MAX_PROBLEMS], "problems_unlisted": unlisted}
         self.status = status
         self.body = {"error": error, **extra}
         self.lang = "zh"
@@ -138,5 +152,13 @@ def said(body: dict[str, Any], lang: str = "zh") -> dict[str, Any]:
             if "at" in values:  # said counting from 1, as people count
                 values["at"] = str(int(values["at"]) + 1)
             message = text(of_line if "n" in values else of_body, lang, **values)
-            return {**body, "message": message}
-    return {**body, "message": error}
+            return {**body, "message": message + _unlisted(body, lang)}
+    return {**body, "message": error + _unlisted(body, lang)}
+
+
+def _unlisted(body: dict[str, Any], lang: str) -> str:
+    """What the message adds for problems not listed (:data:`MAX_PROBLEMS`): how many."""
+    n = body.get("problems_unlisted")
+    if not n:
+        return ""
+    return text("service.problems_unlisted", lang, n=n, listed=MAX_PROBLEMS)

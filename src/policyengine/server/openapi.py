@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 
 from policyengine.results import OPTIONAL_PARTS
 from policyengine.schemas import facts_schema, result_schema, with_refs_under
+from policyengine.server.errors import MAX_PROBLEMS
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -117,7 +118,17 @@ def _components(languages: Sequence[str]) -> dict[str, Any]:
                 "type": "string",
                 "description": "the same said for people, in the request's language (zh, en)",
             },
-            "problems": {"type": "array", "items": {"$ref": _REF + "Problem"}},
+            "problems": {
+                "type": "array",
+                "items": {"$ref": _REF + "Problem"},
+                "maxItems": MAX_PROBLEMS,
+                "description": f"the first {MAX_PROBLEMS} problems found, at most",
+            },
+            "problems_unlisted": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "how many more problems were found and not listed",
+            },
             "unknown": {"type": "array", "items": {"type": "string"}},
             "installed": {"type": "array", "items": {"type": "string"}},
         },
