@@ -19,7 +19,7 @@ import json
 import pytest
 from test_server import Served
 
-from policyengine.server.app import Settings, subject_of
+from policyengine.server.app import INLINE_BODY_BYTES, Settings, subject_of
 from policyengine.server.errors import MAX_PROBLEMS, ServiceError
 
 
@@ -138,3 +138,22 @@ def test_a_bad_list_is_read_twice_at_any_depth(nested):
     ]
     assert 200 == refused.value.body["problems_unlisted"]
     assert CountedName.compared <= 2 * 3 * 300
+
+
+def test_a_body_larger_than_a_community_goes_under_the_time_limit():
+    """One community is evaluated on the event loop, without the time limit; a body larger
+    than any community's (here 70 KB of spaces around a small one) is read in a worker
+    thread under it, as a jurisdiction is: 1 MiB of bad values took seconds on the loop,
+    holding every other request. With a limit of 1 µs, the small body is answered and the
+    large one is a 503."""
+    from test_server import WUMA, facts_of
+
+    body = json.dumps({"facts": facts_of(WUMA), "pack": "wuma-star-rating"}).encode()
+    padded = body[:-1] + b" " * (INLINE_BODY_BYTES + 1) + b"}"
+    with Served(Settings(timeout_seconds=1e-6)) as c:
+        assert 200 == c.post("/v1/evaluate", content=body).status_code
+        late = c.post("/v1/evaluate", content=padded)
+    assert (503, "the evaluation took longer than the limit of 1e-06 s") == (
+        late.status_code,
+        late.json()["error"],
+    )

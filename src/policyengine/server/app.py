@@ -67,6 +67,7 @@ from policyengine.server.openapi import openapi_document
 from policyengine.server.settings import Settings
 
 __all__ = [
+    "INLINE_BODY_BYTES",
     "LANGUAGES",
     "SETTINGS_VARIABLE",
     "ServiceError",
@@ -79,6 +80,10 @@ __all__ = [
 _JSON = "application/json"
 _JSONL = "application/x-ndjson"
 
+
+INLINE_BODY_BYTES = 64 * 1024
+"""The largest body of one community evaluated on the event loop (a community's document is
+1-2 KB); a larger one goes to a worker thread, as a jurisdiction does."""
 
 SETTINGS_VARIABLE = "POLICYENGINE_SERVE_SETTINGS"
 """How ``serve --workers N`` hands its settings to each worker process (JSON)."""
@@ -390,11 +395,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return answer_bytes(results, single, settings.max_answer_bytes, omit)
 
         try:
-            if _one_community(facts):
-                # One community costs well under a millisecond a pack, bounded by the body
-                # limit: answered here, without the hop to a worker thread (which costs more
-                # than the evaluation under 32 clients). A jurisdiction, whose cost grows
-                # with its communities, goes to a worker thread under the time limit.
+            if _one_community(facts) and len(body) <= INLINE_BODY_BYTES:
+                # One community costs well under a millisecond a pack: answered here,
+                # without the hop to a worker thread (which costs more than the evaluation
+                # under 32 clients). A jurisdiction, whose cost grows with its communities,
+                # and a body larger than any community's goes to a worker thread under the
+                # time limit: reading 1 MiB of bad values takes seconds, which here would
+                # hold every other request.
                 answer = evaluator.guarded(work)
             else:
                 answer = await evaluator.run(work)

@@ -52,6 +52,7 @@ BODY_FIELDS = "facts, pack, as_of, lang and omit"
 
 
 def as_of(value: Any, path: str = "as_of") -> dt.date | None:
+    """The evaluation date asked for (None: today), or a 422 at ``path``."""
     if value is None:
         return None
     if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
@@ -71,6 +72,7 @@ def as_of(value: Any, path: str = "as_of") -> dt.date | None:
 
 
 def language(value: Any) -> str:
+    """The language of messages asked for (Chinese by default), or a 422 at ``lang``."""
     if value is None:
         return "zh"
     if value in LANGUAGES:
@@ -215,7 +217,7 @@ def evaluation_request(data: Any) -> tuple[Any, Any, Any, Any, Any, list[dict[st
     return facts, pack, day, lang, data.get("omit"), problems
 
 
-OMIT_PARTS = r"^(?:findings|gaps)(?:,(?:findings|gaps))?$"
+OMIT_PARTS = r"^(?:findings|gaps|findings,gaps|gaps,findings)$"
 """The parts a batch's query leaves out (``?omit=findings,gaps``), separated by commas: as
 the OpenAPI documents it (:func:`omitted` says what is wrong in a sentence)."""
 
