@@ -61,7 +61,7 @@ def lacking(
             fact, None, "provide", "provide", f.responsible, f.clause, lang, titles
         )
         named = [c.name or c.id for c in communities[:NAMED]]
-        names = ("、" if lang == "zh" else ", ").join(named)
+        names = text("sep.list", lang).join(named)
         if len(communities) > len(named):
             message += text("gap.lacking_many", lang, n=len(communities), names=names)
         else:

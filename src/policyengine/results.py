@@ -27,6 +27,7 @@ __all__ = [
     "RuleGap",
     "Verdict",
     "jsonable",
+    "omit_problem",
     "verdict_of",
 ]
 
@@ -43,6 +44,15 @@ BLOCKING: frozenset[str] = frozenset({"fail", "overdue", "met_late"})
 OPTIONAL_PARTS: tuple[str, ...] = ("findings", "gaps")
 """The parts of a result's JSON a caller may leave out (:meth:`Result.to_dict`'s ``omit``):
 the rest (the pack, engine, subject, date, verdict and outputs) is always written."""
+
+
+def omit_problem(name: object, before: Collection[str]) -> Literal["unknown", "twice"] | None:
+    """What is wrong with leaving out ``name`` after the parts ``before``: ``"unknown"``
+    (not one of :data:`OPTIONAL_PARTS`), ``"twice"`` (named before), or None. The service's
+    ``omit`` and the command line's ``--omit`` each say it in their own words."""
+    if not isinstance(name, str) or name not in OPTIONAL_PARTS:
+        return "unknown"
+    return "twice" if name in before else None
 
 
 def jsonable(value: Any) -> Any:

@@ -42,7 +42,7 @@ from policyengine.files import outputs_not_read
 from policyengine.hookspecs import hookimpl
 from policyengine.i18n import error_text, problem_text, text
 from policyengine.pack import Pack
-from policyengine.results import OPTIONAL_PARTS
+from policyengine.results import OPTIONAL_PARTS, omit_problem
 from policyengine.sinks import (
     STREAMED_FORMATS,
     ArrowSink,
@@ -147,12 +147,13 @@ def _omit(given: Sequence[str], fmt: str, lang: str) -> tuple[str, ...]:
     for word in given:
         value = repr(word)
         for name in word.split(","):
+            wrong = omit_problem(name, parts)
             if not name:
                 raise InputError(text("error.omit_empty", lang, value=value, known=known))
-            if name not in OPTIONAL_PARTS:
+            if wrong == "unknown":
                 said = text("error.omit_unknown", lang, value=value, name=repr(name), known=known)
                 raise InputError(said)
-            if name in parts:
+            if wrong == "twice":
                 raise InputError(text("error.omit_twice", lang, value=value, name=repr(name)))
             parts.append(name)
     if given and fmt not in _OMIT_FORMATS:

@@ -198,10 +198,7 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
     if refused:
         more = len(includes) - len(refused)
         raise ServiceError(
-            422,
-            "the facts document has problems",
-            problems=refused,
-            **({"problems_unlisted": more} if more else {}),
+            422, "the facts document has problems", problems=refused, problems_unlisted=more
         )
     deep = too_deep(document)  # as a facts file: at most MAX_NESTING levels
     if deep is not None:
@@ -225,10 +222,7 @@ def subject_of(document: Any, prefix: str = "", lang: str = "zh") -> Community |
             problems.append(_problem(where, value, problem_text(p.message, lang)))
         more = len(exc.problems) - len(problems)
         raise ServiceError(
-            422,
-            "the facts document has problems",
-            problems=problems,
-            **({"problems_unlisted": more} if more else {}),
+            422, "the facts document has problems", problems=problems, problems_unlisted=more
         ) from None
 
 

@@ -50,14 +50,17 @@ class ServiceError(Exception):
     """An answer other than 200: a status and a JSON body; ``lang``, the language of its
     ``message`` (:func:`said`): the request's, Chinese before the request is read. Of
     ``problems``, the first :data:`MAX_PROBLEMS` are listed, and ``problems_unlisted`` counts
-    the rest (added to any count given)."""
+    the rest (added to any count given; a count of 0 is not said)."""
 
     def __init__(self, status: int, error: str, **extra: Any) -> None:
         super().__init__(error)
+        unlisted = int(extra.pop("problems_unlisted", 0))
         problems = extra.get("problems")
         if isinstance(problems, list) and len(problems) > MAX_PROBLEMS:
-            unlisted = len(problems) - MAX_PROBLEMS + int(extra.get("problems_unlisted", 0))
-            extra = {**extra, "problems": problems[:MAX_PROBLEMS], "problems_unlisted": unlisted}
+            unlisted += len(problems) - MAX_PROBLEMS
+            extra["problems"] = problems[:MAX_PROBLEMS]
+        if unlisted:  # none: not said
+            extra["problems_unlisted"] = unlisted
         self.status = status
         self.body = {"error": error, **extra}
         self.lang = "zh"

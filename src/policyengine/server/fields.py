@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import itertools
 import json
 import re
 import urllib.parse
@@ -19,7 +20,7 @@ from policyengine.boundaries import AFTER_LAST_DATE, LAST_DATE
 from policyengine.facts import DATE_PATTERN
 from policyengine.i18n import problem_text
 from policyengine.pack import Pack
-from policyengine.results import OPTIONAL_PARTS
+from policyengine.results import OPTIONAL_PARTS, omit_problem
 from policyengine.server.errors import ServiceError
 from policyengine.server.errors import problem as _problem
 
@@ -217,7 +218,13 @@ def evaluation_request(data: Any) -> tuple[Any, Any, Any, Any, Any, list[dict[st
     return facts, pack, day, lang, data.get("omit"), problems
 
 
-OMIT_PARTS = r"^(?:findings|gaps|findings,gaps|gaps,findings)$"
+OMIT_PARTS = "^(?:{})$".format(
+    "|".join(
+        ",".join(names)
+        for n in range(1, len(OPTIONAL_PARTS) + 1)
+        for names in itertools.permutations(OPTIONAL_PARTS, n)
+    )
+)
 """The parts a batch's query leaves out (``?omit=findings,gaps``), separated by commas: as
 the OpenAPI documents it (:func:`omitted` says what is wrong in a sentence)."""
 
@@ -245,9 +252,10 @@ def omitted(
     for at, name in enumerate(names):
         where = f"{path}[{at}]" if positions and isinstance(value, list) else path
         shown = name if positions else (value if given is None else given)
-        if not isinstance(name, str) or name not in OPTIONAL_PARTS:
+        wrong = omit_problem(name, seen)
+        if wrong == "unknown":
             problems.append(_problem(where, shown, f"is not one of: {', '.join(OPTIONAL_PARTS)}"))
-        elif name in seen:
+        elif wrong == "twice":
             problems.append(_problem(where, shown, "is given more than once: give it once"))
         else:
             seen.add(name)
